@@ -1,0 +1,59 @@
+//! The cockpit: pages, components and server functions, compiled both for
+//! the server (`ssr`) and for the browser (`hydrate`). Server-only code lives
+//! in [`ssr`], which never reaches the wasm build.
+
+pub mod model;
+pub mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Body, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path,
+};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: the attribute marks a hydrated page
+    // (browser tests wait for it before clicking).
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    view! {
+        <Body attr:data-hydrated=move || hydrated.get().to_string() />
+        <Stylesheet id="redkey" href="/pkg/redkey.css" />
+        <Title formatter=|page: String| format!("{page} · RedKey") />
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"RedKey"</A>
+            </header>
+            <main class="page">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::Home />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

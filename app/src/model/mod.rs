@@ -1,0 +1,17 @@
+//! Types shared by the server and the browser. On the server they also
+//! decode straight from the `crm_*` views.
+
+mod email;
+mod records;
+
+pub use email::EmailAddress;
+pub use records::*;
+
+use serde::{Deserialize, Serialize};
+
+/// What the cockpit's database check reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbStatus {
+    pub server_version: String,
+    pub schema_version: i64,
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the cockpit on http://127.0.0.1:3000 (REDKEY_LISTEN to change).
+# Without DATABASE_URL it starts a private Postgres under .redkey/pg, and
+# loads the demo data on first start. Ctrl-C stops both.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+source "$ROOT/scripts/env.sh"
+echo "building the release (the first build takes a while)..."
+# shellcheck disable=SC2086
+cargo leptos build --release $REDKEY_LEPTOS_FLAGS
+exec "$ROOT/target/release/redkey" serve --demo

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Brings a Debian machine to a working build: system packages, the wasm
+# toolchain (rustup's target, or Debian's rustc-web where rustup cannot
+# download), cargo-leptos, wasm-bindgen-cli, and the browser-test packages.
+# Idempotent: each step checks first, so a second run takes seconds.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)"
+
+step() { printf '\033[1m[setup %s]\033[0m %s\n' "$1" "$2"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# 1. System packages.
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+have chromium || need+=(chromium)
+have wasm-opt || need+=(binaryen)
+have node || need+=(nodejs npm)
+# rustup's own download server is out of reach on some machines: try it
+# once (bounded), and remember the Debian fallback once it is chosen.
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  wasm_target=yes
+elif rustup toolchain list 2>/dev/null | grep -q '^debweb'; then
+  wasm_target=no
+elif timeout 30 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 </dev/null; then
+  wasm_target=yes
+else
+  wasm_target=no
+fi
+if [ "$wasm_target" = no ]; then
+  [ -x /usr/bin/rustc ] && /usr/bin/rustc --version | grep -q '1\.9[6-9]\|1\.[1-9][0-9][0-9]' || need+=(rustc-web cargo-web)
+  [ -d /usr/lib/rustlib/src/rust/library ] || need+=(rust-web-src)
+  have wasm-ld || need+=(lld)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  step 1/5 "installing ${need[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  step 1/5 "system packages present"
+fi
+
+# 2. Toolchain: Debian's rustc-web linked into rustup when the target is missing.
+if [ "$wasm_target" = no ]; then
+  rustup toolchain list | grep -q '^debweb' || rustup toolchain link debweb /usr
+  step 2/5 "wasm32 via Debian rustc-web ($(/usr/bin/rustc --version))"
+else
+  step 2/5 "wasm32 target from rustup"
+fi
+# shellcheck source=env.sh
+source "$ROOT/scripts/env.sh"
+
+# 3. cargo-leptos, built without its binary downloads.
+if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  step 3/5 "cargo-leptos $CARGO_LEPTOS_VERSION present"
+else
+  step 3/5 "building cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+# 4. wasm-bindgen-cli matching the crate exactly.
+if wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  step 4/5 "wasm-bindgen-cli $WASM_BINDGEN_VERSION present"
+else
+  step 4/5 "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
+  # Not --locked: its lock file names a webpki-roots release the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# 5. Browser-test driver (the browser itself is Debian's chromium).
+if [ -d end2end/node_modules/playwright-core ]; then
+  step 5/5 "playwright-core present"
+else
+  step 5/5 "installing playwright-core"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every test: unit, database integration (a fresh database per test) and
+# the browser tests in headless Chromium. Uses DATABASE_URL's server when
+# given (a superuser URL), else a private cluster under target/test-pg.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh" || exit 1
+source "$ROOT/scripts/env.sh"
+
+echo "== build (server and wasm front end)"
+# shellcheck disable=SC2086
+cargo leptos build $REDKEY_LEPTOS_FLAGS || exit 1
+BIN="$ROOT/target/debug/redkey"
+
+cleanup=()
+on_exit() { for c in "${cleanup[@]}"; do eval "$c"; done; }
+trap on_exit EXIT
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  DATABASE_URL="$("$BIN" pg start --dir "$ROOT/target/test-pg")" || exit 1
+  cleanup+=("\"$BIN\" pg stop --dir \"$ROOT/target/test-pg\"")
+  echo "== private Postgres at $DATABASE_URL"
+fi
+export DATABASE_URL
+
+echo "== browser tests"
+e2e_db="redkey_e2e_$$"
+base="${DATABASE_URL%/*}"
+psql -q "$base/postgres" -c "CREATE DATABASE $e2e_db" || exit 1
+cleanup+=("psql -q \"$base/postgres\" -c \"DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)\" >/dev/null 2>&1")
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+DATABASE_URL="$base/$e2e_db" "$BIN" seed-demo >/dev/null || exit 1
+DATABASE_URL="$base/$e2e_db" REDKEY_LISTEN="127.0.0.1:$port" "$BIN" serve >target/e2e-server.log 2>&1 &
+server=$!
+cleanup=("kill $server 2>/dev/null; wait $server 2>/dev/null" "${cleanup[@]}")
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  sleep 0.2
+done
+(cd end2end && BASE_URL="http://127.0.0.1:$port" node --test --test-concurrency=1 tests/)
+e2e=$?
+[ $e2e -ne 0 ] && tail -n 30 target/e2e-server.log
+echo "browser tests: $([ $e2e -eq 0 ] && echo passed || echo FAILED)"
+
+echo "== unit and database tests"
+cargo nextest run --workspace --exclude frontend --no-fail-fast
+unit=$?
+
+# nextest's summary stays the last line; the exit code covers both suites.
+[ $e2e -eq 0 ] && [ $unit -eq 0 ]

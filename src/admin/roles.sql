@@ -1,0 +1,36 @@
+-- Server-wide roles (roles are global to a Postgres server, not per
+-- database). Idempotent; callers serialise concurrent runs.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_owner') THEN
+    CREATE ROLE redkey_owner NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_human') THEN
+    CREATE ROLE redkey_human NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_agent') THEN
+    CREATE ROLE redkey_agent NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_engine') THEN
+    CREATE ROLE redkey_engine NOLOGIN;
+  END IF;
+  -- The serving login: NOINHERIT, so it has no privileges until a
+  -- transaction says SET LOCAL ROLE. Production sets a password on it.
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_app') THEN
+    CREATE ROLE redkey_app LOGIN NOINHERIT;
+  END IF;
+  IF NOT pg_has_role('redkey_app', 'redkey_human', 'MEMBER') THEN
+    GRANT redkey_human TO redkey_app;
+  END IF;
+  IF NOT pg_has_role('redkey_app', 'redkey_agent', 'MEMBER') THEN
+    GRANT redkey_agent TO redkey_app;
+  END IF;
+  IF NOT pg_has_role('redkey_app', 'redkey_engine', 'MEMBER') THEN
+    GRANT redkey_engine TO redkey_app;
+  END IF;
+  -- The migrating user must be able to act as the owner.
+  IF NOT pg_has_role(current_user, 'redkey_owner', 'MEMBER') THEN
+    EXECUTE format('GRANT redkey_owner TO %I', current_user);
+  END IF;
+END
+$$;

@@ -1,0 +1,271 @@
+//! Demo data: two clients with pipelines, companies, contacts, deals and
+//! activities, written through the data layer like any other writer.
+
+use anyhow::Context;
+use app::{
+    model::{EmailAddress, Priority},
+    ssr::db::{
+        activities::{self, NewActivity},
+        companies::{self, CompanyField},
+        contacts::{self, ContactField},
+        deals::{self, DealField},
+        pipeline, Actor, ClientId, Db,
+    },
+};
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const DEMO_EMAIL: &str = "founder@redkey.test";
+pub const DEMO_PASSWORD: &str = "redkey-demo-password";
+
+struct ClientSpec {
+    slug: &'static str,
+    name: &'static str,
+    companies: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const CLIENTS: [ClientSpec; 2] = [
+    ClientSpec {
+        slug: "bezeliq",
+        name: "BezelIQ",
+        companies: &[
+            ("Meridian Health", "meridian.test", "Healthcare"),
+            ("Volta Energy", "volta.test", "Energy"),
+            ("Acme Logistics", "acme.test", "Logistics"),
+            ("Northwind Foods", "northwind.test", "Food & Beverage"),
+            ("Helix Robotics", "helix.test", "Manufacturing"),
+            ("Orbit Finance", "orbit.test", "Financial Services"),
+            ("Pine & Co", "pine.test", "Retail"),
+            ("Quartz Labs", "quartz.test", "Software"),
+        ],
+    },
+    ClientSpec {
+        slug: "harbor",
+        name: "Harbor Advisory",
+        companies: &[
+            ("Blue Fjord Shipping", "bluefjord.test", "Shipping"),
+            ("Cedar Schools", "cedar.test", "Education"),
+            ("Delta Mills", "deltamills.test", "Manufacturing"),
+            ("Ember Studios", "ember.test", "Media"),
+            ("Falcon Air", "falcon.test", "Aviation"),
+        ],
+    },
+];
+
+const FIRST: [&str; 12] = [
+    "Sarah", "Marcus", "Priya", "Tom", "Lena", "Diego", "Aiko", "Omar", "Grace", "Felix", "Nadia",
+    "Ivan",
+];
+const LAST: [&str; 10] = [
+    "Okafor",
+    "Lindqvist",
+    "Patel",
+    "Brennan",
+    "Moreau",
+    "Santos",
+    "Tanaka",
+    "Haddad",
+    "Kowalski",
+    "Reyes",
+];
+const TITLES: [&str; 5] = ["CEO", "CFO", "Head of Operations", "VP Sales", "CTO"];
+const STAGES: [(&str, i32, bool, bool); 7] = [
+    ("Lead", 10, false, false),
+    ("Qualified", 25, false, false),
+    ("Meeting", 40, false, false),
+    ("Proposal", 60, false, false),
+    ("Negotiation", 80, false, false),
+    ("Won", 100, true, false),
+    ("Lost", 0, false, true),
+];
+const KINDS: [&str; 6] = [
+    "email_sent",
+    "email_opened",
+    "meeting",
+    "call",
+    "email_replied",
+    "email_clicked",
+];
+
+/// Seeds the demo clients unless they exist. Returns false when skipped.
+pub async fn seed(owner: &PgPool, db: &Db) -> anyhow::Result<bool> {
+    let existing = super::clients(owner).await?;
+    if existing.iter().any(|(_, slug, _)| slug == CLIENTS[0].slug) {
+        return Ok(false);
+    }
+    let mut ids = Vec::new();
+    for spec in &CLIENTS {
+        ids.push(super::create_client(owner, spec.slug, spec.name).await?);
+    }
+    let slugs: Vec<String> = CLIENTS.iter().map(|c| c.slug.to_string()).collect();
+    let email = EmailAddress::parse(DEMO_EMAIL).expect("demo email parses");
+    let user = super::upsert_user(owner, &email, "Justin Founder", DEMO_PASSWORD, &slugs).await?;
+    for (spec, id) in CLIENTS.iter().zip(ids) {
+        seed_client(db, ClientId(id), user, spec)
+            .await
+            .with_context(|| format!("seeding {}", spec.slug))?;
+    }
+    Ok(true)
+}
+
+async fn seed_client(
+    db: &Db,
+    client: ClientId,
+    user: Uuid,
+    spec: &ClientSpec,
+) -> anyhow::Result<()> {
+    let human = Actor::User(user);
+    let mut tx = db.begin(client, human).await?;
+    let owner = app::ssr::db::members(&mut tx).await?.first().map(|m| m.id);
+    let sales = pipeline::create_pipeline(&mut tx, "Sales").await?;
+    let mut stages = Vec::new();
+    for (name, p, won, lost) in STAGES {
+        stages.push(pipeline::create_stage(&mut tx, sales, name, p, won, lost).await?);
+    }
+    if spec.slug == "bezeliq" {
+        let partners = pipeline::create_pipeline(&mut tx, "Partnerships").await?;
+        for (name, p) in [("Intro", 10), ("Pilot", 50), ("Signed", 100)] {
+            pipeline::create_stage(&mut tx, partners, name, p, name == "Signed", false).await?;
+        }
+    }
+    let mut companies = Vec::new();
+    for (i, (name, domain, _)) in spec.companies.iter().enumerate() {
+        let priority = [None, Some(Priority::High), Some(Priority::Medium)][i % 3];
+        let c = companies::create(
+            &mut tx,
+            vec![
+                CompanyField::Name(name.to_string()),
+                CompanyField::Domain(Some(domain.to_string())),
+                CompanyField::Priority(priority),
+            ],
+        )
+        .await?;
+        companies.push(c);
+    }
+    let today = Utc::now().date_naive();
+    let mut contacts = Vec::new();
+    for i in 0..companies.len() * 3 {
+        let company = &companies[i % companies.len()];
+        let (first, last) = (
+            FIRST[(i * 7 + spec.slug.len()) % FIRST.len()],
+            LAST[(i * 3) % LAST.len()],
+        );
+        let domain = spec.companies[i % companies.len()].1;
+        let mut fields = vec![
+            ContactField::FirstName(first.into()),
+            ContactField::LastName(last.into()),
+            ContactField::Email(Some(
+                EmailAddress::parse(&format!(
+                    "{}.{}{}@{domain}",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    i
+                ))
+                .expect("demo email parses"),
+            )),
+            ContactField::JobTitle(Some(TITLES[i % TITLES.len()].into())),
+            ContactField::Company(Some(company.id)),
+        ];
+        if i % 4 == 0 {
+            fields.push(ContactField::Priority(Some(Priority::High)));
+            fields.push(ContactField::RelationshipNote(Some(format!(
+                "Strong champion at {}; knows the CFO.",
+                company.name
+            ))));
+        }
+        contacts.push(contacts::create(&mut tx, fields).await?);
+    }
+    let mut deals = Vec::new();
+    for i in 0..companies.len() + 4 {
+        let company = &companies[i % companies.len()];
+        let stage = stages[i % (STAGES.len() - 1)];
+        let d = deals::create(
+            &mut tx,
+            vec![
+                DealField::Name(format!(
+                    "{} — {}",
+                    company.name,
+                    ["Pilot", "Expansion", "Renewal"][i % 3]
+                )),
+                DealField::Pipeline(sales),
+                DealField::Stage(stage),
+                DealField::AmountMicros(Some(((i as i64 % 5) + 1) * 12_500 * 1_000_000)),
+                DealField::CloseDate(Some(today + Duration::days(14 + 9 * i as i64))),
+                DealField::Company(Some(company.id)),
+                DealField::Contact(Some(contacts[i % contacts.len()].id)),
+                DealField::Owner(owner),
+                DealField::Priority([None, Some(Priority::Critical), Some(Priority::Low)][i % 3]),
+            ],
+        )
+        .await?;
+        deals.push(d);
+    }
+    tx.commit().await?;
+
+    // Arlo's side: operational fields and the activity history.
+    let mut tx = db.begin(client, Actor::Agent).await?;
+    let now = Utc::now();
+    for (i, c) in contacts.iter().enumerate() {
+        let when = now - Duration::hours(3 + 17 * i as i64);
+        let deal = deals
+            .iter()
+            .find(|d| d.contact_id == Some(c.id))
+            .map(|d| d.id);
+        activities::log(
+            &mut tx,
+            NewActivity {
+                kind: KINDS[i % KINDS.len()].into(),
+                subject: Some(format!("Re: {} next steps", spec.name)),
+                happens_at: Some(when),
+                contact_id: Some(c.id),
+                company_id: c.company_id,
+                deal_id: deal,
+                external_key: Some(format!("demo-{}-{i}", spec.slug)),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut ops = vec![
+            ContactField::LastActivityAt(Some(when)),
+            ContactField::EmailThreadCount((i % 4) as i32 + 1),
+            ContactField::OpenCount((i % 6) as i32),
+        ];
+        if i % 2 == 0 {
+            ops.push(ContactField::EnrichedAt(Some(
+                now - Duration::hours(i as i64 + 1),
+            )));
+            ops.push(ContactField::LinkedinUrl(Some(format!(
+                "https://www.linkedin.com/in/{}-{}-{i}",
+                c.first_name.to_lowercase(),
+                c.last_name.to_lowercase()
+            ))));
+        }
+        contacts::update(&mut tx, c.id, ops).await?;
+    }
+    for (i, (company, (_, _, industry))) in companies.iter().zip(spec.companies).enumerate() {
+        companies::update(
+            &mut tx,
+            company.id,
+            vec![
+                CompanyField::Industry(Some(industry.to_string())),
+                CompanyField::Employees(Some(20 + 45 * i as i32)),
+                CompanyField::CompanySize(Some(["11-50", "51-200", "201-500"][i % 3].into())),
+                CompanyField::EnrichedAt(Some(now - Duration::days(i as i64))),
+            ],
+        )
+        .await?;
+    }
+    for (i, d) in deals.iter().enumerate() {
+        // Every third deal has gone quiet: the pipeline-health check's food.
+        let quiet = if i % 3 == 0 { 21 } else { 2 };
+        deals::update(
+            &mut tx,
+            d.id,
+            vec![DealField::LastActivityAt(Some(now - Duration::days(quiet)))],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

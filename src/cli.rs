@@ -1,0 +1,147 @@
+//! The `redkey` command line. Errors end in one clear line on stderr and a
+//! non-zero exit, never a panic backtrace.
+
+use std::{io::BufRead, path::PathBuf, process::ExitCode};
+
+use anyhow::{anyhow, bail};
+use app::model::EmailAddress;
+use clap::{Parser, Subcommand};
+
+use crate::{admin, config::Settings, pg::Cluster, startup, telemetry};
+
+#[derive(Parser)]
+#[command(name = "redkey", version, about = "RedKey CRM server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the cockpit (a private Postgres cluster when DATABASE_URL is unset).
+    Serve {
+        /// Load the demo clients when the database has none.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the roles and apply pending migrations.
+    Migrate,
+    /// Load the demo clients (skipped when they exist).
+    SeedDemo,
+    /// Create a client (Twenty workspace).
+    CreateClient {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create or update a cockpit user; the password is read from stdin.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A client slug the user belongs to (repeat for several).
+        #[arg(long = "client", required = true)]
+        clients: Vec<String>,
+    },
+    /// Manage a private Postgres cluster.
+    Pg {
+        #[command(subcommand)]
+        action: PgAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PgAction {
+    /// Start (or attach to) the cluster and print its superuser URL.
+    Start {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Stop the cluster if it runs.
+    Stop {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(anyhow!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+    ExitCode::FAILURE
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    if let Command::Pg { action } = command {
+        return match action {
+            PgAction::Start { dir } => {
+                let c = Cluster::start(&dir)?;
+                println!("{}", c.url("postgres"));
+                Ok(())
+            }
+            PgAction::Stop { dir } => Cluster::stop_dir(&dir),
+        };
+    }
+    let settings = Settings::load()?;
+    if let Command::Serve { demo } = command {
+        return startup::serve(settings, startup::ServeOptions { demo }).await;
+    }
+    let Some(url) = settings.database.clone() else {
+        bail!("DATABASE_URL is not set (this command needs the owner credential)");
+    };
+    let owner = admin::owner_pool(&url).await?;
+    match command {
+        Command::Migrate => {
+            admin::migrate(&owner).await?;
+            println!(
+                "migrations applied (schema version {})",
+                admin::latest_migration()
+            );
+        }
+        Command::SeedDemo => {
+            admin::migrate(&owner).await?;
+            let serving = admin::connect(&settings.serving_url(&url), 4).await?;
+            let db = app::ssr::db::Db::connect(serving).await?;
+            if admin::seed::seed(&owner, &db).await? {
+                println!("demo data loaded; sign in as {}", admin::seed::DEMO_EMAIL);
+            } else {
+                println!("demo data already present");
+            }
+        }
+        Command::CreateClient { slug, name } => {
+            let id = admin::create_client(&owner, &slug, &name).await?;
+            println!("client {slug} created ({id})");
+        }
+        Command::CreateUser {
+            email,
+            name,
+            clients,
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow!(e))?;
+            eprintln!("password for {email} (one line on stdin):");
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let id = admin::upsert_user(&owner, &email, &name, password, &clients).await?;
+            println!("user {email} saved ({id})");
+        }
+        Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! HTTP routes that are not cockpit pages.
+
+pub mod health;

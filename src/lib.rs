@@ -1,0 +1,10 @@
+//! The RedKey server: configuration, start-up, HTTP routes that are not
+//! pages, the database administration commands and the private cluster.
+
+pub mod admin;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod pg;
+pub mod startup;
+pub mod telemetry;

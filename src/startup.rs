@@ -1,0 +1,147 @@
+//! Builds the application and serves it until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use anyhow::{anyhow, Context};
+use app::{shell, ssr::db::Db, App};
+use axum::{extract::FromRef, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+
+use crate::{admin, config::Settings, http, pg::Cluster};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let db = state.db.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(db.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+pub struct ServeOptions {
+    /// Seed the demo clients when the database holds none.
+    pub demo: bool,
+}
+
+/// The whole `serve` command: database (private or given), migrations,
+/// optional demo data, then HTTP until a shutdown signal.
+pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()> {
+    // Bind first: a taken port should fail before anything else starts.
+    let listener = TcpListener::bind(settings.listen).await.map_err(|e| {
+        anyhow!(
+            "cannot listen on {}: {}",
+            settings.listen,
+            admin::one_line(&e)
+        )
+    })?;
+
+    let (owner_url, cluster) = match &settings.database {
+        Some(url) => (url.clone(), None),
+        None => {
+            let dir = settings.data_dir.join("pg");
+            let cluster = tokio::task::spawn_blocking(move || Cluster::start(&dir)).await??;
+            tracing::info!(port = cluster.port, "private Postgres cluster running");
+            let url = crate::config::DatabaseUrl::parse(
+                "the private cluster URL",
+                cluster.url("redkey").into(),
+            )?;
+            let admin_url = crate::config::DatabaseUrl::parse(
+                "the private cluster URL",
+                cluster.url("postgres").into(),
+            )?;
+            let admin_pool = admin::connect(&admin_url, 1).await?;
+            admin::ensure_database(&mut *admin_pool.acquire().await?, "redkey").await?;
+            admin_pool.close().await;
+            (url, Some(cluster))
+        }
+    };
+    let result = run(&settings, &owner_url, listener, opts).await;
+    if let Some(c) = cluster {
+        tracing::info!("stopping the private Postgres cluster");
+        if let Err(e) = c.stop() {
+            tracing::warn!(error = %e, "could not stop the private cluster");
+        }
+    }
+    result
+}
+
+async fn run(
+    settings: &Settings,
+    owner_url: &crate::config::DatabaseUrl,
+    listener: TcpListener,
+    opts: ServeOptions,
+) -> anyhow::Result<()> {
+    let owner = admin::owner_pool(owner_url).await?;
+    admin::migrate(&owner).await?;
+    let serving = admin::connect(&settings.serving_url(owner_url), 16).await?;
+    let db = Db::connect(serving)
+        .await
+        .context("cannot open the data layer")?;
+    if opts.demo && admin::clients(&owner).await?.is_empty() {
+        admin::seed::seed(&owner, &db).await?;
+        tracing::info!("demo data loaded");
+    }
+    owner.close().await;
+
+    let addr: SocketAddr = listener.local_addr()?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("redkey")
+        .site_root(settings.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let app = router(AppState { leptos_options, db });
+    println!("RedKey cockpit: http://{addr}");
+    if opts.demo {
+        println!(
+            "Demo sign-in: {} / {}",
+            admin::seed::DEMO_EMAIL,
+            admin::seed::DEMO_PASSWORD
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
