@@ -30,8 +30,13 @@ base="${DATABASE_URL%/*}"
 psql -q "$base/postgres" -c "CREATE DATABASE $e2e_db" || exit 1
 cleanup+=("psql -q \"$base/postgres\" -c \"DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)\" >/dev/null 2>&1")
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-DATABASE_URL="$base/$e2e_db" "$BIN" seed-demo >/dev/null || exit 1
-DATABASE_URL="$base/$e2e_db" REDKEY_LISTEN="127.0.0.1:$port" "$BIN" serve >target/e2e-server.log 2>&1 &
+export E2E_URL="$base/$e2e_db"
+DATABASE_URL="$E2E_URL" "$BIN" seed-demo >/dev/null || exit 1
+# A user of one client only, for the cross-client test.
+echo "solo-harbor-password" | DATABASE_URL="$E2E_URL" "$BIN" create-user \
+  --email solo@harbor.test --name "Solo Harbor" --client harbor >/dev/null 2>&1 || exit 1
+DATABASE_URL="$E2E_URL" REDKEY_LISTEN="127.0.0.1:$port" TWENTY_URL="http://twenty.invalid" \
+  "$BIN" serve >target/e2e-server.log 2>&1 &
 server=$!
 cleanup=("kill $server 2>/dev/null; wait $server 2>/dev/null" "${cleanup[@]}")
 for _ in $(seq 1 100); do

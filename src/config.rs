@@ -2,12 +2,14 @@
 //! environment. Every value is parsed once here; secrets stay wrapped.
 
 use std::{
+    collections::BTreeMap,
     net::SocketAddr,
     path::{Path, PathBuf},
     str::FromStr,
 };
 
-use anyhow::{anyhow, Context};
+use anyhow::{anyhow, bail, Context};
+use chrono::NaiveDate;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sqlx::postgres::PgConnectOptions;
@@ -25,6 +27,8 @@ struct FileSettings {
     site_root: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     twenty_url: Option<String>,
+    public_url: Option<String>,
+    retired: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -39,7 +43,15 @@ pub struct Settings {
     pub site_root: PathBuf,
     pub data_dir: PathBuf,
     pub twenty_url: Option<String>,
+    /// Where users reach the cockpit; `https://` turns on Secure cookies.
+    pub public_url: Option<String>,
+    /// Twenty views the cockpit has taken over, with the day each was.
+    pub retired: BTreeMap<String, NaiveDate>,
 }
+
+/// What a deployment that sets nothing has retired: the views this release
+/// serves.
+const DEFAULT_RETIRED: &str = "pipeline=2026-11-25,contacts=2026-11-25";
 
 /// A parsed Postgres URL. Debug output never shows the password.
 #[derive(Clone)]
@@ -106,6 +118,17 @@ impl Settings {
         Self::from_sources(file, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
     }
 
+    /// Settings from the given variables alone (no file, no process
+    /// environment): for tests and tools.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::from_sources(FileSettings::default(), |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
     fn from_sources(
         file: FileSettings,
         env: impl Fn(&str) -> Option<String>,
@@ -139,6 +162,18 @@ impl Settings {
                 .or(file.data_dir)
                 .unwrap_or_else(|| ".redkey".into()),
             twenty_url: env("TWENTY_URL").or(file.twenty_url),
+            public_url: env("REDKEY_PUBLIC_URL").or(file.public_url),
+            retired: match (env("REDKEY_RETIRED"), file.retired) {
+                (Some(list), _) => {
+                    parse_retired(list.split(',').filter_map(|p| p.split_once('=')))?
+                }
+                (None, Some(map)) => {
+                    parse_retired(map.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
+                }
+                (None, None) => {
+                    parse_retired(DEFAULT_RETIRED.split(',').filter_map(|p| p.split_once('=')))?
+                }
+            },
         })
     }
 
@@ -149,6 +184,27 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| owner.with_user(APP_LOGIN_ROLE, self.app_database_password.as_ref()))
     }
+}
+
+/// Checks each retired view is a Twenty view the cockpit has a page for.
+fn parse_retired<'a>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> anyhow::Result<BTreeMap<String, NaiveDate>> {
+    let mut out = BTreeMap::new();
+    for (key, date) in pairs {
+        let key = key.trim();
+        match app::model::TWENTY_VIEWS.iter().find(|v| v.0 == key) {
+            None => bail!("retired view {key:?} is not a Twenty view"),
+            Some((_, _, None, _)) => {
+                bail!("cannot retire {key:?}: the cockpit has no page for it yet")
+            }
+            Some(_) => {}
+        }
+        let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow!("retired view {key:?}: {date:?} is not a date like 2026-11-25"))?;
+        out.insert(key.to_string(), date);
+    }
+    Ok(out)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -223,6 +279,30 @@ mod tests {
         .unwrap();
         let serving = s.serving_url(s.database.as_ref().unwrap());
         assert_eq!(format!("{serving:?}"), "postgres://redkey_app@db:5432/crm");
+    }
+
+    #[test]
+    fn retiring_a_view_is_one_setting() {
+        let default = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
+        assert_eq!(
+            default.retired.keys().collect::<Vec<_>>(),
+            ["contacts", "pipeline"]
+        );
+        let file: FileSettings = toml::from_str("[retired]\npipeline = \"2026-12-01\"").unwrap();
+        let s = Settings::from_sources(file, env_of(&[])).unwrap();
+        assert_eq!(s.retired.len(), 1);
+        assert_eq!(s.retired["pipeline"].to_string(), "2026-12-01");
+        let err = Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[("REDKEY_RETIRED", "notes=2026-12-01")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("no page"), "{err}");
+        assert!(Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[("REDKEY_RETIRED", "pipeline=soon")])
+        )
+        .is_err());
     }
 
     #[test]

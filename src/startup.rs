@@ -3,11 +3,17 @@
 use std::net::SocketAddr;
 
 use anyhow::{anyhow, Context};
-use app::{shell, ssr::db::Db, App};
-use axum::{extract::FromRef, routing::get, Router};
+use app::{
+    shell,
+    ssr::{cockpit::CockpitConfig, db::Db, throttle::SignInThrottle},
+    App,
+};
+use axum::{extract::FromRef, middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{admin, config::Settings, http, pg::Cluster};
 
@@ -15,6 +21,10 @@ use crate::{admin, config::Settings, http, pg::Cluster};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    pub cockpit: CockpitConfig,
+    pub throttle: SignInThrottle,
+    /// Set `Secure` on the session cookie (served over https).
+    pub secure_cookies: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -23,20 +33,41 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Sessions idle this long end.
+const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let db = state.db.clone();
+    let (db, cockpit, throttle) = (
+        state.db.clone(),
+        state.cockpit.clone(),
+        state.throttle.clone(),
+    );
     let options = state.leptos_options.clone();
+    let store = PostgresStore::new(state.db.pool().clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("redkey_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
     Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(db.clone()),
+            move || {
+                provide_context(db.clone());
+                provide_context(cockpit.clone());
+                provide_context(throttle.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(http::guard::require_sign_in))
+        .layer(sessions)
+        .layer(middleware::from_fn(http::guard::same_origin))
         .with_state(state)
 }
 
@@ -106,13 +137,8 @@ async fn run(
     owner.close().await;
 
     let addr: SocketAddr = listener.local_addr()?;
-    let leptos_options = LeptosOptions::builder()
-        .output_name("redkey")
-        .site_root(settings.site_root.to_string_lossy().as_ref())
-        .site_pkg_dir("pkg")
-        .site_addr(addr)
-        .build();
-    let app = router(AppState { leptos_options, db });
+    spawn_session_cleanup(db.pool().clone());
+    let app = router(app_state(settings, db, addr));
     println!("RedKey cockpit: http://{addr}");
     if opts.demo {
         println!(
@@ -125,6 +151,42 @@ async fn run(
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")
+}
+
+/// Everything the routes share, from the settings.
+pub fn app_state(settings: &Settings, db: Db, addr: SocketAddr) -> AppState {
+    AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("redkey")
+            .site_root(settings.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build(),
+        db,
+        cockpit: CockpitConfig {
+            twenty_url: settings.twenty_url.clone(),
+            retired: settings.retired.clone(),
+        },
+        throttle: SignInThrottle::default(),
+        secure_cookies: settings
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+    }
+}
+
+/// Deletes expired sessions hourly.
+fn spawn_session_cleanup(pool: sqlx::PgPool) {
+    use tower_sessions::ExpiredDeletion;
+    tokio::spawn(async move {
+        let store = PostgresStore::new(pool);
+        if let Err(e) = store
+            .continuously_delete_expired(std::time::Duration::from_secs(3600))
+            .await
+        {
+            tracing::warn!(error = %e, "session clean-up stopped");
+        }
+    });
 }
 
 async fn shutdown_signal() {

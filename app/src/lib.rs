@@ -2,6 +2,7 @@
 //! the server (`ssr`) and for the browser (`hydrate`). Server-only code lives
 //! in [`ssr`], which never reaches the wasm build.
 
+pub mod components;
 pub mod model;
 pub mod pages;
 pub mod server_fns;
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
     // (browser tests wait for it before clicking).
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
+    components::provide_me();
     view! {
         <Body attr:data-hydrated=move || hydrated.get().to_string() />
         <Stylesheet id="redkey" href="/pkg/redkey.css" />
@@ -48,10 +50,16 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"RedKey"</A>
+                <components::Nav />
             </header>
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />
+                    <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage />
+                    <Route path=path!("/contacts") view=pages::contacts::ContactsPage />
+                    <Route path=path!("/contacts/:id") view=pages::contacts::ContactPage />
+                    <Route path=path!("/coverage") view=pages::coverage::CoveragePage />
                 </Routes>
             </main>
         </Router>

@@ -41,3 +41,16 @@ export async function waitForHydration(page) {
 export function shot(page, name) {
   return page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+export const DEMO = { email: 'founder@redkey.test', password: 'redkey-demo-password' };
+export const SOLO = { email: 'solo@harbor.test', password: 'solo-harbor-password' };
+
+// Signs in through the form, as a person would, and waits for the pipeline.
+export async function signIn(page, who = DEMO) {
+  await page.goto(`${BASE_URL}/sign-in`);
+  await waitForHydration(page);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await Promise.all([page.waitForURL(/\/pipeline/), page.click('#sign-in')]);
+  await waitForHydration(page);
+}

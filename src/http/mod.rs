@@ -1,3 +1,4 @@
 //! HTTP routes that are not cockpit pages.
 
+pub mod guard;
 pub mod health;

@@ -2,10 +2,15 @@
 //! decode straight from the `crm_*` views.
 
 mod email;
+mod error;
+pub mod format;
 mod records;
+mod views;
 
 pub use email::EmailAddress;
+pub use error::AppError;
 pub use records::*;
+pub use views::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,2 +1,6 @@
+pub mod contacts;
+pub mod coverage;
 pub mod home;
 pub mod not_found;
+pub mod pipeline;
+pub mod sign_in;

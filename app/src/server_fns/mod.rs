@@ -1,1 +1,4 @@
+pub mod auth;
+pub mod contacts;
+pub mod pipeline;
 pub mod status;

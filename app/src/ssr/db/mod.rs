@@ -11,6 +11,7 @@ pub mod companies;
 pub mod contacts;
 pub mod deals;
 pub mod pipeline;
+pub mod users;
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -1,0 +1,95 @@
+//! The frame around every signed-in page: navigation, client switcher,
+//! sign-out.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    model::{AppError, Me},
+    server_fns::auth::{current_user, SignOut, SwitchClient},
+};
+
+/// Loads the signed-in user once for the navigation and the pages.
+pub fn provide_me() -> Resource<Result<Me, AppError>> {
+    let r = Resource::new(|| (), |_| current_user());
+    provide_context(r);
+    r
+}
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let me = use_context::<Resource<Result<Me, AppError>>>().expect("provide_me");
+    let sign_out = ServerAction::<SignOut>::new();
+    let switch = ServerAction::<SwitchClient>::new();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(me) => {
+                        let several = me.clients.len() > 1;
+                        let current = me.client.id.to_string();
+                        view! {
+                            <nav aria-label="Main" class="nav">
+                                <ul>
+                                    {me.views.iter().filter_map(|v| {
+                                        let href = v.href()?;
+                                        let label = v.label.clone();
+                                        Some(if v.in_cockpit() {
+                                            view! { <li><A href=href>{label}</A></li> }.into_any()
+                                        } else {
+                                            view! {
+                                                <li>
+                                                    <a href=href class="twenty" rel="external">
+                                                        {label} " ↗"
+                                                    </a>
+                                                </li>
+                                            }.into_any()
+                                        })
+                                    }).collect_view()}
+                                    <li><A href="/coverage">"Coverage"</A></li>
+                                </ul>
+                            </nav>
+                            <div class="who">
+                                {several.then(|| view! {
+                                    <ActionForm action=switch attr:class="switcher">
+                                        <label for="client-switch">"Client"</label>
+                                        <select id="client-switch" name="client">
+                                            {me.clients.iter().map(|c| {
+                                                let id = c.id.to_string();
+                                                let selected = id == current;
+                                                view! { <option value=id selected=selected>{c.name.clone()}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                        <button type="submit" class="secondary">"Switch"</button>
+                                    </ActionForm>
+                                })}
+                                {(!several).then(|| view! { <span class="client-name">{me.client.name.clone()}</span> })}
+                                <span class="user-name">{me.name.clone()}</span>
+                                <ActionForm action=sign_out>
+                                    <button type="submit" class="secondary" id="sign-out">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(_) => ().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// An error message for a page body.
+#[component]
+pub fn ErrorNote(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if error == AppError::NotFound {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    let text = match &error {
+        AppError::NotFound => "Not found.".to_string(),
+        other => other.to_string(),
+    };
+    view! { <p class="error" role="alert">{text}</p> }
+}

@@ -1,0 +1,50 @@
+//! Pure formatting shared by server and browser (no clock, no locale).
+
+/// `12500000000` micros in `USD` -> `$12,500`.
+pub fn money(micros: i64, currency: &str) -> String {
+    let units = micros / 1_000_000;
+    let digits = units.abs().to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if units < 0 { "-" } else { "" };
+    match currency.trim() {
+        "USD" => format!("{sign}${grouped}"),
+        "EUR" => format!("{sign}€{grouped}"),
+        "GBP" => format!("{sign}£{grouped}"),
+        other => format!("{sign}{grouped} {other}"),
+    }
+}
+
+/// A duration in hours as "3 h ago", "2 d ago".
+pub fn ago(hours: i64) -> String {
+    match hours {
+        h if h < 1 => "just now".into(),
+        h if h < 48 => format!("{h} h ago"),
+        h => format!("{} d ago", h / 24),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(money(12_500_000_000, "USD"), "$12,500");
+        assert_eq!(money(999_000_000, "EUR"), "€999");
+        assert_eq!(money(1_234_567_000_000, "CHF"), "1,234,567 CHF");
+        assert_eq!(money(0, "USD"), "$0");
+    }
+
+    #[test]
+    fn ago_reads_naturally() {
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(3), "3 h ago");
+        assert_eq!(ago(72), "3 d ago");
+    }
+}

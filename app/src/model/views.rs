@@ -1,0 +1,117 @@
+//! View models the pages render, and the Twenty retirement registry.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Activity, Client, Company, Contact, Deal, FieldChange, Stage};
+
+/// The signed-in user, their clients and the navigation they see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub client: Client,
+    pub clients: Vec<Client>,
+    pub views: Vec<ViewStatus>,
+}
+
+/// A Twenty screen and who serves it now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewStatus {
+    pub key: String,
+    pub label: String,
+    pub cockpit_path: Option<String>,
+    pub retired_on: Option<NaiveDate>,
+    pub twenty_url: Option<String>,
+}
+
+impl ViewStatus {
+    /// Where navigation points: the cockpit page once retired, else Twenty.
+    pub fn href(&self) -> Option<String> {
+        match (&self.retired_on, &self.cockpit_path) {
+            (Some(_), Some(p)) => Some(p.clone()),
+            _ => self.twenty_url.clone(),
+        }
+    }
+
+    pub fn in_cockpit(&self) -> bool {
+        self.retired_on.is_some() && self.cockpit_path.is_some()
+    }
+}
+
+/// The Twenty screens the cockpit replaces, in navigation order:
+/// (key, label, cockpit path when the cockpit has it, Twenty path).
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
+    (
+        "pipeline",
+        "Pipeline",
+        Some("/pipeline"),
+        "/objects/opportunities?view=kanban",
+    ),
+    ("contacts", "Contacts", Some("/contacts"), "/objects/people"),
+    ("companies", "Companies", None, "/objects/companies"),
+    ("deal_page", "Deal page", None, "/objects/opportunities"),
+    (
+        "activity",
+        "Activity timeline",
+        None,
+        "/objects/timelineActivities",
+    ),
+    ("notes", "Notes", None, "/objects/notes"),
+    ("tasks", "Tasks", None, "/objects/tasks"),
+    ("import", "Import", None, "/settings/workspace/import"),
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealCard {
+    pub deal: Deal,
+    pub company_name: Option<String>,
+    pub days_in_stage: i64,
+    pub stale: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    pub pipelines: Vec<(Uuid, String)>,
+    pub pipeline_id: Option<Uuid>,
+    pub stages: Vec<Stage>,
+    pub cards: Vec<DealCard>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactRow {
+    pub contact: Contact,
+    pub company_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactPage {
+    pub rows: Vec<ContactRow>,
+    /// The cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// One entry of a record's timeline: an activity or an audited change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TimelineItem {
+    Activity(Activity),
+    Change(FieldChange),
+}
+
+impl TimelineItem {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Activity(a) => a.happens_at,
+            Self::Change(c) => c.changed_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    pub contact: Contact,
+    pub company: Option<Company>,
+    pub deals: Vec<Deal>,
+    pub timeline: Vec<TimelineItem>,
+}

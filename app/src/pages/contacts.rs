@@ -1,0 +1,220 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+use crate::{
+    components::ErrorNote,
+    model::{ContactDetail, FieldChange, Priority, TimelineItem},
+    server_fns::contacts::{contacts_page, load_contact, SaveContactStrategy},
+};
+
+#[component]
+pub fn ContactsPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.get(),
+        |q| contacts_page(q.get("q"), q.get("after").and_then(|a| a.parse().ok())),
+    );
+    let search = move || query.get().get("q").unwrap_or_default();
+    view! {
+        <Title text="Contacts" />
+        <h1>"Contacts"</h1>
+        <form method="get" class="filters" role="search">
+            <label for="q">"Search name, email or company"</label>
+            <input id="q" name="q" type="search" value=search />
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+        <Transition fallback=|| view! { <p>"Loading contacts…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(page) => {
+                        let next = page.next.map(|after| {
+                            let q = search();
+                            format!("/contacts?q={}&after={after}", urlencode(&q))
+                        });
+                        view! {
+                            <table class="contacts">
+                                <thead><tr>
+                                    <th scope="col">"Name"</th><th scope="col">"Email"</th>
+                                    <th scope="col">"Company"</th><th scope="col">"Priority"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.rows.into_iter().map(|r| {
+                                        let c = r.contact;
+                                        view! {
+                                            <tr>
+                                                <td><a href=format!("/contacts/{}", c.id)>{c.full_name()}</a></td>
+                                                <td>{c.email.clone().unwrap_or_default()}</td>
+                                                <td>{r.company_name.unwrap_or_default()}</td>
+                                                <td>{c.priority.map(|p| p.as_str()).unwrap_or("")}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {next.map(|href| view! { <a class="next" rel="next" href=href>"Next page →"</a> })}
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let params = use_params_map();
+    let save = ServerAction::<SaveContactStrategy>::new();
+    let data = Resource::new(
+        move || (params.get().get("id"), save.version().get()),
+        |(id, _)| async move {
+            let id: Uuid = id
+                .and_then(|i| i.parse().ok())
+                .ok_or(crate::model::AppError::NotFound)?;
+            load_contact(id).await
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <Title text="Contact" /><ErrorNote error=e /> }.into_any(),
+                    Ok(detail) => view! { <ContactView detail save /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ContactView(detail: ContactDetail, save: ServerAction<SaveContactStrategy>) -> impl IntoView {
+    let c = detail.contact.clone();
+    let name = c.full_name();
+    let error = move || save.value().get().and_then(|r| r.err());
+    let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
+    let recontact = c
+        .recontact_at
+        .map(|t| t.date_naive().to_string())
+        .unwrap_or_default();
+    let provenance = |when: Option<chrono::DateTime<chrono::Utc>>| {
+        when.map(|t| format!("by arlo, {}", t.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_else(|| "not yet".into())
+    };
+    view! {
+        <Title text=name.clone() />
+        <h1>{name}</h1>
+        <div class="grid">
+            <section class="card" aria-labelledby="identity">
+                <h2 id="identity">"Identity"</h2>
+                <dl>
+                    <dt>"Email"</dt><dd>{c.email.clone().unwrap_or_default()}</dd>
+                    <dt>"Phone"</dt><dd>{c.phone.clone().unwrap_or_default()}</dd>
+                    <dt>"Title"</dt><dd>{c.job_title.clone().unwrap_or_default()}</dd>
+                    <dt>"Company"</dt>
+                    <dd>{detail.company.as_ref().map(|co| view! { <a href=format!("/companies/{}", co.id)>{co.name.clone()}</a> })}</dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="strategy">
+                <h2 id="strategy">"Strategy"</h2>
+                <ActionForm action=save attr:class="strategy">
+                    <input type="hidden" name="id" value=c.id.to_string() />
+                    <div class="field">
+                        <label for="priority">"Priority"</label>
+                        <select id="priority" name="priority">
+                            <option value="" selected=c.priority.is_none()>"—"</option>
+                            {Priority::ALL.iter().map(|p| {
+                                let sel = c.priority == Some(*p);
+                                view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
+                            }).collect_view()}
+                        </select>
+                        <p class="field-error" role="alert">{field_error("priority")}</p>
+                    </div>
+                    <div class="field">
+                        <label for="relationship_note">"Relationship note"</label>
+                        <textarea id="relationship_note" name="relationship_note" rows="3">{c.relationship_note.clone().unwrap_or_default()}</textarea>
+                    </div>
+                    <div class="field">
+                        <label for="strategy_note">"Strategy note"</label>
+                        <textarea id="strategy_note" name="strategy_note" rows="3">{c.strategy_note.clone().unwrap_or_default()}</textarea>
+                    </div>
+                    <div class="field">
+                        <label for="recontact_on">"Recontact on"</label>
+                        <input id="recontact_on" name="recontact_on" type="date" value=recontact />
+                        <p class="field-error" role="alert">{field_error("recontact_at")}</p>
+                    </div>
+                    <button type="submit" id="save-strategy">"Save"</button>
+                    <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                </ActionForm>
+            </section>
+            <section class="card operational" aria-labelledby="ops">
+                <h2 id="ops">"Maintained by arlo"</h2>
+                <p class="hint">"Operational fields are read-only here: arlo keeps them current."</p>
+                <dl>
+                    <dt>"LinkedIn"</dt><dd data-field="linkedin_url">{c.linkedin_url.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Enriched"</dt><dd data-field="enriched_at">{provenance(c.enriched_at)}</dd>
+                    <dt>"Last activity"</dt><dd data-field="last_activity_at">{provenance(c.last_activity_at)}</dd>
+                    <dt>"Email threads"</dt><dd data-field="email_thread_count">{c.email_thread_count}</dd>
+                    <dt>"Opens"</dt><dd data-field="open_count">{c.open_count}</dd>
+                    <dt>"Sequence step"</dt><dd data-field="sequence_step">{c.sequence_step.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="deals">
+                <h2 id="deals">"Deals"</h2>
+                <ul>
+                    {detail.deals.iter().map(|d| view! { <li><a href=format!("/deals/{}", d.id)>{d.name.clone()}</a></li> }).collect_view()}
+                </ul>
+            </section>
+        </div>
+        <section class="card" aria-labelledby="timeline">
+            <h2 id="timeline">"Timeline"</h2>
+            <ol class="timeline">
+                {detail.timeline.into_iter().map(timeline_item).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+pub fn timeline_item(item: TimelineItem) -> impl IntoView {
+    let when = item.at().format("%Y-%m-%d %H:%M").to_string();
+    let text = match item {
+        TimelineItem::Activity(a) => format!(
+            "{}{}",
+            a.kind.replace('_', " "),
+            a.subject.map(|s| format!(": {s}")).unwrap_or_default()
+        ),
+        TimelineItem::Change(c) => describe_change(&c),
+    };
+    view! { <li><time>{when}</time>" "<span>{text}</span></li> }
+}
+
+fn describe_change(c: &FieldChange) -> String {
+    let who = match (c.acting_role.as_str(), c.on_behalf_of) {
+        ("redkey_agent", _) => "arlo",
+        (_, Some(_)) => "arlo, on your instruction",
+        _ => "you",
+    };
+    let value = |v: &Option<serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "—".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    format!(
+        "{} changed from {} to {} by {who}",
+        c.column_name.replace('_', " "),
+        value(&c.old_value),
+        value(&c.new_value)
+    )
+}

@@ -1,0 +1,206 @@
+use leptos::{ev::DragEvent, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+use crate::{
+    components::ErrorNote,
+    model::{format::money, Board, DealCard, Priority, Stage},
+    server_fns::pipeline::{load_board, MoveDeal},
+};
+
+/// The kanban: one column per stage of the chosen pipeline.
+#[component]
+pub fn PipelinePage() -> impl IntoView {
+    let query = use_query_map();
+    let mover = ServerAction::<MoveDeal>::new();
+    let data = Resource::new(
+        move || (query.get(), mover.version().get()),
+        |(q, _)| {
+            let id = |k: &str| q.get(k).and_then(|v| v.parse::<Uuid>().ok());
+            load_board(
+                id("pipeline"),
+                id("owner"),
+                q.get("priority"),
+                q.get("text"),
+            )
+        },
+    );
+    let dragged = RwSignal::new(None::<Uuid>);
+    let q = move |k: &'static str| move || query.get().get(k).unwrap_or_default();
+    view! {
+        <Title text="Pipeline" />
+        <h1>"Pipeline"</h1>
+        <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(b) => {
+                        let current = b.pipeline_id.map(|p| p.to_string()).unwrap_or_default();
+                        view! {
+                            <form method="get" class="filters" aria-label="Filter deals">
+                                <label for="pipeline">"Pipeline"</label>
+                                <select id="pipeline" name="pipeline">
+                                    {b.pipelines.iter().map(|(id, name)| {
+                                        let id = id.to_string();
+                                        let sel = id == current;
+                                        view! { <option value=id selected=sel>{name.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                                <label for="priority">"Priority"</label>
+                                <select id="priority" name="priority">
+                                    <option value="">"Any"</option>
+                                    {Priority::ALL.iter().map(|p| {
+                                        let sel = q("priority")() == p.as_str();
+                                        view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
+                                    }).collect_view()}
+                                </select>
+                                <label for="text">"Search"</label>
+                                <input id="text" name="text" type="search" value=q("text") />
+                                <button type="submit" class="secondary">"Apply"</button>
+                            </form>
+                            <BoardView board=b mover dragged />
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BoardView(
+    board: Board,
+    mover: ServerAction<MoveDeal>,
+    dragged: RwSignal<Option<Uuid>>,
+) -> impl IntoView {
+    let biggest = board
+        .stages
+        .iter()
+        .map(|s| s.amount_micros)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let stages = board.stages.clone();
+    view! {
+        <div class="board" role="list" aria-label="Stages">
+            {board.stages.iter().map(|stage| {
+                let cards: Vec<DealCard> = board.cards.iter().filter(|c| c.deal.stage_id == stage.stage_id).cloned().collect();
+                view! { <Column stage=stage.clone() cards stages=stages.clone() biggest mover dragged /> }
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn Column(
+    stage: Stage,
+    cards: Vec<DealCard>,
+    stages: Vec<Stage>,
+    biggest: i64,
+    mover: ServerAction<MoveDeal>,
+    dragged: RwSignal<Option<Uuid>>,
+) -> impl IntoView {
+    let stage_id = stage.stage_id;
+    let currency = cards
+        .first()
+        .map(|c| c.deal.currency_code.clone())
+        .unwrap_or_else(|| "USD".into());
+    let drop_at = move |position: i32| {
+        move |ev: DragEvent| {
+            ev.prevent_default();
+            ev.stop_propagation();
+            if let Some(deal) = dragged.get_untracked() {
+                dragged.set(None);
+                mover.dispatch(MoveDeal {
+                    deal,
+                    stage: stage_id,
+                    position,
+                });
+            }
+        }
+    };
+    let end = cards.len() as i32;
+    let bar = stage.amount_micros * 100 / biggest;
+    let weighted = stage.weighted_amount_micros * 100 / biggest;
+    view! {
+        <section
+            class="column"
+            role="listitem"
+            aria-label=stage.stage_name.clone()
+            data-stage=stage_id.to_string()
+            on:dragover=|ev: DragEvent| ev.prevent_default()
+            on:drop=drop_at(end)
+        >
+            <header class="column-head">
+                <h2>{stage.stage_name.clone()}</h2>
+                <p class="totals">
+                    <span class="count">{format!("{} deals", stage.deal_count)}</span>
+                    <span class="total">{money(stage.amount_micros, &currency)}</span>
+                    <span class="weighted" title="probability-weighted">
+                        {format!("{} weighted ({}%)", money(stage.weighted_amount_micros, &currency), stage.probability)}
+                    </span>
+                </p>
+                <div class="bar" aria-hidden="true">
+                    <div class="bar-total" style=format!("width: {bar}%")></div>
+                    <div class="bar-weighted" style=format!("width: {weighted}%")></div>
+                </div>
+            </header>
+            <ol class="cards">
+                {cards.into_iter().enumerate().map(|(i, card)| {
+                    view! { <Card card position=i as i32 stages=stages.clone() mover dragged on_drop=drop_at(i as i32) /> }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn Card(
+    card: DealCard,
+    position: i32,
+    stages: Vec<Stage>,
+    mover: ServerAction<MoveDeal>,
+    dragged: RwSignal<Option<Uuid>>,
+    on_drop: impl Fn(DragEvent) + 'static,
+) -> impl IntoView {
+    let d = card.deal.clone();
+    let id = d.id;
+    let select_id = format!("move-{id}");
+    let amount = d
+        .amount_micros
+        .map(|m| money(m, &d.currency_code))
+        .unwrap_or_else(|| "—".into());
+    view! {
+        <li
+            class="card deal"
+            draggable="true"
+            data-deal=id.to_string()
+            data-position=position
+            on:dragstart=move |_| dragged.set(Some(id))
+            on:dragover=|ev: DragEvent| ev.prevent_default()
+            on:drop=on_drop
+        >
+            <a class="deal-name" href=format!("/deals/{id}")>{d.name.clone()}</a>
+            <p class="company">{card.company_name.clone().unwrap_or_default()}</p>
+            <p class="meta">
+                <span class="amount">{amount}</span>
+                <span class="days">{format!("{} d in stage", card.days_in_stage)}</span>
+                {d.priority.map(|p| view! { <span class=format!("priority {}", p.as_str())>{p.as_str()}</span> })}
+                {card.stale.then(|| view! { <span class="stale" title="no activity for 14 days">"stale"</span> })}
+            </p>
+            <ActionForm action=mover attr:class="move">
+                <input type="hidden" name="deal" value=id.to_string() />
+                <input type="hidden" name="position" value="1000000" />
+                <label for=select_id.clone() class="visually-hidden">{format!("Move {} to stage", d.name)}</label>
+                <select id=select_id name="stage">
+                    {stages.iter().map(|s| {
+                        let sel = s.stage_id == d.stage_id;
+                        view! { <option value=s.stage_id.to_string() selected=sel>{s.stage_name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Move"</button>
+            </ActionForm>
+        </li>
+    }
+}

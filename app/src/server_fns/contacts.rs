@@ -1,0 +1,135 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{AppError, ContactDetail, ContactPage};
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// A page of contacts after the contact `after` (its id is the cursor),
+/// optionally searched by name, email or company.
+#[server]
+pub async fn contacts_page(
+    q: Option<String>,
+    after: Option<Uuid>,
+) -> Result<ContactPage, AppError> {
+    use crate::model::ContactRow;
+    use crate::ssr::{db, session::human_tx};
+    use std::collections::HashMap;
+
+    let (mut tx, _) = human_tx().await?;
+    let after = match after {
+        Some(id) => {
+            let c = db::contacts::get(&mut tx, id).await?;
+            Some((c.last_name, c.first_name, c.id))
+        }
+        None => None,
+    };
+    let mut contacts = db::contacts::page(&mut tx, q.as_deref(), after, PAGE_SIZE + 1).await?;
+    let next = (contacts.len() as i64 > PAGE_SIZE).then(|| {
+        contacts.truncate(PAGE_SIZE as usize);
+        contacts
+            .last()
+            .map(|c| c.id.to_string())
+            .unwrap_or_default()
+    });
+    let companies: HashMap<Uuid, String> = db::companies::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let rows = contacts
+        .into_iter()
+        .map(|c| ContactRow {
+            company_name: c.company_id.and_then(|id| companies.get(&id).cloned()),
+            contact: c,
+        })
+        .collect();
+    Ok(ContactPage { rows, next })
+}
+
+/// A contact with its company, deals and merged timeline, newest first.
+#[server]
+pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
+    use crate::model::TimelineItem;
+    use crate::ssr::{db, session::human_tx};
+
+    let (mut tx, _) = human_tx().await?;
+    let contact = db::contacts::get(&mut tx, id).await?;
+    let company = match contact.company_id {
+        Some(c) => Some(db::companies::get(&mut tx, c).await?),
+        None => None,
+    };
+    let deals = db::deals::of_contact(&mut tx, id).await?;
+    let mut timeline: Vec<TimelineItem> = db::activities::of_contact(&mut tx, id)
+        .await?
+        .into_iter()
+        .map(TimelineItem::Activity)
+        .chain(
+            db::audit::changes_of(&mut tx, id)
+                .await?
+                .into_iter()
+                .map(TimelineItem::Change),
+        )
+        .collect();
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    Ok(ContactDetail {
+        contact,
+        company,
+        deals,
+        timeline,
+    })
+}
+
+/// Saves the strategic fields of a contact, writing only those that changed.
+#[server]
+pub async fn save_contact_strategy(
+    id: Uuid,
+    priority: String,
+    relationship_note: String,
+    strategy_note: String,
+    recontact_on: String,
+) -> Result<(), AppError> {
+    use crate::model::Priority;
+    use crate::ssr::{db, db::contacts::ContactField, session::human_tx};
+
+    let priority = match priority.as_str() {
+        "" => None,
+        p => Some(
+            Priority::parse(p)
+                .ok_or_else(|| AppError::invalid("priority", "choose a priority from the list"))?,
+        ),
+    };
+    let recontact_at = match recontact_on.trim() {
+        "" => None,
+        d => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| AppError::invalid("recontact_at", "use a date like 2027-01-31"))?
+                .and_hms_opt(9, 0, 0)
+                .expect("09:00 exists")
+                .and_utc(),
+        ),
+    };
+    let text = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let (relationship_note, strategy_note) = (text(relationship_note), text(strategy_note));
+
+    let (mut tx, _) = human_tx().await?;
+    let current = db::contacts::get(&mut tx, id).await?;
+    let mut changes = vec![];
+    if current.priority != priority {
+        changes.push(ContactField::Priority(priority));
+    }
+    if current.relationship_note != relationship_note {
+        changes.push(ContactField::RelationshipNote(relationship_note));
+    }
+    if current.strategy_note != strategy_note {
+        changes.push(ContactField::StrategyNote(strategy_note));
+    }
+    if current.recontact_at.map(|t| t.date_naive()) != recontact_at.map(|t| t.date_naive()) {
+        changes.push(ContactField::RecontactAt(recontact_at));
+    }
+    if !changes.is_empty() {
+        db::contacts::update(&mut tx, id, changes).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}

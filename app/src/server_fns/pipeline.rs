@@ -1,0 +1,90 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{AppError, Board, Priority};
+
+/// Deals without activity for this many days get a stale badge.
+pub const STALE_AFTER_DAYS: i64 = 14;
+
+/// One pipeline's board, filtered by owner, priority and text.
+#[server]
+pub async fn load_board(
+    pipeline: Option<Uuid>,
+    owner: Option<Uuid>,
+    priority: Option<String>,
+    text: Option<String>,
+) -> Result<Board, AppError> {
+    use crate::model::DealCard;
+    use crate::ssr::{db, session::human_tx};
+    use std::collections::HashMap;
+
+    let (mut tx, _) = human_tx().await?;
+    let all = db::pipeline::stages(&mut tx).await?;
+    let mut pipelines: Vec<(Uuid, String)> = vec![];
+    for s in &all {
+        if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
+            pipelines.push((s.pipeline_id, s.pipeline_name.clone()));
+        }
+    }
+    let pipeline_id = pipeline
+        .filter(|p| pipelines.iter().any(|(id, _)| id == p))
+        .or_else(|| pipelines.first().map(|p| p.0));
+    let stages: Vec<_> = all
+        .into_iter()
+        .filter(|s| Some(s.pipeline_id) == pipeline_id)
+        .collect();
+    let deals = match pipeline_id {
+        Some(p) => db::deals::of_pipeline(&mut tx, p).await?,
+        None => vec![],
+    };
+    let companies: HashMap<Uuid, String> = db::companies::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let priority = priority.as_deref().and_then(Priority::parse);
+    let text = text
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    let now = chrono::Utc::now();
+    let cards = deals
+        .into_iter()
+        .filter(|d| owner.is_none() || d.owner_id == owner)
+        .filter(|d| priority.is_none() || d.priority == priority)
+        .map(|d| {
+            let company_name = d.company_id.and_then(|c| companies.get(&c).cloned());
+            let last = d.last_activity_at.unwrap_or(d.created_at);
+            DealCard {
+                days_in_stage: (now - d.stage_changed_at).num_days(),
+                stale: (now - last).num_days() >= STALE_AFTER_DAYS,
+                company_name,
+                deal: d,
+            }
+        })
+        .filter(|c| match &text {
+            None => true,
+            Some(t) => {
+                c.deal.name.to_lowercase().contains(t)
+                    || c.company_name
+                        .as_ref()
+                        .is_some_and(|n| n.to_lowercase().contains(t))
+            }
+        })
+        .collect();
+    Ok(Board {
+        pipelines,
+        pipeline_id,
+        stages,
+        cards,
+    })
+}
+
+/// Moves a deal to a stage and position (0-based) through `crm_move_deal`.
+#[server]
+pub async fn move_deal(deal: Uuid, stage: Uuid, position: i32) -> Result<(), AppError> {
+    use crate::ssr::{db, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    db::deals::move_to(&mut tx, deal, stage, position).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! Cockpit settings the server hands to the pages: the Twenty instance and
+//! which of its views the cockpit has retired (one configuration entry each).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::model::{ViewStatus, TWENTY_VIEWS};
+
+#[derive(Clone, Debug, Default)]
+pub struct CockpitConfig {
+    pub twenty_url: Option<String>,
+    /// View key -> the day it was retired.
+    pub retired: BTreeMap<String, NaiveDate>,
+}
+
+impl CockpitConfig {
+    pub fn views(&self) -> Vec<ViewStatus> {
+        TWENTY_VIEWS
+            .iter()
+            .map(|(key, label, cockpit, twenty)| ViewStatus {
+                key: key.to_string(),
+                label: label.to_string(),
+                cockpit_path: cockpit.map(String::from),
+                retired_on: self.retired.get(*key).copied(),
+                twenty_url: self
+                    .twenty_url
+                    .as_ref()
+                    .map(|base| format!("{}{twenty}", base.trim_end_matches('/'))),
+            })
+            .collect()
+    }
+}

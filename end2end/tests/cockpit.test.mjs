@@ -1,0 +1,139 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, DEMO, SOLO, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('signing in and out', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(`${BASE_URL}/contacts`);
+  assert.match(page.url(), /\/sign-in\?next=%2Fcontacts|\/sign-in\?next=\/contacts/);
+  await shot(page, 'sign-in');
+  await signIn(page);
+  assert.match(await page.textContent('.user-name'), /Justin/);
+  await Promise.all([page.waitForURL(/\/sign-in/), page.click('#sign-out')]);
+  await page.goto(`${BASE_URL}/pipeline`);
+  assert.match(page.url(), /\/sign-in/);
+  assert.deepEqual(problems, []);
+});
+
+test('a wrong password is refused with a message next to the field', async () => {
+  const { page } = await openPage(browser);
+  await page.goto(`${BASE_URL}/sign-in`);
+  await waitForHydration(page);
+  await page.fill('#email', DEMO.email);
+  await page.fill('#password', 'not the password');
+  await page.click('#sign-in');
+  await page.waitForFunction(() => document.querySelector('#password-error').textContent.length > 0);
+  assert.equal(await page.textContent('#password-error'), 'wrong email or password');
+  assert.match(page.url(), /\/sign-in/);
+});
+
+test('dragging a deal to another stage survives a reload', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  const columns = page.locator('section.column');
+  const firstCard = columns.nth(0).locator('li.deal').first();
+  const dealId = await firstCard.getAttribute('data-deal');
+  const target = columns.nth(2);
+  const targetStage = await target.getAttribute('data-stage');
+  const before = await target.locator('li.deal').count();
+  await firstCard.dragTo(target.locator('header'));
+  await page.waitForFunction(
+    ([stage, deal]) => !!document.querySelector(`section[data-stage="${stage}"] li[data-deal="${deal}"]`),
+    [targetStage, dealId],
+  );
+  await page.reload();
+  await waitForHydration(page);
+  const moved = page.locator(`section[data-stage="${targetStage}"] li[data-deal="${dealId}"]`);
+  assert.equal(await moved.count(), 1);
+  assert.equal(await page.locator(`section[data-stage="${targetStage}"] li.deal`).count(), before + 1);
+  await shot(page, 'pipeline');
+  // The move is in the deal's audit trail, by the signed-in person.
+  assert.deepEqual(problems, []);
+});
+
+test('the keyboard alternative moves a deal without dragging', async () => {
+  const { page } = await openPage(browser);
+  await signIn(page);
+  const card = page.locator('section.column').nth(1).locator('li.deal').first();
+  const dealId = await card.getAttribute('data-deal');
+  const lastStage = await page.locator('section.column').last().getAttribute('data-stage');
+  await card.locator('select').selectOption(lastStage);
+  await card.locator('button', { hasText: 'Move' }).click();
+  await page.waitForSelector(`section[data-stage="${lastStage}"] li[data-deal="${dealId}"]`);
+});
+
+test('strategic fields are editable in place; operational ones are not', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/contacts`);
+  await waitForHydration(page);
+  await page.locator('table.contacts tbody a').first().click();
+  await page.waitForSelector('#priority');
+  await waitForHydration(page);
+  const url = page.url();
+  await page.selectOption('#priority', 'critical');
+  await page.fill('#strategy_note', 'Budget freeze until Q3');
+  await page.click('#save-strategy');
+  await page.waitForFunction(() => document.querySelector('.saved')?.textContent === 'Saved.');
+  await page.goto(url);
+  await waitForHydration(page);
+  assert.equal(await page.inputValue('#priority'), 'critical');
+  assert.equal(await page.inputValue('#strategy_note'), 'Budget freeze until Q3');
+  assert.match(await page.textContent('ol.timeline'), /priority changed from .* to critical by you/);
+  assert.equal(await page.locator('section.operational input, section.operational select, section.operational textarea').count(), 0);
+  await shot(page, 'contact');
+  assert.deepEqual(problems, []);
+});
+
+test("a user of one client cannot open another client's contact by URL", async () => {
+  const founder = await openPage(browser);
+  await signIn(founder.page);
+  await founder.page.goto(`${BASE_URL}/contacts`);
+  const href = await founder.page.locator('table.contacts tbody a').first().getAttribute('href');
+  const client = await founder.page.textContent('#client-switch option[selected]');
+  assert.equal(client, 'BezelIQ');
+  const solo = await openPage(browser);
+  await signIn(solo.page, SOLO);
+  const res = await solo.page.goto(`${BASE_URL}${href}`);
+  assert.equal(res.status(), 404);
+  assert.match(await solo.page.textContent('main'), /Not found/);
+  const missing = await solo.page.goto(`${BASE_URL}/contacts/00000000-0000-4000-8000-000000000000`);
+  assert.equal(missing.status(), 404);
+});
+
+test('views not yet retired link out to Twenty; the coverage page lists them all', async () => {
+  const { page } = await openPage(browser);
+  await signIn(page);
+  const link = page.locator('nav a.twenty', { hasText: 'Companies' });
+  assert.equal(await link.getAttribute('href'), 'http://twenty.invalid/objects/companies');
+  await page.goto(`${BASE_URL}/coverage`);
+  assert.equal(await page.textContent('tr[data-view="pipeline"] td:nth-child(2)'), 'Cockpit');
+  assert.equal(await page.textContent('tr[data-view="notes"] td:nth-child(2)'), 'Twenty');
+  await shot(page, 'coverage');
+});
+
+test('every page renders its data with JavaScript off, on a phone-sized screen', async () => {
+  const js = await openPage(browser);
+  await signIn(js.page);
+  const storageState = await js.context.storageState();
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE_URL}/pipeline`);
+  assert.ok(await page.locator('li.deal').count() > 0, 'pipeline cards');
+  await shot(page, 'pipeline-375-nojs');
+  await page.goto(`${BASE_URL}/contacts`);
+  assert.ok(await page.locator('table.contacts tbody tr').count() > 0, 'contact rows');
+  await page.goto(`${BASE_URL}/contacts?q=zzzz-no-such`);
+  assert.equal(await page.locator('table.contacts tbody tr').count(), 0);
+  await page.goto(`${BASE_URL}/contacts`);
+  await page.locator('table.contacts tbody a').first().click();
+  assert.ok((await page.textContent('main h1')).length > 0);
+  assert.ok(await page.locator('ol.timeline li').count() > 0, 'timeline');
+  await shot(page, 'contact-375-nojs');
+  await page.goto(`${BASE_URL}/coverage`);
+  assert.equal(await page.locator('table.coverage tbody tr').count(), 8);
+});

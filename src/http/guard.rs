@@ -1,0 +1,117 @@
+//! Two gates in front of the cockpit: cookie-authenticated state changes
+//! must come from our own origin, and pages need a signed-in user.
+
+use axum::{
+    extract::Request,
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use tower_sessions::Session;
+
+/// Paths with their own rules (bearer tokens, signatures, one-click
+/// unsubscribe from mail providers, public forms) or none at all.
+const PUBLIC: [&str; 8] = [
+    "/sign-in",
+    "/pkg/",
+    "/healthz",
+    "/readyz",
+    "/favicon.ico",
+    "/webhooks/",
+    "/u/",
+    "/ingest/",
+];
+
+fn is_public(path: &str) -> bool {
+    PUBLIC
+        .iter()
+        .any(|p| path == p.trim_end_matches('/') || (p.ends_with('/') && path.starts_with(p)))
+}
+
+/// Refuses a state-changing request whose Origin (or, lacking one, Referer)
+/// is not this host: a cross-site form or fetch riding on the cookie.
+pub async fn same_origin(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let path = req.uri().path();
+    let exempt = path.starts_with("/api/v1/")
+        || path.starts_with("/webhooks/")
+        || path.starts_with("/u/")
+        || path.starts_with("/ingest/");
+    if safe || exempt {
+        return next.run(req).await;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let source = req
+        .headers()
+        .get(header::ORIGIN)
+        .or_else(|| req.headers().get(header::REFERER))
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let source_host = source
+        .split("://")
+        .nth(1)
+        .map(|rest| rest.split('/').next().unwrap_or(""));
+    if !host.is_empty() && source_host == Some(host) {
+        next.run(req).await
+    } else {
+        (StatusCode::FORBIDDEN, "cross-origin request refused").into_response()
+    }
+}
+
+/// Sends a visitor without a session to the sign-in page (server functions
+/// check the session themselves and answer "please sign in").
+pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if is_public(&path) || path.starts_with("/api/") || req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    match app::ssr::session::current(&session).await {
+        Ok(Some(_)) => next.run(req).await,
+        _ => {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            Redirect::to(&format!("/sign-in?next={}", encode(target))).into_response()
+        }
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths_are_exactly_the_listed_ones() {
+        assert!(is_public("/sign-in"));
+        assert!(is_public("/pkg/redkey.js"));
+        assert!(is_public("/u/abc"));
+        assert!(!is_public("/sign-inx"));
+        assert!(!is_public("/contacts"));
+        assert!(!is_public("/"));
+    }
+
+    #[test]
+    fn next_parameter_is_encoded() {
+        assert_eq!(
+            encode("/contacts?q=a b&x=1"),
+            "/contacts%3Fq%3Da%20b%26x%3D1"
+        );
+    }
+}
