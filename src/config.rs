@@ -51,7 +51,8 @@ pub struct Settings {
 
 /// What a deployment that sets nothing has retired: the views this release
 /// serves.
-const DEFAULT_RETIRED: &str = "pipeline=2026-11-25,contacts=2026-11-25";
+const DEFAULT_RETIRED: &str =
+    "pipeline=2026-11-25,contacts=2026-11-25,companies=2026-11-25,deal_page=2026-11-25,activity=2026-11-25";
 
 /// A parsed Postgres URL. Debug output never shows the password.
 #[derive(Clone)]
@@ -286,7 +287,7 @@ mod tests {
         let default = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
         assert_eq!(
             default.retired.keys().collect::<Vec<_>>(),
-            ["contacts", "pipeline"]
+            ["activity", "companies", "contacts", "deal_page", "pipeline"]
         );
         let file: FileSettings = toml::from_str("[retired]\npipeline = \"2026-12-01\"").unwrap();
         let s = Settings::from_sources(file, env_of(&[])).unwrap();

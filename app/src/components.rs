@@ -9,29 +9,29 @@ use crate::{
     server_fns::auth::{current_user, SignOut, SwitchClient},
 };
 
-/// Loads the signed-in user once for the navigation and the pages.
-pub fn provide_me() -> Resource<Result<Me, AppError>> {
-    let r = Resource::new(|| (), |_| current_user());
-    provide_context(r);
-    r
+/// The signed-in user, reloaded on every navigation (signing in or out, or
+/// switching client, changes it).
+pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
+    let location = leptos_router::hooks::use_location();
+    Resource::new(move || location.pathname.get(), |_| current_user())
 }
 
 #[component]
 pub fn Nav() -> impl IntoView {
-    let me = use_context::<Resource<Result<Me, AppError>>>().expect("provide_me");
+    let me = use_me();
     let sign_out = ServerAction::<SignOut>::new();
     let switch = ServerAction::<SwitchClient>::new();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(me) => {
+                    Ok(Some(me)) => {
                         let several = me.clients.len() > 1;
                         let current = me.client.id.to_string();
                         view! {
                             <nav aria-label="Main" class="nav">
                                 <ul>
-                                    {me.views.iter().filter_map(|v| {
+                                    {me.views.iter().filter(|v| !(v.key == "deal_page" && v.in_cockpit())).filter_map(|v| {
                                         let href = v.href()?;
                                         let label = v.label.clone();
                                         Some(if v.in_cockpit() {
@@ -71,7 +71,7 @@ pub fn Nav() -> impl IntoView {
                             </div>
                         }.into_any()
                     }
-                    Err(_) => ().into_any(),
+                    _ => ().into_any(),
                 }
             })}
         </Transition>

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Body, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -24,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -42,7 +43,6 @@ pub fn App() -> impl IntoView {
     // (browser tests wait for it before clicking).
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    components::provide_me();
     view! {
         <Body attr:data-hydrated=move || hydrated.get().to_string() />
         <Stylesheet id="redkey" href="/pkg/redkey.css" />
@@ -54,12 +54,16 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::home::Home />
-                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />
-                    <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage />
-                    <Route path=path!("/contacts") view=pages::contacts::ContactsPage />
-                    <Route path=path!("/contacts/:id") view=pages::contacts::ContactPage />
-                    <Route path=path!("/coverage") view=pages::coverage::CoveragePage />
+                    <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage ssr=SsrMode::Async />
+                    <Route path=path!("/contacts") view=pages::contacts::ContactsPage ssr=SsrMode::Async />
+                    <Route path=path!("/contacts/:id") view=pages::contacts::ContactPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies") view=pages::records::CompaniesPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies/:id") view=pages::records::CompanyPage ssr=SsrMode::Async />
+                    <Route path=path!("/deals/:id") view=pages::records::DealPage ssr=SsrMode::Async />
+                    <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
+                    <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

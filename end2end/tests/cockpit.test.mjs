@@ -108,8 +108,9 @@ test("a user of one client cannot open another client's contact by URL", async (
 test('views not yet retired link out to Twenty; the coverage page lists them all', async () => {
   const { page } = await openPage(browser);
   await signIn(page);
-  const link = page.locator('nav a.twenty', { hasText: 'Companies' });
-  assert.equal(await link.getAttribute('href'), 'http://twenty.invalid/objects/companies');
+  const link = page.locator('nav a.twenty', { hasText: 'Notes' });
+  assert.equal(await link.getAttribute('href'), 'http://twenty.invalid/objects/notes');
+  assert.equal(await page.locator('nav a', { hasText: 'Companies' }).getAttribute('href'), '/companies');
   await page.goto(`${BASE_URL}/coverage`);
   assert.equal(await page.textContent('tr[data-view="pipeline"] td:nth-child(2)'), 'Cockpit');
   assert.equal(await page.textContent('tr[data-view="notes"] td:nth-child(2)'), 'Twenty');
@@ -136,4 +137,42 @@ test('every page renders its data with JavaScript off, on a phone-sized screen',
   await shot(page, 'contact-375-nojs');
   await page.goto(`${BASE_URL}/coverage`);
   assert.equal(await page.locator('table.coverage tbody tr').count(), 8);
+  await page.goto(`${BASE_URL}/companies`);
+  await page.locator('table.companies tbody a').first().click();
+  assert.ok(await page.locator('ul.people li').count() > 0, 'company people');
+  await page.locator('ul.deals a').first().click();
+  assert.match(await page.textContent('.deal-facts'), /\$/);
+  await page.goto(`${BASE_URL}/activity?kind=meeting`);
+  const kinds = await page.locator('ol.feed li span').allTextContents();
+  assert.ok(kinds.length > 0 && kinds.every((k) => k.startsWith('meeting')), kinds.join('|'));
+});
+
+test('a new activity appears in the feed without a reload', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/activity`);
+  await waitForHydration(page);
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('psql', ['-q', process.env.E2E_URL, '-c',
+    "SELECT set_config('redkey.client_id', (SELECT id::text FROM redkey_admin_clients() WHERE slug = 'bezeliq'), false); " +
+    "INSERT INTO activities (kind, subject, created_by_source) VALUES ('form', 'Website form: pricing', 'FORM');"]);
+  await page.waitForFunction(() => document.querySelector('ol.feed').textContent.includes('Website form: pricing'), null, { timeout: 20000 });
+  await shot(page, 'activity');
+  assert.deepEqual(problems, []);
+});
+
+test('a bad amount on the deal page is refused next to the field', async () => {
+  const { page } = await openPage(browser);
+  await signIn(page);
+  await page.locator('li.deal a.deal-name').first().click();
+  await page.waitForSelector('#amount');
+  await waitForHydration(page);
+  await page.fill('#amount', '12 thousand');
+  await page.click('#save-deal');
+  await page.waitForFunction(() => document.querySelector('#amount-error').textContent.length > 0);
+  assert.match(await page.textContent('#amount-error'), /enter an amount/);
+  await page.fill('#amount', '48,000');
+  await page.click('#save-deal');
+  await page.waitForFunction(() => document.querySelector('.deal-facts')?.textContent.includes('$48,000'));
+  await shot(page, 'deal');
 });

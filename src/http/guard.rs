@@ -16,7 +16,7 @@ const PUBLIC: [&str; 8] = [
     "/pkg/",
     "/healthz",
     "/readyz",
-    "/favicon.ico",
+    "/favicon.svg",
     "/webhooks/",
     "/u/",
     "/ingest/",

@@ -50,12 +50,22 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
         "/objects/opportunities?view=kanban",
     ),
     ("contacts", "Contacts", Some("/contacts"), "/objects/people"),
-    ("companies", "Companies", None, "/objects/companies"),
-    ("deal_page", "Deal page", None, "/objects/opportunities"),
+    (
+        "companies",
+        "Companies",
+        Some("/companies"),
+        "/objects/companies",
+    ),
+    (
+        "deal_page",
+        "Deal page",
+        Some("/deals"),
+        "/objects/opportunities",
+    ),
     (
         "activity",
         "Activity timeline",
-        None,
+        Some("/activity"),
         "/objects/timelineActivities",
     ),
     ("notes", "Notes", None, "/objects/notes"),
@@ -115,3 +125,34 @@ pub struct ContactDetail {
     pub deals: Vec<Deal>,
     pub timeline: Vec<TimelineItem>,
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompanyDetail {
+    pub company: Company,
+    pub people: Vec<Contact>,
+    pub deals: Vec<Deal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealDetail {
+    pub deal: Deal,
+    pub stage_name: String,
+    pub company: Option<Company>,
+    pub contact: Option<Contact>,
+    pub timeline: Vec<TimelineItem>,
+}
+
+/// Activity kinds the feed filters by.
+pub const ACTIVITY_KINDS: [&str; 11] = [
+    "email_sent",
+    "email_opened",
+    "email_clicked",
+    "email_replied",
+    "email_bounced",
+    "meeting",
+    "call",
+    "note",
+    "form",
+    "enrichment",
+    "stage_change",
+];

@@ -1,21 +1,18 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{
-    components::ErrorNote,
-    model::{AppError, Me},
-};
+use crate::components::{use_me, ErrorNote};
 
 /// Which Twenty screens the cockpit has retired, and when.
 #[component]
 pub fn CoveragePage() -> impl IntoView {
-    let me = use_context::<Resource<Result<Me, AppError>>>().expect("provide_me");
+    let me = use_me();
     view! {
         <Title text="Coverage" />
         <h1>"Twenty coverage"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match me.await {
+                match me.await.and_then(|m| m.ok_or(crate::model::AppError::NotSignedIn)) {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(me) => {
                         let done = me.views.iter().filter(|v| v.in_cockpit()).count();

@@ -3,4 +3,5 @@ pub mod coverage;
 pub mod home;
 pub mod not_found;
 pub mod pipeline;
+pub mod records;
 pub mod sign_in;

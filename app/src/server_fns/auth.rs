@@ -70,11 +70,14 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Who is signed in, their clients, and the navigation.
+/// Who is signed in, their clients, and the navigation; `None` for a
+/// visitor (not an error: the sign-in page asks too).
 #[server]
-pub async fn current_user() -> Result<Me, AppError> {
+pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::ssr::{cockpit::CockpitConfig, db, session};
-    let me = session::require().await?;
+    let Some(me) = session::current(&session::session().await?).await? else {
+        return Ok(None);
+    };
     let database = use_context::<db::Db>().ok_or(AppError::Internal)?;
     let config = use_context::<CockpitConfig>().unwrap_or_default();
     let clients = db::users::clients_of(&database, me.user).await?;
@@ -83,13 +86,13 @@ pub async fn current_user() -> Result<Me, AppError> {
         .find(|c| c.id == me.client)
         .cloned()
         .ok_or(AppError::NotSignedIn)?;
-    Ok(Me {
+    Ok(Some(Me {
         name: me.name,
         email: me.email,
         client,
         clients,
         views: config.views(),
-    })
+    }))
 }
 
 #[server]

@@ -1,0 +1,235 @@
+//! Companies, the deal page and the activity feed.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+use crate::{
+    components::ErrorNote,
+    model::{format::money, AppError, DealDetail, Priority, TimelineItem, ACTIVITY_KINDS},
+    pages::contacts::timeline_item,
+    server_fns::records::{
+        activity_feed, companies_list, load_company, load_deal, SaveDealStrategy,
+    },
+};
+
+fn id_param() -> impl Fn() -> Option<Uuid> + Copy {
+    let params = use_params_map();
+    move || params.get().get("id").and_then(|i| i.parse().ok())
+}
+
+#[component]
+pub fn CompaniesPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| companies_list());
+    view! {
+        <Title text="Companies" />
+        <h1>"Companies"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="companies">
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Domain"</th><th scope="col">"Industry"</th><th scope="col">"Priority"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|c| view! {
+                                    <tr>
+                                        <td><a href=format!("/companies/{}", c.id)>{c.name.clone()}</a></td>
+                                        <td>{c.domain.clone().unwrap_or_default()}</td>
+                                        <td>{c.industry.clone().unwrap_or_default()}</td>
+                                        <td>{c.priority.map(|p| p.as_str()).unwrap_or("")}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn CompanyPage() -> impl IntoView {
+    let id = id_param();
+    let data = Resource::new(id, |id| async move {
+        load_company(id.ok_or(AppError::NotFound)?).await
+    });
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <Title text="Company" /><ErrorNote error=e /> }.into_any(),
+                    Ok(d) => {
+                        let c = d.company;
+                        view! {
+                            <Title text=c.name.clone() />
+                            <h1>{c.name.clone()}</h1>
+                            <div class="grid">
+                                <section class="card" aria-labelledby="facts">
+                                    <h2 id="facts">"Company"</h2>
+                                    <dl>
+                                        <dt>"Domain"</dt><dd>{c.domain.clone().unwrap_or_default()}</dd>
+                                        <dt>"Priority"</dt><dd>{c.priority.map(|p| p.as_str()).unwrap_or("—")}</dd>
+                                        <dt>"Strategy"</dt><dd>{c.strategy_note.clone().unwrap_or_default()}</dd>
+                                    </dl>
+                                </section>
+                                <section class="card operational" aria-labelledby="enrichment">
+                                    <h2 id="enrichment">"Maintained by arlo"</h2>
+                                    <dl>
+                                        <dt>"Industry"</dt><dd>{c.industry.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Size"</dt><dd>{c.company_size.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>"Employees"</dt><dd>{c.employees.map(|e| e.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                                    </dl>
+                                </section>
+                            </div>
+                            <section class="card" aria-labelledby="people">
+                                <h2 id="people">"People"</h2>
+                                <ul class="people">
+                                    {d.people.into_iter().map(|p| view! {
+                                        <li><a href=format!("/contacts/{}", p.id)>{p.full_name()}</a>" — "{p.job_title.unwrap_or_default()}</li>
+                                    }).collect_view()}
+                                </ul>
+                            </section>
+                            <section class="card" aria-labelledby="company-deals">
+                                <h2 id="company-deals">"Deals"</h2>
+                                <ul class="deals">
+                                    {d.deals.into_iter().map(|deal| view! {
+                                        <li><a href=format!("/deals/{}", deal.id)>{deal.name}</a></li>
+                                    }).collect_view()}
+                                </ul>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn DealPage() -> impl IntoView {
+    let id = id_param();
+    let save = ServerAction::<SaveDealStrategy>::new();
+    let data = Resource::new(
+        move || (id(), save.version().get()),
+        |(id, _)| async move { load_deal(id.ok_or(AppError::NotFound)?).await },
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <Title text="Deal" /><ErrorNote error=e /> }.into_any(),
+                    Ok(d) => view! { <DealView detail=d save /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl IntoView {
+    let d = detail.deal.clone();
+    let error = move || save.value().get().and_then(|r| r.err());
+    let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
+    let amount = d
+        .amount_micros
+        .map(|m| format!("{}", m as f64 / 1_000_000.0))
+        .unwrap_or_default();
+    view! {
+        <Title text=d.name.clone() />
+        <h1>{d.name.clone()}</h1>
+        <p class="deal-facts">
+            <span class="stage">{detail.stage_name.clone()}</span>
+            " · "{d.amount_micros.map(|m| money(m, &d.currency_code)).unwrap_or_else(|| "no amount".into())}
+            {detail.company.as_ref().map(|c| view! { " · "<a href=format!("/companies/{}", c.id)>{c.name.clone()}</a> })}
+            {detail.contact.as_ref().map(|c| view! { " · "<a href=format!("/contacts/{}", c.id)>{c.full_name()}</a> })}
+        </p>
+        <section class="card" aria-labelledby="deal-strategy">
+            <h2 id="deal-strategy">"Strategy"</h2>
+            <ActionForm action=save attr:class="strategy">
+                <input type="hidden" name="id" value=d.id.to_string() />
+                <div class="field">
+                    <label for="priority">"Priority"</label>
+                    <select id="priority" name="priority">
+                        <option value="" selected=d.priority.is_none()>"—"</option>
+                        {Priority::ALL.iter().map(|p| {
+                            let sel = d.priority == Some(*p);
+                            view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="amount">{format!("Amount ({})", d.currency_code)}</label>
+                    <input id="amount" name="amount" inputmode="decimal" value=amount />
+                    <p class="field-error" role="alert" id="amount-error">{field_error("amount")}</p>
+                </div>
+                <div class="field">
+                    <label for="close_date">"Close date"</label>
+                    <input id="close_date" name="close_date" type="date" value=d.close_date.map(|c| c.to_string()).unwrap_or_default() />
+                    <p class="field-error" role="alert">{field_error("close_date")}</p>
+                </div>
+                <div class="field">
+                    <label for="strategy_note">"Strategy note"</label>
+                    <textarea id="strategy_note" name="strategy_note" rows="3">{d.strategy_note.clone().unwrap_or_default()}</textarea>
+                </div>
+                <button type="submit" id="save-deal">"Save"</button>
+                <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+            </ActionForm>
+        </section>
+        <section class="card" aria-labelledby="deal-timeline">
+            <h2 id="deal-timeline">"Timeline"</h2>
+            <ol class="timeline">{detail.timeline.into_iter().map(timeline_item).collect_view()}</ol>
+        </section>
+    }
+}
+
+/// All of the client's activity, newest first; refreshes itself every few
+/// seconds in the browser so new items appear without a reload.
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let query = use_query_map();
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|n| *n += 1), Duration::from_secs(5))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let data = Resource::new(
+        move || (query.get().get("kind"), tick.get()),
+        |(kind, _)| activity_feed(kind, 100),
+    );
+    let kind = move || query.get().get("kind").unwrap_or_default();
+    view! {
+        <Title text="Activity" />
+        <h1>"Activity"</h1>
+        <form method="get" class="filters" aria-label="Filter activity">
+            <label for="kind">"Type"</label>
+            <select id="kind" name="kind">
+                <option value="">"All"</option>
+                {ACTIVITY_KINDS.iter().map(|k| {
+                    let k: &'static str = k;
+                    view! { <option value=k selected=move || kind() == k>{k.replace('_', " ")}</option> }
+                }).collect_view()}
+            </select>
+            <button type="submit" class="secondary">"Filter"</button>
+        </form>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(items) => view! {
+                        <ol class="timeline feed">
+                            {items.into_iter().map(|a| timeline_item(TimelineItem::Activity(a))).collect_view()}
+                        </ol>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
