@@ -54,12 +54,21 @@ CREATE TRIGGER search_index AFTER UPDATE OF name ON companies
   FOR EACH ROW EXECUTE FUNCTION redkey_index_company_people();
 
 -- Ids of the current client's live contacts whose name, email or company
--- contains the query (case-insensitive).
+-- contains the query (case-insensitive). Dynamic SQL so each call is planned
+-- with its own pattern: a generic plan cannot use the trigram index.
 CREATE FUNCTION crm_search_contacts(p_query text) RETURNS SETOF uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT person_id FROM contact_search
-  WHERE workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid
-    AND document LIKE '%' || replace(replace(replace(lower(btrim(p_query)), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  client uuid := NULLIF(current_setting('redkey.client_id', true), '')::uuid;
+  pattern text := '%' || replace(replace(replace(lower(btrim(p_query)), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+BEGIN
+  IF client IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE format(
+    'SELECT person_id FROM contact_search WHERE workspace_id = %L AND document LIKE %L',
+    client, pattern);
+END
 $$;
 
 REVOKE ALL ON FUNCTION redkey_contact_document(people) FROM PUBLIC;

@@ -49,7 +49,9 @@ e2e=$?
 echo "browser tests: $([ $e2e -eq 0 ] && echo passed || echo FAILED)"
 
 echo "== unit and database tests"
-cargo nextest run --workspace --exclude frontend --no-fail-fast
+# cargo-leptos builds debug servers with this flag; the same flag here lets
+# the tests reuse that build instead of compiling every crate again.
+RUSTFLAGS="--cfg erase_components" cargo nextest run --workspace --exclude frontend --no-fail-fast
 unit=$?
 
 # nextest's summary stays the last line; the exit code covers both suites.

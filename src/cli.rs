@@ -45,6 +45,12 @@ enum Command {
         #[arg(long = "client", required = true)]
         clients: Vec<String>,
     },
+    /// Measure contact search and paging at scale (creates and fills the
+    /// database redkey_bench on DATABASE_URL's server).
+    BenchSearch {
+        #[arg(long, default_value_t = 50_000)]
+        contacts: i64,
+    },
     /// Manage a private Postgres cluster.
     Pg {
         #[command(subcommand)]
@@ -141,6 +147,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let id = admin::upsert_user(&owner, &email, &name, password, &clients).await?;
             println!("user {email} saved ({id})");
         }
+        Command::BenchSearch { contacts } => crate::bench::run(&url, contacts).await?,
         Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
     }
     Ok(())

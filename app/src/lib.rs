@@ -58,6 +58,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage ssr=SsrMode::Async />
                     <Route path=path!("/contacts") view=pages::contacts::ContactsPage ssr=SsrMode::Async />
+                    <Route path=path!("/contacts/new") view=pages::editing::NewContactPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies/new") view=pages::editing::NewCompanyPage ssr=SsrMode::Async />
+                    <Route path=path!("/deals/new") view=pages::editing::NewDealPage ssr=SsrMode::Async />
                     <Route path=path!("/contacts/:id") view=pages::contacts::ContactPage ssr=SsrMode::Async />
                     <Route path=path!("/companies") view=pages::records::CompaniesPage ssr=SsrMode::Async />
                     <Route path=path!("/companies/:id") view=pages::records::CompanyPage ssr=SsrMode::Async />

@@ -207,3 +207,22 @@ pub struct FieldChange {
     pub on_behalf_of: Option<Uuid>,
     pub changed_at: DateTime<Utc>,
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Note {
+    pub id: Uuid,
+    pub title: String,
+    pub body_markdown: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A note ready to show: its markdown rendered to HTML on the server with
+/// raw HTML escaped, so the body can never inject markup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenderedNote {
+    pub id: Uuid,
+    pub title: String,
+    pub html: String,
+    pub created_at: DateTime<Utc>,
+}

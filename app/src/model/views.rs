@@ -156,3 +156,12 @@ pub const ACTIVITY_KINDS: [&str; 11] = [
     "enrichment",
     "stage_change",
 ];
+
+/// What the new-deal form offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealFormOptions {
+    pub stages: Vec<Stage>,
+    pub companies: Vec<(Uuid, String)>,
+    pub contacts: Vec<(Uuid, String)>,
+    pub members: Vec<(Uuid, String)>,
+}

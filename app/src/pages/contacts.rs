@@ -20,6 +20,7 @@ pub fn ContactsPage() -> impl IntoView {
     view! {
         <Title text="Contacts" />
         <h1>"Contacts"</h1>
+        <a class="button" href="/contacts/new">"New contact"</a>
         <form method="get" class="filters" role="search">
             <label for="q">"Search name, email or company"</label>
             <input id="q" name="q" type="search" value=search />
@@ -178,6 +179,7 @@ fn ContactView(detail: ContactDetail, save: ServerAction<SaveContactStrategy>) -
                 </ul>
             </section>
         </div>
+        <crate::pages::editing::Notes kind="contact" id=c.id />
         <section class="card" aria-labelledby="timeline">
             <h2 id="timeline">"Timeline"</h2>
             <ol class="timeline">

@@ -1,5 +1,6 @@
 pub mod contacts;
 pub mod coverage;
+pub mod editing;
 pub mod home;
 pub mod not_found;
 pub mod pipeline;

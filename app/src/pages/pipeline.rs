@@ -31,6 +31,7 @@ pub fn PipelinePage() -> impl IntoView {
     view! {
         <Title text="Pipeline" />
         <h1>"Pipeline"</h1>
+        <a class="button" href="/deals/new">"New deal"</a>
         <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -135,7 +136,7 @@ fn Column(
             <header class="column-head">
                 <h2>{stage.stage_name.clone()}</h2>
                 <p class="totals">
-                    <span class="count">{format!("{} deals", stage.deal_count)}</span>
+                    <span class="count">{format!("{} {}", stage.deal_count, if stage.deal_count == 1 { "deal" } else { "deals" })}</span>
                     <span class="total">{money(stage.amount_micros, &currency)}</span>
                     <span class="weighted" title="probability-weighted">
                         {format!("{} weighted ({}%)", money(stage.weighted_amount_micros, &currency), stage.probability)}

@@ -27,6 +27,7 @@ pub fn CompaniesPage() -> impl IntoView {
     view! {
         <Title text="Companies" />
         <h1>"Companies"</h1>
+        <a class="button" href="/companies/new">"New company"</a>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -94,6 +95,7 @@ pub fn CompanyPage() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </section>
+                            <crate::pages::editing::Notes kind="company" id=c.id />
                             <section class="card" aria-labelledby="company-deals">
                                 <h2 id="company-deals">"Deals"</h2>
                                 <ul class="deals">
@@ -180,6 +182,7 @@ fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl In
                 <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
             </ActionForm>
         </section>
+        <crate::pages::editing::Notes kind="deal" id=d.id />
         <section class="card" aria-labelledby="deal-timeline">
             <h2 id="deal-timeline">"Timeline"</h2>
             <ol class="timeline">{detail.timeline.into_iter().map(timeline_item).collect_view()}</ol>

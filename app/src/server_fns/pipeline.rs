@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::model::{AppError, Board, Priority};
+use crate::model::{AppError, Board};
 
 /// Deals without activity for this many days get a stale badge.
 pub const STALE_AFTER_DAYS: i64 = 14;
@@ -14,7 +14,7 @@ pub async fn load_board(
     priority: Option<String>,
     text: Option<String>,
 ) -> Result<Board, AppError> {
-    use crate::model::DealCard;
+    use crate::model::{DealCard, Priority};
     use crate::ssr::{db, session::human_tx};
     use std::collections::HashMap;
 

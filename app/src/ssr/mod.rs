@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cockpit;
 pub mod db;
+pub mod markdown;
 pub mod session;
 pub mod state;
 pub mod throttle;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
+pub mod notes;
 pub mod pipeline;
 pub mod users;
 

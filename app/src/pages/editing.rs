@@ -1,0 +1,189 @@
+//! Forms for records made by hand, and the notes panel.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+use crate::{
+    components::ErrorNote,
+    model::AppError,
+    server_fns::{
+        editing::{load_deal_form, notes_for, AddNote, CreateCompany, CreateContact, CreateDeal},
+        records::companies_list,
+    },
+};
+
+/// A labelled input with its validation message underneath.
+#[component]
+fn Field(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] kind: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.for_field(name));
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input id=name name=name type=kind.unwrap_or("text") required=required />
+            <p class="field-error" role="alert" id=format!("{name}-error")>{message}</p>
+        </div>
+    }
+}
+
+/// The action's error, and the part of it that belongs to no field.
+fn errors(
+    value: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static,
+) -> (Signal<Option<AppError>>, impl Fn() -> Option<String> + Copy) {
+    let error = Signal::derive(move || value().and_then(|r| r.err()));
+    let general = move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { field: Some(_), .. }))
+            .map(|e| e.to_string())
+    };
+    (error, general)
+}
+
+#[component]
+pub fn NewContactPage() -> impl IntoView {
+    let action = ServerAction::<CreateContact>::new();
+    let (error, general) = errors(move || action.value().get());
+    let companies = Resource::new(|| (), |_| companies_list());
+    view! {
+        <Title text="New contact" />
+        <h1>"New contact"</h1>
+        <ActionForm action=action attr:class="card record-form">
+            <Field name="first_name" label="First name" error />
+            <Field name="last_name" label="Last name" error />
+            <Field name="email" label="Email" kind="email" error />
+            <Field name="job_title" label="Job title" error />
+            <div class="field">
+                <label for="company">"Company"</label>
+                <select id="company" name="company">
+                    <option value="">"—"</option>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            companies.await.unwrap_or_default().into_iter().map(|c| view! {
+                                <option value=c.id.to_string()>{c.name}</option>
+                            }).collect_view()
+                        })}
+                    </Transition>
+                </select>
+                <p class="field-error" role="alert">{move || error.get().and_then(|e| e.for_field("company"))}</p>
+            </div>
+            <p class="error" role="alert">{general}</p>
+            <button type="submit" id="create">"Create contact"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn NewCompanyPage() -> impl IntoView {
+    let action = ServerAction::<CreateCompany>::new();
+    let (error, general) = errors(move || action.value().get());
+    view! {
+        <Title text="New company" />
+        <h1>"New company"</h1>
+        <ActionForm action=action attr:class="card record-form">
+            <Field name="name" label="Name" required=true error />
+            <Field name="domain" label="Domain" error />
+            <p class="error" role="alert">{general}</p>
+            <button type="submit" id="create">"Create company"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn NewDealPage() -> impl IntoView {
+    let action = ServerAction::<CreateDeal>::new();
+    let (error, general) = errors(move || action.value().get());
+    let options = Resource::new(|| (), |_| load_deal_form());
+    let select_error = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
+    view! {
+        <Title text="New deal" />
+        <h1>"New deal"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match options.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(o) => {
+                        let opts = |list: Vec<(Uuid, String)>| list.into_iter().map(|(id, n)| view! {
+                            <option value=id.to_string()>{n}</option>
+                        }).collect_view();
+                        view! {
+                            <ActionForm action=action attr:class="card record-form">
+                                <Field name="name" label="Name" required=true error />
+                                <div class="field">
+                                    <label for="stage">"Pipeline and stage"</label>
+                                    <select id="stage" name="stage">
+                                        {o.stages.into_iter().map(|s| view! {
+                                            <option value=s.stage_id.to_string()>{format!("{} · {}", s.pipeline_name, s.stage_name)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <p class="field-error" role="alert">{select_error("stage")}</p>
+                                </div>
+                                <div class="field">
+                                    <label for="company">"Company"</label>
+                                    <select id="company" name="company"><option value="">"—"</option>{opts(o.companies)}</select>
+                                </div>
+                                <div class="field">
+                                    <label for="contact">"Contact"</label>
+                                    <select id="contact" name="contact"><option value="">"—"</option>{opts(o.contacts)}</select>
+                                </div>
+                                <div class="field">
+                                    <label for="owner">"Owner"</label>
+                                    <select id="owner" name="owner"><option value="">"—"</option>{opts(o.members)}</select>
+                                </div>
+                                <Field name="amount" label="Amount" error />
+                                <Field name="close_date" label="Close date" kind="date" error />
+                                <p class="error" role="alert">{general}</p>
+                                <button type="submit" id="create">"Create deal"</button>
+                            </ActionForm>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Notes on a record: markdown in, safely rendered HTML out.
+#[component]
+pub fn Notes(kind: &'static str, id: Uuid) -> impl IntoView {
+    let add = ServerAction::<AddNote>::new();
+    let notes = Resource::new(
+        move || add.version().get(),
+        move |_| notes_for(kind.to_string(), id),
+    );
+    let error = move || {
+        add.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <section class="card" aria-labelledby="notes-heading">
+            <h2 id="notes-heading">"Notes"</h2>
+            <ActionForm action=add attr:class="add-note">
+                <input type="hidden" name="kind" value=kind />
+                <input type="hidden" name="id" value=id.to_string() />
+                <label for="note-body">"Add a note (markdown)"</label>
+                <textarea id="note-body" name="body" rows="3"></textarea>
+                <p class="field-error" role="alert">{error}</p>
+                <button type="submit" id="add-note" class="secondary">"Add note"</button>
+            </ActionForm>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    notes.await.unwrap_or_default().into_iter().map(|n| view! {
+                        <article class="note">
+                            <p class="note-meta">{n.created_at.format("%Y-%m-%d %H:%M").to_string()}</p>
+                            <div class="note-body" inner_html=n.html></div>
+                        </article>
+                    }).collect_view()
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,254 @@
+//! Records and notes created by hand.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{AppError, DealFormOptions, RenderedNote};
+
+/// The notes on a contact, company or deal, rendered safely.
+#[server]
+pub async fn notes_for(kind: String, id: Uuid) -> Result<Vec<RenderedNote>, AppError> {
+    use crate::ssr::{db, markdown, session::human_tx};
+    let target = note_target(&kind, id)?;
+    let (mut tx, _) = human_tx().await?;
+    Ok(db::notes::of(&mut tx, target)
+        .await?
+        .into_iter()
+        .map(|n| RenderedNote {
+            id: n.id,
+            html: markdown::render(&n.body_markdown),
+            title: n.title,
+            created_at: n.created_at,
+        })
+        .collect())
+}
+
+#[server]
+pub async fn add_note(kind: String, id: Uuid, body: String) -> Result<(), AppError> {
+    use crate::ssr::{db, session::human_tx};
+    let target = note_target(&kind, id)?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::invalid("body", "write something first"));
+    }
+    if body.len() > 20_000 {
+        return Err(AppError::invalid(
+            "body",
+            "a note holds at most 20,000 characters",
+        ));
+    }
+    let title: String = body
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('#')
+        .trim()
+        .chars()
+        .take(80)
+        .collect();
+    let (mut tx, _) = human_tx().await?;
+    db::notes::add(&mut tx, target, &title, body).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn note_target(kind: &str, id: Uuid) -> Result<crate::ssr::db::notes::Target, AppError> {
+    use crate::ssr::db::notes::Target;
+    match kind {
+        "contact" => Ok(Target::Contact(id)),
+        "company" => Ok(Target::Company(id)),
+        "deal" => Ok(Target::Deal(id)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn text(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// A choice from a select: empty is none, anything else must be an id.
+#[cfg(feature = "ssr")]
+fn pick(raw: &str, field: &str) -> Result<Option<Uuid>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        s => s
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid(field, "choose from the list")),
+    }
+}
+
+#[server]
+pub async fn create_contact(
+    first_name: String,
+    last_name: String,
+    email: String,
+    job_title: String,
+    company: String,
+) -> Result<(), AppError> {
+    use crate::model::EmailAddress;
+    use crate::ssr::{db, db::contacts::ContactField, session::human_tx};
+    let (first, last) = (first_name.trim().to_string(), last_name.trim().to_string());
+    if first.is_empty() && last.is_empty() {
+        return Err(AppError::invalid(
+            "first_name",
+            "a contact needs a first or last name",
+        ));
+    }
+    let email = match text(&email) {
+        None => None,
+        Some(e) => Some(EmailAddress::parse(&e).map_err(|m| AppError::invalid("email", m))?),
+    };
+    let company = pick(&company, "company")?;
+    let (mut tx, _) = human_tx().await?;
+    let c = db::contacts::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName(first),
+            ContactField::LastName(last),
+            ContactField::Email(email),
+            ContactField::JobTitle(text(&job_title)),
+            ContactField::Company(company),
+        ],
+    )
+    .await
+    .map_err(|e| match AppError::from(e) {
+        AppError::Conflict(m) => AppError::invalid("email", m),
+        AppError::Invalid {
+            field: None,
+            message,
+        } if message.contains("company") => AppError::invalid("company", message),
+        other => other,
+    })?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/contacts/{}", c.id));
+    Ok(())
+}
+
+#[server]
+pub async fn create_company(name: String, domain: String) -> Result<(), AppError> {
+    use crate::ssr::{db, db::companies::CompanyField, session::human_tx};
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "a company needs a name"));
+    }
+    let domain = text(&domain).map(|d| {
+        d.trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_lowercase()
+    });
+    if domain
+        .as_ref()
+        .is_some_and(|d| !d.contains('.') || d.contains(char::is_whitespace))
+    {
+        return Err(AppError::invalid(
+            "domain",
+            "a domain looks like example.com",
+        ));
+    }
+    let (mut tx, _) = human_tx().await?;
+    let c = db::companies::create(
+        &mut tx,
+        vec![CompanyField::Name(name), CompanyField::Domain(domain)],
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/companies/{}", c.id));
+    Ok(())
+}
+
+#[server]
+pub async fn load_deal_form() -> Result<DealFormOptions, AppError> {
+    use crate::ssr::{db, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    let stages = db::pipeline::stages(&mut tx).await?;
+    let companies = db::companies::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let contacts = db::contacts::page(&mut tx, None, None, 500)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.full_name()))
+        .collect();
+    let members = db::members(&mut tx)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                m.id,
+                format!("{} {}", m.first_name, m.last_name)
+                    .trim()
+                    .to_string(),
+            )
+        })
+        .collect();
+    Ok(DealFormOptions {
+        stages,
+        companies,
+        contacts,
+        members,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server]
+pub async fn create_deal(
+    name: String,
+    stage: String,
+    company: String,
+    contact: String,
+    owner: String,
+    amount: String,
+    close_date: String,
+) -> Result<(), AppError> {
+    use crate::server_fns::records::parse_amount;
+    use crate::ssr::{db, db::deals::DealField, session::human_tx};
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "a deal needs a name"));
+    }
+    let stage =
+        pick(&stage, "stage")?.ok_or_else(|| AppError::invalid("stage", "choose a stage"))?;
+    let (company, contact, owner) = (
+        pick(&company, "company")?,
+        pick(&contact, "contact")?,
+        pick(&owner, "owner")?,
+    );
+    let amount = parse_amount(&amount)?;
+    let close_date = match text(&close_date) {
+        None => None,
+        Some(d) => Some(
+            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|_| AppError::invalid("close_date", "use a date like 2027-01-31"))?,
+        ),
+    };
+    let (mut tx, _) = human_tx().await?;
+    let pipeline = db::pipeline::stages(&mut tx)
+        .await?
+        .into_iter()
+        .find(|s| s.stage_id == stage)
+        .map(|s| s.pipeline_id)
+        .ok_or_else(|| AppError::invalid("stage", "choose a stage from the list"))?;
+    let d = db::deals::create(
+        &mut tx,
+        vec![
+            DealField::Name(name),
+            DealField::Pipeline(pipeline),
+            DealField::Stage(stage),
+            DealField::Company(company),
+            DealField::Contact(contact),
+            DealField::Owner(owner),
+            DealField::AmountMicros(amount),
+            DealField::CloseDate(close_date),
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/deals/{}", d.id));
+    Ok(())
+}

@@ -1,0 +1,64 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('a new contact is validated next to its fields, then created', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/contacts/new`);
+  await waitForHydration(page);
+  await page.click('#create');
+  await page.waitForFunction(() => document.querySelector('#first_name-error').textContent.length > 0);
+  assert.match(await page.textContent('#first_name-error'), /first or last name/);
+  await page.fill('#first_name', 'Nora');
+  await page.fill('#last_name', 'Vance');
+  await page.fill('#email', 'not-an-email');
+  // The browser's own check would stop a bad address; let it through to the server.
+  await page.$eval('#email', (el) => el.setAttribute('type', 'text'));
+  await page.click('#create');
+  await page.waitForFunction(() => document.querySelector('#email-error').textContent.length > 0);
+  assert.match(await page.textContent('#email-error'), /not an email address/);
+  await page.fill('#email', 'nora@vance.test');
+  await page.selectOption('#company', { index: 1 });
+  await Promise.all([page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/), page.click('#create')]);
+  await page.waitForSelector('main h1');
+  assert.equal(await page.textContent('main h1'), 'Nora Vance');
+  const problemsWithoutFailedPosts = problems.filter((p) => !p.includes('status of 500'));
+  assert.deepEqual(problemsWithoutFailedPosts, []);
+});
+
+test('notes render markdown and never markup from the note', async () => {
+  const { page } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/companies`);
+  await page.locator('table.companies tbody a').first().click();
+  await page.waitForSelector('#note-body');
+  await waitForHydration(page);
+  await page.fill('#note-body', 'Met the **CFO** <img src=x onerror="window.hacked=1"> [site](javascript:alert(1))');
+  await page.click('#add-note');
+  await page.waitForSelector('.note-body strong');
+  assert.equal(await page.textContent('.note-body strong'), 'CFO');
+  assert.equal(await page.locator('.note-body img').count(), 0);
+  assert.equal(await page.getAttribute('.note-body a', 'href'), '#');
+  assert.equal(await page.evaluate(() => window.hacked), undefined);
+  await shot(page, 'company');
+});
+
+test('a new deal lands in its stage on the board', async () => {
+  const { page } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/deals/new`);
+  await waitForHydration(page);
+  await page.fill('#name', 'Orbit Finance — Expansion 2');
+  await page.fill('#amount', '30,000');
+  await page.selectOption('#company', { index: 1 });
+  await Promise.all([page.waitForURL(/\/deals\/[0-9a-f-]{36}$/), page.click('#create')]);
+  await page.waitForSelector('.deal-facts');
+  assert.match(await page.textContent('.deal-facts'), /Lead · \$30,000/);
+  await page.goto(`${BASE_URL}/pipeline`);
+  assert.equal(await page.locator('li.deal', { hasText: 'Orbit Finance — Expansion 2' }).count(), 1);
+});

@@ -1,0 +1,133 @@
+//! `redkey bench-search`: contact search and paging at scale, under the
+//! same roles and row-level security the cockpit runs with.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use app::ssr::db::{contacts, Actor, ClientId, Db};
+use indicatif::{ProgressBar, ProgressStyle};
+use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
+
+use crate::{admin, config::DatabaseUrl};
+
+const BATCH: i64 = 2_000;
+const RUNS: usize = 25;
+
+pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
+    let base: PgConnectOptions = server.options();
+    let name = "redkey_bench";
+    let mut maint = PgConnection::connect_with(&base.clone().database("postgres")).await?;
+    admin::ensure_roles(&mut maint).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut maint)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut maint)
+        .await?;
+    let owner = sqlx::PgPool::connect_with(base.clone().database(name)).await?;
+    admin::migrate(&owner).await?;
+    let client = ClientId(admin::create_client(&owner, "bench", "Bench").await?);
+    let noise = ClientId(admin::create_client(&owner, "noise", "Other client").await?);
+    let serving =
+        sqlx::PgPool::connect_with(base.clone().database(name).username("redkey_app")).await?;
+    let db = Db::connect(serving).await?;
+
+    // Two clients of equal size: the other one is what RLS must filter out.
+    let bar = ProgressBar::new((contacts_n * 2) as u64).with_style(ProgressStyle::with_template(
+        "loading contacts {bar:40} {pos}/{len} {per_sec}",
+    )?);
+    for c in [client, noise] {
+        let mut done = 0;
+        while done < contacts_n {
+            let n = BATCH.min(contacts_n - done);
+            let mut tx = db.begin(c, Actor::Agent).await?;
+            sqlx::query(
+                "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
+                 SELECT (ARRAY['Ann','Ben','Cleo','Dev','Eli','Fay','Gus','Hana'])[1 + i % 8], \
+                        'Surname' || i, 'person' || i || '@company' || (i % 997) || '.test', 'IMPORT' \
+                 FROM generate_series($1::bigint, $2::bigint) AS i",
+            )
+            .bind(done)
+            .bind(done + n - 1)
+            .execute(tx.conn())
+            .await?;
+            tx.commit().await?;
+            done += n;
+            bar.inc(n as u64);
+        }
+    }
+    bar.finish_and_clear();
+    sqlx::query("ANALYZE").execute(&owner).await?;
+
+    println!(
+        "contacts per client: {contacts_n} (two clients, {} rows in all)",
+        contacts_n * 2
+    );
+    println!(
+        "{:<44} {:>9} {:>9} {:>6}",
+        "query (as redkey_agent, RLS forced)", "p50 ms", "p95 ms", "rows"
+    );
+    let mut tx = db.begin(client, Actor::Agent).await?;
+    // Runs the expression once to warm up, then RUNS times, and reports.
+    macro_rules! measure {
+        ($label:expr, $e:expr) => {{
+            let rows = $e;
+            let mut samples = Vec::with_capacity(RUNS);
+            for _ in 0..RUNS {
+                let t = Instant::now();
+                let _ = $e;
+                samples.push(t.elapsed());
+            }
+            report(&$label, &mut samples, rows);
+        }};
+    }
+    for q in ["surname4242", "company42.test", "ann", "zzz-no-match"] {
+        measure!(
+            format!("search function {q:?}"),
+            contacts::page(&mut tx, Some(q), None, 50).await?.len()
+        );
+        let pattern = format!("%{q}%");
+        measure!(
+            format!("naive ILIKE through the view {q:?}"),
+            sqlx::query_as::<_, (uuid::Uuid,)>(
+                "SELECT id FROM crm_contacts WHERE first_name ILIKE $1 OR last_name ILIKE $1 \
+                 OR email ILIKE $1 ORDER BY last_name, first_name, id LIMIT 50",
+            )
+            .bind(&pattern)
+            .fetch_all(tx.conn())
+            .await?
+            .len()
+        );
+    }
+    measure!(
+        "first page (keyset)",
+        contacts::page(&mut tx, None, None, 50).await?.len()
+    );
+    let deep: (String, String, uuid::Uuid) = sqlx::query_as(
+        "SELECT last_name, first_name, id FROM crm_contacts ORDER BY last_name, first_name, id OFFSET $1 LIMIT 1",
+    )
+    .bind(contacts_n * 4 / 5)
+    .fetch_one(tx.conn())
+    .await
+    .context("deep cursor")?;
+    measure!(
+        "page at 80% depth (keyset)",
+        contacts::page(&mut tx, None, Some(deep.clone()), 50)
+            .await?
+            .len()
+    );
+    drop(tx);
+    owner.close().await;
+    Ok(())
+}
+
+/// Prints the median and 95th percentile of the samples.
+fn report(label: &str, samples: &mut [Duration], rows: usize) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let (p50, p95) = (
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 95 / 100]),
+    );
+    println!("{label:<44} {p50:>9.2} {p95:>9.2} {rows:>6}");
+}
