@@ -266,7 +266,14 @@ async fn the_agent_cannot_write_any_strategic_field() {
     tx.commit().await.unwrap();
     let when = Some(Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap());
 
-    let cases: Vec<(&str, Vec<ContactField>, Vec<CompanyField>, Vec<DealField>)> = vec![
+    // (column, the same change attempted on a contact, a company, a deal)
+    type Case = (
+        &'static str,
+        Vec<ContactField>,
+        Vec<CompanyField>,
+        Vec<DealField>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "priority",
             vec![ContactField::Priority(Some(Priority::High))],

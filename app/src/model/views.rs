@@ -118,6 +118,17 @@ impl TimelineItem {
     }
 }
 
+/// Activities and audited changes of one record, newest first.
+pub fn merge_timeline(activities: Vec<Activity>, changes: Vec<FieldChange>) -> Vec<TimelineItem> {
+    let mut items: Vec<TimelineItem> = activities
+        .into_iter()
+        .map(TimelineItem::Activity)
+        .chain(changes.into_iter().map(TimelineItem::Change))
+        .collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    items
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactDetail {
     pub contact: Contact,

@@ -50,7 +50,6 @@ pub async fn contacts_page(
 /// A contact with its company, deals and merged timeline, newest first.
 #[server]
 pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
-    use crate::model::TimelineItem;
     use crate::ssr::{db, session::human_tx};
 
     let (mut tx, _) = human_tx().await?;
@@ -60,18 +59,10 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
         None => None,
     };
     let deals = db::deals::of_contact(&mut tx, id).await?;
-    let mut timeline: Vec<TimelineItem> = db::activities::of_contact(&mut tx, id)
-        .await?
-        .into_iter()
-        .map(TimelineItem::Activity)
-        .chain(
-            db::audit::changes_of(&mut tx, id)
-                .await?
-                .into_iter()
-                .map(TimelineItem::Change),
-        )
-        .collect();
-    timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    let timeline = crate::model::merge_timeline(
+        db::activities::of_contact(&mut tx, id).await?,
+        db::audit::changes_of(&mut tx, id).await?,
+    );
     Ok(ContactDetail {
         contact,
         company,

@@ -28,7 +28,6 @@ pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
 
 #[server]
 pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
-    use crate::model::TimelineItem;
     use crate::ssr::{db, session::human_tx};
     let (mut tx, _) = human_tx().await?;
     let deal = db::deals::get(&mut tx, id).await?;
@@ -46,18 +45,10 @@ pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
         Some(c) => Some(db::contacts::get(&mut tx, c).await?),
         None => None,
     };
-    let mut timeline: Vec<TimelineItem> = db::activities::of_deal(&mut tx, id)
-        .await?
-        .into_iter()
-        .map(TimelineItem::Activity)
-        .chain(
-            db::audit::changes_of(&mut tx, id)
-                .await?
-                .into_iter()
-                .map(TimelineItem::Change),
-        )
-        .collect();
-    timeline.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    let timeline = crate::model::merge_timeline(
+        db::activities::of_deal(&mut tx, id).await?,
+        db::audit::changes_of(&mut tx, id).await?,
+    );
     Ok(DealDetail {
         deal,
         stage_name,

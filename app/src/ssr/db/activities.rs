@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{contacts::source_of, write, write::Value, Field, Result, Tx};
+use super::{write, write::source_of, write::Value, Field, Result, Tx};
 use crate::model::{Activity, Source};
 
 const VIEW: &str = "crm_activities";

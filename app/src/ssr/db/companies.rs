@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{contacts::source_of, write, write::Value, DbError, Field, Result, Tx};
+use super::{write, write::Value, Field, Result, Tx};
 use crate::model::{Company, Priority};
 
 const VIEW: &str = "crm_companies";
@@ -51,31 +51,15 @@ impl From<CompanyField> for Field {
 }
 
 pub async fn create(tx: &mut Tx, fields: Vec<CompanyField>) -> Result<Company> {
-    let mut fields: Vec<Field> = fields.into_iter().map(Field::from).collect();
-    fields.push(Field::new(
-        "created_by_source",
-        Value::Source(source_of(tx)),
-    ));
-    write::insert(tx, VIEW, fields, COLUMNS).await
+    write::create(tx, VIEW, fields, COLUMNS).await
 }
 
 pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Company> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM {VIEW} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?
-        .ok_or(DbError::NotFound)
+    write::get(tx, VIEW, COLUMNS, id).await
 }
 
 pub async fn update(tx: &mut Tx, id: Uuid, fields: Vec<CompanyField>) -> Result<Company> {
-    write::update(
-        tx,
-        VIEW,
-        id,
-        fields.into_iter().map(Field::from).collect(),
-        COLUMNS,
-    )
-    .await
+    write::update(tx, VIEW, id, fields, COLUMNS).await
 }
 
 pub async fn list(tx: &mut Tx) -> Result<Vec<Company>> {

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{write, write::Value, DbError, Field, Result, Tx};
-use crate::model::{Contact, EmailAddress, Priority, Source};
+use super::{write, write::Value, Field, Result, Tx};
+use crate::model::{Contact, EmailAddress, Priority};
 
 const VIEW: &str = "crm_contacts";
 const COLUMNS: &str = "id, client_id, first_name, last_name, email, phone, job_title, city, \
@@ -61,39 +61,16 @@ impl From<ContactField> for Field {
     }
 }
 
-pub(super) fn source_of(tx: &Tx) -> Source {
-    match tx.actor() {
-        super::Actor::Agent => Source::Agent,
-        _ => Source::Manual,
-    }
-}
-
 pub async fn create(tx: &mut Tx, fields: Vec<ContactField>) -> Result<Contact> {
-    let mut fields: Vec<Field> = fields.into_iter().map(Field::from).collect();
-    fields.push(Field::new(
-        "created_by_source",
-        Value::Source(source_of(tx)),
-    ));
-    write::insert(tx, VIEW, fields, COLUMNS).await
+    write::create(tx, VIEW, fields, COLUMNS).await
 }
 
 pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Contact> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM {VIEW} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?
-        .ok_or(DbError::NotFound)
+    write::get(tx, VIEW, COLUMNS, id).await
 }
 
 pub async fn update(tx: &mut Tx, id: Uuid, fields: Vec<ContactField>) -> Result<Contact> {
-    write::update(
-        tx,
-        VIEW,
-        id,
-        fields.into_iter().map(Field::from).collect(),
-        COLUMNS,
-    )
-    .await
+    write::update(tx, VIEW, id, fields, COLUMNS).await
 }
 
 pub async fn by_email(tx: &mut Tx, email: &EmailAddress) -> Result<Option<Contact>> {

@@ -1,7 +1,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{contacts::source_of, write, write::Value, DbError, Field, Result, Tx};
+use super::{write, write::Value, Field, Result, Tx};
 use crate::model::{Deal, Priority};
 
 const VIEW: &str = "crm_deals";
@@ -51,31 +51,15 @@ impl From<DealField> for Field {
 }
 
 pub async fn create(tx: &mut Tx, fields: Vec<DealField>) -> Result<Deal> {
-    let mut fields: Vec<Field> = fields.into_iter().map(Field::from).collect();
-    fields.push(Field::new(
-        "created_by_source",
-        Value::Source(source_of(tx)),
-    ));
-    write::insert(tx, VIEW, fields, COLUMNS).await
+    write::create(tx, VIEW, fields, COLUMNS).await
 }
 
 pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Deal> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM {VIEW} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?
-        .ok_or(DbError::NotFound)
+    write::get(tx, VIEW, COLUMNS, id).await
 }
 
 pub async fn update(tx: &mut Tx, id: Uuid, fields: Vec<DealField>) -> Result<Deal> {
-    write::update(
-        tx,
-        VIEW,
-        id,
-        fields.into_iter().map(Field::from).collect(),
-        COLUMNS,
-    )
-    .await
+    write::update(tx, VIEW, id, fields, COLUMNS).await
 }
 
 /// The deals of one pipeline, in board order.

@@ -51,12 +51,12 @@ impl Actor {
     }
 
     fn may_write(self, class: FieldClass) -> bool {
-        match (self.role(), class) {
-            (_, FieldClass::Identity) => true,
-            ("redkey_human", FieldClass::Strategic) => true,
-            ("redkey_agent", FieldClass::Operational) => true,
-            _ => false,
-        }
+        matches!(
+            (self.role(), class),
+            (_, FieldClass::Identity)
+                | ("redkey_human", FieldClass::Strategic)
+                | ("redkey_agent", FieldClass::Operational)
+        )
     }
 }
 

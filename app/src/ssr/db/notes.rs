@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{contacts::source_of, write, write::Value, Field, Result, Tx};
+use super::{write, write::source_of, write::Value, Field, Result, Tx};
 use crate::model::Note;
 
 /// What a note is attached to.

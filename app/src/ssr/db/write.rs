@@ -77,16 +77,17 @@ where
 
 /// `UPDATE view SET <given cols> WHERE id = $id RETURNING <returning>`;
 /// no row (missing, archived or another client's) is `NotFound`.
-pub(super) async fn update<T>(
+pub(super) async fn update<T, F: Into<Field>>(
     tx: &mut Tx,
     view: &'static str,
     id: Uuid,
-    fields: Vec<Field>,
+    fields: Vec<F>,
     returning: &'static str,
 ) -> Result<T>
 where
     T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
+    let fields: Vec<Field> = fields.into_iter().map(Into::into).collect();
     if fields.is_empty() {
         return Err(DbError::Invalid("nothing to change".into()));
     }
@@ -109,4 +110,48 @@ where
         Ok(None) => Err(DbError::NotFound),
         Err(e) => Err(tx.explain_refusal(view, &columns, DbError::from(e))),
     }
+}
+
+/// Where a new record comes from: arlo's inserts are AGENT, people's MANUAL.
+pub(super) fn source_of(tx: &Tx) -> Source {
+    match tx.actor() {
+        super::Actor::Agent => Source::Agent,
+        _ => Source::Manual,
+    }
+}
+
+/// Inserts a record with the given fields and its `created_by_source`.
+pub(super) async fn create<T, F: Into<Field>>(
+    tx: &mut Tx,
+    view: &'static str,
+    fields: Vec<F>,
+    returning: &'static str,
+) -> Result<T>
+where
+    T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    let mut fields: Vec<Field> = fields.into_iter().map(Into::into).collect();
+    fields.push(Field::new(
+        "created_by_source",
+        Value::Source(source_of(tx)),
+    ));
+    insert(tx, view, fields, returning).await
+}
+
+/// One row of `view` by id; missing, archived and other clients' rows are
+/// all `NotFound`.
+pub(super) async fn get<T>(
+    tx: &mut Tx,
+    view: &'static str,
+    columns: &'static str,
+    id: Uuid,
+) -> Result<T>
+where
+    T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    sqlx::query_as(&format!("SELECT {columns} FROM {view} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or(DbError::NotFound)
 }
