@@ -9,7 +9,7 @@
 
 REDKEY_LEPTOS_FLAGS=""
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$ROOT/scripts/bin:$HOME/.cargo/bin:$PATH"
 
 if [ -z "${RUSTUP_TOOLCHAIN:-}" ]; then
   if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
