@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    model::{AppError, Me},
+    model::{AppError, Me, Priority},
     server_fns::auth::{current_user, SignOut, SwitchClient},
 };
 
@@ -92,4 +92,18 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
         other => other.to_string(),
     };
     view! { <p class="error" role="alert">{text}</p> }
+}
+
+/// The priority select of the strategy forms (`—` is none).
+#[component]
+pub fn PrioritySelect(current: Option<Priority>) -> impl IntoView {
+    view! {
+        <select id="priority" name="priority">
+            <option value="" selected=current.is_none()>"—"</option>
+            {Priority::ALL.iter().map(|p| {
+                let sel = current == Some(*p);
+                view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
+            }).collect_view()}
+        </select>
+    }
 }

@@ -4,8 +4,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
-    components::ErrorNote,
-    model::{ContactDetail, FieldChange, Priority, TimelineItem},
+    components::{ErrorNote, PrioritySelect},
+    model::{ContactDetail, FieldChange, TimelineItem},
     server_fns::contacts::{contacts_page, load_contact, SaveContactStrategy},
 };
 
@@ -134,13 +134,7 @@ fn ContactView(detail: ContactDetail, save: ServerAction<SaveContactStrategy>) -
                     <input type="hidden" name="id" value=c.id.to_string() />
                     <div class="field">
                         <label for="priority">"Priority"</label>
-                        <select id="priority" name="priority">
-                            <option value="" selected=c.priority.is_none()>"—"</option>
-                            {Priority::ALL.iter().map(|p| {
-                                let sel = c.priority == Some(*p);
-                                view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
-                            }).collect_view()}
-                        </select>
+                        <PrioritySelect current=c.priority />
                         <p class="field-error" role="alert">{field_error("priority")}</p>
                     </div>
                     <div class="field">

@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
-    components::ErrorNote,
-    model::{format::money, AppError, DealDetail, Priority, TimelineItem, ACTIVITY_KINDS},
+    components::{ErrorNote, PrioritySelect},
+    model::{format::money, AppError, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
     server_fns::records::{
         activity_feed, companies_list, load_company, load_deal, SaveDealStrategy,
@@ -156,13 +156,7 @@ fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl In
                 <input type="hidden" name="id" value=d.id.to_string() />
                 <div class="field">
                     <label for="priority">"Priority"</label>
-                    <select id="priority" name="priority">
-                        <option value="" selected=d.priority.is_none()>"—"</option>
-                        {Priority::ALL.iter().map(|p| {
-                            let sel = d.priority == Some(*p);
-                            view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
-                        }).collect_view()}
-                    </select>
+                    <PrioritySelect current=d.priority />
                 </div>
                 <div class="field">
                     <label for="amount">{format!("Amount ({})", d.currency_code)}</label>

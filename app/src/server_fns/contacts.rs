@@ -80,28 +80,15 @@ pub async fn save_contact_strategy(
     strategy_note: String,
     recontact_on: String,
 ) -> Result<(), AppError> {
-    use crate::model::Priority;
+    use crate::server_fns::forms;
     use crate::ssr::{db, db::contacts::ContactField, session::human_tx};
 
-    let priority = match priority.as_str() {
-        "" => None,
-        p => Some(
-            Priority::parse(p)
-                .ok_or_else(|| AppError::invalid("priority", "choose a priority from the list"))?,
-        ),
-    };
-    let recontact_at = match recontact_on.trim() {
-        "" => None,
-        d => Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| AppError::invalid("recontact_at", "use a date like 2027-01-31"))?
-                .and_hms_opt(9, 0, 0)
-                .expect("09:00 exists")
-                .and_utc(),
-        ),
-    };
-    let text = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let (relationship_note, strategy_note) = (text(relationship_note), text(strategy_note));
+    let priority = forms::priority(&priority)?;
+    // A recontact date means 09:00 UTC that day.
+    let recontact_at = forms::date(&recontact_on, "recontact_at")?
+        .map(|d| d.and_hms_opt(9, 0, 0).expect("09:00 exists").and_utc());
+    let (relationship_note, strategy_note) =
+        (forms::text(&relationship_note), forms::text(&strategy_note));
 
     let (mut tx, _) = human_tx().await?;
     let current = db::contacts::get(&mut tx, id).await?;

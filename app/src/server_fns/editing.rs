@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::model::{AppError, DealFormOptions, RenderedNote};
+#[cfg(feature = "ssr")]
+use crate::server_fns::forms;
 
 /// The notes on a contact, company or deal, rendered safely.
 #[server]
@@ -63,23 +65,6 @@ fn note_target(kind: &str, id: Uuid) -> Result<crate::ssr::db::notes::Target, Ap
     }
 }
 
-#[cfg(feature = "ssr")]
-fn text(s: &str) -> Option<String> {
-    Some(s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-/// A choice from a select: empty is none, anything else must be an id.
-#[cfg(feature = "ssr")]
-fn pick(raw: &str, field: &str) -> Result<Option<Uuid>, AppError> {
-    match raw.trim() {
-        "" => Ok(None),
-        s => s
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::invalid(field, "choose from the list")),
-    }
-}
-
 #[server]
 pub async fn create_contact(
     first_name: String,
@@ -97,11 +82,11 @@ pub async fn create_contact(
             "a contact needs a first or last name",
         ));
     }
-    let email = match text(&email) {
+    let email = match forms::text(&email) {
         None => None,
         Some(e) => Some(EmailAddress::parse(&e).map_err(|m| AppError::invalid("email", m))?),
     };
-    let company = pick(&company, "company")?;
+    let company = forms::pick(&company, "company")?;
     let (mut tx, _) = human_tx().await?;
     let c = db::contacts::create(
         &mut tx,
@@ -109,7 +94,7 @@ pub async fn create_contact(
             ContactField::FirstName(first),
             ContactField::LastName(last),
             ContactField::Email(email),
-            ContactField::JobTitle(text(&job_title)),
+            ContactField::JobTitle(forms::text(&job_title)),
             ContactField::Company(company),
         ],
     )
@@ -134,7 +119,7 @@ pub async fn create_company(name: String, domain: String) -> Result<(), AppError
     if name.is_empty() {
         return Err(AppError::invalid("name", "a company needs a name"));
     }
-    let domain = text(&domain).map(|d| {
+    let domain = forms::text(&domain).map(|d| {
         d.trim_start_matches("https://")
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -206,27 +191,20 @@ pub async fn create_deal(
     amount: String,
     close_date: String,
 ) -> Result<(), AppError> {
-    use crate::server_fns::records::parse_amount;
     use crate::ssr::{db, db::deals::DealField, session::human_tx};
     let name = name.trim().to_string();
     if name.is_empty() {
         return Err(AppError::invalid("name", "a deal needs a name"));
     }
-    let stage =
-        pick(&stage, "stage")?.ok_or_else(|| AppError::invalid("stage", "choose a stage"))?;
+    let stage = forms::pick(&stage, "stage")?
+        .ok_or_else(|| AppError::invalid("stage", "choose a stage"))?;
     let (company, contact, owner) = (
-        pick(&company, "company")?,
-        pick(&contact, "contact")?,
-        pick(&owner, "owner")?,
+        forms::pick(&company, "company")?,
+        forms::pick(&contact, "contact")?,
+        forms::pick(&owner, "owner")?,
     );
-    let amount = parse_amount(&amount)?;
-    let close_date = match text(&close_date) {
-        None => None,
-        Some(d) => Some(
-            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                .map_err(|_| AppError::invalid("close_date", "use a date like 2027-01-31"))?,
-        ),
-    };
+    let amount = forms::amount(&amount)?;
+    let close_date = forms::date(&close_date, "close_date")?;
     let (mut tx, _) = human_tx().await?;
     let pipeline = db::pipeline::stages(&mut tx)
         .await?

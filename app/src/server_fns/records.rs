@@ -67,25 +67,13 @@ pub async fn save_deal_strategy(
     amount: String,
     close_date: String,
 ) -> Result<(), AppError> {
-    use crate::model::Priority;
+    use crate::server_fns::forms;
     use crate::ssr::{db, db::deals::DealField, session::human_tx};
 
-    let priority = match priority.as_str() {
-        "" => None,
-        p => Some(
-            Priority::parse(p)
-                .ok_or_else(|| AppError::invalid("priority", "choose a priority from the list"))?,
-        ),
-    };
-    let amount = parse_amount(&amount)?;
-    let close_date = match close_date.trim() {
-        "" => None,
-        d => Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| AppError::invalid("close_date", "use a date like 2027-01-31"))?,
-        ),
-    };
-    let strategy_note = Some(strategy_note.trim().to_string()).filter(|s| !s.is_empty());
+    let priority = forms::priority(&priority)?;
+    let amount = forms::amount(&amount)?;
+    let close_date = forms::date(&close_date, "close_date")?;
+    let strategy_note = forms::text(&strategy_note);
     let (mut tx, _) = human_tx().await?;
     let current = db::deals::get(&mut tx, id).await?;
     let mut changes = vec![];
@@ -108,33 +96,6 @@ pub async fn save_deal_strategy(
     Ok(())
 }
 
-/// "12,500" or "12500.50" -> micros; empty -> none.
-pub fn parse_amount(raw: &str) -> Result<Option<i64>, AppError> {
-    let cleaned: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '$' | '€' | '£'))
-        .collect();
-    if cleaned.is_empty() {
-        return Ok(None);
-    }
-    let bad = || AppError::invalid("amount", "enter an amount like 12500 or 12,500.50");
-    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 6
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let frac: i64 = format!("{frac:0<6}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(1_000_000)
-        .and_then(|w| w.checked_add(frac))
-        .map(Some)
-        .ok_or_else(bad)
-}
-
 /// The client's newest `limit` activities, optionally of one kind.
 #[server]
 pub async fn activity_feed(kind: Option<String>, limit: i64) -> Result<Vec<Activity>, AppError> {
@@ -142,19 +103,4 @@ pub async fn activity_feed(kind: Option<String>, limit: i64) -> Result<Vec<Activ
     let kind = kind.filter(|k| crate::model::ACTIVITY_KINDS.contains(&k.as_str()));
     let (mut tx, _) = human_tx().await?;
     Ok(db::activities::recent(&mut tx, kind.as_deref(), None, limit.clamp(1, 200)).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_amount;
-
-    #[test]
-    fn amounts_parse_to_micros() {
-        assert_eq!(parse_amount("12,500").unwrap(), Some(12_500_000_000));
-        assert_eq!(parse_amount("$12500.5").unwrap(), Some(12_500_500_000));
-        assert_eq!(parse_amount("").unwrap(), None);
-        for bad in ["12a", ".5", "1.1234567", "-3", "99999999999999999"] {
-            assert!(parse_amount(bad).is_err(), "{bad}");
-        }
-    }
 }
