@@ -51,7 +51,6 @@ test('dragging a deal to another stage survives a reload', async () => {
   assert.equal(await moved.count(), 1);
   assert.equal(await page.locator(`section[data-stage="${targetStage}"] li.deal`).count(), before + 1);
   await shot(page, 'pipeline');
-  // The move is in the deal's audit trail, by the signed-in person.
   assert.deepEqual(problems, []);
 });
 
