@@ -54,12 +54,26 @@ fi
 # shellcheck source=env.sh
 source "$ROOT/scripts/env.sh"
 
-# 3. cargo-leptos, built without its binary downloads.
+# 3. cargo-leptos, built without its binary downloads. Its locked
+# dependencies need rustc 1.96 or newer: use the first toolchain that has
+# it (the default, a nightly, Debian's rustc-web), installing the last if
+# none does.
+rustc_ok() { rustup run "$1" rustc --version 2>/dev/null | awk '{split($2, v, "."); ok = v[1] > 1 || v[2] >= 96} END {exit !ok}'; }
 if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   step 3/5 "cargo-leptos $CARGO_LEPTOS_VERSION present"
 else
-  step 3/5 "building cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  tool=""
+  for t in "${RUSTUP_TOOLCHAIN:-stable}" stable nightly debweb; do
+    if rustc_ok "$t"; then tool=$t; break; fi
+  done
+  if [ -z "$tool" ]; then
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rustc-web cargo-web >/dev/null
+    rustup toolchain list | grep -q '^debweb' || rustup toolchain link debweb /usr
+    tool=debweb
+  fi
+  step 3/5 "building cargo-leptos $CARGO_LEPTOS_VERSION with $tool (about 10 minutes, once)"
+  RUSTUP_TOOLCHAIN=$tool cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi
 
 # 4. wasm-bindgen-cli matching the crate exactly.

@@ -4,7 +4,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::ssr::db::{contacts, Actor, ClientId, Db};
+use app::model::{ContactSort, Priority};
+use app::ssr::db::{
+    contacts::{self, ContactQuery},
+    Actor, ClientId, Db,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
 
@@ -42,9 +46,11 @@ pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
             let n = BATCH.min(contacts_n - done);
             let mut tx = db.begin(c, Actor::Agent).await?;
             sqlx::query(
-                "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
+                "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source, \
+                                           last_activity_at) \
                  SELECT (ARRAY['Ann','Ben','Cleo','Dev','Eli','Fay','Gus','Hana'])[1 + i % 8], \
-                        'Surname' || i, 'person' || i || '@company' || (i % 997) || '.test', 'IMPORT' \
+                        'Surname' || i, 'person' || i || '@company' || (i % 997) || '.test', 'IMPORT', \
+                        CASE WHEN i % 3 > 0 THEN now() - (i % 7919) * interval '1 minute' END \
                  FROM generate_series($1::bigint, $2::bigint) AS i",
             )
             .bind(done)
@@ -84,7 +90,16 @@ pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
     for q in ["surname4242", "company42.test", "ann", "zzz-no-match"] {
         measure!(
             format!("search function {q:?}"),
-            contacts::page(&mut tx, Some(q), None, 50).await?.len()
+            contacts::page(
+                &mut tx,
+                &ContactQuery {
+                    search: Some(q),
+                    ..Default::default()
+                },
+                50
+            )
+            .await?
+            .len()
         );
         let pattern = format!("%{q}%");
         measure!(
@@ -99,22 +114,40 @@ pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
             .len()
         );
     }
-    measure!(
-        "first page (keyset)",
-        contacts::page(&mut tx, None, None, 50).await?.len()
-    );
-    let deep: (String, String, uuid::Uuid) = sqlx::query_as(
-        "SELECT last_name, first_name, id FROM crm_contacts ORDER BY last_name, first_name, id OFFSET $1 LIMIT 1",
+    let deep_id: uuid::Uuid = sqlx::query_scalar(
+        "SELECT id FROM crm_contacts ORDER BY last_name, first_name, id OFFSET $1 LIMIT 1",
     )
     .bind(contacts_n * 4 / 5)
     .fetch_one(tx.conn())
     .await
     .context("deep cursor")?;
+    let deep = contacts::get(&mut tx, deep_id).await?;
+    for sort in ContactSort::ALL {
+        let first = ContactQuery {
+            sort,
+            ..Default::default()
+        };
+        measure!(
+            format!("first page, sorted by {}", sort.label()),
+            contacts::page(&mut tx, &first, 50).await?.len()
+        );
+        let later = ContactQuery {
+            sort,
+            after: Some(&deep),
+            ..Default::default()
+        };
+        measure!(
+            format!("page after a deep cursor, by {}", sort.label()),
+            contacts::page(&mut tx, &later, 50).await?.len()
+        );
+    }
+    let high = ContactQuery {
+        priority: Some(Priority::High),
+        ..Default::default()
+    };
     measure!(
-        "page at 80% depth (keyset)",
-        contacts::page(&mut tx, None, Some(deep.clone()), 50)
-            .await?
-            .len()
+        "first page, priority high (none match: worst case)",
+        contacts::page(&mut tx, &high, 50).await?.len()
     );
     drop(tx);
     owner.close().await;

@@ -5,12 +5,12 @@
 mod common;
 
 use app::{
-    model::{EmailAddress, Priority},
+    model::{Contact, ContactSort, EmailAddress, Priority},
     ssr::db::{
         self,
         audit::{self, Kind},
         companies::{self, CompanyField},
-        contacts::{self, ContactField},
+        contacts::{self, ContactField, ContactQuery},
         deals::{self, DealField},
         pipeline, Actor, ClientId, DbError, FieldClass, Tx,
     },
@@ -91,7 +91,9 @@ async fn clients_are_isolated_both_ways() {
             contacts::get(&mut tx, theirs).await,
             Err(DbError::NotFound)
         ));
-        let page = contacts::page(&mut tx, None, None, 100).await.unwrap();
+        let page = contacts::page(&mut tx, &Default::default(), 100)
+            .await
+            .unwrap();
         assert_eq!(page.iter().map(|c| c.id).collect::<Vec<_>>(), vec![mine]);
         // A write aimed at the other client's row reads as "not found".
         let r = contacts::update(&mut tx, theirs, vec![ContactField::FirstName("X".into())]).await;
@@ -650,7 +652,7 @@ async fn soft_delete_hides_and_restore_returns() {
         contacts::get(&mut tx, contact).await,
         Err(DbError::NotFound)
     ));
-    assert!(contacts::page(&mut tx, None, None, 10)
+    assert!(contacts::page(&mut tx, &Default::default(), 10)
         .await
         .unwrap()
         .is_empty());
@@ -788,7 +790,7 @@ async fn search_finds_by_name_email_and_company_within_the_client_only() {
 
     let mut tx = t.db.begin(a, human).await.unwrap();
     for q in ["ann", "LEE", "lee.test", "rockets", "ann lee"] {
-        let hits: Vec<Uuid> = contacts::page(&mut tx, Some(q), None, 10)
+        let hits: Vec<Uuid> = contacts::page(&mut tx, &searching(q), 10)
             .await
             .unwrap()
             .iter()
@@ -796,7 +798,7 @@ async fn search_finds_by_name_email_and_company_within_the_client_only() {
             .collect();
         assert_eq!(hits, vec![ann.id], "query {q:?}");
     }
-    assert!(contacts::page(&mut tx, Some("100%_"), None, 10)
+    assert!(contacts::page(&mut tx, &searching("100%_"), 10)
         .await
         .unwrap()
         .is_empty());
@@ -805,7 +807,7 @@ async fn search_finds_by_name_email_and_company_within_the_client_only() {
         .await
         .unwrap();
     assert_eq!(
-        contacts::page(&mut tx, Some("zenith"), None, 10)
+        contacts::page(&mut tx, &searching("zenith"), 10)
             .await
             .unwrap()
             .len(),
@@ -814,44 +816,121 @@ async fn search_finds_by_name_email_and_company_within_the_client_only() {
     audit::archive(&mut tx, Kind::Contact, ann.id)
         .await
         .unwrap();
-    assert!(contacts::page(&mut tx, Some("ann"), None, 10)
+    assert!(contacts::page(&mut tx, &searching("ann"), 10)
         .await
         .unwrap()
         .is_empty());
 }
 
+fn searching(q: &str) -> ContactQuery<'_> {
+    ContactQuery {
+        search: Some(q),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
-async fn keyset_pages_cover_every_contact_once() {
+async fn keyset_pages_cover_every_contact_once_in_every_order() {
     let t = TestDb::new().await;
-    let (a, _, human) = t.two_clients().await;
-    let mut tx = t.db.begin(a, human).await.unwrap();
+    let (a, _, _) = t.two_clients().await;
+    // Ties on purpose: names repeat, activity times repeat, some are never active.
+    let mut tx = t.db.begin(a, Actor::Agent).await.unwrap();
+    let base = chrono::Utc::now() - chrono::Duration::days(1);
     for i in 0..25 {
+        let active = (i % 4 != 0).then(|| base + chrono::Duration::minutes(i % 6));
         contacts::create(
             &mut tx,
             vec![
                 ContactField::FirstName(format!("F{}", i % 3)),
                 ContactField::LastName(format!("L{}", i % 5)),
+                ContactField::LastActivityAt(active),
             ],
         )
         .await
         .unwrap();
     }
-    let mut seen = vec![];
-    let mut after = None;
-    loop {
-        let page = contacts::page(&mut tx, None, after.clone(), 7)
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
+    tx.commit().await.unwrap();
+    let mut tx = t.db.begin(a, Actor::Agent).await.unwrap();
+    for sort in ContactSort::ALL {
+        let mut seen: Vec<Contact> = vec![];
+        loop {
+            let q = ContactQuery {
+                sort,
+                after: seen.last(),
+                ..Default::default()
+            };
+            let page = contacts::page(&mut tx, &q, 7).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            seen.extend(page);
         }
-        let last = page.last().unwrap();
-        after = Some((last.last_name.clone(), last.first_name.clone(), last.id));
-        seen.extend(page.into_iter().map(|c| (c.last_name, c.first_name, c.id)));
+        let mut ids: Vec<Uuid> = seen.iter().map(|c| c.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 25, "{sort:?}: every contact exactly once");
+        let ordered = seen.windows(2).all(|w| match sort {
+            ContactSort::Name => {
+                (&w[0].last_name, &w[0].first_name, w[0].id)
+                    < (&w[1].last_name, &w[1].first_name, w[1].id)
+            }
+            // None sorts below every time, so never-active contacts come last.
+            ContactSort::RecentActivity => {
+                (w[0].last_activity_at, w[0].id) > (w[1].last_activity_at, w[1].id)
+            }
+            ContactSort::Newest => (w[0].created_at, w[0].id) > (w[1].created_at, w[1].id),
+        });
+        assert!(ordered, "{sort:?} order");
     }
-    let mut sorted = seen.clone();
-    sorted.sort();
-    sorted.dedup();
-    assert_eq!(seen.len(), 25);
-    assert_eq!(seen, sorted);
+}
+
+#[tokio::test]
+async fn contact_filters_by_priority_and_due_recontact() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let mut tx = t.db.begin(a, human).await.unwrap();
+    let now = Utc::now();
+    let mut ids = vec![];
+    for (name, p, days) in [
+        ("DueHigh", Some(Priority::High), Some(-1)),
+        ("LaterHigh", Some(Priority::High), Some(3)),
+        ("DueLow", Some(Priority::Low), Some(-2)),
+        ("Plain", None, None),
+    ] {
+        let fields = vec![
+            ContactField::FirstName(name.into()),
+            ContactField::LastName("Case".into()),
+            ContactField::Priority(p),
+            ContactField::RecontactAt(days.map(|d| now + chrono::Duration::days(d))),
+        ];
+        ids.push(contacts::create(&mut tx, fields).await.unwrap().id);
+    }
+    tx.commit().await.unwrap();
+    new_contact(&t, b, human, "OtherClient").await;
+    let [due_high, later_high, due_low, _plain] = ids[..] else {
+        unreachable!()
+    };
+
+    let mut tx = t.db.begin(a, human).await.unwrap();
+    for (priority, recontact_due, mut expected) in [
+        (Some(Priority::High), false, vec![due_high, later_high]),
+        (None, true, vec![due_high, due_low]),
+        (Some(Priority::High), true, vec![due_high]),
+        (Some(Priority::Critical), false, vec![]),
+    ] {
+        let q = ContactQuery {
+            priority,
+            recontact_due,
+            ..Default::default()
+        };
+        let mut got: Vec<Uuid> = contacts::page(&mut tx, &q, 50)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{priority:?} due={recontact_due}");
+    }
 }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use uuid::Uuid;
 
 use crate::{
     model::{AppError, Me, Priority},
@@ -92,6 +93,26 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
         other => other.to_string(),
     };
     view! { <p class="error" role="alert">{text}</p> }
+}
+
+/// A select over (id, name) choices with a leading "none" option; `name`
+/// is both the form field and the element id.
+#[component]
+pub fn ChoiceSelect(
+    name: &'static str,
+    choices: Vec<(Uuid, String)>,
+    #[prop(optional_no_strip)] current: Option<Uuid>,
+    #[prop(default = "—")] none: &'static str,
+) -> impl IntoView {
+    view! {
+        <select id=name name=name>
+            <option value="" selected=current.is_none()>{none}</option>
+            {choices.into_iter().map(|(id, n)| {
+                let sel = current == Some(id);
+                view! { <option value=id.to_string() selected=sel>{n}</option> }
+            }).collect_view()}
+        </select>
+    }
 }
 
 /// The priority select of the strategy forms (`—` is none).

@@ -194,7 +194,8 @@ async fn seed_client(
                 DealField::CloseDate(Some(today + Duration::days(14 + 9 * i as i64))),
                 DealField::Company(Some(company.id)),
                 DealField::Contact(Some(contacts[i % contacts.len()].id)),
-                DealField::Owner(owner),
+                // Half the deals unassigned, so the owner filter has work to do.
+                DealField::Owner(owner.filter(|_| i % 2 == 0)),
                 DealField::Priority([None, Some(Priority::Critical), Some(Priority::Low)][i % 3]),
             ],
         )

@@ -87,12 +87,52 @@ pub struct Board {
     pub pipeline_id: Option<Uuid>,
     pub stages: Vec<Stage>,
     pub cards: Vec<DealCard>,
+    /// Owner choices for the filter, as (member id, name).
+    pub members: Vec<(Uuid, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRow {
     pub contact: Contact,
     pub company_name: Option<String>,
+}
+
+/// Orders of the contacts table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContactSort {
+    #[default]
+    Name,
+    RecentActivity,
+    Newest,
+}
+
+impl ContactSort {
+    pub const ALL: [ContactSort; 3] = [Self::Name, Self::RecentActivity, Self::Newest];
+
+    /// The value in the page's query string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::RecentActivity => "recent",
+            Self::Newest => "newest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Name",
+            Self::RecentActivity => "Recent activity",
+            Self::Newest => "Newest",
+        }
+    }
+
+    /// Unknown values fall back to the default order.
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,6 +191,8 @@ pub struct DealDetail {
     pub company: Option<Company>,
     pub contact: Option<Contact>,
     pub timeline: Vec<TimelineItem>,
+    /// Owner choices, as (member id, name).
+    pub members: Vec<(Uuid, String)>,
 }
 
 /// Activity kinds the feed filters by.

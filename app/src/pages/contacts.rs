@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{ErrorNote, PrioritySelect},
-    model::{ContactDetail, FieldChange, TimelineItem},
+    model::{ContactDetail, ContactSort, FieldChange, Priority, TimelineItem},
     server_fns::contacts::{contacts_page, load_contact, SaveContactStrategy},
 };
 
@@ -14,32 +14,67 @@ pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(
         move || query.get(),
-        |q| contacts_page(q.get("q"), q.get("after").and_then(|a| a.parse().ok())),
+        |q| {
+            contacts_page(
+                q.get("q"),
+                q.get("priority").filter(|p| !p.is_empty()),
+                q.get("due").is_some(),
+                q.get("sort"),
+                q.get("after").and_then(|a| a.parse().ok()),
+            )
+        },
     );
-    let search = move || query.get().get("q").unwrap_or_default();
+    let param = move |k: &'static str| move || query.get().get(k).unwrap_or_default();
     view! {
         <Title text="Contacts" />
         <h1>"Contacts"</h1>
         <a class="button" href="/contacts/new">"New contact"</a>
         <form method="get" class="filters" role="search">
             <label for="q">"Search name, email or company"</label>
-            <input id="q" name="q" type="search" value=search />
-            <button type="submit" class="secondary">"Search"</button>
+            <input id="q" name="q" type="search" value=param("q") />
+            <label for="priority">"Priority"</label>
+            <select id="priority" name="priority">
+                <option value="">"Any"</option>
+                {Priority::ALL.iter().map(|p| {
+                    let sel = move || param("priority")() == p.as_str();
+                    view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
+                }).collect_view()}
+            </select>
+            <label class="check">
+                <input type="checkbox" name="due" value="1" checked=move || !param("due")().is_empty() />
+                "Recontact due"
+            </label>
+            <label for="sort">"Sort by"</label>
+            <select id="sort" name="sort">
+                {ContactSort::ALL.iter().map(|o| {
+                    let sel = move || ContactSort::parse(&param("sort")()) == *o;
+                    view! { <option value=o.as_str() selected=sel>{o.label()}</option> }
+                }).collect_view()}
+            </select>
+            <button type="submit" class="secondary">"Apply"</button>
         </form>
         <Transition fallback=|| view! { <p>"Loading contacts…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(page) => {
+                        // The next page keeps every filter and moves the cursor.
                         let next = page.next.map(|after| {
-                            let q = search();
-                            format!("/contacts?q={}&after={after}", urlencode(&q))
+                            let q = query.get_untracked();
+                            let mut href = String::from("/contacts?");
+                            for k in ["q", "priority", "due", "sort"] {
+                                if let Some(v) = q.get(k) {
+                                    href.push_str(&format!("{k}={}&", urlencode(&v)));
+                                }
+                            }
+                            href + &format!("after={after}")
                         });
                         view! {
                             <table class="contacts">
                                 <thead><tr>
                                     <th scope="col">"Name"</th><th scope="col">"Email"</th>
                                     <th scope="col">"Company"</th><th scope="col">"Priority"</th>
+                                    <th scope="col">"Last activity"</th>
                                 </tr></thead>
                                 <tbody>
                                     {page.rows.into_iter().map(|r| {
@@ -50,6 +85,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                 <td>{c.email.clone().unwrap_or_default()}</td>
                                                 <td>{r.company_name.unwrap_or_default()}</td>
                                                 <td>{c.priority.map(|p| p.as_str()).unwrap_or("")}</td>
+                                                <td>{c.last_activity_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td>
                                             </tr>
                                         }
                                     }).collect_view()}

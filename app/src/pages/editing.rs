@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    components::ErrorNote,
+    components::{ChoiceSelect, ErrorNote},
     model::AppError,
     server_fns::{
         editing::{load_deal_form, notes_for, AddNote, CreateCompany, CreateContact, CreateDeal},
@@ -109,9 +109,6 @@ pub fn NewDealPage() -> impl IntoView {
                 match options.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(o) => {
-                        let opts = |list: Vec<(Uuid, String)>| list.into_iter().map(|(id, n)| view! {
-                            <option value=id.to_string()>{n}</option>
-                        }).collect_view();
                         view! {
                             <ActionForm action=action attr:class="card record-form">
                                 <Field name="name" label="Name" required=true error />
@@ -126,15 +123,15 @@ pub fn NewDealPage() -> impl IntoView {
                                 </div>
                                 <div class="field">
                                     <label for="company">"Company"</label>
-                                    <select id="company" name="company"><option value="">"—"</option>{opts(o.companies)}</select>
+                                    <ChoiceSelect name="company" choices=o.companies />
                                 </div>
                                 <div class="field">
                                     <label for="contact">"Contact"</label>
-                                    <select id="contact" name="contact"><option value="">"—"</option>{opts(o.contacts)}</select>
+                                    <ChoiceSelect name="contact" choices=o.contacts />
                                 </div>
                                 <div class="field">
                                     <label for="owner">"Owner"</label>
-                                    <select id="owner" name="owner"><option value="">"—"</option>{opts(o.members)}</select>
+                                    <ChoiceSelect name="owner" choices=o.members />
                                 </div>
                                 <Field name="amount" label="Amount" error />
                                 <Field name="close_date" label="Close date" kind="date" error />

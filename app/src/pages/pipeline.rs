@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::{
-    components::ErrorNote,
+    components::{ChoiceSelect, ErrorNote},
     model::{format::money, Board, DealCard, Priority, Stage},
     server_fns::pipeline::{load_board, MoveDeal},
 };
@@ -48,6 +48,8 @@ pub fn PipelinePage() -> impl IntoView {
                                         view! { <option value=id selected=sel>{name.clone()}</option> }
                                     }).collect_view()}
                                 </select>
+                                <label for="owner">"Owner"</label>
+                                <ChoiceSelect name="owner" choices=b.members.clone() current=q("owner")().parse().ok() none="Anyone" />
                                 <label for="priority">"Priority"</label>
                                 <select id="priority" name="priority">
                                     <option value="">"Any"</option>

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
-    components::{ErrorNote, PrioritySelect},
+    components::{ChoiceSelect, ErrorNote, PrioritySelect},
     model::{format::money, AppError, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
     server_fns::records::{
@@ -167,6 +167,16 @@ fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl In
                     <label for="close_date">"Close date"</label>
                     <input id="close_date" name="close_date" type="date" value=d.close_date.map(|c| c.to_string()).unwrap_or_default() />
                     <p class="field-error" role="alert">{field_error("close_date")}</p>
+                </div>
+                <div class="field">
+                    <label for="owner">"Owner"</label>
+                    <ChoiceSelect name="owner" choices=detail.members.clone() current=d.owner_id />
+                    <p class="field-error" role="alert">{field_error("owner")}</p>
+                </div>
+                <div class="field">
+                    <label for="recontact_on">"Recontact on"</label>
+                    <input id="recontact_on" name="recontact_on" type="date" value=d.recontact_at.map(|t| t.date_naive().to_string()).unwrap_or_default() />
+                    <p class="field-error" role="alert">{field_error("recontact_at")}</p>
                 </div>
                 <div class="field">
                     <label for="strategy_note">"Strategy note"</label>

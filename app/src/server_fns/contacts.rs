@@ -6,25 +6,32 @@ use crate::model::{AppError, ContactDetail, ContactPage};
 pub const PAGE_SIZE: i64 = 50;
 
 /// A page of contacts after the contact `after` (its id is the cursor),
-/// optionally searched by name, email or company.
+/// optionally searched by name, email or company, filtered and sorted.
 #[server]
 pub async fn contacts_page(
     q: Option<String>,
+    priority: Option<String>,
+    due: bool,
+    sort: Option<String>,
     after: Option<Uuid>,
 ) -> Result<ContactPage, AppError> {
-    use crate::model::ContactRow;
-    use crate::ssr::{db, session::human_tx};
+    use crate::model::{ContactRow, ContactSort, Priority};
+    use crate::ssr::{db, db::contacts::ContactQuery, session::human_tx};
     use std::collections::HashMap;
 
     let (mut tx, _) = human_tx().await?;
     let after = match after {
-        Some(id) => {
-            let c = db::contacts::get(&mut tx, id).await?;
-            Some((c.last_name, c.first_name, c.id))
-        }
+        Some(id) => Some(db::contacts::get(&mut tx, id).await?),
         None => None,
     };
-    let mut contacts = db::contacts::page(&mut tx, q.as_deref(), after, PAGE_SIZE + 1).await?;
+    let query = ContactQuery {
+        search: q.as_deref(),
+        priority: priority.as_deref().and_then(Priority::parse),
+        recontact_due: due,
+        sort: ContactSort::parse(sort.as_deref().unwrap_or_default()),
+        after: after.as_ref(),
+    };
+    let mut contacts = db::contacts::page(&mut tx, &query, PAGE_SIZE + 1).await?;
     let next = (contacts.len() as i64 > PAGE_SIZE).then(|| {
         contacts.truncate(PAGE_SIZE as usize);
         contacts
@@ -84,9 +91,7 @@ pub async fn save_contact_strategy(
     use crate::ssr::{db, db::contacts::ContactField, session::human_tx};
 
     let priority = forms::priority(&priority)?;
-    // A recontact date means 09:00 UTC that day.
-    let recontact_at = forms::date(&recontact_on, "recontact_at")?
-        .map(|d| d.and_hms_opt(9, 0, 0).expect("09:00 exists").and_utc());
+    let recontact_at = forms::recontact(&recontact_on)?;
     let (relationship_note, strategy_note) =
         (forms::text(&relationship_note), forms::text(&strategy_note));
 

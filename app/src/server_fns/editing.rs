@@ -155,23 +155,12 @@ pub async fn load_deal_form() -> Result<DealFormOptions, AppError> {
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let contacts = db::contacts::page(&mut tx, None, None, 500)
+    let contacts = db::contacts::page(&mut tx, &Default::default(), 500)
         .await?
         .into_iter()
         .map(|c| (c.id, c.full_name()))
         .collect();
-    let members = db::members(&mut tx)
-        .await?
-        .into_iter()
-        .map(|m| {
-            (
-                m.id,
-                format!("{} {}", m.first_name, m.last_name)
-                    .trim()
-                    .to_string(),
-            )
-        })
-        .collect();
+    let members = db::member_choices(&mut tx).await?;
     Ok(DealFormOptions {
         stages,
         companies,

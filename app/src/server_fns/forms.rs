@@ -1,7 +1,7 @@
 //! Parsing of cockpit form fields, once for every server function: each
 //! error names the field it belongs next to.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::model::{AppError, Priority};
@@ -29,6 +29,11 @@ pub fn date(raw: &str, field: &str) -> Result<Option<NaiveDate>, AppError> {
             .map(Some)
             .map_err(|_| AppError::invalid(field, "use a date like 2027-01-31")),
     }
+}
+
+/// A recontact date input (field `recontact_at`); the date means 09:00 UTC.
+pub fn recontact(raw: &str) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(date(raw, "recontact_at")?.map(|d| d.and_hms_opt(9, 0, 0).expect("09:00 exists").and_utc()))
 }
 
 /// A choice from a select: empty is none, anything else must be an id.

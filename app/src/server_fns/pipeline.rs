@@ -71,11 +71,13 @@ pub async fn load_board(
             }
         })
         .collect();
+    let members = db::member_choices(&mut tx).await?;
     Ok(Board {
         pipelines,
         pipeline_id,
         stages,
         cards,
+        members,
     })
 }
 

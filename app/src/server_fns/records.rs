@@ -49,12 +49,14 @@ pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
         db::activities::of_deal(&mut tx, id).await?,
         db::audit::changes_of(&mut tx, id).await?,
     );
+    let members = db::member_choices(&mut tx).await?;
     Ok(DealDetail {
         deal,
         stage_name,
         company,
         contact,
         timeline,
+        members,
     })
 }
 
@@ -66,6 +68,8 @@ pub async fn save_deal_strategy(
     strategy_note: String,
     amount: String,
     close_date: String,
+    owner: String,
+    recontact_on: String,
 ) -> Result<(), AppError> {
     use crate::server_fns::forms;
     use crate::ssr::{db, db::deals::DealField, session::human_tx};
@@ -73,6 +77,8 @@ pub async fn save_deal_strategy(
     let priority = forms::priority(&priority)?;
     let amount = forms::amount(&amount)?;
     let close_date = forms::date(&close_date, "close_date")?;
+    let owner = forms::pick(&owner, "owner")?;
+    let recontact_at = forms::recontact(&recontact_on)?;
     let strategy_note = forms::text(&strategy_note);
     let (mut tx, _) = human_tx().await?;
     let current = db::deals::get(&mut tx, id).await?;
@@ -88,6 +94,12 @@ pub async fn save_deal_strategy(
     }
     if current.close_date != close_date {
         changes.push(DealField::CloseDate(close_date));
+    }
+    if current.owner_id != owner {
+        changes.push(DealField::Owner(owner));
+    }
+    if current.recontact_at.map(|t| t.date_naive()) != recontact_at.map(|t| t.date_naive()) {
+        changes.push(DealField::RecontactAt(recontact_at));
     }
     if !changes.is_empty() {
         db::deals::update(&mut tx, id, changes).await?;

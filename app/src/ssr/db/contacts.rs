@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{write, write::Value, Field, Result, Tx};
-use crate::model::{Contact, EmailAddress, Priority};
+use crate::model::{Contact, ContactSort, EmailAddress, Priority};
 
 const VIEW: &str = "crm_contacts";
 const COLUMNS: &str = "id, client_id, first_name, last_name, email, phone, job_title, city, \
@@ -91,31 +91,69 @@ pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Contact>> {
     .await?)
 }
 
-/// A page of contacts ordered by (last name, first name, id), after the
-/// given key (keyset pagination stays fast deep into the list), optionally
-/// only those whose name, email or company contains `search`.
-pub async fn page(
-    tx: &mut Tx,
-    search: Option<&str>,
-    after: Option<(String, String, Uuid)>,
-    limit: i64,
-) -> Result<Vec<Contact>> {
-    let (last, first, id) = match after {
-        Some((l, f, i)) => (Some(l), Some(f), Some(i)),
+/// Which contacts a table page shows and in what order.
+#[derive(Clone, Debug, Default)]
+pub struct ContactQuery<'a> {
+    /// Name, email or company contains this.
+    pub search: Option<&'a str>,
+    pub priority: Option<Priority>,
+    /// Only contacts whose recontact date has come.
+    pub recontact_due: bool,
+    pub sort: ContactSort,
+    /// Keyset cursor: the last contact of the previous page.
+    pub after: Option<&'a Contact>,
+}
+
+/// A page of contacts (keyset pagination, so it stays fast deep into the
+/// list; every order ends in the id, which makes the key unique).
+pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<Contact>> {
+    // The key comparison that means "after the cursor", and the order.
+    let (cond, order) = match q.sort {
+        ContactSort::Name => (
+            "(last_name, first_name, id) > ($1, $2, $3)",
+            "last_name, first_name, id",
+        ),
+        ContactSort::RecentActivity => (
+            "(coalesce(last_activity_at, '-infinity'), id) < ($1::timestamptz, $3)",
+            "coalesce(last_activity_at, '-infinity') DESC, id DESC",
+        ),
+        ContactSort::Newest => (
+            "(created_at, id) < ($1::timestamptz, $3)",
+            "created_at DESC, id DESC",
+        ),
+    };
+    let cursor = q.after.map(|c| match q.sort {
+        ContactSort::Name => (c.last_name.clone(), c.first_name.clone(), c.id),
+        ContactSort::RecentActivity => (time_key(c.last_activity_at), String::new(), c.id),
+        ContactSort::Newest => (time_key(Some(c.created_at)), String::new(), c.id),
+    });
+    let search = q.search.map(str::trim).filter(|s| !s.is_empty());
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {VIEW} \
+         WHERE ($3::uuid IS NULL OR {cond}) \
+           AND ($5::text IS NULL OR id IN (SELECT crm_search_contacts($5))) \
+           AND ($6::text IS NULL OR priority::text = $6) \
+           AND (NOT $7 OR recontact_at <= now()) \
+         ORDER BY {order} LIMIT $4"
+    );
+    let (a, b, id) = match cursor {
+        Some((a, b, id)) => (Some(a), Some(b), Some(id)),
         None => (None, None, None),
     };
-    let search = search.map(str::trim).filter(|s| !s.is_empty());
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} \
-         WHERE ($1::text IS NULL OR (last_name, first_name, id) > ($1, $2, $3)) \
-           AND ($5::text IS NULL OR id IN (SELECT crm_search_contacts($5))) \
-         ORDER BY last_name, first_name, id LIMIT $4"
-    ))
-    .bind(last)
-    .bind(first)
-    .bind(id)
-    .bind(limit)
-    .bind(search)
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(a)
+        .bind(b)
+        .bind(id)
+        .bind(limit)
+        .bind(search)
+        .bind(q.priority.map(Priority::as_str))
+        .bind(q.recontact_due)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+/// A timestamp as Postgres reads it back exactly; none sorts last.
+fn time_key(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .unwrap_or_else(|| "-infinity".into())
 }

@@ -187,6 +187,18 @@ pub async fn members(tx: &mut Tx) -> Result<Vec<Member>> {
     .await?)
 }
 
+/// Members as (id, display name) for owner selects.
+pub async fn member_choices(tx: &mut Tx) -> Result<Vec<(Uuid, String)>> {
+    Ok(members(tx)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let name = format!("{} {}", m.first_name, m.last_name);
+            (m.id, name.trim().to_string())
+        })
+        .collect())
+}
+
 /// Stores a human instruction for arlo to carry out later.
 pub async fn store_instruction(tx: &mut Tx, given_by: &str, instruction: &str) -> Result<Uuid> {
     let r = sqlx::query_scalar(
