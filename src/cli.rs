@@ -51,11 +51,42 @@ enum Command {
         #[arg(long, default_value_t = 50_000)]
         contacts: i64,
     },
+    /// Other agents' API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// When a client's daily pipeline-health check runs.
+    SetSchedule {
+        #[arg(long)]
+        client: String,
+        /// Local time, like 07:30.
+        #[arg(long)]
+        at: String,
+        /// An IANA time zone, like Europe/Berlin.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
     /// Manage a private Postgres cluster.
     Pg {
         #[command(subcommand)]
         action: PgAction,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token for an agent on one client; it is printed once.
+    Create {
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        agent: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: uuid::Uuid },
+    /// List tokens (ids, agents, clients; never the tokens).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -148,6 +179,44 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("user {email} saved ({id})");
         }
         Command::BenchSearch { contacts } => crate::bench::run(&url, contacts).await?,
+        Command::Token { action } => match action {
+            TokenAction::Create { client, agent } => {
+                let (id, token) = admin::tokens::create(&owner, &client, &agent).await?;
+                eprintln!("token {id} for agent {agent} on {client} (shown once):");
+                println!("{token}");
+            }
+            TokenAction::Revoke { id } => {
+                if !admin::tokens::revoke(&owner, id).await? {
+                    bail!("no live token with id {id}");
+                }
+                println!("token {id} revoked");
+            }
+            TokenAction::List => {
+                for t in admin::tokens::list(&owner).await? {
+                    let state = match t.revoked_at {
+                        Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                        None => "live".into(),
+                    };
+                    println!(
+                        "{}  {:<12} {:<20} created {}  {state}",
+                        t.id,
+                        t.slug,
+                        t.agent,
+                        t.created_at.format("%Y-%m-%d %H:%M")
+                    );
+                }
+            }
+        },
+        Command::SetSchedule {
+            client,
+            at,
+            time_zone,
+        } => {
+            let at = chrono::NaiveTime::parse_from_str(&at, "%H:%M")
+                .map_err(|_| anyhow!("--at {at:?} is not a time like 07:30"))?;
+            admin::tokens::set_schedule(&owner, &client, at, &time_zone).await?;
+            println!("{client}: pipeline health daily at {at} {time_zone}");
+        }
         Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
     }
     Ok(())

@@ -6,6 +6,7 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     str::FromStr,
+    time::Duration,
 };
 
 use anyhow::{anyhow, bail, Context};
@@ -29,6 +30,55 @@ struct FileSettings {
     twenty_url: Option<String>,
     public_url: Option<String>,
     retired: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    engine: EngineFile,
+    #[serde(default)]
+    topic_webhooks: Vec<TopicWebhook>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EngineFile {
+    enabled: Option<bool>,
+    instance: Option<String>,
+    workers: Option<usize>,
+    poll_ms: Option<u64>,
+    heartbeat_ms: Option<u64>,
+    stale_ms: Option<u64>,
+    backoff_ms: Option<u64>,
+    timers: Option<bool>,
+}
+
+/// Forwards one client's messages on one topic to an outbound webhook
+/// (the company's agent bus), signed with HMAC-SHA256 of `secret`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicWebhook {
+    /// The client's slug.
+    pub client: String,
+    pub topic: String,
+    pub url: String,
+    pub secret: SecretString,
+}
+
+/// How arlo's engine runs in this process.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Run workers and timers here (the API works either way).
+    pub enabled: bool,
+    /// This instance's name in `locked_by` and the runs table.
+    pub instance: String,
+    /// Tasks run at once.
+    pub workers: usize,
+    /// Polling fallback when no notification arrives.
+    pub poll: Duration,
+    pub heartbeat: Duration,
+    /// A running task whose heartbeat is older than this is rescued.
+    pub stale_after: Duration,
+    /// First retry delay; doubles each attempt (with jitter), up to an hour.
+    pub backoff: Duration,
+    pub timers: bool,
+    pub webhooks: Vec<TopicWebhook>,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +97,7 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Twenty views the cockpit has taken over, with the day each was.
     pub retired: BTreeMap<String, NaiveDate>,
+    pub engine: EngineSettings,
 }
 
 /// What a deployment that sets nothing has retired: the views this release
@@ -149,7 +200,9 @@ impl Settings {
         let listen = listen_raw.parse().map_err(|_| {
             anyhow!("REDKEY_LISTEN {listen_raw:?} is not an address like 127.0.0.1:3000")
         })?;
+        let engine = engine_settings(file.engine, file.topic_webhooks, &env)?;
         Ok(Self {
+            engine,
             database,
             app_database,
             app_database_password: secret("APP_DATABASE_PASSWORD").or(file.app_database_password),
@@ -185,6 +238,75 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| owner.with_user(APP_LOGIN_ROLE, self.app_database_password.as_ref()))
     }
+}
+
+fn engine_settings(
+    file: EngineFile,
+    webhooks: Vec<TopicWebhook>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<EngineSettings> {
+    let number = |name: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<u64> {
+        match env(name) {
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| anyhow!("{name} {v:?} is not a whole number")),
+            None => Ok(from_file.unwrap_or(default)),
+        }
+    };
+    let switch = |name: &str, from_file: Option<bool>| -> anyhow::Result<bool> {
+        match env(name).as_deref().map(str::trim) {
+            Some("on" | "true" | "1") => Ok(true),
+            Some("off" | "false" | "0") => Ok(false),
+            Some(v) => bail!("{name} {v:?} is not on or off"),
+            None => Ok(from_file.unwrap_or(true)),
+        }
+    };
+    let ms = |name: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<Duration> {
+        let v = number(name, from_file, default)?;
+        if v == 0 {
+            bail!("{name} must be more than 0");
+        }
+        Ok(Duration::from_millis(v))
+    };
+    let webhooks = match env("REDKEY_TOPIC_WEBHOOKS") {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            anyhow!("REDKEY_TOPIC_WEBHOOKS is not a list of {{client, topic, url, secret}}: {e}")
+        })?,
+        None => webhooks,
+    };
+    for w in &webhooks {
+        if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+            bail!(
+                "topic webhook for {}/{}: {:?} is not an http(s) URL",
+                w.client,
+                w.topic,
+                w.url
+            );
+        }
+    }
+    let workers = number("REDKEY_WORKERS", file.workers.map(|w| w as u64), 4)?;
+    if !(1..=256).contains(&workers) {
+        bail!("REDKEY_WORKERS must be between 1 and 256");
+    }
+    Ok(EngineSettings {
+        enabled: switch("REDKEY_ENGINE", file.enabled)?,
+        instance: env("REDKEY_INSTANCE").or(file.instance).unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+            format!(
+                "{}-{}",
+                host.trim().trim_end_matches('.'),
+                std::process::id()
+            )
+        }),
+        workers: workers as usize,
+        poll: ms("REDKEY_POLL_MS", file.poll_ms, 2_000)?,
+        heartbeat: ms("REDKEY_HEARTBEAT_MS", file.heartbeat_ms, 5_000)?,
+        stale_after: ms("REDKEY_STALE_MS", file.stale_ms, 30_000)?,
+        backoff: ms("REDKEY_BACKOFF_MS", file.backoff_ms, 2_000)?,
+        timers: switch("REDKEY_TIMERS", file.timers)?,
+        webhooks,
+    })
 }
 
 /// Checks each retired view is a Twenty view the cockpit has a page for.
@@ -304,6 +426,37 @@ mod tests {
             env_of(&[("REDKEY_RETIRED", "pipeline=soon")])
         )
         .is_err());
+    }
+
+    #[test]
+    fn engine_settings_parse_and_refuse_nonsense() {
+        let s = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
+        assert!(s.engine.enabled && s.engine.timers);
+        assert_eq!(s.engine.workers, 4);
+        let file: FileSettings = toml::from_str(
+            "[engine]\nworkers = 2\nstale_ms = 900\n\n[[topic_webhooks]]\nclient = \"acme\"\n\
+             topic = \"roles.exec\"\nurl = \"http://127.0.0.1:9/bus\"\nsecret = \"s3cret\"",
+        )
+        .unwrap();
+        let s = Settings::from_sources(file, env_of(&[("REDKEY_TIMERS", "off")])).unwrap();
+        assert_eq!(s.engine.workers, 2);
+        assert_eq!(s.engine.stale_after, Duration::from_millis(900));
+        assert!(!s.engine.timers);
+        assert_eq!(s.engine.webhooks[0].topic, "roles.exec");
+        assert!(!format!("{s:?}").contains("s3cret"));
+        for bad in [
+            [("REDKEY_WORKERS", "0")],
+            [("REDKEY_WORKERS", "many")],
+            [("REDKEY_ENGINE", "maybe")],
+            [("REDKEY_HEARTBEAT_MS", "0")],
+            [("REDKEY_TOPIC_WEBHOOKS", "[{\"client\":\"a\"}]")],
+        ] {
+            let leaked: &'static [(&str, &str)] = Box::leak(Box::new(bad));
+            assert!(
+                Settings::from_sources(FileSettings::default(), env_of(leaked)).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::{admin, config::Settings, http, pg::Cluster};
+use crate::{admin, config::Settings, engine::Engine, http, pg::Cluster};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
+        .merge(http::api::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -138,6 +139,13 @@ async fn run(
 
     let addr: SocketAddr = listener.local_addr()?;
     spawn_session_cleanup(db.pool().clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let engine = if settings.engine.enabled {
+        let engine = Engine::new(db.clone(), settings.engine.clone())?;
+        Some(tokio::spawn(engine.run(stopped, ENGINE_GRACE)))
+    } else {
+        None
+    };
     let app = router(app_state(settings, db, addr));
     println!("RedKey cockpit: http://{addr}");
     if opts.demo {
@@ -147,11 +155,20 @@ async fn run(
             admin::seed::DEMO_PASSWORD
         );
     }
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("server error")
+        .context("server error");
+    let _ = stop.send(true);
+    if let Some(engine) = engine {
+        let _ = engine.await;
+    }
+    served
 }
+
+/// How long running tasks get to finish at shutdown before they are
+/// given back to the queue.
+const ENGINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Everything the routes share, from the settings.
 pub fn app_state(settings: &Settings, db: Db, addr: SocketAddr) -> AppState {

@@ -2,6 +2,7 @@
 //! users. Runs SQL functions defined by the migrations, never raw table SQL.
 
 pub mod seed;
+pub mod tokens;
 
 use std::time::Duration;
 

@@ -11,8 +11,9 @@ use tower_sessions::Session;
 
 /// Paths with their own rules (bearer tokens, signatures, one-click
 /// unsubscribe from mail providers, public forms) or none at all.
-const PUBLIC: [&str; 8] = [
+const PUBLIC: [&str; 9] = [
     "/sign-in",
+    "/api/v1/",
     "/pkg/",
     "/healthz",
     "/readyz",

@@ -1,4 +1,5 @@
 //! HTTP routes that are not cockpit pages.
 
+pub mod api;
 pub mod guard;
 pub mod health;

@@ -5,11 +5,13 @@ mod email;
 mod error;
 pub mod format;
 mod records;
+mod tasks;
 mod views;
 
 pub use email::EmailAddress;
 pub use error::AppError;
 pub use records::*;
+pub use tasks::*;
 pub use views::*;
 
 use serde::{Deserialize, Serialize};

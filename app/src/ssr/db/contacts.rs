@@ -157,3 +157,12 @@ fn time_key(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
         .unwrap_or_else(|| "-infinity".into())
 }
+
+/// How many contacts' recontact date has come.
+pub async fn recontact_due(tx: &mut Tx) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM crm_contacts WHERE recontact_at <= now()")
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}

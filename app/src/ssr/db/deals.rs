@@ -101,3 +101,26 @@ pub async fn move_to(tx: &mut Tx, deal: Uuid, stage: Uuid, position: i32) -> Res
         .await?;
     Ok(())
 }
+
+/// The pipeline's health: open deals (stage neither won nor lost), and
+/// those among them with no activity for `stale_days`, stalest first.
+pub async fn health(tx: &mut Tx, stale_days: i32) -> Result<(i64, Vec<(Uuid, String, i32)>)> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+         WHERE NOT p.is_won AND NOT p.is_lost",
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    let stale = sqlx::query_as(
+        "SELECT d.id, d.name, \
+                extract(day FROM now() - coalesce(d.last_activity_at, d.created_at))::int AS idle \
+         FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+         WHERE NOT p.is_won AND NOT p.is_lost \
+           AND coalesce(d.last_activity_at, d.created_at) < now() - make_interval(days => $1) \
+         ORDER BY coalesce(d.last_activity_at, d.created_at), d.id",
+    )
+    .bind(stale_days)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok((open, stale))
+}

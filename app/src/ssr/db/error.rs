@@ -87,6 +87,9 @@ impl DbError {
                     "this activity is already logged".into()
                 }
                 "sequence_contacts_one_active" => "the contact is already in this sequence".into(),
+                "tasks_dedupe_open" => {
+                    "a task with this dedupe key is already queued or running".into()
+                }
                 _ => format!("duplicate value ({constraint})"),
             }),
             // A reference to a row this client cannot see: same as missing.

@@ -10,8 +10,10 @@ pub mod audit;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
+pub mod engine;
 pub mod notes;
 pub mod pipeline;
+pub mod tasks;
 pub mod users;
 
 use std::{collections::HashMap, sync::Arc};
@@ -91,6 +93,20 @@ impl Db {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// A transaction as `role` with no client chosen: for the lookups that
+    /// come before one (sign-in, API tokens) and the engine's cross-client
+    /// work. `role` is always a literal from this module.
+    pub(crate) async fn unscoped(
+        &self,
+        role: &'static str,
+    ) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!("SET LOCAL ROLE {role}"))
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the

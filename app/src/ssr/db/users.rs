@@ -14,16 +14,8 @@ pub struct AuthUser {
     pub password_hash: String,
 }
 
-async fn unscoped(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-    let mut tx = db.pool().begin().await?;
-    sqlx::query("SET LOCAL ROLE redkey_human")
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
-}
-
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<AuthUser>> {
-    let mut tx = unscoped(db).await?;
+    let mut tx = db.unscoped("redkey_human").await?;
     Ok(
         sqlx::query_as("SELECT id, email, display_name, password_hash FROM crm_auth_user($1)")
             .bind(email)
@@ -33,7 +25,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<AuthUser>> {
 }
 
 pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
-    let mut tx = unscoped(db).await?;
+    let mut tx = db.unscoped("redkey_human").await?;
     Ok(
         sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name")
             .bind(user)

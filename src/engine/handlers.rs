@@ -1,0 +1,192 @@
+//! What each kind of task does. Every handler works through the data
+//! layer as `redkey_agent` for the task's client, and is idempotent: a
+//! rescued task that already half-ran does no harm when it runs again.
+
+use std::time::Duration;
+
+use app::{
+    model::{valid_topic, EmailAddress, Source, Task, TopicMessage, ACTIVITY_KINDS},
+    ssr::db::{
+        self,
+        activities::{self, NewActivity},
+        contacts, deals,
+        tasks::{self, NewTask},
+        Actor, ClientId, DbError, Tx,
+    },
+};
+use serde_json::{json, Value};
+
+use super::{field, Engine};
+
+/// Why an attempt did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskError {
+    /// Worth another attempt (a timeout, a lost connection, a 5xx).
+    Retry(String),
+    /// Will never succeed as asked (bad payload, unknown record).
+    Permanent(String),
+}
+
+impl From<DbError> for TaskError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Sql(_) => Self::Retry(e.to_string()),
+            other => Self::Permanent(other.to_string()),
+        }
+    }
+}
+
+pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
+    match task.kind.as_str() {
+        "activity.log" => log_activity(engine, task).await,
+        "engine.echo" => echo(engine, task).await,
+        "enrichment.scan" => Ok(json!({ "skipped": "no enrichment provider is configured" })),
+        "pipeline.health" => pipeline_health(engine, task).await,
+        "sequence.step" => Ok(json!({ "skipped": "email sending is not configured" })),
+        "topic.forward" => super::forward::deliver(engine, task).await,
+        other => Err(TaskError::Permanent(format!(
+            "no handler for kind {other:?}"
+        ))),
+    }
+}
+
+async fn agent_tx(engine: &Engine, task: &Task) -> Result<Tx, TaskError> {
+    Ok(engine
+        .inner
+        .db
+        .begin(ClientId(task.client_id), Actor::Agent)
+        .await?)
+}
+
+/// Posts a message on a topic for the task, once: a second call returns
+/// the first message. Messages on a topic with an outbound webhook get a
+/// delivery task in the same transaction.
+pub async fn post(
+    engine: &Engine,
+    tx: &mut Tx,
+    task: &Task,
+    topic: &str,
+    body: Value,
+) -> Result<TopicMessage, TaskError> {
+    if let Some(seen) = tasks::message_of_task(tx, task.id, topic).await? {
+        return Ok(seen);
+    }
+    let message = tasks::post_message(tx, topic, &body, Some(task.id)).await?;
+    let client = db::current_client(tx).await?;
+    for (i, hook) in engine.inner.cfg.webhooks.iter().enumerate() {
+        if hook.client == client.slug && hook.topic == topic {
+            let mut forward = NewTask::new(
+                topic,
+                "topic.forward",
+                json!({ "message_id": message.id, "webhook": i }),
+                "engine:forward".into(),
+            );
+            forward.dedupe_key = Some(format!("forward:{}:{i}", message.id));
+            forward.max_attempts = Some(12);
+            tasks::enqueue(tx, &forward).await?;
+        }
+    }
+    Ok(message)
+}
+
+/// A probe: waits `sleep_ms`, fails when asked (`fail`: "retry" or
+/// "permanent"), optionally posts `reply` on the topic `post`.
+async fn echo(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
+    let p = &task.payload;
+    if let Some(ms) = p.get("sleep_ms").and_then(Value::as_u64) {
+        tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
+    }
+    match p.get("fail").and_then(Value::as_str) {
+        Some("retry") => return Err(TaskError::Retry("asked to fail (retry)".into())),
+        Some("permanent") => return Err(TaskError::Permanent("asked to fail".into())),
+        _ => {}
+    }
+    let reply = p.get("reply").cloned().unwrap_or(Value::Null);
+    if let Some(topic) = p.get("post").and_then(Value::as_str) {
+        if !valid_topic(topic) {
+            return Err(TaskError::Permanent(format!("{topic:?} is not a topic")));
+        }
+        let mut tx = agent_tx(engine, task).await?;
+        post(engine, &mut tx, task, topic, json!({ "reply": reply })).await?;
+        tx.commit().await?;
+    }
+    Ok(json!({ "reply": reply, "instance": engine.instance() }))
+}
+
+/// Logs an activity on the contact with `contact_email`, once per
+/// `external_key` (default: the task id).
+async fn log_activity(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
+    let p = &task.payload;
+    let email = EmailAddress::parse(field(p, "contact_email")?)
+        .map_err(|e| TaskError::Permanent(format!("payload.contact_email: {e}")))?;
+    let kind = field(p, "kind")?;
+    if !ACTIVITY_KINDS.contains(&kind) || kind.starts_with("email_") {
+        return Err(TaskError::Permanent(format!(
+            "payload.kind {kind:?} is not a loggable activity (meeting, call, note, form, ...)"
+        )));
+    }
+    let happens_at = match p.get("happens_at").and_then(Value::as_str) {
+        Some(t) => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|_| TaskError::Permanent("payload.happens_at is not RFC 3339".into()))?
+                .to_utc(),
+        ),
+        None => None,
+    };
+    let external_key = p
+        .get("external_key")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .unwrap_or_else(|| format!("task:{}", task.id));
+    let mut tx = agent_tx(engine, task).await?;
+    let contact = contacts::by_email(&mut tx, &email)
+        .await?
+        .ok_or_else(|| TaskError::Permanent(format!("no contact with email {email}")))?;
+    let logged = activities::log(
+        &mut tx,
+        NewActivity {
+            kind: kind.into(),
+            subject: p.get("subject").and_then(Value::as_str).map(String::from),
+            body: p.get("body").and_then(Value::as_str).map(String::from),
+            happens_at,
+            contact_id: Some(contact.id),
+            company_id: contact.company_id,
+            external_key: Some(external_key),
+            source: Some(Source::Agent),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(json!({
+        "contact_id": contact.id,
+        "activity_id": logged.as_ref().map(|a| a.id),
+        "already_logged": logged.is_none(),
+    }))
+}
+
+/// The daily pipeline check: open deals, stale ones, contacts due a
+/// recontact; the summary goes to `roles.exec`.
+async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
+    let days = app::server_fns::pipeline::STALE_AFTER_DAYS as i32;
+    let mut tx = agent_tx(engine, task).await?;
+    let (open, stale) = deals::health(&mut tx, days).await?;
+    let due = contacts::recontact_due(&mut tx).await?;
+    let summary = format!(
+        "{} of {open} open deals have had no activity for {days} days or more; \
+         {due} contacts are due a recontact.",
+        stale.len()
+    );
+    let body = json!({
+        "kind": "pipeline.health",
+        "summary": summary,
+        "open_deals": open,
+        "stale_deals": stale.iter().map(|(id, name, idle)| json!({
+            "id": id, "name": name, "idle_days": idle,
+        })).collect::<Vec<_>>(),
+        "recontact_due": due,
+    });
+    let message = post(engine, &mut tx, task, "roles.exec", body).await?;
+    tx.commit().await?;
+    Ok(json!({ "summary": summary, "message_id": message.id }))
+}

@@ -1,0 +1,313 @@
+//! Arlo's engine: workers that claim tasks from the Postgres queue and run
+//! them, heartbeats while they run, a rescuer for tasks whose instance
+//! died, and timers that turn schedule slots into tasks.
+//!
+//! Execution is at-least-once: a task's effects commit before its outcome
+//! is recorded, so every handler is idempotent.
+
+mod forward;
+mod handlers;
+pub mod signing;
+mod timers;
+
+use std::{sync::Arc, time::Duration};
+
+use app::{
+    model::Task,
+    ssr::db::{
+        engine::{self, Outcome},
+        Db, DbError,
+    },
+};
+use chrono::Utc;
+use serde_json::Value;
+use tokio::{
+    sync::{watch, Notify, Semaphore},
+    task::JoinSet,
+};
+use uuid::Uuid;
+
+use crate::config::EngineSettings;
+
+pub use handlers::TaskError;
+
+/// What one step did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ran {
+    pub task: Uuid,
+    pub kind: String,
+    pub outcome: Outcome,
+    /// False when the task had been rescued from this instance meanwhile,
+    /// so its outcome was not recorded.
+    pub recorded: bool,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    cfg: EngineSettings,
+    http: reqwest::Client,
+    wake: Notify,
+}
+
+/// Longest a single attempt may run before it counts as failed.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Timers are checked this often; a 30-second timer needs finer than that.
+const TIMER_CHECK: Duration = Duration::from_secs(5);
+
+impl Engine {
+    pub fn new(db: Db, cfg: EngineSettings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("redkey/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                cfg,
+                http,
+                wake: Notify::new(),
+            }),
+        })
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.inner.cfg.instance
+    }
+
+    /// The worker's single step: claim one due task, run it (heartbeating
+    /// meanwhile) and record its outcome. None when nothing was due.
+    pub async fn run_one(&self) -> Result<Option<Ran>, DbError> {
+        let Some(task) = engine::claim(&self.inner.db, self.instance(), 1)
+            .await?
+            .pop()
+        else {
+            return Ok(None);
+        };
+        self.execute(task).await.map(Some)
+    }
+
+    async fn execute(&self, task: Task) -> Result<Ran, DbError> {
+        let me = &self.inner;
+        let run = handlers::run(self, &task);
+        tokio::pin!(run);
+        let mut beat = tokio::time::interval(me.cfg.heartbeat);
+        beat.tick().await;
+        let deadline = tokio::time::sleep(ATTEMPT_TIMEOUT);
+        tokio::pin!(deadline);
+        let result = loop {
+            tokio::select! {
+                r = &mut run => break r,
+                _ = &mut deadline => break Err(TaskError::Retry("the attempt timed out".into())),
+                _ = beat.tick() => {
+                    if let Err(e) = engine::heartbeat(&me.db, self.instance(), &[task.id]).await {
+                        tracing::warn!(task = %task.id, error = %e, "heartbeat failed");
+                    }
+                }
+            }
+        };
+        let outcome = match result {
+            Ok(v) => Outcome::Succeeded(v),
+            Err(TaskError::Permanent(e)) => Outcome::Failed(e),
+            Err(TaskError::Retry(e)) if task.attempts >= task.max_attempts => Outcome::Failed(e),
+            Err(TaskError::Retry(error)) => Outcome::Retry {
+                error,
+                at: Utc::now() + backoff(me.cfg.backoff, task.attempts),
+            },
+        };
+        let recorded = engine::finish(&me.db, task.id, self.instance(), &outcome).await?;
+        match &outcome {
+            Outcome::Succeeded(_) => {
+                tracing::debug!(task = %task.id, kind = %task.kind, "task succeeded")
+            }
+            Outcome::Retry { error, at } => {
+                tracing::info!(task = %task.id, kind = %task.kind, %error, retry_at = %at, "task will retry")
+            }
+            Outcome::Failed(error) => {
+                tracing::warn!(task = %task.id, kind = %task.kind, %error, "task failed")
+            }
+        }
+        Ok(Ran {
+            task: task.id,
+            kind: task.kind.clone(),
+            outcome,
+            recorded,
+        })
+    }
+
+    /// Creates the tasks of every timer slot that has begun, once across
+    /// all instances. Returns how many were created here.
+    pub async fn fire_timers(&self, now: chrono::DateTime<Utc>) -> Result<usize, DbError> {
+        timers::fire(&self.inner.db, now).await
+    }
+
+    /// Re-queues tasks of instances that stopped heartbeating.
+    pub async fn rescue(&self) -> Result<i32, DbError> {
+        engine::rescue(&self.inner.db, self.inner.cfg.stale_after).await
+    }
+
+    /// Runs workers, the rescuer, timers and the wake-up listener until
+    /// `stop` turns true; then stops claiming, lets running tasks finish
+    /// for `grace`, and gives back the rest.
+    pub async fn run(self, mut stop: watch::Receiver<bool>, grace: Duration) {
+        let me = &self.inner;
+        tracing::info!(instance = %me.cfg.instance, workers = me.cfg.workers, "engine running");
+        let mut background = JoinSet::new();
+        background.spawn(self.clone().listen());
+        background.spawn(self.clone().rescue_loop());
+        if me.cfg.timers {
+            background.spawn(self.clone().timer_loop());
+        }
+        let permits = Arc::new(Semaphore::new(me.cfg.workers));
+        let mut running: JoinSet<()> = JoinSet::new();
+        let held = Arc::new(std::sync::Mutex::new(
+            std::collections::HashSet::<Uuid>::new(),
+        ));
+        loop {
+            let permit = tokio::select! {
+                p = permits.clone().acquire_owned() => p.expect("never closed"),
+                _ = stop.changed() => break,
+            };
+            if *stop.borrow() {
+                break;
+            }
+            match engine::claim(&me.db, self.instance(), 1).await {
+                Ok(mut claimed) if !claimed.is_empty() => {
+                    let task = claimed.pop().expect("one");
+                    let (engine, held) = (self.clone(), held.clone());
+                    held.lock().expect("not poisoned").insert(task.id);
+                    running.spawn(async move {
+                        let id = task.id;
+                        if let Err(e) = engine.execute(task).await {
+                            tracing::warn!(task = %id, error = %e, "could not record the outcome");
+                        }
+                        held.lock().expect("not poisoned").remove(&id);
+                        drop(permit);
+                    });
+                }
+                Ok(_) => {
+                    drop(permit);
+                    tokio::select! {
+                        _ = me.wake.notified() => {}
+                        _ = tokio::time::sleep(me.cfg.poll) => {}
+                        _ = stop.changed() => break,
+                    }
+                }
+                Err(e) => {
+                    drop(permit);
+                    tracing::warn!(error = %e, "claiming failed; retrying after the poll interval");
+                    tokio::time::sleep(me.cfg.poll).await;
+                }
+            }
+            while running.try_join_next().is_some() {}
+        }
+        background.abort_all();
+        tracing::info!(running = running.len(), "engine stopping");
+        let finished = tokio::time::timeout(grace, async {
+            while running.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            running.abort_all();
+            let ids: Vec<Uuid> = held.lock().expect("not poisoned").drain().collect();
+            match engine::release(&me.db, self.instance(), &ids).await {
+                Ok(n) => tracing::info!(released = n, "gave unfinished tasks back to the queue"),
+                Err(e) => tracing::warn!(error = %e, "could not release tasks; the rescuer will"),
+            }
+        }
+    }
+
+    /// Wakes an idle worker on each task notification; reconnects on error.
+    async fn listen(self) {
+        loop {
+            let result = async {
+                let mut listener =
+                    sqlx::postgres::PgListener::connect_with(self.inner.db.pool()).await?;
+                listener.listen("redkey_tasks").await?;
+                loop {
+                    listener.recv().await?;
+                    self.inner.wake.notify_one();
+                }
+                #[allow(unreachable_code)]
+                Ok::<(), sqlx::Error>(())
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "task notifications lost; polling until reconnected");
+            }
+            tokio::time::sleep(self.inner.cfg.poll).await;
+        }
+    }
+
+    async fn rescue_loop(self) {
+        let every = (self.inner.cfg.stale_after / 2).max(Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            match self.rescue().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::warn!(rescued = n, "re-queued tasks of an instance that stopped");
+                    self.inner.wake.notify_one();
+                }
+                Err(e) => tracing::warn!(error = %e, "rescue failed"),
+            }
+        }
+    }
+
+    async fn timer_loop(self) {
+        loop {
+            match self.fire_timers(Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(created = n, "timer tasks created"),
+                Err(e) => tracing::warn!(error = %e, "timers failed"),
+            }
+            tokio::time::sleep(TIMER_CHECK).await;
+        }
+    }
+}
+
+/// Delay before retry number `attempt` (1-based): base·2^(attempt-1),
+/// capped, times a random factor in [0.5, 1.5) so retries of many tasks
+/// that failed together spread out.
+pub fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
+    let exp = base.saturating_mul(1u32 << (attempt - 1).clamp(0, 20) as u32);
+    let capped = exp.min(MAX_BACKOFF);
+    let mut bytes = [0u8; 2];
+    let unit = match getrandom::fill(&mut bytes) {
+        Ok(()) => u16::from_le_bytes(bytes) as f64 / 65536.0,
+        Err(_) => 0.5,
+    };
+    chrono::Duration::from_std(capped.mul_f64(0.5 + unit)).unwrap_or(chrono::Duration::zero())
+}
+
+/// The payload field `key` as a string, or a permanent error naming it.
+fn field<'a>(payload: &'a Value, key: &str) -> Result<&'a str, TaskError> {
+    payload
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| TaskError::Permanent(format!("payload.{key} is missing or not a string")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_cap() {
+        let base = Duration::from_secs(2);
+        for attempt in 1..=5 {
+            let nominal = 2.0 * 2f64.powi(attempt - 1);
+            for _ in 0..50 {
+                let d = backoff(base, attempt).num_milliseconds() as f64 / 1000.0;
+                assert!(d >= nominal * 0.5 && d < nominal * 1.5, "{attempt}: {d}");
+            }
+        }
+        assert!(backoff(base, 40).num_seconds() < 5400);
+    }
+}

@@ -1,0 +1,28 @@
+//! Timers: each tick of each timer for each client becomes one task, keyed
+//! by (kind, client, slot start) in `timer_ticks`, so any number of
+//! instances create it once, even one that checks late.
+
+use app::{
+    model::{Schedule, TIMERS},
+    ssr::db::{engine, Db, DbError},
+};
+use chrono::{DateTime, Utc};
+
+pub async fn fire(db: &Db, now: DateTime<Utc>) -> Result<usize, DbError> {
+    let mut created = 0;
+    for client in engine::clients(db, now).await? {
+        for timer in TIMERS {
+            let slot = match timer.schedule {
+                Schedule::Every(period) => Schedule::slot_of(period, now),
+                Schedule::DailyPerClient => client.daily_slot,
+            };
+            if engine::tick(db, timer.kind, timer.topic, client.client_id, slot)
+                .await?
+                .is_some()
+            {
+                created += 1;
+            }
+        }
+    }
+    Ok(created)
+}
