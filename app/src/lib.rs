@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deals/:id") view=pages::records::DealPage ssr=SsrMode::Async />
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
+                    <Route path=path!("/arlo") view=pages::arlo::ArloPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -1,3 +1,4 @@
+pub mod arlo;
 pub mod contacts;
 pub mod coverage;
 pub mod editing;

@@ -1,3 +1,4 @@
+pub mod arlo;
 pub mod auth;
 pub mod contacts;
 pub mod editing;

@@ -1,0 +1,200 @@
+//! What arlo is doing: queue depth, recent runs, failures (with Retry),
+//! timers (with Run now) and topic messages. Refreshes itself.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    components::ErrorNote,
+    model::{ArloOverview, QueueDepth, TaskStatus},
+    server_fns::arlo::{load_arlo, RetryTask, RunTimerNow},
+};
+
+fn at(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+#[component]
+pub fn ArloPage() -> impl IntoView {
+    let retry = ServerAction::<RetryTask>::new();
+    let run_now = ServerAction::<RunTimerNow>::new();
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|n| *n += 1), Duration::from_secs(3))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let data = Resource::new(
+        move || (tick.get(), retry.version().get(), run_now.version().get()),
+        |_| load_arlo(),
+    );
+    view! {
+        <Title text="Arlo" />
+        <h1>"Arlo"</h1>
+        <p class="lede">"The agent's work for this client: every task it runs, retries and reports."</p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(o) => view! { <Overview o retry run_now /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(
+    o: ArloOverview,
+    retry: ServerAction<RetryTask>,
+    run_now: ServerAction<RunTimerNow>,
+) -> impl IntoView {
+    view! {
+        <div class="arlo">
+            <section class="card" aria-labelledby="queue-h">
+                <h2 id="queue-h">"Queue"</h2>
+                <Depth depth=o.depth />
+            </section>
+            <section class="card" aria-labelledby="timers-h">
+                <h2 id="timers-h">"Timers"</h2>
+                <table class="timers">
+                    <thead><tr>
+                        <th scope="col">"Kind"</th><th scope="col">"Schedule"</th>
+                        <th scope="col">"Last tick"</th><th scope="col">"Next run"</th><th scope="col"></th>
+                    </tr></thead>
+                    <tbody>
+                        {o.timers.into_iter().map(|t| {
+                            let last = t.last_tick.map(at).unwrap_or_else(|| "—".into());
+                            let next = at(t.next_run);
+                            let kind = t.kind.clone();
+                            view! {
+                                <tr data-timer=t.kind.clone()>
+                                    <td>{t.kind.clone()}</td>
+                                    <td>{t.schedule.clone()}</td>
+                                    <td>{last}</td>
+                                    <td>{next}</td>
+                                    <td>
+                                        <ActionForm action=run_now>
+                                            <input type="hidden" name="kind" value=kind.clone() />
+                                            <button type="submit" class="secondary">"Run now"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="card" aria-labelledby="failed-h">
+                <h2 id="failed-h">"Failed tasks"</h2>
+                {o.failed.is_empty().then(|| view! { <p class="quiet">"None."</p> })}
+                <ul class="failed">
+                    {o.failed.into_iter().map(|t| view! {
+                        <li data-task=t.id.to_string()>
+                            <strong>{t.kind.clone()}</strong>
+                            {format!(" · {} attempts · ", t.attempts)}
+                            <span class="error-text">{t.last_error.clone().unwrap_or_default()}</span>
+                            <ActionForm action=retry attr:class="inline">
+                                <input type="hidden" name="id" value=t.id.to_string() />
+                                <button type="submit" class="secondary">"Retry"</button>
+                            </ActionForm>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section class="card wide" aria-labelledby="runs-h">
+                <h2 id="runs-h">"Recent runs"</h2>
+                <table class="runs">
+                    <thead><tr>
+                        <th scope="col">"Kind"</th><th scope="col">"Attempt"</th><th scope="col">"Instance"</th>
+                        <th scope="col">"Started"</th><th scope="col">"Duration"</th><th scope="col">"Outcome"</th>
+                    </tr></thead>
+                    <tbody>
+                        {o.runs.into_iter().map(|r| {
+                            let outcome = r.outcome.clone().unwrap_or_else(|| "running".into());
+                            view! {
+                                <tr>
+                                    <td>{r.kind.clone()}</td>
+                                    <td>{r.attempt}</td>
+                                    <td>{r.instance.clone()}</td>
+                                    <td>{at(r.started_at)}</td>
+                                    <td>{r.duration_ms().map(|ms| format!("{ms} ms")).unwrap_or_default()}</td>
+                                    <td class=format!("outcome {outcome}") title=r.error.clone().unwrap_or_default()>{outcome.clone()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="card wide" aria-labelledby="messages-h">
+                <h2 id="messages-h">"Topic messages"</h2>
+                <ol class="messages">
+                    {o.messages.into_iter().map(|m| {
+                        let text = m.body.get("summary").and_then(|s| s.as_str()).map(String::from)
+                            .unwrap_or_else(|| m.body.to_string());
+                        view! {
+                            <li>
+                                <time>{at(m.created_at)}</time>" "
+                                <span class="topic">{m.topic.clone()}</span>" "
+                                <span>{text}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+        </div>
+    }
+}
+
+/// Counts per kind and status, as a table with a stacked bar per kind.
+#[component]
+fn Depth(depth: Vec<QueueDepth>) -> impl IntoView {
+    let mut kinds: Vec<String> = depth.iter().map(|d| d.kind.clone()).collect();
+    kinds.dedup();
+    let count = |kind: &str, s: TaskStatus| {
+        depth
+            .iter()
+            .find(|d| d.kind == kind && d.status == s)
+            .map(|d| d.count)
+            .unwrap_or(0)
+    };
+    let biggest = kinds
+        .iter()
+        .map(|k| TaskStatus::ALL.iter().map(|s| count(k, *s)).sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    if kinds.is_empty() {
+        return view! { <p class="quiet">"No tasks yet."</p> }.into_any();
+    }
+    view! {
+        <table class="depth">
+            <thead><tr>
+                <th scope="col">"Kind"</th>
+                {TaskStatus::ALL.iter().map(|s| view! { <th scope="col">{s.as_str()}</th> }).collect_view()}
+                <th scope="col"><span class="visually-hidden">"Share"</span></th>
+            </tr></thead>
+            <tbody>
+                {kinds.iter().map(|k| view! {
+                    <tr data-kind=k.clone()>
+                        <td>{k.clone()}</td>
+                        {TaskStatus::ALL.iter().map(|s| view! {
+                            <td class=format!("n {}", s.as_str())>{count(k, *s)}</td>
+                        }).collect_view()}
+                        <td class="stack" aria-hidden="true">
+                            {TaskStatus::ALL.iter().map(|s| {
+                                let w = count(k, *s) * 100 / biggest;
+                                view! { <span class=format!("seg {}", s.as_str()) style=format!("width: {w}%")></span> }
+                            }).collect_view()}
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,72 @@
+//! The Arlo page: what the engine is doing for the current client.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{AppError, ArloOverview};
+
+#[server]
+pub async fn load_arlo() -> Result<ArloOverview, AppError> {
+    use crate::model::{Schedule, TimerView, TIMERS};
+    use crate::ssr::{db::tasks, session::human_tx};
+
+    let (mut tx, _) = human_tx().await?;
+    let ticks = tasks::last_ticks(&mut tx).await?;
+    let daily = tasks::next_daily_run(&mut tx).await?;
+    let now = chrono::Utc::now();
+    let timers = TIMERS
+        .iter()
+        .map(|t| TimerView {
+            kind: t.kind.into(),
+            schedule: t.schedule.describe(),
+            last_tick: ticks.iter().find(|(k, _)| k == t.kind).map(|(_, at)| *at),
+            next_run: match t.schedule {
+                Schedule::Every(p) => Schedule::slot_of(p, now) + chrono::Duration::seconds(p),
+                Schedule::DailyPerClient => daily,
+            },
+        })
+        .collect();
+    Ok(ArloOverview {
+        depth: tasks::depth(&mut tx).await?,
+        runs: tasks::recent_runs(&mut tx, 25).await?,
+        failed: tasks::failed(&mut tx, 25).await?,
+        timers,
+        messages: tasks::latest_messages(&mut tx, 15).await?,
+    })
+}
+
+/// Queues a failed task again from its first attempt.
+#[server]
+pub async fn retry_task(id: Uuid) -> Result<(), AppError> {
+    use crate::ssr::{db::tasks, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    tasks::retry(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Runs a timer's task now. It shares the timer's dedupe key, so while
+/// one is queued or running, asking again changes nothing.
+#[server]
+pub async fn run_timer_now(kind: String) -> Result<(), AppError> {
+    use crate::model::TIMERS;
+    use crate::ssr::{
+        db::tasks::{self, NewTask},
+        session::human_tx,
+    };
+    let timer = TIMERS
+        .iter()
+        .find(|t| t.kind == kind)
+        .ok_or_else(|| AppError::invalid("kind", "not a timer"))?;
+    let (mut tx, me) = human_tx().await?;
+    let mut task = NewTask::new(
+        timer.topic,
+        timer.kind,
+        serde_json::json!({ "run_now": true }),
+        format!("user:{}", me.user),
+    );
+    task.dedupe_key = Some(format!("timer:{}", timer.kind));
+    tasks::enqueue(&mut tx, &task).await?;
+    tx.commit().await?;
+    Ok(())
+}
