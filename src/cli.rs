@@ -67,6 +67,14 @@ enum Command {
         #[arg(long, default_value = "UTC")]
         time_zone: String,
     },
+    /// Measure how fast the task queue drains (creates and fills the
+    /// database redkey_bench_queue on DATABASE_URL's server).
+    BenchQueue {
+        #[arg(long, default_value_t = 20_000)]
+        tasks: usize,
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+    },
     /// Manage a private Postgres cluster.
     Pg {
         #[command(subcommand)]
@@ -178,7 +186,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let id = admin::upsert_user(&owner, &email, &name, password, &clients).await?;
             println!("user {email} saved ({id})");
         }
-        Command::BenchSearch { contacts } => crate::bench::run(&url, contacts).await?,
+        Command::BenchSearch { contacts } => crate::bench::search::run(&url, contacts).await?,
+        Command::BenchQueue { tasks, workers } => {
+            crate::bench::queue::run(&url, tasks, workers.max(1)).await?
+        }
         Command::Token { action } => match action {
             TokenAction::Create { client, agent } => {
                 let (id, token) = admin::tokens::create(&owner, &client, &agent).await?;

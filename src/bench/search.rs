@@ -7,10 +7,9 @@ use anyhow::Context;
 use app::model::{ContactSort, Priority};
 use app::ssr::db::{
     contacts::{self, ContactQuery},
-    Actor, ClientId, Db,
+    Actor, ClientId,
 };
 use indicatif::{ProgressBar, ProgressStyle};
-use sqlx::{postgres::PgConnectOptions, Connection, PgConnection};
 
 use crate::{admin, config::DatabaseUrl};
 
@@ -18,23 +17,9 @@ const BATCH: i64 = 2_000;
 const RUNS: usize = 25;
 
 pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
-    let base: PgConnectOptions = server.options();
-    let name = "redkey_bench";
-    let mut maint = PgConnection::connect_with(&base.clone().database("postgres")).await?;
-    admin::ensure_roles(&mut maint).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut maint)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut maint)
-        .await?;
-    let owner = sqlx::PgPool::connect_with(base.clone().database(name)).await?;
-    admin::migrate(&owner).await?;
+    let (owner, db) = super::fresh_database(server, "redkey_bench", 8).await?;
     let client = ClientId(admin::create_client(&owner, "bench", "Bench").await?);
     let noise = ClientId(admin::create_client(&owner, "noise", "Other client").await?);
-    let serving =
-        sqlx::PgPool::connect_with(base.clone().database(name).username("redkey_app")).await?;
-    let db = Db::connect(serving).await?;
 
     // Two clients of equal size: the other one is what RLS must filter out.
     let bar = ProgressBar::new((contacts_n * 2) as u64).with_style(ProgressStyle::with_template(

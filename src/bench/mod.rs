@@ -1,0 +1,35 @@
+//! Benchmarks: commands that build their own database on DATABASE_URL's
+//! server, fill it, and print numbers (recorded in BENCHMARKS.md).
+
+pub mod queue;
+pub mod search;
+
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::{admin, config::DatabaseUrl};
+use app::ssr::db::Db;
+
+/// Drops and recreates the database `name`, migrates it, and opens the
+/// owner pool and the data layer on the serving login.
+async fn fresh_database(
+    server: &DatabaseUrl,
+    name: &str,
+    connections: u32,
+) -> anyhow::Result<(PgPool, Db)> {
+    let base = server.options();
+    let mut maint = PgConnection::connect_with(&base.clone().database("postgres")).await?;
+    admin::ensure_roles(&mut maint).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut maint)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut maint)
+        .await?;
+    let owner = PgPool::connect_with(base.clone().database(name)).await?;
+    admin::migrate(&owner).await?;
+    let serving = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(connections)
+        .connect_with(base.database(name).username("redkey_app"))
+        .await?;
+    Ok((owner, Db::connect(serving).await?))
+}
