@@ -312,8 +312,11 @@ async fn the_daily_slot_follows_the_clients_time_zone() {
     assert_eq!(slot("beta"), "2027-01-15T08:00:00+00:00");
 }
 
+/// One delivery the fake bus received.
+type Delivery = (HeaderMap, Vec<u8>);
+
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>);
+struct Received(Arc<Mutex<Vec<Delivery>>>);
 
 /// A fake agent bus on 127.0.0.1: fails the first delivery with 500.
 async fn fake_bus() -> (String, Received) {

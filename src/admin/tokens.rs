@@ -60,6 +60,9 @@ pub async fn revoke(owner: &PgPool, id: Uuid) -> anyhow::Result<bool> {
 #[derive(Debug, sqlx::FromRow)]
 pub struct TokenRow {
     pub id: Uuid,
+    pub client_id: Uuid,
+    /// The client's slug, filled in after the query.
+    #[sqlx(skip)]
     pub slug: String,
     pub agent: String,
     pub created_at: DateTime<Utc>,
@@ -68,25 +71,18 @@ pub struct TokenRow {
 
 pub async fn list(owner: &PgPool) -> anyhow::Result<Vec<TokenRow>> {
     let clients = super::clients(owner).await?;
-    let rows: Vec<(Uuid, Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT id, workspace_id, agent, created_at, revoked_at FROM api_tokens ORDER BY created_at",
+    let mut rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT id, workspace_id AS client_id, agent, created_at, revoked_at \
+         FROM api_tokens ORDER BY created_at",
     )
     .fetch_all(owner)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, ws, agent, created_at, revoked_at)| TokenRow {
-            id,
-            slug: clients
-                .iter()
-                .find(|c| c.0 == ws)
-                .map(|c| c.1.clone())
-                .unwrap_or_default(),
-            agent,
-            created_at,
-            revoked_at,
-        })
-        .collect())
+    for row in &mut rows {
+        if let Some(c) = clients.iter().find(|c| c.0 == row.client_id) {
+            row.slug = c.1.clone();
+        }
+    }
+    Ok(rows)
 }
 
 /// Sets when the client's daily pipeline-health check runs.
