@@ -34,6 +34,56 @@ struct FileSettings {
     engine: EngineFile,
     #[serde(default)]
     topic_webhooks: Vec<TopicWebhook>,
+    #[serde(default)]
+    email: EmailFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailFile {
+    base_url: Option<String>,
+    rate_per_second: Option<f64>,
+    #[serde(default)]
+    accounts: Vec<EmailAccount>,
+}
+
+/// One client's Resend account: each client sends from its own verified
+/// domain and signs its own webhooks.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailAccount {
+    /// The client's slug.
+    pub client: String,
+    pub api_key: SecretString,
+    /// Default sender, "Name <address>".
+    pub from: String,
+    /// Svix signing secret of the client's Resend webhooks (`whsec_...`).
+    pub webhook_secret: SecretString,
+    /// Inbound domain for reply-to addresses (`reply+<token>@domain`).
+    #[serde(default)]
+    pub reply_domain: Option<String>,
+    /// Most sends per day once warmed up.
+    #[serde(default = "default_daily_cap")]
+    pub daily_cap: u32,
+    /// A new domain's first-day cap; grows linearly to `daily_cap` over
+    /// `warmup_days` (0 turns the ramp off).
+    #[serde(default)]
+    pub warmup_start: u32,
+    #[serde(default)]
+    pub warmup_days: u32,
+}
+
+fn default_daily_cap() -> u32 {
+    500
+}
+
+/// Outbound email through Resend.
+#[derive(Clone, Debug)]
+pub struct EmailSettings {
+    pub base_url: String,
+    /// Requests per second to Resend, across this instance.
+    pub rate_per_second: f64,
+    pub accounts: Vec<EmailAccount>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,6 +148,7 @@ pub struct Settings {
     /// Twenty views the cockpit has taken over, with the day each was.
     pub retired: BTreeMap<String, NaiveDate>,
     pub engine: EngineSettings,
+    pub email: EmailSettings,
 }
 
 /// What a deployment that sets nothing has retired: the views this release
@@ -201,8 +252,10 @@ impl Settings {
             anyhow!("REDKEY_LISTEN {listen_raw:?} is not an address like 127.0.0.1:3000")
         })?;
         let engine = engine_settings(file.engine, file.topic_webhooks, &env)?;
+        let email = email_settings(file.email, &env)?;
         Ok(Self {
             engine,
+            email,
             database,
             app_database,
             app_database_password: secret("APP_DATABASE_PASSWORD").or(file.app_database_password),
@@ -238,6 +291,54 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| owner.with_user(APP_LOGIN_ROLE, self.app_database_password.as_ref()))
     }
+}
+
+fn email_settings(
+    file: EmailFile,
+    env: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<EmailSettings> {
+    let accounts: Vec<EmailAccount> = match env("REDKEY_EMAIL") {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            anyhow!(
+                "REDKEY_EMAIL is not a list of {{client, api_key, from, webhook_secret, ...}}: {e}"
+            )
+        })?,
+        None => file.accounts,
+    };
+    for a in &accounts {
+        if !a.webhook_secret.expose_secret().starts_with("whsec_") {
+            bail!(
+                "email account {}: webhook_secret must start with whsec_",
+                a.client
+            );
+        }
+        if !a.from.contains('@') {
+            bail!(
+                "email account {}: from {:?} is not an address",
+                a.client,
+                a.from
+            );
+        }
+    }
+    let rate = match env("REDKEY_EMAIL_RATE") {
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("REDKEY_EMAIL_RATE {v:?} is not a number"))?,
+        None => file.rate_per_second.unwrap_or(5.0),
+    };
+    if !(rate > 0.0 && rate <= 1000.0) {
+        bail!("REDKEY_EMAIL_RATE must be between 0 and 1000 requests per second");
+    }
+    Ok(EmailSettings {
+        base_url: env("RESEND_BASE_URL")
+            .or(file.base_url)
+            .unwrap_or_else(|| "https://api.resend.com".into())
+            .trim_end_matches('/')
+            .to_string(),
+        rate_per_second: rate,
+        accounts,
+    })
 }
 
 fn engine_settings(

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod email;
 pub mod engine;
 pub mod http;
 pub mod pg;

@@ -1,6 +1,6 @@
 //! Builds the application and serves it until Ctrl-C or SIGTERM.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::{anyhow, Context};
 use app::{
@@ -8,14 +8,19 @@ use app::{
     ssr::{cockpit::CockpitConfig, db::Db, throttle::SignInThrottle},
     App,
 };
-use axum::{extract::FromRef, middleware, routing::get, Router};
+use axum::{
+    extract::{DefaultBodyLimit, FromRef},
+    middleware,
+    routing::{get, post},
+    Router,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::{admin, config::Settings, engine::Engine, http, pg::Cluster};
+use crate::{admin, config::Settings, email::EmailService, engine::Engine, http, pg::Cluster};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,6 +30,8 @@ pub struct AppState {
     pub throttle: SignInThrottle,
     /// Set `Secure` on the session cookie (served over https).
     pub secure_cookies: bool,
+    /// Outbound email, when any client has an account configured.
+    pub email: Option<Arc<EmailService>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -55,6 +62,16 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .merge(http::api::router())
+        .route(
+            "/webhooks/resend/{client}",
+            post(http::webhooks::resend).layer(DefaultBodyLimit::max(http::webhooks::BODY_LIMIT)),
+        )
+        .route(
+            "/u/{token}",
+            get(http::unsubscribe::confirm_page)
+                .post(http::unsubscribe::one_click)
+                .layer(DefaultBodyLimit::max(4096)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -140,13 +157,14 @@ async fn run(
     let addr: SocketAddr = listener.local_addr()?;
     spawn_session_cleanup(db.pool().clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let state = app_state(settings, db.clone(), addr)?;
     let engine = if settings.engine.enabled {
-        let engine = Engine::new(db.clone(), settings.engine.clone())?;
+        let engine = Engine::new(db.clone(), settings.engine.clone(), state.email.clone())?;
         Some(tokio::spawn(engine.run(stopped, ENGINE_GRACE)))
     } else {
         None
     };
-    let app = router(app_state(settings, db, addr));
+    let app = router(state);
     println!("RedKey cockpit: http://{addr}");
     if opts.demo {
         println!(
@@ -171,8 +189,18 @@ async fn run(
 const ENGINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Everything the routes share, from the settings.
-pub fn app_state(settings: &Settings, db: Db, addr: SocketAddr) -> AppState {
-    AppState {
+pub fn app_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<AppState> {
+    let email = if settings.email.accounts.is_empty() {
+        None
+    } else {
+        let public = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        Some(Arc::new(EmailService::new(settings.email.clone(), public)?))
+    };
+    Ok(AppState {
+        email,
         leptos_options: LeptosOptions::builder()
             .output_name("redkey")
             .site_root(settings.site_root.to_string_lossy().as_ref())
@@ -189,7 +217,7 @@ pub fn app_state(settings: &Settings, db: Db, addr: SocketAddr) -> AppState {
             .public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://")),
-    }
+    })
 }
 
 /// Deletes expired sessions hourly.

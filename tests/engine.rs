@@ -68,7 +68,7 @@ async fn runs(t: &TestDb, client: ClientId, id: Uuid) -> Vec<app::model::TaskRun
 async fn a_task_runs_once_and_keeps_its_result() {
     let t = TestDb::new().await;
     let (a, b, _) = t.two_clients().await;
-    let engine = Engine::new(t.db.clone(), settings("one", &[])).unwrap();
+    let engine = Engine::new(t.db.clone(), settings("one", &[]), None).unwrap();
     let id = enqueue(&t, a, "engine.echo", json!({ "reply": "pong" })).await;
 
     let ran = engine.run_one().await.unwrap().expect("a task was due");
@@ -92,7 +92,7 @@ async fn a_task_runs_once_and_keeps_its_result() {
 async fn a_failing_task_backs_off_and_fails_after_max_attempts() {
     let t = TestDb::new().await;
     let (a, _, _) = t.two_clients().await;
-    let engine = Engine::new(t.db.clone(), settings("one", &[])).unwrap();
+    let engine = Engine::new(t.db.clone(), settings("one", &[]), None).unwrap();
     let mut retrying = NewTask::new(
         "roles.crm",
         "engine.echo",
@@ -172,8 +172,8 @@ async fn concurrent_workers_never_share_a_task() {
         tx.commit().await.unwrap();
     }
     let engines = [
-        Engine::new(t.db.clone(), settings("left", &[])).unwrap(),
-        Engine::new(t.db.clone(), settings("right", &[])).unwrap(),
+        Engine::new(t.db.clone(), settings("left", &[]), None).unwrap(),
+        Engine::new(t.db.clone(), settings("right", &[]), None).unwrap(),
     ];
     let executed = Arc::new(Mutex::new(vec![]));
     let mut workers = vec![];
@@ -213,7 +213,7 @@ async fn a_stale_task_is_rescued_and_its_old_owner_cannot_finish_it() {
     // "crashed" claims the task, then never heartbeats again.
     let claimed = engine::claim(&t.db, "crashed", 1).await.unwrap();
     assert_eq!(claimed[0].id, id);
-    let rescuer = Engine::new(t.db.clone(), settings("rescuer", &[])).unwrap();
+    let rescuer = Engine::new(t.db.clone(), settings("rescuer", &[]), None).unwrap();
     assert_eq!(rescuer.rescue().await.unwrap(), 0, "not stale yet");
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(rescuer.rescue().await.unwrap(), 1);
@@ -239,8 +239,8 @@ async fn a_stale_task_is_rescued_and_its_old_owner_cannot_finish_it() {
 async fn timer_ticks_create_each_task_once_across_instances() {
     let t = TestDb::new().await;
     t.two_clients().await;
-    let one = Engine::new(t.db.clone(), settings("one", &[])).unwrap();
-    let two = Engine::new(t.db.clone(), settings("two", &[])).unwrap();
+    let one = Engine::new(t.db.clone(), settings("one", &[]), None).unwrap();
+    let two = Engine::new(t.db.clone(), settings("two", &[]), None).unwrap();
     // Mid-slot for every timer: 12:00:10 UTC, after the 08:00 daily check.
     let now = Utc::now()
         .date_naive()
@@ -354,6 +354,7 @@ async fn health_reports_on_roles_exec_and_is_forwarded_signed_with_retries() {
     let engine = Engine::new(
         t.db.clone(),
         settings("one", &[("REDKEY_TOPIC_WEBHOOKS", &hooks)]),
+        None,
     )
     .unwrap();
     let id = enqueue(&t, a, "pipeline.health", json!({})).await;
@@ -428,7 +429,7 @@ async fn activity_log_is_idempotent_and_refuses_unknown_contacts() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let engine = Engine::new(t.db.clone(), settings("one", &[])).unwrap();
+    let engine = Engine::new(t.db.clone(), settings("one", &[]), None).unwrap();
     let payload = json!({
         "contact_email": "ADA@alpha.test", "kind": "meeting",
         "subject": "Coffee", "external_key": "cal-123",
@@ -462,6 +463,7 @@ async fn shutdown_gives_unfinished_tasks_back() {
     let engine = Engine::new(
         t.db.clone(),
         settings("leaving", &[("REDKEY_TIMERS", "off")]),
+        None,
     )
     .unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);

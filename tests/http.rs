@@ -12,7 +12,7 @@ async fn serve(t: &TestDb) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let settings = Settings::from_pairs(&[]).unwrap();
-    let app = startup::router(startup::app_state(&settings, t.db.clone(), addr));
+    let app = startup::router(startup::app_state(&settings, t.db.clone(), addr).unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }

@@ -46,6 +46,7 @@ pub async fn run(server: &DatabaseUrl, tasks_n: usize, workers: usize) -> anyhow
         Engine::new(
             db.clone(),
             Settings::from_pairs(&[("REDKEY_INSTANCE", name)])?.engine,
+            None,
         )
     };
     let engines = [engine("bench-a")?, engine("bench-b")?];

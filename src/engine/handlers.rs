@@ -42,7 +42,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         "engine.echo" => echo(engine, task).await,
         "enrichment.scan" => Ok(json!({ "skipped": "no enrichment provider is configured" })),
         "pipeline.health" => pipeline_health(engine, task).await,
-        "sequence.step" => Ok(json!({ "skipped": "email sending is not configured" })),
+        "sequence.step" => sequence_step(engine, task).await,
         "topic.forward" => super::forward::deliver(engine, task).await,
         other => Err(TaskError::Permanent(format!(
             "no handler for kind {other:?}"
@@ -163,6 +163,21 @@ async fn log_activity(engine: &Engine, task: &Task) -> Result<Value, TaskError> 
         "activity_id": logged.as_ref().map(|a| a.id),
         "already_logged": logged.is_none(),
     }))
+}
+
+/// Sends the client's due sequence steps.
+async fn sequence_step(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
+    let Some(email) = &engine.inner.email else {
+        return Ok(json!({ "skipped": "email sending is not configured" }));
+    };
+    let report = crate::email::sequence::run_due(
+        email,
+        &engine.inner.db,
+        ClientId(task.client_id),
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(serde_json::to_value(report).expect("a report serialises"))
 }
 
 /// The daily pipeline check: open deals, stale ones, contacts due a

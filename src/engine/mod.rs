@@ -27,7 +27,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use crate::config::EngineSettings;
+use crate::{config::EngineSettings, email::EmailService};
 
 pub use handlers::TaskError;
 
@@ -52,6 +52,7 @@ struct Inner {
     cfg: EngineSettings,
     http: reqwest::Client,
     wake: Notify,
+    email: Option<Arc<EmailService>>,
 }
 
 /// Longest a single attempt may run before it counts as failed.
@@ -61,7 +62,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const TIMER_CHECK: Duration = Duration::from_secs(5);
 
 impl Engine {
-    pub fn new(db: Db, cfg: EngineSettings) -> anyhow::Result<Self> {
+    pub fn new(
+        db: Db,
+        cfg: EngineSettings,
+        email: Option<Arc<EmailService>>,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("redkey/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
@@ -73,6 +78,7 @@ impl Engine {
                 cfg,
                 http,
                 wake: Notify::new(),
+                email,
             }),
         })
     }

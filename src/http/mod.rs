@@ -3,3 +3,5 @@
 pub mod api;
 pub mod guard;
 pub mod health;
+pub mod unsubscribe;
+pub mod webhooks;

@@ -5,12 +5,14 @@ mod email;
 mod error;
 pub mod format;
 mod records;
+mod sequences;
 mod tasks;
 mod views;
 
 pub use email::EmailAddress;
 pub use error::AppError;
 pub use records::*;
+pub use sequences::*;
 pub use tasks::*;
 pub use views::*;
 

@@ -166,3 +166,46 @@ pub async fn recontact_due(tx: &mut Tx) -> Result<i64> {
             .await?,
     )
 }
+
+/// Adds to arlo's email counters and moves the last activity forward.
+pub async fn bump_email_counters(
+    tx: &mut Tx,
+    id: Uuid,
+    opens: i32,
+    threads: i32,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_contacts SET open_count = open_count + $2, \
+                email_thread_count = email_thread_count + $3, \
+                last_activity_at = greatest(coalesce(last_activity_at, $4), $4) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(opens)
+    .bind(threads)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Arlo's record of a sequence send on the contact.
+pub async fn record_sequence_send(
+    tx: &mut Tx,
+    id: Uuid,
+    step: i32,
+    enrolled_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_contacts SET sequence_step = $2, sequence_enrolled_at = $3, \
+                last_activity_at = greatest(coalesce(last_activity_at, $4), $4) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(step)
+    .bind(enrolled_at)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

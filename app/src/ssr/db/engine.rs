@@ -133,3 +133,12 @@ pub async fn tick(
     tx.commit().await?;
     Ok(id)
 }
+
+/// A client's id from its slug (webhook URLs name the client).
+pub async fn client_id(db: &Db, slug: &str) -> Result<Option<Uuid>> {
+    let mut tx = db.unscoped(ROLE).await?;
+    Ok(sqlx::query_scalar("SELECT engine_client_id($1)")
+        .bind(slug)
+        .fetch_one(&mut *tx)
+        .await?)
+}

@@ -13,6 +13,7 @@ pub mod deals;
 pub mod engine;
 pub mod notes;
 pub mod pipeline;
+pub mod sequences;
 pub mod tasks;
 pub mod users;
 

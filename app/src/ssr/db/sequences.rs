@@ -1,0 +1,549 @@
+//! Sequences, enrollments, the email outbox, provider events,
+//! suppressions and unsubscribe tokens.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{DbError, Result, Tx};
+use crate::model::{Enrollment, EnrollmentView, Sequence, SequenceMetrics, Step};
+
+const SEQ_COLUMNS: &str = "id, client_id, name, steps, status, window_start, window_end, \
+    weekdays, time_zone, created_at, updated_at";
+const ENR_COLUMNS: &str = "id, client_id, sequence_id, contact_id, current_step, next_due_at, \
+    status, stop_reason, reply_token, first_message_id, last_sent_at, created_at, updated_at";
+const SEND_COLUMNS: &str = "id, enrollment_id, step, contact_id, to_email, idempotency_key, \
+    request, status, attempts, provider_id, message_id, last_error, created_at, sent_at";
+
+/// A sequence as written from the cockpit.
+#[derive(Clone, Debug)]
+pub struct SequenceInput {
+    pub name: String,
+    pub steps: Vec<Step>,
+    pub window_start: NaiveTime,
+    pub window_end: NaiveTime,
+    pub weekdays: Vec<i32>,
+    pub time_zone: String,
+}
+
+pub async fn create(tx: &mut Tx, s: &SequenceInput) -> Result<Sequence> {
+    check_time_zone(tx, &s.time_zone).await?;
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO crm_sequences (name, steps, window_start, window_end, weekdays, time_zone) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {SEQ_COLUMNS}"
+    ))
+    .bind(&s.name)
+    .bind(sqlx::types::Json(&s.steps))
+    .bind(s.window_start)
+    .bind(s.window_end)
+    .bind(&s.weekdays)
+    .bind(&s.time_zone)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn update(tx: &mut Tx, id: Uuid, s: &SequenceInput) -> Result<Sequence> {
+    check_time_zone(tx, &s.time_zone).await?;
+    Ok(sqlx::query_as(&format!(
+        "UPDATE crm_sequences SET name = $2, steps = $3, window_start = $4, window_end = $5, \
+                weekdays = $6, time_zone = $7 WHERE id = $1 RETURNING {SEQ_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&s.name)
+    .bind(sqlx::types::Json(&s.steps))
+    .bind(s.window_start)
+    .bind(s.window_end)
+    .bind(&s.weekdays)
+    .bind(&s.time_zone)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+async fn check_time_zone(tx: &mut Tx, tz: &str) -> Result<()> {
+    let known: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+            .bind(tz)
+            .fetch_one(tx.conn())
+            .await?;
+    if known {
+        Ok(())
+    } else {
+        Err(DbError::Invalid(format!(
+            "{tz:?} is not a time zone (try Europe/Berlin)"
+        )))
+    }
+}
+
+pub async fn set_status(tx: &mut Tx, id: Uuid, status: &str) -> Result<()> {
+    sqlx::query("UPDATE crm_sequences SET status = $2 WHERE id = $1 RETURNING id")
+        .bind(id)
+        .bind(status)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Sequence> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEQ_COLUMNS} FROM crm_sequences WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn list(tx: &mut Tx) -> Result<Vec<Sequence>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEQ_COLUMNS} FROM crm_sequences ORDER BY name, id"
+    ))
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Every sequence with its funnel counts.
+pub async fn metrics(tx: &mut Tx) -> Result<Vec<SequenceMetrics>> {
+    Ok(sqlx::query_as(
+        "WITH sends AS ( \
+           SELECT e.sequence_id, m.provider_id, m.status FROM crm_email_sends m \
+           JOIN crm_sequence_contacts e ON e.id = m.enrollment_id), \
+         events AS ( \
+           SELECT s.sequence_id, v.type, count(DISTINCT s.provider_id) AS n FROM crm_email_events v \
+           JOIN sends s ON s.provider_id = v.payload->'data'->>'email_id' \
+           GROUP BY s.sequence_id, v.type) \
+         SELECT q.id, q.name, q.status, jsonb_array_length(q.steps) AS steps, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id) AS enrolled, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id AND e.status = 'active') AS active, \
+           (SELECT count(*) FROM sends s WHERE s.sequence_id = q.id AND s.status = 'sent') AS sent, \
+           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.opened'), 0) AS opened, \
+           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.clicked'), 0) AS clicked, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id AND e.status = 'replied') AS replied, \
+           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.bounced'), 0) AS bounced, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id \
+              AND e.stop_reason IN ('unsubscribed', 'complained')) AS unsubscribed \
+         FROM crm_sequences q ORDER BY q.name, q.id",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Enrolls a contact, or says why not. The first send is scheduled by
+/// arlo (the schedule is operational), so `next_due_at` starts empty.
+pub async fn enroll(tx: &mut Tx, sequence: Uuid, contact: Uuid) -> Result<Enrollment> {
+    let seq = get(tx, sequence).await?;
+    if seq.steps.is_empty() {
+        return Err(DbError::Invalid("the sequence has no steps yet".into()));
+    }
+    let c = super::contacts::get(tx, contact).await?;
+    let Some(email) = c.email.clone() else {
+        return Err(DbError::Invalid("the contact has no email address".into()));
+    };
+    if let Some(reason) = suppression(tx, &email).await? {
+        return Err(DbError::Invalid(format!("{email} is {reason}")));
+    }
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO crm_sequence_contacts (sequence_id, contact_id, status) \
+         VALUES ($1, $2, 'active') RETURNING {ENR_COLUMNS}"
+    ))
+    .bind(sequence)
+    .bind(contact)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Sets an enrollment's status (pause, resume, stop) with a reason.
+pub async fn set_enrollment_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<Enrollment> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE crm_sequence_contacts SET status = $2, stop_reason = $3 WHERE id = $1 \
+         RETURNING {ENR_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(status)
+    .bind(reason)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn enrollment(tx: &mut Tx, id: Uuid) -> Result<Enrollment> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn enrollment_by_token(tx: &mut Tx, token: &str) -> Result<Option<Enrollment>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE reply_token = $1"
+    ))
+    .bind(token)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+pub async fn enrollments_of_contact(tx: &mut Tx, contact: Uuid) -> Result<Vec<EnrollmentView>> {
+    let rows: Vec<Enrollment> = sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE contact_id = $1 \
+         ORDER BY created_at DESC"
+    ))
+    .bind(contact)
+    .fetch_all(tx.conn())
+    .await?;
+    let sequences = list(tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let s = sequences.iter().find(|s| s.id == e.sequence_id);
+            EnrollmentView {
+                sequence_name: s.map(|s| s.name.clone()).unwrap_or_default(),
+                steps: s.map(|s| s.steps.len() as i32).unwrap_or(0),
+                enrollment: e,
+            }
+        })
+        .collect())
+}
+
+/// Active enrollments of active sequences that are due at `now` or have
+/// no schedule yet, locked for this transaction; rows another worker
+/// holds are skipped.
+pub async fn due(tx: &mut Tx, now: DateTime<Utc>, limit: i64) -> Result<Vec<Enrollment>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts e \
+         WHERE e.status = 'active' AND (e.next_due_at IS NULL OR e.next_due_at <= $1) \
+           AND EXISTS (SELECT 1 FROM crm_sequences s WHERE s.id = e.sequence_id AND s.status = 'active') \
+         ORDER BY e.next_due_at NULLS FIRST, e.id LIMIT $2 FOR UPDATE SKIP LOCKED"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// When step `step` is due after `from`, inside the sequence's window.
+pub async fn next_send_at(
+    tx: &mut Tx,
+    seq: &Sequence,
+    step: &Step,
+    from: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    Ok(
+        sqlx::query_scalar("SELECT crm_next_send_at($1, $2, $3, $4, $5, $6, $7)")
+            .bind(from)
+            .bind(step.delay_days)
+            .bind(step.business_days)
+            .bind(seq.window_start)
+            .bind(seq.window_end)
+            .bind(&seq.weekdays)
+            .bind(&seq.time_zone)
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// Arlo's side of an enrollment: schedule and progress.
+pub async fn schedule(
+    tx: &mut Tx,
+    id: Uuid,
+    current_step: i32,
+    next_due_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(current_step)
+    .bind(next_due_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Records a send on its enrollment: the step moves on, and the first
+/// message id is kept for threading.
+pub async fn record_progress(
+    tx: &mut Tx,
+    id: Uuid,
+    current_step: i32,
+    next_due_at: Option<DateTime<Utc>>,
+    sent_at: DateTime<Utc>,
+    complete: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3, last_sent_at = $4 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(current_step)
+    .bind(next_due_at)
+    .bind(sent_at)
+    .execute(tx.conn())
+    .await?;
+    if complete {
+        // Status is the human's to set; completion is a fact arlo records
+        // through the same column (identity: both may write it).
+        sqlx::query("UPDATE crm_sequence_contacts SET status = 'complete' WHERE id = $1")
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_first_message_id(tx: &mut Tx, id: Uuid, message_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_sequence_contacts SET first_message_id = $2 \
+         WHERE id = $1 AND first_message_id IS NULL",
+    )
+    .bind(id)
+    .bind(message_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Stops (or pauses) every active enrollment of an address.
+pub async fn halt_address(tx: &mut Tx, email: &str, status: &str, reason: &str) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE crm_sequence_contacts e SET status = $2, stop_reason = $3 \
+         FROM crm_contacts c WHERE c.id = e.contact_id AND lower(c.email) = lower($1) \
+           AND e.status IN ('active', 'paused')",
+    )
+    .bind(email)
+    .bind(status)
+    .bind(reason)
+    .execute(tx.conn())
+    .await?
+    .rows_affected())
+}
+
+// The outbox.
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EmailSend {
+    pub id: Uuid,
+    pub enrollment_id: Uuid,
+    pub step: i32,
+    pub contact_id: Uuid,
+    pub to_email: String,
+    pub idempotency_key: String,
+    pub request: String,
+    pub status: String,
+    pub attempts: i32,
+    pub provider_id: Option<String>,
+    pub message_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+pub async fn send_of(tx: &mut Tx, enrollment: Uuid, step: i32) -> Result<Option<EmailSend>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE enrollment_id = $1 AND step = $2"
+    ))
+    .bind(enrollment)
+    .bind(step)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+pub async fn send_by_provider_id(tx: &mut Tx, provider_id: &str) -> Result<Option<EmailSend>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE provider_id = $1"
+    ))
+    .bind(provider_id)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Stores the rendered request before the first attempt.
+pub async fn create_send(
+    tx: &mut Tx,
+    enrollment: Uuid,
+    step: i32,
+    contact: Uuid,
+    to: &str,
+    key: &str,
+    request: &str,
+) -> Result<EmailSend> {
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO crm_email_sends (enrollment_id, step, contact_id, to_email, idempotency_key, \
+                                      request, status, attempts) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0) RETURNING {SEND_COLUMNS}"
+    ))
+    .bind(enrollment)
+    .bind(step)
+    .bind(contact)
+    .bind(to)
+    .bind(key)
+    .bind(request)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// An attempt's outcome on the outbox row.
+pub async fn mark_send(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    provider_id: Option<&str>,
+    error: Option<&str>,
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_email_sends SET status = $2, attempts = attempts + 1, \
+                provider_id = coalesce($3, provider_id), last_error = $4, \
+                sent_at = coalesce($5, sent_at) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(provider_id)
+    .bind(error)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn set_send_message_id(tx: &mut Tx, id: Uuid, message_id: &str) -> Result<()> {
+    sqlx::query("UPDATE crm_email_sends SET message_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(message_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Sends whose outcome is unknown and which may not be retried blindly.
+pub async fn in_review(tx: &mut Tx) -> Result<Vec<EmailSend>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE status = 'review' ORDER BY created_at"
+    ))
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// How many sends went to an address domain since `since` (daily caps).
+pub async fn sent_since(tx: &mut Tx, since: DateTime<Utc>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM crm_email_sends WHERE status = 'sent' AND sent_at >= $1",
+    )
+    .bind(since)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+// Provider events, suppressions, unsubscribe tokens, inbound mail.
+
+/// Records a webhook delivery; false when its svix-id was seen before.
+pub async fn record_event(tx: &mut Tx, svix_id: &str, kind: &str, payload: &Value) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO crm_email_events (svix_id, type, payload) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(svix_id)
+    .bind(kind)
+    .bind(payload)
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn suppression(tx: &mut Tx, email: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT reason FROM crm_suppressions WHERE email = lower($1)")
+            .bind(email)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
+}
+
+pub async fn suppress(tx: &mut Tx, email: &str, reason: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO crm_suppressions (email, reason) VALUES (lower($1), $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(email)
+    .bind(reason)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The address's unsubscribe token, created on first use.
+pub async fn unsubscribe_token(tx: &mut Tx, email: &str, fresh: &str) -> Result<String> {
+    if let Some(t) =
+        sqlx::query_scalar("SELECT token FROM crm_unsubscribe_tokens WHERE email = lower($1)")
+            .bind(email)
+            .fetch_optional(tx.conn())
+            .await?
+    {
+        return Ok(t);
+    }
+    sqlx::query("INSERT INTO crm_unsubscribe_tokens (token, email) VALUES ($1, lower($2))")
+        .bind(fresh)
+        .bind(email)
+        .execute(tx.conn())
+        .await?;
+    Ok(fresh.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn record_inbound(
+    tx: &mut Tx,
+    provider_id: Option<&str>,
+    from: &str,
+    to: &[String],
+    subject: Option<&str>,
+    message_id: Option<&str>,
+    enrollment: Option<Uuid>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO crm_inbound_emails (provider_id, from_email, to_emails, subject, message_id, \
+                                         enrollment_id) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(provider_id)
+    .bind(from)
+    .bind(to)
+    .bind(subject)
+    .bind(message_id)
+    .bind(enrollment)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// When the client first sent through a sequence (the warm-up's day 0).
+pub async fn first_send_at(tx: &mut Tx) -> Result<Option<DateTime<Utc>>> {
+    Ok(
+        sqlx::query_scalar("SELECT min(sent_at) FROM crm_email_sends WHERE status = 'sent'")
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// One-click unsubscribe: checks (and with `apply`, carries out) a token.
+/// Runs before any client is known; the token names it.
+pub async fn unsubscribe(db: &super::Db, token: &str, apply: bool) -> Result<bool> {
+    let mut tx = db.unscoped("redkey_agent").await?;
+    let found: bool = sqlx::query_scalar("SELECT crm_unsubscribe($1, $2)")
+        .bind(token)
+        .bind(apply)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+pub async fn send_by_message_id(tx: &mut Tx, message_id: &str) -> Result<Option<EmailSend>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE message_id = $1"
+    ))
+    .bind(message_id)
+    .fetch_optional(tx.conn())
+    .await?)
+}

@@ -1,0 +1,108 @@
+//! Outbound email through Resend: sequence steps, provider events, and
+//! the limits that keep a young sending domain's reputation.
+
+pub mod draft;
+pub mod events;
+pub mod resend;
+pub mod sequence;
+pub mod svix;
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{EmailAccount, EmailSettings};
+
+/// What every email path shares: the client, the settings, a rate cap and
+/// the days a client's quota ran out.
+pub struct EmailService {
+    pub resend: resend::Resend,
+    pub settings: EmailSettings,
+    /// Base of unsubscribe links (`REDKEY_PUBLIC_URL`).
+    pub public_url: String,
+    next_slot: tokio::sync::Mutex<Instant>,
+    paused_until: Mutex<HashMap<String, DateTime<Utc>>>,
+}
+
+impl EmailService {
+    pub fn new(settings: EmailSettings, public_url: String) -> anyhow::Result<Self> {
+        Ok(Self {
+            resend: resend::Resend::new(&settings.base_url)?,
+            settings,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            next_slot: tokio::sync::Mutex::new(Instant::now()),
+            paused_until: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn account(&self, slug: &str) -> Option<&EmailAccount> {
+        self.settings.accounts.iter().find(|a| a.client == slug)
+    }
+
+    /// Waits for this instance's next request slot (the configured rate).
+    pub async fn pace(&self) {
+        let gap = Duration::from_secs_f64(1.0 / self.settings.rate_per_second);
+        let wait = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + gap;
+            at - now
+        };
+        tokio::time::sleep(wait).await;
+    }
+
+    /// Sending for `slug` stops until `until` (a quota ran out).
+    pub fn pause(&self, slug: &str, until: DateTime<Utc>) {
+        self.paused_until
+            .lock()
+            .expect("not poisoned")
+            .insert(slug.to_string(), until);
+    }
+
+    pub fn paused(&self, slug: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.paused_until
+            .lock()
+            .expect("not poisoned")
+            .get(slug)
+            .copied()
+            .filter(|until| *until > now)
+    }
+}
+
+/// Today's cap for an account whose first send was `days_sending` days
+/// ago: a linear ramp from `warmup_start` to `daily_cap`.
+pub fn daily_cap(account: &EmailAccount, days_sending: i64) -> i64 {
+    let cap = account.daily_cap as i64;
+    if account.warmup_days == 0 || account.warmup_start == 0 {
+        return cap;
+    }
+    let start = (account.warmup_start as i64).min(cap);
+    let d = days_sending.clamp(0, account.warmup_days as i64);
+    start + (cap - start) * d / account.warmup_days as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_warm_up_ramp_grows_to_the_cap() {
+        let mut a: EmailAccount = serde_json::from_value(serde_json::json!({
+            "client": "c", "api_key": "re_x", "from": "A <a@c.test>",
+            "webhook_secret": "whsec_eA==", "daily_cap": 200,
+            "warmup_start": 20, "warmup_days": 10
+        }))
+        .unwrap();
+        assert_eq!(daily_cap(&a, 0), 20);
+        assert_eq!(daily_cap(&a, 5), 110);
+        assert_eq!(daily_cap(&a, 10), 200);
+        assert_eq!(daily_cap(&a, 400), 200);
+        a.warmup_days = 0;
+        assert_eq!(daily_cap(&a, 0), 200);
+    }
+}

@@ -1,0 +1,108 @@
+//! A Resend client for `POST /emails`: bearer key, User-Agent, timeouts,
+//! the caller's Idempotency-Key, and errors sorted by what to do next.
+
+use std::time::Duration;
+
+use reqwest::{header::HeaderMap, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Clone)]
+pub struct Resend {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// Why a send did not go out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SendError {
+    /// 429: wait this long, then try the same request again.
+    RateLimited(Duration),
+    /// Daily or monthly quota used up: nothing more today.
+    Quota(String),
+    /// Worth retrying later, byte-identical (5xx, timeouts, a concurrent
+    /// request with the same key).
+    Transient(String),
+    /// The provider refused this email as it is (validation, key).
+    Rejected(String),
+}
+
+#[derive(Deserialize)]
+struct Sent {
+    id: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl Resend {
+    pub fn new(base: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: reqwest::Client::builder()
+                // Resend refuses requests without one (403, error 1010).
+                .user_agent(concat!("redkey/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(30))
+                .build()?,
+            base: base.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// Sends the stored request body as it is; returns Resend's email id.
+    pub async fn send(
+        &self,
+        api_key: &SecretString,
+        idempotency_key: &str,
+        body: &str,
+    ) -> Result<String, SendError> {
+        let response = self
+            .http
+            .post(format!("{}/emails", self.base))
+            .bearer_auth(api_key.expose_secret())
+            .header("content-type", "application/json")
+            .header("idempotency-key", idempotency_key)
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                SendError::Transient(if e.is_timeout() {
+                    "Resend timed out".into()
+                } else {
+                    "Resend unreachable".into()
+                })
+            })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return serde_json::from_str::<Sent>(&text)
+                .map(|s| s.id)
+                .map_err(|_| SendError::Transient("Resend answered 200 without an id".into()));
+        }
+        let err: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
+        let what = format!("{} {}: {}", status.as_u16(), err.name, err.message);
+        Err(match (status, err.name.as_str()) {
+            (_, "daily_quota_exceeded" | "monthly_quota_exceeded") => SendError::Quota(what),
+            (StatusCode::TOO_MANY_REQUESTS, _) => SendError::RateLimited(wait_of(&headers)),
+            (StatusCode::CONFLICT, "concurrent_idempotent_requests") => SendError::Transient(what),
+            (s, _) if s.is_server_error() => SendError::Transient(what),
+            _ => SendError::Rejected(what),
+        })
+    }
+}
+
+/// `retry-after`, else `ratelimit-reset`, in seconds; one second if
+/// neither says.
+fn wait_of(headers: &HeaderMap) -> Duration {
+    ["retry-after", "ratelimit-reset"]
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok()?.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+        .unwrap_or(Duration::from_secs(1))
+}

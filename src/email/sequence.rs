@@ -1,0 +1,393 @@
+//! The sequence step: sends every due step of one client's enrollments.
+//!
+//! No lost or doubled email: the rendered request is stored (one row per
+//! enrollment and step) and committed before the first attempt, every
+//! attempt sends those exact bytes under the same Idempotency-Key, and the
+//! enrollment advances only from the step the send belongs to. A crash
+//! between Resend's 200 and our commit re-sends the stored request, which
+//! Resend answers from its idempotency cache without mailing anyone.
+
+use std::time::Duration;
+
+use app::{
+    model::{Enrollment, Sequence, Step},
+    ssr::db::{
+        self,
+        activities::{self, NewActivity},
+        companies, contacts,
+        sequences::{self, EmailSend},
+        Actor, ClientId, Db, DbError, Tx,
+    },
+};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{
+    draft::{Drafter, Templates},
+    resend::SendError,
+    EmailService,
+};
+use crate::config::EmailAccount;
+
+/// Most steps one run sends; the next tick carries on.
+const PER_RUN: usize = 200;
+/// Resend keeps idempotency keys 24 hours: an unresolved send older than
+/// this goes to review instead of being re-sent blindly.
+const REVIEW_AFTER: chrono::Duration = chrono::Duration::hours(23);
+/// 429s in a row before a run gives up until the next tick.
+const MAX_RATE_LIMITED: u32 = 8;
+
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub sent: u32,
+    pub scheduled: u32,
+    pub stopped: u32,
+    pub deferred: u32,
+    pub review: u32,
+    pub rate_limited: u32,
+    pub note: Option<String>,
+}
+
+/// Sends what is due for `client` at `now` (tests pass simulated time).
+pub async fn run_due(
+    email: &EmailService,
+    db: &Db,
+    client: ClientId,
+    now: DateTime<Utc>,
+) -> Result<Report, DbError> {
+    let mut report = Report::default();
+    let mut tx = db.begin(client, Actor::Agent).await?;
+    let slug = db::current_client(&mut tx).await?.slug;
+    drop(tx);
+    let Some(account) = email.account(&slug) else {
+        report.note = Some("email sending is not configured for this client".into());
+        return Ok(report);
+    };
+    if let Some(until) = email.paused(&slug, now) {
+        report.note = Some(format!("sending paused until {until} (quota)"));
+        return Ok(report);
+    }
+    for _ in 0..PER_RUN {
+        let mut tx = db.begin(client, Actor::Agent).await?;
+        let Some(e) = sequences::due(&mut tx, now, 1).await?.pop() else {
+            break;
+        };
+        match prepare(email, account, &mut tx, &e, now, &mut report).await? {
+            Prepared::Done => tx.commit().await?,
+            Prepared::CapReached => {
+                report.note = Some("daily sending cap reached".into());
+                break;
+            }
+            Prepared::Send(send, seq) => {
+                tx.commit().await?;
+                match deliver(email, account, &send, &mut report).await {
+                    Ok(provider_id) => {
+                        failpoint("after_send_before_commit");
+                        let mut tx = db.begin(client, Actor::Agent).await?;
+                        record_sent(&mut tx, &e, &seq, &send, &provider_id, now).await?;
+                        tx.commit().await?;
+                        report.sent += 1;
+                    }
+                    Err(err) => {
+                        let mut tx = db.begin(client, Actor::Agent).await?;
+                        let stop =
+                            handle_failure(email, &slug, &mut tx, &e, &send, err, now, &mut report)
+                                .await?;
+                        tx.commit().await?;
+                        if stop {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+enum Prepared {
+    /// Nothing to send now (scheduled, stopped, completed): commit.
+    Done,
+    CapReached,
+    /// The outbox row to send, stored in this transaction.
+    Send(EmailSend, Sequence),
+}
+
+async fn prepare(
+    email: &EmailService,
+    account: &EmailAccount,
+    tx: &mut Tx,
+    e: &Enrollment,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> Result<Prepared, DbError> {
+    let seq = sequences::get(tx, e.sequence_id).await?;
+    let Some(step) = seq.steps.get(e.current_step as usize).cloned() else {
+        sequences::record_progress(tx, e.id, e.current_step, None, now, true).await?;
+        return Ok(Prepared::Done);
+    };
+    if e.next_due_at.is_none() {
+        // Newly enrolled: arlo schedules the first step.
+        let at = sequences::next_send_at(tx, &seq, &step, now).await?;
+        sequences::schedule(tx, e.id, e.current_step, Some(at)).await?;
+        report.scheduled += 1;
+        return Ok(Prepared::Done);
+    }
+    // Only inside the window (a resumed enrollment may be due outside it).
+    let in_window = sequences::next_send_at(tx, &seq, &immediate(), now).await?;
+    if in_window > now {
+        sequences::schedule(tx, e.id, e.current_step, Some(in_window)).await?;
+        report.deferred += 1;
+        return Ok(Prepared::Done);
+    }
+    let contact = contacts::get(tx, e.contact_id).await?;
+    let Some(to) = contact.email.clone() else {
+        sequences::set_enrollment_status(tx, e.id, "stopped", Some("no email address")).await?;
+        report.stopped += 1;
+        return Ok(Prepared::Done);
+    };
+    // Checked at send time, not only at enrollment.
+    if let Some(reason) = sequences::suppression(tx, &to).await? {
+        sequences::set_enrollment_status(tx, e.id, "stopped", Some(&reason)).await?;
+        report.stopped += 1;
+        return Ok(Prepared::Done);
+    }
+    let send = match sequences::send_of(tx, e.id, e.current_step).await? {
+        Some(s) => s,
+        None => {
+            if cap_reached(account, tx, now).await? {
+                return Ok(Prepared::CapReached);
+            }
+            let company = match contact.company_id {
+                Some(c) => Some(companies::get(tx, c).await?),
+                None => None,
+            };
+            let draft = Templates.draft(&step, &contact, company.as_ref(), &account.from);
+            let token = sequences::unsubscribe_token(tx, &to, &fresh_token(tx.client())).await?;
+            let mut headers = json!({
+                "List-Unsubscribe": format!("<{}/u/{token}>", email.public_url),
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            });
+            if let Some(first) = &e.first_message_id {
+                headers["In-Reply-To"] = json!(first);
+                headers["References"] = json!(first);
+            }
+            let mut body = json!({
+                "from": account.from,
+                "to": [to],
+                "subject": draft.subject,
+                "text": draft.text,
+                "headers": headers,
+                "tags": [
+                    { "name": "enrollment", "value": e.id.simple().to_string() },
+                    { "name": "step", "value": e.current_step.to_string() },
+                ],
+            });
+            if let Some(domain) = &account.reply_domain {
+                body["reply_to"] = json!(format!("reply+{}@{domain}", e.reply_token));
+            }
+            let key = format!("seq-{}-step-{}", e.id, e.current_step);
+            sequences::create_send(
+                tx,
+                e.id,
+                e.current_step,
+                e.contact_id,
+                &to,
+                &key,
+                &body.to_string(),
+            )
+            .await?
+        }
+    };
+    match send.status.as_str() {
+        "sent" => {
+            // Sent and recorded, but the enrollment did not move on.
+            let provider_id = send.provider_id.clone().unwrap_or_default();
+            record_sent(tx, e, &seq, &send, &provider_id, now).await?;
+            Ok(Prepared::Done)
+        }
+        "pending" if now - send.created_at > REVIEW_AFTER => {
+            sequences::mark_send(
+                tx,
+                send.id,
+                "review",
+                None,
+                Some("outcome unknown for 23 h"),
+                None,
+            )
+            .await?;
+            sequences::set_enrollment_status(tx, e.id, "paused", Some("a send needs review"))
+                .await?;
+            report.review += 1;
+            Ok(Prepared::Done)
+        }
+        "pending" => Ok(Prepared::Send(send, seq)),
+        _ => {
+            sequences::set_enrollment_status(tx, e.id, "paused", Some("a send needs review"))
+                .await?;
+            report.review += 1;
+            Ok(Prepared::Done)
+        }
+    }
+}
+
+/// A zero-day step: "now, or the window's next opening".
+fn immediate() -> Step {
+    Step {
+        delay_days: 0,
+        business_days: false,
+        subject: String::new(),
+        body: String::new(),
+    }
+}
+
+async fn cap_reached(
+    account: &EmailAccount,
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let day_start = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc();
+    let today = sequences::sent_since(tx, day_start).await?;
+    let first = sequences::first_send_at(tx).await?;
+    let days = first.map(|f| (now - f).num_days()).unwrap_or(0);
+    Ok(today >= super::daily_cap(account, days))
+}
+
+/// The client's id in hex, then 192 random bits.
+fn fresh_token(client: ClientId) -> String {
+    let mut random = [0u8; 24];
+    getrandom::fill(&mut random).expect("the OS has randomness");
+    format!("{}{}", client.0.simple(), hex::encode(random))
+}
+
+/// Sends the stored bytes; 429s wait and try again, up to a point.
+async fn deliver(
+    email: &EmailService,
+    account: &EmailAccount,
+    send: &EmailSend,
+    report: &mut Report,
+) -> Result<String, SendError> {
+    let mut limited = 0;
+    loop {
+        email.pace().await;
+        match email
+            .resend
+            .send(&account.api_key, &send.idempotency_key, &send.request)
+            .await
+        {
+            Err(SendError::RateLimited(wait)) if limited < MAX_RATE_LIMITED => {
+                limited += 1;
+                report.rate_limited += 1;
+                tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn record_sent(
+    tx: &mut Tx,
+    e: &Enrollment,
+    seq: &Sequence,
+    send: &EmailSend,
+    provider_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if send.status != "sent" {
+        sequences::mark_send(tx, send.id, "sent", Some(provider_id), None, Some(now)).await?;
+    }
+    let subject = serde_json::from_str::<serde_json::Value>(&send.request)
+        .ok()
+        .and_then(|b| b["subject"].as_str().map(String::from));
+    activities::log(
+        tx,
+        NewActivity {
+            kind: "email_sent".into(),
+            subject,
+            contact_id: Some(e.contact_id),
+            external_key: Some(format!("send:{}", send.id)),
+            properties: Some(json!({ "provider_id": provider_id, "step": send.step })),
+            happens_at: Some(now),
+            ..Default::default()
+        },
+    )
+    .await?;
+    // Advance only from the step this send belongs to: a second recording
+    // of the same send changes nothing.
+    let current = sequences::enrollment(tx, e.id).await?;
+    if current.current_step != send.step {
+        return Ok(());
+    }
+    contacts::record_sequence_send(tx, e.contact_id, send.step, e.created_at, now).await?;
+    if send.step == 0 {
+        contacts::bump_email_counters(tx, e.contact_id, 0, 1, now).await?;
+    }
+    let next = send.step + 1;
+    match seq.steps.get(next as usize) {
+        Some(step) => {
+            let at = sequences::next_send_at(tx, seq, step, now).await?;
+            sequences::record_progress(tx, e.id, next, Some(at), now, false).await?;
+        }
+        None => sequences::record_progress(tx, e.id, next, None, now, true).await?,
+    }
+    Ok(())
+}
+
+/// Records a failed attempt. True when the run should stop here.
+#[allow(clippy::too_many_arguments)]
+async fn handle_failure(
+    email: &EmailService,
+    slug: &str,
+    tx: &mut Tx,
+    e: &Enrollment,
+    send: &EmailSend,
+    err: SendError,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> Result<bool, DbError> {
+    match err {
+        SendError::Rejected(why) => {
+            sequences::mark_send(tx, send.id, "failed", None, Some(&why), None).await?;
+            let reason = format!("Resend refused the email: {why}");
+            sequences::set_enrollment_status(tx, e.id, "stopped", Some(&reason)).await?;
+            report.stopped += 1;
+            Ok(false)
+        }
+        SendError::Quota(why) => {
+            sequences::mark_send(tx, send.id, "pending", None, Some(&why), None).await?;
+            let tomorrow = (now + chrono::Duration::days(1))
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc();
+            email.pause(slug, tomorrow);
+            report.note = Some(format!(
+                "Resend quota exceeded; sending paused until {tomorrow}"
+            ));
+            Ok(true)
+        }
+        SendError::Transient(why) => {
+            sequences::mark_send(tx, send.id, "pending", None, Some(&why), None).await?;
+            report.note = Some(format!("will retry: {why}"));
+            Ok(true)
+        }
+        SendError::RateLimited(_) => {
+            sequences::mark_send(tx, send.id, "pending", None, Some("rate limited"), None).await?;
+            report.note = Some("rate limited; will retry on the next tick".into());
+            Ok(true)
+        }
+    }
+}
+
+/// Test-only crash injection: `REDKEY_FAILPOINT=<name>` aborts the process
+/// at that point, as a power cut or SIGKILL would.
+fn failpoint(name: &str) {
+    if std::env::var("REDKEY_FAILPOINT").as_deref() == Ok(name) {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
+}
