@@ -206,7 +206,8 @@ async fn prepare(
             record_sent(tx, e, &seq, &send, &provider_id, now).await?;
             Ok(Prepared::Done)
         }
-        "pending" if now - send.created_at > REVIEW_AFTER => {
+        // Resend's key cache expires in real time, whatever `now` says.
+        "pending" if Utc::now() - send.created_at > REVIEW_AFTER => {
             sequences::mark_send(
                 tx,
                 send.id,

@@ -3,6 +3,8 @@
 //! when the test ends.
 #![allow(dead_code)]
 
+pub mod fake_resend;
+
 use std::str::FromStr;
 
 use app::ssr::db::{Actor, ClientId, Db};

@@ -1,0 +1,501 @@
+//! Sequences end to end against a fake Resend: delays and windows over
+//! simulated time, refusals, unsubscribe, webhooks (signatures, replays,
+//! bounces, complaints, replies) and 429 storms.
+
+mod common;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use app::{
+    model::{EmailAddress, Step},
+    ssr::db::{
+        activities,
+        contacts::{self, ContactField},
+        sequences::{self, SequenceInput},
+        Actor, ClientId, DbError,
+    },
+};
+use chrono::{DateTime, NaiveTime, Utc};
+use common::{fake_resend::FakeResend, TestDb};
+use redkey::{
+    config::Settings,
+    email::{sequence::run_due, svix, EmailService},
+    startup,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+struct World {
+    t: TestDb,
+    a: ClientId,
+    human: Actor,
+    fake: FakeResend,
+    email: Arc<EmailService>,
+    settings: Settings,
+}
+
+async fn world() -> World {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let (url, fake) = FakeResend::start().await;
+    let accounts = json!([{
+        "client": "alpha", "api_key": "re_test", "from": "Justin Founder <justin@alpha.test>",
+        "webhook_secret": SECRET, "reply_domain": "in.alpha.test", "daily_cap": 100
+    }])
+    .to_string();
+    let settings = Settings::from_pairs(&[
+        ("REDKEY_EMAIL", &accounts),
+        ("RESEND_BASE_URL", &url),
+        ("REDKEY_EMAIL_RATE", "200"),
+        ("REDKEY_PUBLIC_URL", "https://crm.alpha.test"),
+    ])
+    .unwrap();
+    let email = Arc::new(
+        EmailService::new(settings.email.clone(), "https://crm.alpha.test".into()).unwrap(),
+    );
+    World {
+        t,
+        a,
+        human,
+        fake,
+        email,
+        settings,
+    }
+}
+
+impl World {
+    async fn contact(&self, first: &str, email: Option<&str>) -> Uuid {
+        let mut tx = self.t.db.begin(self.a, self.human).await.unwrap();
+        let c = contacts::create(
+            &mut tx,
+            vec![
+                ContactField::FirstName(first.into()),
+                ContactField::LastName("Lovelace".into()),
+                ContactField::Email(email.map(|e| EmailAddress::parse(e).unwrap())),
+            ],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        c.id
+    }
+
+    async fn sequence(&self, steps: Vec<Step>) -> Uuid {
+        let mut tx = self.t.db.begin(self.a, self.human).await.unwrap();
+        let s = sequences::create(
+            &mut tx,
+            &SequenceInput {
+                name: format!("Seq {}", Uuid::new_v4().simple()),
+                steps,
+                window_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                window_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+                weekdays: vec![1, 2, 3, 4, 5],
+                time_zone: "UTC".into(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        s.id
+    }
+
+    async fn enroll(&self, seq: Uuid, contact: Uuid) -> Result<Uuid, DbError> {
+        let mut tx = self.t.db.begin(self.a, self.human).await.unwrap();
+        let e = sequences::enroll(&mut tx, seq, contact).await?;
+        tx.commit().await.unwrap();
+        Ok(e.id)
+    }
+
+    async fn run(&self, now: &str) -> redkey::email::sequence::Report {
+        run_due(&self.email, &self.t.db, self.a, at(now)).await.unwrap()
+    }
+
+    async fn enrollment(&self, id: Uuid) -> app::model::Enrollment {
+        let mut tx = self.t.db.begin(self.a, Actor::Agent).await.unwrap();
+        sequences::enrollment(&mut tx, id).await.unwrap()
+    }
+
+    async fn serve(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = startup::router(startup::app_state(&self.settings, self.t.db.clone(), addr).unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    }
+}
+
+fn step(days: i32, business: bool, subject: &str) -> Step {
+    Step {
+        delay_days: days,
+        business_days: business,
+        subject: subject.into(),
+        body: "Hi {{first_name}}, this is {{sender_name}}.".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_three_step_sequence_runs_to_completion_with_delays_and_window() {
+    let w = world().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w
+        .sequence(vec![
+            step(0, false, "Hello {{first_name}}"),
+            step(2, false, "Following up"),
+            step(3, true, "Last note"),
+        ])
+        .await;
+    let e = w.enroll(seq, ada).await.unwrap();
+
+    // Monday 2027-01-04 10:00 UTC: scheduled and sent in one run.
+    let r = w.run("2027-01-04T10:00:00Z").await;
+    assert_eq!((r.scheduled, r.sent), (1, 1), "{r:?}");
+    let sent = w.fake.delivered();
+    assert_eq!(sent.len(), 1);
+    let first = &sent[0].1;
+    assert_eq!(first["subject"], "Hello Ada");
+    assert_eq!(first["text"], "Hi Ada, this is Justin Founder.");
+    assert_eq!(first["to"], json!(["ada@lovelace.test"]));
+    let unsubscribe = first["headers"]["List-Unsubscribe"].as_str().unwrap();
+    assert!(unsubscribe.starts_with("<https://crm.alpha.test/u/"), "{unsubscribe}");
+    assert_eq!(first["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+    let enrollment = w.enrollment(e).await;
+    assert_eq!(
+        first["reply_to"].as_str().unwrap(),
+        format!("reply+{}@in.alpha.test", enrollment.reply_token)
+    );
+    assert_eq!(sent[0].0, format!("seq-{e}-step-0"));
+    assert_eq!(enrollment.current_step, 1);
+    assert_eq!(enrollment.next_due_at, Some(at("2027-01-06T10:00:00Z")));
+
+    // Operational fields and the activity.
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    let c = contacts::get(&mut tx, ada).await.unwrap();
+    assert_eq!(c.sequence_step, Some(0));
+    assert_eq!(c.last_activity_at, Some(at("2027-01-04T10:00:00Z")));
+    assert_eq!(c.email_thread_count, 1);
+    let acts = activities::of_contact(&mut tx, ada).await.unwrap();
+    assert_eq!(acts.iter().filter(|a| a.kind == "email_sent").count(), 1);
+    drop(tx);
+
+    // Not due on Tuesday; step 2 on Wednesday; 3 business days later is Monday.
+    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
+    assert_eq!(w.run("2027-01-06T10:00:00Z").await.sent, 1);
+    assert_eq!(w.enrollment(e).await.next_due_at, Some(at("2027-01-11T10:00:00Z")));
+    assert_eq!(w.run("2027-01-09T12:00:00Z").await.sent, 0, "Saturday");
+    assert_eq!(w.run("2027-01-11T09:59:00Z").await.sent, 0);
+    assert_eq!(w.run("2027-01-11T10:00:00Z").await.sent, 1);
+    let done = w.enrollment(e).await;
+    assert_eq!((done.status.as_str(), done.current_step), ("complete", 3));
+    assert_eq!(w.fake.delivered().len(), 3);
+    assert_eq!(w.run("2027-01-20T10:00:00Z").await.sent, 0);
+}
+
+#[tokio::test]
+async fn sends_wait_for_the_window_and_weekdays() {
+    let w = world().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "Hi")]).await;
+    let e = w.enroll(seq, ada).await.unwrap();
+    // Friday 18:00: after hours, so Monday 09:00.
+    let r = w.run("2027-01-08T18:00:00Z").await;
+    assert_eq!((r.scheduled, r.sent), (1, 0));
+    assert_eq!(w.enrollment(e).await.next_due_at, Some(at("2027-01-11T09:00:00Z")));
+    assert_eq!(w.run("2027-01-10T09:00:00Z").await.sent, 0, "Sunday");
+    assert_eq!(w.run("2027-01-11T09:00:00Z").await.sent, 1);
+}
+
+#[tokio::test]
+async fn enrollment_refuses_with_a_reason() {
+    let w = world().await;
+    let seq = w.sequence(vec![step(0, false, "Hi")]).await;
+    let nobody = w.contact("NoMail", None).await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let gone = w.contact("Gone", Some("gone@lovelace.test")).await;
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    sequences::suppress(&mut tx, "Gone@Lovelace.test", "unsubscribed")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let err = w.enroll(seq, nobody).await.unwrap_err().to_string();
+    assert!(err.contains("no email address"), "{err}");
+    let err = w.enroll(seq, gone).await.unwrap_err().to_string();
+    assert!(err.contains("unsubscribed"), "{err}");
+    w.enroll(seq, ada).await.unwrap();
+    let err = w.enroll(seq, ada).await.unwrap_err().to_string();
+    assert!(err.contains("already in this sequence"), "{err}");
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_stops_the_next_step() {
+    let w = world().await;
+    let addr = w.serve().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One"), step(1, false, "Two")]).await;
+    let e = w.enroll(seq, ada).await.unwrap();
+    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
+    let link = w.fake.delivered()[0].1["headers"]["List-Unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_string();
+    let path = link.trim_start_matches("https://crm.alpha.test");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = format!("http://{addr}{path}");
+
+    // The page asks; it does not act.
+    let page = http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<button"));
+    assert_eq!(w.enrollment(e).await.status, "active");
+    // A forged token of the right shape is not found and changes nothing.
+    let forged = format!("http://{addr}/u/{}{}", w.a.0.simple(), "0".repeat(48));
+    assert_eq!(http.post(&forged).send().await.unwrap().status(), 404);
+
+    for _ in 0..2 {
+        let r = http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("location").is_none());
+        assert_eq!(r.text().await.unwrap(), "");
+    }
+    let stopped = w.enrollment(e).await;
+    assert_eq!((stopped.status.as_str(), stopped.stop_reason.as_deref()), ("stopped", Some("unsubscribed")));
+    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
+    assert_eq!(w.fake.delivered().len(), 1);
+
+    // Checked at send time too: an enrollment made before the suppression
+    // (here: in another sequence) is stopped when its step comes up.
+    let other = w.sequence(vec![step(0, false, "Other")]).await;
+    let mut tx = w.t.db.begin(w.a, w.human).await.unwrap();
+    let late = sqlx::query_scalar::<_, Uuid>(
+        "INSERT INTO crm_sequence_contacts (sequence_id, contact_id, status) VALUES ($1, $2, 'active') RETURNING id",
+    )
+    .bind(other)
+    .bind(ada)
+    .fetch_one(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let r = w.run("2027-01-05T11:00:00Z").await;
+    assert_eq!(r.sent, 0);
+    assert_eq!(w.enrollment(late).await.status, "stopped");
+    assert_eq!(w.fake.delivered().len(), 1);
+}
+
+fn signed(body: &Value, id: &str, ts: i64) -> (String, Vec<(&'static str, String)>) {
+    let text = body.to_string();
+    let sig = svix::sign(SECRET, id, ts, text.as_bytes());
+    (
+        text,
+        vec![
+            ("svix-id", id.to_string()),
+            ("svix-timestamp", ts.to_string()),
+            ("svix-signature", sig),
+        ],
+    )
+}
+
+async fn post_event(
+    addr: SocketAddr,
+    body: &str,
+    headers: &[(&'static str, String)],
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("http://{addr}/webhooks/resend/alpha"))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn events(w: &World) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM email_events")
+        .fetch_one(&w.t.owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn webhooks_verify_record_once_and_apply_events() {
+    let w = world().await;
+    let addr = w.serve().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One"), step(1, false, "Two")]).await;
+    let e = w.enroll(seq, ada).await.unwrap();
+    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
+    let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM email_sends")
+        .fetch_one(&w.t.owner)
+        .await
+        .unwrap();
+    let now = Utc::now().timestamp();
+    let opened = json!({
+        "type": "email.opened", "created_at": "2027-01-04T10:05:00Z",
+        "data": { "email_id": provider_id, "to": ["ada@lovelace.test"], "subject": "One" }
+    });
+
+    // Forged, missing and stale signatures: 401, nothing stored.
+    let (text, mut headers) = signed(&opened, "msg_1", now);
+    headers[2].1 = "v1,AAAA".into();
+    assert_eq!(post_event(addr, &text, &headers).await.0, 401);
+    assert_eq!(post_event(addr, &text, &[]).await.0, 401);
+    let (text, headers) = signed(&opened, "msg_1", now - 301);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 401);
+    assert_eq!(events(&w).await, 0);
+
+    // Valid: applied once; a replay answers 200 and changes nothing.
+    let (text, headers) = signed(&opened, "msg_1", now);
+    let (status, body) = post_event(addr, &text, &headers).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("recorded")));
+    let (status, body) = post_event(addr, &text, &headers).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("duplicate")));
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    assert_eq!(contacts::get(&mut tx, ada).await.unwrap().open_count, 1);
+    drop(tx);
+
+    // Unknown types are accepted and ignored; malformed bodies are 400.
+    let (text, headers) = signed(&json!({ "type": "email.teleported", "data": {} }), "msg_2", now);
+    let (status, body) = post_event(addr, &text, &headers).await;
+    assert_eq!((status, body["effect"].as_str()), (200, Some("ignored")));
+    let (text, headers) = signed(&json!([1, 2]), "msg_3", now);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 400);
+
+    // A permanent bounce: undeliverable, enrollment paused, no next step.
+    let bounced = json!({
+        "type": "email.bounced", "created_at": "2027-01-04T10:06:00Z",
+        "data": { "email_id": provider_id, "to": ["ada@lovelace.test"],
+                  "bounce": { "type": "Permanent", "subType": "General", "message": "no such user" } }
+    });
+    let (text, headers) = signed(&bounced, "msg_4", now);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 200);
+    let paused = w.enrollment(e).await;
+    assert_eq!((paused.status.as_str(), paused.stop_reason.as_deref()), ("paused", Some("bounced")));
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    assert_eq!(
+        sequences::suppression(&mut tx, "ada@lovelace.test").await.unwrap().as_deref(),
+        Some("bounced")
+    );
+    drop(tx);
+    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
+    assert_eq!(w.fake.delivered().len(), 1);
+}
+
+#[tokio::test]
+async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
+    let w = world().await;
+    let addr = w.serve().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let bob = w.contact("Bob", Some("bob@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One"), step(1, false, "Two")]).await;
+    let ea = w.enroll(seq, ada).await.unwrap();
+    let eb = w.enroll(seq, bob).await.unwrap();
+    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 2);
+    let now = Utc::now().timestamp();
+
+    let token = w.enrollment(ea).await.reply_token;
+    let reply = json!({
+        "type": "email.received", "created_at": "2027-01-04T11:00:00Z",
+        "data": { "email_id": "in_1", "from": "ada@lovelace.test",
+                  "to": [format!("reply+{token}@in.alpha.test")], "subject": "Re: One",
+                  "message_id": "<r1@lovelace.test>" }
+    });
+    let (text, headers) = signed(&reply, "msg_r1", now);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 200);
+    let replied = w.enrollment(ea).await;
+    assert_eq!(replied.status, "replied");
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    let acts = activities::of_contact(&mut tx, ada).await.unwrap();
+    assert!(acts.iter().any(|a| a.kind == "email_replied"));
+    drop(tx);
+
+    // Unmatched inbound mail is kept.
+    let stray = json!({
+        "type": "email.received", "created_at": "2027-01-04T11:00:00Z",
+        "data": { "email_id": "in_2", "from": "someone@else.test", "to": ["hello@in.alpha.test"],
+                  "subject": "Question" }
+    });
+    let (text, headers) = signed(&stray, "msg_r2", now);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 200);
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM inbound_emails WHERE enrollment_id IS NULL AND from_email = 'someone@else.test'",
+    )
+    .fetch_one(&w.t.owner)
+    .await
+    .unwrap();
+    assert_eq!(kept, 1);
+
+    let complaint = json!({
+        "type": "email.complained", "created_at": "2027-01-04T11:00:00Z",
+        "data": { "email_id": "x", "to": ["bob@lovelace.test"] }
+    });
+    let (text, headers) = signed(&complaint, "msg_c1", now);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 200);
+    assert_eq!(w.enrollment(eb).await.stop_reason.as_deref(), Some("complained"));
+
+    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
+    assert_eq!(w.fake.delivered().len(), 2);
+}
+
+#[tokio::test]
+async fn a_429_storm_slows_sending_without_losing_or_doubling_a_step() {
+    let w = world().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let bob = w.contact("Bob", Some("bob@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One")]).await;
+    w.enroll(seq, ada).await.unwrap();
+    w.enroll(seq, bob).await.unwrap();
+    w.fake.script(429, "rate_limit_exceeded", Some("0.05"), 5);
+    let started = std::time::Instant::now();
+    let r = w.run("2027-01-04T10:00:00Z").await;
+    assert_eq!((r.sent, r.rate_limited), (2, 5), "{r:?}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250), "it waited");
+
+    // A storm longer than one run's patience: the step stays pending and
+    // goes out, once, on the next tick.
+    let cleo = w.contact("Cleo", Some("cleo@lovelace.test")).await;
+    w.enroll(seq, cleo).await.unwrap();
+    w.fake.script(429, "rate_limit_exceeded", Some("0.01"), 20);
+    let r = w.run("2027-01-04T11:00:00Z").await;
+    assert_eq!(r.sent, 0, "{r:?}");
+    w.fake.0.lock().unwrap().script.clear();
+    let r = w.run("2027-01-04T11:01:00Z").await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    let sent = w.fake.delivered();
+    assert_eq!(sent.len(), 3);
+    let mut keys: Vec<&String> = sent.iter().map(|(k, _)| k).collect();
+    keys.dedup();
+    assert_eq!(keys.len(), 3);
+}
+
+#[tokio::test]
+async fn a_daily_quota_pauses_sending_for_the_day() {
+    let w = world().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One")]).await;
+    w.enroll(seq, ada).await.unwrap();
+    w.fake.script(429, "daily_quota_exceeded", None, 1);
+    let r = w.run("2027-01-04T10:00:00Z").await;
+    assert_eq!(r.sent, 0);
+    assert!(r.note.unwrap().contains("quota"));
+    let r = w.run("2027-01-04T12:00:00Z").await;
+    assert!(r.note.unwrap().contains("paused until"), "no sending later today");
+    assert_eq!(w.fake.delivered().len(), 0);
+    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 1);
+}
