@@ -113,7 +113,9 @@ impl World {
     }
 
     async fn run(&self, now: &str) -> redkey::email::sequence::Report {
-        run_due(&self.email, &self.t.db, self.a, at(now)).await.unwrap()
+        run_due(&self.email, &self.t.db, self.a, at(now))
+            .await
+            .unwrap()
     }
 
     async fn enrollment(&self, id: Uuid) -> app::model::Enrollment {
@@ -124,7 +126,8 @@ impl World {
     async fn serve(&self) -> SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = startup::router(startup::app_state(&self.settings, self.t.db.clone(), addr).unwrap());
+        let app =
+            startup::router(startup::app_state(&self.settings, self.t.db.clone(), addr).unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         addr
     }
@@ -162,8 +165,14 @@ async fn a_three_step_sequence_runs_to_completion_with_delays_and_window() {
     assert_eq!(first["text"], "Hi Ada, this is Justin Founder.");
     assert_eq!(first["to"], json!(["ada@lovelace.test"]));
     let unsubscribe = first["headers"]["List-Unsubscribe"].as_str().unwrap();
-    assert!(unsubscribe.starts_with("<https://crm.alpha.test/u/"), "{unsubscribe}");
-    assert_eq!(first["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+    assert!(
+        unsubscribe.starts_with("<https://crm.alpha.test/u/"),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        first["headers"]["List-Unsubscribe-Post"],
+        "List-Unsubscribe=One-Click"
+    );
     let enrollment = w.enrollment(e).await;
     assert_eq!(
         first["reply_to"].as_str().unwrap(),
@@ -186,7 +195,10 @@ async fn a_three_step_sequence_runs_to_completion_with_delays_and_window() {
     // Not due on Tuesday; step 2 on Wednesday; 3 business days later is Monday.
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
     assert_eq!(w.run("2027-01-06T10:00:00Z").await.sent, 1);
-    assert_eq!(w.enrollment(e).await.next_due_at, Some(at("2027-01-11T10:00:00Z")));
+    assert_eq!(
+        w.enrollment(e).await.next_due_at,
+        Some(at("2027-01-11T10:00:00Z"))
+    );
     assert_eq!(w.run("2027-01-09T12:00:00Z").await.sent, 0, "Saturday");
     assert_eq!(w.run("2027-01-11T09:59:00Z").await.sent, 0);
     assert_eq!(w.run("2027-01-11T10:00:00Z").await.sent, 1);
@@ -205,7 +217,10 @@ async fn sends_wait_for_the_window_and_weekdays() {
     // Friday 18:00: after hours, so Monday 09:00.
     let r = w.run("2027-01-08T18:00:00Z").await;
     assert_eq!((r.scheduled, r.sent), (1, 0));
-    assert_eq!(w.enrollment(e).await.next_due_at, Some(at("2027-01-11T09:00:00Z")));
+    assert_eq!(
+        w.enrollment(e).await.next_due_at,
+        Some(at("2027-01-11T09:00:00Z"))
+    );
     assert_eq!(w.run("2027-01-10T09:00:00Z").await.sent, 0, "Sunday");
     assert_eq!(w.run("2027-01-11T09:00:00Z").await.sent, 1);
 }
@@ -237,7 +252,9 @@ async fn one_click_unsubscribe_stops_the_next_step() {
     let w = world().await;
     let addr = w.serve().await;
     let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
-    let seq = w.sequence(vec![step(0, false, "One"), step(1, false, "Two")]).await;
+    let seq = w
+        .sequence(vec![step(0, false, "One"), step(1, false, "Two")])
+        .await;
     let e = w.enroll(seq, ada).await.unwrap();
     assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
     let link = w.fake.delivered()[0].1["headers"]["List-Unsubscribe"]
@@ -274,7 +291,10 @@ async fn one_click_unsubscribe_stops_the_next_step() {
         assert_eq!(r.text().await.unwrap(), "");
     }
     let stopped = w.enrollment(e).await;
-    assert_eq!((stopped.status.as_str(), stopped.stop_reason.as_deref()), ("stopped", Some("unsubscribed")));
+    assert_eq!(
+        (stopped.status.as_str(), stopped.stop_reason.as_deref()),
+        ("stopped", Some("unsubscribed"))
+    );
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
     assert_eq!(w.fake.delivered().len(), 1);
 
@@ -338,7 +358,9 @@ async fn webhooks_verify_record_once_and_apply_events() {
     let w = world().await;
     let addr = w.serve().await;
     let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
-    let seq = w.sequence(vec![step(0, false, "One"), step(1, false, "Two")]).await;
+    let seq = w
+        .sequence(vec![step(0, false, "One"), step(1, false, "Two")])
+        .await;
     let e = w.enroll(seq, ada).await.unwrap();
     assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
     let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM email_sends")
@@ -371,7 +393,11 @@ async fn webhooks_verify_record_once_and_apply_events() {
     drop(tx);
 
     // Unknown types are accepted and ignored; malformed bodies are 400.
-    let (text, headers) = signed(&json!({ "type": "email.teleported", "data": {} }), "msg_2", now);
+    let (text, headers) = signed(
+        &json!({ "type": "email.teleported", "data": {} }),
+        "msg_2",
+        now,
+    );
     let (status, body) = post_event(addr, &text, &headers).await;
     assert_eq!((status, body["effect"].as_str()), (200, Some("ignored")));
     let (text, headers) = signed(&json!([1, 2]), "msg_3", now);
@@ -386,10 +412,16 @@ async fn webhooks_verify_record_once_and_apply_events() {
     let (text, headers) = signed(&bounced, "msg_4", now);
     assert_eq!(post_event(addr, &text, &headers).await.0, 200);
     let paused = w.enrollment(e).await;
-    assert_eq!((paused.status.as_str(), paused.stop_reason.as_deref()), ("paused", Some("bounced")));
+    assert_eq!(
+        (paused.status.as_str(), paused.stop_reason.as_deref()),
+        ("paused", Some("bounced"))
+    );
     let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
     assert_eq!(
-        sequences::suppression(&mut tx, "ada@lovelace.test").await.unwrap().as_deref(),
+        sequences::suppression(&mut tx, "ada@lovelace.test")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("bounced")
     );
     drop(tx);
@@ -403,7 +435,9 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
     let addr = w.serve().await;
     let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
     let bob = w.contact("Bob", Some("bob@lovelace.test")).await;
-    let seq = w.sequence(vec![step(0, false, "One"), step(1, false, "Two")]).await;
+    let seq = w
+        .sequence(vec![step(0, false, "One"), step(1, false, "Two")])
+        .await;
     let ea = w.enroll(seq, ada).await.unwrap();
     let eb = w.enroll(seq, bob).await.unwrap();
     assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 2);
@@ -447,7 +481,10 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
     });
     let (text, headers) = signed(&complaint, "msg_c1", now);
     assert_eq!(post_event(addr, &text, &headers).await.0, 200);
-    assert_eq!(w.enrollment(eb).await.stop_reason.as_deref(), Some("complained"));
+    assert_eq!(
+        w.enrollment(eb).await.stop_reason.as_deref(),
+        Some("complained")
+    );
 
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
     assert_eq!(w.fake.delivered().len(), 2);
@@ -465,7 +502,10 @@ async fn a_429_storm_slows_sending_without_losing_or_doubling_a_step() {
     let started = std::time::Instant::now();
     let r = w.run("2027-01-04T10:00:00Z").await;
     assert_eq!((r.sent, r.rate_limited), (2, 5), "{r:?}");
-    assert!(started.elapsed() >= std::time::Duration::from_millis(250), "it waited");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "it waited"
+    );
 
     // A storm longer than one run's patience: the step stays pending and
     // goes out, once, on the next tick.
@@ -495,7 +535,10 @@ async fn a_daily_quota_pauses_sending_for_the_day() {
     assert_eq!(r.sent, 0);
     assert!(r.note.unwrap().contains("quota"));
     let r = w.run("2027-01-04T12:00:00Z").await;
-    assert!(r.note.unwrap().contains("paused until"), "no sending later today");
+    assert!(
+        r.note.unwrap().contains("paused until"),
+        "no sending later today"
+    );
     assert_eq!(w.fake.delivered().len(), 0);
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 1);
 }

@@ -45,7 +45,13 @@ impl FakeResend {
         (url, fake)
     }
 
-    pub fn script(&self, status: u16, name: &'static str, retry_after: Option<&'static str>, n: usize) {
+    pub fn script(
+        &self,
+        status: u16,
+        name: &'static str,
+        retry_after: Option<&'static str>,
+        n: usize,
+    ) {
         let mut inner = self.0.lock().unwrap();
         for _ in 0..n {
             inner.script.push_back((status, name, retry_after));
@@ -63,7 +69,11 @@ impl FakeResend {
 
 fn error(status: u16, name: &str) -> Response {
     let code = StatusCode::from_u16(status).unwrap();
-    (code, Json(json!({ "statusCode": status, "name": name, "message": name }))).into_response()
+    (
+        code,
+        Json(json!({ "statusCode": status, "name": name, "message": name })),
+    )
+        .into_response()
 }
 
 async fn send(State(fake): State<FakeResend>, headers: HeaderMap, body: Bytes) -> Response {
@@ -87,7 +97,8 @@ async fn send(State(fake): State<FakeResend>, headers: HeaderMap, body: Bytes) -
         let mut r = error(status, name);
         if let Some(s) = retry {
             r.headers_mut().insert("retry-after", s.parse().unwrap());
-            r.headers_mut().insert("ratelimit-reset", s.parse().unwrap());
+            r.headers_mut()
+                .insert("ratelimit-reset", s.parse().unwrap());
         }
         return r;
     }

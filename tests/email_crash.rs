@@ -1,0 +1,178 @@
+//! Kill the server between Resend's 200 and our commit: after a restart,
+//! the stored request goes out again under the same Idempotency-Key, the
+//! provider answers from its cache, and every step is mailed exactly once.
+
+mod common;
+
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use app::{
+    model::{EmailAddress, Step},
+    ssr::db::{
+        contacts::{self, ContactField},
+        sequences::{self, SequenceInput},
+        tasks::{self, NewTask},
+        Actor,
+    },
+};
+use chrono::NaiveTime;
+use common::{fake_resend::FakeResend, TestDb};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let (url, fake) = FakeResend::start().await;
+    let accounts = json!([{
+        "client": "alpha", "api_key": "re_test", "from": "Justin <justin@alpha.test>",
+        "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    }])
+    .to_string();
+
+    let mut tx = t.db.begin(a, human).await.unwrap();
+    let ada = contacts::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Ada".into()),
+            ContactField::LastName("Lovelace".into()),
+            ContactField::Email(Some(EmailAddress::parse("ada@lovelace.test").unwrap())),
+        ],
+    )
+    .await
+    .unwrap();
+    let step = |s: &str| Step {
+        delay_days: 0,
+        business_days: false,
+        subject: s.into(),
+        body: "Hi {{first_name}}".into(),
+    };
+    let seq = sequences::create(
+        &mut tx,
+        &SequenceInput {
+            name: "Crash".into(),
+            steps: vec![step("One"), step("Two")],
+            window_start: NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            window_end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+            weekdays: vec![1, 2, 3, 4, 5, 6, 7],
+            time_zone: "UTC".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let enrollment = sequences::enroll(&mut tx, seq.id, ada.id).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let run_steps = || async {
+        let mut tx = t.db.begin(a, Actor::Agent).await.unwrap();
+        let mut task = NewTask::new("roles.crm", "sequence.step", json!({}), "agent:test".into());
+        task.dedupe_key = Some("timer:sequence.step".into());
+        tasks::enqueue(&mut tx, &task).await.unwrap();
+        tx.commit().await.unwrap();
+    };
+
+    let mut doomed = server(
+        &t,
+        "doomed",
+        &accounts,
+        &url,
+        Some("after_send_before_commit"),
+    );
+    run_steps().await;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = doomed.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the failpoint never fired"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!status.success(), "aborted at the failpoint");
+    assert_eq!(fake.delivered().len(), 1, "the provider accepted step one");
+    let (send_status, provider): (String, Option<String>) =
+        sqlx::query_as("SELECT status, provider_id FROM email_sends WHERE step = 0")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        (send_status.as_str(), provider),
+        ("pending", None),
+        "but we never recorded it"
+    );
+
+    let mut survivor = server(&t, "survivor", &accounts, &url, None);
+    let started = Instant::now();
+    loop {
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM sequence_contacts WHERE id = $1")
+                .bind(enrollment.id)
+                .fetch_one(&t.owner)
+                .await
+                .unwrap();
+        if status == "complete" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never completed: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = survivor.kill();
+    let _ = survivor.wait();
+
+    let delivered = fake.delivered();
+    assert_eq!(delivered.len(), 2, "one email per step: {delivered:?}");
+    assert_eq!(
+        fake.replays(),
+        1,
+        "step one's retry was answered from the key cache"
+    );
+    let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM activities WHERE kind = 'email_sent'")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(sent, 2);
+}
+
+/// `redkey serve` against the test database and the fake Resend.
+fn server(
+    t: &TestDb,
+    instance: &str,
+    accounts: &str,
+    base: &str,
+    failpoint: Option<&str>,
+) -> std::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redkey"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", t.url())
+        .env("REDKEY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("REDKEY_INSTANCE", instance)
+        .env("REDKEY_WORKERS", "1")
+        .env("REDKEY_TIMERS", "off")
+        .env("REDKEY_HEARTBEAT_MS", "200")
+        .env("REDKEY_STALE_MS", "1000")
+        .env("REDKEY_POLL_MS", "200")
+        .env("REDKEY_EMAIL", accounts)
+        .env("RESEND_BASE_URL", base)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(f) = failpoint {
+        cmd.env("REDKEY_FAILPOINT", f);
+    }
+    cmd.spawn().unwrap()
+}
