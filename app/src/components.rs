@@ -47,6 +47,7 @@ pub fn Nav() -> impl IntoView {
                                             }.into_any()
                                         })
                                     }).collect_view()}
+                                    <li><A href="/sequences">"Sequences"</A></li>
                                     <li><A href="/arlo">"Arlo"</A></li>
                                     <li><A href="/coverage">"Coverage"</A></li>
                                 </ul>

@@ -68,6 +68,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
                     <Route path=path!("/arlo") view=pages::arlo::ArloPage ssr=SsrMode::Async />
+                    <Route path=path!("/sequences") view=pages::sequences::SequencesPage ssr=SsrMode::Async />
+                    <Route path=path!("/sequences/new") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/sequences/:id") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

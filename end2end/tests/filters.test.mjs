@@ -50,7 +50,7 @@ test('contacts filter by priority and sort by recent activity', async () => {
   await waitForHydration(page);
   await page.selectOption('#priority', 'high');
   await Promise.all([page.waitForURL(/priority=high/), page.click('form.filters button')]);
-  const priorities = await page.locator('table.contacts tbody td:nth-child(4)').allTextContents();
+  const priorities = await page.locator('table.contacts tbody td:nth-child(5)').allTextContents();
   assert.ok(priorities.length > 0 && priorities.every((p) => p === 'high'), priorities.join('|'));
 
   await page.goto(`${BASE_URL}/contacts`);
@@ -58,7 +58,7 @@ test('contacts filter by priority and sort by recent activity', async () => {
   await page.selectOption('#sort', 'recent');
   await Promise.all([page.waitForURL(/sort=recent/), page.click('form.filters button')]);
   await waitForHydration(page);
-  const dates = await page.locator('table.contacts tbody td:nth-child(5)').allTextContents();
+  const dates = await page.locator('table.contacts tbody td:nth-child(6)').allTextContents();
   const seen = dates.filter((d) => d !== '');
   assert.ok(seen.length > 1, dates.join('|'));
   assert.deepEqual(seen, [...seen].sort().reverse(), 'newest activity first');

@@ -3,13 +3,15 @@
 
 use anyhow::Context;
 use app::{
-    model::{EmailAddress, Priority},
+    model::{EmailAddress, Priority, Step},
     ssr::db::{
         activities::{self, NewActivity},
         companies::{self, CompanyField},
         contacts::{self, ContactField},
         deals::{self, DealField},
-        pipeline, Actor, ClientId, Db,
+        pipeline,
+        sequences::{self, SequenceInput},
+        Actor, ClientId, Db,
     },
 };
 use chrono::{Duration, Utc};
@@ -201,6 +203,40 @@ async fn seed_client(
         )
         .await?;
         deals.push(d);
+    }
+    let intro = sequences::create(
+        &mut tx,
+        &SequenceInput {
+            name: "Founder intro".into(),
+            steps: vec![
+                Step {
+                    delay_days: 0,
+                    business_days: false,
+                    subject: "{{company}} and {{sender_name}}".into(),
+                    body: "Hi {{first_name}},\n\nWould a short call next week be useful?\n\n{{sender_name}}".into(),
+                },
+                Step {
+                    delay_days: 3,
+                    business_days: true,
+                    subject: "Following up".into(),
+                    body: "Hi {{first_name}}, just bringing this back to the top of your inbox.".into(),
+                },
+                Step {
+                    delay_days: 7,
+                    business_days: false,
+                    subject: "Closing the loop".into(),
+                    body: "Hi {{first_name}}, I will leave it here; reply any time.".into(),
+                },
+            ],
+            window_start: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("valid"),
+            window_end: chrono::NaiveTime::from_hms_opt(17, 0, 0).expect("valid"),
+            weekdays: vec![1, 2, 3, 4, 5],
+            time_zone: "Europe/London".into(),
+        },
+    )
+    .await?;
+    for c in contacts.iter().skip(1).step_by(5).take(3) {
+        sequences::enroll(&mut tx, intro.id, c.id).await?;
     }
     tx.commit().await?;
 

@@ -1,7 +1,6 @@
 //! Outbound email through Resend: sequence steps, provider events, and
 //! the limits that keep a young sending domain's reputation.
 
-pub mod draft;
 pub mod events;
 pub mod resend;
 pub mod sequence;

@@ -22,12 +22,9 @@ use app::{
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{
-    draft::{Drafter, Templates},
-    resend::SendError,
-    EmailService,
-};
+use super::{resend::SendError, EmailService};
 use crate::config::EmailAccount;
+use app::ssr::drafter::{Drafter, Templates};
 
 /// Most steps one run sends; the next tick carries on.
 const PER_RUN: usize = 200;

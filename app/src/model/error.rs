@@ -35,6 +35,14 @@ impl AppError {
         }
     }
 
+    /// The form field this error belongs next to, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The message for `field`, if this error belongs next to it.
     pub fn for_field(&self, name: &str) -> Option<String> {
         match self {

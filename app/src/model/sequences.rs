@@ -79,6 +79,13 @@ pub struct EnrollmentView {
     pub steps: i32,
 }
 
+/// A rendered step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub subject: String,
+    pub text: String,
+}
+
 /// Template tokens a step may use.
 pub const TOKENS: [&str; 6] = [
     "first_name",

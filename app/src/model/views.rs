@@ -138,6 +138,8 @@ impl ContactSort {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactPage {
     pub rows: Vec<ContactRow>,
+    /// Sequences to enroll the chosen rows in, as (id, name).
+    pub sequences: Vec<(Uuid, String)>,
     /// The cursor for the next page, if there is one.
     pub next: Option<String>,
 }
@@ -175,6 +177,11 @@ pub struct ContactDetail {
     pub company: Option<Company>,
     pub deals: Vec<Deal>,
     pub timeline: Vec<TimelineItem>,
+    pub enrollments: Vec<crate::model::EnrollmentView>,
+    /// Sequences the contact could be enrolled in, as (id, name).
+    pub sequences: Vec<(Uuid, String)>,
+    /// Why the address is never emailed (unsubscribed, bounced, ...).
+    pub suppressed: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,14 +4,19 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
-    components::{ErrorNote, PrioritySelect},
+    components::{ChoiceSelect, ErrorNote, PrioritySelect},
     model::{ContactDetail, ContactSort, FieldChange, Priority, TimelineItem},
-    server_fns::contacts::{contacts_page, load_contact, SaveContactStrategy},
+    pages::sequences::SequencesPanel,
+    server_fns::{
+        contacts::{contacts_page, load_contact, SaveContactStrategy},
+        sequences::{ChangeEnrollment, EnrollContact, EnrollMany},
+    },
 };
 
 #[component]
 pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
+    let enroll_many = ServerAction::<EnrollMany>::new();
     let data = Resource::new(
         move || query.get(),
         |q| {
@@ -70,17 +75,30 @@ pub fn ContactsPage() -> impl IntoView {
                             href + &format!("after={after}")
                         });
                         view! {
+                            <ActionForm action=enroll_many attr:class="bulk">
+                                <div class="filters">
+                                    <label for="sequence">"Enroll ticked contacts in"</label>
+                                    <ChoiceSelect name="sequence" choices=page.sequences />
+                                    <button type="submit" class="secondary" id="enroll-many">"Enroll"</button>
+                                    <span class="bulk-result" role="status">{move || enroll_many.value().get().map(|r| match r {
+                                        Ok(msg) => msg,
+                                        Err(e) => e.to_string(),
+                                    })}</span>
+                                </div>
                             <table class="contacts">
                                 <thead><tr>
+                                    <th scope="col"><span class="visually-hidden">"Select"</span></th>
                                     <th scope="col">"Name"</th><th scope="col">"Email"</th>
                                     <th scope="col">"Company"</th><th scope="col">"Priority"</th>
                                     <th scope="col">"Last activity"</th>
                                 </tr></thead>
                                 <tbody>
-                                    {page.rows.into_iter().map(|r| {
+                                    {page.rows.into_iter().enumerate().map(|(i, r)| {
                                         let c = r.contact;
+                                        let label = format!("Select {}", c.full_name());
                                         view! {
                                             <tr>
+                                                <td><input type="checkbox" name=format!("ids[{i}]") value=c.id.to_string() aria-label=label /></td>
                                                 <td><a href=format!("/contacts/{}", c.id)>{c.full_name()}</a></td>
                                                 <td>{c.email.clone().unwrap_or_default()}</td>
                                                 <td>{r.company_name.unwrap_or_default()}</td>
@@ -91,6 +109,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </ActionForm>
                             {next.map(|href| view! { <a class="next" rel="next" href=href>"Next page →"</a> })}
                         }.into_any()
                     }
@@ -115,9 +134,18 @@ fn urlencode(s: &str) -> String {
 pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
     let save = ServerAction::<SaveContactStrategy>::new();
+    let enroll = ServerAction::<EnrollContact>::new();
+    let change = ServerAction::<ChangeEnrollment>::new();
     let data = Resource::new(
-        move || (params.get().get("id"), save.version().get()),
-        |(id, _)| async move {
+        move || {
+            (
+                params.get().get("id"),
+                save.version().get(),
+                enroll.version().get(),
+                change.version().get(),
+            )
+        },
+        |(id, ..)| async move {
             let id: Uuid = id
                 .and_then(|i| i.parse().ok())
                 .ok_or(crate::model::AppError::NotFound)?;
@@ -129,7 +157,7 @@ pub fn ContactPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Contact" /><ErrorNote error=e /> }.into_any(),
-                    Ok(detail) => view! { <ContactView detail save /> }.into_any(),
+                    Ok(detail) => view! { <ContactView detail save enroll change /> }.into_any(),
                 }
             })}
         </Transition>
@@ -137,7 +165,12 @@ pub fn ContactPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactView(detail: ContactDetail, save: ServerAction<SaveContactStrategy>) -> impl IntoView {
+fn ContactView(
+    detail: ContactDetail,
+    save: ServerAction<SaveContactStrategy>,
+    enroll: ServerAction<EnrollContact>,
+    change: ServerAction<ChangeEnrollment>,
+) -> impl IntoView {
     let c = detail.contact.clone();
     let name = c.full_name();
     let error = move || save.value().get().and_then(|r| r.err());
@@ -208,6 +241,14 @@ fn ContactView(detail: ContactDetail, save: ServerAction<SaveContactStrategy>) -
                     {detail.deals.iter().map(|d| view! { <li><a href=format!("/deals/{}", d.id)>{d.name.clone()}</a></li> }).collect_view()}
                 </ul>
             </section>
+            <SequencesPanel
+                contact=c.id
+                enrollments=detail.enrollments.clone()
+                sequences=detail.sequences.clone()
+                suppressed=detail.suppressed.clone()
+                enroll
+                change
+            />
         </div>
         <crate::pages::editing::Notes kind="contact" id=c.id />
         <section class="card" aria-labelledby="timeline">

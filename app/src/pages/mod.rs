@@ -6,4 +6,5 @@ pub mod home;
 pub mod not_found;
 pub mod pipeline;
 pub mod records;
+pub mod sequences;
 pub mod sign_in;

@@ -51,7 +51,16 @@ pub async fn contacts_page(
             contact: c,
         })
         .collect();
-    Ok(ContactPage { rows, next })
+    let sequences = db::sequences::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    Ok(ContactPage {
+        rows,
+        sequences,
+        next,
+    })
 }
 
 /// A contact with its company, deals and merged timeline, newest first.
@@ -70,11 +79,24 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
         db::activities::of_contact(&mut tx, id).await?,
         db::audit::changes_of(&mut tx, id).await?,
     );
+    let enrollments = db::sequences::enrollments_of_contact(&mut tx, id).await?;
+    let sequences = db::sequences::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let suppressed = match &contact.email {
+        Some(e) => db::sequences::suppression(&mut tx, e).await?,
+        None => None,
+    };
     Ok(ContactDetail {
         contact,
         company,
         deals,
         timeline,
+        enrollments,
+        sequences,
+        suppressed,
     })
 }
 

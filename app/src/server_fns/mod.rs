@@ -6,4 +6,5 @@ pub mod editing;
 pub mod forms;
 pub mod pipeline;
 pub mod records;
+pub mod sequences;
 pub mod status;

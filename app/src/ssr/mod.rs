@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cockpit;
 pub mod db;
+pub mod drafter;
 pub mod markdown;
 pub mod session;
 pub mod state;

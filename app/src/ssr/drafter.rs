@@ -1,12 +1,9 @@
 //! Rendering a step into an email: one seam, the [`Drafter`]. Templates
 //! now; arlo's model will personalise drafts later behind the same trait.
 
-use app::model::{fill, Company, Contact, Step};
+use crate::model::{fill, Company, Contact, Step};
 
-pub struct Draft {
-    pub subject: String,
-    pub text: String,
-}
+pub use crate::model::Draft;
 
 pub trait Drafter: Send + Sync {
     fn draft(

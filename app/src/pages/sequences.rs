@@ -1,0 +1,325 @@
+//! Sequences: the list with its funnel, the editor with a preview, and the
+//! contact page's panel for enrolling, pausing and unenrolling.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use crate::{
+    components::{ChoiceSelect, ErrorNote},
+    model::{EnrollmentView, Sequence, SequenceMetrics},
+    server_fns::sequences::{
+        load_sequence_editor, load_sequences, ChangeEnrollment, EnrollContact, PreviewStep,
+        SaveSequence, SetSequenceStatus,
+    },
+};
+
+const DAYS: [(i32, &str); 7] = [
+    (1, "Mon"),
+    (2, "Tue"),
+    (3, "Wed"),
+    (4, "Thu"),
+    (5, "Fri"),
+    (6, "Sat"),
+    (7, "Sun"),
+];
+
+#[component]
+pub fn SequencesPage() -> impl IntoView {
+    let status = ServerAction::<SetSequenceStatus>::new();
+    let data = Resource::new(move || status.version().get(), |_| load_sequences());
+    view! {
+        <Title text="Sequences" />
+        <h1>"Sequences"</h1>
+        <a class="button" href="/sequences/new">"New sequence"</a>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(o) => view! {
+                        {(!o.review.is_empty()).then(|| view! {
+                            <section class="card warning" aria-labelledby="review-h">
+                                <h2 id="review-h">"Sends to review"</h2>
+                                <p>"Their outcome is unknown and Resend's idempotency window is closing: they are not re-sent blindly."</p>
+                                <ul>{o.review.iter().map(|(id, to, why)| view! {
+                                    <li data-send=id.to_string()>{format!("{to}: {why}")}</li>
+                                }).collect_view()}</ul>
+                            </section>
+                        })}
+                        {o.sequences.is_empty().then(|| view! { <p class="quiet">"No sequences yet."</p> })}
+                        <div class="sequence-list">
+                            {o.sequences.into_iter().map(|m| view! { <SequenceCard m status /> }).collect_view()}
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> impl IntoView {
+    let base = m.sent.max(1);
+    let pct = |n: i64| n * 100 / base;
+    let toggle = if m.status == "active" {
+        "paused"
+    } else {
+        "active"
+    };
+    let funnel = [
+        ("sent", m.sent),
+        ("opened", m.opened),
+        ("clicked", m.clicked),
+        ("replied", m.replied),
+    ];
+    view! {
+        <section class="card sequence" data-sequence=m.id.to_string()>
+            <h2><a href=format!("/sequences/{}", m.id)>{m.name.clone()}</a></h2>
+            <p class="meta">
+                <span class=format!("status {}", m.status)>{m.status.clone()}</span>
+                {format!(" · {} steps · {} enrolled · {} active", m.steps, m.enrolled, m.active)}
+            </p>
+            <dl class="funnel">
+                {funnel.into_iter().map(|(label, n)| view! {
+                    <div class="funnel-row" data-metric=label>
+                        <dt>{label}</dt>
+                        <dd>
+                            <span class="funnel-bar" style=format!("width: {}%", pct(n)) aria-hidden="true"></span>
+                            <span class="n">{n}</span>
+                        </dd>
+                    </div>
+                }).collect_view()}
+            </dl>
+            <p class="meta">{format!("{} bounced · {} unsubscribed", m.bounced, m.unsubscribed)}</p>
+            <ActionForm action=status>
+                <input type="hidden" name="id" value=m.id.to_string() />
+                <input type="hidden" name="status" value=toggle />
+                <button type="submit" class="secondary">{if toggle == "paused" { "Pause" } else { "Resume" }}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn SequenceEditPage() -> impl IntoView {
+    let params = use_params_map();
+    let save = ServerAction::<SaveSequence>::new();
+    let data = Resource::new(
+        move || (params.get().get("id"), save.version().get()),
+        |(id, _)| load_sequence_editor(id.and_then(|i| i.parse().ok())),
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <Title text="Sequence" /><ErrorNote error=e /> }.into_any(),
+                    Ok(d) => view! { <Editor sequence=d.sequence contacts=d.contacts save /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Editor(
+    sequence: Option<Sequence>,
+    contacts: Vec<(Uuid, String)>,
+    save: ServerAction<SaveSequence>,
+) -> impl IntoView {
+    let error = move || save.value().get().and_then(|r| r.err());
+    let field_error = move |f: String| move || error().and_then(|e| e.for_field(&f));
+    let general = move || {
+        error()
+            .filter(|e| e.field().is_none())
+            .map(|e| e.to_string())
+    };
+    let title = sequence
+        .as_ref()
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| "New sequence".into());
+    let id = sequence.as_ref().map(|s| s.id);
+    let mut steps = sequence
+        .as_ref()
+        .map(|s| s.steps.clone())
+        .unwrap_or_default();
+    // Room for one more step (three for a new sequence).
+    let blanks = if steps.is_empty() { 3 } else { 1 };
+    for _ in 0..blanks {
+        steps.push(crate::model::Step {
+            delay_days: if steps.is_empty() { 0 } else { 2 },
+            business_days: false,
+            subject: String::new(),
+            body: String::new(),
+        });
+    }
+    let s = sequence.clone();
+    let weekdays = s
+        .as_ref()
+        .map(|s| s.weekdays.clone())
+        .unwrap_or_else(|| vec![1, 2, 3, 4, 5]);
+    let time = |t: Option<chrono::NaiveTime>, d: &str| {
+        t.map(|t| t.format("%H:%M").to_string())
+            .unwrap_or_else(|| d.into())
+    };
+    view! {
+        <Title text=title.clone() />
+        <h1>{title}</h1>
+        <ActionForm action=save attr:class="card sequence-form">
+            <input type="hidden" name="form[id]" value=id.map(|i| i.to_string()).unwrap_or_default() />
+            <div class="field">
+                <label for="seq-name">"Name"</label>
+                <input id="seq-name" name="form[name]" required value=s.as_ref().map(|s| s.name.clone()).unwrap_or_default() />
+                <p class="field-error" role="alert">{field_error("name".into())}</p>
+            </div>
+            <fieldset class="window">
+                <legend>"Send window"</legend>
+                <label for="window-start">"From"</label>
+                <input id="window-start" type="time" name="form[window_start]" value=time(s.as_ref().map(|s| s.window_start), "09:00") />
+                <label for="window-end">"to"</label>
+                <input id="window-end" type="time" name="form[window_end]" value=time(s.as_ref().map(|s| s.window_end), "17:00") />
+                <label for="time-zone">"Time zone"</label>
+                <input id="time-zone" name="form[time_zone]" value=s.as_ref().map(|s| s.time_zone.clone()).unwrap_or_else(|| "UTC".into()) />
+                <p class="field-error" role="alert">{field_error("window_end".into())}</p>
+                <div class="days">
+                    {DAYS.iter().enumerate().map(|(i, (n, label))| {
+                        let checked = weekdays.contains(n);
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" name=format!("form[weekdays][{i}]") value=n.to_string() checked=checked />
+                                {*label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class="field-error" role="alert">{field_error("weekdays".into())}</p>
+            </fieldset>
+            <ol class="steps">
+                {steps.into_iter().enumerate().map(|(i, st)| {
+                    let n = |f: &str| format!("form[steps][{i}][{f}]");
+                    let idp = |f: &str| format!("step-{i}-{f}");
+                    view! {
+                        <li class="step">
+                            <h3>{format!("Step {}", i + 1)}</h3>
+                            <label for=idp("delay")>"Wait (days)"</label>
+                            <input id=idp("delay") name=n("delay_days") type="number" min="0" max="365" value=st.delay_days.to_string() />
+                            <label class="check">
+                                <input type="checkbox" name=n("business_days") value="1" checked=st.business_days />
+                                "business days"
+                            </label>
+                            <p class="field-error" role="alert">{field_error(format!("steps.{i}.delay_days"))}</p>
+                            <label for=idp("subject")>"Subject"</label>
+                            <input id=idp("subject") name=n("subject") value=st.subject.clone() />
+                            <p class="field-error" role="alert">{field_error(format!("steps.{i}.subject"))}</p>
+                            <label for=idp("body")>"Body"</label>
+                            <textarea id=idp("body") name=n("body") rows="5">{st.body.clone()}</textarea>
+                            <p class="field-error" role="alert">{field_error(format!("steps.{i}.body"))}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <p class="hint">"Tokens: {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{job_title}}, {{sender_name}}. Leave a step's subject and body empty to drop it."</p>
+            <p class="error" role="alert">{general}</p>
+            <button type="submit" id="save-sequence">"Save sequence"</button>
+            <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(_))).then_some("Saved.")}</p>
+        </ActionForm>
+        {sequence.map(|s| view! { <Preview sequence=s contacts /> })}
+    }
+}
+
+#[component]
+fn Preview(sequence: Sequence, contacts: Vec<(Uuid, String)>) -> impl IntoView {
+    let preview = ServerAction::<PreviewStep>::new();
+    view! {
+        <section class="card" aria-labelledby="preview-h">
+            <h2 id="preview-h">"Preview"</h2>
+            <ActionForm action=preview attr:class="filters">
+                <input type="hidden" name="sequence" value=sequence.id.to_string() />
+                <label for="preview-step">"Step"</label>
+                <select id="preview-step" name="step">
+                    {(0..sequence.steps.len()).map(|i| view! { <option value=i.to_string()>{format!("Step {}", i + 1)}</option> }).collect_view()}
+                </select>
+                <label for="preview-contact">"Contact"</label>
+                <select id="preview-contact" name="contact">
+                    {contacts.into_iter().map(|(id, n)| view! { <option value=id.to_string()>{n}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="secondary" id="preview">"Preview"</button>
+            </ActionForm>
+            {move || preview.value().get().map(|r| match r {
+                Ok(d) => view! {
+                    <article class="preview">
+                        <p><strong>"Subject: "</strong><span class="preview-subject">{d.subject}</span></p>
+                        <pre class="preview-body">{d.text}</pre>
+                    </article>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// The contact page's sequences: enrollments with their state and
+/// controls, and a form to enroll in another.
+#[component]
+pub fn SequencesPanel(
+    contact: Uuid,
+    enrollments: Vec<EnrollmentView>,
+    sequences: Vec<(Uuid, String)>,
+    suppressed: Option<String>,
+    enroll: ServerAction<EnrollContact>,
+    change: ServerAction<ChangeEnrollment>,
+) -> impl IntoView {
+    let error = move || {
+        enroll
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <section class="card" aria-labelledby="sequences-h">
+            <h2 id="sequences-h">"Sequences"</h2>
+            {suppressed.map(|why| view! { <p class="warning-text" data-field="suppressed">{format!("Never emailed: {why}.")}</p> })}
+            {enrollments.is_empty().then(|| view! { <p class="quiet">"Not enrolled."</p> })}
+            <ul class="enrollments">
+                {enrollments.into_iter().map(|v| {
+                    let e = v.enrollment;
+                    let state = match (&e.status[..], &e.stop_reason) {
+                        (s, Some(r)) if s != "active" => format!("{s} ({r})"),
+                        (s, _) => s.to_string(),
+                    };
+                    let next = e.next_due_at.map(|t| format!(" · next {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
+                    let live = matches!(e.status.as_str(), "active" | "paused");
+                    let pause = if e.status == "active" { "pause" } else { "resume" };
+                    view! {
+                        <li data-enrollment=e.id.to_string()>
+                            <strong>{v.sequence_name.clone()}</strong>
+                            {format!(" · step {} of {} · ", (e.current_step + 1).min(v.steps), v.steps)}
+                            <span class="enrollment-status">{state}</span>
+                            {next}
+                            {live.then(|| view! {
+                                <ActionForm action=change attr:class="inline">
+                                    <input type="hidden" name="id" value=e.id.to_string() />
+                                    <input type="hidden" name="action" value=pause />
+                                    <button type="submit" class="secondary">{if pause == "pause" { "Pause" } else { "Resume" }}</button>
+                                </ActionForm>
+                                <ActionForm action=change attr:class="inline">
+                                    <input type="hidden" name="id" value=e.id.to_string() />
+                                    <input type="hidden" name="action" value="unenroll" />
+                                    <button type="submit" class="secondary">"Unenroll"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <ActionForm action=enroll attr:class="filters enroll">
+                <input type="hidden" name="contact" value=contact.to_string() />
+                <label for="sequence">"Enroll in"</label>
+                <ChoiceSelect name="sequence" choices=sequences />
+                <button type="submit" id="enroll">"Enroll"</button>
+            </ActionForm>
+            <p class="field-error" role="alert" id="enroll-error">{error}</p>
+        </section>
+    }
+}

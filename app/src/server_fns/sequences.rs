@@ -1,0 +1,288 @@
+//! Sequences in the cockpit: the list with its funnel, the editor with a
+//! preview against a real contact, enrollment one by one or in bulk.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::{AppError, Draft, Sequence, SequenceMetrics};
+
+/// The sequences page: every sequence with its counts, and the sends
+/// whose outcome is unknown (never re-sent blindly).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SequencesOverview {
+    pub sequences: Vec<SequenceMetrics>,
+    pub review: Vec<(Uuid, String, String)>,
+}
+
+#[server]
+pub async fn load_sequences() -> Result<SequencesOverview, AppError> {
+    use crate::ssr::{db::sequences, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    let review = sequences::in_review(&mut tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.to_email, s.last_error.unwrap_or_default()))
+        .collect();
+    Ok(SequencesOverview {
+        sequences: sequences::metrics(&mut tx).await?,
+        review,
+    })
+}
+
+/// The editor's data: the sequence (none for a new one) and contacts to
+/// preview against.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditorData {
+    pub sequence: Option<Sequence>,
+    pub contacts: Vec<(Uuid, String)>,
+}
+
+#[server]
+pub async fn load_sequence_editor(id: Option<Uuid>) -> Result<EditorData, AppError> {
+    use crate::ssr::{db, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    let sequence = match id {
+        Some(id) => Some(db::sequences::get(&mut tx, id).await?),
+        None => None,
+    };
+    let contacts = db::contacts::page(&mut tx, &Default::default(), 200)
+        .await?
+        .into_iter()
+        .filter(|c| c.email.is_some())
+        .map(|c| (c.id, c.full_name()))
+        .collect();
+    Ok(EditorData { sequence, contacts })
+}
+
+/// One step as the form sends it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepForm {
+    pub delay_days: String,
+    #[serde(default)]
+    pub business_days: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The editor form. Steps with an empty subject and body are dropped.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SequenceForm {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    pub window_start: String,
+    pub window_end: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    #[serde(default)]
+    pub steps: Vec<StepForm>,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_form(
+    f: &SequenceForm,
+) -> Result<(Option<Uuid>, crate::ssr::db::sequences::SequenceInput), AppError> {
+    use crate::model::{unknown_tokens, Step};
+    use crate::server_fns::forms;
+    use chrono::NaiveTime;
+
+    let id = forms::pick(&f.id, "id")?;
+    let name = forms::text(&f.name).ok_or_else(|| AppError::invalid("name", "give it a name"))?;
+    let time = |raw: &str, field: &str| {
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+            .map_err(|_| AppError::invalid(field, "a time like 09:00"))
+    };
+    let (start, end) = (
+        time(&f.window_start, "window_start")?,
+        time(&f.window_end, "window_end")?,
+    );
+    if start >= end {
+        return Err(AppError::invalid("window_end", "must be after the start"));
+    }
+    let weekdays: Vec<i32> = f
+        .weekdays
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .filter(|d| (1..=7).contains(d))
+        .collect();
+    if weekdays.is_empty() {
+        return Err(AppError::invalid("weekdays", "choose at least one day"));
+    }
+    let mut steps = vec![];
+    for (i, s) in f.steps.iter().enumerate() {
+        if s.subject.trim().is_empty() && s.body.trim().is_empty() {
+            continue;
+        }
+        let field = |what: &str| format!("steps.{i}.{what}");
+        let delay_days: i32 = s
+            .delay_days
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (0..=365).contains(d))
+            .ok_or_else(|| AppError::invalid(&field("delay_days"), "0 to 365 days"))?;
+        if s.subject.trim().is_empty() {
+            return Err(AppError::invalid(
+                &field("subject"),
+                "a step needs a subject",
+            ));
+        }
+        for text in [&s.subject, &s.body] {
+            if let Some(bad) = unknown_tokens(text).first() {
+                return Err(AppError::invalid(
+                    &field("body"),
+                    format!("unknown token {{{{{bad}}}}}"),
+                ));
+            }
+        }
+        steps.push(Step {
+            delay_days,
+            business_days: s.business_days.is_some(),
+            subject: s.subject.trim().to_string(),
+            body: s.body.clone(),
+        });
+    }
+    if steps.is_empty() {
+        return Err(AppError::invalid(
+            "steps.0.subject",
+            "add at least one step",
+        ));
+    }
+    Ok((
+        id,
+        crate::ssr::db::sequences::SequenceInput {
+            name,
+            steps,
+            window_start: start,
+            window_end: end,
+            weekdays,
+            time_zone: f.time_zone.trim().to_string(),
+        },
+    ))
+}
+
+/// Creates or updates a sequence; returns its id.
+#[server]
+pub async fn save_sequence(form: SequenceForm) -> Result<Uuid, AppError> {
+    use crate::ssr::{db::sequences, session::human_tx};
+    let (id, input) = parse_form(&form)?;
+    let (mut tx, _) = human_tx().await?;
+    let saved = match id {
+        Some(id) => sequences::update(&mut tx, id, &input).await?,
+        None => sequences::create(&mut tx, &input).await?,
+    };
+    tx.commit().await?;
+    if id.is_none() {
+        leptos_axum::redirect(&format!("/sequences/{}", saved.id));
+    }
+    Ok(saved.id)
+}
+
+#[server]
+pub async fn set_sequence_status(id: Uuid, status: String) -> Result<(), AppError> {
+    use crate::ssr::{db::sequences, session::human_tx};
+    if !matches!(status.as_str(), "active" | "paused") {
+        return Err(AppError::invalid("status", "active or paused"));
+    }
+    let (mut tx, _) = human_tx().await?;
+    sequences::set_status(&mut tx, id, &status).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A step rendered for a real contact, exactly as it would be sent.
+#[server]
+pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Draft, AppError> {
+    use crate::ssr::{
+        db,
+        drafter::{Drafter, Templates},
+        session::human_tx,
+    };
+    let (mut tx, me) = human_tx().await?;
+    let seq = db::sequences::get(&mut tx, sequence).await?;
+    let s = seq
+        .steps
+        .get(step as usize)
+        .ok_or_else(|| AppError::invalid("step", "no such step"))?;
+    let c = db::contacts::get(&mut tx, contact).await?;
+    let company = match c.company_id {
+        Some(id) => Some(db::companies::get(&mut tx, id).await?),
+        None => None,
+    };
+    Ok(Templates.draft(s, &c, company.as_ref(), &me.name))
+}
+
+#[server]
+pub async fn enroll_contact(sequence: String, contact: Uuid) -> Result<(), AppError> {
+    use crate::server_fns::forms;
+    use crate::ssr::{db::sequences, session::human_tx};
+    let sequence = forms::pick(&sequence, "sequence")?
+        .ok_or_else(|| AppError::invalid("sequence", "choose a sequence"))?;
+    let (mut tx, _) = human_tx().await?;
+    sequences::enroll(&mut tx, sequence, contact)
+        .await
+        .map_err(|e| AppError::invalid("sequence", e.to_string()))?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Enrolls every chosen contact it can; says who was refused and why.
+#[server]
+pub async fn enroll_many(sequence: String, ids: Option<Vec<Uuid>>) -> Result<String, AppError> {
+    use crate::server_fns::forms;
+    use crate::ssr::{db, session::human_tx};
+    let sequence = forms::pick(&sequence, "sequence")?
+        .ok_or_else(|| AppError::invalid("sequence", "choose a sequence"))?;
+    let ids = ids.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(AppError::invalid("sequence", "tick the contacts to enroll"));
+    }
+    let (mut tx, _) = human_tx().await?;
+    let mut enrolled = 0;
+    let mut refused = vec![];
+    for id in ids {
+        // A savepoint per contact: one refusal must not undo the others.
+        sqlx::query("SAVEPOINT enroll")
+            .execute(tx.conn())
+            .await
+            .map_err(crate::ssr::db::DbError::from)?;
+        match db::sequences::enroll(&mut tx, sequence, id).await {
+            Ok(_) => enrolled += 1,
+            Err(e) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT enroll")
+                    .execute(tx.conn())
+                    .await
+                    .map_err(crate::ssr::db::DbError::from)?;
+                let name = db::contacts::get(&mut tx, id)
+                    .await
+                    .map(|c| c.full_name())
+                    .unwrap_or_else(|_| id.to_string());
+                refused.push(format!("{name}: {e}"));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(if refused.is_empty() {
+        format!("Enrolled {enrolled}.")
+    } else {
+        format!("Enrolled {enrolled}. Refused {}", refused.join("; "))
+    })
+}
+
+/// Pause, resume or unenroll one enrollment.
+#[server]
+pub async fn change_enrollment(id: Uuid, action: String) -> Result<(), AppError> {
+    use crate::ssr::{db::sequences, session::human_tx};
+    let (status, reason) = match action.as_str() {
+        "pause" => ("paused", Some("paused by you")),
+        "resume" => ("active", None),
+        "unenroll" => ("stopped", Some("unenrolled")),
+        _ => return Err(AppError::invalid("action", "pause, resume or unenroll")),
+    };
+    let (mut tx, _) = human_tx().await?;
+    sequences::set_enrollment_status(&mut tx, id, status, reason).await?;
+    tx.commit().await?;
+    Ok(())
+}

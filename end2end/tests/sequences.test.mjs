@@ -1,0 +1,88 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('a sequence is written with steps, checked, saved and previewed for a real contact', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/sequences/new`);
+  await waitForHydration(page);
+  await page.fill('#seq-name', 'Browser test sequence');
+  await page.fill('#step-0-subject', 'Hello {{first_name}}');
+  await page.fill('#step-0-body', 'Hi {{first_name}} at {{company}}, {{bogus}}');
+  await page.click('#save-sequence');
+  await page.waitForFunction(() => document.querySelector('.sequence-form').textContent.includes('unknown token {{bogus}}'));
+  await page.fill('#step-0-body', 'Hi {{first_name}} at {{company}}');
+  await page.fill('#step-1-subject', 'Second');
+  await page.fill('#step-1-body', 'Still there, {{first_name}}?');
+  await Promise.all([page.waitForURL(/\/sequences\/[0-9a-f-]{36}$/), page.click('#save-sequence')]);
+  await waitForHydration(page);
+  assert.equal(await page.inputValue('#seq-name'), 'Browser test sequence');
+  assert.equal(await page.inputValue('#step-1-subject'), 'Second');
+  const contact = await page.locator('#preview-contact option').first().textContent();
+  await page.click('#preview');
+  await page.waitForSelector('.preview-subject');
+  assert.equal(await page.textContent('.preview-subject'), `Hello ${contact.split(' ')[0]}`);
+  assert.match(await page.textContent('.preview-body'), / at \S/);
+  await shot(page, 'sequence-editor');
+  assert.deepEqual(problems, []);
+});
+
+test('a contact is enrolled, refused a second time, paused and unenrolled from its page', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  // A contact with an email and no enrollment yet.
+  await page.goto(`${BASE_URL}/contacts`);
+  const links = await page.locator('table.contacts tbody a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  let found = false;
+  for (const href of links) {
+    await page.goto(`${BASE_URL}${href}`);
+    await page.waitForSelector('#sequences-h');
+    if ((await page.textContent('#sequences-h + *')).includes('Not enrolled')) { found = true; break; }
+  }
+  assert.ok(found, 'a contact without enrollments');
+  await waitForHydration(page);
+  const before = await page.locator('ul.enrollments li').count();
+  await page.selectOption('#sequence', { label: 'Founder intro' });
+  await page.click('#enroll');
+  await page.waitForFunction((n) => document.querySelectorAll('ul.enrollments li').length > n, before);
+  const row = page.locator('ul.enrollments li', { hasText: 'Founder intro' }).first();
+  assert.match(await row.textContent(), /active/);
+  await page.selectOption('#sequence', { label: 'Founder intro' });
+  await page.click('#enroll');
+  await page.waitForFunction(() => document.querySelector('#enroll-error').textContent.includes('already in this sequence'));
+  await row.locator('button', { hasText: 'Pause' }).click();
+  await page.waitForFunction(() => document.querySelector('ul.enrollments li .enrollment-status').textContent.startsWith('paused'));
+  await page.locator('ul.enrollments li').first().locator('button', { hasText: 'Unenroll' }).click();
+  await page.waitForFunction(() => document.querySelector('ul.enrollments li .enrollment-status').textContent.startsWith('stopped'));
+  await shot(page, 'contact-sequences');
+  assert.deepEqual(problems, []);
+});
+
+test('the contacts table enrolls ticked contacts; the sequences page shows the funnel', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/contacts?sort=newest`);
+  await waitForHydration(page);
+  const boxes = page.locator('table.contacts tbody input[type=checkbox]');
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.selectOption('#sequence', { label: 'Founder intro' });
+  await page.click('#enroll-many');
+  await page.waitForFunction(() => /Enrolled \d/.test(document.querySelector('.bulk-result').textContent));
+  assert.match(await page.textContent('.bulk-result'), /^Enrolled \d+\./);
+  await page.goto(`${BASE_URL}/sequences`);
+  await waitForHydration(page);
+  const card = page.locator('section.sequence', { hasText: 'Founder intro' });
+  assert.match(await card.textContent(), /3 steps · \d+ enrolled/);
+  assert.equal(await card.locator('[data-metric="sent"] .n').textContent(), '0');
+  await card.locator('button', { hasText: 'Pause' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('section.sequence')]
+    .some((s) => s.textContent.includes('Founder intro') && s.querySelector('.status.paused')));
+  await shot(page, 'sequences');
+  assert.deepEqual(problems, []);
+});
