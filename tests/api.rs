@@ -7,17 +7,12 @@ use std::net::SocketAddr;
 
 use app::ssr::db::{tasks, Actor};
 use common::TestDb;
-use redkey::{admin::tokens, config::Settings, startup};
+use redkey::{admin::tokens, config::Settings};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn serve(t: &TestDb) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let settings = Settings::from_pairs(&[]).unwrap();
-    let app = startup::router(startup::app_state(&settings, t.db.clone(), addr).unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    common::serve(t, &Settings::from_pairs(&[]).unwrap()).await
 }
 
 struct Api {

@@ -20,7 +20,6 @@ use common::{fake_resend::FakeResend, TestDb};
 use redkey::{
     config::Settings,
     email::{sequence::run_due, svix, EmailService},
-    startup,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -124,12 +123,7 @@ impl World {
     }
 
     async fn serve(&self) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app =
-            startup::router(startup::app_state(&self.settings, self.t.db.clone(), addr).unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        addr
+        common::serve(&self.t, &self.settings).await
     }
 }
 

@@ -6,15 +6,10 @@ mod common;
 use std::net::SocketAddr;
 
 use common::TestDb;
-use redkey::{config::Settings, startup};
+use redkey::config::Settings;
 
 async fn serve(t: &TestDb) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let settings = Settings::from_pairs(&[]).unwrap();
-    let app = startup::router(startup::app_state(&settings, t.db.clone(), addr).unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    common::serve(t, &Settings::from_pairs(&[]).unwrap()).await
 }
 
 fn client() -> reqwest::Client {

@@ -2,6 +2,14 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
 
+// The one refusal a test provokes on purpose shows as one failed request
+// (a server function's error answers 500); anything else is a problem.
+function assertOnlyTheRefusal(problems) {
+  const refused = problems.filter((p) => p.startsWith('Failed to load resource: the server responded with a status of 500'));
+  assert.ok(refused.length <= 1, problems.join('\n'));
+  assert.deepEqual(problems.filter((p) => !refused.includes(p)), []);
+}
+
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -29,7 +37,7 @@ test('a sequence is written with steps, checked, saved and previewed for a real 
   assert.equal(await page.textContent('.preview-subject'), `Hello ${contact.split(' ')[0]}`);
   assert.match(await page.textContent('.preview-body'), / at \S/);
   await shot(page, 'sequence-editor');
-  assert.deepEqual(problems, []);
+  assertOnlyTheRefusal(problems);
 });
 
 test('a contact is enrolled, refused a second time, paused and unenrolled from its page', async () => {
@@ -60,7 +68,7 @@ test('a contact is enrolled, refused a second time, paused and unenrolled from i
   await page.locator('ul.enrollments li').first().locator('button', { hasText: 'Unenroll' }).click();
   await page.waitForFunction(() => document.querySelector('ul.enrollments li .enrollment-status').textContent.startsWith('stopped'));
   await shot(page, 'contact-sequences');
-  assert.deepEqual(problems, []);
+  assertOnlyTheRefusal(problems);
 });
 
 test('the contacts table enrolls ticked contacts; the sequences page shows the funnel', async () => {

@@ -139,3 +139,13 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+/// The whole router on a free 127.0.0.1 port, in this process.
+pub async fn serve(t: &TestDb, settings: &redkey::config::Settings) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = redkey::startup::app_state(settings, t.db.clone(), addr).unwrap();
+    let app = redkey::startup::router(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}

@@ -61,20 +61,18 @@ pub async fn finish(db: &Db, task: Uuid, instance: &str, outcome: &Outcome) -> R
 }
 
 pub async fn heartbeat(db: &Db, instance: &str, tasks: &[Uuid]) -> Result<i32> {
-    let mut tx = db.unscoped(ROLE).await?;
-    let n = sqlx::query_scalar("SELECT engine_heartbeat($1, $2)")
-        .bind(instance)
-        .bind(tasks)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(n)
+    on_tasks(db, "SELECT engine_heartbeat($1, $2)", instance, tasks).await
 }
 
 /// Gives tasks back to the queue without counting the attempt.
 pub async fn release(db: &Db, instance: &str, tasks: &[Uuid]) -> Result<i32> {
+    on_tasks(db, "SELECT engine_release($1, $2)", instance, tasks).await
+}
+
+/// Runs an `engine_*(instance, tasks)` function in its own transaction.
+async fn on_tasks(db: &Db, sql: &'static str, instance: &str, tasks: &[Uuid]) -> Result<i32> {
     let mut tx = db.unscoped(ROLE).await?;
-    let n = sqlx::query_scalar("SELECT engine_release($1, $2)")
+    let n = sqlx::query_scalar(sql)
         .bind(instance)
         .bind(tasks)
         .fetch_one(&mut *tx)
