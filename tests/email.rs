@@ -186,9 +186,25 @@ async fn a_three_step_sequence_runs_to_completion_with_delays_and_window() {
     assert_eq!(acts.iter().filter(|a| a.kind == "email_sent").count(), 1);
     drop(tx);
 
+    // Resend reports the first message's id: follow-ups thread under it.
+    let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM email_sends")
+        .fetch_one(&w.t.owner)
+        .await
+        .unwrap();
+    let sent_event = json!({
+        "type": "email.sent", "created_at": "2027-01-04T10:00:01Z",
+        "data": { "email_id": provider_id, "message_id": "<first@resend.test>", "to": ["ada@lovelace.test"] }
+    });
+    redkey::email::events::handle(&w.t.db, w.a, "msg_sent_1", &sent_event, Utc::now())
+        .await
+        .unwrap();
+
     // Not due on Tuesday; step 2 on Wednesday; 3 business days later is Monday.
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
     assert_eq!(w.run("2027-01-06T10:00:00Z").await.sent, 1);
+    let second = &w.fake.delivered()[1].1;
+    assert_eq!(second["headers"]["In-Reply-To"], "<first@resend.test>");
+    assert_eq!(second["headers"]["References"], "<first@resend.test>");
     assert_eq!(
         w.enrollment(e).await.next_due_at,
         Some(at("2027-01-11T10:00:00Z"))
@@ -519,20 +535,63 @@ async fn a_429_storm_slows_sending_without_losing_or_doubling_a_step() {
 }
 
 #[tokio::test]
-async fn a_daily_quota_pauses_sending_for_the_day() {
+async fn a_daily_quota_pauses_sending_for_the_day_and_says_so() {
     let w = world().await;
     let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
     let seq = w.sequence(vec![step(0, false, "One")]).await;
     w.enroll(seq, ada).await.unwrap();
     w.fake.script(429, "daily_quota_exceeded", None, 1);
-    let r = w.run("2027-01-04T10:00:00Z").await;
-    assert_eq!(r.sent, 0);
-    assert!(r.note.unwrap().contains("quota"));
-    let r = w.run("2027-01-04T12:00:00Z").await;
+    // Through the engine, as the 30-second timer runs it.
+    let engine = redkey::engine::Engine::new(
+        w.t.db.clone(),
+        w.settings.engine.clone(),
+        Some(w.email.clone()),
+    )
+    .unwrap();
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    let task = app::ssr::db::tasks::NewTask::new(
+        "roles.crm",
+        "sequence.step",
+        json!({}),
+        "agent:test".into(),
+    );
+    app::ssr::db::tasks::enqueue(&mut tx, &task).await.unwrap();
+    tx.commit().await.unwrap();
+    // Wherever the real clock stands, make the enrollment due and in window.
+    sqlx::query("UPDATE sequences SET weekdays = '{1,2,3,4,5,6,7}', window_start = '00:00', window_end = '23:59:59'")
+        .execute(&w.t.owner)
+        .await
+        .unwrap();
+    engine.run_one().await.unwrap().expect("the step task ran");
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    let said = app::ssr::db::tasks::messages(&mut tx, Some("roles.crm"), 0, 10)
+        .await
+        .unwrap();
+    drop(tx);
     assert!(
-        r.note.unwrap().contains("paused until"),
-        "no sending later today"
+        said.iter()
+            .any(|m| m.body["summary"].as_str().unwrap_or("").contains("quota")),
+        "{said:?}"
     );
     assert_eq!(w.fake.delivered().len(), 0);
-    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 1);
+    let now = Utc::now();
+    let later = run_due(&w.email, &w.t.db, w.a, now + chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    assert!(
+        later.note.unwrap().contains("paused until"),
+        "no sending later today"
+    );
+    let tomorrow = (now + chrono::Duration::days(1))
+        .date_naive()
+        .and_hms_opt(0, 30, 0)
+        .unwrap()
+        .and_utc();
+    assert_eq!(
+        run_due(&w.email, &w.t.db, w.a, tomorrow)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
 }

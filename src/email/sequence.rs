@@ -43,6 +43,8 @@ pub struct Report {
     pub review: u32,
     pub rate_limited: u32,
     pub note: Option<String>,
+    /// Set when a quota ran out during this run.
+    pub paused_until: Option<DateTime<Utc>>,
 }
 
 /// Sends what is due for `client` at `now` (tests pass simulated time).
@@ -363,6 +365,7 @@ async fn handle_failure(
                 .expect("midnight exists")
                 .and_utc();
             email.pause(slug, tomorrow);
+            report.paused_until = Some(tomorrow);
             report.note = Some(format!(
                 "Resend quota exceeded; sending paused until {tomorrow}"
             ));

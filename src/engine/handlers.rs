@@ -177,6 +177,19 @@ async fn sequence_step(engine: &Engine, task: &Task) -> Result<Value, TaskError>
         chrono::Utc::now(),
     )
     .await?;
+    // The cockpit's Arlo page shows topic messages: say why sending stopped.
+    if let (Some(_), Some(note)) = (report.paused_until, &report.note) {
+        let mut tx = agent_tx(engine, task).await?;
+        post(
+            engine,
+            &mut tx,
+            task,
+            "roles.crm",
+            json!({ "summary": note }),
+        )
+        .await?;
+        tx.commit().await?;
+    }
     Ok(serde_json::to_value(report).expect("a report serialises"))
 }
 
