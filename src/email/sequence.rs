@@ -77,7 +77,8 @@ pub async fn run_due(
                 report.note = Some("daily sending cap reached".into());
                 break;
             }
-            Prepared::Send(send, seq) => {
+            Prepared::Send(boxed) => {
+                let (send, seq) = *boxed;
                 tx.commit().await?;
                 match deliver(email, account, &send, &mut report).await {
                     Ok(provider_id) => {
@@ -109,7 +110,7 @@ enum Prepared {
     Done,
     CapReached,
     /// The outbox row to send, stored in this transaction.
-    Send(EmailSend, Sequence),
+    Send(Box<(EmailSend, Sequence)>),
 }
 
 async fn prepare(
@@ -221,7 +222,7 @@ async fn prepare(
             report.review += 1;
             Ok(Prepared::Done)
         }
-        "pending" => Ok(Prepared::Send(send, seq)),
+        "pending" => Ok(Prepared::Send(Box::new((send, seq)))),
         _ => {
             sequences::set_enrollment_status(tx, e.id, "paused", Some("a send needs review"))
                 .await?;
