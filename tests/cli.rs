@@ -1,5 +1,7 @@
 //! Bad configuration ends in one clear line and a non-zero exit.
 
+mod common;
+
 use std::process::Command;
 
 fn redkey(env: &[(&str, &str)], args: &[&str]) -> (bool, String) {
@@ -68,4 +70,59 @@ fn a_bad_listen_address_is_one_line() {
         err,
         "error: REDKEY_LISTEN \"localhost\" is not an address like 127.0.0.1:3000"
     );
+}
+
+#[tokio::test]
+async fn tokens_are_created_listed_and_revoked_from_the_command_line() {
+    let t = common::TestDb::new().await;
+    t.client("alpha").await;
+    let url = t.url();
+    let env = [("DATABASE_URL", url.as_str())];
+    let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
+        .args(["token", "create", "--client", "alpha", "--agent", "ea"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("rk_") && token.len() == 67, "{token}");
+    let (ok, _) = redkey(&env, &["token", "list"]);
+    assert!(ok);
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM api_tokens")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    let listed = Command::new(env!("CARGO_BIN_EXE_redkey"))
+        .args(["token", "list"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listed.contains(&id.to_string()) && listed.contains("live"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&token),
+        "the token itself is never shown again"
+    );
+    let (ok, _) = redkey(&env, &["token", "revoke", &id.to_string()]);
+    assert!(ok);
+    let (ok, err) = redkey(&env, &["token", "revoke", &id.to_string()]);
+    assert!(!ok);
+    assert_eq!(err, format!("error: no live token with id {id}"));
+    let (ok, err) = redkey(
+        &env,
+        &["token", "create", "--client", "nope", "--agent", "ea"],
+    );
+    assert!(!ok);
+    assert_eq!(err, "error: no client with slug \"nope\"");
 }

@@ -40,14 +40,22 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(json!({})).await
+}
+
+/// A world whose Resend account has `extra` fields set.
+async fn world_with(extra: Value) -> World {
     let t = TestDb::new().await;
     let (a, _, human) = t.two_clients().await;
     let (url, fake) = FakeResend::start().await;
-    let accounts = json!([{
+    let mut account = json!({
         "client": "alpha", "api_key": "re_test", "from": "Justin Founder <justin@alpha.test>",
         "webhook_secret": SECRET, "reply_domain": "in.alpha.test", "daily_cap": 100
-    }])
-    .to_string();
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        account[k] = v.clone();
+    }
+    let accounts = json!([account]).to_string();
     let settings = Settings::from_pairs(&[
         ("REDKEY_EMAIL", &accounts),
         ("RESEND_BASE_URL", &url),
@@ -594,4 +602,65 @@ async fn a_daily_quota_pauses_sending_for_the_day_and_says_so() {
             .sent,
         1
     );
+}
+
+#[tokio::test]
+async fn an_unresolved_send_goes_to_review_instead_of_being_resent() {
+    let w = world().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One")]).await;
+    let e = w.enroll(seq, ada).await.unwrap();
+    w.fake.script(500, "application_error", None, 1);
+    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 0);
+    // Resend keeps idempotency keys 24 h: a day later the outcome of the
+    // first attempt can no longer be settled by replaying it.
+    sqlx::query("UPDATE email_sends SET created_at = now() - interval '24 hours'")
+        .execute(&w.t.owner)
+        .await
+        .unwrap();
+    let r = w.run("2027-01-04T10:05:00Z").await;
+    assert_eq!((r.sent, r.review), (0, 1), "{r:?}");
+    assert_eq!(w.fake.delivered().len(), 0);
+    let paused = w.enrollment(e).await;
+    assert_eq!(
+        (paused.status.as_str(), paused.stop_reason.as_deref()),
+        ("paused", Some("a send needs review"))
+    );
+    let mut tx = w.t.db.begin(w.a, Actor::Agent).await.unwrap();
+    assert_eq!(sequences::in_review(&mut tx).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_concurrent_request_conflict_is_retried_once_later() {
+    let w = world().await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One")]).await;
+    w.enroll(seq, ada).await.unwrap();
+    w.fake
+        .script(409, "concurrent_idempotent_requests", None, 1);
+    let r = w.run("2027-01-04T10:00:00Z").await;
+    assert_eq!(r.sent, 0, "{r:?}");
+    assert!(r.note.unwrap().contains("will retry"));
+    assert_eq!(w.run("2027-01-04T10:00:30Z").await.sent, 1);
+    let sent = w.fake.delivered();
+    assert_eq!(sent.len(), 1);
+    let keys = w.fake.0.lock().unwrap().requests.clone();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "the retry used the same key");
+}
+
+#[tokio::test]
+async fn the_daily_cap_holds_sends_until_tomorrow() {
+    let w = world_with(json!({ "daily_cap": 1 })).await;
+    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
+    let bob = w.contact("Bob", Some("bob@lovelace.test")).await;
+    let seq = w.sequence(vec![step(0, false, "One")]).await;
+    w.enroll(seq, ada).await.unwrap();
+    w.enroll(seq, bob).await.unwrap();
+    let r = w.run("2027-01-04T10:00:00Z").await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    assert_eq!(r.note.as_deref(), Some("daily sending cap reached"));
+    assert_eq!(w.run("2027-01-04T15:00:00Z").await.sent, 0);
+    assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 1);
+    assert_eq!(w.fake.delivered().len(), 2);
 }

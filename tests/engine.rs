@@ -484,3 +484,33 @@ async fn shutdown_gives_unfinished_tasks_back() {
     let r = runs(&t, a, id).await;
     assert_eq!(r[0].outcome.as_deref(), Some("released"));
 }
+
+#[tokio::test]
+async fn a_notification_wakes_an_idle_worker_long_before_its_poll() {
+    let t = TestDb::new().await;
+    let (a, _, _) = t.two_clients().await;
+    let engine = Engine::new(
+        t.db.clone(),
+        settings(
+            "listener",
+            &[("REDKEY_POLL_MS", "60000"), ("REDKEY_TIMERS", "off")],
+        ),
+        None,
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(engine.run(stopped, Duration::from_secs(1)));
+    // Idle now: it found nothing and sleeps on its minute-long poll.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let id = enqueue(&t, a, "engine.echo", json!({ "reply": "awake" })).await;
+    let started = std::time::Instant::now();
+    while task(&t, a, id).await.status != TaskStatus::Succeeded {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "only the poll (60 s) would have found it"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(true).unwrap();
+    running.await.unwrap();
+}

@@ -1,5 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { BASE_URL, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
 
 // The one refusal a test provokes on purpose shows as one failed request
@@ -83,8 +84,12 @@ test('the contacts table enrolls ticked contacts; the sequences page shows the f
   await page.click('#enroll-many');
   await page.waitForFunction(() => /Enrolled \d/.test(document.querySelector('.bulk-result').textContent));
   assert.match(await page.textContent('.bulk-result'), /^Enrolled \d+\./);
+  execFileSync('psql', ['-q', process.env.E2E_URL, '-c',
+    "SELECT set_config('redkey.client_id', (SELECT id::text FROM redkey_admin_clients() WHERE slug = 'bezeliq'), false); " +
+    "INSERT INTO inbound_emails (from_email, subject) VALUES ('stranger@else.test', 'A question about pricing');"]);
   await page.goto(`${BASE_URL}/sequences`);
   await waitForHydration(page);
+  assert.match(await page.textContent('section.inbound'), /stranger@else\.test · A question about pricing · not matched/);
   const card = page.locator('section.sequence', { hasText: 'Founder intro' });
   assert.match(await card.textContent(), /3 steps · \d+ enrolled/);
   assert.equal(await card.locator('[data-metric="sent"] .n').textContent(), '0');

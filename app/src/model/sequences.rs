@@ -142,3 +142,14 @@ mod tests {
         assert_eq!(filled, "Hi Ada, how is ?  {{");
     }
 }
+
+/// Inbound mail as the cockpit lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct InboundMail {
+    pub id: Uuid,
+    pub from_email: String,
+    pub subject: Option<String>,
+    pub enrollment_id: Option<Uuid>,
+    pub received_at: DateTime<Utc>,
+}

@@ -51,6 +51,23 @@ pub fn SequencesPage() -> impl IntoView {
                         <div class="sequence-list">
                             {o.sequences.into_iter().map(|m| view! { <SequenceCard m status /> }).collect_view()}
                         </div>
+                        <section class="card inbound" aria-labelledby="inbound-h">
+                            <h2 id="inbound-h">"Inbound mail"</h2>
+                            {o.inbound.is_empty().then(|| view! { <p class="quiet">"None yet."</p> })}
+                            <ul>
+                                {o.inbound.into_iter().map(|m| {
+                                    let matched = if m.enrollment_id.is_some() { "reply to a sequence" } else { "not matched to a sequence" };
+                                    view! {
+                                        <li data-inbound=m.id.to_string()>
+                                            <time>{m.received_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>" "
+                                            <strong>{m.from_email.clone()}</strong>" · "
+                                            {m.subject.clone().unwrap_or_else(|| "(no subject)".into())}" · "
+                                            <span class="quiet">{matched}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
                     }.into_any(),
                 }
             })}

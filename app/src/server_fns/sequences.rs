@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{AppError, Draft, Sequence, SequenceMetrics};
+use crate::model::{AppError, Draft, InboundMail, Sequence, SequenceMetrics};
 
 /// The sequences page: every sequence with its counts, and the sends
 /// whose outcome is unknown (never re-sent blindly).
@@ -13,6 +13,8 @@ use crate::model::{AppError, Draft, Sequence, SequenceMetrics};
 pub struct SequencesOverview {
     pub sequences: Vec<SequenceMetrics>,
     pub review: Vec<(Uuid, String, String)>,
+    /// Inbound mail, newest first; unmatched mail is kept and shown here.
+    pub inbound: Vec<InboundMail>,
 }
 
 #[server]
@@ -27,6 +29,7 @@ pub async fn load_sequences() -> Result<SequencesOverview, AppError> {
     Ok(SequencesOverview {
         sequences: sequences::metrics(&mut tx).await?,
         review,
+        inbound: sequences::inbound(&mut tx, 20).await?,
     })
 }
 

@@ -547,3 +547,14 @@ pub async fn send_by_message_id(tx: &mut Tx, message_id: &str) -> Result<Option<
     .fetch_optional(tx.conn())
     .await?)
 }
+
+/// The newest inbound mail, matched or not.
+pub async fn inbound(tx: &mut Tx, limit: i64) -> Result<Vec<crate::model::InboundMail>> {
+    Ok(sqlx::query_as(
+        "SELECT id, from_email, subject, enrollment_id, received_at FROM crm_inbound_emails \
+         ORDER BY received_at DESC, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
