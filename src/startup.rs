@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(http::errors::server_fn_status))
         .layer(middleware::from_fn(http::guard::require_sign_in))
         .layer(sessions)
         .layer(middleware::from_fn(http::guard::same_origin))

@@ -114,6 +114,6 @@ async fn cross_origin_posts_are_refused_and_server_functions_need_a_session() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 500);
+    assert_eq!(r.status(), 401, "the refusal's own status, not 500");
     assert!(r.text().await.unwrap().contains("NotSignedIn"));
 }
