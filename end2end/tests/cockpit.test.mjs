@@ -144,6 +144,14 @@ test('every page renders its data with JavaScript off, on a phone-sized screen',
   await page.goto(`${BASE_URL}/activity?kind=meeting`);
   const kinds = await page.locator('ol.feed li span').allTextContents();
   assert.ok(kinds.length > 0 && kinds.every((k) => k.startsWith('meeting')), kinds.join('|'));
+  await page.goto(`${BASE_URL}/arlo`);
+  assert.equal(await page.locator('table.timers tbody tr').count(), 3, 'timers');
+  await shot(page, 'arlo-375-nojs');
+  await page.goto(`${BASE_URL}/sequences`);
+  assert.ok(await page.locator('section.sequence').count() > 0, 'sequences');
+  await page.locator('section.sequence h2 a').first().click();
+  assert.ok((await page.inputValue('#seq-name')).length > 0, 'sequence editor');
+  await shot(page, 'sequences-375-nojs');
 });
 
 test('a new activity appears in the feed without a reload', async () => {

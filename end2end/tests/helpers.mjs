@@ -54,3 +54,13 @@ export async function signIn(page, who = DEMO) {
   await Promise.all([page.waitForURL(/\/pipeline/), page.click('#sign-in')]);
   await waitForHydration(page);
 }
+
+// The refusals a test provokes on purpose show in the console as failed
+// requests with their status (422 invalid, 409 conflict). Asserts there
+// are at most `expected` of them and no other problem at all.
+export function assertOnlyRefusals(problems, expected) {
+  const refused = problems.filter((p) => /^Failed to load resource: the server responded with a status of 4(22|09) /.test(p));
+  if (refused.length > expected) throw new Error(`more refusals than provoked:\n${problems.join('\n')}`);
+  const others = problems.filter((p) => !refused.includes(p));
+  if (others.length > 0) throw new Error(`console problems:\n${others.join('\n')}`);
+}

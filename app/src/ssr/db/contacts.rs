@@ -114,8 +114,8 @@ pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<C
             "last_name, first_name, id",
         ),
         ContactSort::RecentActivity => (
-            "(coalesce(last_activity_at, '-infinity'), id) < ($1::timestamptz, $3)",
-            "coalesce(last_activity_at, '-infinity') DESC, id DESC",
+            "(activity_order, id) < ($1::timestamptz, $3)",
+            "activity_order DESC, id DESC",
         ),
         ContactSort::Newest => (
             "(created_at, id) < ($1::timestamptz, $3)",
