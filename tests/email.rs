@@ -130,6 +130,19 @@ impl World {
         sequences::enrollment(&mut tx, id).await.unwrap()
     }
 
+    /// Serves the app, enrolls Ada in a two-step sequence and sends step one
+    /// (Monday 2027-01-04 10:00): the start of several tests.
+    async fn first_step_sent_to_ada(&self) -> (SocketAddr, Uuid, Uuid) {
+        let addr = self.serve().await;
+        let ada = self.contact("Ada", Some("ada@lovelace.test")).await;
+        let seq = self
+            .sequence(vec![step(0, false, "One"), step(1, false, "Two")])
+            .await;
+        let e = self.enroll(seq, ada).await.unwrap();
+        assert_eq!(self.run("2027-01-04T10:00:00Z").await.sent, 1);
+        (addr, ada, e)
+    }
+
     async fn serve(&self) -> SocketAddr {
         common::serve(&self.t, &self.settings).await
     }
@@ -268,13 +281,7 @@ async fn enrollment_refuses_with_a_reason() {
 #[tokio::test]
 async fn one_click_unsubscribe_stops_the_next_step() {
     let w = world().await;
-    let addr = w.serve().await;
-    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
-    let seq = w
-        .sequence(vec![step(0, false, "One"), step(1, false, "Two")])
-        .await;
-    let e = w.enroll(seq, ada).await.unwrap();
-    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
+    let (addr, ada, e) = w.first_step_sent_to_ada().await;
     let link = w.fake.delivered()[0].1["headers"]["List-Unsubscribe"]
         .as_str()
         .unwrap()
@@ -374,13 +381,7 @@ async fn events(w: &World) -> i64 {
 #[tokio::test]
 async fn webhooks_verify_record_once_and_apply_events() {
     let w = world().await;
-    let addr = w.serve().await;
-    let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
-    let seq = w
-        .sequence(vec![step(0, false, "One"), step(1, false, "Two")])
-        .await;
-    let e = w.enroll(seq, ada).await.unwrap();
-    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
+    let (addr, ada, e) = w.first_step_sent_to_ada().await;
     let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM email_sends")
         .fetch_one(&w.t.owner)
         .await

@@ -232,22 +232,19 @@ impl Engine {
     /// Wakes an idle worker on each task notification; reconnects on error.
     async fn listen(self) {
         loop {
-            let result = async {
-                let mut listener =
-                    sqlx::postgres::PgListener::connect_with(self.inner.db.pool()).await?;
-                listener.listen("redkey_tasks").await?;
-                loop {
-                    listener.recv().await?;
-                    self.inner.wake.notify_one();
-                }
-                #[allow(unreachable_code)]
-                Ok::<(), sqlx::Error>(())
-            }
-            .await;
-            if let Err(e) = result {
+            if let Err(e) = self.listen_once().await {
                 tracing::warn!(error = %e, "task notifications lost; polling until reconnected");
             }
             tokio::time::sleep(self.inner.cfg.poll).await;
+        }
+    }
+
+    async fn listen_once(&self) -> Result<(), sqlx::Error> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(self.inner.db.pool()).await?;
+        listener.listen("redkey_tasks").await?;
+        loop {
+            listener.recv().await?;
+            self.inner.wake.notify_one();
         }
     }
 
