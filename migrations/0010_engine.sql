@@ -372,7 +372,25 @@ BEGIN
 END
 $$;
 
+-- Finished work older than the retention goes, with its runs; failed tasks
+-- stay until someone retries them. Timer ticks stay: they are what makes
+-- a slot fire once.
+CREATE FUNCTION engine_prune(p_older interval) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE n integer;
+BEGIN
+  DELETE FROM task_runs r USING tasks t
+  WHERE r.task_id = t.id AND t.status IN ('succeeded', 'cancelled')
+    AND t.finished_at < now() - p_older;
+  DELETE FROM tasks WHERE status IN ('succeeded', 'cancelled') AND finished_at < now() - p_older;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+GRANT DELETE ON tasks, task_runs TO redkey_engine;
+
 INSERT INTO redkey_function_policy (signature, role_name) VALUES
+  ('engine_prune(interval)', 'redkey_engine'),
   ('crm_retry_task(uuid)', 'redkey_human'),
   ('crm_cancel_task(uuid)', 'redkey_human'),
   ('crm_cancel_task(uuid)', 'redkey_agent'),

@@ -97,6 +97,7 @@ struct EngineFile {
     stale_ms: Option<u64>,
     backoff_ms: Option<u64>,
     timers: Option<bool>,
+    retain_days: Option<u64>,
 }
 
 /// Forwards one client's messages on one topic to an outbound webhook
@@ -128,6 +129,8 @@ pub struct EngineSettings {
     /// First retry delay; doubles each attempt (with jitter), up to an hour.
     pub backoff: Duration,
     pub timers: bool,
+    /// Finished tasks are kept this long, then pruned.
+    pub retain: Duration,
     pub webhooks: Vec<TopicWebhook>,
 }
 
@@ -406,6 +409,7 @@ fn engine_settings(
         stale_after: ms("REDKEY_STALE_MS", file.stale_ms, 30_000)?,
         backoff: ms("REDKEY_BACKOFF_MS", file.backoff_ms, 2_000)?,
         timers: switch("REDKEY_TIMERS", file.timers)?,
+        retain: Duration::from_secs(86_400 * number("REDKEY_RETAIN_DAYS", file.retain_days, 14)?),
         webhooks,
     })
 }

@@ -514,3 +514,31 @@ async fn a_notification_wakes_an_idle_worker_long_before_its_poll() {
     stop.send(true).unwrap();
     running.await.unwrap();
 }
+
+#[tokio::test]
+async fn finished_tasks_past_retention_are_pruned_and_failures_kept() {
+    let t = TestDb::new().await;
+    let (a, _, _) = t.two_clients().await;
+    let engine = Engine::new(t.db.clone(), settings("pruner", &[]), None).unwrap();
+    let old = enqueue(&t, a, "engine.echo", json!({})).await;
+    let failed = enqueue(&t, a, "engine.echo", json!({ "fail": "permanent" })).await;
+    let fresh = enqueue(&t, a, "engine.echo", json!({})).await;
+    while engine.run_one().await.unwrap().is_some() {}
+    sqlx::query("UPDATE tasks SET finished_at = now() - interval '30 days' WHERE id = ANY($1)")
+        .bind(vec![old, failed])
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(engine.prune().await.unwrap(), 1);
+    let left: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tasks ORDER BY created_at")
+        .fetch_all(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(left, [failed, fresh]);
+    let orphans: i64 = sqlx::query_scalar("SELECT count(*) FROM task_runs WHERE task_id = $1")
+        .bind(old)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(orphans, 0);
+}

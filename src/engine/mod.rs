@@ -58,6 +58,8 @@ struct Inner {
 /// Longest a single attempt may run before it counts as failed.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Finished tasks past the retention are pruned this often.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Timers are checked this often; a 30-second timer needs finer than that.
 const TIMER_CHECK: Duration = Duration::from_secs(5);
 
@@ -248,10 +250,24 @@ impl Engine {
         }
     }
 
+    /// Deletes finished tasks past the retention.
+    pub async fn prune(&self) -> Result<i32, DbError> {
+        engine::prune(&self.inner.db, self.inner.cfg.retain).await
+    }
+
     async fn rescue_loop(self) {
         let every = (self.inner.cfg.stale_after / 2).max(Duration::from_millis(100));
+        let mut last_prune: Option<std::time::Instant> = None;
         loop {
             tokio::time::sleep(every).await;
+            if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(std::time::Instant::now());
+                match self.prune().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(pruned = n, "deleted finished tasks past retention"),
+                    Err(e) => tracing::warn!(error = %e, "pruning failed"),
+                }
+            }
             match self.rescue().await {
                 Ok(0) => {}
                 Ok(n) => {

@@ -92,6 +92,17 @@ pub async fn rescue(db: &Db, stale: std::time::Duration) -> Result<i32> {
     Ok(n)
 }
 
+/// Deletes finished tasks (and their runs) older than `older`.
+pub async fn prune(db: &Db, older: std::time::Duration) -> Result<i32> {
+    let mut tx = db.unscoped(ROLE).await?;
+    let n = sqlx::query_scalar("SELECT engine_prune(make_interval(secs => $1))")
+        .bind(older.as_secs_f64())
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// A client and the start of its current daily slot.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TimerClient {
