@@ -411,6 +411,22 @@ async fn webhooks_verify_record_once_and_apply_events() {
     assert_eq!(contacts::get(&mut tx, ada).await.unwrap().open_count, 1);
     drop(tx);
 
+    // An event about one of our sends that we have not recorded yet (the
+    // webhook outran our commit) is refused for a retry, and not stored.
+    let early = json!({
+        "type": "email.delivered", "created_at": "2027-01-04T10:05:00Z",
+        "data": { "email_id": "not-recorded-yet", "to": ["ada@lovelace.test"],
+                  "tags": { "enrollment": e.simple().to_string(), "step": "1" } }
+    });
+    let (text, headers) = signed(&early, "msg_early", now);
+    assert_eq!(post_event(addr, &text, &headers).await.0, 503);
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM email_events WHERE svix_id = 'msg_early'")
+            .fetch_one(&w.t.owner)
+            .await
+            .unwrap();
+    assert_eq!(stored, 0);
+
     // Unknown types are accepted and ignored; malformed bodies are 400.
     let (text, headers) = signed(
         &json!({ "type": "email.teleported", "data": {} }),

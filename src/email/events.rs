@@ -18,6 +18,10 @@ use uuid::Uuid;
 pub enum Handled {
     /// This svix-id was recorded before: nothing changed.
     Duplicate,
+    /// About one of our sends whose outcome we have not recorded yet (the
+    /// webhook outran our commit): nothing stored, so the provider's retry
+    /// applies it.
+    NotYet,
     /// Recorded; the string says what it did.
     Applied(&'static str),
 }
@@ -39,6 +43,9 @@ pub async fn handle(
         Some(id) if kind != "email.received" => sequences::send_by_provider_id(&mut tx, id).await?,
         _ => None,
     };
+    if send.is_none() && data["tags"]["enrollment"].is_string() {
+        return Ok(Handled::NotYet);
+    }
     let to = data["to"]
         .as_array()
         .and_then(|a| a.first())

@@ -70,6 +70,11 @@ pub async fn resend(
         Ok(events::Handled::Duplicate) => {
             (StatusCode::OK, Json(json!({ "status": "duplicate" }))).into_response()
         }
+        // Svix retries in 5 s, then minutes: by then the send is recorded.
+        Ok(events::Handled::NotYet) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this send is not recorded yet; retry later",
+        ),
         Ok(events::Handled::Applied(what)) => (
             StatusCode::OK,
             Json(json!({ "status": "recorded", "effect": what })),
