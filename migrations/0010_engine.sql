@@ -330,19 +330,23 @@ BEGIN
 END
 $$;
 
+-- The start of the latest daily slot at or before p_now: p_at local time
+-- in the zone p_tz (date arithmetic in local time, so DST days are right).
+CREATE FUNCTION crm_daily_slot(p_now timestamptz, p_at time, p_tz text) RETURNS timestamptz
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+  SELECT (CASE WHEN (p_now AT TIME ZONE p_tz)::time >= p_at
+               THEN (p_now AT TIME ZONE p_tz)::date
+               ELSE (p_now AT TIME ZONE p_tz)::date - 1 END + p_at) AT TIME ZONE p_tz;
+$$;
+
 -- Every client with the start of its current daily health-check slot.
 CREATE FUNCTION engine_clients(p_now timestamptz)
 RETURNS TABLE (client_id uuid, slug text, daily_slot timestamptz)
 LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
   SELECT w.id, w.slug,
-         CASE WHEN l.today <= p_now THEN l.today ELSE l.today - interval '1 day' END
+         crm_daily_slot(p_now, coalesce(s.health_check_at, '08:00'), coalesce(s.time_zone, 'UTC'))
   FROM workspaces w
   LEFT JOIN client_schedules s ON s.workspace_id = w.id
-  CROSS JOIN LATERAL (
-    SELECT (date_trunc('day', p_now AT TIME ZONE coalesce(s.time_zone, 'UTC'))
-            + coalesce(s.health_check_at, '08:00'))
-           AT TIME ZONE coalesce(s.time_zone, 'UTC') AS today
-  ) l
   ORDER BY w.slug;
 $$;
 
@@ -401,6 +405,8 @@ INSERT INTO redkey_function_policy (signature, role_name) VALUES
   ('engine_release(text,uuid[])', 'redkey_engine'),
   ('engine_rescue(interval)', 'redkey_engine'),
   ('engine_clients(timestamp with time zone)', 'redkey_engine'),
+  ('crm_daily_slot(timestamp with time zone,time without time zone,text)', 'redkey_engine'),
+  ('crm_daily_slot(timestamp with time zone,time without time zone,text)', 'redkey_human'),
   ('engine_tick(text,text,uuid,timestamp with time zone)', 'redkey_engine');
 SELECT redkey_apply_grants();
 

@@ -212,6 +212,12 @@ pub fn app_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Resul
         cockpit: CockpitConfig {
             twenty_url: settings.twenty_url.clone(),
             retired: settings.retired.clone(),
+            senders: settings
+                .email
+                .accounts
+                .iter()
+                .map(|a| (a.client.clone(), a.from.clone()))
+                .collect(),
         },
         throttle: SignInThrottle::default(),
         secure_cookies: settings

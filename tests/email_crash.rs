@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::{
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use app::{
     model::{EmailAddress, Step},
@@ -19,7 +16,7 @@ use app::{
     },
 };
 use chrono::NaiveTime;
-use common::{fake_resend::FakeResend, TestDb};
+use common::{fake_resend::FakeResend, server_process::start_server, TestDb};
 use serde_json::json;
 
 #[tokio::test]
@@ -66,25 +63,28 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
     let enrollment = sequences::enroll(&mut tx, seq.id, ada.id).await.unwrap();
     tx.commit().await.unwrap();
 
-    let run_steps = || async {
-        let mut tx = t.db.begin(a, Actor::Agent).await.unwrap();
-        let mut task = NewTask::new("roles.crm", "sequence.step", json!({}), "agent:test".into());
-        task.dedupe_key = Some("timer:sequence.step".into());
-        tasks::enqueue(&mut tx, &task).await.unwrap();
-        tx.commit().await.unwrap();
-    };
-
-    let mut doomed = server(
+    let email = [
+        ("REDKEY_EMAIL", accounts.as_str()),
+        ("RESEND_BASE_URL", url.as_str()),
+    ];
+    let mut doomed = start_server(
         &t,
         "doomed",
-        &accounts,
-        &url,
-        Some("after_send_before_commit"),
+        &[
+            email[0],
+            email[1],
+            ("REDKEY_FAILPOINT", "after_send_before_commit"),
+        ],
     );
-    run_steps().await;
+    // The 30-second timer's task, asked for now.
+    let mut tx = t.db.begin(a, Actor::Agent).await.unwrap();
+    let mut task = NewTask::new("roles.crm", "sequence.step", json!({}), "agent:test".into());
+    task.dedupe_key = Some("timer:sequence.step".into());
+    tasks::enqueue(&mut tx, &task).await.unwrap();
+    tx.commit().await.unwrap();
     let started = Instant::now();
     let status = loop {
-        if let Some(s) = doomed.try_wait().unwrap() {
+        if let Some(s) = doomed.0.try_wait().unwrap() {
             break s;
         }
         assert!(
@@ -106,7 +106,7 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
         "but we never recorded it"
     );
 
-    let mut survivor = server(&t, "survivor", &accounts, &url, None);
+    let survivor = start_server(&t, "survivor", &email);
     let started = Instant::now();
     loop {
         let status: String =
@@ -124,8 +124,7 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = survivor.kill();
-    let _ = survivor.wait();
+    drop(survivor);
 
     let delivered = fake.delivered();
     assert_eq!(delivered.len(), 2, "one email per step: {delivered:?}");
@@ -139,40 +138,4 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
         .await
         .unwrap();
     assert_eq!(sent, 2);
-}
-
-/// `redkey serve` against the test database and the fake Resend.
-fn server(
-    t: &TestDb,
-    instance: &str,
-    accounts: &str,
-    base: &str,
-    failpoint: Option<&str>,
-) -> std::process::Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redkey"));
-    cmd.arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", t.url())
-        .env("REDKEY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("REDKEY_INSTANCE", instance)
-        .env("REDKEY_WORKERS", "1")
-        .env("REDKEY_TIMERS", "off")
-        .env("REDKEY_HEARTBEAT_MS", "200")
-        .env("REDKEY_STALE_MS", "1000")
-        .env("REDKEY_POLL_MS", "200")
-        .env("REDKEY_EMAIL", accounts)
-        .env("RESEND_BASE_URL", base)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(f) = failpoint {
-        cmd.env("REDKEY_FAILPOINT", f);
-    }
-    cmd.spawn().unwrap()
 }

@@ -278,7 +278,7 @@ async fn timer_ticks_create_each_task_once_across_instances() {
 #[tokio::test]
 async fn the_daily_slot_follows_the_clients_time_zone() {
     let t = TestDb::new().await;
-    t.two_clients().await;
+    let (alpha_id, _, human) = t.two_clients().await;
     redkey::admin::tokens::set_schedule(
         &t.owner,
         "alpha",
@@ -310,6 +310,30 @@ async fn the_daily_slot_follows_the_clients_time_zone() {
     };
     assert_eq!(slot("alpha"), "2027-01-15T12:30:00+00:00");
     assert_eq!(slot("beta"), "2027-01-15T08:00:00+00:00");
+    // Across the spring DST change (2027-03-14 in New York) the slot stays
+    // at 07:30 local: 11:30 UTC, not 12:30.
+    let after_dst = chrono::DateTime::parse_from_rfc3339("2027-03-15T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let clients = engine::clients(&t.db, after_dst).await.unwrap();
+    let alpha = clients.iter().find(|c| c.slug == "alpha").unwrap();
+    assert_eq!(alpha.daily_slot.to_rfc3339(), "2027-03-15T11:30:00+00:00");
+
+    // The Arlo page's "next run" is the coming 07:30 in New York.
+    let mut tx = t.db.begin(alpha_id, human).await.unwrap();
+    let next = app::ssr::db::tasks::next_daily_run(&mut tx).await.unwrap();
+    let now = Utc::now();
+    assert!(
+        next > now && next <= now + chrono::Duration::hours(25),
+        "{next}"
+    );
+    let local: String =
+        sqlx::query_scalar("SELECT to_char($1 AT TIME ZONE 'America/New_York', 'HH24:MI')")
+            .bind(next)
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!(local, "07:30");
 }
 
 /// One delivery the fake bus received.

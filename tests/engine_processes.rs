@@ -4,61 +4,14 @@
 
 mod common;
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use app::ssr::db::{
     tasks::{self, NewTask},
     Actor,
 };
-use common::TestDb;
+use common::{server_process::start_server, TestDb};
 use serde_json::json;
-
-/// A `redkey serve` process on a free 127.0.0.1 port, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(t: &TestDb, instance: &str, workers: &str) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_redkey"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", t.url())
-        .env("REDKEY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("REDKEY_INSTANCE", instance)
-        .env("REDKEY_WORKERS", workers)
-        .env("REDKEY_TIMERS", "off")
-        .env("REDKEY_HEARTBEAT_MS", "200")
-        .env("REDKEY_STALE_MS", "1500")
-        .env("REDKEY_POLL_MS", "500")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{instance} never listened"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&t.owner).await.unwrap()
@@ -80,8 +33,8 @@ async fn wait_for(t: &TestDb, sql: &str, want: i64, within: Duration) {
 async fn two_servers_drain_2000_tasks_each_executed_once() {
     let t = TestDb::new().await;
     let (a, b, _) = t.two_clients().await;
-    let _one = start(&t, "one", "4");
-    let _two = start(&t, "two", "4");
+    let _one = start_server(&t, "one", &[("REDKEY_WORKERS", "4")]);
+    let _two = start_server(&t, "two", &[("REDKEY_WORKERS", "4")]);
     for batch in 0..10 {
         let client = if batch % 2 == 0 { a } else { b };
         let mut tx = t.db.begin(client, Actor::Agent).await.unwrap();
@@ -127,7 +80,7 @@ async fn two_servers_drain_2000_tasks_each_executed_once() {
 async fn a_task_of_a_killed_server_is_rescued_and_completed() {
     let t = TestDb::new().await;
     let (a, _, _) = t.two_clients().await;
-    let mut doomed = start(&t, "doomed", "1");
+    let mut doomed = start_server(&t, "doomed", &[("REDKEY_WORKERS", "1")]);
     let mut tx = t.db.begin(a, Actor::Agent).await.unwrap();
     let task = NewTask::new(
         "roles.crm",
@@ -143,7 +96,7 @@ async fn a_task_of_a_killed_server_is_rescued_and_completed() {
     wait_for(&t, &running, 1, Duration::from_secs(20)).await;
     doomed.0.kill().unwrap(); // SIGKILL: no shutdown, no release
     doomed.0.wait().unwrap();
-    let _survivor = start(&t, "survivor", "2");
+    let _survivor = start_server(&t, "survivor", &[("REDKEY_WORKERS", "2")]);
     wait_for(
         &t,
         &format!("SELECT count(*) FROM tasks WHERE id = '{id}' AND status = 'succeeded'"),

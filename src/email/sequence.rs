@@ -57,11 +57,13 @@ pub async fn run_due(
     let mut report = Report::default();
     let mut tx = db.begin(client, Actor::Agent).await?;
     let slug = db::current_client(&mut tx).await?.slug;
-    drop(tx);
     let Some(account) = email.account(&slug) else {
         report.note = Some("email sending is not configured for this client".into());
         return Ok(report);
     };
+    // Counted once per run; each send below spends one.
+    let mut left_today = sends_left_today(account, &mut tx, now).await?;
+    drop(tx);
     if let Some(until) = email.paused(&slug, now) {
         report.note = Some(format!("sending paused until {until} (quota)"));
         return Ok(report);
@@ -71,7 +73,7 @@ pub async fn run_due(
         let Some(e) = sequences::due(&mut tx, now, 1).await?.pop() else {
             break;
         };
-        match prepare(email, account, &mut tx, &e, now, &mut report).await? {
+        match prepare(email, account, &mut tx, &e, now, left_today, &mut report).await? {
             Prepared::Done => tx.commit().await?,
             Prepared::CapReached => {
                 report.note = Some("daily sending cap reached".into());
@@ -87,6 +89,7 @@ pub async fn run_due(
                         record_sent(&mut tx, &e, &seq, &send, &provider_id, now).await?;
                         tx.commit().await?;
                         report.sent += 1;
+                        left_today -= 1;
                     }
                     Err(err) => {
                         let mut tx = db.begin(client, Actor::Agent).await?;
@@ -113,17 +116,19 @@ enum Prepared {
     Send(Box<(EmailSend, Sequence)>),
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn prepare(
     email: &EmailService,
     account: &EmailAccount,
     tx: &mut Tx,
     e: &Enrollment,
     now: DateTime<Utc>,
+    left_today: i64,
     report: &mut Report,
 ) -> Result<Prepared, DbError> {
     let seq = sequences::get(tx, e.sequence_id).await?;
     let Some(step) = seq.steps.get(e.current_step as usize).cloned() else {
-        sequences::record_progress(tx, e.id, e.current_step, None, now, true).await?;
+        sequences::record_progress(tx, e.id, e.current_step, None, None, true).await?;
         return Ok(Prepared::Done);
     };
     if e.next_due_at.is_none() {
@@ -155,7 +160,7 @@ async fn prepare(
     let send = match sequences::send_of(tx, e.id, e.current_step).await? {
         Some(s) => s,
         None => {
-            if cap_reached(account, tx, now).await? {
+            if left_today <= 0 {
                 return Ok(Prepared::CapReached);
             }
             let company = match contact.company_id {
@@ -242,11 +247,12 @@ fn immediate() -> Step {
     }
 }
 
-async fn cap_reached(
+/// Today's cap (with the warm-up) minus what went out today.
+async fn sends_left_today(
     account: &EmailAccount,
     tx: &mut Tx,
     now: DateTime<Utc>,
-) -> Result<bool, DbError> {
+) -> Result<i64, DbError> {
     let day_start = now
         .date_naive()
         .and_hms_opt(0, 0, 0)
@@ -255,7 +261,7 @@ async fn cap_reached(
     let today = sequences::sent_since(tx, day_start).await?;
     let first = sequences::first_send_at(tx).await?;
     let days = first.map(|f| (now - f).num_days()).unwrap_or(0);
-    Ok(today >= super::daily_cap(account, days))
+    Ok(super::daily_cap(account, days) - today)
 }
 
 /// The client's id in hex, then 192 random bits.
@@ -331,9 +337,9 @@ async fn record_sent(
     match seq.steps.get(next as usize) {
         Some(step) => {
             let at = sequences::next_send_at(tx, seq, step, now).await?;
-            sequences::record_progress(tx, e.id, next, Some(at), now, false).await?;
+            sequences::record_progress(tx, e.id, next, Some(at), Some(now), false).await?;
         }
-        None => sequences::record_progress(tx, e.id, next, None, now, true).await?,
+        None => sequences::record_progress(tx, e.id, next, None, Some(now), true).await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_resend;
+pub mod server_process;
 
 use std::str::FromStr;
 

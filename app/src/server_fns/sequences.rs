@@ -195,15 +195,22 @@ pub async fn set_sequence_status(id: Uuid, status: String) -> Result<(), AppErro
     Ok(())
 }
 
-/// A step rendered for a real contact, exactly as it would be sent.
+/// A step rendered for a real contact, as it would be sent: through the
+/// same drafter, with the client's configured sender (the signed-in
+/// person's name when the client has no email account yet).
 #[server]
 pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Draft, AppError> {
     use crate::ssr::{
+        cockpit::CockpitConfig,
         db,
         drafter::{Drafter, Templates},
         session::human_tx,
     };
     let (mut tx, me) = human_tx().await?;
+    let slug = db::current_client(&mut tx).await?.slug;
+    let sender = use_context::<CockpitConfig>()
+        .and_then(|c| c.senders.get(&slug).cloned())
+        .unwrap_or(me.name);
     let seq = db::sequences::get(&mut tx, sequence).await?;
     let s = seq
         .steps
@@ -214,7 +221,7 @@ pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Dr
         Some(id) => Some(db::companies::get(&mut tx, id).await?),
         None => None,
     };
-    Ok(Templates.draft(s, &c, company.as_ref(), &me.name))
+    Ok(Templates.draft(s, &c, company.as_ref(), &sender))
 }
 
 #[server]
@@ -245,19 +252,10 @@ pub async fn enroll_many(sequence: String, ids: Option<Vec<Uuid>>) -> Result<Str
     let (mut tx, _) = human_tx().await?;
     let mut enrolled = 0;
     let mut refused = vec![];
-    for id in ids {
-        // A savepoint per contact: one refusal must not undo the others.
-        sqlx::query("SAVEPOINT enroll")
-            .execute(tx.conn())
-            .await
-            .map_err(crate::ssr::db::DbError::from)?;
-        match db::sequences::enroll(&mut tx, sequence, id).await {
+    for (id, result) in db::sequences::enroll_each(&mut tx, sequence, &ids).await? {
+        match result {
             Ok(_) => enrolled += 1,
             Err(e) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT enroll")
-                    .execute(tx.conn())
-                    .await
-                    .map_err(crate::ssr::db::DbError::from)?;
                 let name = db::contacts::get(&mut tx, id)
                     .await
                     .map(|c| c.full_name())

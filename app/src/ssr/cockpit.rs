@@ -1,5 +1,6 @@
-//! Cockpit settings the server hands to the pages: the Twenty instance and
-//! which of its views the cockpit has retired (one configuration entry each).
+//! Cockpit settings the server hands to the pages: the Twenty instance,
+//! which of its views the cockpit has retired (one configuration entry
+//! each), and each client's email sender.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,8 @@ pub struct CockpitConfig {
     pub twenty_url: Option<String>,
     /// View key -> the day it was retired.
     pub retired: BTreeMap<String, NaiveDate>,
+    /// Client slug -> the "Name <address>" its sequences send from.
+    pub senders: BTreeMap<String, String>,
 }
 
 impl CockpitConfig {

@@ -150,6 +150,28 @@ pub async fn enroll(tx: &mut Tx, sequence: Uuid, contact: Uuid) -> Result<Enroll
     .await?)
 }
 
+/// Enrolls each contact it can, each behind its own savepoint so one
+/// refusal does not undo the others; returns every contact's outcome.
+pub async fn enroll_each(
+    tx: &mut Tx,
+    sequence: Uuid,
+    contacts: &[Uuid],
+) -> Result<Vec<(Uuid, Result<Enrollment>)>> {
+    let mut out = Vec::with_capacity(contacts.len());
+    for &contact in contacts {
+        sqlx::query("SAVEPOINT enroll").execute(tx.conn()).await?;
+        let result = enroll(tx, sequence, contact).await;
+        let undo = if result.is_ok() {
+            "RELEASE SAVEPOINT enroll"
+        } else {
+            "ROLLBACK TO SAVEPOINT enroll"
+        };
+        sqlx::query(undo).execute(tx.conn()).await?;
+        out.push((contact, result));
+    }
+    Ok(out)
+}
+
 /// Sets an enrollment's status (pause, resume, stop) with a reason.
 pub async fn set_enrollment_status(
     tx: &mut Tx,
@@ -263,34 +285,31 @@ pub async fn schedule(
     Ok(())
 }
 
-/// Records a send on its enrollment: the step moves on, and the first
-/// message id is kept for threading.
+/// Moves an enrollment to `current_step` (due at `next_due_at`), noting
+/// when it last sent, and completes it after its last step.
 pub async fn record_progress(
     tx: &mut Tx,
     id: Uuid,
     current_step: i32,
     next_due_at: Option<DateTime<Utc>>,
-    sent_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
     complete: bool,
 ) -> Result<()> {
+    // Status is an identity column: the person pauses and stops, arlo
+    // records completion.
     sqlx::query(
-        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3, last_sent_at = $4 \
+        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3, \
+                last_sent_at = coalesce($4, last_sent_at), \
+                status = CASE WHEN $5 THEN 'complete' ELSE status END \
          WHERE id = $1",
     )
     .bind(id)
     .bind(current_step)
     .bind(next_due_at)
     .bind(sent_at)
+    .bind(complete)
     .execute(tx.conn())
     .await?;
-    if complete {
-        // Status is the human's to set; completion is a fact arlo records
-        // through the same column (identity: both may write it).
-        sqlx::query("UPDATE crm_sequence_contacts SET status = 'complete' WHERE id = $1")
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
-    }
     Ok(())
 }
 
@@ -427,7 +446,7 @@ pub async fn in_review(tx: &mut Tx) -> Result<Vec<EmailSend>> {
     .await?)
 }
 
-/// How many sends went to an address domain since `since` (daily caps).
+/// How many sequence emails the client sent since `since` (daily caps).
 pub async fn sent_since(tx: &mut Tx, since: DateTime<Utc>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM crm_email_sends WHERE status = 'sent' AND sent_at >= $1",

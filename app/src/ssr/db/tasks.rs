@@ -265,13 +265,12 @@ pub async fn token_by_hash(db: &Db, hash: &[u8]) -> Result<Option<ApiToken>> {
     )
 }
 
-/// When the client's daily health check runs next.
+/// When the client's daily health check runs next: the latest slot at or
+/// before a day from now.
 pub async fn next_daily_run(tx: &mut Tx) -> Result<DateTime<Utc>> {
     Ok(sqlx::query_scalar(
-        "SELECT CASE WHEN t > now() THEN t ELSE t + interval '1 day' END FROM ( \
-           SELECT (date_trunc('day', now() AT TIME ZONE time_zone) + health_check_at) \
-                  AT TIME ZONE time_zone AS t \
-           FROM crm_client_schedule) s",
+        "SELECT crm_daily_slot(now() + interval '1 day', health_check_at, time_zone) \
+         FROM crm_client_schedule",
     )
     .fetch_one(tx.conn())
     .await?)
