@@ -33,6 +33,7 @@ fn at(s: &str) -> DateTime<Utc> {
 struct World {
     t: TestDb,
     a: ClientId,
+    b: ClientId,
     human: Actor,
     fake: FakeResend,
     email: Arc<EmailService>,
@@ -46,7 +47,7 @@ async fn world() -> World {
 /// A world whose Resend account has `extra` fields set.
 async fn world_with(extra: Value) -> World {
     let t = TestDb::new().await;
-    let (a, _, human) = t.two_clients().await;
+    let (a, b, human) = t.two_clients().await;
     let (url, fake) = FakeResend::start().await;
     let mut account = json!({
         "client": "alpha", "api_key": "re_test", "from": "Justin Founder <justin@alpha.test>",
@@ -69,6 +70,7 @@ async fn world_with(extra: Value) -> World {
     World {
         t,
         a,
+        b,
         human,
         fake,
         email,
@@ -600,13 +602,28 @@ async fn a_daily_quota_pauses_sending_for_the_day_and_says_so() {
     );
     assert_eq!(w.fake.delivered().len(), 0);
     let now = Utc::now();
-    let later = run_due(&w.email, &w.t.db, w.a, now + chrono::Duration::minutes(5))
+    // Another server instance, which never saw the 429, stops too.
+    let other =
+        EmailService::new(w.settings.email.clone(), "https://crm.alpha.test".into()).unwrap();
+    let later = run_due(&other, &w.t.db, w.a, now + chrono::Duration::minutes(5))
         .await
         .unwrap();
     assert!(
         later.note.unwrap().contains("paused until"),
         "no sending later today"
     );
+    // The cockpit reads the pause (as the person) and shows why.
+    let mut tx = w.t.db.begin(w.a, w.human).await.unwrap();
+    let (until, why) = sequences::sending_paused(&mut tx, now)
+        .await
+        .unwrap()
+        .expect("a pause in force");
+    drop(tx);
+    assert!(until > now && why.contains("quota"), "{until} {why}");
+    // Beta's sending is its own.
+    let mut tx = w.t.db.begin(w.b, w.human).await.unwrap();
+    assert_eq!(sequences::sending_paused(&mut tx, now).await.unwrap(), None);
+    drop(tx);
     let tomorrow = (now + chrono::Duration::days(1))
         .date_naive()
         .and_hms_opt(0, 30, 0)

@@ -1,4 +1,4 @@
-//! Kill the server between Resend's 200 and our commit: after a restart,
+//! SIGKILL the server between Resend's 200 and our commit: after a restart,
 //! the stored request goes out again under the same Idempotency-Key, the
 //! provider answers from its cache, and every step is mailed exactly once.
 
@@ -82,18 +82,13 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
     task.dedupe_key = Some("timer:sequence.step".into());
     tasks::enqueue(&mut tx, &task).await.unwrap();
     tx.commit().await.unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = doomed.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the failpoint never fired"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(!status.success(), "aborted at the failpoint");
+    doomed
+        .wait_for_stderr(
+            "failpoint after_send_before_commit reached",
+            Duration::from_secs(30),
+        )
+        .await;
+    doomed.kill9();
     assert_eq!(fake.delivered().len(), 1, "the provider accepted step one");
     let (send_status, provider): (String, Option<String>) =
         sqlx::query_as("SELECT status, provider_id FROM email_sends WHERE step = 0")

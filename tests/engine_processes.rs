@@ -94,8 +94,7 @@ async fn a_task_of_a_killed_server_is_rescued_and_completed() {
         "SELECT count(*) FROM tasks WHERE id = '{id}' AND status = 'running' AND locked_by = 'doomed'"
     );
     wait_for(&t, &running, 1, Duration::from_secs(20)).await;
-    doomed.0.kill().unwrap(); // SIGKILL: no shutdown, no release
-    doomed.0.wait().unwrap();
+    doomed.kill9();
     let _survivor = start_server(&t, "survivor", &[("REDKEY_WORKERS", "2")]);
     wait_for(
         &t,

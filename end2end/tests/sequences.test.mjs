@@ -78,9 +78,11 @@ test('the contacts table enrolls ticked contacts; the sequences page shows the f
   assert.match(await page.textContent('.bulk-result'), /^Enrolled \d+\./);
   execFileSync('psql', ['-q', process.env.E2E_URL, '-c',
     "SELECT set_config('redkey.client_id', (SELECT id::text FROM redkey_admin_clients() WHERE slug = 'bezeliq'), false); " +
-    "INSERT INTO inbound_emails (from_email, subject) VALUES ('stranger@else.test', 'A question about pricing');"]);
+    "INSERT INTO inbound_emails (from_email, subject) VALUES ('stranger@else.test', 'A question about pricing'); " +
+    "INSERT INTO email_pauses (paused_until, reason) VALUES (now() + interval '1 hour', 'Resend quota exceeded: daily_quota_exceeded');"]);
   await page.goto(`${BASE_URL}/sequences`);
   await waitForHydration(page);
+  assert.match(await page.textContent('[data-paused]'), /Sending paused.*until \d{4}-\d\d-\d\d \d\d:\d\d UTC.*daily_quota_exceeded/s);
   assert.match(await page.textContent('section.inbound'), /stranger@else\.test · A question about pricing · not matched/);
   const card = page.locator('section.sequence', { hasText: 'Founder intro' });
   assert.match(await card.textContent(), /3 steps · \d+ enrolled/);

@@ -6,25 +6,17 @@ pub mod resend;
 pub mod sequence;
 pub mod svix;
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
-
-use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
 
 use crate::config::{EmailAccount, EmailSettings};
 
-/// What every email path shares: the client, the settings, a rate cap and
-/// the days a client's quota ran out.
+/// What every email path shares: the client, the settings and a rate cap.
 pub struct EmailService {
     pub resend: resend::Resend,
     pub settings: EmailSettings,
     /// Base of unsubscribe links (`REDKEY_PUBLIC_URL`).
     pub public_url: String,
     next_slot: tokio::sync::Mutex<Instant>,
-    paused_until: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl EmailService {
@@ -34,7 +26,6 @@ impl EmailService {
             settings,
             public_url: public_url.trim_end_matches('/').to_string(),
             next_slot: tokio::sync::Mutex::new(Instant::now()),
-            paused_until: Mutex::new(HashMap::new()),
         })
     }
 
@@ -53,23 +44,6 @@ impl EmailService {
             at - now
         };
         tokio::time::sleep(wait).await;
-    }
-
-    /// Sending for `slug` stops until `until` (a quota ran out).
-    pub fn pause(&self, slug: &str, until: DateTime<Utc>) {
-        self.paused_until
-            .lock()
-            .expect("not poisoned")
-            .insert(slug.to_string(), until);
-    }
-
-    pub fn paused(&self, slug: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.paused_until
-            .lock()
-            .expect("not poisoned")
-            .get(slug)
-            .copied()
-            .filter(|until| *until > now)
     }
 }
 

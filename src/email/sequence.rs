@@ -62,12 +62,12 @@ pub async fn run_due(
         return Ok(report);
     };
     // Counted once per run; each send below spends one.
-    let mut left_today = sends_left_today(account, &mut tx, now).await?;
-    drop(tx);
-    if let Some(until) = email.paused(&slug, now) {
-        report.note = Some(format!("sending paused until {until} (quota)"));
+    if let Some((until, why)) = sequences::sending_paused(&mut tx, now).await? {
+        report.note = Some(format!("sending paused until {until}: {why}"));
         return Ok(report);
     }
+    let mut left_today = sends_left_today(account, &mut tx, now).await?;
+    drop(tx);
     for _ in 0..PER_RUN {
         let mut tx = db.begin(client, Actor::Agent).await?;
         let Some(e) = sequences::due(&mut tx, now, 1).await?.pop() else {
@@ -84,7 +84,7 @@ pub async fn run_due(
                 tx.commit().await?;
                 match deliver(email, account, &send, &mut report).await {
                     Ok(provider_id) => {
-                        failpoint("after_send_before_commit");
+                        failpoint("after_send_before_commit").await;
                         let mut tx = db.begin(client, Actor::Agent).await?;
                         record_sent(&mut tx, &e, &seq, &send, &provider_id, now).await?;
                         tx.commit().await?;
@@ -94,8 +94,7 @@ pub async fn run_due(
                     Err(err) => {
                         let mut tx = db.begin(client, Actor::Agent).await?;
                         let stop =
-                            handle_failure(email, &slug, &mut tx, &e, &send, err, now, &mut report)
-                                .await?;
+                            handle_failure(&mut tx, &e, &send, err, now, &mut report).await?;
                         tx.commit().await?;
                         if stop {
                             break;
@@ -347,8 +346,6 @@ async fn record_sent(
 /// Records a failed attempt. True when the run should stop here.
 #[allow(clippy::too_many_arguments)]
 async fn handle_failure(
-    email: &EmailService,
-    slug: &str,
     tx: &mut Tx,
     e: &Enrollment,
     send: &EmailSend,
@@ -371,7 +368,8 @@ async fn handle_failure(
                 .and_hms_opt(0, 0, 0)
                 .expect("midnight exists")
                 .and_utc();
-            email.pause(slug, tomorrow);
+            sequences::pause_sending(tx, tomorrow, &format!("Resend quota exceeded: {why}"))
+                .await?;
             report.paused_until = Some(tomorrow);
             report.note = Some(format!(
                 "Resend quota exceeded; sending paused until {tomorrow}"
@@ -391,11 +389,12 @@ async fn handle_failure(
     }
 }
 
-/// Test-only crash injection: `REDKEY_FAILPOINT=<name>` aborts the process
-/// at that point, as a power cut or SIGKILL would.
-fn failpoint(name: &str) {
+/// Test-only crash injection: with `REDKEY_FAILPOINT=<name>` the run
+/// stops at that point for good and says so on stderr, holding what it
+/// holds, so a test can SIGKILL the process exactly there.
+async fn failpoint(name: &str) {
     if std::env::var("REDKEY_FAILPOINT").as_deref() == Ok(name) {
-        eprintln!("failpoint {name}: aborting");
-        std::process::abort();
+        eprintln!("failpoint {name} reached");
+        std::future::pending::<()>().await;
     }
 }

@@ -2,19 +2,51 @@
 //! tests that run several instances, kill them, or crash them on purpose.
 
 use std::{
+    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use super::TestDb;
 
-/// A server process, killed when dropped.
-pub struct ServerProcess(pub Child);
+/// A server process, killed when dropped. What it writes to stderr is
+/// passed on to the test's output and kept, so a test can wait for a line.
+pub struct ServerProcess {
+    child: Child,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// SIGKILL: no shutdown, no release, nothing flushed.
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Waits until the process writes a stderr line containing `needle`.
+    pub async fn wait_for_stderr(&self, needle: &str, timeout: Duration) {
+        let started = Instant::now();
+        while !self
+            .stderr
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains(needle))
+        {
+            assert!(
+                started.elapsed() < timeout,
+                "no {needle:?} on stderr within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -27,7 +59,7 @@ pub fn start_server(t: &TestDb, instance: &str, env: &[(&str, &str)]) -> ServerP
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_redkey"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redkey"))
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -41,9 +73,19 @@ pub fn start_server(t: &TestDb, instance: &str, env: &[(&str, &str)]) -> ServerP
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let server = ServerProcess(child);
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let pipe = BufReader::new(child.stderr.take().unwrap());
+    let (kept, name) = (stderr.clone(), instance.to_string());
+    std::thread::spawn(move || {
+        for line in pipe.lines().map_while(Result::ok) {
+            eprintln!("[{name}] {line}");
+            kept.lock().unwrap().push(line);
+        }
+    });
+    let server = ServerProcess { child, stderr };
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -38,6 +38,12 @@ pub fn SequencesPage() -> impl IntoView {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(o) => view! {
+                        {o.paused.map(|(until, why)| view! {
+                            <section class="card warning" role="status" data-paused>
+                                <h2>"Sending paused"</h2>
+                                <p>{format!("No sequence email goes out until {}. Why: {why}", until.format("%Y-%m-%d %H:%M UTC"))}</p>
+                            </section>
+                        })}
                         {(!o.review.is_empty()).then(|| view! {
                             <section class="card warning" aria-labelledby="review-h">
                                 <h2 id="review-h">"Sends to review"</h2>

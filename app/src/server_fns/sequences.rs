@@ -15,6 +15,8 @@ pub struct SequencesOverview {
     pub review: Vec<(Uuid, String, String)>,
     /// Inbound mail, newest first; unmatched mail is kept and shown here.
     pub inbound: Vec<InboundMail>,
+    /// Sending stopped until then, and why (a provider quota ran out).
+    pub paused: Option<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
 #[server]
@@ -30,6 +32,7 @@ pub async fn load_sequences() -> Result<SequencesOverview, AppError> {
         sequences: sequences::metrics(&mut tx).await?,
         review,
         inbound: sequences::inbound(&mut tx, 20).await?,
+        paused: sequences::sending_paused(&mut tx, chrono::Utc::now()).await?,
     })
 }
 

@@ -545,6 +545,30 @@ pub async fn first_send_at(tx: &mut Tx) -> Result<Option<DateTime<Utc>>> {
     )
 }
 
+/// Stops the client's sending until `until`, for every instance.
+pub async fn pause_sending(tx: &mut Tx, until: DateTime<Utc>, reason: &str) -> Result<()> {
+    sqlx::query("INSERT INTO crm_email_pauses (paused_until, reason) VALUES ($1, $2)")
+        .bind(until)
+        .bind(reason)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The pause in force at `now`, if any: the latest end and its reason.
+pub async fn sending_paused(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+) -> Result<Option<(DateTime<Utc>, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT paused_until, reason FROM crm_email_pauses WHERE paused_until > $1 \
+         ORDER BY paused_until DESC LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
 /// One-click unsubscribe: checks (and with `apply`, carries out) a token.
 /// Runs before any client is known; the token names it.
 pub async fn unsubscribe(db: &super::Db, token: &str, apply: bool) -> Result<bool> {
