@@ -1,6 +1,8 @@
--- A client's sending pauses (Resend said its quota ran out): stored, so
--- every server instance stops, not only the one that was told, and the
--- cockpit can say why and until when.
+-- Sending state every server instance must share: a client's pauses
+-- (Resend said its quota ran out), so all instances stop, not only the one
+-- told, and the cockpit can say why and until when; and the client's next
+-- request slot, so the configured rate holds for the account, not per
+-- process.
 
 SET LOCAL ROLE redkey_owner;
 
@@ -21,6 +23,24 @@ CREATE POLICY client_isolation ON email_pauses TO PUBLIC
   USING (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid)
   WITH CHECK (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid);
 
+CREATE TABLE email_pace (
+  workspace_id uuid PRIMARY KEY
+    DEFAULT NULLIF(current_setting('redkey.client_id', true), '')::uuid
+    REFERENCES workspaces (id),
+  next_slot timestamptz NOT NULL
+);
+ALTER TABLE email_pace ENABLE ROW LEVEL SECURITY;
+ALTER TABLE email_pace FORCE ROW LEVEL SECURITY;
+CREATE POLICY client_isolation ON email_pace TO PUBLIC
+  USING (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid)
+  WITH CHECK (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid);
+
+CREATE VIEW crm_email_pace AS
+SELECT workspace_id AS client_id, next_slot
+FROM email_pace
+WHERE workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid
+WITH CASCADED CHECK OPTION;
+
 CREATE VIEW crm_email_pauses AS
 SELECT id, workspace_id AS client_id, paused_until, reason, created_at
 FROM email_pauses
@@ -32,5 +52,7 @@ INSERT INTO redkey_column_policy (view_name, column_name, class, on_insert, on_u
   ('crm_email_pauses', 'client_id', 'system', false, false),
   ('crm_email_pauses', 'paused_until', 'operational', true, false),
   ('crm_email_pauses', 'reason', 'operational', true, false),
-  ('crm_email_pauses', 'created_at', 'system', false, false);
+  ('crm_email_pauses', 'created_at', 'system', false, false),
+  ('crm_email_pace', 'client_id', 'system', false, false),
+  ('crm_email_pace', 'next_slot', 'operational', true, true);
 SELECT redkey_apply_grants();

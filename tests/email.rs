@@ -698,3 +698,44 @@ async fn the_daily_cap_holds_sends_until_tomorrow() {
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 1);
     assert_eq!(w.fake.delivered().len(), 2);
 }
+
+#[tokio::test]
+async fn the_rate_cap_is_shared_by_every_instance_and_kept_per_client() {
+    let w = world().await;
+    let gap = 0.05;
+    // Eight takers at once, as workers on several instances would be.
+    let takers: Vec<_> = (0..8)
+        .map(|_| {
+            let (db, a) = (w.t.db.clone(), w.a);
+            tokio::spawn(async move {
+                let mut slots = Vec::new();
+                for _ in 0..3 {
+                    let mut tx = db.begin(a, Actor::Agent).await.unwrap();
+                    slots.push(sequences::take_send_slot(&mut tx, gap).await.unwrap().0);
+                    tx.commit().await.unwrap();
+                }
+                slots
+            })
+        })
+        .collect();
+    let mut slots = Vec::new();
+    for t in takers {
+        slots.extend(t.await.unwrap());
+    }
+    slots.sort();
+    assert_eq!(slots.len(), 24);
+    for pair in slots.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= chrono::Duration::milliseconds(50),
+            "two requests closer than the cap allows: {pair:?}"
+        );
+    }
+    // Beta's account is its own: alpha's queue does not hold it back.
+    let mut tx = w.t.db.begin(w.b, Actor::Agent).await.unwrap();
+    let (_, first) = sequences::take_send_slot(&mut tx, gap).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = w.t.db.begin(w.b, Actor::Agent).await.unwrap();
+    let (_, second) = sequences::take_send_slot(&mut tx, gap).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(first <= 0.0 && second <= gap, "{first} {second}");
+}

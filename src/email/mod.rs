@@ -6,17 +6,14 @@ pub mod resend;
 pub mod sequence;
 pub mod svix;
 
-use std::time::{Duration, Instant};
-
 use crate::config::{EmailAccount, EmailSettings};
 
-/// What every email path shares: the client, the settings and a rate cap.
+/// What every email path shares: the Resend client and the settings.
 pub struct EmailService {
     pub resend: resend::Resend,
     pub settings: EmailSettings,
     /// Base of unsubscribe links (`REDKEY_PUBLIC_URL`).
     pub public_url: String,
-    next_slot: tokio::sync::Mutex<Instant>,
 }
 
 impl EmailService {
@@ -25,25 +22,11 @@ impl EmailService {
             resend: resend::Resend::new(&settings.base_url)?,
             settings,
             public_url: public_url.trim_end_matches('/').to_string(),
-            next_slot: tokio::sync::Mutex::new(Instant::now()),
         })
     }
 
     pub fn account(&self, slug: &str) -> Option<&EmailAccount> {
         self.settings.accounts.iter().find(|a| a.client == slug)
-    }
-
-    /// Waits for this instance's next request slot (the configured rate).
-    pub async fn pace(&self) {
-        let gap = Duration::from_secs_f64(1.0 / self.settings.rate_per_second);
-        let wait = {
-            let mut next = self.next_slot.lock().await;
-            let now = Instant::now();
-            let at = (*next).max(now);
-            *next = at + gap;
-            at - now
-        };
-        tokio::time::sleep(wait).await;
     }
 }
 

@@ -82,7 +82,7 @@ pub async fn run_due(
             Prepared::Send(boxed) => {
                 let (send, seq) = *boxed;
                 tx.commit().await?;
-                match deliver(email, account, &send, &mut report).await {
+                match deliver(email, db, client, account, &send, &mut report).await {
                     Ok(provider_id) => {
                         failpoint("after_send_before_commit").await;
                         let mut tx = db.begin(client, Actor::Agent).await?;
@@ -273,13 +273,15 @@ fn fresh_token(client: ClientId) -> String {
 /// Sends the stored bytes; 429s wait and try again, up to a point.
 async fn deliver(
     email: &EmailService,
+    db: &Db,
+    client: ClientId,
     account: &EmailAccount,
     send: &EmailSend,
     report: &mut Report,
 ) -> Result<String, SendError> {
     let mut limited = 0;
     loop {
-        email.pace().await;
+        pace(email, db, client).await?;
         match email
             .resend
             .send(&account.api_key, &send.idempotency_key, &send.request)
@@ -293,6 +295,25 @@ async fn deliver(
             other => return other,
         }
     }
+}
+
+/// Waits for the client's next request slot: the configured rate holds
+/// for the client's Resend account across every instance.
+async fn pace(email: &EmailService, db: &Db, client: ClientId) -> Result<(), SendError> {
+    let gap = 1.0 / email.settings.rate_per_second;
+    let slot = async {
+        let mut tx = db.begin(client, Actor::Agent).await?;
+        let (_, wait) = sequences::take_send_slot(&mut tx, gap).await?;
+        tx.commit().await?;
+        Ok::<_, DbError>(wait)
+    };
+    let wait = slot
+        .await
+        .map_err(|e| SendError::Transient(format!("cannot take a send slot: {e}")))?;
+    if wait > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+    }
+    Ok(())
 }
 
 async fn record_sent(

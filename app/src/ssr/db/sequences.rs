@@ -545,6 +545,40 @@ pub async fn first_send_at(tx: &mut Tx) -> Result<Option<DateTime<Utc>>> {
     )
 }
 
+/// Takes the client's next Resend request slot, `gap_secs` after the one
+/// taken before it by any instance. Returns the slot and how long to wait
+/// for it, both by the database's clock. The row lock serialises takers
+/// until commit: keep the transaction short.
+pub async fn take_send_slot(tx: &mut Tx, gap_secs: f64) -> Result<(DateTime<Utc>, f64)> {
+    loop {
+        let taken: Option<(DateTime<Utc>, f64)> = sqlx::query_as(
+            "UPDATE crm_email_pace \
+             SET next_slot = greatest(next_slot, clock_timestamp()) + make_interval(secs => $1) \
+             RETURNING next_slot - make_interval(secs => $1), \
+               extract(epoch FROM next_slot - make_interval(secs => $1) - clock_timestamp())::float8",
+        )
+        .bind(gap_secs)
+        .fetch_optional(tx.conn())
+        .await?;
+        if let Some(taken) = taken {
+            return Ok(taken);
+        }
+        // The client's first send: start the row (another instance may
+        // race to it; then the update above takes the next slot).
+        let started: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "INSERT INTO crm_email_pace (next_slot) \
+             VALUES (clock_timestamp() + make_interval(secs => $1)) ON CONFLICT DO NOTHING \
+             RETURNING next_slot - make_interval(secs => $1)",
+        )
+        .bind(gap_secs)
+        .fetch_optional(tx.conn())
+        .await?;
+        if let Some(slot) = started {
+            return Ok((slot, 0.0));
+        }
+    }
+}
+
 /// Stops the client's sending until `until`, for every instance.
 pub async fn pause_sending(tx: &mut Tx, until: DateTime<Utc>, reason: &str) -> Result<()> {
     sqlx::query("INSERT INTO crm_email_pauses (paused_until, reason) VALUES ($1, $2)")
