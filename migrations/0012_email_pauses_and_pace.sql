@@ -17,23 +17,25 @@ CREATE TABLE email_pauses (
 );
 CREATE INDEX email_pauses_until ON email_pauses (workspace_id, paused_until DESC);
 
-ALTER TABLE email_pauses ENABLE ROW LEVEL SECURITY;
-ALTER TABLE email_pauses FORCE ROW LEVEL SECURITY;
-CREATE POLICY client_isolation ON email_pauses TO PUBLIC
-  USING (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid)
-  WITH CHECK (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid);
-
 CREATE TABLE email_pace (
   workspace_id uuid PRIMARY KEY
     DEFAULT NULLIF(current_setting('redkey.client_id', true), '')::uuid
     REFERENCES workspaces (id),
   next_slot timestamptz NOT NULL
 );
-ALTER TABLE email_pace ENABLE ROW LEVEL SECURITY;
-ALTER TABLE email_pace FORCE ROW LEVEL SECURITY;
-CREATE POLICY client_isolation ON email_pace TO PUBLIC
-  USING (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid)
-  WITH CHECK (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid);
+
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['email_pauses', 'email_pace'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format($p$CREATE POLICY client_isolation ON %I TO PUBLIC
+      USING (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid)
+      WITH CHECK (workspace_id = NULLIF(current_setting('redkey.client_id', true), '')::uuid)$p$, t);
+  END LOOP;
+END
+$$;
 
 CREATE VIEW crm_email_pace AS
 SELECT workspace_id AS client_id, next_slot
