@@ -61,11 +61,11 @@ pub async fn run_due(
         report.note = Some("email sending is not configured for this client".into());
         return Ok(report);
     };
-    // Counted once per run; each send below spends one.
     if let Some((until, why)) = sequences::sending_paused(&mut tx, now).await? {
         report.note = Some(format!("sending paused until {until}: {why}"));
         return Ok(report);
     }
+    // Counted once per run; each send below spends one.
     let mut left_today = sends_left_today(account, &mut tx, now).await?;
     drop(tx);
     for _ in 0..PER_RUN {
