@@ -4,8 +4,8 @@
 use std::{io::BufRead, path::PathBuf, process::ExitCode};
 
 use anyhow::{anyhow, bail};
-use app::model::EmailAddress;
 use clap::{Parser, Subcommand};
+use redkey_types::EmailAddress;
 
 use crate::{admin, config::Settings, pg::Cluster, startup, telemetry};
 
@@ -147,7 +147,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Serve { demo } = command {
         return startup::serve(settings, startup::ServeOptions { demo }).await;
     }
-    let Some(url) = settings.database.clone() else {
+    let Some(url) = settings.database.owner.clone() else {
         bail!("DATABASE_URL is not set (this command needs the owner credential)");
     };
     let owner = admin::owner_pool(&url).await?;
@@ -161,8 +161,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             admin::migrate(&owner).await?;
-            let serving = admin::connect(&settings.serving_url(&url), 4).await?;
-            let db = app::ssr::db::Db::connect(serving).await?;
+            let serving = admin::connect(&settings.database.serving_url(&url), 4).await?;
+            let db = redkey_data::Db::connect(serving).await?;
             if admin::seed::seed(&owner, &db).await? {
                 println!("demo data loaded; sign in as {}", admin::seed::DEMO_EMAIL);
             } else {
@@ -192,18 +192,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Token { action } => match action {
             TokenAction::Create { client, agent } => {
-                let (id, token) = admin::tokens::create(&owner, &client, &agent).await?;
+                let (id, token) = redkey_data::tokens::create(&owner, &client, &agent).await?;
                 eprintln!("token {id} for agent {agent} on {client} (shown once):");
                 println!("{token}");
             }
             TokenAction::Revoke { id } => {
-                if !admin::tokens::revoke(&owner, id).await? {
+                if !redkey_data::tokens::revoke(&owner, id).await? {
                     bail!("no live token with id {id}");
                 }
                 println!("token {id} revoked");
             }
             TokenAction::List => {
-                for t in admin::tokens::list(&owner).await? {
+                for t in redkey_data::tokens::list(&owner).await? {
                     let state = match t.revoked_at {
                         Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
                         None => "live".into(),
@@ -225,7 +225,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let at = chrono::NaiveTime::parse_from_str(&at, "%H:%M")
                 .map_err(|_| anyhow!("--at {at:?} is not a time like 07:30"))?;
-            admin::tokens::set_schedule(&owner, &client, at, &time_zone).await?;
+            redkey_data::admin::set_schedule(&owner, &client, at, &time_zone).await?;
             println!("{client}: pipeline health daily at {at} {time_zone}");
         }
         Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),

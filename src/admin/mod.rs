@@ -1,25 +1,20 @@
-//! Administration with the owner credential: roles, migrations, clients,
-//! users. Runs SQL functions defined by the migrations, never raw table SQL.
+//! Administration from the command line: connecting with the owner
+//! credential, and the data crate's administration with the errors a
+//! person reads. The SQL itself lives in `redkey_data::admin`.
 
 pub mod seed;
-pub mod tokens;
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Context};
-use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
+use anyhow::anyhow;
+use sqlx::{postgres::PgPoolOptions, PgPool};
 use uuid::Uuid;
 
 use crate::config::DatabaseUrl;
+use redkey_data::admin;
+use redkey_types::EmailAddress;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-const ROLES_SQL: &str = include_str!("roles.sql");
-
-/// The newest migration this binary carries.
-pub fn latest_migration() -> i64 {
-    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
-}
+pub use redkey_data::admin::{clients, latest_migration};
 
 /// A small pool with the owner credential; a clear error when unreachable.
 pub async fn owner_pool(url: &DatabaseUrl) -> anyhow::Result<PgPool> {
@@ -44,91 +39,28 @@ pub fn one_line(e: &dyn std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
-/// Creates the server-wide roles if missing. Roles are global to the
-/// server, so concurrent callers (parallel test databases) are serialised
-/// on an advisory lock in the maintenance database they share.
-pub async fn ensure_roles(conn: &mut PgConnection) -> anyhow::Result<()> {
-    let mut tx = conn.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(7201865)")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::raw_sql(ROLES_SQL)
-        .execute(&mut *tx)
-        .await
-        .context("cannot create the roles")?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Creates database `name` on the server of `admin` unless it exists.
-pub async fn ensure_database(admin: &mut PgConnection, name: &str) -> anyhow::Result<()> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut *admin)
-            .await?;
-    if !exists {
-        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
-            .execute(&mut *admin)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Roles, then every pending migration.
 pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
-    let mut conn = owner.acquire().await?;
-    ensure_roles(&mut conn).await?;
-    drop(conn);
-    MIGRATOR
-        .run(owner)
+    admin::migrate(owner)
         .await
         .map_err(|e| anyhow!("migration failed: {e}"))
 }
 
 pub async fn create_client(owner: &PgPool, slug: &str, name: &str) -> anyhow::Result<Uuid> {
-    sqlx::query_scalar("SELECT redkey_admin_create_client($1, $2)")
-        .bind(slug)
-        .bind(name)
-        .fetch_one(owner)
+    admin::create_client(owner, slug, name)
         .await
-        .map_err(|e| {
-            anyhow!(
-                "cannot create client {slug}: {}",
-                app::ssr::db::DbError::from(e)
-            )
-        })
+        .map_err(|e| anyhow!("cannot create client {slug}: {e}"))
 }
 
 /// Creates or updates a cockpit user and their client memberships.
 pub async fn upsert_user(
     owner: &PgPool,
-    email: &app::model::EmailAddress,
+    email: &EmailAddress,
     name: &str,
     password: &str,
     clients: &[String],
 ) -> anyhow::Result<Uuid> {
-    let hash = app::ssr::auth::hash_password(password).map_err(|e| anyhow!(e))?;
-    sqlx::query_scalar("SELECT redkey_admin_upsert_user($1, $2, $3, $4)")
-        .bind(email.as_str())
-        .bind(name)
-        .bind(hash)
-        .bind(clients)
-        .fetch_one(owner)
+    admin::upsert_user(owner, email, name, password, clients)
         .await
-        .map_err(|e| {
-            anyhow!(
-                "cannot save user {email}: {}",
-                app::ssr::db::DbError::from(e)
-            )
-        })
-}
-
-/// Every client as (id, slug, name).
-pub async fn clients(owner: &PgPool) -> anyhow::Result<Vec<(Uuid, String, String)>> {
-    Ok(
-        sqlx::query_as("SELECT id, slug, name FROM redkey_admin_clients()")
-            .fetch_all(owner)
-            .await?,
-    )
+        .map_err(|e| anyhow!("cannot save user {email}: {e}"))
 }

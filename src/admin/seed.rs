@@ -2,19 +2,18 @@
 //! activities, written through the data layer like any other writer.
 
 use anyhow::Context;
-use app::{
-    model::{EmailAddress, Priority, Step},
-    ssr::db::{
-        activities::{self, NewActivity},
-        companies::{self, CompanyField},
-        contacts::{self, ContactField},
-        deals::{self, DealField},
-        pipeline,
-        sequences::{self, SequenceInput},
-        Actor, ClientId, Db,
-    },
-};
 use chrono::{Duration, Utc};
+use redkey_data::records;
+use redkey_data::{
+    activities::{self, NewActivity},
+    companies::CompanyField,
+    contacts::ContactField,
+    deals::DealField,
+    pipeline,
+    sequences::{self, SequenceInput},
+    Actor, ClientId, Db,
+};
+use redkey_types::{EmailAddress, Priority, Step};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -119,7 +118,7 @@ async fn seed_client(
 ) -> anyhow::Result<()> {
     let human = Actor::User(user);
     let mut tx = db.begin(client, human).await?;
-    let owner = app::ssr::db::members(&mut tx).await?.first().map(|m| m.id);
+    let owner = redkey_data::members(&mut tx).await?.first().map(|m| m.id);
     let sales = pipeline::create_pipeline(&mut tx, "Sales").await?;
     let mut stages = Vec::new();
     for (name, p, won, lost) in STAGES {
@@ -134,7 +133,7 @@ async fn seed_client(
     let mut companies = Vec::new();
     for (i, (name, domain, _)) in spec.companies.iter().enumerate() {
         let priority = [None, Some(Priority::High), Some(Priority::Medium)][i % 3];
-        let c = companies::create(
+        let c = records::create(
             &mut tx,
             vec![
                 CompanyField::Name(name.to_string()),
@@ -176,13 +175,13 @@ async fn seed_client(
                 company.name
             ))));
         }
-        contacts.push(contacts::create(&mut tx, fields).await?);
+        contacts.push(records::create(&mut tx, fields).await?);
     }
     let mut deals = Vec::new();
     for i in 0..companies.len() + 4 {
         let company = &companies[i % companies.len()];
         let stage = stages[i % (STAGES.len() - 1)];
-        let d = deals::create(
+        let d = records::create(
             &mut tx,
             vec![
                 DealField::Name(format!(
@@ -278,10 +277,10 @@ async fn seed_client(
                 c.last_name.to_lowercase()
             ))));
         }
-        contacts::update(&mut tx, c.id, ops).await?;
+        records::update(&mut tx, c.id, ops).await?;
     }
     for (i, (company, (_, _, industry))) in companies.iter().zip(spec.companies).enumerate() {
-        companies::update(
+        records::update(
             &mut tx,
             company.id,
             vec![
@@ -296,7 +295,7 @@ async fn seed_client(
     for (i, d) in deals.iter().enumerate() {
         // Every third deal has gone quiet: the pipeline-health check's food.
         let quiet = if i % 3 == 0 { 21 } else { 2 };
-        deals::update(
+        records::update(
             &mut tx,
             d.id,
             vec![DealField::LastActivityAt(Some(now - Duration::days(quiet)))],

@@ -7,7 +7,7 @@ pub mod search;
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::{admin, config::DatabaseUrl};
-use app::ssr::db::Db;
+use redkey_data::Db;
 
 /// Drops and recreates the database `name`, migrates it, and opens the
 /// owner pool and the data layer on the serving login.
@@ -18,7 +18,7 @@ async fn fresh_database(
 ) -> anyhow::Result<(PgPool, Db)> {
     let base = server.options();
     let mut maint = PgConnection::connect_with(&base.clone().database("postgres")).await?;
-    admin::ensure_roles(&mut maint).await?;
+    redkey_data::admin::ensure_roles(&mut maint).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut maint)
         .await?;

@@ -6,11 +6,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::ssr::db::{
+use indicatif::{ProgressBar, ProgressStyle};
+use redkey_data::{
     tasks::{self, NewTask},
     Actor, ClientId,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::{

@@ -4,14 +4,16 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::model::{ContactSort, Priority};
-use app::ssr::db::{
+use indicatif::{ProgressBar, ProgressStyle};
+use redkey_data::{
     contacts::{self, ContactQuery},
     Actor, ClientId,
 };
-use indicatif::{ProgressBar, ProgressStyle};
+use redkey_types::{ContactSort, Priority};
 
 use crate::{admin, config::DatabaseUrl};
+use redkey_data::records;
+use redkey_types::Contact;
 
 const BATCH: i64 = 2_000;
 const RUNS: usize = 25;
@@ -106,7 +108,7 @@ pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
     .fetch_one(tx.conn())
     .await
     .context("deep cursor")?;
-    let deep = contacts::get(&mut tx, deep_id).await?;
+    let deep = records::get::<Contact>(&mut tx, deep_id).await?;
     for sort in ContactSort::ALL {
         let first = ContactQuery {
             sort,

@@ -1,16 +1,14 @@
 //! Resend's webhook events, applied once per `svix-id`: the event row and
 //! its effects commit together, so a replay changes nothing.
 
-use app::{
-    model::EmailAddress,
-    ssr::db::{
-        activities::{self, NewActivity},
-        contacts,
-        sequences::{self, EmailSend},
-        Actor, ClientId, Db, DbError, Tx,
-    },
-};
 use chrono::{DateTime, Utc};
+use redkey_data::{
+    activities::{self, NewActivity},
+    contacts,
+    outbox::{self, EmailSend},
+    sequences, suppressions, Actor, ClientId, Db, DbError, Tx,
+};
+use redkey_types::{EmailAddress, EnrollmentStatus, StopReason, SuppressionReason};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -36,11 +34,11 @@ pub async fn handle(
     let kind = event["type"].as_str().unwrap_or_default();
     let data = &event["data"];
     let mut tx = db.begin(client, Actor::Agent).await?;
-    if !sequences::record_event(&mut tx, svix_id, kind, event).await? {
+    if !suppressions::record_event(&mut tx, svix_id, kind, event).await? {
         return Ok(Handled::Duplicate);
     }
     let send = match data["email_id"].as_str() {
-        Some(id) if kind != "email.received" => sequences::send_by_provider_id(&mut tx, id).await?,
+        Some(id) if kind != "email.received" => outbox::send_by_provider_id(&mut tx, id).await?,
         _ => None,
     };
     if send.is_none() && data["tags"]["enrollment"].is_string() {
@@ -50,14 +48,14 @@ pub async fn handle(
         .as_array()
         .and_then(|a| a.first())
         .and_then(Value::as_str)
-        .map(String::from)
+        .and_then(|a| EmailAddress::parse(a).ok())
         .or_else(|| send.as_ref().map(|s| s.to_email.clone()));
-    let contact = contact_of(&mut tx, send.as_ref(), to.as_deref()).await?;
+    let contact = contact_of(&mut tx, send.as_ref(), to.as_ref()).await?;
     let key = format!("svix:{svix_id}");
     let what = match kind {
         "email.sent" => {
             if let (Some(s), Some(mid)) = (&send, data["message_id"].as_str()) {
-                sequences::set_send_message_id(&mut tx, s.id, mid).await?;
+                outbox::set_send_message_id(&mut tx, s.id, mid).await?;
                 if s.step == 0 {
                     sequences::set_first_message_id(&mut tx, s.enrollment_id, mid).await?;
                 }
@@ -86,8 +84,9 @@ pub async fn handle(
                 log(&mut tx, "email_bounced", c, data, &key, now, detail).await?;
             }
             if let (true, Some(addr)) = (permanent, &to) {
-                sequences::suppress(&mut tx, addr, "bounced").await?;
-                sequences::halt_address(&mut tx, addr, "paused", "bounced").await?;
+                suppressions::suppress(&mut tx, addr, SuppressionReason::Bounced).await?;
+                let (paused, why) = (EnrollmentStatus::Paused, StopReason::Bounced);
+                sequences::halt_address(&mut tx, addr, paused, why).await?;
                 "permanent bounce: address undeliverable, enrollments paused"
             } else {
                 "temporary bounce logged"
@@ -95,8 +94,9 @@ pub async fn handle(
         }
         "email.complained" => {
             if let Some(addr) = &to {
-                sequences::suppress(&mut tx, addr, "complained").await?;
-                sequences::halt_address(&mut tx, addr, "stopped", "complained").await?;
+                suppressions::suppress(&mut tx, addr, SuppressionReason::Complained).await?;
+                let (stopped, why) = (EnrollmentStatus::Stopped, StopReason::Complained);
+                sequences::halt_address(&mut tx, addr, stopped, why).await?;
             }
             "complaint: unsubscribed"
         }
@@ -110,13 +110,13 @@ pub async fn handle(
 async fn contact_of(
     tx: &mut Tx,
     send: Option<&EmailSend>,
-    to: Option<&str>,
+    to: Option<&EmailAddress>,
 ) -> Result<Option<Uuid>, DbError> {
     if let Some(s) = send {
         return Ok(Some(s.contact_id));
     }
-    match to.and_then(|t| EmailAddress::parse(t).ok()) {
-        Some(addr) => Ok(contacts::by_email(tx, &addr).await?.map(|c| c.id)),
+    match to {
+        Some(addr) => Ok(contacts::by_email(tx, addr).await?.map(|c| c.id)),
         None => Ok(None),
     }
 }
@@ -171,13 +171,13 @@ async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'sta
     }
     if enrollment.is_none() {
         if let Some(parent) = data["headers"]["in-reply-to"].as_str() {
-            if let Some(s) = sequences::send_by_message_id(tx, parent).await? {
+            if let Some(s) = outbox::send_by_message_id(tx, parent).await? {
                 enrollment = Some(sequences::enrollment(tx, s.enrollment_id).await?);
             }
         }
     }
     let from = data["from"].as_str().unwrap_or_default();
-    sequences::record_inbound(
+    suppressions::record_inbound(
         tx,
         data["email_id"].as_str(),
         from,
@@ -206,8 +206,9 @@ async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'sta
     )
     .await?;
     contacts::bump_email_counters(tx, e.contact_id, 0, 0, now).await?;
-    if matches!(e.status.as_str(), "active" | "paused") {
-        sequences::set_enrollment_status(tx, e.id, "replied", Some("replied")).await?;
+    if e.status.is_live() {
+        let reason = Some(StopReason::Replied);
+        sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Replied, reason).await?;
     }
     Ok("reply matched: enrollment stopped as replied")
 }

@@ -54,6 +54,9 @@ impl Resend {
     }
 
     /// Sends the stored request body as it is; returns Resend's email id.
+    /// The span names the call and its idempotency key; never the key or
+    /// the body.
+    #[tracing::instrument(name = "resend.send", skip_all, fields(idempotency_key, status))]
     pub async fn send(
         &self,
         api_key: &SecretString,
@@ -77,6 +80,9 @@ impl Resend {
                 })
             })?;
         let status = response.status();
+        tracing::Span::current()
+            .record("idempotency_key", idempotency_key)
+            .record("status", status.as_u16());
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
         if status.is_success() {

@@ -2,10 +2,8 @@
 //! company's agent bus). At-least-once: the receiver dedupes on
 //! `X-Redkey-Message-Id`.
 
-use app::{
-    model::Task,
-    ssr::db::{self, tasks, Actor, ClientId},
-};
+use redkey_data::{self as db, tasks, Actor, ClientId};
+use redkey_types::{kinds::Forward, Task};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
@@ -14,22 +12,16 @@ use super::{
     Engine, TaskError,
 };
 
-pub async fn deliver(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
-    let p = &task.payload;
-    let (Some(message_id), Some(index)) = (
-        p.get("message_id").and_then(Value::as_i64),
-        p.get("webhook").and_then(Value::as_u64),
-    ) else {
-        return Err(TaskError::Permanent(
-            "payload needs message_id and webhook".into(),
-        ));
-    };
+/// The span names the message and the webhook's place in the
+/// configuration, never its URL (which may carry a secret) or the body.
+#[tracing::instrument(name = "webhook.forward", skip_all, fields(message = p.message_id, webhook = p.webhook))]
+pub async fn deliver(engine: &Engine, task: &Task, p: &Forward) -> Result<Value, TaskError> {
     let mut tx = engine
         .inner
         .db
         .begin(ClientId(task.client_id), Actor::Agent)
         .await?;
-    let message = tasks::message(&mut tx, message_id).await?;
+    let message = tasks::message(&mut tx, p.message_id).await?;
     let client = db::current_client(&mut tx).await?;
     drop(tx);
     // The configuration may have changed since the task was queued.
@@ -37,7 +29,7 @@ pub async fn deliver(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         .inner
         .cfg
         .webhooks
-        .get(index as usize)
+        .get(p.webhook)
         .filter(|h| h.client == client.slug && h.topic == message.topic)
     else {
         return Ok(json!({ "skipped": "the webhook is no longer configured" }));

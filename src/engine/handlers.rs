@@ -4,19 +4,20 @@
 
 use std::time::Duration;
 
-use app::{
-    model::{valid_topic, EmailAddress, Source, Task, TopicMessage, ACTIVITY_KINDS},
-    ssr::db::{
-        self,
-        activities::{self, NewActivity},
-        contacts, deals,
-        tasks::{self, NewTask},
-        Actor, ClientId, DbError, Tx,
-    },
+use redkey_data::{
+    self as db,
+    activities::{self, NewActivity},
+    contacts, deals,
+    tasks::{self, NewTask},
+    Actor, ClientId, DbError, Tx,
+};
+use redkey_types::{
+    kinds::{ActivityLog, Echo, FailAs, Forward, TaskPayload},
+    Source, Task, TopicMessage,
 };
 use serde_json::{json, Value};
 
-use super::{field, Engine};
+use super::Engine;
 
 /// Why an attempt did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,17 +37,21 @@ impl From<DbError> for TaskError {
     }
 }
 
+/// Decodes the payload once and hands it, typed, to the kind's handler.
+/// A payload that does not decode (queued before a change, or written by
+/// hand) fails for good, naming the field.
 pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
-    match task.kind.as_str() {
-        "activity.log" => log_activity(engine, task).await,
-        "engine.echo" => echo(engine, task).await,
-        "enrichment.scan" => Ok(json!({ "skipped": "no enrichment provider is configured" })),
-        "pipeline.health" => pipeline_health(engine, task).await,
-        "sequence.step" => sequence_step(engine, task).await,
-        "topic.forward" => super::forward::deliver(engine, task).await,
-        other => Err(TaskError::Permanent(format!(
-            "no handler for kind {other:?}"
-        ))),
+    let payload = TaskPayload::decode(&task.kind, &task.payload)
+        .map_err(|e| TaskError::Permanent(e.to_string()))?;
+    match &payload {
+        TaskPayload::ActivityLog(p) => log_activity(engine, task, p).await,
+        TaskPayload::Echo(p) => echo(engine, task, p).await,
+        TaskPayload::EnrichmentScan(_) => {
+            Ok(json!({ "skipped": "no enrichment provider is configured" }))
+        }
+        TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,
+        TaskPayload::SequenceStep(_) => sequence_step(engine, task).await,
+        TaskPayload::TopicForward(p) => super::forward::deliver(engine, task, p).await,
     }
 }
 
@@ -75,12 +80,11 @@ pub async fn post(
     let client = db::current_client(tx).await?;
     for (i, hook) in engine.inner.cfg.webhooks.iter().enumerate() {
         if hook.client == client.slug && hook.topic == topic {
-            let mut forward = NewTask::new(
-                topic,
-                "topic.forward",
-                json!({ "message_id": message.id, "webhook": i }),
-                "engine:forward".into(),
-            );
+            let payload = TaskPayload::TopicForward(Forward {
+                message_id: message.id,
+                webhook: i,
+            });
+            let mut forward = NewTask::typed(topic, &payload, "engine:forward".into());
             forward.dedupe_key = Some(format!("forward:{}:{i}", message.id));
             forward.max_attempts = Some(12);
             tasks::enqueue(tx, &forward).await?;
@@ -89,25 +93,28 @@ pub async fn post(
     Ok(message)
 }
 
-/// A probe: waits `sleep_ms`, fails when asked (`fail`: "retry" or
-/// "permanent"), optionally posts `reply` on the topic `post`.
-async fn echo(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
-    let p = &task.payload;
-    if let Some(ms) = p.get("sleep_ms").and_then(Value::as_u64) {
+/// A probe: waits `sleep_ms`, fails when asked, optionally posts `reply`
+/// on the topic `post`.
+async fn echo(engine: &Engine, task: &Task, p: &Echo) -> Result<Value, TaskError> {
+    if let Some(ms) = p.sleep_ms {
         tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
     }
-    match p.get("fail").and_then(Value::as_str) {
-        Some("retry") => return Err(TaskError::Retry("asked to fail (retry)".into())),
-        Some("permanent") => return Err(TaskError::Permanent("asked to fail".into())),
-        _ => {}
+    match p.fail {
+        Some(FailAs::Retry) => return Err(TaskError::Retry("asked to fail (retry)".into())),
+        Some(FailAs::Permanent) => return Err(TaskError::Permanent("asked to fail".into())),
+        None => {}
     }
-    let reply = p.get("reply").cloned().unwrap_or(Value::Null);
-    if let Some(topic) = p.get("post").and_then(Value::as_str) {
-        if !valid_topic(topic) {
-            return Err(TaskError::Permanent(format!("{topic:?} is not a topic")));
-        }
+    let reply = p.reply.clone().unwrap_or(Value::Null);
+    if let Some(topic) = &p.post {
         let mut tx = agent_tx(engine, task).await?;
-        post(engine, &mut tx, task, topic, json!({ "reply": reply })).await?;
+        post(
+            engine,
+            &mut tx,
+            task,
+            topic.as_str(),
+            json!({ "reply": reply }),
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(json!({ "reply": reply, "instance": engine.instance() }))
@@ -115,40 +122,23 @@ async fn echo(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
 
 /// Logs an activity on the contact with `contact_email`, once per
 /// `external_key` (default: the task id).
-async fn log_activity(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
-    let p = &task.payload;
-    let email = EmailAddress::parse(field(p, "contact_email")?)
-        .map_err(|e| TaskError::Permanent(format!("payload.contact_email: {e}")))?;
-    let kind = field(p, "kind")?;
-    if !ACTIVITY_KINDS.contains(&kind) || kind.starts_with("email_") {
-        return Err(TaskError::Permanent(format!(
-            "payload.kind {kind:?} is not a loggable activity (meeting, call, note, form, ...)"
-        )));
-    }
-    let happens_at = match p.get("happens_at").and_then(Value::as_str) {
-        Some(t) => Some(
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|_| TaskError::Permanent("payload.happens_at is not RFC 3339".into()))?
-                .to_utc(),
-        ),
-        None => None,
-    };
+async fn log_activity(engine: &Engine, task: &Task, p: &ActivityLog) -> Result<Value, TaskError> {
     let external_key = p
-        .get("external_key")
-        .and_then(Value::as_str)
-        .map(String::from)
+        .external_key
+        .clone()
         .unwrap_or_else(|| format!("task:{}", task.id));
     let mut tx = agent_tx(engine, task).await?;
-    let contact = contacts::by_email(&mut tx, &email)
+    let email = &p.contact_email;
+    let contact = contacts::by_email(&mut tx, email)
         .await?
         .ok_or_else(|| TaskError::Permanent(format!("no contact with email {email}")))?;
     let logged = activities::log(
         &mut tx,
         NewActivity {
-            kind: kind.into(),
-            subject: p.get("subject").and_then(Value::as_str).map(String::from),
-            body: p.get("body").and_then(Value::as_str).map(String::from),
-            happens_at,
+            kind: p.kind.as_str().into(),
+            subject: p.subject.clone(),
+            body: p.body.clone(),
+            happens_at: p.happens_at,
             contact_id: Some(contact.id),
             company_id: contact.company_id,
             external_key: Some(external_key),
@@ -196,7 +186,7 @@ async fn sequence_step(engine: &Engine, task: &Task) -> Result<Value, TaskError>
 /// The daily pipeline check: open deals, stale ones, contacts due a
 /// recontact; the summary goes to `roles.exec`.
 async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
-    let days = app::server_fns::pipeline::STALE_AFTER_DAYS as i32;
+    let days = redkey_types::STALE_AFTER_DAYS as i32;
     let mut tx = agent_tx(engine, task).await?;
     let (open, stale) = deals::health(&mut tx, days).await?;
     let due = contacts::recontact_due(&mut tx).await?;

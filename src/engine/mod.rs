@@ -12,19 +12,17 @@ mod timers;
 
 use std::{sync::Arc, time::Duration};
 
-use app::{
-    model::Task,
-    ssr::db::{
-        engine::{self, Outcome},
-        Db, DbError,
-    },
-};
 use chrono::Utc;
-use serde_json::Value;
+use redkey_data::{
+    engine::{self, Outcome},
+    Db, DbError,
+};
+use redkey_types::Task;
 use tokio::{
     sync::{watch, Notify, Semaphore},
     task::JoinSet,
 };
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{config::EngineSettings, email::EmailService};
@@ -101,7 +99,21 @@ impl Engine {
         self.execute(task).await.map(Some)
     }
 
+    /// Runs one claimed task inside a span naming it (id, kind, client,
+    /// attempt), so everything it logs, provider calls included, says which
+    /// task it belongs to.
     async fn execute(&self, task: Task) -> Result<Ran, DbError> {
+        let span = tracing::info_span!(
+            "task",
+            task = %task.id,
+            kind = %task.kind,
+            client = %task.client_id,
+            attempt = task.attempts,
+        );
+        self.execute_in_span(task).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, task: Task) -> Result<Ran, DbError> {
         let me = &self.inner;
         let run = handlers::run(self, &task);
         tokio::pin!(run);
@@ -303,14 +315,6 @@ pub fn backoff(base: Duration, attempt: i32) -> chrono::Duration {
         Err(_) => 0.5,
     };
     chrono::Duration::from_std(capped.mul_f64(0.5 + unit)).unwrap_or(chrono::Duration::zero())
-}
-
-/// The payload field `key` as a string, or a permanent error naming it.
-fn field<'a>(payload: &'a Value, key: &str) -> Result<&'a str, TaskError> {
-    payload
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| TaskError::Permanent(format!("payload.{key} is missing or not a string")))
 }
 
 #[cfg(test)]

@@ -2,11 +2,9 @@
 //! by (kind, client, slot start) in `timer_ticks`, so any number of
 //! instances create it once, even one that checks late.
 
-use app::{
-    model::{Schedule, TIMERS},
-    ssr::db::{engine, Db, DbError},
-};
 use chrono::{DateTime, Utc};
+use redkey_data::{engine, Db, DbError};
+use redkey_types::{Schedule, TIMERS};
 
 pub async fn fire(db: &Db, now: DateTime<Utc>) -> Result<usize, DbError> {
     let mut created = 0;

@@ -5,13 +5,6 @@
 
 use std::collections::HashMap;
 
-use app::{
-    model::{kind_spec, valid_topic, Task, TopicMessage},
-    ssr::db::{
-        tasks::{self, ApiToken, Enqueued, NewTask},
-        Actor, DbError, Tx,
-    },
-};
 use axum::{
     extract::{
         rejection::JsonRejection, DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query,
@@ -23,12 +16,17 @@ use axum::{
     Json, Router,
 };
 use chrono::{DateTime, Utc};
+use redkey_data::{
+    tasks::{self, Enqueued, NewTask},
+    tokens::{self, ApiToken},
+    Actor, DbError, Tx,
+};
+use redkey_types::{kind_spec, kinds::TaskPayload, valid_topic, Task, TopicMessage};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::startup::AppState;
+use super::AppState;
 
 /// Request bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -166,7 +164,7 @@ impl FromRequestParts<AppState> for Agent {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized("send Authorization: Bearer <token>"))?;
-        let found = tasks::token_by_hash(&state.db, &token_hash(token)).await?;
+        let found = tokens::find(&state.db, token).await?;
         found
             .map(Agent)
             .ok_or(ApiError::Unauthorized("the token is unknown or revoked"))
@@ -177,11 +175,6 @@ impl Agent {
     async fn tx(&self, state: &AppState) -> Result<Tx, ApiError> {
         Ok(state.db.begin(self.0.client(), Actor::Agent).await?)
     }
-}
-
-/// What is stored of a token: its SHA-256.
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,9 +210,9 @@ impl CreateTask {
             ));
         }
         let payload = self.payload.unwrap_or_else(|| json!({}));
-        if !payload.is_object() {
-            return Err(ApiError::invalid("payload", "the payload is a JSON object"));
-        }
+        // Refused now, naming the field, rather than queued to fail later.
+        TaskPayload::decode(&self.kind, &payload)
+            .map_err(|e| ApiError::invalid(&e.field, e.message))?;
         let priority = self.priority.unwrap_or(0);
         if !(-100..=100).contains(&priority) {
             return Err(ApiError::invalid("priority", "between -100 and 100"));

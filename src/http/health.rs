@@ -1,7 +1,7 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde_json::json;
 
-use crate::startup::AppState;
+use super::AppState;
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -11,7 +11,7 @@ pub async fn healthz() -> &'static str {
 /// The database answers and every migration this binary carries is applied.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let expected = crate::admin::latest_migration();
-    match app::ssr::db::status(&state.db).await {
+    match redkey_data::status(&state.db).await {
         Ok(s) if s.schema_version == expected => (
             StatusCode::OK,
             Json(json!({"status": "ready", "schema_version": s.schema_version})),

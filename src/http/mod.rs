@@ -1,8 +1,16 @@
-//! HTTP routes that are not cockpit pages.
+//! The HTTP surface: the router and its shared state, and the routes that
+//! are not cockpit pages (health, the agents' API, provider webhooks,
+//! unsubscribe). Pages and server functions come from the `app` crate.
 
 pub mod api;
 pub mod errors;
 pub mod guard;
 pub mod health;
+mod router;
+mod state;
+mod trace;
 pub mod unsubscribe;
 pub mod webhooks;
+
+pub use router::router;
+pub use state::AppState;

@@ -9,8 +9,8 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::startup::AppState;
-use app::ssr::db::sequences;
+use super::AppState;
+use redkey_data::suppressions;
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
@@ -32,7 +32,7 @@ fn valid_shape(token: &str) -> bool {
 
 pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let known = valid_shape(&token)
-        && sequences::unsubscribe(&state.db, &token, false)
+        && suppressions::unsubscribe(&state.db, &token, false)
             .await
             .unwrap_or(false);
     if !known {
@@ -58,7 +58,7 @@ pub async fn one_click(State(state): State<AppState>, Path(token): Path<String>)
     if !valid_shape(&token) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match sequences::unsubscribe(&state.db, &token, true).await {
+    match suppressions::unsubscribe(&state.db, &token, true).await {
         Ok(true) => StatusCode::OK.into_response(),
         Ok(false) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => {

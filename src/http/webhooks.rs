@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 
 use crate::{
     email::{events, svix},
-    startup::AppState,
+    http::AppState,
 };
-use app::ssr::db::{engine, ClientId};
+use redkey_data::{engine, ClientId};
 
 /// Resend's events are small; anything near this is not one.
 pub const BODY_LIMIT: usize = 256 * 1024;

@@ -8,7 +8,10 @@ use uuid::Uuid;
 
 use crate::{
     components::{ChoiceSelect, ErrorNote},
-    model::{EnrollmentView, Sequence, SequenceMetrics},
+    model::{
+        EnrollmentStatus, EnrollmentView, Sequence, SequenceMetrics, SequenceStatus,
+        SuppressionReason,
+    },
     server_fns::sequences::{
         load_sequence_editor, load_sequences, ChangeEnrollment, EnrollContact, PreviewStep,
         SaveSequence, SetSequenceStatus,
@@ -85,10 +88,9 @@ pub fn SequencesPage() -> impl IntoView {
 fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> impl IntoView {
     let base = m.sent.max(1);
     let pct = |n: i64| n * 100 / base;
-    let toggle = if m.status == "active" {
-        "paused"
-    } else {
-        "active"
+    let toggle = match m.status {
+        SequenceStatus::Active => SequenceStatus::Paused,
+        SequenceStatus::Paused => SequenceStatus::Active,
     };
     let funnel = [
         ("sent", m.sent),
@@ -100,7 +102,7 @@ fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> 
         <section class="card sequence" data-sequence=m.id.to_string()>
             <h2><a href=format!("/sequences/{}", m.id)>{m.name.clone()}</a></h2>
             <p class="meta">
-                <span class=format!("status {}", m.status)>{m.status.clone()}</span>
+                <span class=format!("status {}", m.status)>{m.status.as_str()}</span>
                 {format!(" · {} steps · {} enrolled · {} active", m.steps, m.enrolled, m.active)}
             </p>
             <dl class="funnel">
@@ -117,8 +119,8 @@ fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> 
             <p class="meta">{format!("{} bounced · {} unsubscribed", m.bounced, m.unsubscribed)}</p>
             <ActionForm action=status>
                 <input type="hidden" name="id" value=m.id.to_string() />
-                <input type="hidden" name="status" value=toggle />
-                <button type="submit" class="secondary">{if toggle == "paused" { "Pause" } else { "Resume" }}</button>
+                <input type="hidden" name="status" value=toggle.as_str() />
+                <button type="submit" class="secondary">{if toggle == SequenceStatus::Paused { "Pause" } else { "Resume" }}</button>
             </ActionForm>
         </section>
     }
@@ -288,7 +290,7 @@ pub fn SequencesPanel(
     contact: Uuid,
     enrollments: Vec<EnrollmentView>,
     sequences: Vec<(Uuid, String)>,
-    suppressed: Option<String>,
+    suppressed: Option<SuppressionReason>,
     enroll: ServerAction<EnrollContact>,
     change: ServerAction<ChangeEnrollment>,
 ) -> impl IntoView {
@@ -307,13 +309,13 @@ pub fn SequencesPanel(
             <ul class="enrollments">
                 {enrollments.into_iter().map(|v| {
                     let e = v.enrollment;
-                    let state = match (&e.status[..], &e.stop_reason) {
-                        (s, Some(r)) if s != "active" => format!("{s} ({r})"),
+                    let state = match (e.status, e.stop_reason) {
+                        (s, Some(r)) if s != EnrollmentStatus::Active => format!("{s} ({})", r.describe()),
                         (s, _) => s.to_string(),
                     };
                     let next = e.next_due_at.map(|t| format!(" · next {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
-                    let live = matches!(e.status.as_str(), "active" | "paused");
-                    let pause = if e.status == "active" { "pause" } else { "resume" };
+                    let live = e.status.is_live();
+                    let pause = if e.status == EnrollmentStatus::Active { "pause" } else { "resume" };
                     view! {
                         <li data-enrollment=e.id.to_string()>
                             <strong>{v.sequence_name.clone()}</strong>

@@ -49,7 +49,10 @@ pub async fn retry_task(id: Uuid) -> Result<(), AppError> {
 /// one is queued or running, asking again changes nothing.
 #[server]
 pub async fn run_timer_now(kind: String) -> Result<(), AppError> {
-    use crate::model::TIMERS;
+    use crate::model::{
+        kinds::{TaskPayload, Tick},
+        TIMERS,
+    };
     use crate::ssr::{
         db::tasks::{self, NewTask},
         session::human_tx,
@@ -59,12 +62,13 @@ pub async fn run_timer_now(kind: String) -> Result<(), AppError> {
         .find(|t| t.kind == kind)
         .ok_or_else(|| AppError::invalid("kind", "not a timer"))?;
     let (mut tx, me) = human_tx().await?;
-    let mut task = NewTask::new(
-        timer.topic,
-        timer.kind,
-        serde_json::json!({ "run_now": true }),
-        format!("user:{}", me.user),
-    );
+    let tick = Tick {
+        run_now: true,
+        slot: None,
+    };
+    let payload = TaskPayload::timer(timer.kind, tick)
+        .ok_or_else(|| AppError::invalid("kind", "not a timer"))?;
+    let mut task = NewTask::typed(timer.topic, &payload, format!("user:{}", me.user));
     task.dedupe_key = Some(format!("timer:{}", timer.kind));
     tasks::enqueue(&mut tx, &task).await?;
     tx.commit().await?;

@@ -10,7 +10,7 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{auth, db, session, throttle::SignInThrottle};
+    use crate::ssr::{db, db::password as hashing, session, throttle::SignInThrottle};
     use std::time::Instant;
 
     let throttle = use_context::<SignInThrottle>().ok_or(AppError::Internal)?;
@@ -30,8 +30,8 @@ pub async fn sign_in(
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.as_str())
-        .unwrap_or(auth::DUMMY_HASH);
-    let ok = auth::verify_password(&password, hash) && user.is_some();
+        .unwrap_or(hashing::DUMMY_HASH);
+    let ok = hashing::verify_password(&password, hash) && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
         throttle.failed(&email, Instant::now());
         return Err(AppError::invalid("password", "wrong email or password"));

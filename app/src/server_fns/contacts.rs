@@ -21,7 +21,7 @@ pub async fn contacts_page(
 
     let (mut tx, _) = human_tx().await?;
     let after = match after {
-        Some(id) => Some(db::contacts::get(&mut tx, id).await?),
+        Some(id) => Some(db::records::get::<crate::model::Contact>(&mut tx, id).await?),
         None => None,
     };
     let query = ContactQuery {
@@ -69,9 +69,9 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
     use crate::ssr::{db, session::human_tx};
 
     let (mut tx, _) = human_tx().await?;
-    let contact = db::contacts::get(&mut tx, id).await?;
+    let contact = db::records::get::<crate::model::Contact>(&mut tx, id).await?;
     let company = match contact.company_id {
-        Some(c) => Some(db::companies::get(&mut tx, c).await?),
+        Some(c) => Some(db::records::get::<crate::model::Company>(&mut tx, c).await?),
         None => None,
     };
     let deals = db::deals::of_contact(&mut tx, id).await?;
@@ -85,8 +85,8 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let suppressed = match &contact.email {
-        Some(e) => db::sequences::suppression(&mut tx, e).await?,
+    let suppressed = match contact.email_address() {
+        Some(e) => db::suppressions::suppression(&mut tx, &e).await?,
         None => None,
     };
     Ok(ContactDetail {
@@ -118,7 +118,7 @@ pub async fn save_contact_strategy(
         (forms::text(&relationship_note), forms::text(&strategy_note));
 
     let (mut tx, _) = human_tx().await?;
-    let current = db::contacts::get(&mut tx, id).await?;
+    let current = db::records::get::<crate::model::Contact>(&mut tx, id).await?;
     let mut changes = vec![];
     if current.priority != priority {
         changes.push(ContactField::Priority(priority));
@@ -133,7 +133,7 @@ pub async fn save_contact_strategy(
         changes.push(ContactField::RecontactAt(recontact_at));
     }
     if !changes.is_empty() {
-        db::contacts::update(&mut tx, id, changes).await?;
+        db::records::update(&mut tx, id, changes).await?;
         tx.commit().await?;
     }
     Ok(())

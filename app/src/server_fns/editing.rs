@@ -88,7 +88,7 @@ pub async fn create_contact(
     };
     let company = forms::pick(&company, "company")?;
     let (mut tx, _) = human_tx().await?;
-    let c = db::contacts::create(
+    let c = db::records::create(
         &mut tx,
         vec![
             ContactField::FirstName(first),
@@ -135,7 +135,7 @@ pub async fn create_company(name: String, domain: String) -> Result<(), AppError
         ));
     }
     let (mut tx, _) = human_tx().await?;
-    let c = db::companies::create(
+    let c = db::records::create(
         &mut tx,
         vec![CompanyField::Name(name), CompanyField::Domain(domain)],
     )
@@ -201,7 +201,7 @@ pub async fn create_deal(
         .find(|s| s.stage_id == stage)
         .map(|s| s.pipeline_id)
         .ok_or_else(|| AppError::invalid("stage", "choose a stage from the list"))?;
-    let d = db::deals::create(
+    let d = db::records::create(
         &mut tx,
         vec![
             DealField::Name(name),

@@ -3,9 +3,6 @@ use uuid::Uuid;
 
 use crate::model::{AppError, Board};
 
-/// Deals without activity for this many days get a stale badge.
-pub const STALE_AFTER_DAYS: i64 = 14;
-
 /// One pipeline's board, filtered by owner, priority and text.
 #[server]
 pub async fn load_board(
@@ -56,7 +53,7 @@ pub async fn load_board(
             let last = d.last_activity_at.unwrap_or(d.created_at);
             DealCard {
                 days_in_stage: (now - d.stage_changed_at).num_days(),
-                stale: (now - last).num_days() >= STALE_AFTER_DAYS,
+                stale: (now - last).num_days() >= crate::model::STALE_AFTER_DAYS,
                 company_name,
                 deal: d,
             }

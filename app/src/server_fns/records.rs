@@ -16,7 +16,7 @@ pub async fn companies_list() -> Result<Vec<Company>, AppError> {
 pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
     use crate::ssr::{db, session::human_tx};
     let (mut tx, _) = human_tx().await?;
-    let company = db::companies::get(&mut tx, id).await?;
+    let company = db::records::get::<crate::model::Company>(&mut tx, id).await?;
     let people = db::contacts::of_company(&mut tx, id).await?;
     let deals = db::deals::of_company(&mut tx, id).await?;
     Ok(CompanyDetail {
@@ -30,7 +30,7 @@ pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
 pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
     use crate::ssr::{db, session::human_tx};
     let (mut tx, _) = human_tx().await?;
-    let deal = db::deals::get(&mut tx, id).await?;
+    let deal = db::records::get::<crate::model::Deal>(&mut tx, id).await?;
     let stage_name = db::pipeline::stages(&mut tx)
         .await?
         .into_iter()
@@ -38,11 +38,11 @@ pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
         .map(|s| s.stage_name)
         .unwrap_or_default();
     let company = match deal.company_id {
-        Some(c) => Some(db::companies::get(&mut tx, c).await?),
+        Some(c) => Some(db::records::get::<crate::model::Company>(&mut tx, c).await?),
         None => None,
     };
     let contact = match deal.contact_id {
-        Some(c) => Some(db::contacts::get(&mut tx, c).await?),
+        Some(c) => Some(db::records::get::<crate::model::Contact>(&mut tx, c).await?),
         None => None,
     };
     let timeline = crate::model::merge_timeline(
@@ -81,7 +81,7 @@ pub async fn save_deal_strategy(
     let recontact_at = forms::recontact(&recontact_on)?;
     let strategy_note = forms::text(&strategy_note);
     let (mut tx, _) = human_tx().await?;
-    let current = db::deals::get(&mut tx, id).await?;
+    let current = db::records::get::<crate::model::Deal>(&mut tx, id).await?;
     let mut changes = vec![];
     if current.priority != priority {
         changes.push(DealField::Priority(priority));
@@ -102,7 +102,7 @@ pub async fn save_deal_strategy(
         changes.push(DealField::RecontactAt(recontact_at));
     }
     if !changes.is_empty() {
-        db::deals::update(&mut tx, id, changes).await?;
+        db::records::update(&mut tx, id, changes).await?;
         tx.commit().await?;
     }
     Ok(())

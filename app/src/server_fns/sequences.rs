@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{AppError, Draft, InboundMail, Sequence, SequenceMetrics};
+use crate::model::{AppError, Draft, InboundMail, Sequence, SequenceMetrics, SequenceStatus};
 
 /// The sequences page: every sequence with its counts, and the sends
 /// whose outcome is unknown (never re-sent blindly).
@@ -21,18 +21,21 @@ pub struct SequencesOverview {
 
 #[server]
 pub async fn load_sequences() -> Result<SequencesOverview, AppError> {
-    use crate::ssr::{db::sequences, session::human_tx};
+    use crate::ssr::{
+        db::{outbox, sequences, suppressions},
+        session::human_tx,
+    };
     let (mut tx, _) = human_tx().await?;
-    let review = sequences::in_review(&mut tx)
+    let review = outbox::in_review(&mut tx)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.to_email, s.last_error.unwrap_or_default()))
+        .map(|s| (s.id, s.to_email.into(), s.last_error.unwrap_or_default()))
         .collect();
     Ok(SequencesOverview {
         sequences: sequences::metrics(&mut tx).await?,
         review,
-        inbound: sequences::inbound(&mut tx, 20).await?,
-        paused: sequences::sending_paused(&mut tx, chrono::Utc::now()).await?,
+        inbound: suppressions::inbound(&mut tx, 20).await?,
+        paused: outbox::sending_paused(&mut tx, chrono::Utc::now()).await?,
     })
 }
 
@@ -189,11 +192,10 @@ pub async fn save_sequence(form: SequenceForm) -> Result<Uuid, AppError> {
 #[server]
 pub async fn set_sequence_status(id: Uuid, status: String) -> Result<(), AppError> {
     use crate::ssr::{db::sequences, session::human_tx};
-    if !matches!(status.as_str(), "active" | "paused") {
-        return Err(AppError::invalid("status", "active or paused"));
-    }
+    let status = SequenceStatus::parse(&status)
+        .ok_or_else(|| AppError::invalid("status", "active or paused"))?;
     let (mut tx, _) = human_tx().await?;
-    sequences::set_status(&mut tx, id, &status).await?;
+    sequences::set_status(&mut tx, id, status).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -205,8 +207,10 @@ pub async fn set_sequence_status(id: Uuid, status: String) -> Result<(), AppErro
 pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Draft, AppError> {
     use crate::ssr::{
         cockpit::CockpitConfig,
-        db,
-        drafter::{Drafter, Templates},
+        db::{
+            self,
+            drafter::{Drafter, Templates},
+        },
         session::human_tx,
     };
     let (mut tx, me) = human_tx().await?;
@@ -219,9 +223,9 @@ pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Dr
         .steps
         .get(step as usize)
         .ok_or_else(|| AppError::invalid("step", "no such step"))?;
-    let c = db::contacts::get(&mut tx, contact).await?;
+    let c = db::records::get::<crate::model::Contact>(&mut tx, contact).await?;
     let company = match c.company_id {
-        Some(id) => Some(db::companies::get(&mut tx, id).await?),
+        Some(id) => Some(db::records::get::<crate::model::Company>(&mut tx, id).await?),
         None => None,
     };
     Ok(Templates.draft(s, &c, company.as_ref(), &sender))
@@ -259,7 +263,7 @@ pub async fn enroll_many(sequence: String, ids: Option<Vec<Uuid>>) -> Result<Str
         match result {
             Ok(_) => enrolled += 1,
             Err(e) => {
-                let name = db::contacts::get(&mut tx, id)
+                let name = db::records::get::<crate::model::Contact>(&mut tx, id)
                     .await
                     .map(|c| c.full_name())
                     .unwrap_or_else(|_| id.to_string());
@@ -278,11 +282,12 @@ pub async fn enroll_many(sequence: String, ids: Option<Vec<Uuid>>) -> Result<Str
 /// Pause, resume or unenroll one enrollment.
 #[server]
 pub async fn change_enrollment(id: Uuid, action: String) -> Result<(), AppError> {
+    use crate::model::{EnrollmentStatus as Status, StopReason};
     use crate::ssr::{db::sequences, session::human_tx};
     let (status, reason) = match action.as_str() {
-        "pause" => ("paused", Some("paused by you")),
-        "resume" => ("active", None),
-        "unenroll" => ("stopped", Some("unenrolled")),
+        "pause" => (Status::Paused, Some(StopReason::PausedByUser)),
+        "resume" => (Status::Active, None),
+        "unenroll" => (Status::Stopped, Some(StopReason::Unenrolled)),
         _ => return Err(AppError::invalid("action", "pause, resume or unenroll")),
     };
     let (mut tx, _) = human_tx().await?;

@@ -1,9 +1,10 @@
-//! Server-only code: the data layer and the state server functions reach.
+//! Server-only code: the session, the cockpit's settings and the context
+//! server functions reach. The data layer is its own crate (`redkey-data`),
+//! known here as `db`.
 
-pub mod auth;
+pub use redkey_data as db;
+
 pub mod cockpit;
-pub mod db;
-pub mod drafter;
 pub mod markdown;
 pub mod session;
 pub mod state;

@@ -1,0 +1,97 @@
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{write, write::source_of, write::Value, Field, Result, Tx};
+use redkey_types::{Activity, Source};
+
+const VIEW: &str = "crm_activities";
+const COLUMNS: &str = "id, client_id, kind, subject, body, happens_at, contact_id, company_id, \
+    deal_id, created_by_source, created_at";
+
+/// An activity to log. With an `external_key`, logging is idempotent: the
+/// same key logs once, whatever retries happen.
+#[derive(Clone, Debug, Default)]
+pub struct NewActivity {
+    pub kind: String,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub happens_at: Option<DateTime<Utc>>,
+    pub contact_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub deal_id: Option<Uuid>,
+    pub properties: Option<serde_json::Value>,
+    pub external_key: Option<String>,
+    pub source: Option<Source>,
+}
+
+/// Logs the activity; `None` when its external key was already logged.
+pub async fn log(tx: &mut Tx, a: NewActivity) -> Result<Option<Activity>> {
+    if let Some(key) = &a.external_key {
+        let seen: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM crm_activities WHERE external_key = $1")
+                .bind(key)
+                .fetch_optional(tx.conn())
+                .await?;
+        if seen.is_some() {
+            return Ok(None);
+        }
+    }
+    let source = a.source.unwrap_or_else(|| source_of(tx));
+    let mut fields = vec![
+        Field::new("kind", Value::Text(Some(a.kind))),
+        Field::new("subject", Value::Text(a.subject)),
+        Field::new("body", Value::Text(a.body)),
+        Field::new("contact_id", Value::Uuid(a.contact_id)),
+        Field::new("company_id", Value::Uuid(a.company_id)),
+        Field::new("deal_id", Value::Uuid(a.deal_id)),
+        Field::new("external_key", Value::Text(a.external_key)),
+        Field::new("created_by_source", Value::Source(source)),
+    ];
+    if let Some(at) = a.happens_at {
+        fields.push(Field::new("happens_at", Value::Time(Some(at))));
+    }
+    if let Some(p) = a.properties {
+        fields.push(Field::new("properties", Value::Json(p)));
+    }
+    write::insert(tx, VIEW, fields, COLUMNS).await.map(Some)
+}
+
+/// Newest first, optionally one kind, before a cursor `(happens_at, id)`.
+pub async fn recent(
+    tx: &mut Tx,
+    kind: Option<&str>,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Activity>> {
+    let (at, id) = before.unzip();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} \
+         WHERE ($1::text IS NULL OR kind = $1) \
+           AND ($2::timestamptz IS NULL OR (happens_at, id) < ($2, $3)) \
+         ORDER BY happens_at DESC, id DESC LIMIT $4"
+    ))
+    .bind(kind)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE contact_id = $1 ORDER BY happens_at DESC, id DESC"
+    ))
+    .bind(contact_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn of_deal(tx: &mut Tx, deal_id: Uuid) -> Result<Vec<Activity>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE deal_id = $1 ORDER BY happens_at DESC, id DESC"
+    ))
+    .bind(deal_id)
+    .fetch_all(tx.conn())
+    .await?)
+}

@@ -1,0 +1,212 @@
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{
+    records::{Record, RecordField},
+    write::Value,
+    Field, Result, Tx,
+};
+use redkey_types::{Contact, ContactSort, EmailAddress, Priority};
+
+const VIEW: &str = "crm_contacts";
+const COLUMNS: &str = "id, client_id, first_name, last_name, email, phone, job_title, city, \
+    company_id, priority, relationship_note, strategy_note, recontact_at, last_activity_at, \
+    enriched_at, email_thread_count, open_count, linkedin_url, sequence_step, \
+    sequence_enrolled_at, created_by_source, created_at, updated_at";
+
+/// One contact field to write; which ones a transaction may use is decided
+/// by Postgres from its role.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ContactField {
+    FirstName(String),
+    LastName(String),
+    Email(Option<EmailAddress>),
+    Phone(Option<String>),
+    JobTitle(Option<String>),
+    City(Option<String>),
+    Company(Option<Uuid>),
+    Priority(Option<Priority>),
+    RelationshipNote(Option<String>),
+    StrategyNote(Option<String>),
+    RecontactAt(Option<DateTime<Utc>>),
+    LastActivityAt(Option<DateTime<Utc>>),
+    EnrichedAt(Option<DateTime<Utc>>),
+    EmailThreadCount(i32),
+    OpenCount(i32),
+    LinkedinUrl(Option<String>),
+    SequenceStep(Option<i32>),
+    SequenceEnrolledAt(Option<DateTime<Utc>>),
+}
+
+impl From<ContactField> for Field {
+    fn from(f: ContactField) -> Field {
+        use ContactField::*;
+        let (column, value) = match f {
+            FirstName(v) => ("first_name", Value::Text(Some(v))),
+            LastName(v) => ("last_name", Value::Text(Some(v))),
+            Email(v) => ("email", Value::Text(v.map(String::from))),
+            Phone(v) => ("phone", Value::Text(v)),
+            JobTitle(v) => ("job_title", Value::Text(v)),
+            City(v) => ("city", Value::Text(v)),
+            Company(v) => ("company_id", Value::Uuid(v)),
+            Priority(v) => ("priority", Value::Priority(v)),
+            RelationshipNote(v) => ("relationship_note", Value::Text(v)),
+            StrategyNote(v) => ("strategy_note", Value::Text(v)),
+            RecontactAt(v) => ("recontact_at", Value::Time(v)),
+            LastActivityAt(v) => ("last_activity_at", Value::Time(v)),
+            EnrichedAt(v) => ("enriched_at", Value::Time(v)),
+            EmailThreadCount(v) => ("email_thread_count", Value::Int(Some(v))),
+            OpenCount(v) => ("open_count", Value::Int(Some(v))),
+            LinkedinUrl(v) => ("linkedin_url", Value::Text(v)),
+            SequenceStep(v) => ("sequence_step", Value::Int(v)),
+            SequenceEnrolledAt(v) => ("sequence_enrolled_at", Value::Time(v)),
+        };
+        Field::new(column, value)
+    }
+}
+
+impl Record for Contact {
+    const VIEW: &'static str = VIEW;
+    const COLUMNS: &'static str = COLUMNS;
+}
+
+impl RecordField for ContactField {
+    type Record = Contact;
+}
+
+pub async fn by_email(tx: &mut Tx, email: &EmailAddress) -> Result<Option<Contact>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE lower(email) = lower($1)"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Contact>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE company_id = $1 ORDER BY last_name, first_name, id"
+    ))
+    .bind(company_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Which contacts a table page shows and in what order.
+#[derive(Clone, Debug, Default)]
+pub struct ContactQuery<'a> {
+    /// Name, email or company contains this.
+    pub search: Option<&'a str>,
+    pub priority: Option<Priority>,
+    /// Only contacts whose recontact date has come.
+    pub recontact_due: bool,
+    pub sort: ContactSort,
+    /// Keyset cursor: the last contact of the previous page.
+    pub after: Option<&'a Contact>,
+}
+
+/// A page of contacts (keyset pagination, so it stays fast deep into the
+/// list; every order ends in the id, which makes the key unique).
+pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<Contact>> {
+    // The key comparison that means "after the cursor", and the order.
+    let (cond, order) = match q.sort {
+        ContactSort::Name => (
+            "(last_name, first_name, id) > ($1, $2, $3)",
+            "last_name, first_name, id",
+        ),
+        ContactSort::RecentActivity => (
+            "(activity_order, id) < ($1::timestamptz, $3)",
+            "activity_order DESC, id DESC",
+        ),
+        ContactSort::Newest => (
+            "(created_at, id) < ($1::timestamptz, $3)",
+            "created_at DESC, id DESC",
+        ),
+    };
+    let cursor = q.after.map(|c| match q.sort {
+        ContactSort::Name => (c.last_name.clone(), c.first_name.clone(), c.id),
+        ContactSort::RecentActivity => (time_key(c.last_activity_at), String::new(), c.id),
+        ContactSort::Newest => (time_key(Some(c.created_at)), String::new(), c.id),
+    });
+    let search = q.search.map(str::trim).filter(|s| !s.is_empty());
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {VIEW} \
+         WHERE ($3::uuid IS NULL OR {cond}) \
+           AND ($5::text IS NULL OR id IN (SELECT crm_search_contacts($5))) \
+           AND ($6::text IS NULL OR priority::text = $6) \
+           AND (NOT $7 OR recontact_at <= now()) \
+         ORDER BY {order} LIMIT $4"
+    );
+    let (a, b, id) = match cursor {
+        Some((a, b, id)) => (Some(a), Some(b), Some(id)),
+        None => (None, None, None),
+    };
+    Ok(sqlx::query_as(&sql)
+        .bind(a)
+        .bind(b)
+        .bind(id)
+        .bind(limit)
+        .bind(search)
+        .bind(q.priority.map(Priority::as_str))
+        .bind(q.recontact_due)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+/// A timestamp as Postgres reads it back exactly; none sorts last.
+fn time_key(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .unwrap_or_else(|| "-infinity".into())
+}
+
+/// How many contacts' recontact date has come.
+pub async fn recontact_due(tx: &mut Tx) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM crm_contacts WHERE recontact_at <= now()")
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// Adds to arlo's email counters and moves the last activity forward.
+pub async fn bump_email_counters(
+    tx: &mut Tx,
+    id: Uuid,
+    opens: i32,
+    threads: i32,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_contacts SET open_count = open_count + $2, \
+                email_thread_count = email_thread_count + $3, \
+                last_activity_at = greatest(coalesce(last_activity_at, $4), $4) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(opens)
+    .bind(threads)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Arlo's record of a sequence send on the contact.
+pub async fn record_sequence_send(
+    tx: &mut Tx,
+    id: Uuid,
+    step: i32,
+    enrolled_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_contacts SET sequence_step = $2, sequence_enrolled_at = $3, \
+                last_activity_at = greatest(coalesce(last_activity_at, $4), $4) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(step)
+    .bind(enrolled_at)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

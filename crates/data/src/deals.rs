@@ -1,0 +1,127 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::{
+    records::{Record, RecordField},
+    write::Value,
+    Field, Result, Tx,
+};
+use redkey_types::{Deal, Priority};
+
+const VIEW: &str = "crm_deals";
+const COLUMNS: &str = "id, client_id, name, pipeline_id, stage_id, position, stage_changed_at, \
+    amount_micros, currency_code, close_date, owner_id, priority, strategy_note, recontact_at, \
+    contact_id, company_id, last_activity_at, created_by_source, created_at, updated_at";
+
+/// Deal fields. The stage is set at creation; afterwards it changes only
+/// through [`move_to`] (`crm_move_deal`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DealField {
+    Name(String),
+    Contact(Option<Uuid>),
+    Company(Option<Uuid>),
+    Pipeline(Uuid),
+    Stage(Uuid),
+    AmountMicros(Option<i64>),
+    Currency(String),
+    CloseDate(Option<NaiveDate>),
+    Owner(Option<Uuid>),
+    Priority(Option<Priority>),
+    StrategyNote(Option<String>),
+    RecontactAt(Option<DateTime<Utc>>),
+    LastActivityAt(Option<DateTime<Utc>>),
+}
+
+impl From<DealField> for Field {
+    fn from(f: DealField) -> Field {
+        use DealField::*;
+        let (column, value) = match f {
+            Name(v) => ("name", Value::Text(Some(v))),
+            Contact(v) => ("contact_id", Value::Uuid(v)),
+            Company(v) => ("company_id", Value::Uuid(v)),
+            Pipeline(v) => ("pipeline_id", Value::Uuid(Some(v))),
+            Stage(v) => ("stage_id", Value::Uuid(Some(v))),
+            AmountMicros(v) => ("amount_micros", Value::BigInt(v)),
+            Currency(v) => ("currency_code", Value::Text(Some(v))),
+            CloseDate(v) => ("close_date", Value::Date(v)),
+            Owner(v) => ("owner_id", Value::Uuid(v)),
+            Priority(v) => ("priority", Value::Priority(v)),
+            StrategyNote(v) => ("strategy_note", Value::Text(v)),
+            RecontactAt(v) => ("recontact_at", Value::Time(v)),
+            LastActivityAt(v) => ("last_activity_at", Value::Time(v)),
+        };
+        Field::new(column, value)
+    }
+}
+
+impl Record for Deal {
+    const VIEW: &'static str = VIEW;
+    const COLUMNS: &'static str = COLUMNS;
+}
+
+impl RecordField for DealField {
+    type Record = Deal;
+}
+
+/// The deals of one pipeline, in board order.
+pub async fn of_pipeline(tx: &mut Tx, pipeline_id: Uuid) -> Result<Vec<Deal>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE pipeline_id = $1 ORDER BY stage_id, position, id"
+    ))
+    .bind(pipeline_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Deal>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE contact_id = $1 ORDER BY created_at DESC"
+    ))
+    .bind(contact_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Deal>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE company_id = $1 ORDER BY created_at DESC"
+    ))
+    .bind(company_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Moves a deal to `position` (0-based) in `stage`, renumbering both
+/// columns; the only way a deal's stage changes.
+pub async fn move_to(tx: &mut Tx, deal: Uuid, stage: Uuid, position: i32) -> Result<()> {
+    sqlx::query("SELECT crm_move_deal($1, $2, $3)")
+        .bind(deal)
+        .bind(stage)
+        .bind(position)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The pipeline's health: open deals (stage neither won nor lost), and
+/// those among them with no activity for `stale_days`, stalest first.
+pub async fn health(tx: &mut Tx, stale_days: i32) -> Result<(i64, Vec<(Uuid, String, i32)>)> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+         WHERE NOT p.is_won AND NOT p.is_lost",
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    let stale = sqlx::query_as(
+        "SELECT d.id, d.name, \
+                extract(day FROM now() - coalesce(d.last_activity_at, d.created_at))::int AS idle \
+         FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+         WHERE NOT p.is_won AND NOT p.is_lost \
+           AND coalesce(d.last_activity_at, d.created_at) < now() - make_interval(days => $1) \
+         ORDER BY coalesce(d.last_activity_at, d.created_at), d.id",
+    )
+    .bind(stale_days)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok((open, stale))
+}

@@ -1,0 +1,153 @@
+//! The engine's cross-client queue operations, as `redkey_engine` through
+//! the `engine_*` functions. Each call is its own short transaction:
+//! claiming never holds a lock while a task runs.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Db, Result};
+use redkey_types::Task;
+
+const ROLE: &str = "redkey_engine";
+const TASK_COLUMNS: &str = "id, workspace_id AS client_id, topic, kind, payload, status, \
+    priority, run_at, attempts, max_attempts, locked_by, heartbeat_at, started_at, finished_at, \
+    result, last_error, created_by, dedupe_key, created_at, updated_at";
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Succeeded(Value),
+    /// Queued again, to run at the given time.
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    Failed(String),
+}
+
+/// Claims up to `limit` due tasks for `instance`, highest priority first.
+pub async fn claim(db: &Db, instance: &str, limit: i32) -> Result<Vec<Task>> {
+    let mut tx = db.unscoped(ROLE).await?;
+    let tasks = sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM engine_claim($1, $2)"))
+        .bind(instance)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(tasks)
+}
+
+/// Records the outcome; false when the task was no longer this
+/// instance's (rescued while it ran), in which case nothing changes.
+pub async fn finish(db: &Db, task: Uuid, instance: &str, outcome: &Outcome) -> Result<bool> {
+    let (name, result, error, at) = match outcome {
+        Outcome::Succeeded(v) => ("succeeded", Some(v), None, None),
+        Outcome::Retry { error, at } => ("retry", None, Some(error.as_str()), Some(*at)),
+        Outcome::Failed(e) => ("failed", None, Some(e.as_str()), None),
+    };
+    let mut tx = db.unscoped(ROLE).await?;
+    let mine: bool = sqlx::query_scalar("SELECT engine_finish($1, $2, $3, $4, $5, $6)")
+        .bind(task)
+        .bind(instance)
+        .bind(name)
+        .bind(result)
+        .bind(error)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(mine)
+}
+
+pub async fn heartbeat(db: &Db, instance: &str, tasks: &[Uuid]) -> Result<i32> {
+    on_tasks(db, "SELECT engine_heartbeat($1, $2)", instance, tasks).await
+}
+
+/// Gives tasks back to the queue without counting the attempt.
+pub async fn release(db: &Db, instance: &str, tasks: &[Uuid]) -> Result<i32> {
+    on_tasks(db, "SELECT engine_release($1, $2)", instance, tasks).await
+}
+
+/// Runs an `engine_*(instance, tasks)` function in its own transaction.
+async fn on_tasks(db: &Db, sql: &'static str, instance: &str, tasks: &[Uuid]) -> Result<i32> {
+    let mut tx = db.unscoped(ROLE).await?;
+    let n = sqlx::query_scalar(sql)
+        .bind(instance)
+        .bind(tasks)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Re-queues tasks whose heartbeat is older than `stale`.
+pub async fn rescue(db: &Db, stale: std::time::Duration) -> Result<i32> {
+    let mut tx = db.unscoped(ROLE).await?;
+    let n = sqlx::query_scalar("SELECT engine_rescue(make_interval(secs => $1))")
+        .bind(stale.as_secs_f64())
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Deletes finished tasks (and their runs) older than `older`.
+pub async fn prune(db: &Db, older: std::time::Duration) -> Result<i32> {
+    let mut tx = db.unscoped(ROLE).await?;
+    let n = sqlx::query_scalar("SELECT engine_prune(make_interval(secs => $1))")
+        .bind(older.as_secs_f64())
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// A client and the start of its current daily slot.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TimerClient {
+    pub client_id: Uuid,
+    pub slug: String,
+    pub daily_slot: DateTime<Utc>,
+}
+
+pub async fn clients(db: &Db, now: DateTime<Utc>) -> Result<Vec<TimerClient>> {
+    let mut tx = db.unscoped(ROLE).await?;
+    Ok(
+        sqlx::query_as("SELECT client_id, slug, daily_slot FROM engine_clients($1)")
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?,
+    )
+}
+
+/// Creates the tick of (kind, client, slot) and its task, once ever.
+/// Returns the new task's id; none when the tick existed or the previous
+/// task of the kind is still unfinished.
+pub async fn tick(
+    db: &Db,
+    kind: &str,
+    topic: &str,
+    client: Uuid,
+    slot: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
+    let mut tx = db.unscoped(ROLE).await?;
+    let id = sqlx::query_scalar("SELECT engine_tick($1, $2, $3, $4)")
+        .bind(kind)
+        .bind(topic)
+        .bind(client)
+        .bind(slot)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A client's id from its slug (webhook URLs name the client).
+pub async fn client_id(db: &Db, slug: &str) -> Result<Option<Uuid>> {
+    let mut tx = db.unscoped(ROLE).await?;
+    Ok(sqlx::query_scalar("SELECT engine_client_id($1)")
+        .bind(slug)
+        .fetch_one(&mut *tx)
+        .await?)
+}

@@ -1,0 +1,252 @@
+//! The data layer: the only code that speaks SQL. It talks to the `crm_*`
+//! views and functions (never the Twenty-shaped tables underneath) inside
+//! transactions that first declare their client and role. Server-only: no
+//! Leptos, no HTTP; the cockpit, the engine and the API all come through
+//! here.
+
+mod error;
+mod write;
+
+pub mod activities;
+pub mod admin;
+pub mod audit;
+pub mod companies;
+pub mod contacts;
+pub mod deals;
+pub mod drafter;
+pub mod engine;
+pub mod notes;
+pub mod outbox;
+pub mod password;
+pub mod pipeline;
+pub mod records;
+pub mod sequences;
+pub mod suppressions;
+pub mod tasks;
+pub mod tokens;
+pub mod users;
+
+use std::{collections::HashMap, sync::Arc};
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+pub use error::{DbError, FieldClass};
+pub use write::Field;
+
+use redkey_types::{Client, DbStatus, Member};
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// The client (Twenty workspace) a transaction is scoped to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientId(pub Uuid);
+
+/// Who a transaction acts as; decides the Postgres role it runs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in person: `redkey_human`.
+    User(Uuid),
+    /// Arlo carrying out a stored human instruction: `redkey_human`, with
+    /// the instruction recorded against every change it makes.
+    OnBehalfOf(Uuid),
+    /// Arlo's own operational work: `redkey_agent`.
+    Agent,
+}
+
+impl Actor {
+    pub fn role(self) -> &'static str {
+        match self {
+            Self::User(_) | Self::OnBehalfOf(_) => "redkey_human",
+            Self::Agent => "redkey_agent",
+        }
+    }
+
+    fn may_write(self, class: FieldClass) -> bool {
+        matches!(
+            (self.role(), class),
+            (_, FieldClass::Identity)
+                | ("redkey_human", FieldClass::Strategic)
+                | ("redkey_agent", FieldClass::Operational)
+        )
+    }
+}
+
+/// A handle on the serving pool (the NOINHERIT login role) and the column
+/// policy, read once so refusals can name the field's class.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: PgPool,
+    policy: Arc<HashMap<(String, String), FieldClass>>,
+}
+
+impl Db {
+    pub async fn connect(pool: PgPool) -> Result<Self> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL ROLE redkey_agent")
+            .execute(&mut *tx)
+            .await?;
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT view_name, column_name, class FROM crm_column_policy")
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let policy = rows
+            .into_iter()
+            .filter_map(|(v, c, class)| Some(((v, c), FieldClass::parse(&class)?)))
+            .collect();
+        Ok(Self {
+            pool,
+            policy: Arc::new(policy),
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A transaction as `role` with no client chosen: for the lookups that
+    /// come before one (sign-in, API tokens) and the engine's cross-client
+    /// work. `role` is always a literal from this module.
+    pub(crate) async fn unscoped(
+        &self,
+        role: &'static str,
+    ) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!("SET LOCAL ROLE {role}"))
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the
+    /// transaction-local settings the views, policies and audit read.
+    pub async fn begin(&self, client: ClientId, actor: Actor) -> Result<Tx> {
+        let mut tx = self.pool.begin().await?;
+        let (user, on_behalf_of) = match actor {
+            Actor::User(u) => (Some(u), None),
+            Actor::OnBehalfOf(i) => (None, Some(i)),
+            Actor::Agent => (None, None),
+        };
+        sqlx::query(
+            "SELECT set_config('redkey.client_id', $1, true), \
+                    set_config('redkey.user_id', coalesce($2, ''), true), \
+                    set_config('redkey.on_behalf_of', coalesce($3, ''), true)",
+        )
+        .bind(client.0.to_string())
+        .bind(user.map(|u| u.to_string()))
+        .bind(on_behalf_of.map(|i| i.to_string()))
+        .execute(&mut *tx)
+        .await?;
+        // The role name comes from a closed enum, never from input.
+        sqlx::query(&format!("SET LOCAL ROLE {}", actor.role()))
+            .execute(&mut *tx)
+            .await?;
+        Ok(Tx {
+            inner: tx,
+            actor,
+            client,
+            policy: self.policy.clone(),
+        })
+    }
+}
+
+/// A transaction scoped to one client and one actor.
+pub struct Tx {
+    inner: Transaction<'static, Postgres>,
+    actor: Actor,
+    client: ClientId,
+    policy: Arc<HashMap<(String, String), FieldClass>>,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.inner
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    pub fn client(&self) -> ClientId {
+        self.client
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await.map_err(DbError::from)
+    }
+
+    /// Explains a 42501 on a write of `columns` to `view` by naming the
+    /// first column the actor's role may not write.
+    fn explain_refusal(&self, view: &'static str, columns: &[&str], err: DbError) -> DbError {
+        if !matches!(err, DbError::Forbidden(_)) {
+            return err;
+        }
+        columns
+            .iter()
+            .find_map(|c| {
+                let class = *self.policy.get(&(view.to_string(), c.to_string()))?;
+                (!self.actor.may_write(class)).then(|| DbError::FieldForbidden {
+                    view,
+                    column: c.to_string(),
+                    class,
+                })
+            })
+            .unwrap_or(err)
+    }
+}
+
+/// The current client's own record.
+pub async fn current_client(tx: &mut Tx) -> Result<Client> {
+    sqlx::query_as("SELECT id, slug, name FROM crm_clients")
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or(DbError::NotFound)
+}
+
+pub async fn members(tx: &mut Tx) -> Result<Vec<Member>> {
+    Ok(sqlx::query_as(
+        "SELECT id, first_name, last_name, email, user_id FROM crm_members \
+         ORDER BY first_name, last_name",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Members as (id, display name) for owner selects.
+pub async fn member_choices(tx: &mut Tx) -> Result<Vec<(Uuid, String)>> {
+    Ok(members(tx)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let name = format!("{} {}", m.first_name, m.last_name);
+            (m.id, name.trim().to_string())
+        })
+        .collect())
+}
+
+/// Stores a human instruction for arlo to carry out later.
+pub async fn store_instruction(tx: &mut Tx, given_by: &str, instruction: &str) -> Result<Uuid> {
+    let r = sqlx::query_scalar(
+        "INSERT INTO crm_instructions (given_by, instruction) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(given_by)
+    .bind(instruction)
+    .fetch_one(tx.conn())
+    .await;
+    r.map_err(|e| tx.explain_refusal("crm_instructions", &["given_by", "instruction"], e.into()))
+}
+
+/// Server version and the newest applied migration (no client needed).
+pub async fn status(db: &Db) -> Result<DbStatus> {
+    let (server_version, schema_version): (String, Option<i64>) = sqlx::query_as(
+        "SELECT current_setting('server_version'), \
+                (SELECT max(version) FROM _sqlx_migrations WHERE success)",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(DbStatus {
+        server_version,
+        schema_version: schema_version.unwrap_or(0),
+    })
+}

@@ -1,0 +1,66 @@
+use uuid::Uuid;
+
+use super::{write, write::source_of, write::Value, Field, Result, Tx};
+use redkey_types::Note;
+
+/// What a note is attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Contact(Uuid),
+    Company(Uuid),
+    Deal(Uuid),
+}
+
+impl Target {
+    fn column(self) -> (&'static str, Uuid) {
+        match self {
+            Self::Contact(id) => ("contact_id", id),
+            Self::Company(id) => ("company_id", id),
+            Self::Deal(id) => ("deal_id", id),
+        }
+    }
+}
+
+/// Adds a note and links it to its record in one transaction.
+pub async fn add(tx: &mut Tx, target: Target, title: &str, body_markdown: &str) -> Result<Note> {
+    let source = source_of(tx);
+    let note: Note = write::insert(
+        tx,
+        "crm_notes",
+        vec![
+            Field::new("title", Value::Text(Some(title.to_string()))),
+            Field::new(
+                "body_markdown",
+                Value::Text(Some(body_markdown.to_string())),
+            ),
+            Field::new("created_by_source", Value::Source(source)),
+        ],
+        "id, title, body_markdown, created_at",
+    )
+    .await?;
+    let (column, id) = target.column();
+    let _: (Uuid,) = write::insert(
+        tx,
+        "crm_note_targets",
+        vec![
+            Field::new("note_id", Value::Uuid(Some(note.id))),
+            Field::new(column, Value::Uuid(Some(id))),
+        ],
+        "id",
+    )
+    .await?;
+    Ok(note)
+}
+
+/// The notes on one record, newest first.
+pub async fn of(tx: &mut Tx, target: Target) -> Result<Vec<Note>> {
+    let (column, id) = target.column();
+    Ok(sqlx::query_as(&format!(
+        "SELECT n.id, n.title, n.body_markdown, n.created_at FROM crm_notes n \
+         JOIN crm_note_targets t ON t.note_id = n.id WHERE t.{column} = $1 \
+         ORDER BY n.created_at DESC, n.id"
+    ))
+    .bind(id)
+    .fetch_all(tx.conn())
+    .await?)
+}

@@ -1,0 +1,349 @@
+//! Sequences and enrollments: definitions written from the cockpit, the
+//! enrollment's life (enroll, pause, stop, progress), and what is due.
+//! The outbox is in `outbox`, suppressions and provider events in
+//! `suppressions`.
+
+use chrono::{DateTime, NaiveTime, Utc};
+
+use uuid::Uuid;
+
+use super::{suppressions::suppression, DbError, Result, Tx};
+use redkey_types::{
+    Contact, EmailAddress, Enrollment, EnrollmentStatus, EnrollmentView, Sequence, SequenceMetrics,
+    SequenceStatus, Step, StopReason,
+};
+
+const SEQ_COLUMNS: &str = "id, client_id, name, steps, status, window_start, window_end, \
+    weekdays, time_zone, created_at, updated_at";
+const ENR_COLUMNS: &str = "id, client_id, sequence_id, contact_id, current_step, next_due_at, \
+    status, stop_reason, reply_token, first_message_id, last_sent_at, created_at, updated_at";
+
+/// A sequence as written from the cockpit.
+#[derive(Clone, Debug)]
+pub struct SequenceInput {
+    pub name: String,
+    pub steps: Vec<Step>,
+    pub window_start: NaiveTime,
+    pub window_end: NaiveTime,
+    pub weekdays: Vec<i32>,
+    pub time_zone: String,
+}
+
+pub async fn create(tx: &mut Tx, s: &SequenceInput) -> Result<Sequence> {
+    check_time_zone(tx, &s.time_zone).await?;
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO crm_sequences (name, steps, window_start, window_end, weekdays, time_zone) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {SEQ_COLUMNS}"
+    ))
+    .bind(&s.name)
+    .bind(sqlx::types::Json(&s.steps))
+    .bind(s.window_start)
+    .bind(s.window_end)
+    .bind(&s.weekdays)
+    .bind(&s.time_zone)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn update(tx: &mut Tx, id: Uuid, s: &SequenceInput) -> Result<Sequence> {
+    check_time_zone(tx, &s.time_zone).await?;
+    Ok(sqlx::query_as(&format!(
+        "UPDATE crm_sequences SET name = $2, steps = $3, window_start = $4, window_end = $5, \
+                weekdays = $6, time_zone = $7 WHERE id = $1 RETURNING {SEQ_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&s.name)
+    .bind(sqlx::types::Json(&s.steps))
+    .bind(s.window_start)
+    .bind(s.window_end)
+    .bind(&s.weekdays)
+    .bind(&s.time_zone)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+async fn check_time_zone(tx: &mut Tx, tz: &str) -> Result<()> {
+    let known: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+            .bind(tz)
+            .fetch_one(tx.conn())
+            .await?;
+    if known {
+        Ok(())
+    } else {
+        Err(DbError::Invalid(format!(
+            "{tz:?} is not a time zone (try Europe/Berlin)"
+        )))
+    }
+}
+
+pub async fn set_status(tx: &mut Tx, id: Uuid, status: SequenceStatus) -> Result<()> {
+    sqlx::query("UPDATE crm_sequences SET status = $2 WHERE id = $1 RETURNING id")
+        .bind(id)
+        .bind(status)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Sequence> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEQ_COLUMNS} FROM crm_sequences WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn list(tx: &mut Tx) -> Result<Vec<Sequence>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEQ_COLUMNS} FROM crm_sequences ORDER BY name, id"
+    ))
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Every sequence with its funnel counts.
+pub async fn metrics(tx: &mut Tx) -> Result<Vec<SequenceMetrics>> {
+    Ok(sqlx::query_as(
+        "WITH sends AS ( \
+           SELECT e.sequence_id, m.provider_id, m.status FROM crm_email_sends m \
+           JOIN crm_sequence_contacts e ON e.id = m.enrollment_id), \
+         events AS ( \
+           SELECT s.sequence_id, v.type, count(DISTINCT s.provider_id) AS n FROM crm_email_events v \
+           JOIN sends s ON s.provider_id = v.payload->'data'->>'email_id' \
+           GROUP BY s.sequence_id, v.type) \
+         SELECT q.id, q.name, q.status, jsonb_array_length(q.steps) AS steps, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id) AS enrolled, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id AND e.status = 'active') AS active, \
+           (SELECT count(*) FROM sends s WHERE s.sequence_id = q.id AND s.status = 'sent') AS sent, \
+           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.opened'), 0) AS opened, \
+           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.clicked'), 0) AS clicked, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id AND e.status = 'replied') AS replied, \
+           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.bounced'), 0) AS bounced, \
+           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id \
+              AND e.stop_reason IN ('unsubscribed', 'complained')) AS unsubscribed \
+         FROM crm_sequences q ORDER BY q.name, q.id",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Enrolls a contact, or says why not. The first send is scheduled by
+/// arlo (the schedule is operational), so `next_due_at` starts empty.
+pub async fn enroll(tx: &mut Tx, sequence: Uuid, contact: Uuid) -> Result<Enrollment> {
+    let seq = get(tx, sequence).await?;
+    if seq.steps.is_empty() {
+        return Err(DbError::Invalid("the sequence has no steps yet".into()));
+    }
+    let c = super::records::get::<Contact>(tx, contact).await?;
+    let Some(email) = c.email_address() else {
+        return Err(DbError::Invalid("the contact has no email address".into()));
+    };
+    if let Some(reason) = suppression(tx, &email).await? {
+        return Err(DbError::Invalid(format!("{email} is {reason}")));
+    }
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO crm_sequence_contacts (sequence_id, contact_id, status) \
+         VALUES ($1, $2, 'active') RETURNING {ENR_COLUMNS}"
+    ))
+    .bind(sequence)
+    .bind(contact)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Enrolls each contact it can, each behind its own savepoint so one
+/// refusal does not undo the others; returns every contact's outcome.
+pub async fn enroll_each(
+    tx: &mut Tx,
+    sequence: Uuid,
+    contacts: &[Uuid],
+) -> Result<Vec<(Uuid, Result<Enrollment>)>> {
+    let mut out = Vec::with_capacity(contacts.len());
+    for &contact in contacts {
+        sqlx::query("SAVEPOINT enroll").execute(tx.conn()).await?;
+        let result = enroll(tx, sequence, contact).await;
+        let undo = if result.is_ok() {
+            "RELEASE SAVEPOINT enroll"
+        } else {
+            "ROLLBACK TO SAVEPOINT enroll"
+        };
+        sqlx::query(undo).execute(tx.conn()).await?;
+        out.push((contact, result));
+    }
+    Ok(out)
+}
+
+/// Sets an enrollment's status (pause, resume, stop) with a reason.
+pub async fn set_enrollment_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: EnrollmentStatus,
+    reason: Option<StopReason>,
+) -> Result<Enrollment> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE crm_sequence_contacts SET status = $2, stop_reason = $3 WHERE id = $1 \
+         RETURNING {ENR_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(status)
+    .bind(reason)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn enrollment(tx: &mut Tx, id: Uuid) -> Result<Enrollment> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn enrollment_by_token(tx: &mut Tx, token: &str) -> Result<Option<Enrollment>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE reply_token = $1"
+    ))
+    .bind(token)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+pub async fn enrollments_of_contact(tx: &mut Tx, contact: Uuid) -> Result<Vec<EnrollmentView>> {
+    let rows: Vec<Enrollment> = sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE contact_id = $1 \
+         ORDER BY created_at DESC"
+    ))
+    .bind(contact)
+    .fetch_all(tx.conn())
+    .await?;
+    let sequences = list(tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let s = sequences.iter().find(|s| s.id == e.sequence_id);
+            EnrollmentView {
+                sequence_name: s.map(|s| s.name.clone()).unwrap_or_default(),
+                steps: s.map(|s| s.steps.len() as i32).unwrap_or(0),
+                enrollment: e,
+            }
+        })
+        .collect())
+}
+
+/// Active enrollments of active sequences that are due at `now` or have
+/// no schedule yet, locked for this transaction; rows another worker
+/// holds are skipped.
+pub async fn due(tx: &mut Tx, now: DateTime<Utc>, limit: i64) -> Result<Vec<Enrollment>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts e \
+         WHERE e.status = 'active' AND (e.next_due_at IS NULL OR e.next_due_at <= $1) \
+           AND EXISTS (SELECT 1 FROM crm_sequences s WHERE s.id = e.sequence_id AND s.status = 'active') \
+         ORDER BY e.next_due_at NULLS FIRST, e.id LIMIT $2 FOR UPDATE SKIP LOCKED"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// When step `step` is due after `from`, inside the sequence's window.
+pub async fn next_send_at(
+    tx: &mut Tx,
+    seq: &Sequence,
+    step: &Step,
+    from: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    Ok(
+        sqlx::query_scalar("SELECT crm_next_send_at($1, $2, $3, $4, $5, $6, $7)")
+            .bind(from)
+            .bind(step.delay_days)
+            .bind(step.business_days)
+            .bind(seq.window_start)
+            .bind(seq.window_end)
+            .bind(&seq.weekdays)
+            .bind(&seq.time_zone)
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// Arlo's side of an enrollment: schedule and progress.
+pub async fn schedule(
+    tx: &mut Tx,
+    id: Uuid,
+    current_step: i32,
+    next_due_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(current_step)
+    .bind(next_due_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Moves an enrollment to `current_step` (due at `next_due_at`), noting
+/// when it last sent, and completes it after its last step.
+pub async fn record_progress(
+    tx: &mut Tx,
+    id: Uuid,
+    current_step: i32,
+    next_due_at: Option<DateTime<Utc>>,
+    sent_at: Option<DateTime<Utc>>,
+    complete: bool,
+) -> Result<()> {
+    // Status is an identity column: the person pauses and stops, arlo
+    // records completion.
+    sqlx::query(
+        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3, \
+                last_sent_at = coalesce($4, last_sent_at), \
+                status = CASE WHEN $5 THEN 'complete' ELSE status END \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(current_step)
+    .bind(next_due_at)
+    .bind(sent_at)
+    .bind(complete)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn set_first_message_id(tx: &mut Tx, id: Uuid, message_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_sequence_contacts SET first_message_id = $2 \
+         WHERE id = $1 AND first_message_id IS NULL",
+    )
+    .bind(id)
+    .bind(message_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Stops (or pauses) every active enrollment of an address.
+pub async fn halt_address(
+    tx: &mut Tx,
+    email: &EmailAddress,
+    status: EnrollmentStatus,
+    reason: StopReason,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE crm_sequence_contacts e SET status = $2, stop_reason = $3 \
+         FROM crm_contacts c WHERE c.id = e.contact_id AND lower(c.email) = lower($1) \
+           AND e.status IN ('active', 'paused')",
+    )
+    .bind(email.as_str())
+    .bind(status)
+    .bind(reason)
+    .execute(tx.conn())
+    .await?
+    .rows_affected())
+}

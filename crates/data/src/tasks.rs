@@ -1,0 +1,258 @@
+//! The task queue as one client sees it: enqueue, read, retry, cancel, and
+//! the topic messages tasks post. Cross-client claiming is in `engine`.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Result, Tx};
+use redkey_types::{kinds::TaskPayload, QueueDepth, Task, TaskRun, TopicMessage};
+
+const COLUMNS: &str = "id, client_id, topic, kind, payload, status, priority, run_at, attempts, \
+    max_attempts, locked_by, heartbeat_at, started_at, finished_at, result, last_error, \
+    created_by, dedupe_key, created_at, updated_at";
+
+/// A task to enqueue. `created_by` is `user:<id>`, `agent:<name>`,
+/// `timer:<kind>` or `engine:<what>`.
+#[derive(Clone, Debug)]
+pub struct NewTask {
+    pub topic: String,
+    pub kind: String,
+    pub payload: Value,
+    pub priority: i32,
+    pub run_at: Option<DateTime<Utc>>,
+    pub max_attempts: Option<i32>,
+    pub dedupe_key: Option<String>,
+    pub created_by: String,
+}
+
+impl NewTask {
+    /// A task of the payload's kind.
+    pub fn typed(topic: &str, payload: &TaskPayload, created_by: String) -> Self {
+        Self::new(topic, payload.kind(), payload.to_value(), created_by)
+    }
+
+    pub fn new(topic: &str, kind: &str, payload: Value, created_by: String) -> Self {
+        Self {
+            topic: topic.into(),
+            kind: kind.into(),
+            payload,
+            priority: 0,
+            run_at: None,
+            max_attempts: None,
+            dedupe_key: None,
+            created_by,
+        }
+    }
+}
+
+/// What enqueueing did: a new task, or the unfinished one that already
+/// holds the dedupe key.
+#[derive(Clone, Debug)]
+pub enum Enqueued {
+    Created(Task),
+    Existing(Task),
+}
+
+impl Enqueued {
+    pub fn task(&self) -> &Task {
+        match self {
+            Self::Created(t) | Self::Existing(t) => t,
+        }
+    }
+}
+
+pub async fn enqueue(tx: &mut Tx, t: &NewTask) -> Result<Enqueued> {
+    if let Some(key) = &t.dedupe_key {
+        let open: Option<Task> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM crm_tasks \
+             WHERE dedupe_key = $1 AND status IN ('queued', 'running')"
+        ))
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?;
+        if let Some(open) = open {
+            return Ok(Enqueued::Existing(open));
+        }
+    }
+    let task = sqlx::query_as(&format!(
+        "INSERT INTO crm_tasks (topic, kind, payload, priority, run_at, max_attempts, \
+                                dedupe_key, created_by) \
+         VALUES ($1, $2, $3, $4, coalesce($5, now()), coalesce($6, 5), $7, $8) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(&t.topic)
+    .bind(&t.kind)
+    .bind(&t.payload)
+    .bind(t.priority)
+    .bind(t.run_at)
+    .bind(t.max_attempts)
+    .bind(&t.dedupe_key)
+    .bind(&t.created_by)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(Enqueued::Created(task))
+}
+
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Task> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM crm_tasks WHERE id = $1"))
+            .bind(id)
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// Task counts by kind and status.
+pub async fn depth(tx: &mut Tx) -> Result<Vec<QueueDepth>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, status, count(*) AS count FROM crm_tasks \
+         GROUP BY kind, status ORDER BY kind, status",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn recent_runs(tx: &mut Tx, limit: i64) -> Result<Vec<TaskRun>> {
+    Ok(sqlx::query_as(
+        "SELECT id, task_id, kind, attempt, instance, started_at, finished_at, outcome, error \
+         FROM crm_task_runs ORDER BY started_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn runs_of(tx: &mut Tx, task: Uuid) -> Result<Vec<TaskRun>> {
+    Ok(sqlx::query_as(
+        "SELECT id, task_id, kind, attempt, instance, started_at, finished_at, outcome, error \
+         FROM crm_task_runs WHERE task_id = $1 ORDER BY attempt, id",
+    )
+    .bind(task)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn failed(tx: &mut Tx, limit: i64) -> Result<Vec<Task>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM crm_tasks WHERE status = 'failed' \
+         ORDER BY finished_at DESC NULLS LAST, id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Queues a failed or cancelled task again from its first attempt.
+pub async fn retry(tx: &mut Tx, id: Uuid) -> Result<()> {
+    sqlx::query("SELECT crm_retry_task($1)")
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn cancel(tx: &mut Tx, id: Uuid) -> Result<()> {
+    sqlx::query("SELECT crm_cancel_task($1)")
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The newest tick of each timer kind.
+pub async fn last_ticks(tx: &mut Tx) -> Result<Vec<(String, DateTime<Utc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, max(slot_start) FROM crm_timer_ticks GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// The client's daily health-check time and its time zone.
+pub async fn schedule(tx: &mut Tx) -> Result<(NaiveTime, String)> {
+    Ok(
+        sqlx::query_as("SELECT health_check_at, time_zone FROM crm_client_schedule")
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+pub async fn post_message(
+    tx: &mut Tx,
+    topic: &str,
+    body: &Value,
+    task: Option<Uuid>,
+) -> Result<TopicMessage> {
+    Ok(sqlx::query_as(
+        "INSERT INTO crm_topic_messages (topic, body, task_id) VALUES ($1, $2, $3) \
+         RETURNING id, topic, body, task_id, created_at",
+    )
+    .bind(topic)
+    .bind(body)
+    .bind(task)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+pub async fn message(tx: &mut Tx, id: i64) -> Result<TopicMessage> {
+    Ok(sqlx::query_as(
+        "SELECT id, topic, body, task_id, created_at FROM crm_topic_messages WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// The message a task posted on a topic, if it did.
+pub async fn message_of_task(tx: &mut Tx, task: Uuid, topic: &str) -> Result<Option<TopicMessage>> {
+    Ok(sqlx::query_as(
+        "SELECT id, topic, body, task_id, created_at FROM crm_topic_messages \
+         WHERE task_id = $1 AND topic = $2",
+    )
+    .bind(task)
+    .bind(topic)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Messages after the cursor `after` (a message id), oldest first; all
+/// topics when `topic` is none.
+pub async fn messages(
+    tx: &mut Tx,
+    topic: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<TopicMessage>> {
+    Ok(sqlx::query_as(
+        "SELECT id, topic, body, task_id, created_at FROM crm_topic_messages \
+         WHERE ($1::text IS NULL OR topic = $1) AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(topic)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// The newest messages, newest first.
+pub async fn latest_messages(tx: &mut Tx, limit: i64) -> Result<Vec<TopicMessage>> {
+    Ok(sqlx::query_as(
+        "SELECT id, topic, body, task_id, created_at FROM crm_topic_messages \
+         ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// When the client's daily health check runs next: the latest slot at or
+/// before a day from now.
+pub async fn next_daily_run(tx: &mut Tx) -> Result<DateTime<Utc>> {
+    Ok(sqlx::query_scalar(
+        "SELECT crm_daily_slot(now() + interval '1 day', health_check_at, time_zone) \
+         FROM crm_client_schedule",
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}

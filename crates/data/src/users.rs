@@ -1,0 +1,35 @@
+//! Sign-in lookups. They run as `redkey_human` before any client is chosen,
+//! through functions (the users table is not reachable otherwise).
+
+use uuid::Uuid;
+
+use super::{Db, Result};
+use redkey_types::Client;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<AuthUser>> {
+    let mut tx = db.unscoped("redkey_human").await?;
+    Ok(
+        sqlx::query_as("SELECT id, email, display_name, password_hash FROM crm_auth_user($1)")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?,
+    )
+}
+
+pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
+    let mut tx = db.unscoped("redkey_human").await?;
+    Ok(
+        sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name")
+            .bind(user)
+            .fetch_all(&mut *tx)
+            .await?,
+    )
+}

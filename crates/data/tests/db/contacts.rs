@@ -1,0 +1,216 @@
+//! Contacts: duplicate emails, search within the client, keyset pages in
+//! every order, filters.
+
+use chrono::Utc;
+use redkey_data::{
+    audit::{self, Kind},
+    companies::CompanyField,
+    contacts::{self, ContactField, ContactQuery},
+    Actor, DbError,
+};
+use redkey_testkit::TestDb;
+use redkey_types::{Contact, ContactSort, Priority};
+use uuid::Uuid;
+
+use crate::support::{email, new_contact};
+use redkey_data::records;
+
+#[tokio::test]
+async fn duplicate_emails_are_a_clear_conflict_case_insensitively() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    new_contact(&t, a, human, "Ann").await;
+    let mut tx = t.tx(a, human).await;
+    let r = records::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Dup".into()),
+            ContactField::Email(email("ANN@example.test")),
+        ],
+    )
+    .await;
+    assert!(
+        matches!(&r, Err(DbError::Conflict(m)) if m.contains("already exists")),
+        "{r:?}"
+    );
+    // Another client may hold the same address.
+    new_contact(&t, b, human, "Ann").await;
+}
+
+#[tokio::test]
+async fn search_finds_by_name_email_and_company_within_the_client_only() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let acme = records::create(&mut tx, vec![CompanyField::Name("Acme Rockets".into())])
+        .await
+        .unwrap();
+    let ann = records::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Ann".into()),
+            ContactField::LastName("Lee".into()),
+            ContactField::Email(email("ann@lee.test")),
+            ContactField::Company(Some(acme.id)),
+        ],
+    )
+    .await
+    .unwrap();
+    records::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Bob".into()),
+            ContactField::LastName("Stone".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    new_contact(&t, b, human, "Annabel").await;
+
+    let mut tx = t.tx(a, human).await;
+    for q in ["ann", "LEE", "lee.test", "rockets", "ann lee"] {
+        let hits: Vec<Uuid> = contacts::page(&mut tx, &searching(q), 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(hits, vec![ann.id], "query {q:?}");
+    }
+    assert!(contacts::page(&mut tx, &searching("100%_"), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // Renaming the company re-indexes its people; archiving drops them.
+    records::update(&mut tx, acme.id, vec![CompanyField::Name("Zenith".into())])
+        .await
+        .unwrap();
+    assert_eq!(
+        contacts::page(&mut tx, &searching("zenith"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    audit::archive(&mut tx, Kind::Contact, ann.id)
+        .await
+        .unwrap();
+    assert!(contacts::page(&mut tx, &searching("ann"), 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+fn searching(q: &str) -> ContactQuery<'_> {
+    ContactQuery {
+        search: Some(q),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn keyset_pages_cover_every_contact_once_in_every_order() {
+    let t = TestDb::new().await;
+    let (a, _, _) = t.two_clients().await;
+    // Ties on purpose: names repeat, activity times repeat, some are never active.
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let base = chrono::Utc::now() - chrono::Duration::days(1);
+    for i in 0..25 {
+        let active = (i % 4 != 0).then(|| base + chrono::Duration::minutes(i % 6));
+        records::create(
+            &mut tx,
+            vec![
+                ContactField::FirstName(format!("F{}", i % 3)),
+                ContactField::LastName(format!("L{}", i % 5)),
+                ContactField::LastActivityAt(active),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(a, Actor::Agent).await;
+    for sort in ContactSort::ALL {
+        let mut seen: Vec<Contact> = vec![];
+        loop {
+            let q = ContactQuery {
+                sort,
+                after: seen.last(),
+                ..Default::default()
+            };
+            let page = contacts::page(&mut tx, &q, 7).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            seen.extend(page);
+        }
+        let mut ids: Vec<Uuid> = seen.iter().map(|c| c.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 25, "{sort:?}: every contact exactly once");
+        let ordered = seen.windows(2).all(|w| match sort {
+            ContactSort::Name => {
+                (&w[0].last_name, &w[0].first_name, w[0].id)
+                    < (&w[1].last_name, &w[1].first_name, w[1].id)
+            }
+            // None sorts below every time, so never-active contacts come last.
+            ContactSort::RecentActivity => {
+                (w[0].last_activity_at, w[0].id) > (w[1].last_activity_at, w[1].id)
+            }
+            ContactSort::Newest => (w[0].created_at, w[0].id) > (w[1].created_at, w[1].id),
+        });
+        assert!(ordered, "{sort:?} order");
+    }
+}
+
+#[tokio::test]
+async fn contact_filters_by_priority_and_due_recontact() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let now = Utc::now();
+    let mut ids = vec![];
+    for (name, p, days) in [
+        ("DueHigh", Some(Priority::High), Some(-1)),
+        ("LaterHigh", Some(Priority::High), Some(3)),
+        ("DueLow", Some(Priority::Low), Some(-2)),
+        ("Plain", None, None),
+    ] {
+        let fields = vec![
+            ContactField::FirstName(name.into()),
+            ContactField::LastName("Case".into()),
+            ContactField::Priority(p),
+            ContactField::RecontactAt(days.map(|d| now + chrono::Duration::days(d))),
+        ];
+        ids.push(records::create(&mut tx, fields).await.unwrap().id);
+    }
+    tx.commit().await.unwrap();
+    new_contact(&t, b, human, "OtherClient").await;
+    let [due_high, later_high, due_low, _plain] = ids[..] else {
+        unreachable!()
+    };
+
+    let mut tx = t.tx(a, human).await;
+    for (priority, recontact_due, mut expected) in [
+        (Some(Priority::High), false, vec![due_high, later_high]),
+        (None, true, vec![due_high, due_low]),
+        (Some(Priority::High), true, vec![due_high]),
+        (Some(Priority::Critical), false, vec![]),
+    ] {
+        let q = ContactQuery {
+            priority,
+            recontact_due,
+            ..Default::default()
+        };
+        let mut got: Vec<Uuid> = contacts::page(&mut tx, &q, 50)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{priority:?} due={recontact_due}");
+    }
+}

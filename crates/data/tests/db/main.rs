@@ -1,0 +1,13 @@
+//! The data-layer contract against a real Postgres, one fresh database per
+//! test: client scoping, strategic/operational separation, the pipeline
+//! functions, audit and soft delete, contacts (search, pages, filters), and
+//! the migrations (the Twenty-upgrade drill, the documented contract).
+//! Builds without Leptos or axum.
+
+mod audit;
+mod contacts;
+mod field_classes;
+mod isolation;
+mod migrations;
+mod pipeline;
+mod support;

@@ -1,0 +1,86 @@
+//! The pipeline view and moving deals.
+
+use redkey_data::{
+    deals::{self},
+    pipeline, Actor, DbError,
+};
+use redkey_testkit::TestDb;
+use uuid::Uuid;
+
+use crate::support::{board, positions};
+use redkey_data::records;
+use redkey_types::Deal;
+
+#[tokio::test]
+async fn the_pipeline_view_is_read_only_and_totals_deals() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let (_, stages, _) = board(&mut tx, 3).await;
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(a, human).await;
+    let view = pipeline::stages(&mut tx).await.unwrap();
+    assert_eq!(view.len(), 3);
+    assert_eq!(
+        (view[0].stage_id, view[0].deal_count, view[0].amount_micros),
+        (stages[0], 3, 6_000_000)
+    );
+    assert_eq!(view[0].weighted_amount_micros, 600_000);
+    for sql in [
+        "UPDATE crm_pipeline SET stage_name = 'Hacked'",
+        "DELETE FROM crm_pipeline",
+        "INSERT INTO crm_pipeline (stage_name) VALUES ('x')",
+    ] {
+        let mut tx = t.tx(a, human).await;
+        let err = sqlx::query(sql).execute(tx.conn()).await.unwrap_err();
+        // Refused either as not updatable (55000) or for privilege (42501).
+        let code = err.as_database_error().unwrap().code().unwrap().to_string();
+        assert!(code == "42501" || code == "55000", "{sql}: {code}");
+    }
+    // A deal's stage is not writable directly, by anyone.
+    for actor in [human, Actor::Agent] {
+        let mut tx = t.tx(a, actor).await;
+        let err = sqlx::query("UPDATE crm_deals SET stage_id = $1")
+            .bind(stages[1])
+            .execute(tx.conn())
+            .await
+            .unwrap_err();
+        assert_eq!(err.as_database_error().unwrap().code().unwrap(), "42501");
+    }
+}
+
+#[tokio::test]
+async fn moving_a_deal_reorders_both_columns_and_is_human_only() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let (_, stages, ds) = board(&mut tx, 4).await;
+    tx.commit().await.unwrap();
+
+    let mut tx = t.tx(a, human).await;
+    deals::move_to(&mut tx, ds[3], stages[0], 0).await.unwrap();
+    let order: Vec<Uuid> = positions(&mut tx, stages[0])
+        .await
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    assert_eq!(order, vec![ds[3], ds[0], ds[1], ds[2]]);
+    let before = records::get::<Deal>(&mut tx, ds[1])
+        .await
+        .unwrap()
+        .stage_changed_at;
+    deals::move_to(&mut tx, ds[1], stages[1], 5).await.unwrap();
+    assert_eq!(
+        positions(&mut tx, stages[0]).await,
+        vec![(ds[3], 0.0), (ds[0], 1.0), (ds[2], 2.0)]
+    );
+    assert_eq!(positions(&mut tx, stages[1]).await, vec![(ds[1], 0.0)]);
+    let moved = records::get::<Deal>(&mut tx, ds[1]).await.unwrap();
+    assert_eq!(moved.stage_id, stages[1]);
+    assert!(moved.stage_changed_at >= before);
+    tx.commit().await.unwrap();
+
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let r = deals::move_to(&mut tx, ds[0], stages[2], 0).await;
+    assert!(matches!(r, Err(DbError::Forbidden(_))), "{r:?}");
+}

@@ -1,0 +1,160 @@
+//! Test harness: a fresh database per test on `DATABASE_URL`'s server,
+//! migrated, with the serving pool and the data layer ready, dropped again
+//! when the test ends. Shared by the data crate's tests and the server's.
+
+use std::str::FromStr;
+
+use redkey_data::{admin, Actor, ClientId, Db, Tx};
+use redkey_types::EmailAddress;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    Connection, PgConnection, PgPool,
+};
+use uuid::Uuid;
+
+pub struct TestDb {
+    pub name: String,
+    /// The owner credential (a superuser here): administration and probes.
+    pub owner: PgPool,
+    /// The NOINHERIT serving login, exactly as the server uses it.
+    pub serving: PgPool,
+    pub db: Db,
+    base: PgConnectOptions,
+}
+
+pub fn base_options() -> PgConnectOptions {
+    let url = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must name a Postgres server; scripts/test.sh provides one");
+    PgConnectOptions::from_str(&url).expect("DATABASE_URL parses")
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        Self::with_migrator(&admin::MIGRATOR).await
+    }
+
+    /// A fresh database migrated by `migrator` (tests may pass a prefix of
+    /// the real migrations).
+    pub async fn with_migrator(migrator: &sqlx::migrate::Migrator) -> Self {
+        let base = base_options();
+        let mut maint = PgConnection::connect_with(&base.clone().database("postgres"))
+            .await
+            .expect("connect to the maintenance database");
+        admin::ensure_roles(&mut maint).await.expect("roles");
+        let name = format!("redkey_test_{}", Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut maint)
+            .await
+            .expect("create test database");
+        maint.close().await.ok();
+        let owner = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(base.clone().database(&name))
+            .await
+            .expect("owner pool");
+        migrator.run(&owner).await.expect("migrations");
+        let serving = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(
+                base.clone()
+                    .database(&name)
+                    .username("redkey_app")
+                    .password(""),
+            )
+            .await
+            .expect("serving pool");
+        let db = Db::connect(serving.clone()).await.expect("data layer");
+        Self {
+            name,
+            owner,
+            serving,
+            db,
+            base,
+        }
+    }
+
+    pub async fn client(&self, slug: &str) -> ClientId {
+        ClientId(
+            admin::create_client(&self.owner, slug, &format!("Client {slug}"))
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// A cockpit user belonging to `clients`.
+    pub async fn user(&self, email: &str, clients: &[&str]) -> Uuid {
+        let email = EmailAddress::parse(email).unwrap();
+        let clients: Vec<String> = clients.iter().map(|s| s.to_string()).collect();
+        admin::upsert_user(
+            &self.owner,
+            &email,
+            "Test User",
+            "a long test password",
+            &clients,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Two clients and one user in both: the usual starting point.
+    pub async fn two_clients(&self) -> (ClientId, ClientId, Actor) {
+        let a = self.client("alpha").await;
+        let b = self.client("beta").await;
+        let user = self.user("owner@alpha.test", &["alpha", "beta"]).await;
+        (a, b, Actor::User(user))
+    }
+
+    /// A data-layer transaction for `client` as `actor`.
+    pub async fn tx(&self, client: ClientId, actor: Actor) -> Tx {
+        self.db.begin(client, actor).await.expect("begin")
+    }
+
+    /// A transaction as `redkey_owner` (the views' owner, which forced row
+    /// security still binds) scoped to `client`: for probing the database's
+    /// own defences below the data layer.
+    pub async fn owner_tx(&self, client: ClientId) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut tx = self.owner.begin().await.expect("owner transaction");
+        sqlx::query("SET LOCAL ROLE redkey_owner")
+            .execute(&mut *tx)
+            .await
+            .expect("become redkey_owner");
+        sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
+            .bind(client.0.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("scope the owner transaction");
+        tx
+    }
+
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://{}@{}:{}/{}",
+            self.base.get_username(),
+            self.base.get_host(),
+            self.base.get_port(),
+            self.name
+        )
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let base = self.base.clone();
+        // Drop runs outside async: a short-lived runtime on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                if let Ok(mut c) = PgConnection::connect_with(&base.database("postgres")).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

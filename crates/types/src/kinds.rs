@@ -1,0 +1,313 @@
+//! Every kind of task arlo runs, each with its one payload type, declared
+//! once. The API decodes a payload when the task is created (a bad one is
+//! refused naming its field); the engine decodes it once before the
+//! handler runs, and handlers receive the typed payload.
+
+use chrono::{DateTime, Utc};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{valid_topic, EmailAddress, ACTIVITY_KINDS};
+
+/// A task's payload, by kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskPayload {
+    ActivityLog(ActivityLog),
+    Echo(Echo),
+    EnrichmentScan(Tick),
+    PipelineHealth(Tick),
+    SequenceStep(Tick),
+    TopicForward(Forward),
+}
+
+/// `activity.log`: log a meeting, call or note on the contact with this
+/// email, once per `external_key` (default: the task).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityLog {
+    pub contact_email: EmailAddress,
+    pub kind: LoggableKind,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub happens_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub external_key: Option<String>,
+}
+
+/// `engine.echo`: a probe of the queue. Waits `sleep_ms`, fails when
+/// asked, optionally posts `reply` on the topic `post`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Echo {
+    #[serde(default)]
+    pub sleep_ms: Option<u64>,
+    #[serde(default)]
+    pub fail: Option<FailAs>,
+    #[serde(default)]
+    pub reply: Option<Value>,
+    #[serde(default)]
+    pub post: Option<Topic>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailAs {
+    Retry,
+    Permanent,
+}
+
+/// The timer kinds' payload: the slot a tick stands for, or a person's
+/// "run now".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tick {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub run_now: bool,
+}
+
+/// `topic.forward`: deliver one topic message to one configured webhook.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    pub message_id: i64,
+    /// Index into the configured topic webhooks.
+    pub webhook: usize,
+}
+
+/// An activity kind a task may log: not an email event (those come from
+/// the provider).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LoggableKind(String);
+
+impl LoggableKind {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LoggableKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if ACTIVITY_KINDS.contains(&s.as_str()) && !s.starts_with("email_") {
+            Ok(Self(s))
+        } else {
+            Err(format!(
+                "{s:?} is not a loggable activity (meeting, call, note, form, ...)"
+            ))
+        }
+    }
+}
+
+impl From<LoggableKind> for String {
+    fn from(k: LoggableKind) -> String {
+        k.0
+    }
+}
+
+/// A topic name: dot-separated lowercase words (`roles.exec`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Topic(String);
+
+impl Topic {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Topic {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if valid_topic(&s) {
+            Ok(Self(s))
+        } else {
+            Err(format!(
+                "{s:?} is not a topic (dot-separated lowercase words)"
+            ))
+        }
+    }
+}
+
+impl From<Topic> for String {
+    fn from(t: Topic) -> String {
+        t.0
+    }
+}
+
+/// Why a payload was refused: the field (`payload.contact_email`) and what
+/// is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayloadError {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl TaskPayload {
+    /// Decodes the payload of a task of `kind`.
+    pub fn decode(kind: &str, payload: &Value) -> Result<Self, PayloadError> {
+        // serde would read a struct from an array too.
+        if !payload.is_object() {
+            return Err(PayloadError {
+                field: "payload".into(),
+                message: "the payload is a JSON object".into(),
+            });
+        }
+        Ok(match kind {
+            "activity.log" => Self::ActivityLog(decode(payload)?),
+            "engine.echo" => Self::Echo(decode(payload)?),
+            "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
+            "pipeline.health" => Self::PipelineHealth(decode(payload)?),
+            "sequence.step" => Self::SequenceStep(decode(payload)?),
+            "topic.forward" => Self::TopicForward(decode(payload)?),
+            other => {
+                return Err(PayloadError {
+                    field: "kind".into(),
+                    message: format!("{other:?} is not a kind of task arlo runs"),
+                })
+            }
+        })
+    }
+
+    /// The payload of a timer kind's task (none for other kinds).
+    pub fn timer(kind: &str, tick: Tick) -> Option<Self> {
+        match kind {
+            "enrichment.scan" => Some(Self::EnrichmentScan(tick)),
+            "pipeline.health" => Some(Self::PipelineHealth(tick)),
+            "sequence.step" => Some(Self::SequenceStep(tick)),
+            _ => None,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ActivityLog(_) => "activity.log",
+            Self::Echo(_) => "engine.echo",
+            Self::EnrichmentScan(_) => "enrichment.scan",
+            Self::PipelineHealth(_) => "pipeline.health",
+            Self::SequenceStep(_) => "sequence.step",
+            Self::TopicForward(_) => "topic.forward",
+        }
+    }
+
+    /// The payload as stored in the queue.
+    pub fn to_value(&self) -> Value {
+        let v = match self {
+            Self::ActivityLog(p) => serde_json::to_value(p),
+            Self::Echo(p) => serde_json::to_value(p),
+            Self::EnrichmentScan(p) | Self::PipelineHealth(p) | Self::SequenceStep(p) => {
+                serde_json::to_value(p)
+            }
+            Self::TopicForward(p) => serde_json::to_value(p),
+        };
+        v.expect("payload types serialise")
+    }
+}
+
+fn decode<T: DeserializeOwned>(payload: &Value) -> Result<T, PayloadError> {
+    serde_path_to_error::deserialize(payload).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        // serde names a missing field only in the message, at the parent.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next());
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => format!("payload.{name}"),
+            (".", None) => "payload".into(),
+            (p, Some(name)) => format!("payload.{p}.{name}"),
+            (p, None) => format!("payload.{p}"),
+        };
+        PayloadError { field, message }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_good_payload_decodes_and_round_trips() {
+        let v = json!({"contact_email": "Ada@Example.com", "kind": "meeting", "subject": "Coffee"});
+        let p = TaskPayload::decode("activity.log", &v).unwrap();
+        let TaskPayload::ActivityLog(a) = &p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(a.contact_email.as_str(), "Ada@example.com");
+        assert_eq!(p.kind(), "activity.log");
+        assert_eq!(
+            TaskPayload::decode("activity.log", &p.to_value()).unwrap(),
+            p
+        );
+    }
+
+    #[test]
+    fn a_bad_payload_names_its_field() {
+        let cases = [
+            (
+                "activity.log",
+                json!({"kind": "meeting"}),
+                "payload.contact_email",
+            ),
+            (
+                "activity.log",
+                json!({"contact_email": "nope", "kind": "meeting"}),
+                "payload.contact_email",
+            ),
+            (
+                "activity.log",
+                json!({"contact_email": "a@b.co", "kind": "email_sent"}),
+                "payload.kind",
+            ),
+            (
+                "activity.log",
+                json!({"contact_email": "a@b.co", "kind": "call", "x": 1}),
+                "payload.x",
+            ),
+            ("engine.echo", json!({"fail": "sometimes"}), "payload.fail"),
+            (
+                "engine.echo",
+                json!({"post": "Not A Topic"}),
+                "payload.post",
+            ),
+            (
+                "sequence.step",
+                json!({"slot": "yesterday"}),
+                "payload.slot",
+            ),
+            ("topic.forward", json!({"message_id": 1}), "payload.webhook"),
+            ("engine.echo", json!([1]), "payload"),
+        ];
+        for (kind, payload, field) in cases {
+            let err = TaskPayload::decode(kind, &payload).unwrap_err();
+            assert_eq!(err.field, field, "{kind} {payload}: {err}");
+        }
+        assert_eq!(
+            TaskPayload::decode("nope", &json!({})).unwrap_err().field,
+            "kind"
+        );
+    }
+
+    #[test]
+    fn timer_payloads_are_what_timers_and_run_now_store() {
+        for v in [
+            json!({}),
+            json!({"slot": "2027-01-01T00:00:00Z"}),
+            json!({"run_now": true}),
+        ] {
+            assert!(TaskPayload::decode("pipeline.health", &v).is_ok(), "{v}");
+        }
+    }
+}

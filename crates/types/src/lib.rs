@@ -1,0 +1,26 @@
+//! Types shared by the server, the data layer and the browser. With the
+//! `ssr` feature they also decode straight from the `crm_*` views.
+
+mod email;
+pub mod format;
+pub mod kinds;
+mod records;
+mod sequences;
+mod tasks;
+mod text_enum;
+mod views;
+
+pub use email::EmailAddress;
+pub use records::*;
+pub use sequences::*;
+pub use tasks::*;
+pub use views::*;
+
+use serde::{Deserialize, Serialize};
+
+/// What the cockpit's database check reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbStatus {
+    pub server_version: String,
+    pub schema_version: i64,
+}

@@ -1,0 +1,240 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "priority_level", rename_all = "lowercase")
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Open deals without activity for this many days are stale (the board's
+/// badge and arlo's daily health check).
+pub const STALE_AFTER_DAYS: i64 = 14;
+
+/// Where a record came from (Twenty's `createdBySource`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "created_by_source", rename_all = "UPPERCASE")
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Source {
+    Email,
+    Calendar,
+    Agent,
+    Api,
+    Import,
+    Manual,
+    System,
+    Webhook,
+    Form,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Client {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Member {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub user_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Contact {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub job_title: Option<String>,
+    pub city: Option<String>,
+    pub company_id: Option<Uuid>,
+    pub priority: Option<Priority>,
+    pub relationship_note: Option<String>,
+    pub strategy_note: Option<String>,
+    pub recontact_at: Option<DateTime<Utc>>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub enriched_at: Option<DateTime<Utc>>,
+    pub email_thread_count: i32,
+    pub open_count: i32,
+    pub linkedin_url: Option<String>,
+    pub sequence_step: Option<i32>,
+    pub sequence_enrolled_at: Option<DateTime<Utc>>,
+    pub created_by_source: Source,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    /// The contact's address, when it has one that is a valid address (the
+    /// column itself also holds what other applications wrote).
+    pub fn email_address(&self) -> Option<crate::EmailAddress> {
+        self.email
+            .as_deref()
+            .and_then(|e| crate::EmailAddress::parse(e).ok())
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Company {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub name: String,
+    pub domain: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub priority: Option<Priority>,
+    pub strategy_note: Option<String>,
+    pub account_owner_id: Option<Uuid>,
+    pub ideal_customer_profile: bool,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub enriched_at: Option<DateTime<Utc>>,
+    pub linkedin_url: Option<String>,
+    pub employees: Option<i32>,
+    pub company_size: Option<String>,
+    pub industry: Option<String>,
+    pub created_by_source: Source,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Deal {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub name: String,
+    pub pipeline_id: Uuid,
+    pub stage_id: Uuid,
+    pub position: f64,
+    pub stage_changed_at: DateTime<Utc>,
+    pub amount_micros: Option<i64>,
+    pub currency_code: String,
+    pub close_date: Option<NaiveDate>,
+    pub owner_id: Option<Uuid>,
+    pub priority: Option<Priority>,
+    pub strategy_note: Option<String>,
+    pub recontact_at: Option<DateTime<Utc>>,
+    pub contact_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub created_by_source: Source,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Activity {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub happens_at: DateTime<Utc>,
+    pub contact_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub deal_id: Option<Uuid>,
+    pub created_by_source: Source,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One stage of one pipeline, with its deal totals (a row of `crm_pipeline`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Stage {
+    pub stage_id: Uuid,
+    pub pipeline_id: Uuid,
+    pub pipeline_name: String,
+    pub pipeline_position: i32,
+    pub stage_name: String,
+    pub stage_position: i32,
+    pub probability: i32,
+    pub is_won: bool,
+    pub is_lost: bool,
+    pub deal_count: i64,
+    pub amount_micros: i64,
+    pub weighted_amount_micros: i64,
+}
+
+/// One audited change of a strategic or operational field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct FieldChange {
+    pub id: i64,
+    pub view_name: String,
+    pub row_id: Uuid,
+    pub column_name: String,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub old_value: Option<serde_json::Value>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub new_value: Option<serde_json::Value>,
+    pub acting_role: String,
+    pub user_id: Option<Uuid>,
+    pub on_behalf_of: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Note {
+    pub id: Uuid,
+    pub title: String,
+    pub body_markdown: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A note ready to show: its markdown rendered to HTML on the server with
+/// raw HTML escaped, so the body can never inject markup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RenderedNote {
+    pub id: Uuid,
+    pub title: String,
+    pub html: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,227 @@
+//! View models the pages render, and the Twenty retirement registry.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Activity, Client, Company, Contact, Deal, FieldChange, Stage};
+
+/// The signed-in user, their clients and the navigation they see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub client: Client,
+    pub clients: Vec<Client>,
+    pub views: Vec<ViewStatus>,
+}
+
+/// A Twenty screen and who serves it now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewStatus {
+    pub key: String,
+    pub label: String,
+    pub cockpit_path: Option<String>,
+    pub retired_on: Option<NaiveDate>,
+    pub twenty_url: Option<String>,
+}
+
+impl ViewStatus {
+    /// Where navigation points: the cockpit page once retired, else Twenty.
+    pub fn href(&self) -> Option<String> {
+        match (&self.retired_on, &self.cockpit_path) {
+            (Some(_), Some(p)) => Some(p.clone()),
+            _ => self.twenty_url.clone(),
+        }
+    }
+
+    pub fn in_cockpit(&self) -> bool {
+        self.retired_on.is_some() && self.cockpit_path.is_some()
+    }
+}
+
+/// The Twenty screens the cockpit replaces, in navigation order:
+/// (key, label, cockpit path when the cockpit has it, Twenty path).
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
+    (
+        "pipeline",
+        "Pipeline",
+        Some("/pipeline"),
+        "/objects/opportunities?view=kanban",
+    ),
+    ("contacts", "Contacts", Some("/contacts"), "/objects/people"),
+    (
+        "companies",
+        "Companies",
+        Some("/companies"),
+        "/objects/companies",
+    ),
+    (
+        "deal_page",
+        "Deal page",
+        Some("/deals"),
+        "/objects/opportunities",
+    ),
+    (
+        "activity",
+        "Activity timeline",
+        Some("/activity"),
+        "/objects/timelineActivities",
+    ),
+    ("notes", "Notes", None, "/objects/notes"),
+    ("tasks", "Tasks", None, "/objects/tasks"),
+    ("import", "Import", None, "/settings/workspace/import"),
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealCard {
+    pub deal: Deal,
+    pub company_name: Option<String>,
+    pub days_in_stage: i64,
+    pub stale: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    pub pipelines: Vec<(Uuid, String)>,
+    pub pipeline_id: Option<Uuid>,
+    pub stages: Vec<Stage>,
+    pub cards: Vec<DealCard>,
+    /// Owner choices for the filter, as (member id, name).
+    pub members: Vec<(Uuid, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactRow {
+    pub contact: Contact,
+    pub company_name: Option<String>,
+}
+
+/// Orders of the contacts table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContactSort {
+    #[default]
+    Name,
+    RecentActivity,
+    Newest,
+}
+
+impl ContactSort {
+    pub const ALL: [ContactSort; 3] = [Self::Name, Self::RecentActivity, Self::Newest];
+
+    /// The value in the page's query string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::RecentActivity => "recent",
+            Self::Newest => "newest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Name",
+            Self::RecentActivity => "Recent activity",
+            Self::Newest => "Newest",
+        }
+    }
+
+    /// Unknown values fall back to the default order.
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactPage {
+    pub rows: Vec<ContactRow>,
+    /// Sequences to enroll the chosen rows in, as (id, name).
+    pub sequences: Vec<(Uuid, String)>,
+    /// The cursor for the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// One entry of a record's timeline: an activity or an audited change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TimelineItem {
+    Activity(Activity),
+    Change(FieldChange),
+}
+
+impl TimelineItem {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Activity(a) => a.happens_at,
+            Self::Change(c) => c.changed_at,
+        }
+    }
+}
+
+/// Activities and audited changes of one record, newest first.
+pub fn merge_timeline(activities: Vec<Activity>, changes: Vec<FieldChange>) -> Vec<TimelineItem> {
+    let mut items: Vec<TimelineItem> = activities
+        .into_iter()
+        .map(TimelineItem::Activity)
+        .chain(changes.into_iter().map(TimelineItem::Change))
+        .collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.at()));
+    items
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    pub contact: Contact,
+    pub company: Option<Company>,
+    pub deals: Vec<Deal>,
+    pub timeline: Vec<TimelineItem>,
+    pub enrollments: Vec<crate::EnrollmentView>,
+    /// Sequences the contact could be enrolled in, as (id, name).
+    pub sequences: Vec<(Uuid, String)>,
+    /// Why the address is never emailed (unsubscribed, bounced, ...).
+    pub suppressed: Option<crate::SuppressionReason>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompanyDetail {
+    pub company: Company,
+    pub people: Vec<Contact>,
+    pub deals: Vec<Deal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealDetail {
+    pub deal: Deal,
+    pub stage_name: String,
+    pub company: Option<Company>,
+    pub contact: Option<Contact>,
+    pub timeline: Vec<TimelineItem>,
+    /// Owner choices, as (member id, name).
+    pub members: Vec<(Uuid, String)>,
+}
+
+/// Activity kinds the feed filters by.
+pub const ACTIVITY_KINDS: [&str; 11] = [
+    "email_sent",
+    "email_opened",
+    "email_clicked",
+    "email_replied",
+    "email_bounced",
+    "meeting",
+    "call",
+    "note",
+    "form",
+    "enrichment",
+    "stage_change",
+];
+
+/// What the new-deal form offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DealFormOptions {
+    pub stages: Vec<Stage>,
+    pub companies: Vec<(Uuid, String)>,
+    pub contacts: Vec<(Uuid, String)>,
+    pub members: Vec<(Uuid, String)>,
+}

@@ -1,0 +1,79 @@
+//! Where the cockpit listens and what it serves: the built front end, the
+//! public URL, the Twenty instance and which of its views are retired.
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+
+use anyhow::{anyhow, bail};
+use chrono::NaiveDate;
+
+use super::{env::Env, FileSettings};
+
+#[derive(Clone, Debug)]
+pub struct CockpitSettings {
+    pub listen: SocketAddr,
+    /// The built front end (cargo-leptos output).
+    pub site_root: PathBuf,
+    pub twenty_url: Option<String>,
+    /// Where users reach the cockpit; `https://` turns on Secure cookies.
+    pub public_url: Option<String>,
+    /// Twenty views the cockpit has taken over, with the day each was.
+    pub retired: BTreeMap<String, NaiveDate>,
+}
+
+/// What a deployment that sets nothing has retired: the views this release
+/// serves.
+const DEFAULT_RETIRED: &str =
+    "pipeline=2026-11-25,contacts=2026-11-25,companies=2026-11-25,deal_page=2026-11-25,activity=2026-11-25";
+
+impl CockpitSettings {
+    pub(super) fn read(file: &mut FileSettings, env: &Env) -> anyhow::Result<Self> {
+        let listen_raw = env
+            .text("REDKEY_LISTEN")
+            .or(file.listen.take())
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
+        let listen = listen_raw.parse().map_err(|_| {
+            anyhow!("REDKEY_LISTEN {listen_raw:?} is not an address like 127.0.0.1:3000")
+        })?;
+        let pairs = |list: &str| -> Vec<(String, String)> {
+            list.split(',')
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect()
+        };
+        let retired = match (env.text("REDKEY_RETIRED"), file.retired.take()) {
+            (Some(list), _) => pairs(&list),
+            (None, Some(map)) => map.into_iter().collect(),
+            (None, None) => pairs(DEFAULT_RETIRED),
+        };
+        Ok(Self {
+            listen,
+            site_root: env
+                .text("REDKEY_SITE_ROOT")
+                .map(PathBuf::from)
+                .or(file.site_root.take())
+                .unwrap_or_else(|| "target/site".into()),
+            twenty_url: env.text("TWENTY_URL").or(file.twenty_url.take()),
+            public_url: env.text("REDKEY_PUBLIC_URL").or(file.public_url.take()),
+            retired: parse_retired(retired)?,
+        })
+    }
+}
+
+/// Checks each retired view is a Twenty view the cockpit has a page for.
+fn parse_retired(pairs: Vec<(String, String)>) -> anyhow::Result<BTreeMap<String, NaiveDate>> {
+    let mut out = BTreeMap::new();
+    for (key, date) in pairs {
+        let key = key.trim();
+        match redkey_types::TWENTY_VIEWS.iter().find(|v| v.0 == key) {
+            None => bail!("retired view {key:?} is not a Twenty view"),
+            Some((_, _, None, _)) => {
+                bail!("cannot retire {key:?}: the cockpit has no page for it yet")
+            }
+            Some(_) => {}
+        }
+        let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow!("retired view {key:?}: {date:?} is not a date like 2026-11-25"))?;
+        out.insert(key.to_string(), date);
+    }
+    Ok(out)
+}

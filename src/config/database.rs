@@ -1,0 +1,109 @@
+//! Where the database is and which credentials the server holds.
+
+use std::{path::PathBuf, str::FromStr};
+
+use anyhow::anyhow;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::PgConnectOptions;
+
+use super::{env::Env, FileSettings};
+
+/// The login role the server serves as (NOINHERIT, owns nothing).
+pub const APP_LOGIN_ROLE: &str = "redkey_app";
+
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// Owner credential: runs migrations and administration. `None` means
+    /// "start a private cluster under `data_dir`".
+    pub owner: Option<DatabaseUrl>,
+    /// Serving credential; derived from `owner` when not given.
+    pub app: Option<DatabaseUrl>,
+    app_password: Option<SecretString>,
+    /// The private cluster and other local state.
+    pub data_dir: PathBuf,
+}
+
+impl DatabaseSettings {
+    pub(super) fn read(file: &mut FileSettings, env: &Env) -> anyhow::Result<Self> {
+        Ok(Self {
+            owner: env
+                .secret("DATABASE_URL")
+                .or(file.database_url.take())
+                .map(|s| DatabaseUrl::parse("DATABASE_URL", s))
+                .transpose()?,
+            app: env
+                .secret("APP_DATABASE_URL")
+                .or(file.app_database_url.take())
+                .map(|s| DatabaseUrl::parse("APP_DATABASE_URL", s))
+                .transpose()?,
+            app_password: env
+                .secret("APP_DATABASE_PASSWORD")
+                .or(file.app_database_password.take()),
+            data_dir: env
+                .text("REDKEY_DATA_DIR")
+                .map(PathBuf::from)
+                .or(file.data_dir.take())
+                .unwrap_or_else(|| ".redkey".into()),
+        })
+    }
+
+    /// The serving URL: `APP_DATABASE_URL`, or the owner URL with the
+    /// user swapped for the NOINHERIT login role.
+    pub fn serving_url(&self, owner: &DatabaseUrl) -> DatabaseUrl {
+        self.app
+            .clone()
+            .unwrap_or_else(|| owner.with_user(APP_LOGIN_ROLE, self.app_password.as_ref()))
+    }
+}
+
+/// A parsed Postgres URL. Debug output never shows the password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    options: PgConnectOptions,
+    raw: SecretString,
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "postgres://{}@{}:{}/{}",
+            self.options.get_username(),
+            self.options.get_host(),
+            self.options.get_port(),
+            self.options.get_database().unwrap_or("")
+        )
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(name: &str, raw: SecretString) -> anyhow::Result<Self> {
+        let options = PgConnectOptions::from_str(raw.expose_secret())
+            .map_err(|_| anyhow!("{name} is not a valid postgres:// URL"))?;
+        Ok(Self { options, raw })
+    }
+
+    pub fn options(&self) -> PgConnectOptions {
+        self.options.clone()
+    }
+
+    pub fn expose(&self) -> &str {
+        self.raw.expose_secret()
+    }
+
+    /// The same server and database, as another user.
+    pub fn with_user(&self, user: &str, password: Option<&SecretString>) -> Self {
+        let mut options = self.options.clone().username(user);
+        if let Some(p) = password {
+            options = options.password(p.expose_secret());
+        }
+        let raw = SecretString::from(format!(
+            "postgres://{}@{}:{}/{}",
+            user,
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("postgres")
+        ));
+        Self { options, raw }
+    }
+}

@@ -1,0 +1,112 @@
+//! How arlo's engine runs in this process.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::env::Env;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EngineFile {
+    enabled: Option<bool>,
+    instance: Option<String>,
+    workers: Option<usize>,
+    poll_ms: Option<u64>,
+    heartbeat_ms: Option<u64>,
+    stale_ms: Option<u64>,
+    backoff_ms: Option<u64>,
+    timers: Option<bool>,
+    retain_days: Option<u64>,
+}
+
+/// Forwards one client's messages on one topic to an outbound webhook
+/// (the company's agent bus), signed with HMAC-SHA256 of `secret`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicWebhook {
+    /// The client's slug.
+    pub client: String,
+    pub topic: String,
+    pub url: String,
+    pub secret: SecretString,
+}
+
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Run workers and timers here (the API works either way).
+    pub enabled: bool,
+    /// This instance's name in `locked_by` and the runs table.
+    pub instance: String,
+    /// Tasks run at once.
+    pub workers: usize,
+    /// Polling fallback when no notification arrives.
+    pub poll: Duration,
+    pub heartbeat: Duration,
+    /// A running task whose heartbeat is older than this is rescued.
+    pub stale_after: Duration,
+    /// First retry delay; doubles each attempt (with jitter), up to an hour.
+    pub backoff: Duration,
+    pub timers: bool,
+    /// Finished tasks are kept this long, then pruned.
+    pub retain: Duration,
+    pub webhooks: Vec<TopicWebhook>,
+}
+
+impl EngineSettings {
+    pub(super) fn read(
+        file: EngineFile,
+        webhooks: Vec<TopicWebhook>,
+        env: &Env,
+    ) -> anyhow::Result<Self> {
+        let webhooks = env
+            .json(
+                "REDKEY_TOPIC_WEBHOOKS",
+                "a list of {client, topic, url, secret}",
+            )?
+            .unwrap_or(webhooks);
+        for w in &webhooks {
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                bail!(
+                    "topic webhook for {}/{}: {:?} is not an http(s) URL",
+                    w.client,
+                    w.topic,
+                    w.url
+                );
+            }
+        }
+        let workers = env.number("REDKEY_WORKERS", file.workers.map(|w| w as u64), 4)?;
+        if !(1..=256).contains(&workers) {
+            bail!("REDKEY_WORKERS must be between 1 and 256");
+        }
+        Ok(Self {
+            enabled: env.switch("REDKEY_ENGINE", file.enabled)?,
+            instance: env
+                .text("REDKEY_INSTANCE")
+                .or(file.instance)
+                .unwrap_or_else(default_instance),
+            workers: workers as usize,
+            poll: env.millis("REDKEY_POLL_MS", file.poll_ms, 2_000)?,
+            heartbeat: env.millis("REDKEY_HEARTBEAT_MS", file.heartbeat_ms, 5_000)?,
+            stale_after: env.millis("REDKEY_STALE_MS", file.stale_ms, 30_000)?,
+            backoff: env.millis("REDKEY_BACKOFF_MS", file.backoff_ms, 2_000)?,
+            timers: env.switch("REDKEY_TIMERS", file.timers)?,
+            retain: Duration::from_secs(
+                86_400 * env.number("REDKEY_RETAIN_DAYS", file.retain_days, 14)?,
+            ),
+            webhooks,
+        })
+    }
+}
+
+/// `<hostname>-<pid>`.
+fn default_instance() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    format!(
+        "{}-{}",
+        host.trim().trim_end_matches('.'),
+        std::process::id()
+    )
+}

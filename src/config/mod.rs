@@ -1,0 +1,231 @@
+//! Typed configuration: defaults, then an optional TOML file, then the
+//! environment. Every value is parsed once here, one section a module;
+//! secrets stay wrapped.
+
+mod cockpit;
+mod database;
+mod email;
+mod engine;
+mod env;
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{anyhow, Context};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub use cockpit::CockpitSettings;
+pub use database::{DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
+pub use email::{EmailAccount, EmailSettings};
+pub use engine::{EngineSettings, TopicWebhook};
+use env::Env;
+
+/// The config file: top-level keys for the database and the cockpit,
+/// `[engine]`, `[[topic_webhooks]]`, `[email]` and `[retired]` tables.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<SecretString>,
+    app_database_url: Option<SecretString>,
+    app_database_password: Option<SecretString>,
+    listen: Option<String>,
+    site_root: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    twenty_url: Option<String>,
+    public_url: Option<String>,
+    retired: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    engine: engine::EngineFile,
+    #[serde(default)]
+    topic_webhooks: Vec<TopicWebhook>,
+    #[serde(default)]
+    email: email::EmailFile,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub cockpit: CockpitSettings,
+    pub engine: EngineSettings,
+    pub email: EmailSettings,
+}
+
+impl Settings {
+    /// Loads from `REDKEY_CONFIG` (or `./redkey.toml` when present), then
+    /// the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var_os("REDKEY_CONFIG").map(PathBuf::from);
+        let file = match path {
+            Some(p) => read_file(&p)?,
+            None if Path::new("redkey.toml").exists() => read_file(Path::new("redkey.toml"))?,
+            None => FileSettings::default(),
+        };
+        Self::from_sources(file, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Settings from the given variables alone (no file, no process
+    /// environment): for tests and tools.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::from_sources(FileSettings::default(), |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    fn from_sources(
+        mut file: FileSettings,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let env = Env(&lookup);
+        let database = DatabaseSettings::read(&mut file, &env)?;
+        let cockpit = CockpitSettings::read(&mut file, &env)?;
+        Ok(Self {
+            database,
+            cockpit,
+            engine: EngineSettings::read(file.engine, file.topic_webhooks, &env)?,
+            email: EmailSettings::read(file.email, &env)?,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow!("config file {}: {}", path.display(), e.message()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_without_any_source() {
+        let s = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
+        assert!(s.database.owner.is_none());
+        assert_eq!(s.cockpit.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.cockpit.site_root, PathBuf::from("target/site"));
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let file: FileSettings = toml::from_str("listen = \"127.0.0.1:4000\"").unwrap();
+        let s =
+            Settings::from_sources(file, env_of(&[("REDKEY_LISTEN", "127.0.0.1:5000")])).unwrap();
+        assert_eq!(s.cockpit.listen.port(), 5000);
+    }
+
+    #[test]
+    fn unparseable_database_url_is_a_clear_error() {
+        let err = Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[("DATABASE_URL", "not a url")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "DATABASE_URL is not a valid postgres:// URL"
+        );
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[("DATABASE_URL", "postgres://owner:hunter2@db:5432/crm")]),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("owner@db:5432/crm"), "{shown}");
+    }
+
+    #[test]
+    fn serving_url_swaps_in_the_login_role() {
+        let s = Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[
+                ("DATABASE_URL", "postgres://owner:pw@db:5432/crm"),
+                ("APP_DATABASE_PASSWORD", "apppw"),
+            ]),
+        )
+        .unwrap();
+        let serving = s.database.serving_url(s.database.owner.as_ref().unwrap());
+        assert_eq!(format!("{serving:?}"), "postgres://redkey_app@db:5432/crm");
+    }
+
+    #[test]
+    fn retiring_a_view_is_one_setting() {
+        let default = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
+        assert_eq!(
+            default.cockpit.retired.keys().collect::<Vec<_>>(),
+            ["activity", "companies", "contacts", "deal_page", "pipeline"]
+        );
+        let file: FileSettings = toml::from_str("[retired]\npipeline = \"2026-12-01\"").unwrap();
+        let s = Settings::from_sources(file, env_of(&[])).unwrap();
+        assert_eq!(s.cockpit.retired.len(), 1);
+        assert_eq!(s.cockpit.retired["pipeline"].to_string(), "2026-12-01");
+        let err = Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[("REDKEY_RETIRED", "notes=2026-12-01")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("no page"), "{err}");
+        assert!(Settings::from_sources(
+            FileSettings::default(),
+            env_of(&[("REDKEY_RETIRED", "pipeline=soon")])
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn engine_settings_parse_and_refuse_nonsense() {
+        let s = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
+        assert!(s.engine.enabled && s.engine.timers);
+        assert_eq!(s.engine.workers, 4);
+        let file: FileSettings = toml::from_str(
+            "[engine]\nworkers = 2\nstale_ms = 900\n\n[[topic_webhooks]]\nclient = \"acme\"\n\
+             topic = \"roles.exec\"\nurl = \"http://127.0.0.1:9/bus\"\nsecret = \"s3cret\"",
+        )
+        .unwrap();
+        let s = Settings::from_sources(file, env_of(&[("REDKEY_TIMERS", "off")])).unwrap();
+        assert_eq!(s.engine.workers, 2);
+        assert_eq!(s.engine.stale_after, Duration::from_millis(900));
+        assert!(!s.engine.timers);
+        assert_eq!(s.engine.webhooks[0].topic, "roles.exec");
+        assert!(!format!("{s:?}").contains("s3cret"));
+        for bad in [
+            [("REDKEY_WORKERS", "0")],
+            [("REDKEY_WORKERS", "many")],
+            [("REDKEY_ENGINE", "maybe")],
+            [("REDKEY_HEARTBEAT_MS", "0")],
+            [("REDKEY_TOPIC_WEBHOOKS", "[{\"client\":\"a\"}]")],
+        ] {
+            let leaked: &'static [(&str, &str)] = Box::leak(Box::new(bad));
+            assert!(
+                Settings::from_sources(FileSettings::default(), env_of(leaked)).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<FileSettings>("databse_url = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! Putting a stored request on the wire at the client's pace, and what a
+//! failed attempt means for the outbox row and the enrollment.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use redkey_data::{
+    outbox::{self, EmailSend},
+    sequences, Actor, ClientId, Db, DbError, Tx,
+};
+use redkey_types::{Enrollment, EnrollmentStatus, SendStatus, StopReason};
+
+use super::{Report, MAX_RATE_LIMITED};
+use crate::{
+    config::EmailAccount,
+    email::{resend::SendError, EmailService},
+};
+
+/// Sends the stored bytes; 429s wait and try again, up to a point.
+pub(super) async fn deliver(
+    email: &EmailService,
+    db: &Db,
+    client: ClientId,
+    account: &EmailAccount,
+    send: &EmailSend,
+    report: &mut Report,
+) -> Result<String, SendError> {
+    let mut limited = 0;
+    loop {
+        pace(email, db, client).await?;
+        match email
+            .resend
+            .send(&account.api_key, &send.idempotency_key, &send.request)
+            .await
+        {
+            Err(SendError::RateLimited(wait)) if limited < MAX_RATE_LIMITED => {
+                limited += 1;
+                report.rate_limited += 1;
+                tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Waits for the client's next request slot: the configured rate holds
+/// for the client's Resend account across every instance.
+async fn pace(email: &EmailService, db: &Db, client: ClientId) -> Result<(), SendError> {
+    let gap = 1.0 / email.settings.rate_per_second;
+    let slot = async {
+        let mut tx = db.begin(client, Actor::Agent).await?;
+        let (_, wait) = outbox::take_send_slot(&mut tx, gap).await?;
+        tx.commit().await?;
+        Ok::<_, DbError>(wait)
+    };
+    let wait = slot
+        .await
+        .map_err(|e| SendError::Transient(format!("cannot take a send slot: {e}")))?;
+    if wait > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+    }
+    Ok(())
+}
+
+/// Records a failed attempt. True when the run should stop here.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn handle_failure(
+    tx: &mut Tx,
+    e: &Enrollment,
+    send: &EmailSend,
+    err: SendError,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> Result<bool, DbError> {
+    match err {
+        SendError::Rejected(why) => {
+            // The send row keeps the provider's words; the enrollment says
+            // it was refused.
+            outbox::mark_send(tx, send.id, SendStatus::Failed, None, Some(&why), None).await?;
+            let reason = Some(StopReason::Rejected);
+            sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Stopped, reason).await?;
+            report.stopped += 1;
+            Ok(false)
+        }
+        SendError::Quota(why) => {
+            outbox::mark_send(tx, send.id, SendStatus::Pending, None, Some(&why), None).await?;
+            let tomorrow = (now + chrono::Duration::days(1))
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc();
+            outbox::pause_sending(tx, tomorrow, &format!("Resend quota exceeded: {why}")).await?;
+            report.paused_until = Some(tomorrow);
+            report.note = Some(format!(
+                "Resend quota exceeded; sending paused until {tomorrow}"
+            ));
+            Ok(true)
+        }
+        SendError::Transient(why) => {
+            outbox::mark_send(tx, send.id, SendStatus::Pending, None, Some(&why), None).await?;
+            report.note = Some(format!("will retry: {why}"));
+            Ok(true)
+        }
+        SendError::RateLimited(_) => {
+            outbox::mark_send(
+                tx,
+                send.id,
+                SendStatus::Pending,
+                None,
+                Some("rate limited"),
+                None,
+            )
+            .await?;
+            report.note = Some("rate limited; will retry on the next tick".into());
+            Ok(true)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Every route of the server in one place: health, the agents' API, the
+//! provider webhooks, one-click unsubscribe and the cockpit's pages and
+//! server functions, behind the gates that apply to them.
+
+use app::{shell, App};
+use axum::{
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use super::{api, errors, guard, health, trace, unsubscribe, webhooks, AppState};
+
+/// Sessions idle this long end.
+const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let (db, cockpit, throttle) = (
+        state.db.clone(),
+        state.cockpit.clone(),
+        state.throttle.clone(),
+    );
+    let options = state.leptos_options.clone();
+    let store = PostgresStore::new(state.db.pool().clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("redkey_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(api::router())
+        .route(
+            "/webhooks/resend/{client}",
+            post(webhooks::resend).layer(DefaultBodyLimit::max(webhooks::BODY_LIMIT)),
+        )
+        .route(
+            "/u/{token}",
+            get(unsubscribe::confirm_page)
+                .post(unsubscribe::one_click)
+                .layer(DefaultBodyLimit::max(4096)),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(db.clone());
+                provide_context(cockpit.clone());
+                provide_context(throttle.clone());
+            },
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(errors::server_fn_status))
+        .layer(middleware::from_fn(guard::require_sign_in))
+        .layer(sessions)
+        .layer(middleware::from_fn(guard::same_origin))
+        .layer(trace::layer())
+        .with_state(state)
+}

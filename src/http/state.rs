@@ -1,0 +1,71 @@
+//! What every route shares, built once from the settings.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use app::ssr::{cockpit::CockpitConfig, throttle::SignInThrottle};
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use redkey_data::Db;
+
+use crate::{config::Settings, email::EmailService};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub cockpit: CockpitConfig,
+    pub throttle: SignInThrottle,
+    /// Set `Secure` on the session cookie (served over https).
+    pub secure_cookies: bool,
+    /// Outbound email, when any client has an account configured.
+    pub email: Option<Arc<EmailService>>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// Everything the routes share, from the settings; `addr` is where this
+    /// instance listens.
+    pub fn new(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<Self> {
+        let email = if settings.email.accounts.is_empty() {
+            None
+        } else {
+            let public = settings
+                .cockpit
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}"));
+            Some(Arc::new(EmailService::new(settings.email.clone(), public)?))
+        };
+        Ok(Self {
+            email,
+            leptos_options: LeptosOptions::builder()
+                .output_name("redkey")
+                .site_root(settings.cockpit.site_root.to_string_lossy().as_ref())
+                .site_pkg_dir("pkg")
+                .site_addr(addr)
+                .build(),
+            db,
+            cockpit: CockpitConfig {
+                twenty_url: settings.cockpit.twenty_url.clone(),
+                retired: settings.cockpit.retired.clone(),
+                senders: settings
+                    .email
+                    .accounts
+                    .iter()
+                    .map(|a| (a.client.clone(), a.from.clone()))
+                    .collect(),
+            },
+            throttle: SignInThrottle::default(),
+            secure_cookies: settings
+                .cockpit
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+        })
+    }
+}

@@ -1,0 +1,20 @@
+//! What the server's tests share: the app on a free port in this process,
+//! the server as a real process, and a fake Resend.
+
+pub mod fake_resend;
+pub mod server_process;
+
+use std::net::SocketAddr;
+
+use redkey::{config::Settings, http};
+use redkey_testkit::TestDb;
+
+/// The whole router on a free 127.0.0.1 port, in this process.
+pub async fn spawn_app(t: &TestDb, settings: &Settings) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = http::AppState::new(settings, t.db.clone(), addr).unwrap();
+    let app = http::router(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}

@@ -1,0 +1,117 @@
+//! The HTTP surface in-process: health, readiness, sign-in gate, origin
+//! check, and server functions refusing without a session.
+
+use std::net::SocketAddr;
+
+use redkey::config::Settings;
+use redkey_testkit::TestDb;
+
+async fn serve(t: &TestDb) -> SocketAddr {
+    crate::helpers::spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let t = TestDb::new().await;
+    let addr = serve(&t).await;
+    let r = client()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client()
+        .get(format!("http://{addr}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["schema_version"], redkey::admin::latest_migration());
+}
+
+#[tokio::test]
+async fn readiness_fails_when_a_migration_is_missing() {
+    let t = TestDb::new().await;
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT max(version) FROM _sqlx_migrations)",
+    )
+    .execute(&t.owner)
+    .await
+    .unwrap();
+    let addr = serve(&t).await;
+    let r = client()
+        .get(format!("http://{addr}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+}
+
+#[tokio::test]
+async fn pages_need_a_session() {
+    let t = TestDb::new().await;
+    let addr = serve(&t).await;
+    let r = client()
+        .get(format!("http://{addr}/contacts?q=a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/sign-in?next=/contacts%3Fq%3Da");
+    let r = client()
+        .get(format!("http://{addr}/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Sign in"));
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused_and_server_functions_need_a_session() {
+    let t = TestDb::new().await;
+    let addr = serve(&t).await;
+    let fns: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    let path = fns
+        .iter()
+        .find(|p| p.contains("load_board"))
+        .expect("load_board is registered");
+    let url = format!("http://{addr}{path}");
+    let r = client()
+        .post(&url)
+        .header("origin", "https://evil.test")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no origin at all");
+    let r = client()
+        .post(&url)
+        .header("origin", format!("http://{addr}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the refusal's own status, not 500");
+    assert!(r.text().await.unwrap().contains("NotSignedIn"));
+}

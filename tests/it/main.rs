@@ -1,0 +1,14 @@
+//! The server's integration tests in one binary (one link instead of one
+//! per file), one module per area. Each test gets a fresh database; tests
+//! that need the server run it in this process (`helpers::spawn_app`) or,
+//! to kill it, as a real process (`helpers::server_process`). The data
+//! layer's own tests live in `crates/data/tests`.
+
+mod api;
+mod cli;
+mod email;
+mod email_crash;
+mod engine;
+mod engine_processes;
+mod helpers;
+mod http;
