@@ -3,7 +3,7 @@
 
 use std::{io::BufRead, path::PathBuf, process::ExitCode};
 
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
 use redkey_types::EmailAddress;
 
@@ -153,14 +153,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
     let owner = admin::owner_pool(&url).await?;
     match command {
         Command::Migrate => {
-            admin::migrate(&owner).await?;
+            admin::migrate(&owner).await.context("migration failed")?;
             println!(
                 "migrations applied (schema version {})",
                 admin::latest_migration()
             );
         }
         Command::SeedDemo => {
-            admin::migrate(&owner).await?;
+            admin::migrate(&owner).await.context("migration failed")?;
             let serving = admin::connect(&settings.database.serving_url(&url), 4).await?;
             let db = redkey_data::Db::connect(serving).await?;
             if admin::seed::seed(&owner, &db).await? {
@@ -170,7 +170,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
         }
         Command::CreateClient { slug, name } => {
-            let id = admin::create_client(&owner, &slug, &name).await?;
+            let id = admin::create_client(&owner, &slug, &name)
+                .await
+                .with_context(|| format!("cannot create client {slug}"))?;
             println!("client {slug} created ({id})");
         }
         Command::CreateUser {
@@ -183,7 +185,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let id = admin::upsert_user(&owner, &email, &name, password, &clients).await?;
+            let id = admin::upsert_user(&owner, &email, &name, password, &clients)
+                .await
+                .with_context(|| format!("cannot save user {email}"))?;
             println!("user {email} saved ({id})");
         }
         Command::BenchSearch { contacts } => crate::bench::search::run(&url, contacts).await?,

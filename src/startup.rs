@@ -67,7 +67,7 @@ async fn run(
     opts: ServeOptions,
 ) -> anyhow::Result<()> {
     let owner = admin::owner_pool(owner_url).await?;
-    admin::migrate(&owner).await?;
+    admin::migrate(&owner).await.context("migration failed")?;
     let serving = admin::connect(&settings.database.serving_url(owner_url), 16).await?;
     let db = Db::connect(serving)
         .await

@@ -245,7 +245,7 @@ fn ContactView(
                 contact=c.id
                 enrollments=detail.enrollments.clone()
                 sequences=detail.sequences.clone()
-                suppressed=detail.suppressed.clone()
+                suppressed=detail.suppressed
                 enroll
                 change
             />

@@ -270,26 +270,9 @@ pub async fn next_send_at(
     )
 }
 
-/// Arlo's side of an enrollment: schedule and progress.
-pub async fn schedule(
-    tx: &mut Tx,
-    id: Uuid,
-    current_step: i32,
-    next_due_at: Option<DateTime<Utc>>,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE crm_sequence_contacts SET current_step = $2, next_due_at = $3 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(current_step)
-    .bind(next_due_at)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-/// Moves an enrollment to `current_step` (due at `next_due_at`), noting
-/// when it last sent, and completes it after its last step.
+/// Arlo's side of an enrollment: moves it to `current_step` (due at
+/// `next_due_at`), noting when it last sent, and completes it after its
+/// last step.
 pub async fn record_progress(
     tx: &mut Tx,
     id: Uuid,

@@ -134,14 +134,14 @@ async fn prepare(
     if e.next_due_at.is_none() {
         // Newly enrolled: arlo schedules the first step.
         let at = sequences::next_send_at(tx, &seq, &step, now).await?;
-        sequences::schedule(tx, e.id, e.current_step, Some(at)).await?;
+        sequences::record_progress(tx, e.id, e.current_step, Some(at), None, false).await?;
         report.scheduled += 1;
         return Ok(Prepared::Done);
     }
     // Only inside the window (a resumed enrollment may be due outside it).
     let in_window = sequences::next_send_at(tx, &seq, &immediate(), now).await?;
     if in_window > now {
-        sequences::schedule(tx, e.id, e.current_step, Some(in_window)).await?;
+        sequences::record_progress(tx, e.id, e.current_step, Some(in_window), None, false).await?;
         report.deferred += 1;
         return Ok(Prepared::Done);
     }
