@@ -21,7 +21,7 @@ use redkey_data::{
     tokens::{self, ApiToken},
     Actor, DbError, Tx,
 };
-use redkey_types::{kind_spec, kinds::TaskPayload, valid_topic, Task, TopicMessage};
+use redkey_types::{kinds::TaskPayload, valid_topic, Task, TopicMessage};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -203,7 +203,7 @@ impl CreateTask {
                 "a topic is dot-separated lowercase words, like roles.crm",
             ));
         }
-        if !kind_spec(&self.kind).is_some_and(|k| k.public) {
+        if !TaskPayload::is_public(&self.kind) {
             return Err(ApiError::invalid(
                 "kind",
                 format!("{:?} is not a kind of task arlo runs", self.kind),

@@ -180,6 +180,15 @@ impl TaskPayload {
         })
     }
 
+    /// Other agents may create tasks of this kind through the API (topic
+    /// forwarding is the engine's own).
+    pub fn is_public(kind: &str) -> bool {
+        matches!(
+            kind,
+            "activity.log" | "engine.echo" | "enrichment.scan" | "pipeline.health" | "sequence.step"
+        )
+    }
+
     /// The payload of a timer kind's task (none for other kinds).
     pub fn timer(kind: &str, tick: Tick) -> Option<Self> {
         match kind {

@@ -128,52 +128,6 @@ pub struct ArloOverview {
     pub messages: Vec<TopicMessage>,
 }
 
-/// A kind of task arlo knows how to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KindSpec {
-    pub kind: &'static str,
-    pub what: &'static str,
-    /// Other agents may ask for it through the API.
-    pub public: bool,
-}
-
-pub const KINDS: [KindSpec; 6] = [
-    KindSpec {
-        kind: "activity.log",
-        what: "log a meeting, call or note on a contact (by email), once per external key",
-        public: true,
-    },
-    KindSpec {
-        kind: "engine.echo",
-        what: "answer with the payload's reply, after an optional delay: a probe of the queue",
-        public: true,
-    },
-    KindSpec {
-        kind: "enrichment.scan",
-        what: "enrich contacts that need it (needs an enrichment provider)",
-        public: true,
-    },
-    KindSpec {
-        kind: "pipeline.health",
-        what: "count open and stale deals and contacts due a recontact; report on roles.exec",
-        public: true,
-    },
-    KindSpec {
-        kind: "sequence.step",
-        what: "send the sequence steps that are due (needs email sending)",
-        public: true,
-    },
-    KindSpec {
-        kind: "topic.forward",
-        what: "deliver a topic message to its outbound webhook, signed",
-        public: false,
-    },
-];
-
-pub fn kind_spec(kind: &str) -> Option<&'static KindSpec> {
-    KINDS.iter().find(|k| k.kind == kind)
-}
-
 /// When a timer ticks: every so many seconds, or daily at the client's
 /// configured time in its time zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
