@@ -185,7 +185,11 @@ impl TaskPayload {
     pub fn is_public(kind: &str) -> bool {
         matches!(
             kind,
-            "activity.log" | "engine.echo" | "enrichment.scan" | "pipeline.health" | "sequence.step"
+            "activity.log"
+                | "engine.echo"
+                | "enrichment.scan"
+                | "pipeline.health"
+                | "sequence.step"
         )
     }
 
