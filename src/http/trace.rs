@@ -39,7 +39,7 @@ fn span(req: &Request<Body>) -> Span {
     tracing::info_span!(
         "request",
         method = %req.method(),
-        route,
+        route = %route,
         status = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     )

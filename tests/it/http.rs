@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use redkey::config::Settings;
 use redkey_testkit::TestDb;
 
+use crate::helpers::server_process::start_server;
+
 async fn serve(t: &TestDb) -> SocketAddr {
     crate::helpers::spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
 }
@@ -114,4 +116,43 @@ async fn cross_origin_posts_are_refused_and_server_functions_need_a_session() {
         .unwrap();
     assert_eq!(r.status(), 401, "the refusal's own status, not 500");
     assert!(r.text().await.unwrap().contains("NotSignedIn"));
+}
+
+#[tokio::test]
+async fn spans_name_the_route_and_the_task_and_never_a_secret() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let (_, bearer) = redkey_data::tokens::create(&t.owner, "alpha", "ea")
+        .await
+        .unwrap();
+    let server = start_server(&t, "traced", &[("RUST_LOG", "info,redkey=debug")]);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    // An unsubscribe token lives in the path; the log must not keep it.
+    let unsubscribe = "0123456789abcdef".repeat(5);
+    let page = client()
+        .get(format!("{base}/u/{unsubscribe}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    let created = client()
+        .post(format!("{base}/api/v1/tasks"))
+        .bearer_auth(&bearer)
+        .json(&serde_json::json!({ "topic": "roles.crm", "kind": "engine.echo" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let wait = std::time::Duration::from_secs(10);
+    server
+        .wait_for_stderr("method=GET route=/u/{token} status=404", wait)
+        .await;
+    server
+        .wait_for_stderr("method=POST route=/api/v1/tasks status=201", wait)
+        .await;
+    // The task ran inside its own span.
+    server.wait_for_stderr("kind=engine.echo", wait).await;
+    let log = server.stderr();
+    assert!(!log.contains(&unsubscribe), "{log}");
+    assert!(!log.contains(&bearer), "{log}");
 }

@@ -8,11 +8,7 @@ use std::{
 
 use axum::{http::HeaderMap, routing::post, Router};
 use redkey::engine::{signing, Engine};
-use redkey_data::{
-    engine::Outcome,
-    tasks::{self},
-    Actor,
-};
+use redkey_data::{engine::Outcome, tasks, Actor};
 use redkey_testkit::TestDb;
 use redkey_types::TaskStatus;
 use serde_json::{json, Value};

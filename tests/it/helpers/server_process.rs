@@ -15,6 +15,8 @@ use redkey_testkit::TestDb;
 pub struct ServerProcess {
     child: Child,
     stderr: Arc<Mutex<Vec<String>>>,
+    /// Where it listens, on 127.0.0.1.
+    pub port: u16,
 }
 
 impl ServerProcess {
@@ -22,6 +24,11 @@ impl ServerProcess {
     pub fn kill9(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+
+    /// Everything it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
     }
 
     /// Waits until the process writes a stderr line containing `needle`.
@@ -85,7 +92,11 @@ pub fn start_server(t: &TestDb, instance: &str, env: &[(&str, &str)]) -> ServerP
             kept.lock().unwrap().push(line);
         }
     });
-    let server = ServerProcess { child, stderr };
+    let server = ServerProcess {
+        child,
+        stderr,
+        port,
+    };
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -1,9 +1,6 @@
 //! The pipeline view and moving deals.
 
-use redkey_data::{
-    deals::{self},
-    pipeline, Actor, DbError,
-};
+use redkey_data::{deals, pipeline, Actor, DbError};
 use redkey_testkit::TestDb;
 use uuid::Uuid;
 
