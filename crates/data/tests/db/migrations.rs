@@ -7,6 +7,8 @@ use redkey_testkit::TestDb;
 use sqlx::{migrate::Migrator, PgPool};
 
 const DRILL: i64 = 6;
+/// The migration that brings in `redkey_isolate()`.
+const ISOLATE: i64 = 13;
 
 /// Every privilege any serving role holds, as sorted text lines.
 async fn privilege_snapshot(pool: &PgPool) -> Vec<String> {
@@ -27,20 +29,25 @@ async fn privilege_snapshot(pool: &PgPool) -> Vec<String> {
     .unwrap()
 }
 
-#[tokio::test]
-async fn the_upgrade_drill_recreates_views_with_identical_privileges() {
-    let before_drill = Migrator {
+/// The real migrations up to and including `version`.
+fn up_to(version: i64) -> Migrator {
+    Migrator {
         migrations: Cow::Owned(
             MIGRATOR
                 .iter()
-                .filter(|m| m.version < DRILL)
+                .filter(|m| m.version <= version)
                 .cloned()
                 .collect(),
         ),
         ignore_missing: false,
         locking: true,
         no_tx: false,
-    };
+    }
+}
+
+#[tokio::test]
+async fn the_upgrade_drill_recreates_views_with_identical_privileges() {
+    let before_drill = up_to(DRILL - 1);
     let t = TestDb::with_migrator(&before_drill).await;
     let before = privilege_snapshot(&t.owner).await;
     assert!(
@@ -58,17 +65,7 @@ async fn the_upgrade_drill_recreates_views_with_identical_privileges() {
         .unwrap();
     assert!(view_before.contains("linkedin_link_primary_link_url"));
 
-    let through_drill = Migrator {
-        migrations: Cow::Owned(
-            MIGRATOR
-                .iter()
-                .filter(|m| m.version <= DRILL)
-                .cloned()
-                .collect(),
-        ),
-        ..before_drill
-    };
-    through_drill.run(&t.owner).await.unwrap();
+    up_to(DRILL).run(&t.owner).await.unwrap();
 
     let after = privilege_snapshot(&t.owner).await;
     assert_eq!(before, after, "the drill changed privileges");
@@ -121,4 +118,47 @@ async fn the_documented_column_classes_match_the_database() {
     }
     in_doc.sort();
     assert_eq!(in_doc, in_db);
+}
+
+/// The plan of a query that only row security filters, as `redkey_owner`
+/// (whom forced row security binds) in `client`, sequential scans off.
+async fn policy_plan(t: &TestDb, client: redkey_data::ClientId) -> String {
+    let mut tx = t.owner_tx(client).await;
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let plan: Vec<String> =
+        sqlx::query_scalar("EXPLAIN SELECT id FROM activities ORDER BY happens_at DESC LIMIT 5")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    plan.join("\n")
+}
+
+#[tokio::test]
+async fn the_isolation_routine_keeps_the_plans_it_replaces() {
+    let t = TestDb::with_migrator(&up_to(ISOLATE - 1)).await;
+    let a = t.client("alpha").await;
+    let before = policy_plan(&t, a).await;
+    MIGRATOR.run(&t.owner).await.unwrap();
+    let after = policy_plan(&t, a).await;
+    // redkey_client_id() is inlined: the policy still reads as the
+    // expression and serves as the index condition, exactly as before.
+    assert!(
+        after.contains("Index Cond: (workspace_id = (NULLIF(current_setting('redkey.client_id'"),
+        "{after}"
+    );
+    assert!(!after.contains("redkey_client_id"), "not inlined: {after}");
+    assert_eq!(before, after);
+    // And every client table's policy now comes from the routine.
+    let elsewhere: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_policies WHERE policyname = 'client_isolation' \
+           AND tablename NOT IN ('workspaces', 'contact_search') \
+           AND qual NOT LIKE '%redkey_client_id()%' ORDER BY 1",
+    )
+    .fetch_all(&t.owner)
+    .await
+    .unwrap();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
 }
