@@ -8,6 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 CARGO_LEPTOS_VERSION=0.3.11
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS="$HOME/.local/share/redkey/schemathesis/bin/schemathesis"
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)"
 
 step() { printf '\033[1m[setup %s]\033[0m %s\n' "$1" "$2"; }
@@ -37,19 +39,19 @@ if [ "$wasm_target" = no ]; then
   have wasm-ld || need+=(lld)
 fi
 if [ ${#need[@]} -gt 0 ]; then
-  step 1/5 "installing ${need[*]}"
+  step 1/6 "installing ${need[*]}"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >/dev/null
 else
-  step 1/5 "system packages present"
+  step 1/6 "system packages present"
 fi
 
 # 2. Toolchain: Debian's rustc-web linked into rustup when the target is missing.
 if [ "$wasm_target" = no ]; then
   rustup toolchain list | grep -q '^debweb' || rustup toolchain link debweb /usr
-  step 2/5 "wasm32 via Debian rustc-web ($(/usr/bin/rustc --version))"
+  step 2/6 "wasm32 via Debian rustc-web ($(/usr/bin/rustc --version))"
 else
-  step 2/5 "wasm32 target from rustup"
+  step 2/6 "wasm32 target from rustup"
 fi
 # shellcheck source=env.sh
 source "$ROOT/scripts/env.sh"
@@ -60,7 +62,7 @@ source "$ROOT/scripts/env.sh"
 # none does.
 rustc_ok() { rustup run "$1" rustc --version 2>/dev/null | awk '{split($2, v, "."); ok = v[1] > 1 || v[2] >= 96} END {exit !ok}'; }
 if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  step 3/5 "cargo-leptos $CARGO_LEPTOS_VERSION present"
+  step 3/6 "cargo-leptos $CARGO_LEPTOS_VERSION present"
 else
   tool=""
   for t in "${RUSTUP_TOOLCHAIN:-stable}" stable nightly debweb; do
@@ -72,23 +74,37 @@ else
     rustup toolchain list | grep -q '^debweb' || rustup toolchain link debweb /usr
     tool=debweb
   fi
-  step 3/5 "building cargo-leptos $CARGO_LEPTOS_VERSION with $tool (about 10 minutes, once)"
+  step 3/6 "building cargo-leptos $CARGO_LEPTOS_VERSION with $tool (about 10 minutes, once)"
   RUSTUP_TOOLCHAIN=$tool cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi
 
 # 4. wasm-bindgen-cli matching the crate exactly.
 if wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
-  step 4/5 "wasm-bindgen-cli $WASM_BINDGEN_VERSION present"
+  step 4/6 "wasm-bindgen-cli $WASM_BINDGEN_VERSION present"
 else
-  step 4/5 "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
+  step 4/6 "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
   # Not --locked: its lock file names a webpki-roots release the registry lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
 # 5. Browser-test driver (the browser itself is Debian's chromium).
 if [ -d end2end/node_modules/playwright-core ]; then
-  step 5/5 "playwright-core present"
+  step 5/6 "playwright-core present"
 else
-  step 5/5 "installing playwright-core"
+  step 5/6 "installing playwright-core"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# 6. Schemathesis (PyPI), the independent fuzzer of the agents' API, in a
+# virtualenv of its own outside the work tree.
+if "$SCHEMATHESIS" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  step 6/6 "schemathesis $SCHEMATHESIS_VERSION present"
+else
+  step 6/6 "installing schemathesis $SCHEMATHESIS_VERSION"
+  have python3 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 python3-venv >/dev/null; }
+  python3 -m venv "$(dirname "$(dirname "$SCHEMATHESIS")")" 2>/dev/null || {
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$(dirname "$(dirname "$SCHEMATHESIS")")"
+  }
+  "$(dirname "$SCHEMATHESIS")/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi

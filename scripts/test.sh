@@ -48,11 +48,38 @@ e2e=$?
 [ $e2e -ne 0 ] && tail -n 30 target/e2e-server.log
 echo "browser tests: $([ $e2e -eq 0 ] && echo passed || echo FAILED)"
 
+echo "== the agents' API under Schemathesis"
+fuzz_db="redkey_fuzz_$$"
+psql -q "$base/postgres" -c "CREATE DATABASE $fuzz_db" || exit 1
+cleanup+=("psql -q \"$base/postgres\" -c \"DROP DATABASE IF EXISTS $fuzz_db WITH (FORCE)\" >/dev/null 2>&1")
+export FUZZ_URL="$base/$fuzz_db"
+DATABASE_URL="$FUZZ_URL" "$BIN" migrate >/dev/null || exit 1
+DATABASE_URL="$FUZZ_URL" "$BIN" create-client --slug fuzz --name Fuzz >/dev/null || exit 1
+token="$(DATABASE_URL="$FUZZ_URL" "$BIN" token create --client fuzz --agent fuzzer 2>/dev/null)" || exit 1
+fuzz_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# The engine off (tasks stay queued) and the queued limit out of reach.
+DATABASE_URL="$FUZZ_URL" REDKEY_LISTEN="127.0.0.1:$fuzz_port" REDKEY_ENGINE=off \
+  REDKEY_API_QUEUED=1000000 "$BIN" serve >target/fuzz-server.log 2>&1 &
+fuzz_server=$!
+cleanup=("kill $fuzz_server 2>/dev/null; wait $fuzz_server 2>/dev/null" "${cleanup[@]}")
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$fuzz_port/readyz" >/dev/null && break
+  sleep 0.2
+done
+"$HOME/.local/share/redkey/schemathesis/bin/schemathesis" run \
+  "http://127.0.0.1:$fuzz_port/api/v1/openapi.json" \
+  --checks all --seed 20261129 --max-examples 40 --workers 1 --no-color \
+  --generation-database none --header "Authorization: Bearer $token" \
+  --report junit --report-junit-path target/schemathesis.xml
+fuzz=$?
+[ $fuzz -ne 0 ] && tail -n 30 target/fuzz-server.log
+echo "schemathesis: $([ $fuzz -eq 0 ] && echo passed || echo FAILED)"
+
 echo "== unit and database tests"
 # cargo-leptos builds debug servers with this flag; the same flag here lets
 # the tests reuse that build instead of compiling every crate again.
 RUSTFLAGS="--cfg erase_components" cargo nextest run --workspace --exclude frontend --no-fail-fast
 unit=$?
 
-# nextest's summary stays the last line; the exit code covers both suites.
-[ $e2e -eq 0 ] && [ $unit -eq 0 ]
+# nextest's summary stays the last line; the exit code covers every suite.
+[ $e2e -eq 0 ] && [ $fuzz -eq 0 ] && [ $unit -eq 0 ]

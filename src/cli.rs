@@ -7,7 +7,12 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
 use redkey_types::EmailAddress;
 
-use crate::{admin, config::Settings, pg::Cluster, startup, telemetry};
+use crate::{
+    admin,
+    config::Settings,
+    pg::{Cluster, Kind},
+    startup, telemetry,
+};
 
 #[derive(Parser)]
 #[command(name = "redkey", version, about = "RedKey CRM server")]
@@ -44,6 +49,12 @@ enum Command {
         /// A client slug the user belongs to (repeat for several).
         #[arg(long = "client", required = true)]
         clients: Vec<String>,
+    },
+    /// Disable or enable a user, set their password, or remove them from a
+    /// client; each ends their sessions (in that client) at once.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
     },
     /// Measure contact search and paging at scale (creates and fills the
     /// database redkey_bench on DATABASE_URL's server).
@@ -98,6 +109,31 @@ enum TokenAction {
 }
 
 #[derive(Subcommand)]
+enum UserAction {
+    /// The user can no longer sign in; their sessions end.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// A new password, read from stdin; the user's sessions end.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove the user's membership in a client.
+    RemoveClient {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        client: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum PgAction {
     /// Start (or attach to) the cluster and print its superuser URL.
     Start {
@@ -136,7 +172,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Pg { action } = command {
         return match action {
             PgAction::Start { dir } => {
-                let c = Cluster::start(&dir)?;
+                let c = Cluster::start(&dir, Kind::Throwaway)?;
                 println!("{}", c.url("postgres"));
                 Ok(())
             }
@@ -181,15 +217,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             clients,
         } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow!(e))?;
-            eprintln!("password for {email} (one line on stdin):");
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let id = admin::upsert_user(&owner, &email, &name, password, &clients)
+            let password = read_password(&email)?;
+            let id = admin::upsert_user(&owner, &email, &name, &password, &clients)
                 .await
                 .with_context(|| format!("cannot save user {email}"))?;
             println!("user {email} saved ({id})");
         }
+        Command::User { action } => user(&owner, action).await?,
         Command::BenchSearch { contacts } => crate::bench::search::run(&url, contacts).await?,
         Command::BenchQueue { tasks, workers } => {
             crate::bench::queue::run(&url, tasks, workers.max(1)).await?
@@ -233,6 +267,57 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{client}: pipeline health daily at {at} {time_zone}");
         }
         Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+fn read_password(email: &EmailAddress) -> anyhow::Result<String> {
+    eprintln!("password for {email} (one line on stdin):");
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password)?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn user(owner: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
+    use redkey_data::{
+        admin::{remove_membership, set_user},
+        DbError,
+    };
+    let parse = |e: &str| EmailAddress::parse(e).map_err(|e| anyhow!(e));
+    let known = |email: &EmailAddress, e: DbError| match e {
+        DbError::NotFound => anyhow!("no user with email {email}"),
+        e => e.into(),
+    };
+    match action {
+        UserAction::Disable { email } => {
+            let email = parse(&email)?;
+            set_user(owner, &email, Some(true), None)
+                .await
+                .map_err(|e| known(&email, e))?;
+            println!("{email} disabled; their sessions have ended");
+        }
+        UserAction::Enable { email } => {
+            let email = parse(&email)?;
+            set_user(owner, &email, Some(false), None)
+                .await
+                .map_err(|e| known(&email, e))?;
+            println!("{email} enabled");
+        }
+        UserAction::SetPassword { email } => {
+            let email = parse(&email)?;
+            let password = read_password(&email)?;
+            set_user(owner, &email, None, Some(&password))
+                .await
+                .map_err(|e| known(&email, e))?;
+            println!("password of {email} set; their sessions have ended");
+        }
+        UserAction::RemoveClient { email, client } => {
+            let email = parse(&email)?;
+            if !remove_membership(owner, &email, &client).await? {
+                bail!("{email} is not a member of {client}");
+            }
+            println!("{email} removed from {client}; their sessions there have ended");
+        }
     }
     Ok(())
 }

@@ -9,10 +9,10 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
     admin,
-    config::{DatabaseUrl, Settings},
+    config::{DatabaseUrl, Settings, APP_LOGIN_ROLE},
     engine::Engine,
     http::{self, AppState},
-    pg::Cluster,
+    pg::{Cluster, Kind},
 };
 
 pub struct ServeOptions {
@@ -38,7 +38,8 @@ pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()>
         Some(url) => (url.clone(), None),
         None => {
             let dir = settings.database.data_dir.join("pg");
-            let cluster = tokio::task::spawn_blocking(move || Cluster::start(&dir)).await??;
+            let cluster =
+                tokio::task::spawn_blocking(move || Cluster::start(&dir, Kind::Kept)).await??;
             tracing::info!(port = cluster.port, "private Postgres cluster running");
             let url = DatabaseUrl::parse("the private cluster URL", cluster.url("redkey").into())?;
             let admin_url =
@@ -50,7 +51,10 @@ pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()>
             (url, Some(cluster))
         }
     };
-    let result = run(&settings, &owner_url, listener, opts).await;
+    let private_password = cluster
+        .as_ref()
+        .and_then(|c| c.password().map(String::from));
+    let result = run(&settings, &owner_url, private_password, listener, opts).await;
     if let Some(c) = cluster {
         tracing::info!("stopping the private Postgres cluster");
         if let Err(e) = c.stop() {
@@ -60,15 +64,25 @@ pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()>
     result
 }
 
+/// Serves with the owner credential `owner_url`. `private_password` is the
+/// private cluster's: the serving login gets it too.
 async fn run(
     settings: &Settings,
     owner_url: &DatabaseUrl,
+    private_password: Option<String>,
     listener: TcpListener,
     opts: ServeOptions,
 ) -> anyhow::Result<()> {
     let owner = admin::owner_pool(owner_url).await?;
     admin::migrate(&owner).await.context("migration failed")?;
-    let serving = admin::connect(&settings.database.serving_url(owner_url), 16).await?;
+    let serving_url = match private_password {
+        Some(pw) => {
+            redkey_data::admin::set_login_password(&owner, &pw).await?;
+            owner_url.with_user(APP_LOGIN_ROLE, Some(&pw.into()))
+        }
+        None => settings.database.serving_url(owner_url),
+    };
+    let serving = admin::connect(&serving_url, 16).await?;
     let db = Db::connect(serving)
         .await
         .context("cannot open the data layer")?;
@@ -97,10 +111,14 @@ async fn run(
             admin::seed::DEMO_PASSWORD
         );
     }
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error");
+    // The peer address is what sign-in throttling keys on.
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error");
     let _ = stop.send(true);
     if let Some(engine) = engine {
         let _ = engine.await;

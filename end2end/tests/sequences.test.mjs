@@ -93,3 +93,35 @@ test('the contacts table enrolls ticked contacts; the sequences page shows the f
   await shot(page, 'sequences');
   assert.deepEqual(problems, []);
 });
+
+test('a person resumes sending the account refused, and decides about a send in review', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  // The provider refused the account (a pause with no end), and the first
+  // attempt of a send a day ago has an unknown outcome: it is in review.
+  execFileSync('psql', ['-q', process.env.E2E_URL, '-c',
+    "SELECT set_config('redkey.client_id', (SELECT id::text FROM redkey_admin_clients() WHERE slug = 'bezeliq'), false); " +
+    "INSERT INTO email_pauses (paused_until, reason) VALUES ('infinity', 'Resend refused the account: 403 restricted_api_key'); " +
+    "WITH p AS (SELECT id FROM people WHERE emails_primary_email IS NOT NULL AND deleted_at IS NULL " +
+    "             AND id NOT IN (SELECT person_id FROM sequence_contacts) ORDER BY id LIMIT 1), " +
+    "     e AS (INSERT INTO sequence_contacts (sequence_id, person_id, status, stop_reason) " +
+    "           SELECT (SELECT id FROM sequences WHERE name = 'Founder intro'), p.id, 'paused', 'needs_review' FROM p RETURNING id, person_id) " +
+    "INSERT INTO email_sends (enrollment_id, step, person_id, to_email, idempotency_key, request, status, attempts, last_error, first_attempt_at) " +
+    "SELECT e.id, 0, e.person_id, 'review@e2e.test', 'seq-e2e-review', '{}', 'review', 2, 'outcome unknown for 23 h', now() - interval '1 hour' FROM e;"]);
+  await page.goto(`${BASE_URL}/sequences`);
+  await waitForHydration(page);
+  assert.match(await page.textContent('[data-paused]'), /until someone resumes it.*restricted_api_key/s);
+  await page.click('#resume-sending');
+  await page.waitForFunction(() => !document.querySelector('[data-paused]'));
+  const send = page.locator('ul.decisions li', { hasText: 'review@e2e.test' });
+  assert.match(await send.textContent(), /step 1 · review · 2 attempts · last answer: outcome unknown for 23 h/);
+  await send.locator('button', { hasText: 'Drop this step' }).click();
+  await page.waitForFunction(() => ![...document.querySelectorAll('ul.decisions li')]
+    .some((li) => li.textContent.includes('review@e2e.test')));
+  const recorded = execFileSync('psql', ['-qtA', process.env.E2E_URL, '-c',
+    "SELECT r.action || ' ' || s.status || ' ' || (r.user_id IS NOT NULL) FROM send_resolutions r " +
+    "JOIN email_sends s ON s.id = r.send_id WHERE s.idempotency_key = 'seq-e2e-review'"]).toString().trim();
+  assert.equal(recorded, 'drop dropped true');
+  await shot(page, 'sequences-decisions');
+  assert.deepEqual(problems, []);
+});

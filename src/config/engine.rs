@@ -20,6 +20,8 @@ pub(super) struct EngineFile {
     backoff_ms: Option<u64>,
     timers: Option<bool>,
     retain_days: Option<u64>,
+    retain_failed_days: Option<u64>,
+    agent_running: Option<usize>,
 }
 
 /// Forwards one client's messages on one topic to an outbound webhook
@@ -50,8 +52,13 @@ pub struct EngineSettings {
     /// First retry delay; doubles each attempt (with jitter), up to an hour.
     pub backoff: Duration,
     pub timers: bool,
-    /// Finished tasks are kept this long, then pruned.
+    /// Succeeded and cancelled tasks are kept this long, then pruned.
     pub retain: Duration,
+    /// Failed tasks are kept this long (someone may retry them).
+    pub retain_failed: Duration,
+    /// Tasks other agents created through the API that run at once, per
+    /// client.
+    pub agent_running: usize,
     pub webhooks: Vec<TopicWebhook>,
 }
 
@@ -81,8 +88,16 @@ impl EngineSettings {
         if !(1..=256).contains(&workers) {
             bail!("REDKEY_WORKERS must be between 1 and 256");
         }
+        let agent_running = env.number(
+            "REDKEY_AGENT_RUNNING",
+            file.agent_running.map(|n| n as u64),
+            4,
+        )? as usize;
+        if !(1..=256).contains(&agent_running) {
+            bail!("REDKEY_AGENT_RUNNING must be between 1 and 256");
+        }
         Ok(Self {
-            enabled: env.switch("REDKEY_ENGINE", file.enabled)?,
+            enabled: env.switch("REDKEY_ENGINE", file.enabled, true)?,
             instance: env
                 .text("REDKEY_INSTANCE")
                 .or(file.instance)
@@ -92,13 +107,21 @@ impl EngineSettings {
             heartbeat: env.millis("REDKEY_HEARTBEAT_MS", file.heartbeat_ms, 5_000)?,
             stale_after: env.millis("REDKEY_STALE_MS", file.stale_ms, 30_000)?,
             backoff: env.millis("REDKEY_BACKOFF_MS", file.backoff_ms, 2_000)?,
-            timers: env.switch("REDKEY_TIMERS", file.timers)?,
-            retain: Duration::from_secs(
-                86_400 * env.number("REDKEY_RETAIN_DAYS", file.retain_days, 14)?,
-            ),
+            timers: env.switch("REDKEY_TIMERS", file.timers, true)?,
+            retain: days(env.number("REDKEY_RETAIN_DAYS", file.retain_days, 14)?),
+            retain_failed: days(env.number(
+                "REDKEY_RETAIN_FAILED_DAYS",
+                file.retain_failed_days,
+                90,
+            )?),
+            agent_running,
             webhooks,
         })
     }
+}
+
+fn days(n: u64) -> Duration {
+    Duration::from_secs(86_400 * n)
 }
 
 /// `<hostname>-<pid>`.

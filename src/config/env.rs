@@ -40,13 +40,14 @@ impl Env<'_> {
         Ok(Duration::from_millis(v))
     }
 
-    /// `on`/`off` (or true/false, 1/0); on unless the file says otherwise.
-    pub fn switch(&self, name: &str, file: Option<bool>) -> anyhow::Result<bool> {
+    /// `on`/`off` (or true/false, 1/0): the variable, else the file's
+    /// value, else `default`.
+    pub fn switch(&self, name: &str, file: Option<bool>, default: bool) -> anyhow::Result<bool> {
         match self.text(name).as_deref().map(str::trim) {
             Some("on" | "true" | "1") => Ok(true),
             Some("off" | "false" | "0") => Ok(false),
             Some(v) => bail!("{name} {v:?} is not on or off"),
-            None => Ok(file.unwrap_or(true)),
+            None => Ok(file.unwrap_or(default)),
         }
     }
 

@@ -2,6 +2,7 @@
 //! environment. Every value is parsed once here, one section a module;
 //! secrets stay wrapped.
 
+mod api;
 mod cockpit;
 mod database;
 mod email;
@@ -17,6 +18,7 @@ use anyhow::{anyhow, Context};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use api::ApiSettings;
 pub use cockpit::CockpitSettings;
 pub use database::{DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
 pub use email::{EmailAccount, EmailSettings};
@@ -24,7 +26,8 @@ pub use engine::{EngineSettings, TopicWebhook};
 use env::Env;
 
 /// The config file: top-level keys for the database and the cockpit,
-/// `[engine]`, `[[topic_webhooks]]`, `[email]` and `[retired]` tables.
+/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]` and `[retired]`
+/// tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
@@ -40,6 +43,8 @@ struct FileSettings {
     #[serde(default)]
     engine: engine::EngineFile,
     #[serde(default)]
+    api: api::ApiFile,
+    #[serde(default)]
     topic_webhooks: Vec<TopicWebhook>,
     #[serde(default)]
     email: email::EmailFile,
@@ -50,6 +55,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub cockpit: CockpitSettings,
     pub engine: EngineSettings,
+    pub api: ApiSettings,
     pub email: EmailSettings,
 }
 
@@ -84,11 +90,21 @@ impl Settings {
         let env = Env(&lookup);
         let database = DatabaseSettings::read(&mut file, &env)?;
         let cockpit = CockpitSettings::read(&mut file, &env)?;
+        let email = EmailSettings::read(file.email, &env)?;
+        // Every mail carries an unsubscribe link: it must point where
+        // recipients can reach the cockpit, never at a loopback address.
+        if !email.accounts.is_empty() && cockpit.public_url.is_none() {
+            anyhow::bail!(
+                "REDKEY_PUBLIC_URL must be set when email is configured \
+                 (unsubscribe links point there)"
+            );
+        }
         Ok(Self {
             database,
             cockpit,
             engine: EngineSettings::read(file.engine, file.topic_webhooks, &env)?,
-            email: EmailSettings::read(file.email, &env)?,
+            api: ApiSettings::read(file.api, &env)?,
+            email,
         })
     }
 }
@@ -222,6 +238,21 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn email_without_a_public_url_is_refused() {
+        let accounts = r#"[{"client": "acme", "api_key": "re_x", "from": "A <a@acme.test>",
+                            "webhook_secret": "whsec_c2VjcmV0"}]"#;
+        let leaked: &'static str = Box::leak(accounts.to_string().into_boxed_str());
+        let pairs: &'static [(&str, &str)] = Box::leak(Box::new([("REDKEY_EMAIL", leaked)]));
+        let err = Settings::from_sources(FileSettings::default(), env_of(pairs)).unwrap_err();
+        assert!(err.to_string().contains("REDKEY_PUBLIC_URL"), "{err}");
+        let pairs: &'static [(&str, &str)] = Box::leak(Box::new([
+            ("REDKEY_EMAIL", leaked),
+            ("REDKEY_PUBLIC_URL", "https://crm.acme.test"),
+        ]));
+        assert!(Settings::from_sources(FileSettings::default(), env_of(pairs)).is_ok());
     }
 
     #[test]

@@ -20,11 +20,16 @@ pub enum SendError {
     RateLimited(Duration),
     /// Daily or monthly quota used up: nothing more today.
     Quota(String),
-    /// Worth retrying later, byte-identical (5xx, timeouts, a concurrent
-    /// request with the same key).
-    Transient(String),
-    /// The provider refused this email as it is (validation, key).
+    /// Worth retrying later, byte-identical. `went_out`: the request may
+    /// have been acted on (5xx, a timeout, a concurrent request with the
+    /// same key); false when it provably never left (no connection).
+    Transient { why: String, went_out: bool },
+    /// The provider refused this email as it is (a bad address, a
+    /// validation error naming the message).
     Rejected(String),
+    /// The provider refused the account, not the message (revoked key,
+    /// unverified domain): nothing can be sent until a person fixes it.
+    Account(String),
 }
 
 #[derive(Deserialize)]
@@ -72,12 +77,14 @@ impl Resend {
             .body(body.to_string())
             .send()
             .await
-            .map_err(|e| {
-                SendError::Transient(if e.is_timeout() {
+            .map_err(|e| SendError::Transient {
+                why: if e.is_timeout() {
                     "Resend timed out".into()
                 } else {
                     "Resend unreachable".into()
-                })
+                },
+                // A refused connection carried nothing.
+                went_out: !e.is_connect(),
             })?;
         let status = response.status();
         tracing::Span::current()
@@ -88,15 +95,27 @@ impl Resend {
         if status.is_success() {
             return serde_json::from_str::<Sent>(&text)
                 .map(|s| s.id)
-                .map_err(|_| SendError::Transient("Resend answered 200 without an id".into()));
+                .map_err(|_| SendError::Transient {
+                    why: "Resend answered 200 without an id".into(),
+                    went_out: true,
+                });
         }
         let err: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
         let what = format!("{} {}: {}", status.as_u16(), err.name, err.message);
+        let unknown = |why| SendError::Transient {
+            why,
+            went_out: true,
+        };
         Err(match (status, err.name.as_str()) {
             (_, "daily_quota_exceeded" | "monthly_quota_exceeded") => SendError::Quota(what),
             (StatusCode::TOO_MANY_REQUESTS, _) => SendError::RateLimited(wait_of(&headers)),
-            (StatusCode::CONFLICT, "concurrent_idempotent_requests") => SendError::Transient(what),
-            (s, _) if s.is_server_error() => SendError::Transient(what),
+            (StatusCode::CONFLICT, "concurrent_idempotent_requests") => unknown(what),
+            (s, _) if s.is_server_error() => unknown(what),
+            // The key or the sending domain, not this message.
+            (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _)
+            | (_, "missing_api_key" | "invalid_api_key" | "restricted_api_key") => {
+                SendError::Account(what)
+            }
             _ => SendError::Rejected(what),
         })
     }

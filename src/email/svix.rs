@@ -46,6 +46,10 @@ pub fn headers(h: &HeaderMap) -> Option<(String, String, String)> {
 }
 
 /// Checks one delivery; `now` is Unix seconds.
+/// A well-formed secret no account has: slugs without an account are
+/// verified against it, and fail as a bad signature does.
+pub const NOBODYS_SECRET: &str = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
 pub fn verify(
     secret: &str,
     id: &str,
@@ -58,7 +62,8 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| Refusal::BadTimestamp)?;
-    if (now - ts).abs() > TOLERANCE_SECS {
+    // abs_diff: a timestamp near i64::MIN or MAX must not overflow.
+    if now.abs_diff(ts) > TOLERANCE_SECS as u64 {
         return Err(Refusal::Stale);
     }
     let key = STANDARD
@@ -141,6 +146,17 @@ mod tests {
             verify(SECRET, ID, "1614265330", "", BODY, TS),
             Err(Refusal::BadSignature)
         );
+        // Timestamps at the ends of i64 are stale, not an overflow.
+        for ts in [i64::MIN, i64::MAX] {
+            assert_eq!(
+                verify(SECRET, ID, &ts.to_string(), SIG, BODY, TS),
+                Err(Refusal::Stale)
+            );
+            assert_eq!(
+                verify(SECRET, ID, "1614265330", SIG, BODY, ts),
+                Err(Refusal::Stale)
+            );
+        }
         // Tolerance: 300 s either way is fine, 301 s is not.
         for (now, ok) in [
             (TS + 300, true),

@@ -168,7 +168,7 @@ async fn sequence_step(engine: &Engine, task: &Task) -> Result<Value, TaskError>
     )
     .await?;
     // The cockpit's Arlo page shows topic messages: say why sending stopped.
-    if let (Some(_), Some(note)) = (report.paused_until, &report.note) {
+    if let (true, Some(note)) = (report.sending_paused, &report.note) {
         let mut tx = agent_tx(engine, task).await?;
         post(
             engine,

@@ -87,10 +87,14 @@ impl Engine {
         &self.inner.cfg.instance
     }
 
+    fn agent_running(&self) -> i32 {
+        self.inner.cfg.agent_running as i32
+    }
+
     /// The worker's single step: claim one due task, run it (heartbeating
     /// meanwhile) and record its outcome. None when nothing was due.
     pub async fn run_one(&self) -> Result<Option<Ran>, DbError> {
-        let Some(task) = engine::claim(&self.inner.db, self.instance(), 1)
+        let Some(task) = engine::claim(&self.inner.db, self.instance(), 1, self.agent_running())
             .await?
             .pop()
         else {
@@ -197,7 +201,7 @@ impl Engine {
             if *stop.borrow() {
                 break;
             }
-            match engine::claim(&me.db, self.instance(), 1).await {
+            match engine::claim(&me.db, self.instance(), 1, self.agent_running()).await {
                 Ok(mut claimed) if !claimed.is_empty() => {
                     let task = claimed.pop().expect("one");
                     let (engine, held) = (self.clone(), held.clone());
@@ -262,9 +266,15 @@ impl Engine {
         }
     }
 
-    /// Deletes finished tasks past the retention.
+    /// Deletes finished tasks past their retention (failed ones are kept
+    /// longer).
     pub async fn prune(&self) -> Result<i32, DbError> {
-        engine::prune(&self.inner.db, self.inner.cfg.retain).await
+        engine::prune(
+            &self.inner.db,
+            self.inner.cfg.retain,
+            self.inner.cfg.retain_failed,
+        )
+        .await
     }
 
     async fn rescue_loop(self) {

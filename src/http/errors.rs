@@ -13,7 +13,7 @@ use axum::{
 
 /// Server functions live under `/api/`; the agents' API (`/api/v1/`) has
 /// its own errors.
-fn is_server_fn(path: &str) -> bool {
+pub fn is_server_fn(path: &str) -> bool {
     path.starts_with("/api/") && !path.starts_with("/api/v1/")
 }
 

@@ -2,11 +2,12 @@
 //! must come from our own origin, and pages need a signed-in user.
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{header, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use redkey_data::Db;
 use tower_sessions::Session;
 
 /// Paths with their own rules (bearer tokens, signatures, one-click
@@ -63,15 +64,31 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     }
 }
 
-/// Sends a visitor without a session to the sign-in page (server functions
-/// check the session themselves and answer "please sign in").
-pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Response {
+/// The server functions a visitor without a session may call.
+const OPEN_SERVER_FNS: [&str; 2] = ["/api/sign_in", "/api/current_user"];
+
+/// Sends a visitor without a session to the sign-in page, and answers a
+/// server-function call without one with 401 before its arguments are even
+/// read (the functions check the session again themselves).
+pub async fn require_sign_in(
+    State(db): State<Db>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
-    if is_public(&path) || path.starts_with("/api/") || req.method() != Method::GET {
+    let server_fn = super::errors::is_server_fn(&path);
+    let page = req.method() == Method::GET && !path.starts_with("/api/");
+    if is_public(&path) || OPEN_SERVER_FNS.contains(&path.as_str()) || !(server_fn || page) {
         return next.run(req).await;
     }
-    match app::ssr::session::current(&session).await {
+    match app::ssr::session::current(&session, &db).await {
         Ok(Some(_)) => next.run(req).await,
+        _ if server_fn => {
+            let body = serde_json::to_string(&app::model::AppError::NotSignedIn)
+                .expect("an error serialises");
+            (StatusCode::UNAUTHORIZED, body).into_response()
+        }
         _ => {
             let target = req
                 .uri()

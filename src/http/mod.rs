@@ -6,6 +6,8 @@ pub mod api;
 pub mod errors;
 pub mod guard;
 pub mod health;
+mod hosts;
+mod limits;
 mod router;
 mod state;
 mod trace;

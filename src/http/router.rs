@@ -14,19 +14,16 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use super::{api, errors, guard, health, trace, unsubscribe, webhooks, AppState};
+use super::{api, errors, guard, health, hosts, limits, trace, unsubscribe, webhooks, AppState};
 
 /// Sessions idle this long end.
 const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let (db, cockpit, throttle) = (
-        state.db.clone(),
-        state.cockpit.clone(),
-        state.throttle.clone(),
-    );
+    let (db, cockpit) = (state.db.clone(), state.cockpit.clone());
     let options = state.leptos_options.clone();
+    let hosts = hosts::Hosts::new(state.public_url.as_deref());
     let store = PostgresStore::new(state.db.pool().clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name("redkey_session")
@@ -54,15 +51,19 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(db.clone());
                 provide_context(cockpit.clone());
-                provide_context(throttle.clone());
             },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(errors::server_fn_status))
-        .layer(middleware::from_fn(guard::require_sign_in))
+        .layer(middleware::from_fn_with_state(
+            state.db.clone(),
+            guard::require_sign_in,
+        ))
+        .layer(middleware::from_fn(limits::server_fn_bodies))
         .layer(sessions)
         .layer(middleware::from_fn(guard::same_origin))
+        .layer(middleware::from_fn_with_state(hosts, hosts::known_host))
         .layer(trace::layer())
         .with_state(state)
 }

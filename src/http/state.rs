@@ -2,23 +2,28 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::ssr::{cockpit::CockpitConfig, throttle::SignInThrottle};
+use app::ssr::cockpit::CockpitConfig;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use redkey_data::Db;
 
-use crate::{config::Settings, email::EmailService};
+use crate::{
+    config::{ApiSettings, Settings},
+    email::EmailService,
+};
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub cockpit: CockpitConfig,
-    pub throttle: SignInThrottle,
     /// Set `Secure` on the session cookie (served over https).
     pub secure_cookies: bool,
     /// Outbound email, when any client has an account configured.
     pub email: Option<Arc<EmailService>>,
+    pub api: ApiSettings,
+    /// Where people reach the cockpit (`REDKEY_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -31,18 +36,16 @@ impl AppState {
     /// Everything the routes share, from the settings; `addr` is where this
     /// instance listens.
     pub fn new(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<Self> {
-        let email = if settings.email.accounts.is_empty() {
-            None
-        } else {
-            let public = settings
-                .cockpit
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{addr}"));
-            Some(Arc::new(EmailService::new(settings.email.clone(), public)?))
+        let email = match &settings.cockpit.public_url {
+            Some(public) if !settings.email.accounts.is_empty() => Some(Arc::new(
+                EmailService::new(settings.email.clone(), public.clone())?,
+            )),
+            _ => None,
         };
         Ok(Self {
             email,
+            api: settings.api.clone(),
+            public_url: settings.cockpit.public_url.clone(),
             leptos_options: LeptosOptions::builder()
                 .output_name("redkey")
                 .site_root(settings.cockpit.site_root.to_string_lossy().as_ref())
@@ -60,7 +63,6 @@ impl AppState {
                     .map(|a| (a.client.clone(), a.from.clone()))
                     .collect(),
             },
-            throttle: SignInThrottle::default(),
             secure_cookies: settings
                 .cockpit
                 .public_url

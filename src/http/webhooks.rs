@@ -33,26 +33,27 @@ pub async fn resend(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(account) = state.email.as_ref().and_then(|e| e.account(&slug)) else {
-        return refuse(StatusCode::NOT_FOUND, "no email account for this client");
-    };
     let Some((id, timestamp, signature)) = svix::headers(&headers) else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             svix::Refusal::MissingHeaders.message(),
         );
     };
+    // A slug with no account is checked against a secret nobody holds, so
+    // it fails exactly as a bad signature does: the answer does not tell
+    // which clients exist or send mail.
+    let account = state.email.as_ref().and_then(|e| e.account(&slug));
+    let secret = account.map_or(svix::NOBODYS_SECRET, |a| a.webhook_secret.expose_secret());
     let now = chrono::Utc::now();
-    if let Err(r) = svix::verify(
-        account.webhook_secret.expose_secret(),
-        &id,
-        &timestamp,
-        &signature,
-        &body,
-        now.timestamp(),
-    ) {
+    if let Err(r) = svix::verify(secret, &id, &timestamp, &signature, &body, now.timestamp()) {
         tracing::warn!(client = %slug, reason = r.message(), "refused a webhook delivery");
         return refuse(StatusCode::UNAUTHORIZED, r.message());
+    }
+    if account.is_none() {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            svix::Refusal::BadSignature.message(),
+        );
     }
     let event: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) if v["type"].is_string() => v,
@@ -60,7 +61,12 @@ pub async fn resend(
     };
     let client = match engine::client_id(&state.db, &slug).await {
         Ok(Some(id)) => ClientId(id),
-        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no such client"),
+        Ok(None) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                svix::Refusal::BadSignature.message(),
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "webhook client lookup failed");
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "try again");

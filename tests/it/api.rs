@@ -9,8 +9,13 @@ use redkey_testkit::TestDb;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// The API as the test harness runs it: with the test kinds.
 async fn serve(t: &TestDb) -> SocketAddr {
-    crate::helpers::spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
+    serve_with(t, &[("REDKEY_TEST_KINDS", "on")]).await
+}
+
+async fn serve_with(t: &TestDb, pairs: &[(&str, &str)]) -> SocketAddr {
+    crate::helpers::spawn_app(t, &Settings::from_pairs(pairs).unwrap()).await
 }
 
 struct Api {
@@ -157,11 +162,11 @@ async fn bad_requests_get_the_error_shape_and_store_nothing() {
         "payload_too_large",
     );
     for (body, field) in [
-        (json!({ "topic": "roles.crm" }), None),
-        (json!({ "topic": "roles.crm", "kind": 7 }), None),
+        (json!({ "topic": "roles.crm" }), Some("kind")),
+        (json!({ "topic": "roles.crm", "kind": 7 }), Some("kind")),
         (
             json!({ "topic": "roles.crm", "kind": "engine.echo", "colour": "red" }),
-            None,
+            Some("colour"),
         ),
         (
             json!({ "topic": "Roles..CRM", "kind": "engine.echo" }),
@@ -201,8 +206,8 @@ async fn bad_requests_get_the_error_shape_and_store_nothing() {
             Some("payload.fail"),
         ),
         (
-            json!({ "topic": "roles.crm", "kind": "pipeline.health",
-                    "payload": { "surprise": true } }),
+            json!({ "topic": "roles.crm", "kind": "activity.log",
+                    "payload": { "contact_email": "ada@alpha.test", "kind": "call", "surprise": true } }),
             Some("payload.surprise"),
         ),
         (
@@ -252,8 +257,7 @@ async fn a_dedupe_key_returns_the_unfinished_task() {
     t.two_clients().await;
     let api = Api::new(serve(&t).await);
     let (_, token) = tokens::create(&t.owner, "alpha", "ea").await.unwrap();
-    let body =
-        json!({ "topic": "roles.crm", "kind": "enrichment.scan", "dedupe_key": "enrich:ada" });
+    let body = json!({ "topic": "roles.crm", "kind": "engine.echo", "dedupe_key": "probe:ada" });
     let (s1, first) = api.create(&token, body.clone()).await;
     let (s2, second) = api.create(&token, body).await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
@@ -353,4 +357,107 @@ async fn the_openapi_document_matches_the_routes() {
         }
         assert!(!node.is_null(), "dangling $ref {target}");
     }
+}
+
+#[tokio::test]
+async fn agents_create_only_the_kinds_meant_for_them() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let (_, token) = tokens::create(&t.owner, "alpha", "ea").await.unwrap();
+    // As deployed: no test kinds.
+    let api = Api::new(serve_with(&t, &[]).await);
+    for kind in [
+        "engine.echo",
+        "sequence.step",
+        "pipeline.health",
+        "enrichment.scan",
+        "topic.forward",
+    ] {
+        let got = api
+            .create(&token, json!({ "topic": "roles.crm", "kind": kind }))
+            .await;
+        assert_error(&got, 422, "invalid");
+        assert_eq!(got.1["error"]["field"], "kind", "{kind}");
+    }
+    let logged = json!({ "topic": "roles.crm", "kind": "activity.log",
+                         "payload": { "contact_email": "ada@alpha.test", "kind": "call" } });
+    assert_eq!(api.create(&token, logged).await.0, StatusCode::CREATED);
+    assert_eq!(task_count(&t).await, 1);
+}
+
+#[tokio::test]
+async fn past_the_queued_limit_the_api_asks_to_come_back_later() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let (_, alpha) = tokens::create(&t.owner, "alpha", "ea").await.unwrap();
+    let (_, beta) = tokens::create(&t.owner, "beta", "ea").await.unwrap();
+    let addr = serve_with(
+        &t,
+        &[("REDKEY_TEST_KINDS", "on"), ("REDKEY_API_QUEUED", "2")],
+    )
+    .await;
+    let api = Api::new(addr);
+    let echo =
+        |key: &str| json!({ "topic": "roles.crm", "kind": "engine.echo", "dedupe_key": key });
+    assert_eq!(api.create(&alpha, echo("one")).await.0, StatusCode::CREATED);
+    assert_eq!(api.create(&alpha, echo("two")).await.0, StatusCode::CREATED);
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/tasks"))
+        .bearer_auth(&alpha)
+        .json(&echo("three"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "30");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_tasks");
+    // Asking again for a task that is queued still answers with it.
+    assert_eq!(api.create(&alpha, echo("one")).await.0, StatusCode::OK);
+    // The limit is per client.
+    assert_eq!(api.create(&beta, echo("one")).await.0, StatusCode::CREATED);
+    assert_eq!(task_count(&t).await, 3);
+}
+
+#[tokio::test]
+async fn what_a_fuzzer_found_is_answered_as_documented() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let api = Api::new(serve(&t).await);
+    let (_, token) = tokens::create(&t.owner, "alpha", "ea").await.unwrap();
+    // Postgres cannot store NUL in jsonb: a 422 naming the field, not a 500.
+    let got = api
+        .create(
+            &token,
+            json!({ "topic": "roles.crm", "kind": "engine.echo",
+                    "payload": { "reply": "a\u{0}b" } }),
+        )
+        .await;
+    assert_error(&got, 422, "invalid");
+    assert_eq!(got.1["error"]["field"], "payload.reply");
+    let got = api
+        .create(
+            &token,
+            json!({ "topic": "roles.crm", "kind": "engine.echo", "dedupe_key": "a\u{0}" }),
+        )
+        .await;
+    assert_error(&got, 422, "invalid");
+    // Nullable fields are optional, and JSON Schema's integers include 80.0.
+    let got = api
+        .create(
+            &token,
+            json!({ "topic": "roles.crm", "kind": "engine.echo", "dedupe_key": null,
+                    "payload": null, "priority": null, "run_at": null, "max_attempts": 80.0 }),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+    assert_eq!(got.1["max_attempts"], 80);
+    let got = api
+        .create(
+            &token,
+            json!({ "topic": "roles.crm", "kind": "engine.echo", "priority": 1.5 }),
+        )
+        .await;
+    assert_error(&got, 422, "invalid");
+    assert_eq!(task_count(&t).await, 1);
 }

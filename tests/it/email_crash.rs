@@ -64,6 +64,7 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
     let email = [
         ("REDKEY_EMAIL", accounts.as_str()),
         ("RESEND_BASE_URL", url.as_str()),
+        ("REDKEY_PUBLIC_URL", "https://crm.alpha.test"),
     ];
     let mut doomed = start_server(
         &t,
@@ -71,6 +72,7 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
         &[
             email[0],
             email[1],
+            email[2],
             ("REDKEY_FAILPOINT", "after_send_before_commit"),
         ],
     );

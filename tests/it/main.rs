@@ -12,3 +12,5 @@ mod engine;
 mod engine_processes;
 mod helpers;
 mod http;
+mod private_cluster;
+mod sign_in;

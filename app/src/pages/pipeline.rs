@@ -5,7 +5,10 @@ use uuid::Uuid;
 
 use crate::{
     components::{ChoiceSelect, ErrorNote},
-    model::{format::money, Board, DealCard, Priority, Stage},
+    model::{
+        format::{money, money_units},
+        Board, DealCard, Priority, Stage,
+    },
     server_fns::pipeline::{load_board, MoveDeal},
 };
 
@@ -80,7 +83,7 @@ fn BoardView(
     let biggest = board
         .stages
         .iter()
-        .map(|s| s.amount_micros)
+        .map(|s| s.amount_units)
         .max()
         .unwrap_or(0)
         .max(1);
@@ -124,8 +127,9 @@ fn Column(
         }
     };
     let end = cards.len() as i32;
-    let bar = stage.amount_micros * 100 / biggest;
-    let weighted = stage.weighted_amount_micros * 100 / biggest;
+    // i128: a total near the maximum times 100 stays exact.
+    let percent = |n: i64| (n as i128 * 100 / biggest as i128) as i64;
+    let (bar, weighted) = (percent(stage.amount_units), percent(stage.weighted_units));
     view! {
         <section
             class="column"
@@ -139,9 +143,9 @@ fn Column(
                 <h2>{stage.stage_name.clone()}</h2>
                 <p class="totals">
                     <span class="count">{format!("{} {}", stage.deal_count, if stage.deal_count == 1 { "deal" } else { "deals" })}</span>
-                    <span class="total">{money(stage.amount_micros, &currency)}</span>
+                    <span class="total">{money_units(stage.amount_units, &currency)}</span>
                     <span class="weighted" title="probability-weighted">
-                        {format!("{} weighted ({}%)", money(stage.weighted_amount_micros, &currency), stage.probability)}
+                        {format!("{} weighted ({}%)", money_units(stage.weighted_units, &currency), stage.probability)}
                     </span>
                 </p>
                 <div class="bar" aria-hidden="true">

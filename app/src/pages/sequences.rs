@@ -9,12 +9,12 @@ use uuid::Uuid;
 use crate::{
     components::{ChoiceSelect, ErrorNote},
     model::{
-        EnrollmentStatus, EnrollmentView, Sequence, SequenceMetrics, SequenceStatus,
-        SuppressionReason,
+        EnrollmentStatus, EnrollmentView, SendDecision, SendingPause, Sequence, SequenceMetrics,
+        SequenceStatus, SuppressionReason,
     },
     server_fns::sequences::{
         load_sequence_editor, load_sequences, ChangeEnrollment, EnrollContact, PreviewStep,
-        SaveSequence, SetSequenceStatus,
+        ResolveSend, ResumeSending, SaveSequence, SetSequenceStatus,
     },
 };
 
@@ -31,7 +31,18 @@ const DAYS: [(i32, &str); 7] = [
 #[component]
 pub fn SequencesPage() -> impl IntoView {
     let status = ServerAction::<SetSequenceStatus>::new();
-    let data = Resource::new(move || status.version().get(), |_| load_sequences());
+    let resolve = ServerAction::<ResolveSend>::new();
+    let resume = ServerAction::<ResumeSending>::new();
+    let data = Resource::new(
+        move || {
+            (
+                status.version().get(),
+                resolve.version().get(),
+                resume.version().get(),
+            )
+        },
+        |_| load_sequences(),
+    );
     view! {
         <Title text="Sequences" />
         <h1>"Sequences"</h1>
@@ -41,21 +52,8 @@ pub fn SequencesPage() -> impl IntoView {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(o) => view! {
-                        {o.paused.map(|(until, why)| view! {
-                            <section class="card warning" role="status" data-paused>
-                                <h2>"Sending paused"</h2>
-                                <p>{format!("No sequence email goes out until {}. Why: {why}", until.format("%Y-%m-%d %H:%M UTC"))}</p>
-                            </section>
-                        })}
-                        {(!o.review.is_empty()).then(|| view! {
-                            <section class="card warning" aria-labelledby="review-h">
-                                <h2 id="review-h">"Sends to review"</h2>
-                                <p>"Their outcome is unknown and Resend's idempotency window is closing: they are not re-sent blindly."</p>
-                                <ul>{o.review.iter().map(|(id, to, why)| view! {
-                                    <li data-send=id.to_string()>{format!("{to}: {why}")}</li>
-                                }).collect_view()}</ul>
-                            </section>
-                        })}
+                        {o.paused.map(|p| view! { <PauseBanner pause=p resume /> })}
+                        {(!o.decisions.is_empty()).then(|| view! { <Decisions sends=o.decisions.clone() resolve /> })}
                         {o.sequences.is_empty().then(|| view! { <p class="quiet">"No sequences yet."</p> })}
                         <div class="sequence-list">
                             {o.sequences.into_iter().map(|m| view! { <SequenceCard m status /> }).collect_view()}
@@ -81,6 +79,77 @@ pub fn SequencesPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Sending is stopped: until when and why; a person may resume it.
+#[component]
+fn PauseBanner(pause: SendingPause, resume: ServerAction<ResumeSending>) -> impl IntoView {
+    let until = match pause.until {
+        Some(t) => format!("until {}", t.format("%Y-%m-%d %H:%M UTC")),
+        None => "until someone resumes it".into(),
+    };
+    view! {
+        <section class="card warning" role="status" data-paused>
+            <h2>"Sending paused"</h2>
+            <p>{format!("No sequence email goes out {until}. Why: {}", pause.reason)}</p>
+            <ActionForm action=resume>
+                <button type="submit" class="secondary" id="resume-sending">"Resume sending"</button>
+            </ActionForm>
+            {move || resume.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
+        </section>
+    }
+}
+
+/// Sends a person must decide about, with what is known and the choices.
+#[component]
+fn Decisions(sends: Vec<SendDecision>, resolve: ServerAction<ResolveSend>) -> impl IntoView {
+    view! {
+        <section class="card warning" aria-labelledby="review-h">
+            <h2 id="review-h">"Sends to decide"</h2>
+            <p>"Their outcome is unknown, or the provider refused them: nothing is re-sent blindly."</p>
+            {move || resolve.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
+            <ul class="decisions">{sends.into_iter().map(|s| {
+                let known = format!(
+                    "{} · step {} · {} · {} attempt{}{}",
+                    s.to_email,
+                    s.step + 1,
+                    s.status,
+                    s.attempts,
+                    if s.attempts == 1 { "" } else { "s" },
+                    s.last_error.as_deref().map(|e| format!(" · last answer: {e}")).unwrap_or_default(),
+                );
+                let id = s.id.to_string();
+                let again = s.can_send_again.then(|| {
+                    let id = id.clone();
+                    view! {
+                        <ActionForm action=resolve attr:class="inline">
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="action" value="send_again" />
+                            <button type="submit" class="secondary">"Send again under the same key"</button>
+                        </ActionForm>
+                    }
+                });
+                let (mark_id, drop_id) = (id.clone(), id.clone());
+                view! {
+                    <li data-send=id>
+                        <p class="known">{known}</p>
+                        <ActionForm action=resolve attr:class="inline">
+                            <input type="hidden" name="id" value=mark_id />
+                            <input type="hidden" name="action" value="mark_sent" />
+                            <label>"Provider id " <input name="provider_id" value=s.provider_id.clone().unwrap_or_default() /></label>
+                            <button type="submit" class="secondary">"Mark as sent"</button>
+                        </ActionForm>
+                        {again}
+                        <ActionForm action=resolve attr:class="inline">
+                            <input type="hidden" name="id" value=drop_id />
+                            <input type="hidden" name="action" value="drop" />
+                            <button type="submit" class="secondary">"Drop this step"</button>
+                        </ActionForm>
+                    </li>
+                }
+            }).collect_view()}</ul>
+        </section>
     }
 }
 

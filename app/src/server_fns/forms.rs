@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::model::{AppError, Priority};
+use crate::model::{AppError, Priority, MAX_DEAL_AMOUNT};
 
 /// Trimmed text; empty is none.
 pub fn text(s: &str) -> Option<String> {
@@ -67,6 +67,15 @@ pub fn amount(raw: &str) -> Result<Option<i64>, AppError> {
     }
     let whole: i64 = whole.parse().map_err(|_| bad())?;
     let frac: i64 = format!("{frac:0<6}").parse().map_err(|_| bad())?;
+    if whole > MAX_DEAL_AMOUNT || (whole == MAX_DEAL_AMOUNT && frac > 0) {
+        return Err(AppError::invalid(
+            "amount",
+            format!(
+                "an amount is at most {}",
+                crate::model::format::money_units(MAX_DEAL_AMOUNT, "").trim_end()
+            ),
+        ));
+    }
     whole
         .checked_mul(1_000_000)
         .and_then(|w| w.checked_add(frac))
@@ -83,9 +92,22 @@ mod tests {
         assert_eq!(parse_amount("12,500").unwrap(), Some(12_500_000_000));
         assert_eq!(parse_amount("$12500.5").unwrap(), Some(12_500_500_000));
         assert_eq!(parse_amount("").unwrap(), None);
-        for bad in ["12a", ".5", "1.1234567", "-3", "99999999999999999"] {
+        for bad in [
+            "12a",
+            ".5",
+            "1.1234567",
+            "-3",
+            "99999999999999999",
+            "1000000000000.01",
+        ] {
             assert!(parse_amount(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_amount("1,000,000,000,000").unwrap(),
+            Some(1_000_000_000_000_000_000)
+        );
+        let over = parse_amount("1000000000001").unwrap_err();
+        assert_eq!(over.field(), Some("amount"));
     }
 
     #[test]

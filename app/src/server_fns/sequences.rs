@@ -5,38 +5,91 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{AppError, Draft, InboundMail, Sequence, SequenceMetrics, SequenceStatus};
+use crate::model::{
+    AppError, Draft, InboundMail, SendDecision, SendingPause, Sequence, SequenceMetrics,
+    SequenceStatus,
+};
 
-/// The sequences page: every sequence with its counts, and the sends
-/// whose outcome is unknown (never re-sent blindly).
+/// The sequences page: every sequence with its counts, and the sends a
+/// person must decide about (outcome unknown, or refused).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SequencesOverview {
     pub sequences: Vec<SequenceMetrics>,
-    pub review: Vec<(Uuid, String, String)>,
+    pub decisions: Vec<SendDecision>,
     /// Inbound mail, newest first; unmatched mail is kept and shown here.
     pub inbound: Vec<InboundMail>,
-    /// Sending stopped until then, and why (a provider quota ran out).
-    pub paused: Option<(chrono::DateTime<chrono::Utc>, String)>,
+    /// Sending stopped, until when, and why.
+    pub paused: Option<SendingPause>,
 }
 
 #[server]
 pub async fn load_sequences() -> Result<SequencesOverview, AppError> {
+    use crate::model::KEY_KEPT_HOURS;
     use crate::ssr::{
-        db::{outbox, sequences, suppressions},
+        db::{outbox, sending, sequences, suppressions},
         session::human_tx,
     };
     let (mut tx, _) = human_tx().await?;
-    let review = outbox::in_review(&mut tx)
+    let now = chrono::Utc::now();
+    let decisions = outbox::needing_decision(&mut tx)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.to_email.into(), s.last_error.unwrap_or_default()))
+        .map(|s| SendDecision {
+            id: s.id,
+            to_email: s.to_email.into(),
+            step: s.step,
+            status: s.status,
+            attempts: s.attempts,
+            last_error: s.last_error,
+            provider_id: s.provider_id,
+            can_send_again: s
+                .first_attempt_at
+                .is_none_or(|t| now - t < chrono::Duration::hours(KEY_KEPT_HOURS)),
+            first_attempt_at: s.first_attempt_at,
+        })
         .collect();
     Ok(SequencesOverview {
         sequences: sequences::metrics(&mut tx).await?,
-        review,
+        decisions,
         inbound: suppressions::inbound(&mut tx, 20).await?,
-        paused: outbox::sending_paused(&mut tx, chrono::Utc::now()).await?,
+        paused: sending::paused(&mut tx, now).await?,
     })
+}
+
+/// A person's decision about a send in review or a failed one: "mark_sent"
+/// (with the provider's id if known), "send_again" (same key, while the
+/// provider still knows it) or "drop" (skip the step). Recorded with who.
+#[server]
+pub async fn resolve_send(
+    id: Uuid,
+    action: String,
+    provider_id: Option<String>,
+) -> Result<(), AppError> {
+    use crate::model::SendAction;
+    use crate::ssr::{db::outbox, session::human_tx};
+    let action = SendAction::parse(&action)
+        .ok_or_else(|| AppError::invalid("action", "mark_sent, send_again or drop"))?;
+    let provider_id = provider_id
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
+    if provider_id.as_ref().is_some_and(|p| p.len() > 200) {
+        return Err(AppError::invalid("provider_id", "at most 200 characters"));
+    }
+    let (mut tx, _) = human_tx().await?;
+    outbox::resolve(&mut tx, id, action, provider_id.as_deref()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Resumes the client's sending after a pause (the account was refused,
+/// or a person decides the quota is fine again).
+#[server]
+pub async fn resume_sending() -> Result<(), AppError> {
+    use crate::ssr::{db::sending, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    sending::resume(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The editor's data: the sequence (none for a new one) and contacts to

@@ -5,7 +5,6 @@
 pub use redkey_data as db;
 
 pub mod cockpit;
+pub mod hashing;
 pub mod markdown;
 pub mod session;
-pub mod state;
-pub mod throttle;

@@ -1,14 +1,19 @@
 //! The signed-in user, kept in the tower-sessions session, and the
 //! transaction every cockpit server function runs in.
 
-use std::time::Duration;
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    time::Duration,
+};
 
-use chrono::Utc;
+use axum::extract::ConnectInfo;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::db::{Actor, ClientId, Db, DbError, Tx};
+use super::db::{users, Actor, ClientId, Db, DbError, Tx};
 use crate::model::AppError;
 
 const KEY: &str = "signed_in";
@@ -21,7 +26,9 @@ pub struct SignedIn {
     pub name: String,
     pub email: String,
     pub client: Uuid,
-    pub since: i64,
+    /// When the person signed in: sessions older than a password change
+    /// or a disabling are over.
+    pub since: DateTime<Utc>,
 }
 
 pub async fn session() -> Result<Session, AppError> {
@@ -31,17 +38,31 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The signed-in user of this request, if any (and not past the absolute
-/// lifetime, which ends the session).
-pub async fn current(session: &Session) -> Result<Option<SignedIn>, AppError> {
-    let s: Option<SignedIn> = session.get(KEY).await.map_err(internal)?;
-    match s {
-        Some(s) if Utc::now().timestamp() - s.since > ABSOLUTE_LIFETIME.as_secs() as i64 => {
-            session.flush().await.map_err(internal)?;
-            Ok(None)
-        }
-        other => Ok(other),
+/// The signed-in user of this request, if any. Checked against the
+/// database on every request, so disabling a user, removing them from the
+/// client or changing their password ends the session at once; the
+/// absolute lifetime ends it too. A session that no longer stands, or one
+/// stored in an older shape, is emptied.
+pub async fn current(session: &Session, db: &Db) -> Result<Option<SignedIn>, AppError> {
+    let Ok(Some(s)) = session.get::<SignedIn>(KEY).await else {
+        return Ok(None);
+    };
+    let expired =
+        Utc::now() - s.since > chrono::Duration::from_std(ABSOLUTE_LIFETIME).unwrap_or_default();
+    if expired || !users::session_valid(db, s.user, s.client, s.since).await? {
+        session.flush().await.map_err(internal)?;
+        return Ok(None);
     }
+    Ok(Some(s))
+}
+
+/// The address this request came from (the TCP peer); unspecified when
+/// the server runs without connection info.
+pub async fn client_address() -> IpAddr {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 pub async fn store(session: &Session, s: &SignedIn) -> Result<(), AppError> {
@@ -50,7 +71,8 @@ pub async fn store(session: &Session, s: &SignedIn) -> Result<(), AppError> {
 
 /// The signed-in user, or `NotSignedIn`.
 pub async fn require() -> Result<SignedIn, AppError> {
-    current(&session().await?)
+    let db = leptos::prelude::use_context::<Db>().ok_or(AppError::Internal)?;
+    current(&session().await?, &db)
         .await?
         .ok_or(AppError::NotSignedIn)
 }
@@ -77,7 +99,11 @@ impl From<DbError> for AppError {
                 field: Some(column.clone()),
                 message: e.to_string(),
             },
-            DbError::Forbidden(_) | DbError::NoAuthority(_) => AppError::Forbidden(e.to_string()),
+            DbError::Forbidden(ref m) => {
+                tracing::warn!(error = %m, "refused by the database");
+                AppError::Forbidden("you may not change this".into())
+            }
+            DbError::NoAuthority(m) => AppError::Forbidden(m),
             DbError::Conflict(m) => AppError::Conflict(m),
             DbError::Invalid(m) => AppError::Invalid {
                 field: None,

@@ -31,6 +31,20 @@ pub async fn ensure_roles(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
+/// Gives the serving login (`redkey_app`) a password. Only generated,
+/// hexadecimal passwords are accepted: the statement cannot bind one.
+pub async fn set_login_password(owner: &PgPool, password: &str) -> Result<()> {
+    if password.is_empty() || !password.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(DbError::Invalid(
+            "the password is not a generated one".into(),
+        ));
+    }
+    sqlx::query(&format!("ALTER ROLE redkey_app PASSWORD '{password}'"))
+        .execute(owner)
+        .await?;
+    Ok(())
+}
+
 /// Creates database `name` on the server of `admin` unless it exists.
 pub async fn ensure_database(admin: &mut PgConnection, name: &str) -> Result<()> {
     let exists: bool =
@@ -82,6 +96,40 @@ pub async fn upsert_user(
             .bind(name)
             .bind(hash)
             .bind(clients)
+            .fetch_one(owner)
+            .await?,
+    )
+}
+
+/// Disables or enables a user (`disabled`) and/or sets their password;
+/// either ends the user's sessions at once.
+pub async fn set_user(
+    owner: &PgPool,
+    email: &EmailAddress,
+    disabled: Option<bool>,
+    password: Option<&str>,
+) -> Result<Uuid> {
+    let hash = password
+        .map(password::hash_password)
+        .transpose()
+        .map_err(DbError::Invalid)?;
+    Ok(
+        sqlx::query_scalar("SELECT redkey_admin_set_user($1, $2, $3)")
+            .bind(email.as_str())
+            .bind(disabled)
+            .bind(hash)
+            .fetch_one(owner)
+            .await?,
+    )
+}
+
+/// Removes a user's membership in a client (their sessions there end);
+/// false when there was none.
+pub async fn remove_membership(owner: &PgPool, email: &EmailAddress, slug: &str) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT redkey_admin_remove_membership($1, $2)")
+            .bind(email.as_str())
+            .bind(slug)
             .fetch_one(owner)
             .await?,
     )

@@ -26,14 +26,21 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Claims up to `limit` due tasks for `instance`, highest priority first.
-pub async fn claim(db: &Db, instance: &str, limit: i32) -> Result<Vec<Task>> {
+/// Claims up to `limit` due tasks for `instance`, one per client, serving
+/// first the client with the fewest running tasks (then the one served
+/// longest ago); within a client, highest priority first. Tasks other
+/// agents created through the API run at most `agent_running` at once per
+/// client.
+pub async fn claim(db: &Db, instance: &str, limit: i32, agent_running: i32) -> Result<Vec<Task>> {
     let mut tx = db.unscoped(ROLE).await?;
-    let tasks = sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM engine_claim($1, $2)"))
-        .bind(instance)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+    let tasks = sqlx::query_as(&format!(
+        "SELECT {TASK_COLUMNS} FROM engine_claim($1, $2, $3)"
+    ))
+    .bind(instance)
+    .bind(limit)
+    .bind(agent_running)
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(tasks)
 }
@@ -92,13 +99,21 @@ pub async fn rescue(db: &Db, stale: std::time::Duration) -> Result<i32> {
     Ok(n)
 }
 
-/// Deletes finished tasks (and their runs) older than `older`.
-pub async fn prune(db: &Db, older: std::time::Duration) -> Result<i32> {
+/// Deletes succeeded and cancelled tasks (and their runs) finished more
+/// than `older` ago, and failed ones finished more than `failed_older` ago.
+pub async fn prune(
+    db: &Db,
+    older: std::time::Duration,
+    failed_older: std::time::Duration,
+) -> Result<i32> {
     let mut tx = db.unscoped(ROLE).await?;
-    let n = sqlx::query_scalar("SELECT engine_prune(make_interval(secs => $1))")
-        .bind(older.as_secs_f64())
-        .fetch_one(&mut *tx)
-        .await?;
+    let n = sqlx::query_scalar(
+        "SELECT engine_prune(make_interval(secs => $1), make_interval(secs => $2))",
+    )
+    .bind(older.as_secs_f64())
+    .bind(failed_older.as_secs_f64())
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(n)
 }

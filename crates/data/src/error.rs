@@ -38,7 +38,8 @@ pub enum DbError {
     /// Missing, archived, or another client's: callers cannot tell which.
     #[error("not found")]
     NotFound,
-    /// Postgres refused a column to the transaction's role (SQLSTATE 42501).
+    /// Postgres refused a column to the transaction's role (SQLSTATE 42501),
+    /// and which one is known.
     #[error("{column} on {view} is {class}: {}", match class {
         FieldClass::Strategic => "only a person (or arlo carrying out their stored instruction) may change it",
         FieldClass::Operational => "arlo maintains it; people cannot change it",
@@ -73,10 +74,27 @@ impl DbError {
         };
         let code = db.code().unwrap_or_default().to_string();
         let constraint = db.constraint().unwrap_or_default().to_string();
+        // Postgres' own words stay in the log: messages people read are ours.
         let message = db.message().to_string();
+        let column = db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .and_then(|e| e.column())
+            .map(String::from);
         match code.as_str() {
             "P0002" => Self::NotFound,
             "42501" => Self::Forbidden(message),
+            "23514" if constraint == "opportunities_amount_range" => {
+                Self::Invalid("an amount is at most 1,000,000,000,000".into())
+            }
+            "23514" => Self::Invalid(format!("a value is not allowed here ({constraint})")),
+            "23502" => Self::Invalid(match column {
+                Some(c) => format!("{c} is required"),
+                None => "a required value is missing".into(),
+            }),
+            "22003" => Self::Invalid("a number is out of range".into()),
+            "22P02" | "22007" | "22008" | "22023" => {
+                Self::Invalid("a value is not in the form expected".into())
+            }
             "RK001" => Self::NoAuthority(message),
             "RK002" => Self::Conflict(message),
             "23505" => Self::Conflict(match constraint.as_str() {
@@ -94,9 +112,6 @@ impl DbError {
             }),
             // A reference to a row this client cannot see: same as missing.
             "23503" => Self::Invalid(format!("{} not found", referenced(&constraint))),
-            "23514" | "23502" | "22P02" | "22007" | "22008" | "22003" | "22023" => {
-                Self::Invalid(message)
-            }
             "44000" => Self::Invalid("the row would leave the current client".into()),
             _ => Self::Sql(e),
         }

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod password;
 pub mod pipeline;
 pub mod records;
+pub mod sending;
 pub mod sequences;
 pub mod suppressions;
 pub mod tasks;
@@ -174,6 +175,11 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await.map_err(DbError::from)
+    }
+
+    /// Undoes the transaction now (dropping it would, too, but later).
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await.map_err(DbError::from)
     }
 
     /// Explains a 42501 on a write of `columns` to `view` by naming the

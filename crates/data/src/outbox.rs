@@ -1,16 +1,16 @@
 //! The email outbox: each rendered request is stored before its first
-//! attempt, so a retry sends the same bytes under the same key. Also the
-//! client's shared request pace and sending pauses, which every instance
-//! reads.
+//! attempt, so a retry sends the same bytes under the same key; and what a
+//! person decides about a send whose outcome is unknown or that failed.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Result, Tx};
-use redkey_types::{EmailAddress, SendStatus};
+use redkey_types::{EmailAddress, SendAction, SendStatus};
 
 const SEND_COLUMNS: &str = "id, enrollment_id, step, contact_id, to_email, idempotency_key, \
-    request, status, attempts, provider_id, message_id, last_error, created_at, sent_at";
+    request, status, attempts, provider_id, message_id, last_error, created_at, sent_at, \
+    first_attempt_at, released_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EmailSend {
@@ -28,6 +28,11 @@ pub struct EmailSend {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// When the request first went out with an unknown or good outcome;
+    /// none while it was only ever held back or refused outright.
+    pub first_attempt_at: Option<DateTime<Utc>>,
+    /// When a person chose "send again" for it.
+    pub released_at: Option<DateTime<Utc>>,
 }
 
 pub async fn send_of(tx: &mut Tx, enrollment: Uuid, step: i32) -> Result<Option<EmailSend>> {
@@ -74,7 +79,10 @@ pub async fn create_send(
     .await?)
 }
 
-/// An attempt's outcome on the outbox row.
+/// An attempt's outcome on the outbox row. `went_out`: the request reached
+/// the provider and its outcome is good or unknown (the review deadline
+/// counts from the first such attempt); false when it provably did not
+/// leave (held back, refused outright, no connection).
 pub async fn mark_send(
     tx: &mut Tx,
     id: Uuid,
@@ -82,17 +90,22 @@ pub async fn mark_send(
     provider_id: Option<&str>,
     error: Option<&str>,
     at: Option<DateTime<Utc>>,
+    went_out: bool,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE crm_email_sends SET status = $2, attempts = attempts + 1, \
                 provider_id = coalesce($3, provider_id), last_error = $4, \
-                sent_at = coalesce($5, sent_at) WHERE id = $1",
+                sent_at = coalesce($5, sent_at), \
+                first_attempt_at = CASE WHEN $6 THEN coalesce(first_attempt_at, now()) \
+                                        ELSE first_attempt_at END \
+         WHERE id = $1",
     )
     .bind(id)
     .bind(status)
     .bind(provider_id)
     .bind(error)
     .bind(at)
+    .bind(went_out)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -107,13 +120,33 @@ pub async fn set_send_message_id(tx: &mut Tx, id: Uuid, message_id: &str) -> Res
     Ok(())
 }
 
-/// Sends whose outcome is unknown and which may not be retried blindly.
-pub async fn in_review(tx: &mut Tx) -> Result<Vec<EmailSend>> {
+/// Sends a person must decide about: in review (outcome unknown, too old
+/// to re-send blindly) or failed (refused; retried once the cause is
+/// fixed).
+pub async fn needing_decision(tx: &mut Tx) -> Result<Vec<EmailSend>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE status = 'review' ORDER BY created_at"
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE status IN ('review', 'failed') \
+         ORDER BY created_at, id"
     ))
     .fetch_all(tx.conn())
     .await?)
+}
+
+/// A person's decision about a send in review or failed, recorded with
+/// who made it (`crm_resolve_send`).
+pub async fn resolve(
+    tx: &mut Tx,
+    send: Uuid,
+    action: SendAction,
+    provider_id: Option<&str>,
+) -> Result<()> {
+    sqlx::query("SELECT crm_resolve_send($1, $2, $3)")
+        .bind(send)
+        .bind(action.as_str())
+        .bind(provider_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// How many sequence emails the client sent since `since` (daily caps).
@@ -133,64 +166,6 @@ pub async fn first_send_at(tx: &mut Tx) -> Result<Option<DateTime<Utc>>> {
             .fetch_one(tx.conn())
             .await?,
     )
-}
-
-/// Takes the client's next Resend request slot, `gap_secs` after the one
-/// taken before it by any instance. Returns the slot and how long to wait
-/// for it, both by the database's clock. The row lock serialises takers
-/// until commit: keep the transaction short.
-pub async fn take_send_slot(tx: &mut Tx, gap_secs: f64) -> Result<(DateTime<Utc>, f64)> {
-    loop {
-        let taken: Option<(DateTime<Utc>, f64)> = sqlx::query_as(
-            "UPDATE crm_email_pace \
-             SET next_slot = greatest(next_slot, clock_timestamp()) + make_interval(secs => $1) \
-             RETURNING next_slot - make_interval(secs => $1), \
-               extract(epoch FROM next_slot - make_interval(secs => $1) - clock_timestamp())::float8",
-        )
-        .bind(gap_secs)
-        .fetch_optional(tx.conn())
-        .await?;
-        if let Some(taken) = taken {
-            return Ok(taken);
-        }
-        // The client's first send: start the row (another instance may
-        // race to it; then the update above takes the next slot).
-        let started: Option<DateTime<Utc>> = sqlx::query_scalar(
-            "INSERT INTO crm_email_pace (next_slot) \
-             VALUES (clock_timestamp() + make_interval(secs => $1)) ON CONFLICT DO NOTHING \
-             RETURNING next_slot - make_interval(secs => $1)",
-        )
-        .bind(gap_secs)
-        .fetch_optional(tx.conn())
-        .await?;
-        if let Some(slot) = started {
-            return Ok((slot, 0.0));
-        }
-    }
-}
-
-/// Stops the client's sending until `until`, for every instance.
-pub async fn pause_sending(tx: &mut Tx, until: DateTime<Utc>, reason: &str) -> Result<()> {
-    sqlx::query("INSERT INTO crm_email_pauses (paused_until, reason) VALUES ($1, $2)")
-        .bind(until)
-        .bind(reason)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
-}
-
-/// The pause in force at `now`, if any: the latest end and its reason.
-pub async fn sending_paused(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-) -> Result<Option<(DateTime<Utc>, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT paused_until, reason FROM crm_email_pauses WHERE paused_until > $1 \
-         ORDER BY paused_until DESC LIMIT 1",
-    )
-    .bind(now)
-    .fetch_optional(tx.conn())
-    .await?)
 }
 
 pub async fn send_by_message_id(tx: &mut Tx, message_id: &str) -> Result<Option<EmailSend>> {

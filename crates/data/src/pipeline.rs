@@ -7,8 +7,8 @@ use redkey_types::Stage;
 pub async fn stages(tx: &mut Tx) -> Result<Vec<Stage>> {
     Ok(sqlx::query_as(
         "SELECT stage_id, pipeline_id, pipeline_name, pipeline_position, stage_name, \
-                stage_position, probability, is_won, is_lost, deal_count, amount_micros, \
-                weighted_amount_micros \
+                stage_position, probability, is_won, is_lost, deal_count, amount_units, \
+                weighted_units \
          FROM crm_pipeline ORDER BY pipeline_position, pipeline_id, stage_position, stage_id",
     )
     .fetch_all(tx.conn())

@@ -233,6 +233,17 @@ pub async fn enrollments_of_contact(tx: &mut Tx, contact: Uuid) -> Result<Vec<En
         .collect())
 }
 
+/// Takes the client's sequence-run lock for this transaction; false when
+/// another run holds it.
+pub async fn try_lock_run(tx: &mut Tx) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('sequence-run:' || $1, 0))",
+    )
+    .bind(tx.client().0.to_string())
+    .fetch_one(tx.conn())
+    .await?)
+}
+
 /// Active enrollments of active sequences that are due at `now` or have
 /// no schedule yet, locked for this transaction; rows another worker
 /// holds are skipped.

@@ -62,16 +62,35 @@ impl Enqueued {
     }
 }
 
+/// The unfinished task holding `key`, if any.
+pub async fn open_with_key(tx: &mut Tx, key: &str) -> Result<Option<Task>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM crm_tasks \
+         WHERE dedupe_key = $1 AND status IN ('queued', 'running')"
+    ))
+    .bind(key)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// How many tasks other agents created are queued for this client. Takes
+/// the client's API-queue lock until the transaction ends, so concurrent
+/// callers checking a limit and then enqueueing are counted one by one.
+pub async fn queued_by_agents(tx: &mut Tx) -> Result<i64> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('api-queue:' || $1, 0))")
+        .bind(tx.client().0.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM crm_tasks WHERE status = 'queued' AND created_by LIKE 'agent:%'",
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
 pub async fn enqueue(tx: &mut Tx, t: &NewTask) -> Result<Enqueued> {
     if let Some(key) = &t.dedupe_key {
-        let open: Option<Task> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM crm_tasks \
-             WHERE dedupe_key = $1 AND status IN ('queued', 'running')"
-        ))
-        .bind(key)
-        .fetch_optional(tx.conn())
-        .await?;
-        if let Some(open) = open {
+        if let Some(open) = open_with_key(tx, key).await? {
             return Ok(Enqueued::Existing(open));
         }
     }

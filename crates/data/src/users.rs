@@ -1,6 +1,9 @@
 //! Sign-in lookups. They run as `redkey_human` before any client is chosen,
 //! through functions (the users table is not reachable otherwise).
 
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Db, Result};
@@ -32,4 +35,50 @@ pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
             .fetch_all(&mut *tx)
             .await?,
     )
+}
+
+/// Whether a session of `user` in `client`, started at `since`, still
+/// stands: the user is enabled, still a member, and has not changed their
+/// password (or been disabled) since.
+pub async fn session_valid(
+    db: &Db,
+    user: Uuid,
+    client: Uuid,
+    since: DateTime<Utc>,
+) -> Result<bool> {
+    let mut tx = db.unscoped("redkey_human").await?;
+    Ok(sqlx::query_scalar("SELECT crm_session_valid($1, $2, $3)")
+        .bind(user)
+        .bind(client)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
+/// Seconds `address` must wait before trying `email` again; 0 to go.
+pub async fn sign_in_wait(db: &Db, email: &str, address: IpAddr) -> Result<i32> {
+    let mut tx = db.unscoped("redkey_human").await?;
+    Ok(sqlx::query_scalar("SELECT crm_sign_in_wait($1, $2::inet)")
+        .bind(email)
+        .bind(address.to_string())
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
+/// Records a failed sign-in, or forgives the address its failures on the
+/// email after a success.
+pub async fn sign_in_outcome(db: &Db, email: &str, address: IpAddr, ok: bool) -> Result<()> {
+    let mut tx = db.unscoped("redkey_human").await?;
+    let sql = if ok {
+        "SELECT crm_sign_in_succeeded($1, $2::inet)"
+    } else {
+        "SELECT crm_sign_in_failed($1, $2::inet)"
+    };
+    sqlx::query(sql)
+        .bind(email)
+        .bind(address.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -6,22 +6,33 @@ use serde::{Deserialize, Serialize};
 pub struct EmailAddress(String);
 
 impl EmailAddress {
+    /// An address typed by a person: surrounding spaces are dropped first.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let s = raw.trim();
+        Self::parse_exact(raw.trim())
+    }
+
+    /// An address as a browser's email field accepts it (RFC 5322 atext and
+    /// dots before the `@`, LDH labels after it) with a dot in the domain
+    /// and the RFC's lengths; the domain is lowercased. Nothing is trimmed:
+    /// the API's document states this grammar exactly.
+    pub fn parse_exact(s: &str) -> Result<Self, String> {
         let err = || format!("{s:?} is not an email address");
-        if s.is_empty() || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if s.len() > 254 {
             return Err(err());
         }
-        let (local, domain) = s.rsplit_once('@').ok_or_else(err)?;
-        let labels_ok = domain
-            .split('.')
-            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
-        if local.is_empty()
-            || local.len() > 64
-            || local.contains('@')
-            || !domain.contains('.')
-            || !labels_ok
-        {
+        let (local, domain) = s.split_once('@').ok_or_else(err)?;
+        let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c);
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        let ok = (1..=64).contains(&local.len())
+            && local.chars().all(atext)
+            && domain.contains('.')
+            && domain.split('.').all(label_ok);
+        if !ok {
             return Err(err());
         }
         Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
@@ -32,10 +43,11 @@ impl EmailAddress {
     }
 }
 
+/// Decoding JSON is exact (no trimming): what the API documents.
 impl TryFrom<String> for EmailAddress {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
+        Self::parse_exact(&s)
     }
 }
 
@@ -113,8 +125,15 @@ mod tests {
             "a@x..com",
             "a@-x.com",
             "a@@x.com",
+            "ü@x.com",
+            "a@x_y.com",
+            "a\"b@x.com",
+            "a@x.com-",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
+        assert!(EmailAddress::parse_exact(" a@x.com").is_err());
+        assert!(EmailAddress::parse_exact(&format!("{}@x.com", "a".repeat(65))).is_err());
+        assert!(EmailAddress::parse_exact("o'brien+crm@mail.x-y.co").is_ok());
     }
 }

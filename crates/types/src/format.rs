@@ -2,7 +2,11 @@
 
 /// `12500000000` micros in `USD` -> `$12,500`.
 pub fn money(micros: i64, currency: &str) -> String {
-    let units = micros / 1_000_000;
+    money_units(micros / 1_000_000, currency)
+}
+
+/// `12500` units in `USD` -> `$12,500`.
+pub fn money_units(units: i64, currency: &str) -> String {
     let digits = units.abs().to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {

@@ -164,6 +164,13 @@ impl TaskPayload {
                 message: "the payload is a JSON object".into(),
             });
         }
+        // Postgres cannot store NUL in jsonb; say so instead of failing later.
+        if let Some(field) = nul_in(payload, "payload") {
+            return Err(PayloadError {
+                field,
+                message: "text may not contain NUL (\\u0000)".into(),
+            });
+        }
         Ok(match kind {
             "activity.log" => Self::ActivityLog(decode(payload)?),
             "engine.echo" => Self::Echo(decode(payload)?),
@@ -180,17 +187,16 @@ impl TaskPayload {
         })
     }
 
-    /// Other agents may create tasks of this kind through the API (topic
-    /// forwarding is the engine's own).
-    pub fn is_public(kind: &str) -> bool {
-        matches!(
-            kind,
-            "activity.log"
-                | "engine.echo"
-                | "enrichment.scan"
-                | "pipeline.health"
-                | "sequence.step"
-        )
+    /// Whether other agents may create tasks of this kind through the API.
+    /// Timer kinds are the engine's (a second run of a sequence step could
+    /// race the daily cap), forwarding too; `engine.echo` sleeps on request
+    /// and is only for test harnesses.
+    pub fn creatable_by_agents(kind: &str, test_kinds: bool) -> bool {
+        match kind {
+            "activity.log" => true,
+            "engine.echo" => test_kinds,
+            _ => false,
+        }
     }
 
     /// The payload of a timer kind's task (none for other kinds).
@@ -225,6 +231,26 @@ impl TaskPayload {
             Self::TopicForward(p) => serde_json::to_value(p),
         };
         v.expect("payload types serialise")
+    }
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn nul_in(v: &Value, path: &str) -> Option<String> {
+    match v {
+        Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_in(x, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let here = format!("{path}.{k}");
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_in(x, &here)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -302,6 +328,11 @@ mod tests {
             ),
             ("topic.forward", json!({"message_id": 1}), "payload.webhook"),
             ("engine.echo", json!([1]), "payload"),
+            (
+                "engine.echo",
+                json!({"reply": {"deep": ["ok", "nul\u{0}"]}}),
+                "payload.reply.deep[1]",
+            ),
         ];
         for (kind, payload, field) in cases {
             let err = TaskPayload::decode(kind, &payload).unwrap_err();

@@ -4,6 +4,8 @@
 mod email;
 pub mod format;
 pub mod kinds;
+mod next;
+mod outbox;
 mod records;
 mod sequences;
 mod tasks;
@@ -11,6 +13,8 @@ mod text_enum;
 mod views;
 
 pub use email::EmailAddress;
+pub use next::{safe_next, LANDING};
+pub use outbox::*;
 pub use records::*;
 pub use sequences::*;
 pub use tasks::*;

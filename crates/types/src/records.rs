@@ -37,6 +37,9 @@ impl Priority {
 /// badge and arlo's daily health check).
 pub const STALE_AFTER_DAYS: i64 = 14;
 
+/// The largest amount one deal may have, in whole currency units.
+pub const MAX_DEAL_AMOUNT: i64 = 1_000_000_000_000;
+
 /// Where a record came from (Twenty's `createdBySource`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
@@ -198,8 +201,10 @@ pub struct Stage {
     pub is_won: bool,
     pub is_lost: bool,
     pub deal_count: i64,
-    pub amount_micros: i64,
-    pub weighted_amount_micros: i64,
+    /// The stage's total, in whole currency units (totals are summed in
+    /// numeric: micros could overflow).
+    pub amount_units: i64,
+    pub weighted_units: i64,
 }
 
 /// One audited change of a strategic or operational field.

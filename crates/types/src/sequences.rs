@@ -46,6 +46,11 @@ text_enum! {
         NeedsReview = "needs_review",
         PausedByUser = "paused_by_user",
         Unenrolled = "unenrolled",
+        /// The contact was archived (or moved out of reach) while enrolled.
+        ContactArchived = "contact_archived",
+        CompanyArchived = "company_archived",
+        /// Preparing the step failed for a reason of its own data.
+        Unpreparable = "unpreparable",
     }
 }
 
@@ -62,6 +67,9 @@ impl StopReason {
             Self::NeedsReview => "a send needs review",
             Self::PausedByUser => "paused by you",
             Self::Unenrolled => "unenrolled",
+            Self::ContactArchived => "the contact was archived",
+            Self::CompanyArchived => "the contact's company was archived",
+            Self::Unpreparable => "the step could not be prepared",
         }
     }
 }
@@ -82,17 +90,6 @@ impl From<SuppressionReason> for StopReason {
             SuppressionReason::Bounced => Self::Bounced,
             SuppressionReason::Complained => Self::Complained,
         }
-    }
-}
-
-text_enum! {
-    /// An outbox row: waiting to be (re)sent, sent, failed for good, or
-    /// unknown and waiting for a person.
-    pub enum SendStatus {
-        Pending = "pending",
-        Sent = "sent",
-        Failed = "failed",
-        Review = "review",
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use redkey_data::{
     outbox::{self, EmailSend},
-    sequences, Actor, ClientId, Db, DbError, Tx,
+    sending, sequences, Actor, ClientId, Db, DbError, Tx,
 };
 use redkey_types::{Enrollment, EnrollmentStatus, SendStatus, StopReason};
 
@@ -49,13 +49,14 @@ async fn pace(email: &EmailService, db: &Db, client: ClientId) -> Result<(), Sen
     let gap = 1.0 / email.settings.rate_per_second;
     let slot = async {
         let mut tx = db.begin(client, Actor::Agent).await?;
-        let (_, wait) = outbox::take_send_slot(&mut tx, gap).await?;
+        let (_, wait) = sending::take_slot(&mut tx, gap).await?;
         tx.commit().await?;
         Ok::<_, DbError>(wait)
     };
-    let wait = slot
-        .await
-        .map_err(|e| SendError::Transient(format!("cannot take a send slot: {e}")))?;
+    let wait = slot.await.map_err(|e| SendError::Transient {
+        why: format!("cannot take a send slot: {e}"),
+        went_out: false,
+    })?;
     if wait > 0.0 {
         tokio::time::sleep(Duration::from_secs_f64(wait)).await;
     }
@@ -72,45 +73,60 @@ pub(super) async fn handle_failure(
     now: DateTime<Utc>,
     report: &mut Report,
 ) -> Result<bool, DbError> {
+    // Only a request that reached the provider with an unknown outcome
+    // starts the review clock; refusals and held-back sends did not leave.
+    async fn mark(
+        tx: &mut Tx,
+        send: &EmailSend,
+        status: SendStatus,
+        why: &str,
+        went_out: bool,
+    ) -> Result<(), DbError> {
+        outbox::mark_send(tx, send.id, status, None, Some(why), None, went_out).await
+    }
     match err {
         SendError::Rejected(why) => {
             // The send row keeps the provider's words; the enrollment says
-            // it was refused.
-            outbox::mark_send(tx, send.id, SendStatus::Failed, None, Some(&why), None).await?;
+            // it was refused. A person may send it again once the cause is
+            // fixed.
+            mark(tx, send, SendStatus::Failed, &why, false).await?;
             let reason = Some(StopReason::Rejected);
             sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Stopped, reason).await?;
             report.stopped += 1;
             Ok(false)
         }
+        SendError::Account(why) => {
+            // Not this message: the account. Every row stays as it was and
+            // sending waits for a person to resume it.
+            sending::pause(tx, None, &format!("Resend refused the account: {why}")).await?;
+            report.sending_paused = true;
+            report.note = Some(format!(
+                "Resend refused the account ({why}); sending paused until someone resumes it"
+            ));
+            Ok(true)
+        }
         SendError::Quota(why) => {
-            outbox::mark_send(tx, send.id, SendStatus::Pending, None, Some(&why), None).await?;
+            mark(tx, send, SendStatus::Pending, &why, false).await?;
             let tomorrow = (now + chrono::Duration::days(1))
                 .date_naive()
                 .and_hms_opt(0, 0, 0)
                 .expect("midnight exists")
                 .and_utc();
-            outbox::pause_sending(tx, tomorrow, &format!("Resend quota exceeded: {why}")).await?;
+            sending::pause(tx, Some(tomorrow), &format!("Resend quota exceeded: {why}")).await?;
             report.paused_until = Some(tomorrow);
+            report.sending_paused = true;
             report.note = Some(format!(
                 "Resend quota exceeded; sending paused until {tomorrow}"
             ));
             Ok(true)
         }
-        SendError::Transient(why) => {
-            outbox::mark_send(tx, send.id, SendStatus::Pending, None, Some(&why), None).await?;
+        SendError::Transient { why, went_out } => {
             report.note = Some(format!("will retry: {why}"));
+            mark(tx, send, SendStatus::Pending, &why, went_out).await?;
             Ok(true)
         }
         SendError::RateLimited(_) => {
-            outbox::mark_send(
-                tx,
-                send.id,
-                SendStatus::Pending,
-                None,
-                Some("rate limited"),
-                None,
-            )
-            .await?;
+            mark(tx, send, SendStatus::Pending, "rate limited", false).await?;
             report.note = Some("rate limited; will retry on the next tick".into());
             Ok(true)
         }

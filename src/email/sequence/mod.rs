@@ -16,7 +16,7 @@ use redkey_data::{
     activities::{self, NewActivity},
     contacts,
     outbox::{self, EmailSend},
-    sequences, suppressions, Actor, ClientId, Db, DbError, Tx,
+    sending, sequences, suppressions, Actor, ClientId, Db, DbError, Tx,
 };
 use redkey_types::{Enrollment, EnrollmentStatus, SendStatus, Sequence, Step, StopReason};
 use serde_json::json;
@@ -45,6 +45,10 @@ pub struct Report {
     pub note: Option<String>,
     /// Set when a quota ran out during this run.
     pub paused_until: Option<DateTime<Utc>>,
+    /// Sending stopped during this run (a quota, or the account refused).
+    pub sending_paused: bool,
+    /// Another run for this client held the run lock: this one did nothing.
+    pub skipped: bool,
 }
 
 /// Sends what is due for `client` at `now` (tests pass simulated time).
@@ -55,14 +59,27 @@ pub async fn run_due(
     now: DateTime<Utc>,
 ) -> Result<Report, DbError> {
     let mut report = Report::default();
+    // One run per client at a time, across instances: the daily cap and
+    // the warm-up are counted once per run, so two runs at once could
+    // together pass them. The lock lives as long as this transaction (a
+    // crash or an early return releases it).
+    let mut run_lock = db.begin(client, Actor::Agent).await?;
+    if !sequences::try_lock_run(&mut run_lock).await? {
+        report.skipped = true;
+        report.note = Some("another run for this client is under way".into());
+        return Ok(report);
+    }
     let mut tx = db.begin(client, Actor::Agent).await?;
     let slug = db::current_client(&mut tx).await?.slug;
     let Some(account) = email.account(&slug) else {
         report.note = Some("email sending is not configured for this client".into());
         return Ok(report);
     };
-    if let Some((until, why)) = outbox::sending_paused(&mut tx, now).await? {
-        report.note = Some(format!("sending paused until {until}: {why}"));
+    if let Some(pause) = sending::paused(&mut tx, now).await? {
+        report.note = Some(match pause.until {
+            Some(until) => format!("sending paused until {until}: {}", pause.reason),
+            None => format!("sending paused until someone resumes it: {}", pause.reason),
+        });
         return Ok(report);
     }
     // Counted once per run; each send below spends one.
@@ -73,7 +90,21 @@ pub async fn run_due(
         let Some(e) = sequences::due(&mut tx, now, 1).await?.pop() else {
             break;
         };
-        match prepare(email, account, &mut tx, &e, now, left_today, &mut report).await? {
+        let prepared =
+            match prepare(email, account, &mut tx, &e, now, left_today, &mut report).await {
+                Ok(p) => p,
+                // A lost connection or the like: the next tick tries again.
+                Err(err @ DbError::Sql(_)) => return Err(err),
+                // This enrollment's own data is the trouble: stop it, say why,
+                // and go on with the others.
+                Err(err) => {
+                    tx.rollback().await?;
+                    set_aside(db, client, &e, &err).await?;
+                    report.stopped += 1;
+                    continue;
+                }
+            };
+        match prepared {
             Prepared::Done => tx.commit().await?,
             Prepared::CapReached => {
                 report.note = Some("daily sending cap reached".into());
@@ -105,7 +136,38 @@ pub async fn run_due(
             }
         }
     }
+    drop(run_lock);
     Ok(report)
+}
+
+/// Stops an enrollment that could not be prepared, in a transaction of its
+/// own (the one that failed is gone), with the reason.
+async fn set_aside(
+    db: &Db,
+    client: ClientId,
+    e: &Enrollment,
+    err: &DbError,
+) -> Result<(), DbError> {
+    let reason = match err {
+        DbError::NotFound => why_not_found(db, client, e).await?,
+        _ => StopReason::Unpreparable,
+    };
+    tracing::warn!(enrollment = %e.id, error = %err, reason = reason.as_str(), "enrollment set aside");
+    let mut tx = db.begin(client, Actor::Agent).await?;
+    sequences::set_enrollment_status(&mut tx, e.id, EnrollmentStatus::Stopped, Some(reason))
+        .await?;
+    tx.commit().await
+}
+
+/// Which record went missing under an enrollment: its contact, or the
+/// contact's company.
+async fn why_not_found(db: &Db, client: ClientId, e: &Enrollment) -> Result<StopReason, DbError> {
+    let mut tx = db.begin(client, Actor::Agent).await?;
+    Ok(match records::get::<Contact>(&mut tx, e.contact_id).await {
+        Err(DbError::NotFound) => StopReason::ContactArchived,
+        Ok(c) if c.company_id.is_some() => StopReason::CompanyArchived,
+        _ => StopReason::Unpreparable,
+    })
 }
 
 enum Prepared {
@@ -190,8 +252,10 @@ async fn prepare(
             record_sent(tx, e, &seq, &send, &provider_id, now).await?;
             Ok(Prepared::Done)
         }
-        // Resend's key cache expires in real time, whatever `now` says.
-        SendStatus::Pending if Utc::now() - send.created_at > REVIEW_AFTER => {
+        // Resend's key cache expires in real time, whatever `now` says,
+        // and counts from the first attempt that reached it: a send only
+        // ever held back is sent normally however old it is.
+        SendStatus::Pending if review_due(&send, Utc::now()) => {
             outbox::mark_send(
                 tx,
                 send.id,
@@ -199,6 +263,7 @@ async fn prepare(
                 None,
                 Some("outcome unknown for 23 h"),
                 None,
+                false,
             )
             .await?;
             needs_review(tx, e).await?;
@@ -206,11 +271,25 @@ async fn prepare(
             Ok(Prepared::Done)
         }
         SendStatus::Pending => Ok(Prepared::Send(Box::new((send, seq)))),
-        SendStatus::Failed | SendStatus::Review => {
+        SendStatus::Failed | SendStatus::Review | SendStatus::Dropped => {
             needs_review(tx, e).await?;
             report.review += 1;
             Ok(Prepared::Done)
         }
+    }
+}
+
+/// A pending send goes to review 23 h after its first attempt reached the
+/// provider, unless a person released it ("send again") and the provider
+/// still knows its key (24 h).
+fn review_due(send: &EmailSend, now: DateTime<Utc>) -> bool {
+    let Some(first) = send.first_attempt_at else {
+        return false;
+    };
+    let kept = chrono::Duration::hours(redkey_types::KEY_KEPT_HOURS);
+    match send.released_at {
+        Some(_) => now - first > kept,
+        None => now - first > REVIEW_AFTER,
     }
 }
 
@@ -257,7 +336,7 @@ async fn record_sent(
 ) -> Result<(), DbError> {
     if send.status != SendStatus::Sent {
         let id = Some(provider_id);
-        outbox::mark_send(tx, send.id, SendStatus::Sent, id, None, Some(now)).await?;
+        outbox::mark_send(tx, send.id, SendStatus::Sent, id, None, Some(now), true).await?;
     }
     let subject = serde_json::from_str::<serde_json::Value>(&send.request)
         .ok()

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use redkey::email::{sequence::run_due, EmailService};
-use redkey_data::{outbox, Actor};
+use redkey_data::{outbox, sending, Actor};
 use redkey_types::{EnrollmentStatus as Status, StopReason};
 use serde_json::json;
 
@@ -95,15 +95,16 @@ async fn a_daily_quota_pauses_sending_for_the_day_and_says_so() {
     );
     // The cockpit reads the pause (as the person) and shows why.
     let mut tx = w.t.tx(w.a, w.human).await;
-    let (until, why) = outbox::sending_paused(&mut tx, now)
+    let pause = sending::paused(&mut tx, now)
         .await
         .unwrap()
         .expect("a pause in force");
     drop(tx);
-    assert!(until > now && why.contains("quota"), "{until} {why}");
+    let until = pause.until.expect("a quota pause ends");
+    assert!(until > now && pause.reason.contains("quota"), "{pause:?}");
     // Beta's sending is its own.
     let mut tx = w.t.tx(w.b, w.human).await;
-    assert_eq!(outbox::sending_paused(&mut tx, now).await.unwrap(), None);
+    assert_eq!(sending::paused(&mut tx, now).await.unwrap(), None);
     drop(tx);
     let tomorrow = (now + chrono::Duration::days(1))
         .date_naive()
@@ -127,9 +128,9 @@ async fn an_unresolved_send_goes_to_review_instead_of_being_resent() {
     let e = w.enroll(seq, ada).await.unwrap();
     w.fake.script(500, "application_error", None, 1);
     assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 0);
-    // Resend keeps idempotency keys 24 h: a day later the outcome of the
-    // first attempt can no longer be settled by replaying it.
-    sqlx::query("UPDATE email_sends SET created_at = now() - interval '24 hours'")
+    // Resend keeps idempotency keys 24 h: a day after the first attempt its
+    // outcome can no longer be settled by replaying it.
+    sqlx::query("UPDATE email_sends SET first_attempt_at = now() - interval '24 hours'")
         .execute(&w.t.owner)
         .await
         .unwrap();
@@ -142,7 +143,7 @@ async fn an_unresolved_send_goes_to_review_instead_of_being_resent() {
         (Status::Paused, Some(StopReason::NeedsReview))
     );
     let mut tx = w.t.tx(w.a, Actor::Agent).await;
-    assert_eq!(outbox::in_review(&mut tx).await.unwrap().len(), 1);
+    assert_eq!(outbox::needing_decision(&mut tx).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -192,7 +193,7 @@ async fn the_rate_cap_is_shared_by_every_instance_and_kept_per_client() {
                 let mut slots = Vec::new();
                 for _ in 0..3 {
                     let mut tx = db.begin(a, Actor::Agent).await.unwrap();
-                    slots.push(outbox::take_send_slot(&mut tx, gap).await.unwrap().0);
+                    slots.push(sending::take_slot(&mut tx, gap).await.unwrap().0);
                     tx.commit().await.unwrap();
                 }
                 slots
@@ -213,10 +214,10 @@ async fn the_rate_cap_is_shared_by_every_instance_and_kept_per_client() {
     }
     // Beta's account is its own: alpha's queue does not hold it back.
     let mut tx = w.t.tx(w.b, Actor::Agent).await;
-    let (_, first) = outbox::take_send_slot(&mut tx, gap).await.unwrap();
+    let (_, first) = sending::take_slot(&mut tx, gap).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = w.t.tx(w.b, Actor::Agent).await;
-    let (_, second) = outbox::take_send_slot(&mut tx, gap).await.unwrap();
+    let (_, second) = sending::take_slot(&mut tx, gap).await.unwrap();
     tx.commit().await.unwrap();
     assert!(first <= 0.0 && second <= gap, "{first} {second}");
 }

@@ -4,6 +4,7 @@
 
 mod limits;
 mod runs;
+mod stranding;
 mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -178,8 +179,17 @@ async fn post_event(
     body: &str,
     headers: &[(&'static str, String)],
 ) -> (u16, Value) {
+    post_event_to(addr, "alpha", body, headers).await
+}
+
+async fn post_event_to(
+    addr: SocketAddr,
+    slug: &str,
+    body: &str,
+    headers: &[(&'static str, String)],
+) -> (u16, Value) {
     let mut req = reqwest::Client::new()
-        .post(format!("http://{addr}/webhooks/resend/alpha"))
+        .post(format!("http://{addr}/webhooks/resend/{slug}"))
         .header("content-type", "application/json")
         .body(body.to_string());
     for (k, v) in headers {

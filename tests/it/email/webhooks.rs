@@ -160,3 +160,33 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
     assert_eq!(w.run("2027-01-05T10:00:00Z").await.sent, 0);
     assert_eq!(w.fake.delivered().len(), 2);
 }
+
+#[tokio::test]
+async fn a_slug_without_an_account_answers_as_a_bad_signature_does() {
+    let w = world().await;
+    let (addr, _, _) = w.first_step_sent_to_ada().await;
+    let now = Utc::now().timestamp();
+    let event = json!({ "type": "email.opened", "data": { "email_id": "x" } });
+    for (id, ts) in [("msg_forged", now), ("msg_stale", now - 3600)] {
+        let (text, mut headers) = signed(&event, id, ts);
+        headers[2].1 = "v1,AAAA".into();
+        let answers: Vec<(u16, Value)> = answers_for_each_slug(addr, &text, &headers).await;
+        // alpha sends mail, beta is a client without an account, the
+        // third is no client at all: one answer for all three.
+        assert_eq!(answers[0].0, 401, "{answers:?}");
+        assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    }
+    assert_eq!(events(&w).await, 0);
+}
+
+async fn answers_for_each_slug(
+    addr: SocketAddr,
+    text: &str,
+    headers: &[(&'static str, String)],
+) -> Vec<(u16, Value)> {
+    let mut out = vec![];
+    for slug in ["alpha", "beta", "no-such-client"] {
+        out.push(post_event_to(addr, slug, text, headers).await);
+    }
+    out
+}

@@ -166,7 +166,7 @@ async fn a_stale_task_is_rescued_and_its_old_owner_cannot_finish_it() {
     let (a, _, _) = t.two_clients().await;
     let id = enqueue(&t, a, "engine.echo", json!({ "reply": "late" })).await;
     // "crashed" claims the task, then never heartbeats again.
-    let claimed = engine::claim(&t.db, "crashed", 1).await.unwrap();
+    let claimed = engine::claim(&t.db, "crashed", 1, 4).await.unwrap();
     assert_eq!(claimed[0].id, id);
     let rescuer = Engine::new(t.db.clone(), settings("rescuer", &[]), None).unwrap();
     assert_eq!(rescuer.rescue().await.unwrap(), 0, "not stale yet");
@@ -251,7 +251,7 @@ async fn a_notification_wakes_an_idle_worker_long_before_its_poll() {
 }
 
 #[tokio::test]
-async fn finished_tasks_past_retention_are_pruned_and_failures_kept() {
+async fn finished_tasks_past_retention_are_pruned_and_failures_kept_longer() {
     let t = TestDb::new().await;
     let (a, _, _) = t.two_clients().await;
     let engine = Engine::new(t.db.clone(), settings("pruner", &[]), None).unwrap();
@@ -270,10 +270,78 @@ async fn finished_tasks_past_retention_are_pruned_and_failures_kept() {
         .await
         .unwrap();
     assert_eq!(left, [failed, fresh]);
+    // Failures stay longer (default 90 days), not forever.
+    sqlx::query("UPDATE tasks SET finished_at = now() - interval '91 days' WHERE id = $1")
+        .bind(failed)
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(engine.prune().await.unwrap(), 1);
+    let left: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tasks ORDER BY created_at")
+        .fetch_all(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(left, [fresh]);
     let orphans: i64 = sqlx::query_scalar("SELECT count(*) FROM task_runs WHERE task_id = $1")
         .bind(old)
         .fetch_one(&t.owner)
         .await
         .unwrap();
     assert_eq!(orphans, 0);
+}
+
+#[tokio::test]
+async fn claims_are_fair_between_clients() {
+    let t = TestDb::new().await;
+    let (a, b, _) = t.two_clients().await;
+    let engine = Engine::new(t.db.clone(), settings("fair", &[]), None).unwrap();
+    // Alpha floods the queue first; beta's one task comes after all of it.
+    for _ in 0..30 {
+        enqueue(&t, a, "engine.echo", json!({})).await;
+    }
+    let late = enqueue(&t, b, "engine.echo", json!({})).await;
+    let mut order = vec![];
+    for _ in 0..3 {
+        order.push(engine.run_one().await.unwrap().unwrap().task);
+    }
+    assert!(order.contains(&late), "beta waited behind alpha's flood");
+}
+
+#[tokio::test]
+async fn agents_tasks_run_at_most_the_limit_at_once_per_client() {
+    let t = TestDb::new().await;
+    let (a, _, _) = t.two_clients().await;
+    let engine = Engine::new(
+        t.db.clone(),
+        settings("limited", &[("REDKEY_AGENT_RUNNING", "2")]),
+        None,
+    )
+    .unwrap();
+    for i in 0..3 {
+        let mut task = NewTask::new("roles.crm", "engine.echo", json!({}), "agent:ea".into());
+        task.dedupe_key = Some(format!("agent-{i}"));
+        enqueue_with(&t, a, task).await;
+    }
+    let person = enqueue_with(
+        &t,
+        a,
+        NewTask::new("roles.crm", "engine.echo", json!({}), "user:test".into()),
+    )
+    .await;
+    // Claim without finishing: two agent tasks, then only the person's.
+    let mut claimed = vec![];
+    while let Some(task) = redkey_data::engine::claim(&t.db, "limited", 1, 2)
+        .await
+        .unwrap()
+        .pop()
+    {
+        claimed.push(task);
+    }
+    let agents = claimed
+        .iter()
+        .filter(|c| c.created_by.starts_with("agent:"))
+        .count();
+    assert_eq!(agents, 2, "{claimed:?}");
+    assert!(claimed.iter().any(|c| c.id == person));
+    drop(engine);
 }

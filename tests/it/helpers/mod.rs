@@ -15,6 +15,7 @@ pub async fn spawn_app(t: &TestDb, settings: &Settings) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let state = http::AppState::new(settings, t.db.clone(), addr).unwrap();
     let app = http::router(state);
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }

@@ -78,6 +78,7 @@ pub fn start_server(t: &TestDb, instance: &str, env: &[(&str, &str)]) -> ServerP
         .env("REDKEY_STALE_MS", "1500")
         .env("REDKEY_POLL_MS", "500")
         .env("RUST_LOG", "warn")
+        .env("REDKEY_TEST_KINDS", "on")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -10,4 +10,5 @@ mod field_classes;
 mod isolation;
 mod migrations;
 mod pipeline;
+mod sign_in;
 mod support;

@@ -1,6 +1,9 @@
 //! The pipeline view and moving deals.
 
-use redkey_data::{deals, pipeline, Actor, DbError};
+use redkey_data::{
+    deals::{self, DealField},
+    pipeline, Actor, DbError,
+};
 use redkey_testkit::TestDb;
 use uuid::Uuid;
 
@@ -19,10 +22,11 @@ async fn the_pipeline_view_is_read_only_and_totals_deals() {
     let view = pipeline::stages(&mut tx).await.unwrap();
     assert_eq!(view.len(), 3);
     assert_eq!(
-        (view[0].stage_id, view[0].deal_count, view[0].amount_micros),
-        (stages[0], 3, 6_000_000)
+        (view[0].stage_id, view[0].deal_count, view[0].amount_units),
+        (stages[0], 3, 6)
     );
-    assert_eq!(view[0].weighted_amount_micros, 600_000);
+    // 10 % of 6 units, rounded.
+    assert_eq!(view[0].weighted_units, 1);
     for sql in [
         "UPDATE crm_pipeline SET stage_name = 'Hacked'",
         "DELETE FROM crm_pipeline",
@@ -80,4 +84,46 @@ async fn moving_a_deal_reorders_both_columns_and_is_human_only() {
     let mut tx = t.tx(a, Actor::Agent).await;
     let r = deals::move_to(&mut tx, ds[0], stages[2], 0).await;
     assert!(matches!(r, Err(DbError::Forbidden(_))), "{r:?}");
+}
+
+#[tokio::test]
+async fn deals_at_the_maximum_in_a_won_stage_keep_the_totals_whole() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let (p, stages, _) = board(&mut tx, 0).await;
+    let max_micros = redkey_types::MAX_DEAL_AMOUNT * 1_000_000;
+    for i in 0..12 {
+        records::create(
+            &mut tx,
+            vec![
+                DealField::Name(format!("Huge {i}")),
+                DealField::Pipeline(p),
+                DealField::Stage(stages[2]),
+                DealField::AmountMicros(Some(max_micros)),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    // Twelve maximal deals pass bigint in micros; the totals do not fail.
+    let view = pipeline::stages(&mut tx).await.unwrap();
+    let won = view.iter().find(|s| s.stage_id == stages[2]).unwrap();
+    assert_eq!(won.amount_units, 12 * redkey_types::MAX_DEAL_AMOUNT);
+    assert_eq!(won.weighted_units, won.amount_units);
+    let over = records::create(
+        &mut tx,
+        vec![
+            DealField::Name("Too big".into()),
+            DealField::Pipeline(p),
+            DealField::Stage(stages[2]),
+            DealField::AmountMicros(Some(max_micros + 1)),
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&over, DbError::Invalid(m) if m.contains("at most")),
+        "{over:?}"
+    );
 }

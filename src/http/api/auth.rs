@@ -1,0 +1,40 @@
+//! The calling agent, from its bearer token.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts},
+};
+use redkey_data::{
+    tokens::{self, ApiToken},
+    Actor, Tx,
+};
+
+use super::{ApiError, AppState};
+
+/// The calling agent, from `Authorization: Bearer <token>`.
+pub struct Agent(pub ApiToken);
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized("send Authorization: Bearer <token>"))?;
+        let found = tokens::find(&state.db, token).await?;
+        found
+            .map(Agent)
+            .ok_or(ApiError::Unauthorized("the token is unknown or revoked"))
+    }
+}
+
+impl Agent {
+    pub(super) async fn tx(&self, state: &AppState) -> Result<Tx, ApiError> {
+        Ok(state.db.begin(self.0.client(), Actor::Agent).await?)
+    }
+}

@@ -1,0 +1,205 @@
+//! Sign-in and sessions over HTTP: the server functions reachable without
+//! a session, throttling that slows only the guessing address, sessions
+//! that end when the user is disabled, removed or changes password, body
+//! limits, and the Host gate.
+
+use std::net::{IpAddr, SocketAddr};
+
+use redkey::config::Settings;
+use redkey_data::admin;
+use redkey_testkit::TestDb;
+use redkey_types::EmailAddress;
+use reqwest::{header, StatusCode};
+
+const PASSWORD: &str = "a long test password";
+
+async fn serve(t: &TestDb) -> SocketAddr {
+    crate::helpers::spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
+}
+
+/// A client that connects from `from` (any 127.x address) and follows no
+/// redirects.
+fn client_from(from: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(from.parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Signs in through the server function as a form would; the status and
+/// the session cookie, if one was set.
+async fn sign_in(
+    http: &reqwest::Client,
+    addr: SocketAddr,
+    email: &str,
+    password: &str,
+) -> (StatusCode, Option<String>, String) {
+    let r = http
+        .post(format!("http://{addr}/api/sign_in"))
+        .header("origin", format!("http://{addr}"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let cookie = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("redkey_session="))
+        .map(|v| v.split(';').next().unwrap().to_string());
+    (status, cookie, r.text().await.unwrap_or_default())
+}
+
+/// The contacts page with `cookie`: 200 while the session stands, a
+/// redirect to sign-in once it does not.
+async fn page(http: &reqwest::Client, addr: SocketAddr, cookie: &str) -> StatusCode {
+    http.get(format!("http://{addr}/contacts"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn only_sign_in_and_current_user_answer_without_a_session() {
+    let t = TestDb::new().await;
+    let addr = serve(&t).await;
+    let http = client_from("127.0.0.1");
+    let mut open = vec![];
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        let r = http
+            .post(format!("http://{addr}{path}"))
+            .header("origin", format!("http://{addr}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        if r.status() != StatusCode::UNAUTHORIZED {
+            open.push(path.to_string());
+        }
+    }
+    open.sort();
+    assert_eq!(open.len(), 2, "{open:?}");
+    assert!(open.iter().any(|p| p == "/api/sign_in"), "{open:?}");
+    assert!(open.iter().any(|p| p.contains("current_user")), "{open:?}");
+}
+
+#[tokio::test]
+async fn sessions_end_when_the_user_is_disabled_removed_or_changes_password() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let email = EmailAddress::parse("ann@alpha.test").unwrap();
+    t.user(email.as_str(), &["alpha"]).await;
+    let addr = serve(&t).await;
+    let http = client_from("127.0.0.1");
+    let signed_in = || async {
+        let (status, cookie, body) = sign_in(&http, addr, email.as_str(), PASSWORD).await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{status} {body}"
+        );
+        cookie.expect("a session cookie")
+    };
+
+    let cookie = signed_in().await;
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::OK);
+    admin::set_user(&t.owner, &email, Some(true), None)
+        .await
+        .unwrap();
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::SEE_OTHER);
+    let (status, ..) = sign_in(&http, addr, email.as_str(), PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "disabled users cannot sign in"
+    );
+
+    admin::set_user(&t.owner, &email, Some(false), None)
+        .await
+        .unwrap();
+    let cookie = signed_in().await;
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::OK);
+    admin::set_user(&t.owner, &email, None, Some("another long password"))
+        .await
+        .unwrap();
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::SEE_OTHER);
+
+    let (status, cookie, _) = sign_in(&http, addr, email.as_str(), "another long password").await;
+    assert!(status.is_success() || status.is_redirection());
+    let cookie = cookie.unwrap();
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::OK);
+    assert!(admin::remove_membership(&t.owner, &email, "alpha")
+        .await
+        .unwrap());
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn guessing_slows_the_guesser_and_never_locks_the_user_out() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    t.user("bea@alpha.test", &["alpha"]).await;
+    let addr = serve(&t).await;
+    let guesser = client_from("127.0.0.1");
+    for _ in 0..5 {
+        let (status, ..) = sign_in(&guesser, addr, "Bea@Alpha.test", "wrong guess!!").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // The guessing address now waits, even with the right password.
+    let (status, _, body) = sign_in(&guesser, addr, "bea@alpha.test", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body.contains("minutes"), "{body}");
+    // Bea, elsewhere, signs in as usual.
+    let bea = client_from("127.0.0.2");
+    let (status, cookie, body) = sign_in(&bea, addr, "bea@alpha.test", PASSWORD).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    assert!(cookie.is_some(), "signed in");
+}
+
+#[tokio::test]
+async fn bodies_are_limited_and_other_hosts_refused() {
+    let t = TestDb::new().await;
+    let addr = serve(&t).await;
+    let http = client_from("127.0.0.1");
+    let big = "x".repeat(70 * 1024);
+    let r = http
+        .post(format!("http://{addr}/api/sign_in"))
+        .header("origin", format!("http://{addr}"))
+        .form(&[("email", "a@b.test"), ("password", big.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let path = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .find(|p| p.contains("save_contact"))
+        .expect("a server function that takes input");
+    let r = http
+        .post(format!("http://{addr}{path}"))
+        .header("origin", format!("http://{addr}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("x".repeat(2 << 20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A page asked for under another name (DNS rebinding) is refused;
+    // health checks answer whatever the name.
+    for (path, status) in [("/sign-in", 421), ("/healthz", 200)] {
+        let r = http
+            .get(format!("http://{addr}{path}"))
+            .header(header::HOST, "rebound.evil.test")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+    }
+}
