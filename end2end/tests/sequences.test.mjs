@@ -102,10 +102,10 @@ test('a person resumes sending the account refused, and decides about a send in 
   execFileSync('psql', ['-q', process.env.E2E_URL, '-c',
     "SELECT set_config('redkey.client_id', (SELECT id::text FROM redkey_admin_clients() WHERE slug = 'bezeliq'), false); " +
     "INSERT INTO email_pauses (paused_until, reason) VALUES ('infinity', 'Resend refused the account: 403 restricted_api_key'); " +
-    "WITH p AS (SELECT id FROM people WHERE emails_primary_email IS NOT NULL AND deleted_at IS NULL " +
+    "WITH p AS (SELECT id FROM people WHERE workspace_id = redkey_client_id() AND emails_primary_email IS NOT NULL AND deleted_at IS NULL " +
     "             AND id NOT IN (SELECT person_id FROM sequence_contacts) ORDER BY id LIMIT 1), " +
     "     e AS (INSERT INTO sequence_contacts (sequence_id, person_id, status, stop_reason) " +
-    "           SELECT (SELECT id FROM sequences WHERE name = 'Founder intro'), p.id, 'paused', 'needs_review' FROM p RETURNING id, person_id) " +
+    "           SELECT (SELECT id FROM sequences WHERE name = 'Founder intro' AND workspace_id = redkey_client_id()), p.id, 'paused', 'needs_review' FROM p RETURNING id, person_id) " +
     "INSERT INTO email_sends (enrollment_id, step, person_id, to_email, idempotency_key, request, status, attempts, last_error, first_attempt_at) " +
     "SELECT e.id, 0, e.person_id, 'review@e2e.test', 'seq-e2e-review', '{}', 'review', 2, 'outcome unknown for 23 h', now() - interval '1 hour' FROM e;"]);
   await page.goto(`${BASE_URL}/sequences`);

@@ -58,17 +58,31 @@ pub async fn run_due(
     client: ClientId,
     now: DateTime<Utc>,
 ) -> Result<Report, DbError> {
-    let mut report = Report::default();
     // One run per client at a time, across instances: the daily cap and
     // the warm-up are counted once per run, so two runs at once could
-    // together pass them. The lock lives as long as this transaction (a
-    // crash or an early return releases it).
+    // together pass them. The lock lives as long as this transaction; it
+    // is released at once when the run ends (a crash releases it too).
     let mut run_lock = db.begin(client, Actor::Agent).await?;
     if !sequences::try_lock_run(&mut run_lock).await? {
-        report.skipped = true;
-        report.note = Some("another run for this client is under way".into());
-        return Ok(report);
+        return Ok(Report {
+            skipped: true,
+            note: Some("another run for this client is under way".into()),
+            ..Report::default()
+        });
     }
+    let report = run_locked(email, db, client, now).await;
+    run_lock.rollback().await?;
+    report
+}
+
+/// The run itself, under the client's run lock.
+async fn run_locked(
+    email: &EmailService,
+    db: &Db,
+    client: ClientId,
+    now: DateTime<Utc>,
+) -> Result<Report, DbError> {
+    let mut report = Report::default();
     let mut tx = db.begin(client, Actor::Agent).await?;
     let slug = db::current_client(&mut tx).await?.slug;
     let Some(account) = email.account(&slug) else {
@@ -136,7 +150,6 @@ pub async fn run_due(
             }
         }
     }
-    drop(run_lock);
     Ok(report)
 }
 

@@ -116,6 +116,8 @@ pub(super) async fn create(
     // ask the caller to come back later.
     let queued = tasks::queued_by_agents(&mut tx).await?;
     if queued >= state.api.queued_limit {
+        // Release the client's queue lock now, not when the pool gets to it.
+        tx.rollback().await?;
         return Err(ApiError::TooManyTasks { queued });
     }
     let done = tasks::enqueue(&mut tx, &new).await?;
