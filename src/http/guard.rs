@@ -30,6 +30,14 @@ fn is_public(path: &str) -> bool {
         .any(|p| path == p.trim_end_matches('/') || (p.ends_with('/') && path.starts_with(p)))
 }
 
+/// The request's Host header, or "" without one.
+pub fn host_of(req: &Request) -> &str {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+}
+
 /// Refuses a state-changing request whose Origin (or, lacking one, Referer)
 /// is not this host: a cross-site form or fetch riding on the cookie.
 pub async fn same_origin(req: Request, next: Next) -> Response {
@@ -42,11 +50,7 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     if safe || exempt {
         return next.run(req).await;
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
+    let host = host_of(&req);
     let source = req
         .headers()
         .get(header::ORIGIN)

@@ -5,7 +5,7 @@
 
 use axum::{
     extract::{Request, State},
-    http::{header, StatusCode},
+    http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -51,12 +51,7 @@ pub async fn known_host(State(hosts): State<Hosts>, req: Request, next: Next) ->
     if path == "/healthz" || path == "/readyz" {
         return next.run(req).await;
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if hosts.allows(host) {
+    if hosts.allows(super::guard::host_of(&req)) {
         next.run(req).await
     } else {
         (

@@ -1,16 +1,11 @@
 //! The HTTP surface in-process: health, readiness, sign-in gate, origin
 //! check, and server functions refusing without a session.
 
-use std::net::SocketAddr;
-
-use redkey::config::Settings;
 use redkey_testkit::TestDb;
 
 use crate::helpers::server_process::start_server;
 
-async fn serve(t: &TestDb) -> SocketAddr {
-    crate::helpers::spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
-}
+use crate::helpers::serve;
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()

@@ -5,7 +5,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use redkey::config::Settings;
 use redkey_data::admin;
 use redkey_testkit::TestDb;
 use redkey_types::EmailAddress;
@@ -13,9 +12,7 @@ use reqwest::{header, StatusCode};
 
 const PASSWORD: &str = "a long test password";
 
-async fn serve(t: &TestDb) -> SocketAddr {
-    crate::helpers::spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
-}
+use crate::helpers::serve;
 
 /// A client that connects from `from` (any 127.x address) and follows no
 /// redirects.

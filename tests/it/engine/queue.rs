@@ -265,11 +265,14 @@ async fn finished_tasks_past_retention_are_pruned_and_failures_kept_longer() {
         .await
         .unwrap();
     assert_eq!(engine.prune().await.unwrap(), 1);
-    let left: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tasks ORDER BY created_at")
-        .fetch_all(&t.owner)
-        .await
-        .unwrap();
-    assert_eq!(left, [failed, fresh]);
+    let left = || async {
+        let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tasks ORDER BY created_at")
+            .fetch_all(&t.owner)
+            .await
+            .unwrap();
+        ids
+    };
+    assert_eq!(left().await, [failed, fresh]);
     // Failures stay longer (default 90 days), not forever.
     sqlx::query("UPDATE tasks SET finished_at = now() - interval '91 days' WHERE id = $1")
         .bind(failed)
@@ -277,11 +280,7 @@ async fn finished_tasks_past_retention_are_pruned_and_failures_kept_longer() {
         .await
         .unwrap();
     assert_eq!(engine.prune().await.unwrap(), 1);
-    let left: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tasks ORDER BY created_at")
-        .fetch_all(&t.owner)
-        .await
-        .unwrap();
-    assert_eq!(left, [fresh]);
+    assert_eq!(left().await, [fresh]);
     let orphans: i64 = sqlx::query_scalar("SELECT count(*) FROM task_runs WHERE task_id = $1")
         .bind(old)
         .fetch_one(&t.owner)

@@ -19,3 +19,8 @@ pub async fn spawn_app(t: &TestDb, settings: &Settings) -> SocketAddr {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }
+
+/// The app with the default settings.
+pub async fn serve(t: &TestDb) -> SocketAddr {
+    spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
+}

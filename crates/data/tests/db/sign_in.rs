@@ -10,59 +10,38 @@ fn addr(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+/// Seconds `from` must wait before trying `email`.
+async fn wait(t: &TestDb, email: &str, from: &str) -> i32 {
+    users::sign_in_wait(&t.db, email, addr(from)).await.unwrap()
+}
+
+async fn outcome(t: &TestDb, email: &str, from: &str, ok: bool) {
+    users::sign_in_outcome(&t.db, email, addr(from), ok)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn failures_slow_their_own_address_and_email_only() {
     let t = TestDb::new().await;
-    let guesser = addr("127.0.0.7");
+    let guesser = "127.0.0.7";
     for _ in 0..4 {
-        users::sign_in_outcome(&t.db, "Ann@X.test", guesser, false)
-            .await
-            .unwrap();
+        outcome(&t, "Ann@X.test", guesser, false).await;
     }
-    assert_eq!(
-        users::sign_in_wait(&t.db, "ann@x.test", guesser)
-            .await
-            .unwrap(),
-        0
-    );
-    users::sign_in_outcome(&t.db, "ann@x.test", guesser, false)
-        .await
-        .unwrap();
-    let wait = users::sign_in_wait(&t.db, "ANN@x.test", guesser)
-        .await
-        .unwrap();
-    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(wait(&t, "ann@x.test", guesser).await, 0);
+    outcome(&t, "ann@x.test", guesser, false).await;
+    let first = wait(&t, "ANN@x.test", guesser).await;
+    assert!((1..=60).contains(&first), "{first}");
     // The sixth failure doubles the wait.
-    users::sign_in_outcome(&t.db, "ann@x.test", guesser, false)
-        .await
-        .unwrap();
-    let longer = users::sign_in_wait(&t.db, "ann@x.test", guesser)
-        .await
-        .unwrap();
+    outcome(&t, "ann@x.test", guesser, false).await;
+    let longer = wait(&t, "ann@x.test", guesser).await;
     assert!(longer > 60 && longer <= 120, "{longer}");
     // Another address, or another email, goes.
-    assert_eq!(
-        users::sign_in_wait(&t.db, "ann@x.test", addr("127.0.0.8"))
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        users::sign_in_wait(&t.db, "bob@x.test", guesser)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(wait(&t, "ann@x.test", "127.0.0.8").await, 0);
+    assert_eq!(wait(&t, "bob@x.test", guesser).await, 0);
     // A success from the guessing address forgives it.
-    users::sign_in_outcome(&t.db, "ann@x.test", guesser, true)
-        .await
-        .unwrap();
-    assert_eq!(
-        users::sign_in_wait(&t.db, "ann@x.test", guesser)
-            .await
-            .unwrap(),
-        0
-    );
+    outcome(&t, "ann@x.test", guesser, true).await;
+    assert_eq!(wait(&t, "ann@x.test", guesser).await, 0);
 }
 
 #[tokio::test]
@@ -76,27 +55,8 @@ async fn past_the_global_ceiling_only_addresses_that_failed_wait() {
     .execute(&t.owner)
     .await
     .unwrap();
-    let clean = addr("127.0.0.20");
-    assert_eq!(
-        users::sign_in_wait(&t.db, "ann@x.test", clean)
-            .await
-            .unwrap(),
-        0
-    );
-    let failed_once = addr("127.0.0.21");
-    users::sign_in_outcome(&t.db, "ann@x.test", failed_once, false)
-        .await
-        .unwrap();
-    assert!(
-        users::sign_in_wait(&t.db, "bob@x.test", failed_once)
-            .await
-            .unwrap()
-            > 0
-    );
-    assert_eq!(
-        users::sign_in_wait(&t.db, "bob@x.test", clean)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(wait(&t, "ann@x.test", "127.0.0.20").await, 0);
+    outcome(&t, "ann@x.test", "127.0.0.21", false).await;
+    assert!(wait(&t, "bob@x.test", "127.0.0.21").await > 0);
+    assert_eq!(wait(&t, "bob@x.test", "127.0.0.20").await, 0);
 }
