@@ -2,6 +2,7 @@
 //! pages, the database administration commands and the private cluster.
 
 pub mod admin;
+pub mod arlo;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -12,5 +12,6 @@ mod engine;
 mod engine_processes;
 mod helpers;
 mod http;
+mod model;
 mod private_cluster;
 mod sign_in;
