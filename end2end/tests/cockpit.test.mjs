@@ -31,6 +31,18 @@ test('a wrong password is refused with a message next to the field', async () =>
   assert.match(page.url(), /\/sign-in/);
 });
 
+test('the pipeline lists the deals that need attention, with their reasons', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  const panel = page.locator('[data-attention]');
+  assert.match(await panel.locator('summary').textContent(), /^Needs attention \(\d+\)$/);
+  await panel.locator('summary').click();
+  const first = panel.locator('li').first();
+  assert.match(await first.textContent(), /· (no activity for \d+ days|close date passed|no recontact date)/);
+  assert.match(await first.locator('a').getAttribute('href'), /^\/deals\/[0-9a-f-]{36}$/);
+  assert.deepEqual(problems, []);
+});
+
 test('dragging a deal to another stage survives a reload', async () => {
   const { page, problems } = await openPage(browser);
   await signIn(page);

@@ -13,7 +13,7 @@ use redkey_data::{
 };
 use redkey_types::{
     kinds::{ActivityLog, Echo, FailAs, Forward, TaskPayload},
-    Source, Task, TopicMessage,
+    Attention, Source, Task, TopicMessage,
 };
 use serde_json::{json, Value};
 
@@ -183,24 +183,34 @@ async fn sequence_step(engine: &Engine, task: &Task) -> Result<Value, TaskError>
     Ok(serde_json::to_value(report).expect("a report serialises"))
 }
 
-/// The daily pipeline check: open deals, stale ones, contacts due a
-/// recontact; the summary goes to `roles.exec`.
+/// The daily pipeline check: open deals, those that need attention (by
+/// the one rule the pipeline page shows too), contacts due a recontact;
+/// one summary on `roles.exec` with the counts and the worst ten.
 async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
-    let days = redkey_types::STALE_AFTER_DAYS as i32;
     let mut tx = agent_tx(engine, task).await?;
-    let (open, stale) = deals::health(&mut tx, days).await?;
+    let (open, attention) = deals::needs_attention(&mut tx, chrono::Utc::now()).await?;
     let due = contacts::recontact_due(&mut tx).await?;
+    let count = |f: fn(&Attention) -> bool| attention.iter().filter(|a| f(a)).count();
+    let (stale, overdue, unplanned) = (
+        count(|a| a.stale),
+        count(|a| a.overdue),
+        count(|a| a.no_recontact),
+    );
     let summary = format!(
-        "{} of {open} open deals have had no activity for {days} days or more; \
-         {due} contacts are due a recontact.",
-        stale.len()
+        "{} of {open} open deals need attention: {stale} stale, {overdue} past their close \
+         date, {unplanned} without a recontact date; {due} contacts are due a recontact.",
+        attention.len()
     );
     let body = json!({
         "kind": "pipeline.health",
         "summary": summary,
         "open_deals": open,
-        "stale_deals": stale.iter().map(|(id, name, idle)| json!({
-            "id": id, "name": name, "idle_days": idle,
+        "stale": stale,
+        "overdue": overdue,
+        "no_recontact": unplanned,
+        "worst": attention.iter().take(10).map(|a| json!({
+            "id": a.deal_id, "name": a.name, "stage": a.stage_name,
+            "idle_days": a.idle_days, "reasons": a.reasons(),
         })).collect::<Vec<_>>(),
         "recontact_due": due,
     });

@@ -7,7 +7,7 @@ use crate::{
     components::{ChoiceSelect, ErrorNote},
     model::{
         format::{money, money_units},
-        Board, DealCard, Priority, Stage,
+        Attention, Board, DealCard, Priority, Stage,
     },
     server_fns::pipeline::{load_board, MoveDeal},
 };
@@ -65,6 +65,7 @@ pub fn PipelinePage() -> impl IntoView {
                                 <input id="text" name="text" type="search" value=q("text") />
                                 <button type="submit" class="secondary">"Apply"</button>
                             </form>
+                            <NeedsAttention list=b.attention.clone() />
                             <BoardView board=b mover dragged />
                         }.into_any()
                     }
@@ -72,6 +73,28 @@ pub fn PipelinePage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The board's open deals that need attention, by the rule the daily
+/// report uses: the first ten, each with its reasons.
+#[component]
+fn NeedsAttention(list: Vec<Attention>) -> impl IntoView {
+    let total = list.len();
+    (total > 0).then(|| {
+        view! {
+            <details class="card attention" data-attention>
+                <summary>{format!("Needs attention ({total})")}</summary>
+                <ul>
+                    {list.into_iter().take(10).map(|a| view! {
+                        <li data-deal=a.deal_id.to_string()>
+                            <a href=format!("/deals/{}", a.deal_id)>{a.name.clone()}</a>
+                            {format!(" · {} · {}", a.stage_name, a.reasons().join(", "))}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </details>
+        }
+    })
 }
 
 #[component]
@@ -194,7 +217,7 @@ fn Card(
                 <span class="amount">{amount}</span>
                 <span class="days">{format!("{} d in stage", card.days_in_stage)}</span>
                 {d.priority.map(|p| view! { <span class=format!("priority {}", p.as_str())>{p.as_str()}</span> })}
-                {card.stale.then(|| view! { <span class="stale" title="no activity for 14 days">"stale"</span> })}
+                {card.stale.then(|| view! { <span class="stale" title="no activity for its stage's threshold">"stale"</span> })}
             </p>
             <ActionForm action=mover attr:class="move">
                 <input type="hidden" name="deal" value=id.to_string() />

@@ -16,7 +16,10 @@ pub async fn load_board(
     use std::collections::HashMap;
 
     let (mut tx, _) = human_tx().await?;
+    let now = chrono::Utc::now();
     let all = db::pipeline::stages(&mut tx).await?;
+    // The one rule: the panel and the stale badge read the same list.
+    let (_, attention) = db::deals::needs_attention(&mut tx, now).await?;
     let mut pipelines: Vec<(Uuid, String)> = vec![];
     for s in &all {
         if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
@@ -43,17 +46,15 @@ pub async fn load_board(
     let text = text
         .map(|t| t.trim().to_lowercase())
         .filter(|t| !t.is_empty());
-    let now = chrono::Utc::now();
-    let cards = deals
+    let cards: Vec<DealCard> = deals
         .into_iter()
         .filter(|d| owner.is_none() || d.owner_id == owner)
         .filter(|d| priority.is_none() || d.priority == priority)
         .map(|d| {
             let company_name = d.company_id.and_then(|c| companies.get(&c).cloned());
-            let last = d.last_activity_at.unwrap_or(d.created_at);
             DealCard {
                 days_in_stage: (now - d.stage_changed_at).num_days(),
-                stale: (now - last).num_days() >= crate::model::STALE_AFTER_DAYS,
+                stale: attention.iter().any(|a| a.deal_id == d.id && a.stale),
                 company_name,
                 deal: d,
             }
@@ -69,12 +70,18 @@ pub async fn load_board(
         })
         .collect();
     let members = db::member_choices(&mut tx).await?;
+    let on_board: Vec<Uuid> = cards.iter().map(|c| c.deal.id).collect();
+    let attention = attention
+        .into_iter()
+        .filter(|a| on_board.contains(&a.deal_id))
+        .collect();
     Ok(Board {
         pipelines,
         pipeline_id,
         stages,
         cards,
         members,
+        attention,
     })
 }
 

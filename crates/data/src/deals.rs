@@ -6,7 +6,7 @@ use super::{
     write::Value,
     Field, Result, Tx,
 };
-use redkey_types::{Deal, Priority};
+use redkey_types::{Attention, Deal, Priority};
 
 const VIEW: &str = "crm_deals";
 const COLUMNS: &str = "id, client_id, name, pipeline_id, stage_id, position, stage_changed_at, \
@@ -103,25 +103,22 @@ pub async fn move_to(tx: &mut Tx, deal: Uuid, stage: Uuid, position: i32) -> Res
     Ok(())
 }
 
-/// The pipeline's health: open deals (stage neither won nor lost), and
-/// those among them with no activity for `stale_days`, stalest first.
-pub async fn health(tx: &mut Tx, stale_days: i32) -> Result<(i64, Vec<(Uuid, String, i32)>)> {
+/// Open deals, and those that need attention at `now` (stalest first):
+/// quiet for their stage's threshold, past their close date in the
+/// client's time zone, or without a recontact date.
+pub async fn needs_attention(tx: &mut Tx, now: DateTime<Utc>) -> Result<(i64, Vec<Attention>)> {
     let open: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
          WHERE NOT p.is_won AND NOT p.is_lost",
     )
     .fetch_one(tx.conn())
     .await?;
-    let stale = sqlx::query_as(
-        "SELECT d.id, d.name, \
-                extract(day FROM now() - coalesce(d.last_activity_at, d.created_at))::int AS idle \
-         FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
-         WHERE NOT p.is_won AND NOT p.is_lost \
-           AND coalesce(d.last_activity_at, d.created_at) < now() - make_interval(days => $1) \
-         ORDER BY coalesce(d.last_activity_at, d.created_at), d.id",
+    let list = sqlx::query_as(
+        "SELECT deal_id, name, stage_name, idle_days, stale, overdue, no_recontact \
+         FROM crm_needs_attention($1)",
     )
-    .bind(stale_days)
+    .bind(now)
     .fetch_all(tx.conn())
     .await?;
-    Ok((open, stale))
+    Ok((open, list))
 }

@@ -7,8 +7,8 @@ use redkey_types::Stage;
 pub async fn stages(tx: &mut Tx) -> Result<Vec<Stage>> {
     Ok(sqlx::query_as(
         "SELECT stage_id, pipeline_id, pipeline_name, pipeline_position, stage_name, \
-                stage_position, probability, is_won, is_lost, deal_count, amount_units, \
-                weighted_units \
+                stage_position, probability, is_won, is_lost, stale_after_days, deal_count, \
+                amount_units, weighted_units \
          FROM crm_pipeline ORDER BY pipeline_position, pipeline_id, stage_position, stage_id",
     )
     .fetch_all(tx.conn())
@@ -63,6 +63,16 @@ pub async fn reorder_stage(tx: &mut Tx, stage: Uuid, position: i32) -> Result<()
 pub async fn archive_stage(tx: &mut Tx, stage: Uuid) -> Result<()> {
     sqlx::query("SELECT crm_archive_stage($1)")
         .bind(stage)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// After how many quiet days a stage's open deals are stale.
+pub async fn set_stage_threshold(tx: &mut Tx, stage: Uuid, days: i32) -> Result<()> {
+    sqlx::query("SELECT crm_set_stage_threshold($1, $2)")
+        .bind(stage)
+        .bind(days)
         .execute(tx.conn())
         .await?;
     Ok(())

@@ -33,10 +33,6 @@ impl Priority {
     }
 }
 
-/// Open deals without activity for this many days are stale (the board's
-/// badge and arlo's daily health check).
-pub const STALE_AFTER_DAYS: i64 = 14;
-
 /// The largest amount one deal may have, in whole currency units.
 pub const MAX_DEAL_AMOUNT: i64 = 1_000_000_000_000;
 
@@ -200,6 +196,8 @@ pub struct Stage {
     pub probability: i32,
     pub is_won: bool,
     pub is_lost: bool,
+    /// Open deals quiet this many days are stale.
+    pub stale_after_days: i32,
     pub deal_count: i64,
     /// The stage's total, in whole currency units (totals are summed in
     /// numeric: micros could overflow).
@@ -242,4 +240,39 @@ pub struct RenderedNote {
     pub title: String,
     pub html: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// An open deal that needs attention, and why (`crm_needs_attention`: the
+/// one rule behind the daily report, the pipeline's panel and the stale
+/// badge).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Attention {
+    pub deal_id: Uuid,
+    pub name: String,
+    pub stage_name: String,
+    /// Whole days since its last activity (or its creation).
+    pub idle_days: i32,
+    /// Quiet for its stage's threshold.
+    pub stale: bool,
+    /// Its close date has passed, in the client's time zone.
+    pub overdue: bool,
+    pub no_recontact: bool,
+}
+
+impl Attention {
+    /// The reasons, as a person reads them.
+    pub fn reasons(&self) -> Vec<String> {
+        let mut out = vec![];
+        if self.stale {
+            out.push(format!("no activity for {} days", self.idle_days));
+        }
+        if self.overdue {
+            out.push("close date passed".into());
+        }
+        if self.no_recontact {
+            out.push("no recontact date".into());
+        }
+        out
+    }
 }

@@ -89,6 +89,8 @@ pub struct Board {
     pub cards: Vec<DealCard>,
     /// Owner choices for the filter, as (member id, name).
     pub members: Vec<(Uuid, String)>,
+    /// The board's open deals that need attention, stalest first.
+    pub attention: Vec<crate::Attention>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 mod audit;
 mod contacts;
 mod field_classes;
+mod health;
 mod isolation;
 mod migrations;
 mod pipeline;
