@@ -45,10 +45,7 @@ impl FakeAnthropic {
         let app = Router::new()
             .route("/v1/messages", post(messages))
             .with_state(fake.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (url, fake)
+        (super::listen(app).await, fake)
     }
 
     pub fn script(&self, status: u16, body: Value, retry_after: Option<&'static str>) {

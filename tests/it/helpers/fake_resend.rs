@@ -39,10 +39,7 @@ impl FakeResend {
         let app = Router::new()
             .route("/emails", post(send))
             .with_state(fake.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (url, fake)
+        (super::listen(app).await, fake)
     }
 
     pub fn script(

@@ -25,3 +25,12 @@ pub async fn spawn_app(t: &TestDb, settings: &Settings) -> SocketAddr {
 pub async fn serve(t: &TestDb) -> SocketAddr {
     spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
 }
+
+/// Serves `app` on a free 127.0.0.1 port (fakes of outside services);
+/// returns its base URL.
+pub async fn listen(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
