@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod password;
 pub mod pipeline;
 pub mod records;
+pub mod search;
 pub mod sending;
 pub mod sequences;
 pub mod suppressions;

@@ -11,5 +11,6 @@ mod health;
 mod isolation;
 mod migrations;
 mod pipeline;
+mod search;
 mod sign_in;
 mod support;
