@@ -45,3 +45,34 @@ async fn a_kept_cluster_needs_its_password_and_keeps_fsync_on() {
     cluster.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_cluster_made_before_passwords_is_converted_on_its_next_start() {
+    let dir = std::env::temp_dir().join(format!("redkey-old-{}", uuid::Uuid::new_v4().simple()));
+    let start = |kind| {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || Cluster::start(&dir, kind))
+    };
+    // As the run command made it before: trust on loopback.
+    let old = start(Kind::Throwaway).await.unwrap().unwrap();
+    let open = format!("postgres://postgres@127.0.0.1:{}/postgres", old.port);
+    PgConnection::connect(&open)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    old.stop().unwrap();
+    // The run command starts it now: it gets a password and needs it.
+    let kept = start(Kind::Kept).await.unwrap().unwrap();
+    let open = format!("postgres://postgres@127.0.0.1:{}/postgres", kept.port);
+    assert!(PgConnection::connect(&open).await.is_err());
+    PgConnection::connect(&kept.url("postgres"))
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    kept.stop().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
