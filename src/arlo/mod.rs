@@ -2,4 +2,5 @@
 //! interpreter that works without one, strategic writes from sentences,
 //! questions, drafting, enrichment and health.
 
+pub mod interpret;
 pub mod model;
