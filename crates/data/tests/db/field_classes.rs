@@ -2,7 +2,8 @@
 
 use chrono::{TimeZone, Utc};
 use redkey_data::{
-    companies::CompanyField, contacts::ContactField, deals::DealField, Actor, DbError, FieldClass,
+    companies::CompanyField, contacts::ContactField, deals::DealField, Actor, ClientId, DbError,
+    FieldClass,
 };
 use redkey_testkit::TestDb;
 use redkey_types::Priority;
@@ -10,9 +11,10 @@ use redkey_types::Priority;
 use crate::support::{board, new_contact};
 use redkey_data::records;
 use redkey_types::Contact;
+use uuid::Uuid;
 
-#[tokio::test]
-async fn the_agent_cannot_write_any_strategic_field() {
+/// A client with a person signed in, and a contact, a company and a deal.
+async fn one_of_each() -> (TestDb, ClientId, Actor, Uuid, Uuid, Vec<Uuid>) {
     let t = TestDb::new().await;
     let (a, _, human) = t.two_clients().await;
     let contact = new_contact(&t, a, human, "Ann").await;
@@ -23,6 +25,12 @@ async fn the_agent_cannot_write_any_strategic_field() {
         .id;
     let (_, _, ds) = board(&mut tx, 1).await;
     tx.commit().await.unwrap();
+    (t, a, human, contact, company, ds)
+}
+
+#[tokio::test]
+async fn the_agent_cannot_write_any_strategic_field() {
+    let (t, a, human, contact, company, ds) = one_of_each().await;
     let when = Some(Utc.with_ymd_and_hms(2027, 1, 5, 9, 0, 0).unwrap());
 
     // (column, the same change attempted on a contact, a company, a deal)
@@ -147,16 +155,7 @@ async fn the_agent_cannot_write_any_strategic_field() {
 
 #[tokio::test]
 async fn the_human_cannot_write_any_operational_field() {
-    let t = TestDb::new().await;
-    let (a, _, human) = t.two_clients().await;
-    let contact = new_contact(&t, a, human, "Ann").await;
-    let mut tx = t.tx(a, human).await;
-    let company = records::create(&mut tx, vec![CompanyField::Name("Acme".into())])
-        .await
-        .unwrap()
-        .id;
-    let (_, _, ds) = board(&mut tx, 1).await;
-    tx.commit().await.unwrap();
+    let (t, a, human, contact, company, ds) = one_of_each().await;
     let now = Some(Utc::now());
     let contact_cases = vec![
         ContactField::LastActivityAt(now),
