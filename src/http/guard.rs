@@ -73,11 +73,12 @@ const OPEN_SERVER_FNS: [&str; 2] = ["/api/sign_in", "/api/current_user"];
 
 /// Sends a visitor without a session to the sign-in page, and answers a
 /// server-function call without one with 401 before its arguments are even
-/// read (the functions check the session again themselves).
+/// read. The checked session rides along in the request, so the server
+/// functions behind it need not ask the database again.
 pub async fn require_sign_in(
     State(db): State<Db>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_string();
@@ -87,7 +88,10 @@ pub async fn require_sign_in(
         return next.run(req).await;
     }
     match app::ssr::session::current(&session, &db).await {
-        Ok(Some(_)) => next.run(req).await,
+        Ok(Some(me)) => {
+            req.extensions_mut().insert(app::ssr::session::Checked(me));
+            next.run(req).await
+        }
         _ if server_fn => {
             let body = serde_json::to_string(&app::model::AppError::NotSignedIn)
                 .expect("an error serialises");

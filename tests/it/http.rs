@@ -8,10 +8,7 @@ use crate::helpers::server_process::start_server;
 use crate::helpers::serve;
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    crate::helpers::client_from("127.0.0.1")
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! that end when the user is disabled, removed or changes password, body
 //! limits, and the Host gate.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use redkey_data::admin;
 use redkey_testkit::TestDb;
@@ -12,17 +12,7 @@ use reqwest::{header, StatusCode};
 
 const PASSWORD: &str = "a long test password";
 
-use crate::helpers::serve;
-
-/// A client that connects from `from` (any 127.x address) and follows no
-/// redirects.
-fn client_from(from: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .local_address(from.parse::<IpAddr>().unwrap())
-        .build()
-        .unwrap()
-}
+use crate::helpers::{client_from, serve};
 
 /// Signs in through the server function as a form would; the status and
 /// the session cookie, if one was set.

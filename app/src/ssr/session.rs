@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use axum::extract::ConnectInfo;
+use axum::{extract::ConnectInfo, Extension};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,8 +69,16 @@ pub async fn store(session: &Session, s: &SignedIn) -> Result<(), AppError> {
     session.insert(KEY, s).await.map_err(internal)
 }
 
+/// A session the request's gate has already checked against the database,
+/// so the server functions a page calls do not check it again.
+#[derive(Clone, Debug)]
+pub struct Checked(pub SignedIn);
+
 /// The signed-in user, or `NotSignedIn`.
 pub async fn require() -> Result<SignedIn, AppError> {
+    if let Ok(Extension(Checked(me))) = leptos_axum::extract::<Extension<Checked>>().await {
+        return Ok(me);
+    }
     let db = leptos::prelude::use_context::<Db>().ok_or(AppError::Internal)?;
     current(&session().await?, &db)
         .await?

@@ -5,7 +5,7 @@ pub mod fake_anthropic;
 pub mod fake_resend;
 pub mod server_process;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use redkey::{config::Settings, http};
 use redkey_testkit::TestDb;
@@ -33,4 +33,14 @@ pub async fn listen(app: axum::Router) -> String {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
+}
+
+/// A client that connects from `from` (any 127.x address) and follows no
+/// redirects.
+pub fn client_from(from: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(from.parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap()
 }
