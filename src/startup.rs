@@ -9,6 +9,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
     admin,
+    arlo::Arlo,
     config::{DatabaseUrl, Settings, APP_LOGIN_ROLE},
     engine::Engine,
     http::{self, AppState},
@@ -97,7 +98,8 @@ async fn run(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let state = AppState::new(settings, db.clone(), addr)?;
     let engine = if settings.engine.enabled {
-        let engine = Engine::new(db.clone(), settings.engine.clone(), state.email.clone())?;
+        let engine = Engine::new(db.clone(), settings.engine.clone(), state.email.clone())?
+            .with_arlo(Arlo::from_settings(&settings.model)?);
         Some(tokio::spawn(engine.run(stopped, ENGINE_GRACE)))
     } else {
         None

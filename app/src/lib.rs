@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"RedKey"</A>
                 <components::Nav />
             </header>
+            <components::TellArlo />
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
                     <Route path=path!("/arlo") view=pages::arlo::ArloPage ssr=SsrMode::Async />
+                    <Route path=path!("/suggestions") view=pages::suggestions::SuggestionsPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences") view=pages::sequences::SequencesPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences/new") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences/:id") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />

@@ -1,14 +1,16 @@
 //! The built-in interpreter: turns a founder's sentence into what it asks
 //! of which record, without a model. Records are named as the sentence
-//! names them; looking them up (and asking back when two match) comes
-//! after. Only strategic fields are ever asked for: a sentence about an
+//! names them; `resolve` looks them up (and asks back when two match).
+//! Only strategic fields are ever asked for: a sentence about an
 //! operational field is refused.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use redkey_types::Priority;
+use serde::{Deserialize, Serialize};
 
 /// Which kind of record a sentence is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TargetKind {
     Contact,
     Company,
@@ -16,11 +18,12 @@ pub enum TargetKind {
 }
 
 /// A record as the sentence names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub kind: TargetKind,
     pub name: String,
     /// "Sarah at Meridian": the company that tells two people apart.
+    #[serde(default)]
     pub at_company: Option<String>,
 }
 
@@ -35,6 +38,8 @@ pub enum DateSpec {
     Next(Weekday),
     /// "in 3 weeks", "in 10 days".
     InDays(i64),
+    /// A day the model named.
+    On(NaiveDate),
 }
 
 /// One strategic change a sentence asks for.
@@ -50,9 +55,11 @@ pub enum Change {
     RelationshipNote(String),
 }
 
+/// What a sentence asks: changes to one record (none named: the record
+/// the page shows, if any).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instruction {
-    pub target: Target,
+    pub target: Option<Target>,
     pub changes: Vec<Change>,
 }
 
@@ -61,8 +68,6 @@ pub struct Instruction {
 pub enum Refusal {
     #[error("{0} is arlo's to maintain; tell arlo what you want decided instead")]
     OperationalField(String),
-    #[error("which record is this about? Name a contact, a company or a deal")]
-    NoTarget,
     #[error("I could not tell what to change in: {0}")]
     Unclear(String),
 }
@@ -107,7 +112,7 @@ fn moving(rest: &str) -> Result<Instruction, Refusal> {
         .rfind(" to ")
         .ok_or_else(|| Refusal::Unclear(rest.into()))?;
     let (who, stage) = (&rest[..at], rest[at + 4..].trim());
-    let target = deal_named(who).ok_or(Refusal::NoTarget)?;
+    let target = deal_named(who);
     if stage.is_empty() {
         return Err(Refusal::Unclear(rest.into()));
     }
@@ -136,14 +141,11 @@ fn marking(rest: &str, context: Option<&str>) -> Result<Instruction, Refusal> {
     } else {
         return Err(Refusal::Unclear(rest.into()));
     };
-    let target = match deal_named(who) {
-        Some(deal) => deal,
-        None => person_named(who).ok_or(Refusal::NoTarget)?,
-    };
+    let target = deal_named(who).or_else(|| person_named(who));
     let mut changes = vec![Change::Priority(priority)];
     if let Some(c) = context {
-        changes.push(match target.kind {
-            TargetKind::Contact => Change::RelationshipNote(c.into()),
+        changes.push(match target.as_ref().map(|t| t.kind) {
+            Some(TargetKind::Contact) => Change::RelationshipNote(c.into()),
             _ => Change::StrategyNote(c.into()),
         });
     }
@@ -155,8 +157,10 @@ fn marking(rest: &str, context: Option<&str>) -> Result<Instruction, Refusal> {
 /// itself ("stalled") changes no field.
 fn deal_news(main: &str, context: Option<&str>) -> Result<Instruction, Refusal> {
     let lower = main.to_lowercase();
-    let end = lower.find(" deal ").ok_or(Refusal::NoTarget)?;
-    let target = deal_named(&main[..end + 5]).ok_or(Refusal::NoTarget)?;
+    let end = lower
+        .find(" deal ")
+        .ok_or_else(|| Refusal::Unclear(main.into()))?;
+    let target = deal_named(&main[..end + 5]);
     let mut changes = vec![];
     let mut reasons = vec![];
     for part in context
@@ -186,7 +190,7 @@ fn deal_named(words: &str) -> Option<Target> {
     let start = words.trim().len() - lower.len() + name.len();
     let original = words.trim()[..start].trim();
     let name = strip_prefix_ci(original, "the ").unwrap_or(original).trim();
-    let named = !name.is_empty() && !name.eq_ignore_ascii_case("the");
+    let named = !name.is_empty() && !PRONOUNS.iter().any(|p| name.eq_ignore_ascii_case(p));
     named.then(|| Target {
         kind: TargetKind::Deal,
         name: name.into(),
@@ -194,9 +198,24 @@ fn deal_named(words: &str) -> Option<Target> {
     })
 }
 
+/// Words that point at the page's record instead of naming one.
+const PRONOUNS: [&str; 8] = [
+    "the",
+    "this",
+    "that",
+    "it",
+    "him",
+    "her",
+    "them",
+    "this contact",
+];
+
 /// "Sarah at Meridian" -> a contact named "Sarah" at "Meridian".
 fn person_named(words: &str) -> Option<Target> {
     let words = words.trim();
+    if PRONOUNS.iter().any(|p| words.eq_ignore_ascii_case(p)) {
+        return None;
+    }
     let lower = words.to_lowercase();
     let (name, company) = match lower.find(" at ") {
         Some(i) => (&words[..i], Some(words[i + 4..].trim().to_string())),
@@ -271,6 +290,7 @@ impl DateSpec {
                 today + Duration::days(if ahead == 0 { 7 } else { ahead })
             }
             Self::InDays(n) => today + Duration::days(n),
+            Self::On(day) => day,
         }
     }
 }
@@ -308,7 +328,7 @@ mod tests {
             interpret("The Acme deal is stalled — budget freeze until Q3, recontact in July")
                 .unwrap(),
             Instruction {
-                target: deal("Acme"),
+                target: Some(deal("Acme")),
                 changes: vec![
                     Change::StrategyNote("budget freeze until Q3".into()),
                     Change::Recontact(DateSpec::Month(7)),
@@ -319,11 +339,11 @@ mod tests {
             interpret("Mark Sarah at Meridian as a priority — strong champion, CFO relationship")
                 .unwrap(),
             Instruction {
-                target: Target {
+                target: Some(Target {
                     kind: TargetKind::Contact,
                     name: "Sarah".into(),
                     at_company: Some("Meridian".into()),
-                },
+                }),
                 changes: vec![
                     Change::Priority(Priority::High),
                     Change::RelationshipNote("strong champion, CFO relationship".into()),
@@ -333,7 +353,7 @@ mod tests {
         assert_eq!(
             interpret("Move the Volta deal to Negotiation, we're close").unwrap(),
             Instruction {
-                target: deal("Volta"),
+                target: Some(deal("Volta")),
                 changes: vec![Change::Stage("Negotiation".into())],
             }
         );
@@ -349,7 +369,15 @@ mod tests {
             interpret("Lovely weather today"),
             Err(Refusal::Unclear(_))
         ));
-        assert_eq!(interpret("Move the deal to Won"), Err(Refusal::NoTarget));
+        // No record named: the page's record, if there is one.
+        assert_eq!(
+            interpret("Move this deal to Won").unwrap(),
+            Instruction {
+                target: None,
+                changes: vec![Change::Stage("Won".into())],
+            }
+        );
+        assert_eq!(interpret("Mark her as critical").unwrap().target, None);
     }
 
     #[test]

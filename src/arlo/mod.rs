@@ -1,6 +1,111 @@
-//! Arlo's judgment: the model client it asks, and (in later steps) the
-//! interpreter that works without one, strategic writes from sentences,
-//! questions, drafting, enrichment and health.
+//! Arlo's judgment: the model it asks (within each client's daily token
+//! budget, every call's cost recorded against its task attempt), the
+//! built-in interpreter that answers without one, and what arlo does with
+//! a founder's sentence.
 
+pub mod instruct;
 pub mod interpret;
 pub mod model;
+pub mod prompts;
+mod resolve;
+
+use chrono::Utc;
+use redkey_data::{calendar, usage, ClientId, Db, Tx};
+use redkey_types::Task;
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+
+use crate::{config::ModelSettings, engine::TaskError};
+use model::{ModelClient, ModelError};
+use prompts::Prompt;
+
+#[derive(Clone, Debug, Default)]
+pub struct Arlo {
+    model: Option<ModelClient>,
+    daily_tokens: u64,
+}
+
+/// What asking the model came to.
+pub enum Asked<T> {
+    Answer(T),
+    /// No model is configured: the built-in interpreter answers.
+    NoModel,
+    /// The client's tokens for today are spent: the built-in answers.
+    BudgetSpent,
+}
+
+impl Arlo {
+    pub fn new(model: Option<ModelClient>, daily_tokens: u64) -> Self {
+        Self {
+            model,
+            daily_tokens,
+        }
+    }
+
+    pub fn from_settings(s: &ModelSettings) -> anyhow::Result<Self> {
+        let model = match &s.api_key {
+            Some(key) if !key.expose_secret().is_empty() => {
+                Some(ModelClient::new(&s.base_url, key.clone(), &s.model)?)
+            }
+            _ => None,
+        };
+        Ok(Self::new(model, s.daily_tokens))
+    }
+
+    /// Asks the model `prompt` about `user` for `task`, unless the client
+    /// spent today's tokens. Every answer's tokens are recorded against the
+    /// task's attempt before anything acts on it. A model that is down is
+    /// worth another attempt later; a refused request or an unusable answer
+    /// is not, and nothing acts on it.
+    pub async fn ask<T: DeserializeOwned>(
+        &self,
+        db: &Db,
+        task: &Task,
+        prompt: &Prompt,
+        vars: &[(&str, &str)],
+        user: &str,
+    ) -> Result<Asked<T>, TaskError> {
+        let Some(model) = &self.model else {
+            return Ok(Asked::NoModel);
+        };
+        let mut tx = agent_tx(db, task).await?;
+        let day = calendar::day_start(&mut tx, Utc::now()).await?;
+        let spent = usage::since(&mut tx, day).await?;
+        tx.commit().await?;
+        if (spent.input_tokens + spent.output_tokens) as u64 >= self.daily_tokens {
+            return Ok(Asked::BudgetSpent);
+        }
+        let answer = model
+            .ask::<T>(
+                &prompt.system(vars),
+                user,
+                &prompt.schema(),
+                prompt.max_tokens,
+            )
+            .await
+            .map_err(|e| match e {
+                ModelError::Unavailable { .. } => TaskError::Retry(e.to_string()),
+                ModelError::Refused { .. } | ModelError::Malformed(_) => {
+                    TaskError::Permanent(e.to_string())
+                }
+            })?;
+        let mut tx = agent_tx(db, task).await?;
+        usage::record(
+            &mut tx,
+            task.id,
+            task.attempts,
+            &answer.model,
+            answer.usage.input_tokens,
+            answer.usage.output_tokens,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Asked::Answer(answer.value))
+    }
+}
+
+async fn agent_tx(db: &Db, task: &Task) -> Result<Tx, TaskError> {
+    Ok(db
+        .begin(ClientId(task.client_id), redkey_data::Actor::Agent)
+        .await?)
+}

@@ -8,6 +8,7 @@ mod database;
 mod email;
 mod engine;
 mod env;
+mod model;
 
 use std::{
     collections::BTreeMap,
@@ -24,9 +25,10 @@ pub use database::{DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
 pub use email::{EmailAccount, EmailSettings};
 pub use engine::{EngineSettings, TopicWebhook};
 use env::Env;
+pub use model::ModelSettings;
 
 /// The config file: top-level keys for the database and the cockpit,
-/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]` and `[retired]`
+/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]` and `[retired]`
 /// tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +50,8 @@ struct FileSettings {
     topic_webhooks: Vec<TopicWebhook>,
     #[serde(default)]
     email: email::EmailFile,
+    #[serde(default)]
+    model: model::ModelFile,
 }
 
 #[derive(Clone, Debug)]
@@ -57,6 +61,7 @@ pub struct Settings {
     pub engine: EngineSettings,
     pub api: ApiSettings,
     pub email: EmailSettings,
+    pub model: ModelSettings,
 }
 
 impl Settings {
@@ -105,6 +110,7 @@ impl Settings {
             engine: EngineSettings::read(file.engine, file.topic_webhooks, &env)?,
             api: ApiSettings::read(file.api, &env)?,
             email,
+            model: ModelSettings::read(file.model, &env)?,
         })
     }
 }

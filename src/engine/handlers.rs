@@ -12,7 +12,7 @@ use redkey_data::{
     Actor, ClientId, DbError, Tx,
 };
 use redkey_types::{
-    kinds::{ActivityLog, Echo, FailAs, Forward, TaskPayload},
+    kinds::{ActivityLog, Echo, FailAs, Forward, Instruct, TaskPayload},
     Attention, Source, Task, TopicMessage,
 };
 use serde_json::{json, Value};
@@ -51,6 +51,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         }
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,
         TaskPayload::SequenceStep(_) => sequence_step(engine, task).await,
+        TaskPayload::StrategicInstruct(p) => instruct(engine, task, p).await,
         TaskPayload::TopicForward(p) => super::forward::deliver(engine, task, p).await,
     }
 }
@@ -217,4 +218,16 @@ async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskErro
     let message = post(engine, &mut tx, task, "roles.exec", body).await?;
     tx.commit().await?;
     Ok(json!({ "summary": summary, "message_id": message.id }))
+}
+
+/// Carries out the founder's sentence and posts what came of it (what
+/// changed, the question back, or the refusal) on `roles.crm`.
+async fn instruct(engine: &Engine, task: &Task, p: &Instruct) -> Result<Value, TaskError> {
+    let me = &engine.inner;
+    let result = crate::arlo::instruct::carry_out(&me.arlo, &me.db, task, p).await?;
+    let body = serde_json::to_value(&result).expect("a result serialises");
+    let mut tx = agent_tx(engine, task).await?;
+    post(engine, &mut tx, task, "roles.crm", body.clone()).await?;
+    tx.commit().await?;
+    Ok(body)
 }

@@ -25,7 +25,7 @@ use tokio::{
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::{config::EngineSettings, email::EmailService};
+use crate::{arlo::Arlo, config::EngineSettings, email::EmailService};
 
 pub use handlers::TaskError;
 
@@ -51,6 +51,7 @@ struct Inner {
     http: reqwest::Client,
     wake: Notify,
     email: Option<Arc<EmailService>>,
+    arlo: Arlo,
 }
 
 /// Longest a single attempt may run before it counts as failed.
@@ -79,8 +80,18 @@ impl Engine {
                 http,
                 wake: Notify::new(),
                 email,
+                arlo: Arlo::default(),
             }),
         })
+    }
+
+    /// The same engine judging with `arlo` (its model and budget); before
+    /// the engine is first cloned or run.
+    pub fn with_arlo(mut self, arlo: Arlo) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_arlo is called on a new engine")
+            .arlo = arlo;
+        self
     }
 
     pub fn instance(&self) -> &str {

@@ -274,10 +274,11 @@ pub fn timeline_item(item: TimelineItem) -> impl IntoView {
 }
 
 fn describe_change(c: &FieldChange) -> String {
-    let who = match (c.acting_role.as_str(), c.on_behalf_of) {
-        ("redkey_agent", _) => "arlo",
-        (_, Some(_)) => "arlo, on your instruction",
-        _ => "you",
+    let who = match (c.acting_role.as_str(), c.on_behalf_of, &c.instruction) {
+        ("redkey_agent", _, _) => "arlo".to_string(),
+        (_, Some(_), Some(sentence)) => format!("arlo, on your instruction “{sentence}”"),
+        (_, Some(_), None) => "arlo, on your instruction".to_string(),
+        _ => "you".to_string(),
     };
     let value = |v: &Option<serde_json::Value>| match v {
         None | Some(serde_json::Value::Null) => "—".to_string(),

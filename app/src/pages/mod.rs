@@ -8,3 +8,4 @@ pub mod pipeline;
 pub mod records;
 pub mod sequences;
 pub mod sign_in;
+pub mod suggestions;

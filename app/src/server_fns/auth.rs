@@ -90,12 +90,18 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
         .find(|c| c.id == me.client)
         .cloned()
         .ok_or(AppError::NotSignedIn)?;
+    let mut tx = database
+        .begin(db::ClientId(me.client), db::Actor::User(me.user))
+        .await?;
+    let suggestions = db::suggestions::open_count(&mut tx).await?;
+    tx.commit().await?;
     Ok(Some(Me {
         name: me.name,
         email: me.email,
         client,
         clients,
         views: config.views(),
+        suggestions,
     }))
 }
 

@@ -4,6 +4,7 @@ pub mod contacts;
 pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod forms;
+pub mod judgment;
 pub mod pipeline;
 pub mod records;
 pub mod sequences;

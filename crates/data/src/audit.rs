@@ -50,11 +50,25 @@ pub async fn restore(tx: &mut Tx, kind: Kind, id: Uuid) -> Result<()> {
 /// The audited changes of one record, newest first.
 pub async fn changes_of(tx: &mut Tx, row_id: Uuid) -> Result<Vec<FieldChange>> {
     Ok(sqlx::query_as(
-        "SELECT id, view_name, row_id, column_name, old_value, new_value, acting_role, user_id, \
-                on_behalf_of, changed_at \
-         FROM crm_field_changes WHERE row_id = $1 ORDER BY changed_at DESC, id DESC",
+        "SELECT c.id, c.view_name, c.row_id, c.column_name, c.old_value, c.new_value, \
+                c.acting_role, c.user_id, c.on_behalf_of, c.changed_at, i.instruction \
+         FROM crm_field_changes c LEFT JOIN crm_instructions i ON i.id = c.on_behalf_of \
+         WHERE c.row_id = $1 ORDER BY c.changed_at DESC, c.id DESC",
     )
     .bind(row_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// The changes made on behalf of one stored instruction, oldest first.
+pub async fn changes_by_instruction(tx: &mut Tx, instruction: Uuid) -> Result<Vec<FieldChange>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.view_name, c.row_id, c.column_name, c.old_value, c.new_value, \
+                c.acting_role, c.user_id, c.on_behalf_of, c.changed_at, i.instruction \
+         FROM crm_field_changes c JOIN crm_instructions i ON i.id = c.on_behalf_of \
+         WHERE c.on_behalf_of = $1 ORDER BY c.id",
+    )
+    .bind(instruction)
     .fetch_all(tx.conn())
     .await?)
 }

@@ -103,6 +103,17 @@ pub async fn move_to(tx: &mut Tx, deal: Uuid, stage: Uuid, position: i32) -> Res
     Ok(())
 }
 
+/// Which of `ids` sit in a won or lost stage.
+pub async fn closed_among(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT d.id FROM crm_deals d JOIN crm_pipeline s ON s.stage_id = d.stage_id \
+         WHERE d.id = ANY($1) AND (s.is_won OR s.is_lost)",
+    )
+    .bind(ids)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
 /// Open deals, and those that need attention at `now` (stalest first):
 /// quiet for their stage's threshold, past their close date in the
 /// client's time zone, or without a recontact date.

@@ -10,11 +10,13 @@ mod write;
 pub mod activities;
 pub mod admin;
 pub mod audit;
+pub mod calendar;
 pub mod companies;
 pub mod contacts;
 pub mod deals;
 pub mod drafter;
 pub mod engine;
+pub mod instructions;
 pub mod notes;
 pub mod outbox;
 pub mod password;
@@ -23,9 +25,12 @@ pub mod records;
 pub mod search;
 pub mod sending;
 pub mod sequences;
+pub mod strategic;
+pub mod suggestions;
 pub mod suppressions;
 pub mod tasks;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use std::{collections::HashMap, sync::Arc};
@@ -52,6 +57,11 @@ pub enum Actor {
     /// Arlo carrying out a stored human instruction: `redkey_human`, with
     /// the instruction recorded against every change it makes.
     OnBehalfOf(Uuid),
+    /// Another agent relaying a person's instruction through its API token:
+    /// `redkey_human` with neither a user nor an instruction, so it may
+    /// store the instruction and queue the task that carries it out, while
+    /// the database still refuses it any strategic change.
+    Relay,
     /// Arlo's own operational work: `redkey_agent`.
     Agent,
 }
@@ -59,7 +69,7 @@ pub enum Actor {
 impl Actor {
     pub fn role(self) -> &'static str {
         match self {
-            Self::User(_) | Self::OnBehalfOf(_) => "redkey_human",
+            Self::User(_) | Self::OnBehalfOf(_) | Self::Relay => "redkey_human",
             Self::Agent => "redkey_agent",
         }
     }
@@ -128,7 +138,7 @@ impl Db {
         let (user, on_behalf_of) = match actor {
             Actor::User(u) => (Some(u), None),
             Actor::OnBehalfOf(i) => (None, Some(i)),
-            Actor::Agent => (None, None),
+            Actor::Relay | Actor::Agent => (None, None),
         };
         sqlx::query(
             "SELECT set_config('redkey.client_id', $1, true), \

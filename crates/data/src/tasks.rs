@@ -10,7 +10,7 @@ use redkey_types::{kinds::TaskPayload, QueueDepth, Task, TaskRun, TopicMessage};
 
 const COLUMNS: &str = "id, client_id, topic, kind, payload, status, priority, run_at, attempts, \
     max_attempts, locked_by, heartbeat_at, started_at, finished_at, result, last_error, \
-    created_by, dedupe_key, created_at, updated_at";
+    created_by, dedupe_key, created_at, updated_at, instruction_id";
 
 /// A task to enqueue. `created_by` is `user:<id>`, `agent:<name>`,
 /// `timer:<kind>` or `engine:<what>`.
@@ -24,6 +24,9 @@ pub struct NewTask {
     pub max_attempts: Option<i32>,
     pub dedupe_key: Option<String>,
     pub created_by: String,
+    /// Only for `strategic.instruct`, and only a person's transaction may
+    /// set it (the column is strategic).
+    pub instruction_id: Option<Uuid>,
 }
 
 impl NewTask {
@@ -42,6 +45,7 @@ impl NewTask {
             max_attempts: None,
             dedupe_key: None,
             created_by,
+            instruction_id: None,
         }
     }
 }
@@ -94,20 +98,31 @@ pub async fn enqueue(tx: &mut Tx, t: &NewTask) -> Result<Enqueued> {
             return Ok(Enqueued::Existing(open));
         }
     }
-    let task = sqlx::query_as(&format!(
+    // The column is named only when set: naming it at all needs the
+    // person's INSERT privilege on it, which arlo's role lacks.
+    let (column, value) = match t.instruction_id {
+        Some(_) => (", instruction_id", ", $9"),
+        None => ("", ""),
+    };
+    let sql = format!(
         "INSERT INTO crm_tasks (topic, kind, payload, priority, run_at, max_attempts, \
-                                dedupe_key, created_by) \
-         VALUES ($1, $2, $3, $4, coalesce($5, now()), coalesce($6, 5), $7, $8) \
+                                dedupe_key, created_by{column}) \
+         VALUES ($1, $2, $3, $4, coalesce($5, now()), coalesce($6, 5), $7, $8{value}) \
          RETURNING {COLUMNS}"
-    ))
-    .bind(&t.topic)
-    .bind(&t.kind)
-    .bind(&t.payload)
-    .bind(t.priority)
-    .bind(t.run_at)
-    .bind(t.max_attempts)
-    .bind(&t.dedupe_key)
-    .bind(&t.created_by)
+    );
+    let task = sqlx::query_as(&sql)
+        .bind(&t.topic)
+        .bind(&t.kind)
+        .bind(&t.payload)
+        .bind(t.priority)
+        .bind(t.run_at)
+        .bind(t.max_attempts)
+        .bind(&t.dedupe_key)
+        .bind(&t.created_by);
+    let task = match t.instruction_id {
+        Some(id) => task.bind(id),
+        None => task,
+    }
     .fetch_one(tx.conn())
     .await?;
     Ok(Enqueued::Created(task))

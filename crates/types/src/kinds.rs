@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{valid_topic, EmailAddress, ACTIVITY_KINDS};
+use crate::{valid_topic, EmailAddress, RecordRef, ACTIVITY_KINDS};
 
 /// A task's payload, by kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +17,7 @@ pub enum TaskPayload {
     EnrichmentScan(Tick),
     PipelineHealth(Tick),
     SequenceStep(Tick),
+    StrategicInstruct(Instruct),
     TopicForward(Forward),
 }
 
@@ -35,6 +36,52 @@ pub struct ActivityLog {
     pub happens_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub external_key: Option<String>,
+}
+
+/// `strategic.instruct`: the founder's sentence for arlo to carry out on
+/// strategic fields. The stored instruction it acts on is the task's own
+/// (`instruction_id`), set where the instruction was stored, never here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instruct {
+    pub text: Sentence,
+    /// The record the sentence is about when it does not say (the page it
+    /// was typed on).
+    #[serde(default)]
+    pub about: Option<RecordRef>,
+}
+
+/// A founder's sentence: some words, at most 2,000 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Sentence(String);
+
+impl Sentence {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Sentence {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            Err("say what arlo should do".into())
+        } else if s.chars().count() > Self::MAX_CHARS {
+            Err(format!("at most {} characters", Self::MAX_CHARS))
+        } else {
+            Ok(Self(s.to_string()))
+        }
+    }
+}
+
+impl From<Sentence> for String {
+    fn from(s: Sentence) -> String {
+        s.0
+    }
 }
 
 /// `engine.echo`: a probe of the queue. Waits `sleep_ms`, fails when
@@ -177,6 +224,7 @@ impl TaskPayload {
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
             "pipeline.health" => Self::PipelineHealth(decode(payload)?),
             "sequence.step" => Self::SequenceStep(decode(payload)?),
+            "strategic.instruct" => Self::StrategicInstruct(decode(payload)?),
             "topic.forward" => Self::TopicForward(decode(payload)?),
             other => {
                 return Err(PayloadError {
@@ -193,7 +241,7 @@ impl TaskPayload {
     /// and is only for test harnesses.
     pub fn creatable_by_agents(kind: &str, test_kinds: bool) -> bool {
         match kind {
-            "activity.log" => true,
+            "activity.log" | "strategic.instruct" => true,
             "engine.echo" => test_kinds,
             _ => false,
         }
@@ -216,6 +264,7 @@ impl TaskPayload {
             Self::EnrichmentScan(_) => "enrichment.scan",
             Self::PipelineHealth(_) => "pipeline.health",
             Self::SequenceStep(_) => "sequence.step",
+            Self::StrategicInstruct(_) => "strategic.instruct",
             Self::TopicForward(_) => "topic.forward",
         }
     }
@@ -228,6 +277,7 @@ impl TaskPayload {
             Self::EnrichmentScan(p) | Self::PipelineHealth(p) | Self::SequenceStep(p) => {
                 serde_json::to_value(p)
             }
+            Self::StrategicInstruct(p) => serde_json::to_value(p),
             Self::TopicForward(p) => serde_json::to_value(p),
         };
         v.expect("payload types serialise")
@@ -327,6 +377,17 @@ mod tests {
                 "payload.slot",
             ),
             ("topic.forward", json!({"message_id": 1}), "payload.webhook"),
+            ("strategic.instruct", json!({"text": "  "}), "payload.text"),
+            (
+                "strategic.instruct",
+                json!({"text": "Move it", "instruction_id": "00000000-0000-0000-0000-000000000000"}),
+                "payload.instruction_id",
+            ),
+            (
+                "strategic.instruct",
+                json!({"text": "Move it", "about": {"kind": "planet", "id": "00000000-0000-0000-0000-000000000000"}}),
+                "payload.about.kind",
+            ),
             ("engine.echo", json!([1]), "payload"),
             (
                 "engine.echo",

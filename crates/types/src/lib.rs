@@ -3,6 +3,7 @@
 
 mod email;
 pub mod format;
+mod judgment;
 pub mod kinds;
 mod next;
 mod outbox;
@@ -14,6 +15,7 @@ mod text_enum;
 mod views;
 
 pub use email::EmailAddress;
+pub use judgment::*;
 pub use next::{safe_next, LANDING};
 pub use outbox::*;
 pub use records::*;

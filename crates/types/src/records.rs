@@ -221,6 +221,8 @@ pub struct FieldChange {
     pub user_id: Option<Uuid>,
     pub on_behalf_of: Option<Uuid>,
     pub changed_at: DateTime<Utc>,
+    /// The sentence arlo carried out, when it acted on an instruction.
+    pub instruction: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -65,6 +65,8 @@ pub struct Task {
     pub dedupe_key: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The stored human instruction a `strategic.instruct` task carries out.
+    pub instruction_id: Option<Uuid>,
 }
 
 /// One attempt at a task (a row of `crm_task_runs`).

@@ -14,6 +14,8 @@ pub struct Me {
     pub client: Client,
     pub clients: Vec<Client>,
     pub views: Vec<ViewStatus>,
+    /// Arlo's open suggestions in this client (the navigation's badge).
+    pub suggestions: i64,
 }
 
 /// A Twenty screen and who serves it now.

@@ -37,4 +37,10 @@ impl Agent {
     pub(super) async fn tx(&self, state: &AppState) -> Result<Tx, ApiError> {
         Ok(state.db.begin(self.0.client(), Actor::Agent).await?)
     }
+
+    /// A transaction relaying a person's instruction: it may store the
+    /// instruction and queue its task, and change nothing strategic.
+    pub(super) async fn relay_tx(&self, state: &AppState) -> Result<Tx, ApiError> {
+        Ok(state.db.begin(self.0.client(), Actor::Relay).await?)
+    }
 }

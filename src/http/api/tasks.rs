@@ -6,7 +6,11 @@ use axum::{
     Json,
 };
 use chrono::{DateTime, Utc};
-use redkey_data::tasks::{self, Enqueued, NewTask};
+use redkey_data::{
+    instructions,
+    tasks::{self, Enqueued, NewTask},
+    DbError,
+};
 use redkey_types::{kinds::TaskPayload, valid_topic, Task};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -51,7 +55,7 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D
 
 impl CreateTask {
     /// Checks every field, naming the first bad one.
-    fn validate(self, agent: &str, test_kinds: bool) -> Result<NewTask, ApiError> {
+    fn validate(self, agent: &str, test_kinds: bool) -> Result<(NewTask, TaskPayload), ApiError> {
         if !valid_topic(&self.topic) {
             return Err(ApiError::invalid(
                 "topic",
@@ -66,7 +70,7 @@ impl CreateTask {
         }
         let payload = self.payload.unwrap_or_else(|| json!({}));
         // Refused now, naming the field, rather than queued to fail later.
-        TaskPayload::decode(&self.kind, &payload)
+        let decoded = TaskPayload::decode(&self.kind, &payload)
             .map_err(|e| ApiError::invalid(&e.field, e.message))?;
         let priority = self.priority.unwrap_or(0);
         if !(-100..=100).contains(&priority) {
@@ -85,7 +89,7 @@ impl CreateTask {
                 "1 to 200 characters, none of them NUL",
             ));
         }
-        Ok(NewTask {
+        let task = NewTask {
             topic: self.topic,
             kind: self.kind,
             payload,
@@ -94,7 +98,9 @@ impl CreateTask {
             max_attempts: self.max_attempts.map(|m| m as i32),
             dedupe_key: self.dedupe_key,
             created_by: format!("agent:{agent}"),
-        })
+            instruction_id: None,
+        };
+        Ok((task, decoded))
     }
 }
 
@@ -105,8 +111,17 @@ pub(super) async fn create(
     agent: Agent,
     ApiJson(body): ApiJson<CreateTask>,
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
-    let new = body.validate(&agent.0.agent, state.api.test_kinds)?;
-    let mut tx = agent.tx(&state).await?;
+    let (new, payload) = body.validate(&agent.0.agent, state.api.test_kinds)?;
+    // An instruction is stored as the person the agent relays, with its
+    // task, in one transaction; other kinds are the agent's own.
+    let instruct = match payload {
+        TaskPayload::StrategicInstruct(i) => Some(i),
+        _ => None,
+    };
+    let mut tx = match instruct {
+        Some(_) => agent.relay_tx(&state).await?,
+        None => agent.tx(&state).await?,
+    };
     if let Some(key) = &new.dedupe_key {
         if let Some(open) = tasks::open_with_key(&mut tx, key).await? {
             return Ok((StatusCode::OK, Json(open)));
@@ -120,7 +135,21 @@ pub(super) async fn create(
         tx.rollback().await?;
         return Err(ApiError::TooManyTasks { queued });
     }
-    let done = tasks::enqueue(&mut tx, &new).await?;
+    let done = match &instruct {
+        Some(i) => {
+            let given_by = format!("agent:{}", agent.0.agent);
+            instructions::give(&mut tx, &given_by, i, new)
+                .await
+                .map_err(|e| match e {
+                    DbError::NotFound => ApiError::invalid(
+                        "payload.about",
+                        "no such record: name one of this client's contacts, companies or deals",
+                    ),
+                    other => other.into(),
+                })?
+        }
+        None => tasks::enqueue(&mut tx, &new).await?,
+    };
     tx.commit().await.map_err(ApiError::from)?;
     Ok(match done {
         Enqueued::Created(t) => (StatusCode::CREATED, Json(t)),

@@ -1,5 +1,9 @@
 //! The frame around every signed-in page: navigation, client switcher,
-//! sign-out.
+//! sign-out, and the box to tell arlo.
+
+mod tell_arlo;
+
+pub use tell_arlo::{record_href, TellArlo};
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -49,6 +53,15 @@ pub fn Nav() -> impl IntoView {
                                     }).collect_view()}
                                     <li><A href="/sequences">"Sequences"</A></li>
                                     <li><A href="/arlo">"Arlo"</A></li>
+                                    <li>
+                                        <A href="/suggestions">"Suggestions"</A>
+                                        {(me.suggestions > 0).then(|| view! {
+                                            <span class="badge" id="suggestion-count"
+                                                aria-label=format!("{} open", me.suggestions)>
+                                                {me.suggestions}
+                                            </span>
+                                        })}
+                                    </li>
                                     <li><A href="/coverage">"Coverage"</A></li>
                                 </ul>
                             </nav>

@@ -1,0 +1,145 @@
+//! "Tell arlo": on every page, a box for one sentence to arlo, about the
+//! record the page shows unless the sentence names another; what came of
+//! it (the changes, old → new, or arlo's question back) shows beside it.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+use uuid::Uuid;
+
+use crate::{
+    model::{AppError, AppliedChange, InstructOutcome, RecordHit, RecordKind},
+    server_fns::judgment::{instruction_outcome, tell_arlo, Told},
+};
+
+/// The record a cockpit path shows, if it shows one.
+fn page_record(path: &str) -> Option<(RecordKind, Uuid)> {
+    let mut parts = path.trim_matches('/').split('/');
+    let kind = match parts.next()? {
+        "contacts" => RecordKind::Contact,
+        "companies" => RecordKind::Company,
+        "deals" => RecordKind::Deal,
+        _ => return None,
+    };
+    let id = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((kind, id))
+}
+
+pub fn record_href(kind: RecordKind, id: Uuid) -> String {
+    match kind {
+        RecordKind::Contact => format!("/contacts/{id}"),
+        RecordKind::Company => format!("/companies/{id}"),
+        RecordKind::Deal => format!("/deals/{id}"),
+        RecordKind::Stage => "/pipeline".into(),
+    }
+}
+
+/// Tells arlo, then waits for the outcome (each call waits a while on the
+/// server), up to about a minute.
+async fn tell(text: String, about: Option<(RecordKind, Uuid)>) -> Result<Told, AppError> {
+    let kind = about.map(|(k, _)| k.as_str().to_string());
+    let task = tell_arlo(text, kind, about.map(|(_, id)| id)).await?;
+    for _ in 0..6 {
+        match instruction_outcome(task).await? {
+            Told::Pending => continue,
+            other => return Ok(other),
+        }
+    }
+    Ok(Told::Pending)
+}
+
+#[component]
+pub fn TellArlo() -> impl IntoView {
+    let location = use_location();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let action = Action::new_local(|(text, about): &(String, Option<(RecordKind, Uuid)>)| {
+        tell(text.clone(), *about)
+    });
+    let about = move || page_record(&location.pathname.get());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = input.get().map(|i| i.value()).unwrap_or_default();
+        if !text.trim().is_empty() {
+            action.dispatch((text, page_record(&location.pathname.get_untracked())));
+        }
+    };
+    let hint = move || match about() {
+        Some((kind, _)) => format!("About this {kind}, or name another record…"),
+        None => "e.g. Move the Volta deal to Negotiation, we're close".to_string(),
+    };
+    view! {
+        <Show when=move || location.pathname.get() != "/sign-in">
+            <section class="tell-arlo" aria-label="Tell arlo">
+                <form on:submit=on_submit>
+                    <label for="tell-arlo">"Tell arlo"</label>
+                    <input id="tell-arlo" name="text" node_ref=input autocomplete="off"
+                        maxlength="2000" placeholder=hint />
+                    <button type="submit" id="tell-arlo-send" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Telling…" } else { "Tell" }}
+                    </button>
+                </form>
+                <div class="tell-outcome" role="status" aria-live="polite">
+                    {move || action.value().get().map(outcome)}
+                </div>
+            </section>
+        </Show>
+    }
+}
+
+fn outcome(told: Result<Told, AppError>) -> AnyView {
+    match told {
+        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+        Ok(Told::Pending) => {
+            view! { <p>"arlo is still on it; the Arlo page shows how it ends."</p> }.into_any()
+        }
+        Ok(Told::Failed(why)) => view! { <p class="error">{why}</p> }.into_any(),
+        Ok(Told::Done(r)) => {
+            let by = format!(
+                "answered by the {}",
+                match r.answered_by.as_str() {
+                    "model" => "model",
+                    _ => "built-in interpreter",
+                }
+            );
+            let body = match r.outcome {
+                InstructOutcome::Done { changes } if changes.is_empty() => {
+                    view! { <p class="done">"Nothing to change: that already stood."</p> }.into_any()
+                }
+                InstructOutcome::Done { changes } => view! {
+                    <ul class="changes">{changes.into_iter().map(change).collect_view()}</ul>
+                }
+                .into_any(),
+                InstructOutcome::Ask { question, candidates } => view! {
+                    <p class="question">{question}</p>
+                    <ul class="candidates">{candidates.into_iter().map(candidate).collect_view()}</ul>
+                }
+                .into_any(),
+                InstructOutcome::Refused { reason } => {
+                    view! { <p class="refused">{reason}</p> }.into_any()
+                }
+            };
+            view! { {body} <p class="answered-by">{by}</p> }.into_any()
+        }
+    }
+}
+
+fn shown(v: Option<String>) -> String {
+    match v {
+        None => "—".into(),
+        // Timestamps as their day: a recontact date is a day to a person.
+        Some(t) if t.len() > 10 && t.as_bytes().get(10) == Some(&b'T') => t[..10].to_string(),
+        Some(t) => t,
+    }
+}
+
+fn change(c: AppliedChange) -> impl IntoView {
+    let href = record_href(c.kind, c.id);
+    let field = c.field.replace('_', " ");
+    let text = format!(": {field} {} → {}", shown(c.old), shown(c.new));
+    view! { <li><a href=href>{c.label}</a>{text}</li> }
+}
+
+fn candidate(h: RecordHit) -> impl IntoView {
+    let href = record_href(h.kind, h.id);
+    let detail = (!h.detail.is_empty()).then(|| format!(" — {}", h.detail));
+    view! { <li><a href=href>{h.label}</a>{detail}</li> }
+}

@@ -1,0 +1,110 @@
+//! What arlo's judgment produces and the cockpit shows: the outcome of a
+//! founder's instruction (what changed, old → new, or the question back),
+//! suggestions a person decides on, and model token use.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{text_enum::text_enum, RecordHit, RecordKind};
+
+/// A record named by kind and id (the "about" of an instruction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRef {
+    pub kind: RecordKind,
+    pub id: Uuid,
+}
+
+text_enum! {
+    /// Which interpreter turned the sentence into changes.
+    pub enum AnsweredBy {
+        Model = "model",
+        BuiltIn = "built-in",
+    }
+}
+
+/// One field arlo changed on a record, as words for a person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedChange {
+    pub kind: RecordKind,
+    pub id: Uuid,
+    pub label: String,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// How an instruction ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum InstructOutcome {
+    /// Carried out: every change, per record (none when it already held).
+    Done { changes: Vec<AppliedChange> },
+    /// Nothing written: which record was meant?
+    Ask {
+        question: String,
+        candidates: Vec<RecordHit>,
+    },
+    /// Nothing written: arlo will not do this (an operational field, no
+    /// change it understood).
+    Refused { reason: String },
+}
+
+/// The result of a `strategic.instruct` task, posted on `roles.crm`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstructResult {
+    pub instruction_id: Uuid,
+    pub sentence: String,
+    pub answered_by: AnsweredBy,
+    /// Why the model did not answer, when it was configured but the
+    /// built-in interpreter did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    #[serde(flatten)]
+    pub outcome: InstructOutcome,
+}
+
+text_enum! {
+    /// A strategic field a suggestion proposes a value for.
+    pub enum SuggestedField {
+        Priority = "priority",
+        RecontactAt = "recontact_at",
+        StrategyNote = "strategy_note",
+        RelationshipNote = "relationship_note",
+    }
+}
+
+text_enum! {
+    pub enum SuggestionStatus {
+        Open = "open",
+        Accepted = "accepted",
+        Dismissed = "dismissed",
+    }
+}
+
+/// A row of `crm_suggestions`, with the record's name for display.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Suggestion {
+    pub id: Uuid,
+    pub record_kind: RecordKind,
+    pub record_id: Uuid,
+    pub record_label: String,
+    pub field: SuggestedField,
+    pub proposed: Value,
+    pub why: String,
+    pub source: String,
+    pub status: SuggestionStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Model tokens over a period, for the Arlo page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TokenUse {
+    pub calls: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}

@@ -1,0 +1,44 @@
+//! Arlo's prompts and answer schemas, each a file under version control
+//! beside this one; `{{name}}` marks a value filled in per call.
+
+use serde_json::Value;
+
+pub struct Prompt {
+    system: &'static str,
+    schema: &'static str,
+    pub max_tokens: u32,
+}
+
+/// A founder's sentence to a change set on strategic fields.
+pub const STRATEGIC_INSTRUCT: Prompt = Prompt {
+    system: include_str!("prompts/strategic_instruct.md"),
+    schema: include_str!("prompts/strategic_instruct.schema.json"),
+    max_tokens: 1024,
+};
+
+impl Prompt {
+    /// The system prompt with `vars` filled in.
+    pub fn system(&self, vars: &[(&str, &str)]) -> String {
+        vars.iter().fold(self.system.to_string(), |text, (k, v)| {
+            text.replace(&format!("{{{{{k}}}}}"), v)
+        })
+    }
+
+    pub fn schema(&self) -> Value {
+        serde_json::from_str(self.schema).expect("prompt schemas are JSON (tested)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_fill_in_and_schemas_parse() {
+        let p = &STRATEGIC_INSTRUCT;
+        assert_eq!(p.schema()["type"], "object");
+        let text = p.system(&[("today", "2026-11-29")]);
+        assert!(text.contains("Today is 2026-11-29"), "{text}");
+        assert!(!text.contains("{{"), "every value filled in");
+    }
+}
