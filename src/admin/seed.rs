@@ -89,6 +89,40 @@ const KINDS: [&str; 6] = [
     "email_clicked",
 ];
 
+/// Sarah Whitfield, CFO-side champion at Meridian Health (the other two
+/// Sarahs work at Northwind and Quartz), and Meridian Capital, a company
+/// whose name is close to hers: "Sarah at Meridian" names one person.
+async fn near_misses(
+    tx: &mut redkey_data::Tx,
+    companies: &[redkey_types::Company],
+) -> anyhow::Result<redkey_types::Contact> {
+    records::create(
+        tx,
+        vec![
+            CompanyField::Name("Meridian Capital".into()),
+            CompanyField::Domain(Some("meridiancapital.test".into())),
+        ],
+    )
+    .await?;
+    let meridian = companies
+        .iter()
+        .find(|c| c.name == "Meridian Health")
+        .context("Meridian Health is seeded")?;
+    Ok(records::create(
+        tx,
+        vec![
+            ContactField::FirstName("Sarah".into()),
+            ContactField::LastName("Whitfield".into()),
+            ContactField::Email(Some(
+                EmailAddress::parse("sarah.whitfield@meridian.test").expect("demo email parses"),
+            )),
+            ContactField::JobTitle(Some("VP Finance".into())),
+            ContactField::Company(Some(meridian.id)),
+        ],
+    )
+    .await?)
+}
+
 /// Seeds the demo clients unless they exist. Returns false when skipped.
 pub async fn seed(owner: &PgPool, db: &Db) -> anyhow::Result<bool> {
     let existing = super::clients(owner).await?;
@@ -177,10 +211,21 @@ async fn seed_client(
         }
         contacts.push(records::create(&mut tx, fields).await?);
     }
+    if spec.slug == "bezeliq" {
+        contacts.push(near_misses(&mut tx, &companies).await?);
+    }
     let mut deals = Vec::new();
     for i in 0..companies.len() + 4 {
         let company = &companies[i % companies.len()];
-        let stage = stages[i % (STAGES.len() - 1)];
+        // Closed near-misses for arlo's names: one Acme deal lost, one
+        // Volta deal won, so "the Acme deal" and "the Volta deal" each name
+        // one open deal (the two open Meridian deals stay: a name that asks
+        // back).
+        let stage = match (spec.slug, i) {
+            ("bezeliq", 9) => stages[5],
+            ("bezeliq", 10) => stages[6],
+            _ => stages[i % (STAGES.len() - 1)],
+        };
         let d = records::create(
             &mut tx,
             vec![

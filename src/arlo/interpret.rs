@@ -229,7 +229,7 @@ fn person_named(words: &str) -> Option<Target> {
 }
 
 /// "in July", "in Q3", "next Tuesday", "in 3 weeks".
-fn date_spec(words: &str) -> Option<DateSpec> {
+pub fn date_spec(words: &str) -> Option<DateSpec> {
     let lower = words.trim().to_lowercase();
     if let Some(day) = lower.strip_prefix("next ") {
         return day.parse::<Weekday>().ok().map(DateSpec::Next);

@@ -3,6 +3,7 @@
 //! built-in interpreter that answers without one, and what arlo does with
 //! a founder's sentence.
 
+pub mod infer;
 pub mod instruct;
 pub mod interpret;
 pub mod model;

@@ -5,6 +5,7 @@
 //! layer's own tests live in `crates/data/tests`.
 
 mod api;
+mod arlo;
 mod cli;
 mod email;
 mod email_crash;
@@ -12,6 +13,5 @@ mod engine;
 mod engine_processes;
 mod helpers;
 mod http;
-mod model;
 mod private_cluster;
 mod sign_in;

@@ -12,7 +12,7 @@ use redkey_types::Task;
 const ROLE: &str = "redkey_engine";
 const TASK_COLUMNS: &str = "id, workspace_id AS client_id, topic, kind, payload, status, \
     priority, run_at, attempts, max_attempts, locked_by, heartbeat_at, started_at, finished_at, \
-    result, last_error, created_by, dedupe_key, created_at, updated_at";
+    result, last_error, created_by, dedupe_key, created_at, updated_at, instruction_id";
 
 /// How an attempt ended.
 #[derive(Clone, Debug, PartialEq)]
