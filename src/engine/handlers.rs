@@ -261,7 +261,8 @@ async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskErro
 async fn instruct(engine: &Engine, task: &Task, p: &Instruct) -> Result<Value, TaskError> {
     let me = &engine.inner;
     let result = crate::arlo::instruct::carry_out(&me.arlo, &me.db, task, p).await?;
-    let body = serde_json::to_value(&result).expect("a result serialises");
+    let mut body = serde_json::to_value(&result).expect("a result serialises");
+    body["summary"] = json!(result.summary());
     let mut tx = agent_tx(engine, task).await?;
     post(engine, &mut tx, task, "roles.crm", body.clone()).await?;
     tx.commit().await?;

@@ -62,6 +62,11 @@ impl AppState {
                     .iter()
                     .map(|a| (a.client.clone(), a.from.clone()))
                     .collect(),
+                daily_tokens: settings
+                    .model
+                    .api_key
+                    .is_some()
+                    .then_some(settings.model.daily_tokens),
             },
             secure_cookies: settings
                 .cockpit

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 
 use crate::{
     components::ErrorNote,
-    model::{ArloOverview, QueueDepth, TaskStatus},
+    model::{ArloOverview, QueueDepth, TaskStatus, TokenUse},
     server_fns::arlo::{load_arlo, RetryTask, RunTimerNow},
 };
 
@@ -58,6 +58,10 @@ fn Overview(
             <section class="card" aria-labelledby="queue-h">
                 <h2 id="queue-h">"Queue"</h2>
                 <Depth depth=o.depth />
+            </section>
+            <section class="card" aria-labelledby="model-h">
+                <h2 id="model-h">"Model"</h2>
+                <Tokens used=o.tokens_today budget=o.daily_tokens />
             </section>
             <section class="card" aria-labelledby="timers-h">
                 <h2 id="timers-h">"Timers"</h2>
@@ -112,6 +116,7 @@ fn Overview(
                     <thead><tr>
                         <th scope="col">"Kind"</th><th scope="col">"Attempt"</th><th scope="col">"Instance"</th>
                         <th scope="col">"Started"</th><th scope="col">"Duration"</th><th scope="col">"Outcome"</th>
+                        <th scope="col">"Tokens"</th>
                     </tr></thead>
                     <tbody>
                         {o.runs.into_iter().map(|r| {
@@ -124,6 +129,7 @@ fn Overview(
                                     <td>{at(r.started_at)}</td>
                                     <td>{r.duration_ms().map(|ms| format!("{ms} ms")).unwrap_or_default()}</td>
                                     <td class=format!("outcome {outcome}") title=r.error.clone().unwrap_or_default()>{outcome.clone()}</td>
+                                    <td class="tokens">{r.tokens.map(|t| t.to_string()).unwrap_or_default()}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -148,6 +154,30 @@ fn Overview(
             </section>
         </div>
     }
+}
+
+/// Today's model tokens against the client's budget, as a bar.
+#[component]
+fn Tokens(used: TokenUse, budget: Option<u64>) -> impl IntoView {
+    let spent = used.input_tokens + used.output_tokens;
+    let Some(budget) = budget else {
+        return view! {
+            <p id="model-use">"No model is configured: arlo's built-in interpreter answers."</p>
+        }
+        .into_any();
+    };
+    let share = (spent.max(0) as u64 * 100 / budget.max(1)).min(100);
+    view! {
+        <p id="model-use">
+            {format!("{spent} of {budget} tokens today ({} calls: {} in, {} out)",
+                used.calls, used.input_tokens, used.output_tokens)}
+        </p>
+        <div class="meter" role="meter" aria-valuemin="0" aria-valuemax=budget.to_string()
+            aria-valuenow=spent.to_string() aria-label="Today's model tokens">
+            <span style=format!("width: {share}%")></span>
+        </div>
+    }
+    .into_any()
 }
 
 /// Counts per kind and status, as a table with a stacked bar per kind.

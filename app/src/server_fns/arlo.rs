@@ -8,12 +8,18 @@ use crate::model::{AppError, ArloOverview};
 #[server]
 pub async fn load_arlo() -> Result<ArloOverview, AppError> {
     use crate::model::{Schedule, TimerView, TIMERS};
-    use crate::ssr::{db::tasks, session::human_tx};
+    use crate::ssr::{
+        cockpit::CockpitConfig,
+        db::{calendar, tasks, usage},
+        session::human_tx,
+    };
 
     let (mut tx, _) = human_tx().await?;
     let ticks = tasks::last_ticks(&mut tx).await?;
     let daily = tasks::next_daily_run(&mut tx).await?;
     let now = chrono::Utc::now();
+    let day = calendar::day_start(&mut tx, now).await?;
+    let tokens_today = usage::since(&mut tx, day).await?;
     let timers = TIMERS
         .iter()
         .map(|t| TimerView {
@@ -32,6 +38,8 @@ pub async fn load_arlo() -> Result<ArloOverview, AppError> {
         failed: tasks::failed(&mut tx, 25).await?,
         timers,
         messages: tasks::latest_messages(&mut tx, 15).await?,
+        tokens_today,
+        daily_tokens: use_context::<CockpitConfig>().and_then(|c| c.daily_tokens),
     })
 }
 

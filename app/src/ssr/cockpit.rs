@@ -15,6 +15,8 @@ pub struct CockpitConfig {
     pub retired: BTreeMap<String, NaiveDate>,
     /// Client slug -> the "Name <address>" its sequences send from.
     pub senders: BTreeMap<String, String>,
+    /// Each client's daily model tokens, when a model is configured.
+    pub daily_tokens: Option<u64>,
 }
 
 impl CockpitConfig {

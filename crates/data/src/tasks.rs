@@ -147,21 +147,27 @@ pub async fn depth(tx: &mut Tx) -> Result<Vec<QueueDepth>> {
     .await?)
 }
 
+/// A run's model tokens, from the calls it made.
+const TOKENS: &str = "(SELECT sum(m.input_tokens + m.output_tokens) FROM crm_model_calls m \
+     WHERE m.task_id = r.task_id AND m.attempt = r.attempt)::bigint AS tokens";
+
 pub async fn recent_runs(tx: &mut Tx, limit: i64) -> Result<Vec<TaskRun>> {
-    Ok(sqlx::query_as(
-        "SELECT id, task_id, kind, attempt, instance, started_at, finished_at, outcome, error \
-         FROM crm_task_runs ORDER BY started_at DESC, id DESC LIMIT $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT r.id, r.task_id, r.kind, r.attempt, r.instance, r.started_at, r.finished_at, \
+                r.outcome, r.error, {TOKENS} \
+         FROM crm_task_runs r ORDER BY r.started_at DESC, r.id DESC LIMIT $1"
+    ))
     .bind(limit)
     .fetch_all(tx.conn())
     .await?)
 }
 
 pub async fn runs_of(tx: &mut Tx, task: Uuid) -> Result<Vec<TaskRun>> {
-    Ok(sqlx::query_as(
-        "SELECT id, task_id, kind, attempt, instance, started_at, finished_at, outcome, error \
-         FROM crm_task_runs WHERE task_id = $1 ORDER BY attempt, id",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT r.id, r.task_id, r.kind, r.attempt, r.instance, r.started_at, r.finished_at, \
+                r.outcome, r.error, {TOKENS} \
+         FROM crm_task_runs r WHERE r.task_id = $1 ORDER BY r.attempt, r.id"
+    ))
     .bind(task)
     .fetch_all(tx.conn())
     .await?)

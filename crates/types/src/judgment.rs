@@ -66,6 +66,33 @@ pub struct InstructResult {
     pub outcome: InstructOutcome,
 }
 
+impl InstructResult {
+    /// One line for the topic's readers: the sentence and what came of it.
+    pub fn summary(&self) -> String {
+        let what = match &self.outcome {
+            InstructOutcome::Done { changes } if changes.is_empty() => {
+                "nothing to change".to_string()
+            }
+            InstructOutcome::Done { changes } => changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {} {} → {}",
+                        c.label,
+                        c.field.replace('_', " "),
+                        c.old.as_deref().unwrap_or("—"),
+                        c.new.as_deref().unwrap_or("—")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            InstructOutcome::Ask { question, .. } => format!("asked back: {question}"),
+            InstructOutcome::Refused { reason } => format!("refused: {reason}"),
+        };
+        format!("“{}” — {what}", self.sentence)
+    }
+}
+
 text_enum! {
     /// A strategic field a suggestion proposes a value for.
     pub enum SuggestedField {

@@ -82,6 +82,8 @@ pub struct TaskRun {
     pub finished_at: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
     pub error: Option<String>,
+    /// Model tokens (in and out) this attempt spent.
+    pub tokens: Option<i64>,
 }
 
 impl TaskRun {
@@ -128,6 +130,10 @@ pub struct ArloOverview {
     pub failed: Vec<Task>,
     pub timers: Vec<TimerView>,
     pub messages: Vec<TopicMessage>,
+    /// Model tokens spent today (the client's day).
+    pub tokens_today: crate::TokenUse,
+    /// The client's daily token budget; None when no model is configured.
+    pub daily_tokens: Option<u64>,
 }
 
 /// When a timer ticks: every so many seconds, or daily at the client's

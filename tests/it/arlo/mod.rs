@@ -4,6 +4,7 @@
 
 mod instruct;
 mod model;
+mod relay;
 mod suggestions;
 
 use std::time::Duration;
