@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod email;
 pub mod engine;
+pub mod enrich;
 pub mod http;
 pub mod pg;
 pub mod startup;

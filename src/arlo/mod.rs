@@ -3,6 +3,7 @@
 //! built-in interpreter that answers without one, and what arlo does with
 //! a founder's sentence.
 
+pub mod enrich;
 pub mod infer;
 pub mod instruct;
 pub mod interpret;
@@ -16,7 +17,11 @@ use redkey_types::Task;
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 
-use crate::{config::ModelSettings, engine::TaskError};
+use crate::{
+    config::{EnrichmentSettings, ModelSettings},
+    engine::TaskError,
+    enrich::Enricher,
+};
 use model::{ModelClient, ModelError};
 use prompts::Prompt;
 
@@ -24,6 +29,7 @@ use prompts::Prompt;
 pub struct Arlo {
     model: Option<ModelClient>,
     daily_tokens: u64,
+    enrichment: Option<enrich::Enrichment>,
 }
 
 /// What asking the model came to.
@@ -40,17 +46,38 @@ impl Arlo {
         Self {
             model,
             daily_tokens,
+            enrichment: None,
         }
     }
 
-    pub fn from_settings(s: &ModelSettings) -> anyhow::Result<Self> {
+    /// The same arlo enriching contacts through `client`.
+    pub fn with_enrichment(mut self, client: Enricher, settings: EnrichmentSettings) -> Self {
+        self.enrichment = Some(enrich::Enrichment { client, settings });
+        self
+    }
+
+    pub fn from_settings(s: &ModelSettings, e: &EnrichmentSettings) -> anyhow::Result<Self> {
         let model = match &s.api_key {
             Some(key) if !key.expose_secret().is_empty() => {
                 Some(ModelClient::new(&s.base_url, key.clone(), &s.model)?)
             }
             _ => None,
         };
-        Ok(Self::new(model, s.daily_tokens))
+        let arlo = Self::new(model, s.daily_tokens);
+        Ok(match &e.api_key {
+            Some(key) if !key.expose_secret().is_empty() => {
+                arlo.with_enrichment(Enricher::new(e, key.clone())?, e.clone())
+            }
+            _ => arlo,
+        })
+    }
+
+    /// The hourly enrichment scan, when a provider is configured.
+    pub async fn enrich(&self, db: &Db, task: &Task) -> Result<serde_json::Value, TaskError> {
+        match &self.enrichment {
+            Some(e) => enrich::scan(e, db, task).await,
+            None => Ok(serde_json::json!({ "skipped": "no enrichment provider is configured" })),
+        }
     }
 
     /// Asks the model `prompt` about `user` for `task`, unless the client

@@ -7,6 +7,7 @@ mod cockpit;
 mod database;
 mod email;
 mod engine;
+mod enrichment;
 mod env;
 mod model;
 
@@ -24,11 +25,12 @@ pub use cockpit::CockpitSettings;
 pub use database::{DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
 pub use email::{EmailAccount, EmailSettings};
 pub use engine::{EngineSettings, TopicWebhook};
+pub use enrichment::{EnrichmentSettings, Provider};
 use env::Env;
 pub use model::ModelSettings;
 
 /// The config file: top-level keys for the database and the cockpit,
-/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]` and `[retired]`
+/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]`, `[enrichment]` and `[retired]`
 /// tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +54,8 @@ struct FileSettings {
     email: email::EmailFile,
     #[serde(default)]
     model: model::ModelFile,
+    #[serde(default)]
+    enrichment: enrichment::EnrichmentFile,
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +66,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub email: EmailSettings,
     pub model: ModelSettings,
+    pub enrichment: EnrichmentSettings,
 }
 
 impl Settings {
@@ -111,6 +116,7 @@ impl Settings {
             api: ApiSettings::read(file.api, &env)?,
             email,
             model: ModelSettings::read(file.model, &env)?,
+            enrichment: EnrichmentSettings::read(file.enrichment, &env)?,
         })
     }
 }

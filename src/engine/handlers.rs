@@ -47,9 +47,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
     match &payload {
         TaskPayload::ActivityLog(p) => log_activity(engine, task, p).await,
         TaskPayload::Echo(p) => echo(engine, task, p).await,
-        TaskPayload::EnrichmentScan(_) => {
-            Ok(json!({ "skipped": "no enrichment provider is configured" }))
-        }
+        TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,
         TaskPayload::SequenceStep(_) => sequence_step(engine, task).await,
         TaskPayload::StrategicInstruct(p) => instruct(engine, task, p).await,

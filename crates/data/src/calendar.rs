@@ -36,3 +36,14 @@ pub async fn nine_am(tx: &mut Tx, day: NaiveDate) -> Result<DateTime<Utc>> {
     .fetch_one(tx.conn())
     .await?)
 }
+
+/// The start of the client's month containing `now`: monthly budgets.
+pub async fn month_start(tx: &mut Tx, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    Ok(sqlx::query_scalar(
+        "SELECT date_trunc('month', $1 AT TIME ZONE time_zone) AT TIME ZONE time_zone \
+         FROM crm_client_schedule",
+    )
+    .bind(now)
+    .fetch_one(tx.conn())
+    .await?)
+}

@@ -9,7 +9,8 @@ use super::{
 use redkey_types::{Company, Priority};
 
 const VIEW: &str = "crm_companies";
-const COLUMNS: &str = "id, client_id, name, domain, city, country, priority, strategy_note, \
+pub(crate) const COLUMNS: &str =
+    "id, client_id, name, domain, city, country, priority, strategy_note, \
     account_owner_id, ideal_customer_profile, last_activity_at, enriched_at, linkedin_url, \
     employees, company_size, industry, created_by_source, created_at, updated_at";
 

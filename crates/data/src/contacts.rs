@@ -9,7 +9,8 @@ use super::{
 use redkey_types::{Contact, ContactSort, EmailAddress, Priority};
 
 const VIEW: &str = "crm_contacts";
-const COLUMNS: &str = "id, client_id, first_name, last_name, email, phone, job_title, city, \
+pub(crate) const COLUMNS: &str =
+    "id, client_id, first_name, last_name, email, phone, job_title, city, \
     company_id, priority, relationship_note, strategy_note, recontact_at, last_activity_at, \
     enriched_at, email_thread_count, open_count, linkedin_url, sequence_step, \
     sequence_enrolled_at, created_by_source, created_at, updated_at";

@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod deals;
 pub mod drafter;
 pub mod engine;
+pub mod enrichment;
 pub mod instructions;
 pub mod notes;
 pub mod outbox;

@@ -27,6 +27,11 @@ pub enum ApiError {
         message: String,
     },
     NotFound,
+    /// A record the request names (in `field`) is not the client's.
+    Missing {
+        field: &'static str,
+        message: &'static str,
+    },
     Conflict(String),
     /// The client has this many tasks from agents queued: the limit.
     TooManyTasks {
@@ -55,6 +60,12 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, field)
             }
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into(), None),
+            Self::Missing { field, message } => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                message.into(),
+                Some(field.into()),
+            ),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             Self::TooManyTasks { queued } => (
                 StatusCode::TOO_MANY_REQUESTS,

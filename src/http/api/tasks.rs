@@ -141,10 +141,11 @@ pub(super) async fn create(
             instructions::give(&mut tx, &given_by, i, new)
                 .await
                 .map_err(|e| match e {
-                    DbError::NotFound => ApiError::invalid(
-                        "payload.about",
-                        "no such record: name one of this client's contacts, companies or deals",
-                    ),
+                    DbError::NotFound => ApiError::Missing {
+                        field: "payload.about",
+                        message: "no such record: name one of this client's contacts, \
+                                  companies or deals",
+                    },
                     other => other.into(),
                 })?
         }

@@ -12,7 +12,9 @@ use super::*;
 #[tokio::test]
 async fn a_relayed_instruction_is_stored_with_its_task_and_carried_out() {
     let d = demo().await;
-    let (_, token) = tokens::create(&d.t.owner, "bezeliq", "atlas").await.unwrap();
+    let (_, token) = tokens::create(&d.t.owner, "bezeliq", "atlas")
+        .await
+        .unwrap();
     let addr = crate::helpers::serve(&d.t).await;
     let http = reqwest::Client::new();
     let create = |body: Value| {
@@ -40,7 +42,9 @@ async fn a_relayed_instruction_is_stored_with_its_task_and_carried_out() {
     let engine = d.engine(Arlo::default());
     let r = d.run(&engine).await;
     assert_eq!(r.instruction_id.to_string(), instruction);
-    assert!(matches!(r.outcome, redkey_types::InstructOutcome::Done { ref changes } if changes.len() == 1));
+    assert!(
+        matches!(r.outcome, redkey_types::InstructOutcome::Done { ref changes } if changes.len() == 1)
+    );
 
     // A caller cannot name the instruction, nor another client's record.
     let before: i64 = sqlx::query_scalar("SELECT count(*) FROM human_instructions")
@@ -49,8 +53,8 @@ async fn a_relayed_instruction_is_stored_with_its_task_and_carried_out() {
         .unwrap();
     let forged = create(json!({ "topic": "roles.crm", "kind": "strategic.instruct",
         "payload": { "text": "Mark Volta critical", "instruction_id": instruction } }))
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = forged.json().await.unwrap();
     assert_eq!(body["error"]["field"], "payload.instruction_id");
@@ -65,7 +69,7 @@ async fn a_relayed_instruction_is_stored_with_its_task_and_carried_out() {
         "payload": { "text": "Mark this critical", "about": { "kind": "deal", "id": harbor_deal } } }))
         .await
         .unwrap();
-    assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
     let body: Value = elsewhere.json().await.unwrap();
     assert_eq!(body["error"]["field"], "payload.about");
     let after: i64 = sqlx::query_scalar("SELECT count(*) FROM human_instructions")
