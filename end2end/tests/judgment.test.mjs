@@ -59,7 +59,8 @@ test('the three sentences through Tell arlo change exactly their records', async
 
   // Earlier tests drag deals about: the Volta deal starts where the demo
   // put it.
-  sql("UPDATE opportunities o SET stage_id = s.id FROM pipeline_stages s " +
+  sql("SELECT set_config('redkey.user_id', (SELECT id::text FROM users WHERE email = 'founder@redkey.test'), false); " +
+    "UPDATE opportunities o SET stage_id = s.id FROM pipeline_stages s " +
     "WHERE o.name = 'Volta Energy — Expansion' AND s.pipeline_id = o.pipeline_id AND s.name = 'Qualified'");
   outcome = await tell(page, "Move the Volta deal to Negotiation, we're close");
   assert.equal(await outcome.locator('ul.changes li').count(), 1);
@@ -101,5 +102,14 @@ test('a suggestion is accepted in one click and written as the founder', async (
   assert.equal(await page.inputValue('#recontact_on'), '2031-03-01');
   assert.equal(await page.locator('#suggestion-count').count(), 0);
   assert.match(await page.textContent('ol.timeline'), /recontact at changed from .* by you/);
+  assert.deepEqual(problems, []);
+});
+
+test('a question gets an answer with links to the records it rests on', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  const outcome = await tell(page, 'Summarise the pipeline');
+  assert.match(await outcome.locator('p.answer').textContent(), /open deals; \d+ need attention/);
+  assert.ok(await outcome.locator('ul.records li a[href^="/deals/"]').count() > 0);
   assert.deepEqual(problems, []);
 });

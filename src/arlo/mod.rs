@@ -9,6 +9,7 @@ pub mod instruct;
 pub mod interpret;
 pub mod model;
 pub mod prompts;
+pub mod query;
 mod resolve;
 
 use chrono::Utc;

@@ -16,6 +16,13 @@ pub const STRATEGIC_INSTRUCT: Prompt = Prompt {
     max_tokens: 1024,
 };
 
+/// A question about the CRM, answered from the records given.
+pub const CRM_QUERY: Prompt = Prompt {
+    system: include_str!("prompts/crm_query.md"),
+    schema: include_str!("prompts/crm_query.schema.json"),
+    max_tokens: 2048,
+};
+
 impl Prompt {
     /// The system prompt with `vars` filled in.
     pub fn system(&self, vars: &[(&str, &str)]) -> String {
@@ -35,10 +42,11 @@ mod tests {
 
     #[test]
     fn prompts_fill_in_and_schemas_parse() {
-        let p = &STRATEGIC_INSTRUCT;
-        assert_eq!(p.schema()["type"], "object");
-        let text = p.system(&[("today", "2026-11-29")]);
-        assert!(text.contains("Today is 2026-11-29"), "{text}");
-        assert!(!text.contains("{{"), "every value filled in");
+        for p in [&STRATEGIC_INSTRUCT, &CRM_QUERY] {
+            assert_eq!(p.schema()["type"], "object");
+            let text = p.system(&[("today", "2026-11-29"), ("context", "[]")]);
+            assert!(text.contains("Today is 2026-11-29"), "{text}");
+            assert!(!text.contains("{{"), "every value filled in");
+        }
     }
 }

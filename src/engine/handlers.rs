@@ -46,6 +46,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         .map_err(|e| TaskError::Permanent(e.to_string()))?;
     match &payload {
         TaskPayload::ActivityLog(p) => log_activity(engine, task, p).await,
+        TaskPayload::CrmQuery(p) => query(engine, task, p).await,
         TaskPayload::Echo(p) => echo(engine, task, p).await,
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,
@@ -252,6 +253,20 @@ async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskErro
     let message = post(engine, &mut tx, task, "roles.exec", body).await?;
     tx.commit().await?;
     Ok(json!({ "summary": summary, "message_id": message.id }))
+}
+
+/// Answers the founder's question from the views and posts the answer on
+/// `roles.crm`; nothing is written but the message.
+async fn query(engine: &Engine, task: &Task, p: &Instruct) -> Result<Value, TaskError> {
+    let me = &engine.inner;
+    let answer = crate::arlo::query::answer(&me.arlo, &me.db, task, p).await?;
+    let mut body = serde_json::to_value(&answer).expect("an answer serialises");
+    let short: String = answer.answer.chars().take(300).collect();
+    body["summary"] = json!(format!("“{}” — {short}", answer.question));
+    let mut tx = agent_tx(engine, task).await?;
+    post(engine, &mut tx, task, "roles.crm", body.clone()).await?;
+    tx.commit().await?;
+    Ok(body)
 }
 
 /// Carries out the founder's sentence and posts what came of it (what

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_location;
 use uuid::Uuid;
 
 use crate::{
-    model::{AppError, AppliedChange, InstructOutcome, RecordHit, RecordKind},
+    model::{AnsweredBy, AppError, AppliedChange, InstructOutcome, RecordHit, RecordKind},
     server_fns::judgment::{instruction_outcome, tell_arlo, Told},
 };
 
@@ -62,9 +62,11 @@ pub fn TellArlo() -> impl IntoView {
             action.dispatch((text, page_record(&location.pathname.get_untracked())));
         }
     };
-    let hint = move || match about() {
+    let hint = move || {
+        match about() {
         Some((kind, _)) => format!("About this {kind}, or name another record…"),
-        None => "e.g. Move the Volta deal to Negotiation, we're close".to_string(),
+        None => "e.g. Move the Volta deal to Negotiation, we're close — or ask: who should I recontact this week?".to_string(),
+    }
     };
     view! {
         <Show when=move || location.pathname.get() != "/sign-in">
@@ -92,6 +94,15 @@ fn outcome(told: Result<Told, AppError>) -> AnyView {
             view! { <p>"arlo is still on it; the Arlo page shows how it ends."</p> }.into_any()
         }
         Ok(Told::Failed(why)) => view! { <p class="error">{why}</p> }.into_any(),
+        Ok(Told::Answered(a)) => {
+            let by = answered_by(a.answered_by);
+            view! {
+                <p class="answer">{a.answer}</p>
+                <ul class="records">{a.records.into_iter().map(candidate).collect_view()}</ul>
+                <p class="answered-by">{by}</p>
+            }
+            .into_any()
+        }
         Ok(Told::Done(r)) => {
             let by = format!(
                 "answered by the {}",
@@ -119,6 +130,13 @@ fn outcome(told: Result<Told, AppError>) -> AnyView {
             };
             view! { {body} <p class="answered-by">{by}</p> }.into_any()
         }
+    }
+}
+
+fn answered_by(by: AnsweredBy) -> String {
+    match by {
+        AnsweredBy::Model => "answered by the model".into(),
+        AnsweredBy::BuiltIn => "answered by the built-in interpreter".into(),
     }
 }
 

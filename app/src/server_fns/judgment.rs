@@ -4,28 +4,36 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{AppError, InstructResult, RecordKind, Suggestion};
+use crate::model::{AppError, InstructResult, QueryAnswer, RecordKind, Suggestion};
 
-/// Where an instruction stands.
+/// Where what the founder told or asked arlo stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Told {
     /// Queued or running.
     Pending,
     Done(InstructResult),
+    Answered(QueryAnswer),
     /// The task failed: why (the model unusable, the instruction gone).
     Failed(String),
 }
 
-/// Stores the sentence as the signed-in person's instruction and queues
-/// arlo's task for it, in one transaction; the task's id.
+/// A question queues arlo's `crm.query`; anything else is stored as the
+/// signed-in person's instruction with the `strategic.instruct` task that
+/// carries it out, in one transaction. The task's id.
 #[server]
 pub async fn tell_arlo(
     text: String,
     about_kind: Option<String>,
     about_id: Option<Uuid>,
 ) -> Result<Uuid, AppError> {
-    use crate::model::{kinds::Instruct, RecordRef};
-    use crate::ssr::{db::instructions, session::human_tx};
+    use crate::model::{
+        kinds::{is_question, Instruct, TaskPayload},
+        RecordRef,
+    };
+    use crate::ssr::{
+        db::{instructions, tasks},
+        session::human_tx,
+    };
 
     let text = text
         .try_into()
@@ -36,9 +44,19 @@ pub async fn tell_arlo(
     };
     let instruct = Instruct { text, about };
     let (mut tx, me) = human_tx().await?;
+    if let Some(about) = about {
+        if !instructions::names_a_record(&mut tx, about).await? {
+            return Err(AppError::NotFound);
+        }
+    }
     let who = format!("user:{}", me.user);
-    let task = instructions::task_for(&instruct, who.clone());
-    let done = instructions::give(&mut tx, &who, &instruct, task).await?;
+    let done = if is_question(instruct.text.as_str()) {
+        let payload = TaskPayload::CrmQuery(instruct);
+        tasks::enqueue(&mut tx, &tasks::NewTask::typed("roles.crm", &payload, who)).await?
+    } else {
+        let task = instructions::task_for(&instruct, who.clone());
+        instructions::give(&mut tx, &who, &instruct, task).await?
+    };
     tx.commit().await?;
     Ok(done.task().id)
 }
@@ -54,14 +72,20 @@ pub async fn instruction_outcome(task: Uuid) -> Result<Told, AppError> {
         let (mut tx, _) = human_tx().await?;
         let t = tasks::get(&mut tx, task).await?;
         tx.commit().await?;
-        if t.kind != "strategic.instruct" {
-            return Err(AppError::NotFound);
+        let result = t.result.unwrap_or_default();
+        let read = |_| AppError::Internal;
+        match (t.status, t.kind.as_str()) {
+            (_, "strategic.instruct" | "crm.query") => {}
+            _ => return Err(AppError::NotFound),
         }
         match t.status {
+            TaskStatus::Succeeded if t.kind == "crm.query" => {
+                return Ok(Told::Answered(
+                    serde_json::from_value(result).map_err(read)?,
+                ));
+            }
             TaskStatus::Succeeded => {
-                let result = serde_json::from_value(t.result.unwrap_or_default())
-                    .map_err(|_| AppError::Internal)?;
-                return Ok(Told::Done(result));
+                return Ok(Told::Done(serde_json::from_value(result).map_err(read)?));
             }
             TaskStatus::Failed | TaskStatus::Cancelled => {
                 return Ok(Told::Failed(

@@ -9,6 +9,7 @@ mod write;
 
 pub mod activities;
 pub mod admin;
+pub mod agenda;
 pub mod audit;
 pub mod calendar;
 pub mod companies;

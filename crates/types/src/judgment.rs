@@ -93,6 +93,17 @@ impl InstructResult {
     }
 }
 
+/// The answer to a `crm.query`: words, and the records they rest on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryAnswer {
+    pub question: String,
+    pub answered_by: AnsweredBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    pub answer: String,
+    pub records: Vec<RecordHit>,
+}
+
 text_enum! {
     /// A strategic field a suggestion proposes a value for.
     pub enum SuggestedField {

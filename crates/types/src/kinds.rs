@@ -13,6 +13,7 @@ use crate::{valid_topic, EmailAddress, RecordRef, ACTIVITY_KINDS};
 #[derive(Clone, Debug, PartialEq)]
 pub enum TaskPayload {
     ActivityLog(ActivityLog),
+    CrmQuery(Instruct),
     Echo(Echo),
     EnrichmentScan(Tick),
     PipelineHealth(Tick),
@@ -49,6 +50,35 @@ pub struct Instruct {
     /// was typed on).
     #[serde(default)]
     pub about: Option<RecordRef>,
+}
+
+/// Whether a sentence asks something (`crm.query`) rather than tells arlo
+/// what was decided (`strategic.instruct`): a question mark, or a first
+/// word that asks or asks for writing.
+pub fn is_question(text: &str) -> bool {
+    const ASKING: [&str; 14] = [
+        "who",
+        "what",
+        "which",
+        "when",
+        "how",
+        "why",
+        "summarise",
+        "summarize",
+        "list",
+        "show",
+        "draft",
+        "write",
+        "find",
+        "give",
+    ];
+    let text = text.trim();
+    let first = text
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    text.ends_with('?') || ASKING.contains(&first.as_str())
 }
 
 /// A founder's sentence: some words, at most 2,000 characters.
@@ -220,6 +250,7 @@ impl TaskPayload {
         }
         Ok(match kind {
             "activity.log" => Self::ActivityLog(decode(payload)?),
+            "crm.query" => Self::CrmQuery(decode(payload)?),
             "engine.echo" => Self::Echo(decode(payload)?),
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
             "pipeline.health" => Self::PipelineHealth(decode(payload)?),
@@ -241,7 +272,7 @@ impl TaskPayload {
     /// and is only for test harnesses.
     pub fn creatable_by_agents(kind: &str, test_kinds: bool) -> bool {
         match kind {
-            "activity.log" | "strategic.instruct" => true,
+            "activity.log" | "crm.query" | "strategic.instruct" => true,
             "engine.echo" => test_kinds,
             _ => false,
         }
@@ -260,6 +291,7 @@ impl TaskPayload {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ActivityLog(_) => "activity.log",
+            Self::CrmQuery(_) => "crm.query",
             Self::Echo(_) => "engine.echo",
             Self::EnrichmentScan(_) => "enrichment.scan",
             Self::PipelineHealth(_) => "pipeline.health",
@@ -277,7 +309,7 @@ impl TaskPayload {
             Self::EnrichmentScan(p) | Self::PipelineHealth(p) | Self::SequenceStep(p) => {
                 serde_json::to_value(p)
             }
-            Self::StrategicInstruct(p) => serde_json::to_value(p),
+            Self::CrmQuery(p) | Self::StrategicInstruct(p) => serde_json::to_value(p),
             Self::TopicForward(p) => serde_json::to_value(p),
         };
         v.expect("payload types serialise")
@@ -403,6 +435,25 @@ mod tests {
             TaskPayload::decode("nope", &json!({})).unwrap_err().field,
             "kind"
         );
+    }
+
+    #[test]
+    fn questions_are_told_from_instructions() {
+        for q in [
+            "Summarise the pipeline",
+            "who should I recontact this week",
+            "Draft a follow-up to Sarah after yesterday's call",
+            "Is the Acme deal stalled?",
+        ] {
+            assert!(is_question(q), "{q}");
+        }
+        for i in [
+            "The Acme deal is stalled — budget freeze until Q3, recontact in July",
+            "Mark Sarah at Meridian as a priority",
+            "Move the Volta deal to Negotiation, we're close",
+        ] {
+            assert!(!is_question(i), "{i}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod enrich;
 mod instruct;
 mod model;
+mod query;
 mod relay;
 mod suggestions;
 
