@@ -59,7 +59,8 @@ test('the three sentences through Tell arlo change exactly their records', async
 
   // Earlier tests drag deals about: the Volta deal starts where the demo
   // put it.
-  sql("SELECT set_config('redkey.user_id', (SELECT id::text FROM users WHERE email = 'founder@redkey.test'), false); " +
+  sql("SELECT set_config('redkey.user_id', (SELECT id::text FROM users WHERE email = 'founder@redkey.test'), false), " +
+    "set_config('redkey.client_id', (SELECT id::text FROM workspaces WHERE slug = 'bezeliq'), false); " +
     "UPDATE opportunities o SET stage_id = s.id FROM pipeline_stages s " +
     "WHERE o.name = 'Volta Energy — Expansion' AND s.pipeline_id = o.pipeline_id AND s.name = 'Qualified'");
   outcome = await tell(page, "Move the Volta deal to Negotiation, we're close");
@@ -108,8 +109,14 @@ test('a suggestion is accepted in one click and written as the founder', async (
 test('a question gets an answer with links to the records it rests on', async () => {
   const { page, problems } = await openPage(browser);
   await signIn(page);
-  const outcome = await tell(page, 'Summarise the pipeline');
+  let outcome = await tell(page, 'Summarise the pipeline');
   assert.match(await outcome.locator('p.answer').textContent(), /open deals; \d+ need attention/);
   assert.ok(await outcome.locator('ul.records li a[href^="/deals/"]').count() > 0);
+  // A draft is written for the founder; with no sender configured here it
+  // says so instead of offering Send.
+  outcome = await tell(page, 'Draft a follow-up to Sarah at Meridian');
+  assert.match(await outcome.locator('p.answer').textContent(), /Subject: Following up on our/);
+  assert.match(await outcome.textContent(), /email sending is not configured/);
+  assert.equal(await outcome.locator('ul.records li a').textContent(), 'Sarah Whitfield');
   assert.deepEqual(problems, []);
 });

@@ -258,24 +258,28 @@ async fn seed_client(
                     business_days: false,
                     subject: "{{company}} and {{sender_name}}".into(),
                     body: "Hi {{first_name}},\n\nWould a short call next week be useful?\n\n{{sender_name}}".into(),
+                    intent: Some("introduce us and ask for a short call".into()),
                 },
                 Step {
                     delay_days: 3,
                     business_days: true,
                     subject: "Following up".into(),
                     body: "Hi {{first_name}}, just bringing this back to the top of your inbox.".into(),
+                    intent: Some("a gentle nudge".into()),
                 },
                 Step {
                     delay_days: 7,
                     business_days: false,
                     subject: "Closing the loop".into(),
                     body: "Hi {{first_name}}, I will leave it here; reply any time.".into(),
+                    intent: Some("close the loop politely".into()),
                 },
             ],
             window_start: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("valid"),
             window_end: chrono::NaiveTime::from_hms_opt(17, 0, 0).expect("valid"),
             weekdays: vec![1, 2, 3, 4, 5],
             time_zone: "Europe/London".into(),
+            personalised: false,
         },
     )
     .await?;

@@ -3,6 +3,7 @@
 //! built-in interpreter that answers without one, and what arlo does with
 //! a founder's sentence.
 
+pub mod drafting;
 pub mod enrich;
 pub mod infer;
 pub mod instruct;
@@ -57,14 +58,24 @@ impl Arlo {
         self
     }
 
-    pub fn from_settings(s: &ModelSettings, e: &EnrichmentSettings) -> anyhow::Result<Self> {
-        let model = match &s.api_key {
+    fn model(s: &ModelSettings) -> anyhow::Result<Option<ModelClient>> {
+        Ok(match &s.api_key {
             Some(key) if !key.expose_secret().is_empty() => {
                 Some(ModelClient::new(&s.base_url, key.clone(), &s.model)?)
             }
             _ => None,
-        };
-        let arlo = Self::new(model, s.daily_tokens);
+        })
+    }
+
+    /// The sequence steps' drafter, when a model is configured.
+    pub fn step_drafter(s: &ModelSettings) -> anyhow::Result<Option<drafting::StepDrafter>> {
+        // A send waits on the draft: two attempts, not four.
+        let quick = |m: ModelClient| m.with_retries(2, std::time::Duration::from_millis(500));
+        Ok(Self::model(s)?.map(|m| drafting::StepDrafter::new(quick(m), s.daily_tokens)))
+    }
+
+    pub fn from_settings(s: &ModelSettings, e: &EnrichmentSettings) -> anyhow::Result<Self> {
+        let arlo = Self::new(Self::model(s)?, s.daily_tokens);
         Ok(match &e.api_key {
             Some(key) if !key.expose_secret().is_empty() => {
                 arlo.with_enrichment(Enricher::new(e, key.clone())?, e.clone())

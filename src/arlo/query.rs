@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use redkey_data::{
-    activities, agenda, calendar, deals, pipeline, records, Actor, ClientId, Db, Tx,
+    activities, agenda, calendar, deals, outbox, pipeline, records, Actor, ClientId, Db, Tx,
 };
 use redkey_types::{
     kinds::Instruct, Activity, AnsweredBy, Attention, Contact, QueryAnswer, RecordHit, RecordKind,
@@ -22,7 +22,7 @@ use super::{
     resolve::{self, Resolved},
     Arlo, Asked,
 };
-use crate::engine::TaskError;
+use crate::{email::EmailService, engine::TaskError};
 
 /// The person a draft is for, with their latest activities; or the
 /// question back when the name is not one person.
@@ -41,11 +41,21 @@ struct Context {
 struct ModelAnswer {
     answer: String,
     records: Vec<Uuid>,
+    #[serde(default)]
+    draft: Option<Email>,
+}
+
+/// A drafted email's words.
+#[derive(Clone, Debug, Deserialize)]
+struct Email {
+    subject: String,
+    text: String,
 }
 
 pub async fn answer(
     arlo: &Arlo,
     db: &Db,
+    email: Option<&EmailService>,
     task: &Task,
     p: &Instruct,
 ) -> Result<QueryAnswer, TaskError> {
@@ -75,7 +85,7 @@ pub async fn answer(
             Some("today's model budget is spent".to_string()),
         ),
     };
-    let (answer, records) = match asked {
+    let (answer, records, words) = match asked {
         // Only records the model was shown: an id it made up names nothing.
         Asked::Answer(a) => {
             let known = context.records();
@@ -84,9 +94,15 @@ pub async fn answer(
                 .iter()
                 .filter_map(|id| known.iter().find(|h| h.id == *id).cloned())
                 .collect();
-            (a.answer, used)
+            (a.answer, used, a.draft)
         }
         Asked::NoModel | Asked::BudgetSpent => built_in(&question, &context),
+    };
+    let (draft_id, draft_note) = match (&context.person, words) {
+        (Some(Ok((contact, _))), Some(words)) => {
+            store_draft(db, email, task, contact, &words).await?
+        }
+        _ => (None, None),
     };
     Ok(QueryAnswer {
         question,
@@ -94,7 +110,45 @@ pub async fn answer(
         fallback,
         answer,
         records,
+        draft_id,
+        draft_note,
     })
+}
+
+/// Stores the drafted email in the outbox as a draft, from the client's
+/// sender, once per task; or says why it cannot.
+async fn store_draft(
+    db: &Db,
+    email: Option<&EmailService>,
+    task: &Task,
+    contact: &Contact,
+    words: &Email,
+) -> Result<(Option<Uuid>, Option<String>), TaskError> {
+    let Some(to) = contact.email_address() else {
+        return Ok((
+            None,
+            Some(format!("{} has no email address", contact.full_name())),
+        ));
+    };
+    let mut tx = db.begin(ClientId(task.client_id), Actor::Agent).await?;
+    let slug = redkey_data::current_client(&mut tx).await?.slug;
+    let Some(account) = email.and_then(|e| e.account(&slug)) else {
+        return Ok((
+            None,
+            Some("email sending is not configured for this client".into()),
+        ));
+    };
+    let request = json!({
+        "from": account.from,
+        "to": [to],
+        "subject": words.subject,
+        "text": words.text,
+        "tags": [{ "name": "draft", "value": task.id.simple().to_string() }],
+    });
+    let draft =
+        outbox::create_draft(&mut tx, task.id, contact.id, &to, &request.to_string()).await?;
+    tx.commit().await?;
+    Ok((Some(draft.id), None))
 }
 
 async fn gather(
@@ -250,14 +304,35 @@ fn hit(kind: RecordKind, id: Uuid, label: &str, detail: &str) -> RecordHit {
 }
 
 /// The built-in answers: a draft, who is due, the pipeline in numbers.
-fn built_in(question: &str, c: &Context) -> (String, Vec<RecordHit>) {
+fn built_in(question: &str, c: &Context) -> (String, Vec<RecordHit>, Option<Email>) {
     let lower = question.to_lowercase();
     if let Some(person) = &c.person {
         return match person {
-            Ok((contact, history)) => draft(contact, history),
-            Err((ask, candidates)) => (ask.clone(), candidates.clone()),
+            Ok((contact, history)) => {
+                let words = draft(contact, history);
+                let answer = format!(
+                    "Draft to {} <{}>:\nSubject: {}\n\n{}",
+                    contact.full_name(),
+                    contact.email.as_deref().unwrap_or("no address"),
+                    words.subject,
+                    words.text
+                );
+                let record = hit(
+                    RecordKind::Contact,
+                    contact.id,
+                    &contact.full_name(),
+                    contact.email.as_deref().unwrap_or(""),
+                );
+                (answer, vec![record], Some(words))
+            }
+            Err((ask, candidates)) => (ask.clone(), candidates.clone(), None),
         };
     }
+    let (answer, records) = answer_from(&lower, c);
+    (answer, records, None)
+}
+
+fn answer_from(lower: &str, c: &Context) -> (String, Vec<RecordHit>) {
     if [
         "recontact",
         "follow up",
@@ -333,7 +408,7 @@ fn summary(c: &Context) -> (String, Vec<RecordHit>) {
     (lines.join("\n"), worst)
 }
 
-fn draft(c: &Contact, history: &[Activity]) -> (String, Vec<RecordHit>) {
+fn draft(c: &Contact, history: &[Activity]) -> Email {
     let last = history
         .iter()
         .find(|a| matches!(a.kind.as_str(), "call" | "meeting"));
@@ -342,21 +417,13 @@ fn draft(c: &Contact, history: &[Activity]) -> (String, Vec<RecordHit>) {
         .and_then(|a| a.subject.as_deref())
         .map(|s| format!(" about {s}"))
         .unwrap_or_default();
-    let text = format!(
-        "Draft to {} <{}>:\nSubject: Following up on our {what}\n\nHi {},\n\nThank you for \
-         the {what}{topic}. As promised, here is a short recap and the next step on our side; \
-         tell me what would suit you for the next conversation.\n\nBest regards",
-        c.full_name(),
-        c.email.as_deref().unwrap_or("no address"),
-        c.first_name
-    );
-    (
-        text,
-        vec![hit(
-            RecordKind::Contact,
-            c.id,
-            &c.full_name(),
-            c.email.as_deref().unwrap_or(""),
-        )],
-    )
+    Email {
+        subject: format!("Following up on our {what}"),
+        text: format!(
+            "Hi {},\n\nThank you for the {what}{topic}. As promised, here is a short recap \
+             and the next step on our side; tell me what would suit you for the next \
+             conversation.\n\nBest regards",
+            c.first_name
+        ),
+    }
 }

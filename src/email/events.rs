@@ -56,8 +56,8 @@ pub async fn handle(
         "email.sent" => {
             if let (Some(s), Some(mid)) = (&send, data["message_id"].as_str()) {
                 outbox::set_send_message_id(&mut tx, s.id, mid).await?;
-                if s.step == 0 {
-                    sequences::set_first_message_id(&mut tx, s.enrollment_id, mid).await?;
+                if let (Some(0), Some(enrollment)) = (s.step, s.enrollment_id) {
+                    sequences::set_first_message_id(&mut tx, enrollment, mid).await?;
                 }
             }
             "message id kept for threading"
@@ -171,8 +171,9 @@ async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'sta
     }
     if enrollment.is_none() {
         if let Some(parent) = data["headers"]["in-reply-to"].as_str() {
-            if let Some(s) = outbox::send_by_message_id(tx, parent).await? {
-                enrollment = Some(sequences::enrollment(tx, s.enrollment_id).await?);
+            let sent = outbox::send_by_message_id(tx, parent).await?;
+            if let Some(id) = sent.and_then(|s| s.enrollment_id) {
+                enrollment = Some(sequences::enrollment(tx, id).await?);
             }
         }
     }

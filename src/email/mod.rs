@@ -14,6 +14,9 @@ pub struct EmailService {
     pub settings: EmailSettings,
     /// Base of unsubscribe links (`REDKEY_PUBLIC_URL`).
     pub public_url: String,
+    /// Personalises the steps of sequences that ask for it, when a model is
+    /// configured.
+    pub drafter: Option<crate::arlo::drafting::StepDrafter>,
 }
 
 impl EmailService {
@@ -22,7 +25,14 @@ impl EmailService {
             resend: resend::Resend::new(&settings.base_url)?,
             settings,
             public_url: public_url.trim_end_matches('/').to_string(),
+            drafter: None,
         })
+    }
+
+    /// The same service personalising steps through `drafter`.
+    pub fn with_drafter(mut self, drafter: crate::arlo::drafting::StepDrafter) -> Self {
+        self.drafter = Some(drafter);
+        self
     }
 
     pub fn account(&self, slug: &str) -> Option<&EmailAccount> {

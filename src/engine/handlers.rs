@@ -259,7 +259,7 @@ async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskErro
 /// `roles.crm`; nothing is written but the message.
 async fn query(engine: &Engine, task: &Task, p: &Instruct) -> Result<Value, TaskError> {
     let me = &engine.inner;
-    let answer = crate::arlo::query::answer(&me.arlo, &me.db, task, p).await?;
+    let answer = crate::arlo::query::answer(&me.arlo, &me.db, me.email.as_deref(), task, p).await?;
     let mut body = serde_json::to_value(&answer).expect("an answer serialises");
     let short: String = answer.answer.chars().take(300).collect();
     body["summary"] = json!(format!("“{}” — {short}", answer.question));

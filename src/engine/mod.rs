@@ -130,7 +130,8 @@ impl Engine {
 
     async fn execute_in_span(&self, task: Task) -> Result<Ran, DbError> {
         let me = &self.inner;
-        let run = handlers::run(self, &task);
+        let run = crate::arlo::drafting::CURRENT_TASK
+            .scope((task.id, task.attempts), handlers::run(self, &task));
         tokio::pin!(run);
         let mut beat = tokio::time::interval(me.cfg.heartbeat);
         beat.tick().await;

@@ -44,6 +44,7 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
         business_days: false,
         subject: s.into(),
         body: "Hi {{first_name}}".into(),
+        intent: None,
     };
     let seq = sequences::create(
         &mut tx,
@@ -54,6 +55,7 @@ async fn a_crash_between_the_providers_200_and_the_commit_mails_each_step_once()
             window_end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
             weekdays: vec![1, 2, 3, 4, 5, 6, 7],
             time_zone: "UTC".into(),
+            personalised: false,
         },
     )
     .await

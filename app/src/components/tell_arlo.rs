@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     model::{AnsweredBy, AppError, AppliedChange, InstructOutcome, RecordHit, RecordKind},
-    server_fns::judgment::{instruction_outcome, tell_arlo, Told},
+    server_fns::judgment::{instruction_outcome, tell_arlo, SendDraft, Told},
 };
 
 /// The record a cockpit path shows, if it shows one.
@@ -98,6 +98,8 @@ fn outcome(told: Result<Told, AppError>) -> AnyView {
             let by = answered_by(a.answered_by);
             view! {
                 <p class="answer">{a.answer}</p>
+                {a.draft_id.map(|id| view! { <DraftSend id /> })}
+                {a.draft_note.map(|n| view! { <p class="refused">{n}</p> })}
                 <ul class="records">{a.records.into_iter().map(candidate).collect_view()}</ul>
                 <p class="answered-by">{by}</p>
             }
@@ -130,6 +132,24 @@ fn outcome(told: Result<Told, AppError>) -> AnyView {
             };
             view! { {body} <p class="answered-by">{by}</p> }.into_any()
         }
+    }
+}
+
+/// Send for a drafted email: nothing leaves until the founder clicks it.
+#[component]
+fn DraftSend(id: Uuid) -> impl IntoView {
+    let send = ServerAction::<SendDraft>::new();
+    view! {
+        <ActionForm action=send attr:class="inline draft-send">
+            <input type="hidden" name="id" value=id.to_string() />
+            <button type="submit" id="send-draft" disabled=move || send.pending().get()
+                || matches!(send.value().get(), Some(Ok(())))>"Send"</button>
+            {move || match send.value().get() {
+                Some(Ok(())) => view! { <span class="sent">" Queued: it goes out with the next send."</span> }.into_any(),
+                Some(Err(e)) => view! { <span class="error">{e.to_string()}</span> }.into_any(),
+                None => ().into_any(),
+            }}
+        </ActionForm>
     }
 }
 

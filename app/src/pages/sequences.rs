@@ -111,9 +111,9 @@ fn Decisions(sends: Vec<SendDecision>, resolve: ServerAction<ResolveSend>) -> im
             {move || resolve.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
             <ul class="decisions">{sends.into_iter().map(|s| {
                 let known = format!(
-                    "{} · step {} · {} · {} attempt{}{}",
+                    "{} · {} · {} · {} attempt{}{}",
                     s.to_email,
-                    s.step + 1,
+                    s.step.map(|n| format!("step {}", n + 1)).unwrap_or_else(|| "drafted email".into()),
                     s.status,
                     s.attempts,
                     if s.attempts == 1 { "" } else { "s" },
@@ -245,6 +245,7 @@ fn Editor(
             business_days: false,
             subject: String::new(),
             body: String::new(),
+            intent: None,
         });
     }
     let s = sequence.clone();
@@ -308,10 +309,17 @@ fn Editor(
                             <label for=idp("body")>"Body"</label>
                             <textarea id=idp("body") name=n("body") rows="5">{st.body.clone()}</textarea>
                             <p class="field-error" role="alert">{field_error(format!("steps.{i}.body"))}</p>
+                            <label for=idp("intent")>"What it is for (guides a personalised draft)"</label>
+                            <input id=idp("intent") name=n("intent") value=st.intent.clone().unwrap_or_default() />
                         </li>
                     }
                 }).collect_view()}
             </ol>
+            <label class="check">
+                <input type="checkbox" id="personalised" name="form[personalised]" value="1"
+                    checked=s.as_ref().is_some_and(|s| s.personalised) />
+                "Personalise each email with arlo's model (the template is the fallback)"
+            </label>
             <p class="hint">"Tokens: {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{job_title}}, {{sender_name}}. Leave a step's subject and body empty to drop it."</p>
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="save-sequence">"Save sequence"</button>

@@ -143,3 +143,26 @@ pub async fn decide_suggestion(id: Uuid, accept: bool) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The founder sends an email arlo drafted: it joins the outbox's pending
+/// sends, and the sequence runner is asked to run now.
+#[server]
+pub async fn send_draft(id: Uuid) -> Result<(), AppError> {
+    use crate::model::kinds::{TaskPayload, Tick};
+    use crate::ssr::{
+        db::{outbox, tasks},
+        session::human_tx,
+    };
+    let (mut tx, me) = human_tx().await?;
+    outbox::send_draft(&mut tx, id).await?;
+    let tick = Tick {
+        run_now: true,
+        slot: None,
+    };
+    let payload = TaskPayload::SequenceStep(tick);
+    let mut task = tasks::NewTask::typed("roles.crm", &payload, format!("user:{}", me.user));
+    task.dedupe_key = Some("timer:sequence.step".into());
+    tasks::enqueue(&mut tx, &task).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -125,6 +125,8 @@ pub struct StepForm {
     pub business_days: Option<String>,
     pub subject: String,
     pub body: String,
+    #[serde(default)]
+    pub intent: String,
 }
 
 /// The editor form. Steps with an empty subject and body are dropped.
@@ -140,6 +142,8 @@ pub struct SequenceForm {
     pub weekdays: Vec<String>,
     #[serde(default)]
     pub steps: Vec<StepForm>,
+    #[serde(default)]
+    pub personalised: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -204,6 +208,7 @@ fn parse_form(
             business_days: s.business_days.is_some(),
             subject: s.subject.trim().to_string(),
             body: s.body.clone(),
+            intent: forms::text(&s.intent),
         });
     }
     if steps.is_empty() {
@@ -221,6 +226,7 @@ fn parse_form(
             window_end: end,
             weekdays,
             time_zone: f.time_zone.trim().to_string(),
+            personalised: f.personalised.is_some(),
         },
     ))
 }

@@ -15,8 +15,10 @@ const SEND_COLUMNS: &str = "id, enrollment_id, step, contact_id, to_email, idemp
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EmailSend {
     pub id: Uuid,
-    pub enrollment_id: Uuid,
-    pub step: i32,
+    /// The enrollment and step it belongs to; none for an email arlo
+    /// drafted for the founder.
+    pub enrollment_id: Option<Uuid>,
+    pub step: Option<i32>,
     pub contact_id: Uuid,
     pub to_email: EmailAddress,
     pub idempotency_key: String,
@@ -147,6 +149,65 @@ pub async fn resolve(
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+/// Stores an email arlo drafted for `task` as a draft (nothing is sent
+/// until a person releases it); the task's draft, however often it runs.
+pub async fn create_draft(
+    tx: &mut Tx,
+    task: Uuid,
+    contact: Uuid,
+    to: &EmailAddress,
+    request: &str,
+) -> Result<EmailSend> {
+    sqlx::query(
+        "INSERT INTO crm_email_sends (contact_id, to_email, idempotency_key, request, status, \
+                                      attempts, drafted_by_task) \
+         VALUES ($1, $2, $3, $4, 'draft', 0, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(contact)
+    .bind(to)
+    .bind(format!("draft-{task}"))
+    .bind(request)
+    .bind(task)
+    .execute(tx.conn())
+    .await?;
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE drafted_by_task = $1"
+    ))
+    .bind(task)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// A person sends a draft (`crm_send_draft`).
+pub async fn send_draft(tx: &mut Tx, send: Uuid) -> Result<()> {
+    sqlx::query("SELECT crm_send_draft($1)")
+        .bind(send)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The oldest released draft still to send, locked for this run.
+pub async fn next_released_draft(tx: &mut Tx) -> Result<Option<EmailSend>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends \
+         WHERE status = 'pending' AND enrollment_id IS NULL \
+         ORDER BY released_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+    ))
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<EmailSend> {
+    sqlx::query_as(&format!(
+        "SELECT {SEND_COLUMNS} FROM crm_email_sends WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or(super::DbError::NotFound)
 }
 
 /// How many sequence emails the client sent since `since` (daily caps).

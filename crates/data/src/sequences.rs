@@ -14,7 +14,7 @@ use redkey_types::{
 };
 
 const SEQ_COLUMNS: &str = "id, client_id, name, steps, status, window_start, window_end, \
-    weekdays, time_zone, created_at, updated_at";
+    weekdays, time_zone, created_at, updated_at, personalised";
 const ENR_COLUMNS: &str = "id, client_id, sequence_id, contact_id, current_step, next_due_at, \
     status, stop_reason, reply_token, first_message_id, last_sent_at, created_at, updated_at";
 
@@ -27,13 +27,15 @@ pub struct SequenceInput {
     pub window_end: NaiveTime,
     pub weekdays: Vec<i32>,
     pub time_zone: String,
+    pub personalised: bool,
 }
 
 pub async fn create(tx: &mut Tx, s: &SequenceInput) -> Result<Sequence> {
     check_time_zone(tx, &s.time_zone).await?;
     Ok(sqlx::query_as(&format!(
-        "INSERT INTO crm_sequences (name, steps, window_start, window_end, weekdays, time_zone) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {SEQ_COLUMNS}"
+        "INSERT INTO crm_sequences (name, steps, window_start, window_end, weekdays, time_zone, \
+                                    personalised) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {SEQ_COLUMNS}"
     ))
     .bind(&s.name)
     .bind(sqlx::types::Json(&s.steps))
@@ -41,6 +43,7 @@ pub async fn create(tx: &mut Tx, s: &SequenceInput) -> Result<Sequence> {
     .bind(s.window_end)
     .bind(&s.weekdays)
     .bind(&s.time_zone)
+    .bind(s.personalised)
     .fetch_one(tx.conn())
     .await?)
 }
@@ -49,7 +52,8 @@ pub async fn update(tx: &mut Tx, id: Uuid, s: &SequenceInput) -> Result<Sequence
     check_time_zone(tx, &s.time_zone).await?;
     Ok(sqlx::query_as(&format!(
         "UPDATE crm_sequences SET name = $2, steps = $3, window_start = $4, window_end = $5, \
-                weekdays = $6, time_zone = $7 WHERE id = $1 RETURNING {SEQ_COLUMNS}"
+                weekdays = $6, time_zone = $7, personalised = $8 WHERE id = $1 \
+         RETURNING {SEQ_COLUMNS}"
     ))
     .bind(id)
     .bind(&s.name)
@@ -58,6 +62,7 @@ pub async fn update(tx: &mut Tx, id: Uuid, s: &SequenceInput) -> Result<Sequence
     .bind(s.window_end)
     .bind(&s.weekdays)
     .bind(&s.time_zone)
+    .bind(s.personalised)
     .fetch_one(tx.conn())
     .await?)
 }

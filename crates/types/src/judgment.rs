@@ -102,6 +102,13 @@ pub struct QueryAnswer {
     pub fallback: Option<String>,
     pub answer: String,
     pub records: Vec<RecordHit>,
+    /// The email arlo drafted, stored in the outbox as a draft: the
+    /// founder's Send queues it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<Uuid>,
+    /// Why a drafted email could not be stored (no sender configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_note: Option<String>,
 }
 
 text_enum! {

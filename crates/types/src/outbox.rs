@@ -11,6 +11,8 @@ text_enum! {
     /// An outbox row: waiting to be (re)sent, sent, failed for good,
     /// unknown and waiting for a person, or skipped by a person.
     pub enum SendStatus {
+        /// Drafted by arlo; nothing is sent until a person sends it.
+        Draft = "draft",
         Pending = "pending",
         Sent = "sent",
         Failed = "failed",
@@ -48,7 +50,8 @@ pub struct SendingPause {
 pub struct SendDecision {
     pub id: Uuid,
     pub to_email: String,
-    pub step: i32,
+    /// The sequence step; none for an email arlo drafted.
+    pub step: Option<i32>,
     pub status: SendStatus,
     pub attempts: i32,
     pub last_error: Option<String>,

@@ -102,6 +102,10 @@ pub struct Step {
     pub business_days: bool,
     pub subject: String,
     pub body: String,
+    /// What the step is for ("ask for a short call"), for a personalised
+    /// draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +124,9 @@ pub struct Sequence {
     pub time_zone: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Arlo's model personalises each step from the template (which stays
+    /// the fallback).
+    pub personalised: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -67,7 +67,7 @@ async fn pace(email: &EmailService, db: &Db, client: ClientId) -> Result<(), Sen
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn handle_failure(
     tx: &mut Tx,
-    e: &Enrollment,
+    e: Option<&Enrollment>,
     send: &EmailSend,
     err: SendError,
     now: DateTime<Utc>,
@@ -90,8 +90,11 @@ pub(super) async fn handle_failure(
             // it was refused. A person may send it again once the cause is
             // fixed.
             mark(tx, send, SendStatus::Failed, &why, false).await?;
-            let reason = Some(StopReason::Rejected);
-            sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Stopped, reason).await?;
+            if let Some(e) = e {
+                let reason = Some(StopReason::Rejected);
+                sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Stopped, reason)
+                    .await?;
+            }
             report.stopped += 1;
             Ok(false)
         }

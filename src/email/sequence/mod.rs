@@ -8,6 +8,7 @@
 //! Resend answers from its idempotency cache without mailing anyone.
 
 mod delivery;
+mod drafts;
 mod request;
 
 use chrono::{DateTime, Utc};
@@ -99,6 +100,20 @@ async fn run_locked(
     // Counted once per run; each send below spends one.
     let mut left_today = sends_left_today(account, &mut tx, now).await?;
     drop(tx);
+    // What the founder chose to send goes first.
+    let go_on = drafts::send_released(
+        email,
+        db,
+        client,
+        account,
+        now,
+        &mut left_today,
+        &mut report,
+    )
+    .await?;
+    if !go_on {
+        return Ok(report);
+    }
     for _ in 0..PER_RUN {
         let mut tx = db.begin(client, Actor::Agent).await?;
         let Some(e) = sequences::due(&mut tx, now, 1).await?.pop() else {
@@ -138,9 +153,15 @@ async fn run_locked(
                     }
                     Err(err) => {
                         let mut tx = db.begin(client, Actor::Agent).await?;
-                        let stop =
-                            delivery::handle_failure(&mut tx, &e, &send, err, now, &mut report)
-                                .await?;
+                        let stop = delivery::handle_failure(
+                            &mut tx,
+                            Some(&e),
+                            &send,
+                            err,
+                            now,
+                            &mut report,
+                        )
+                        .await?;
                         tx.commit().await?;
                         if stop {
                             break;
@@ -253,6 +274,7 @@ async fn prepare(
                 &contact,
                 &to,
                 company.as_ref(),
+                seq.personalised,
             )
             .await?;
             outbox::create_send(tx, e.id, e.current_step, e.contact_id, &to, &key, &body).await?
@@ -284,7 +306,8 @@ async fn prepare(
             Ok(Prepared::Done)
         }
         SendStatus::Pending => Ok(Prepared::Send(Box::new((send, seq)))),
-        SendStatus::Failed | SendStatus::Review | SendStatus::Dropped => {
+        // A sequence's send is never a draft; were one found, a person decides.
+        SendStatus::Failed | SendStatus::Review | SendStatus::Dropped | SendStatus::Draft => {
             needs_review(tx, e).await?;
             report.review += 1;
             Ok(Prepared::Done)
@@ -319,6 +342,7 @@ fn immediate() -> Step {
         business_days: false,
         subject: String::new(),
         body: String::new(),
+        intent: None,
     }
 }
 
@@ -347,6 +371,35 @@ async fn record_sent(
     provider_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    record_delivery(tx, send, provider_id, now).await?;
+    // Advance only from the step this send belongs to: a second recording
+    // of the same send changes nothing.
+    let current = sequences::enrollment(tx, e.id).await?;
+    let Some(step) = send.step.filter(|s| *s == current.current_step) else {
+        return Ok(());
+    };
+    contacts::record_sequence_send(tx, e.contact_id, step, e.created_at, now).await?;
+    if step == 0 {
+        contacts::bump_email_counters(tx, e.contact_id, 0, 1, now).await?;
+    }
+    let next = step + 1;
+    match seq.steps.get(next as usize) {
+        Some(step) => {
+            let at = sequences::next_send_at(tx, seq, step, now).await?;
+            sequences::record_progress(tx, e.id, next, Some(at), Some(now), false).await?;
+        }
+        None => sequences::record_progress(tx, e.id, next, None, Some(now), true).await?,
+    }
+    Ok(())
+}
+
+/// Marks the send sent and logs it on the contact's timeline, once.
+async fn record_delivery(
+    tx: &mut Tx,
+    send: &EmailSend,
+    provider_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     if send.status != SendStatus::Sent {
         let id = Some(provider_id);
         outbox::mark_send(tx, send.id, SendStatus::Sent, id, None, Some(now), true).await?;
@@ -359,7 +412,7 @@ async fn record_sent(
         NewActivity {
             kind: "email_sent".into(),
             subject,
-            contact_id: Some(e.contact_id),
+            contact_id: Some(send.contact_id),
             external_key: Some(format!("send:{}", send.id)),
             properties: Some(json!({ "provider_id": provider_id, "step": send.step })),
             happens_at: Some(now),
@@ -367,24 +420,6 @@ async fn record_sent(
         },
     )
     .await?;
-    // Advance only from the step this send belongs to: a second recording
-    // of the same send changes nothing.
-    let current = sequences::enrollment(tx, e.id).await?;
-    if current.current_step != send.step {
-        return Ok(());
-    }
-    contacts::record_sequence_send(tx, e.contact_id, send.step, e.created_at, now).await?;
-    if send.step == 0 {
-        contacts::bump_email_counters(tx, e.contact_id, 0, 1, now).await?;
-    }
-    let next = send.step + 1;
-    match seq.steps.get(next as usize) {
-        Some(step) => {
-            let at = sequences::next_send_at(tx, seq, step, now).await?;
-            sequences::record_progress(tx, e.id, next, Some(at), Some(now), false).await?;
-        }
-        None => sequences::record_progress(tx, e.id, next, None, Some(now), true).await?,
-    }
     Ok(())
 }
 

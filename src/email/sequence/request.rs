@@ -22,8 +22,22 @@ pub(super) async fn compose(
     contact: &Contact,
     to: &EmailAddress,
     company: Option<&Company>,
+    personalised: bool,
 ) -> Result<(String, String), DbError> {
-    let draft = Templates.draft(step, contact, company, &account.from);
+    let template = || Templates.draft(step, contact, company, &account.from);
+    let draft = match (&email.drafter, personalised) {
+        (Some(drafter), true) => {
+            let sender = redkey_data::drafter::sender_name(&account.from);
+            match drafter.draft(tx, step, contact, company, &sender).await {
+                Ok(d) => d,
+                Err(why) => {
+                    tracing::warn!(enrollment = %e.id, %why, "personalising failed: the template is the draft");
+                    template()
+                }
+            }
+        }
+        _ => template(),
+    };
     let token = suppressions::unsubscribe_token(tx, to, &fresh_token(tx.client())).await?;
     let mut headers = json!({
         "List-Unsubscribe": format!("<{}/u/{token}>", email.public_url),

@@ -2,6 +2,7 @@
 //! writes from sentences (through the built-in interpreter and a fake
 //! model), and suggestions.
 
+mod drafts;
 mod enrich;
 mod instruct;
 mod model;

@@ -3,6 +3,7 @@
 //! bounces, complaints, replies) and 429 storms.
 
 mod limits;
+mod personalised;
 mod runs;
 mod stranding;
 mod webhooks;
@@ -98,6 +99,10 @@ impl World {
     }
 
     async fn sequence(&self, steps: Vec<Step>) -> Uuid {
+        self.sequence_with(steps, false).await
+    }
+
+    async fn sequence_with(&self, steps: Vec<Step>, personalised: bool) -> Uuid {
         let mut tx = self.t.tx(self.a, self.human).await;
         let s = sequences::create(
             &mut tx,
@@ -108,6 +113,7 @@ impl World {
                 window_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
                 weekdays: vec![1, 2, 3, 4, 5],
                 time_zone: "UTC".into(),
+                personalised,
             },
         )
         .await
@@ -158,6 +164,7 @@ fn step(days: i32, business: bool, subject: &str) -> Step {
         business_days: business,
         subject: subject.into(),
         body: "Hi {{first_name}}, this is {{sender_name}}.".into(),
+        intent: None,
     }
 }
 

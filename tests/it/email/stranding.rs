@@ -128,7 +128,13 @@ async fn a_person_resolves_sends_in_review_and_every_choice_is_recorded() {
     let mut tx = w.t.tx(w.a, w.human).await;
     let sends = outbox::needing_decision(&mut tx).await.unwrap();
     assert_eq!(sends.len(), 4);
-    let send_of = |e| sends.iter().find(|s| s.enrollment_id == e).unwrap().id;
+    let send_of = |e| {
+        sends
+            .iter()
+            .find(|s| s.enrollment_id == Some(e))
+            .unwrap()
+            .id
+    };
     let (ada, bob, cleo, dan) = (
         send_of(enrollments[0]),
         send_of(enrollments[1]),
