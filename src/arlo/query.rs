@@ -241,26 +241,10 @@ async fn person(
 impl Context {
     /// Every record the answer may name.
     fn records(&self) -> Vec<RecordHit> {
-        let mut all: Vec<RecordHit> = self
-            .attention
-            .iter()
-            .map(|a| {
-                hit(
-                    RecordKind::Deal,
-                    a.deal_id,
-                    &a.name,
-                    &a.reasons().join(", "),
-                )
-            })
-            .collect();
+        let mut all: Vec<RecordHit> = self.attention.iter().map(attention_hit).collect();
         all.extend(self.due.iter().cloned());
         if let Some(Ok((c, _))) = &self.person {
-            all.push(hit(
-                RecordKind::Contact,
-                c.id,
-                &c.full_name(),
-                c.email.as_deref().unwrap_or(""),
-            ));
+            all.push(contact_hit(c));
         }
         all
     }
@@ -293,6 +277,24 @@ impl Context {
     }
 }
 
+fn attention_hit(a: &Attention) -> RecordHit {
+    hit(
+        RecordKind::Deal,
+        a.deal_id,
+        &a.name,
+        &a.reasons().join(", "),
+    )
+}
+
+fn contact_hit(c: &Contact) -> RecordHit {
+    hit(
+        RecordKind::Contact,
+        c.id,
+        &c.full_name(),
+        c.email.as_deref().unwrap_or(""),
+    )
+}
+
 fn hit(kind: RecordKind, id: Uuid, label: &str, detail: &str) -> RecordHit {
     RecordHit {
         kind,
@@ -317,12 +319,7 @@ fn built_in(question: &str, c: &Context) -> (String, Vec<RecordHit>, Option<Emai
                     words.subject,
                     words.text
                 );
-                let record = hit(
-                    RecordKind::Contact,
-                    contact.id,
-                    &contact.full_name(),
-                    contact.email.as_deref().unwrap_or(""),
-                );
+                let record = contact_hit(contact);
                 (answer, vec![record], Some(words))
             }
             Err((ask, candidates)) => (ask.clone(), candidates.clone(), None),
@@ -392,19 +389,7 @@ fn summary(c: &Context) -> (String, Vec<RecordHit>) {
             redkey_types::format::money_units(s.amount_units, "USD")
         ));
     }
-    let worst: Vec<RecordHit> = c
-        .attention
-        .iter()
-        .take(5)
-        .map(|a| {
-            hit(
-                RecordKind::Deal,
-                a.deal_id,
-                &a.name,
-                &a.reasons().join(", "),
-            )
-        })
-        .collect();
+    let worst: Vec<RecordHit> = c.attention.iter().take(5).map(attention_hit).collect();
     (lines.join("\n"), worst)
 }
 

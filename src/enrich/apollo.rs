@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{retry_after, size_of, with_scheme, EnrichError, Lookup, Organization, Person, Query};
+use super::{refusal, size_of, with_scheme, EnrichError, Lookup, Organization, Person, Query};
 
 #[derive(Deserialize)]
 struct Reply {
@@ -50,11 +50,8 @@ pub(super) async fn lookup(
         .send()
         .await
         .map_err(|e| EnrichError::Failed(format!("Apollo unreachable: {e}")))?;
-    match r.status() {
-        StatusCode::OK => {}
-        StatusCode::TOO_MANY_REQUESTS => return Err(EnrichError::RateLimited(retry_after(&r))),
-        StatusCode::PAYMENT_REQUIRED => return Err(EnrichError::OutOfCredits),
-        s => return Err(EnrichError::Failed(format!("Apollo answered {s}"))),
+    if r.status() != StatusCode::OK {
+        return Err(refusal("Apollo", &r));
     }
     let reply: Reply = r
         .json()

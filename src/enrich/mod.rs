@@ -93,6 +93,16 @@ impl Enricher {
     }
 }
 
+/// What a status other than success means: wait (429), no credits (402),
+/// or a failure naming the provider.
+fn refusal(provider: &str, r: &reqwest::Response) -> EnrichError {
+    match r.status() {
+        reqwest::StatusCode::TOO_MANY_REQUESTS => EnrichError::RateLimited(retry_after(r)),
+        reqwest::StatusCode::PAYMENT_REQUIRED => EnrichError::OutOfCredits,
+        s => EnrichError::Failed(format!("{provider} answered {s}")),
+    }
+}
+
 /// `retry-after` in seconds, at most a minute; a minute when absent.
 fn retry_after(r: &reqwest::Response) -> Duration {
     r.headers()

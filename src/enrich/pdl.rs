@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{retry_after, size_of, with_scheme, EnrichError, Lookup, Organization, Person, Query};
+use super::{refusal, size_of, with_scheme, EnrichError, Lookup, Organization, Person, Query};
 
 #[derive(Deserialize)]
 struct Reply {

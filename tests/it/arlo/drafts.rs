@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use redkey::{arlo::Arlo, config::Settings, email::sequence::run_due, email::EmailService};
 use redkey_data::{outbox, suppressions, Actor};
-use redkey_types::{kinds::TaskPayload, EmailAddress, QueryAnswer, SendStatus, SuppressionReason};
+use redkey_types::{EmailAddress, SendStatus, SuppressionReason};
 use serde_json::json;
 
 use super::*;
@@ -30,22 +30,6 @@ async fn email_for_bezeliq() -> (Arc<EmailService>, FakeResend) {
     (Arc::new(email), fake)
 }
 
-async fn draft_for(d: &Demo, engine: &Engine, question: &str) -> QueryAnswer {
-    let mut tx = d.t.tx(d.client, Actor::User(d.founder)).await;
-    let payload = TaskPayload::CrmQuery(Instruct {
-        text: question.to_string().try_into().unwrap(),
-        about: None,
-    });
-    let task = tasks::NewTask::typed("roles.crm", &payload, format!("user:{}", d.founder));
-    tasks::enqueue(&mut tx, &task).await.unwrap();
-    tx.commit().await.unwrap();
-    let ran = engine.run_one().await.unwrap().unwrap();
-    let Outcome::Succeeded(v) = ran.outcome else {
-        panic!("{ran:?}")
-    };
-    serde_json::from_value(v).unwrap()
-}
-
 fn follow_ups(fake: &FakeResend) -> Vec<(String, serde_json::Value)> {
     fake.delivered()
         .into_iter()
@@ -66,7 +50,9 @@ async fn a_drafted_follow_up_waits_for_send_then_goes_once_like_any_send() {
     let engine = Engine::new(d.t.db.clone(), settings.engine, Some(email.clone()))
         .unwrap()
         .with_arlo(Arlo::default());
-    let a = draft_for(&d, &engine, "Draft a follow-up to Sarah at Meridian").await;
+    let a = d
+        .ask(&engine, "Draft a follow-up to Sarah at Meridian")
+        .await;
     let id = a.draft_id.expect("stored as a draft");
     let mut tx = d.t.tx(d.client, Actor::Agent).await;
     let draft = outbox::get(&mut tx, id).await.unwrap();
@@ -129,7 +115,8 @@ async fn a_released_draft_to_a_suppressed_address_is_dropped() {
     let (email, fake) = email_for_bezeliq().await;
     let settings = Settings::from_pairs(&[("REDKEY_INSTANCE", "drafts")]).unwrap();
     let engine = Engine::new(d.t.db.clone(), settings.engine, Some(email.clone())).unwrap();
-    let id = draft_for(&d, &engine, "Draft a follow-up to Sarah at Meridian")
+    let id = d
+        .ask(&engine, "Draft a follow-up to Sarah at Meridian")
         .await
         .draft_id
         .unwrap();

@@ -87,6 +87,25 @@ impl Demo {
         serde_json::from_value(v).unwrap()
     }
 
+    /// The founder asks arlo a question; the answer.
+    pub async fn ask(&self, engine: &Engine, question: &str) -> redkey_types::QueryAnswer {
+        let mut tx = self.t.tx(self.client, Actor::User(self.founder)).await;
+        let payload = redkey_types::kinds::TaskPayload::CrmQuery(Instruct {
+            text: question.to_string().try_into().unwrap(),
+            about: None,
+        });
+        let who = format!("user:{}", self.founder);
+        tasks::enqueue(&mut tx, &tasks::NewTask::typed("roles.crm", &payload, who))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let ran = engine.run_one().await.unwrap().expect("a task was due");
+        let Outcome::Succeeded(v) = ran.outcome else {
+            panic!("{ran:?}")
+        };
+        serde_json::from_value(v).unwrap()
+    }
+
     pub async fn deal(&self, name: &str) -> Deal {
         let mut tx = self.t.tx(self.client, Actor::Agent).await;
         let id: Uuid = sqlx::query_scalar("SELECT id FROM crm_deals WHERE name = $1")

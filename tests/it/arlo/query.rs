@@ -3,27 +3,11 @@
 
 use redkey::arlo::Arlo;
 use redkey_data::{activities, Actor};
-use redkey_types::{kinds::TaskPayload, QueryAnswer, RecordKind};
+use redkey_types::RecordKind;
 use serde_json::json;
 
 use super::*;
 use crate::helpers::fake_anthropic::message;
-
-async fn ask(d: &Demo, engine: &Engine, question: &str) -> QueryAnswer {
-    let mut tx = d.t.tx(d.client, Actor::User(d.founder)).await;
-    let payload = TaskPayload::CrmQuery(Instruct {
-        text: question.to_string().try_into().unwrap(),
-        about: None,
-    });
-    let task = tasks::NewTask::typed("roles.crm", &payload, format!("user:{}", d.founder));
-    tasks::enqueue(&mut tx, &task).await.unwrap();
-    tx.commit().await.unwrap();
-    let ran = engine.run_one().await.unwrap().unwrap();
-    let Outcome::Succeeded(v) = ran.outcome else {
-        panic!("{ran:?}")
-    };
-    serde_json::from_value(v).unwrap()
-}
 
 /// Rows that would show a write: audited changes and activities.
 async fn writes(d: &Demo) -> (i64, i64) {
@@ -39,29 +23,26 @@ async fn the_built_in_answers_with_the_records_it_used_and_writes_nothing() {
     let engine = d.engine(Arlo::default());
     let before = writes(&d).await;
 
-    let a = ask(&d, &engine, "Summarise the pipeline").await;
+    let a = d.ask(&engine, "Summarise the pipeline").await;
     assert!(a.answer.contains("open deals"), "{}", a.answer);
     assert!(a.answer.contains("Sales · Lead"), "{}", a.answer);
     assert!(!a.records.is_empty() && a.records.iter().all(|r| r.kind == RecordKind::Deal));
 
-    let a = ask(&d, &engine, "Who should I recontact this week?").await;
+    let a = d.ask(&engine, "Who should I recontact this week?").await;
     assert_eq!(a.answer, "Nobody is due a recontact in the coming week.");
     // A date set by the founder makes someone due.
     d.tell("The Acme deal is stalled — recontact in 3 days", None)
         .await;
     d.run(&engine).await;
-    let a = ask(&d, &engine, "Who should I recontact this week?").await;
+    let a = d.ask(&engine, "Who should I recontact this week?").await;
     assert_eq!(a.records.len(), 1, "{a:?}");
     assert_eq!(a.records[0].label, "Acme Logistics — Renewal");
     let after_tell = writes(&d).await;
 
     // Three Sarahs: asked back, unless one of them was on yesterday's call.
-    let a = ask(
-        &d,
-        &engine,
-        "Draft a follow-up to Sarah after yesterday's call",
-    )
-    .await;
+    let a = d
+        .ask(&engine, "Draft a follow-up to Sarah after yesterday's call")
+        .await;
     assert!(a.answer.contains("3 contacts match"), "{}", a.answer);
     assert_eq!(a.records.len(), 3);
     let sarah = d.contact("sarah.whitfield@meridian.test").await;
@@ -80,12 +61,9 @@ async fn the_built_in_answers_with_the_records_it_used_and_writes_nothing() {
     .unwrap();
     tx.commit().await.unwrap();
     let with_call = writes(&d).await;
-    let a = ask(
-        &d,
-        &engine,
-        "Draft a follow-up to Sarah after yesterday's call",
-    )
-    .await;
+    let a = d
+        .ask(&engine, "Draft a follow-up to Sarah after yesterday's call")
+        .await;
     assert!(
         a.answer.contains("Subject: Following up on our call"),
         "{}",
@@ -123,7 +101,7 @@ async fn the_model_answers_from_the_context_and_names_only_records_it_was_shown(
         None,
     );
     let before = writes(&d).await;
-    let a = ask(&d, &engine, "Which deal should I worry about?").await;
+    let a = d.ask(&engine, "Which deal should I worry about?").await;
     assert_eq!(a.answer, "Meridian's pilot has gone quiet; start there.");
     assert_eq!(
         a.records.iter().map(|r| r.id).collect::<Vec<_>>(),
