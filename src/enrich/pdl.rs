@@ -45,13 +45,7 @@ pub(super) async fn lookup(
                 billed: false,
             })
         }
-        StatusCode::TOO_MANY_REQUESTS => return Err(EnrichError::RateLimited(retry_after(&r))),
-        StatusCode::PAYMENT_REQUIRED => return Err(EnrichError::OutOfCredits),
-        s => {
-            return Err(EnrichError::Failed(format!(
-                "People Data Labs answered {s}"
-            )))
-        }
+        _ => return Err(refusal("People Data Labs", &r)),
     }
     let reply: Reply = r.json().await.map_err(|e| {
         EnrichError::Failed(format!("People Data Labs' answer is not a person: {e}"))
