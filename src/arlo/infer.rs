@@ -1,7 +1,47 @@
 //! What arlo notices in what people wrote (a meeting note, a reply) that
 //! bears on a strategic field: only ever a suggestion for the founder.
 
+use redkey_data::{
+    calendar,
+    suggestions::{self, NewSuggestion},
+    DbError, Tx,
+};
+use redkey_types::{Activity, RecordKind, RecordRef, SuggestedField};
+use serde_json::json;
+use uuid::Uuid;
+
 use super::interpret::{date_spec, DateSpec};
+
+/// An activity (a meeting note, a reply) that says when to talk again
+/// becomes a suggestion for the contact's recontact date, never the date
+/// itself; once per activity.
+pub async fn suggest_recontact(
+    tx: &mut Tx,
+    a: &Activity,
+    contact: Uuid,
+) -> Result<Option<Uuid>, DbError> {
+    let text = format!(
+        "{}\n{}",
+        a.subject.as_deref().unwrap_or(""),
+        a.body.as_deref().unwrap_or("")
+    );
+    let Some((when, said)) = recontact(&text) else {
+        return Ok(None);
+    };
+    let today = calendar::today(tx, chrono::Utc::now()).await?;
+    let at = calendar::nine_am(tx, when.resolve(today)).await?;
+    let suggestion = NewSuggestion {
+        record: RecordRef {
+            kind: RecordKind::Contact,
+            id: contact,
+        },
+        field: SuggestedField::RecontactAt,
+        proposed: json!(at.to_rfc3339()),
+        why: format!("The {} logged says “{said}”.", a.kind.replace('_', " ")),
+        source: format!("activity:{}", a.id),
+    };
+    suggestions::suggest(tx, &suggestion).await
+}
 
 /// Phrases after which a day says when to get back in touch.
 const CUES: [&str; 9] = [

@@ -191,7 +191,7 @@ async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'sta
     let Some(e) = enrollment else {
         return Ok("inbound mail kept, matched no enrollment");
     };
-    activities::log(
+    let reply = activities::log(
         tx,
         NewActivity {
             kind: "email_replied".into(),
@@ -206,6 +206,10 @@ async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'sta
         },
     )
     .await?;
+    // "Not before Q3" in a reply is a suggestion for the founder.
+    if let Some(reply) = &reply {
+        crate::arlo::infer::suggest_recontact(tx, reply, e.contact_id).await?;
+    }
     contacts::bump_email_counters(tx, e.contact_id, 0, 0, now).await?;
     if e.status.is_live() {
         let reason = Some(StopReason::Replied);

@@ -7,14 +7,13 @@ use std::time::Duration;
 use redkey_data::{
     self as db,
     activities::{self, NewActivity},
-    calendar, contacts, deals,
-    suggestions::{self, NewSuggestion},
+    contacts, deals,
     tasks::{self, NewTask},
     Actor, ClientId, DbError, Tx,
 };
 use redkey_types::{
     kinds::{ActivityLog, Echo, FailAs, Forward, Instruct, TaskPayload},
-    Attention, RecordKind, RecordRef, Source, SuggestedField, Task, TopicMessage,
+    Attention, Source, Task, TopicMessage,
 };
 use serde_json::{json, Value};
 
@@ -149,7 +148,7 @@ async fn log_activity(engine: &Engine, task: &Task, p: &ActivityLog) -> Result<V
     )
     .await?;
     let suggested = match &logged {
-        Some(a) => suggest_recontact(&mut tx, a, contact.id).await?,
+        Some(a) => crate::arlo::infer::suggest_recontact(&mut tx, a, contact.id).await?,
         None => None,
     };
     tx.commit().await?;
@@ -159,36 +158,6 @@ async fn log_activity(engine: &Engine, task: &Task, p: &ActivityLog) -> Result<V
         "already_logged": logged.is_none(),
         "suggestion_id": suggested,
     }))
-}
-
-/// A note that says when to talk again becomes a suggestion for the
-/// contact's recontact date, never the date itself.
-async fn suggest_recontact(
-    tx: &mut Tx,
-    a: &redkey_types::Activity,
-    contact: uuid::Uuid,
-) -> Result<Option<uuid::Uuid>, TaskError> {
-    let text = format!(
-        "{}\n{}",
-        a.subject.as_deref().unwrap_or(""),
-        a.body.as_deref().unwrap_or("")
-    );
-    let Some((when, said)) = crate::arlo::infer::recontact(&text) else {
-        return Ok(None);
-    };
-    let today = calendar::today(tx, chrono::Utc::now()).await?;
-    let at = calendar::nine_am(tx, when.resolve(today)).await?;
-    let suggestion = NewSuggestion {
-        record: RecordRef {
-            kind: RecordKind::Contact,
-            id: contact,
-        },
-        field: SuggestedField::RecontactAt,
-        proposed: json!(at.to_rfc3339()),
-        why: format!("The {} logged says “{said}”.", a.kind.replace('_', " ")),
-        source: format!("activity:{}", a.id),
-    };
-    Ok(suggestions::suggest(tx, &suggestion).await?)
 }
 
 /// Sends the client's due sequence steps.

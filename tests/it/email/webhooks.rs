@@ -101,7 +101,7 @@ async fn webhooks_verify_record_once_and_apply_events() {
 }
 
 #[tokio::test]
-async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
+async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence_and_suggests_a_date() {
     let w = world().await;
     let addr = w.serve().await;
     let ada = w.contact("Ada", Some("ada@lovelace.test")).await;
@@ -118,7 +118,7 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
     let reply = json!({
         "type": "email.received", "created_at": "2027-01-04T11:00:00Z",
         "data": { "email_id": "in_1", "from": "ada@lovelace.test",
-                  "to": [format!("reply+{token}@in.alpha.test")], "subject": "Re: One",
+                  "to": [format!("reply+{token}@in.alpha.test")], "subject": "Re: One — not before Q3",
                   "message_id": "<r1@lovelace.test>" }
     });
     let (text, headers) = signed(&reply, "msg_r1", now);
@@ -128,6 +128,15 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence() {
     let mut tx = w.t.tx(w.a, Actor::Agent).await;
     let acts = activities::of_contact(&mut tx, ada).await.unwrap();
     assert!(acts.iter().any(|a| a.kind == "email_replied"));
+    // What the reply says about timing is a suggestion, not a write.
+    let suggested = redkey_data::suggestions::open(&mut tx, 10).await.unwrap();
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0].record_id, ada);
+    assert!(
+        suggested[0].why.contains("not before q3"),
+        "{}",
+        suggested[0].why
+    );
     drop(tx);
 
     // Unmatched inbound mail is kept.
