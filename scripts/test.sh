@@ -35,8 +35,8 @@ DATABASE_URL="$E2E_URL" "$BIN" seed-demo >/dev/null || exit 1
 # A user of one client only, for the cross-client test.
 echo "solo-harbor-password" | DATABASE_URL="$E2E_URL" "$BIN" create-user \
   --email solo@harbor.test --name "Solo Harbor" --client harbor >/dev/null 2>&1 || exit 1
-DATABASE_URL="$E2E_URL" REDKEY_LISTEN="127.0.0.1:$port" TWENTY_URL="http://twenty.invalid" \
-  "$BIN" serve >target/e2e-server.log 2>&1 &
+REDKEY_SECRET_KEY="$("$BIN" secrets new-key)" DATABASE_URL="$E2E_URL" REDKEY_LISTEN="127.0.0.1:$port" \
+  TWENTY_URL="http://twenty.invalid" "$BIN" serve >target/e2e-server.log 2>&1 &
 server=$!
 cleanup=("kill $server 2>/dev/null; wait $server 2>/dev/null" "${cleanup[@]}")
 for _ in $(seq 1 100); do

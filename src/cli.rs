@@ -86,11 +86,24 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         workers: usize,
     },
+    /// The secret store: `rotate` re-seals every stored credential under
+    /// REDKEY_SECRET_KEY (the old key listed in REDKEY_SECRET_KEYS_OLD);
+    /// `new-key` prints a fresh key.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
     /// Manage a private Postgres cluster.
     Pg {
         #[command(subcommand)]
         action: PgAction,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretsAction {
+    Rotate,
+    NewKey,
 }
 
 #[derive(Subcommand)]
@@ -179,6 +192,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             PgAction::Stop { dir } => Cluster::stop_dir(&dir),
         };
     }
+    if let Command::Secrets {
+        action: SecretsAction::NewKey,
+    } = command
+    {
+        println!("{}", redkey_data::secrets::SecretBox::generate_key());
+        return Ok(());
+    }
     let settings = Settings::load()?;
     if let Command::Serve { demo } = command {
         return startup::serve(settings, startup::ServeOptions { demo }).await;
@@ -265,6 +285,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .map_err(|_| anyhow!("--at {at:?} is not a time like 07:30"))?;
             redkey_data::admin::set_schedule(&owner, &client, at, &time_zone).await?;
             println!("{client}: pipeline health daily at {at} {time_zone}");
+        }
+        Command::Secrets { .. } => {
+            let Some(store) = settings.secrets.open()? else {
+                bail!("REDKEY_SECRET_KEY is not set: nothing to rotate to");
+            };
+            let n = redkey_data::sources::reseal_all(&owner, &store).await?;
+            println!("{n} credential(s) re-sealed under the current key");
         }
         Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
     }

@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
                     <Route path=path!("/arlo") view=pages::arlo::ArloPage ssr=SsrMode::Async />
                     <Route path=path!("/suggestions") view=pages::suggestions::SuggestionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/sources") view=pages::sources::SourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences") view=pages::sequences::SequencesPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences/new") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences/:id") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />

@@ -9,6 +9,7 @@ pub mod infer;
 pub mod instruct;
 pub mod interpret;
 pub mod model;
+pub mod notes;
 pub mod prompts;
 pub mod query;
 mod resolve;

@@ -30,6 +30,13 @@ pub const DRAFT_STEP: Prompt = Prompt {
     max_tokens: 1500,
 };
 
+/// A meeting's notes: action items and when to talk again.
+pub const MEETING_NOTE: Prompt = Prompt {
+    system: include_str!("prompts/meeting_note.md"),
+    schema: include_str!("prompts/meeting_note.schema.json"),
+    max_tokens: 1024,
+};
+
 impl Prompt {
     /// The system prompt with `vars` filled in.
     pub fn system(&self, vars: &[(&str, &str)]) -> String {
@@ -49,7 +56,7 @@ mod tests {
 
     #[test]
     fn prompts_fill_in_and_schemas_parse() {
-        for p in [&STRATEGIC_INSTRUCT, &CRM_QUERY, &DRAFT_STEP] {
+        for p in [&STRATEGIC_INSTRUCT, &CRM_QUERY, &DRAFT_STEP, &MEETING_NOTE] {
             assert_eq!(p.schema()["type"], "object");
             let vars = [
                 ("today", "2026-11-29"),

@@ -10,6 +10,7 @@ mod engine;
 mod enrichment;
 mod env;
 mod model;
+mod secrets;
 
 use std::{
     collections::BTreeMap,
@@ -28,6 +29,7 @@ pub use engine::{EngineSettings, TopicWebhook};
 pub use enrichment::{EnrichmentSettings, Provider};
 use env::Env;
 pub use model::ModelSettings;
+pub use secrets::SecretSettings;
 
 /// The config file: top-level keys for the database and the cockpit,
 /// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]`, `[enrichment]` and `[retired]`
@@ -56,6 +58,7 @@ struct FileSettings {
     model: model::ModelFile,
     #[serde(default)]
     enrichment: enrichment::EnrichmentFile,
+    secret_key: Option<SecretString>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +70,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub model: ModelSettings,
     pub enrichment: EnrichmentSettings,
+    pub secrets: SecretSettings,
 }
 
 impl Settings {
@@ -117,6 +121,7 @@ impl Settings {
             email,
             model: ModelSettings::read(file.model, &env)?,
             enrichment: EnrichmentSettings::read(file.enrichment, &env)?,
+            secrets: SecretSettings::read(file.secret_key, &env)?,
         })
     }
 }

@@ -12,7 +12,7 @@ use redkey_data::{
     Actor, ClientId, DbError, Tx,
 };
 use redkey_types::{
-    kinds::{ActivityLog, Echo, FailAs, Forward, Instruct, TaskPayload},
+    kinds::{ActivityLog, Echo, FailAs, Forward, Instruct, MeetingNote, TaskPayload},
     Attention, Source, Task, TopicMessage,
 };
 use serde_json::{json, Value};
@@ -48,6 +48,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::CrmQuery(p) => query(engine, task, p).await,
         TaskPayload::Echo(p) => echo(engine, task, p).await,
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
+        TaskPayload::MeetingNote(n) => meeting_note(engine, task, n).await,
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,
         TaskPayload::SequenceStep(_) => sequence_step(engine, task).await,
         TaskPayload::StrategicInstruct(p) => instruct(engine, task, p).await,
@@ -158,6 +159,20 @@ async fn log_activity(engine: &Engine, task: &Task, p: &ActivityLog) -> Result<V
         "already_logged": logged.is_none(),
         "suggestion_id": suggested,
     }))
+}
+
+/// Attaches a meeting's notes and posts what came of it, in one
+/// transaction.
+async fn meeting_note(engine: &Engine, task: &Task, n: &MeetingNote) -> Result<Value, TaskError> {
+    use crate::arlo::notes::{attach, Attached};
+    match attach(&engine.inner.arlo, &engine.inner.db, task, n).await? {
+        Attached::Before(result) => Ok(result),
+        Attached::Now(mut tx, result) => {
+            post(engine, &mut tx, task, "roles.crm", result.clone()).await?;
+            tx.commit().await?;
+            Ok(result)
+        }
+    }
 }
 
 /// Sends the client's due sequence steps.

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod guard;
 pub mod health;
 mod hosts;
+pub mod ingest;
 mod limits;
 mod router;
 mod state;

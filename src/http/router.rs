@@ -14,7 +14,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use super::{api, errors, guard, health, hosts, limits, trace, unsubscribe, webhooks, AppState};
+use super::{
+    api, errors, guard, health, hosts, ingest, limits, trace, unsubscribe, webhooks, AppState,
+};
 
 /// Sessions idle this long end.
 const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
@@ -22,6 +24,7 @@ const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let (db, cockpit) = (state.db.clone(), state.cockpit.clone());
+    let secrets = state.secrets.clone();
     let options = state.leptos_options.clone();
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
     let store = PostgresStore::new(state.db.pool().clone());
@@ -40,6 +43,17 @@ pub fn router(state: AppState) -> Router {
             post(webhooks::resend).layer(DefaultBodyLimit::max(webhooks::BODY_LIMIT)),
         )
         .route(
+            "/webhooks/quill/{client}",
+            post(ingest::quill::receive).layer(DefaultBodyLimit::max(ingest::quill::BODY_LIMIT)),
+        )
+        .route(
+            "/ingest/forms/{key}",
+            post(ingest::forms::submit)
+                .options(ingest::forms::preflight)
+                // Read whole, then measured: an oversized form gets its own answer.
+                .layer(DefaultBodyLimit::max(4 * ingest::forms::BODY_LIMIT)),
+        )
+        .route(
             "/u/{token}",
             get(unsubscribe::confirm_page)
                 .post(unsubscribe::one_click)
@@ -51,6 +65,9 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(db.clone());
                 provide_context(cockpit.clone());
+                if let Some(store) = &secrets {
+                    provide_context(store.clone());
+                }
             },
             move || shell(options.clone()),
         )

@@ -24,6 +24,10 @@ pub struct AppState {
     pub api: ApiSettings,
     /// Where people reach the cockpit (`REDKEY_PUBLIC_URL`).
     pub public_url: Option<String>,
+    /// The secret store, when `REDKEY_SECRET_KEY` is set.
+    pub secrets: Option<redkey_data::secrets::SecretBox>,
+    /// Website form posts per address and minute.
+    pub forms: Arc<super::ingest::Limiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -31,6 +35,9 @@ impl FromRef<AppState> for LeptosOptions {
         s.leptos_options.clone()
     }
 }
+
+/// Posts one address may make to one form in a minute.
+const FORM_POSTS_PER_MINUTE: usize = 10;
 
 impl AppState {
     /// Everything the routes share, from the settings; `addr` is where this
@@ -52,6 +59,8 @@ impl AppState {
             email,
             api: settings.api.clone(),
             public_url: settings.cockpit.public_url.clone(),
+            secrets: settings.secrets.open()?,
+            forms: Arc::new(super::ingest::Limiter::new(FORM_POSTS_PER_MINUTE)),
             leptos_options: LeptosOptions::builder()
                 .output_name("redkey")
                 .site_root(settings.cockpit.site_root.to_string_lossy().as_ref())
@@ -73,6 +82,7 @@ impl AppState {
                     .api_key
                     .is_some()
                     .then_some(settings.model.daily_tokens),
+                public_url: settings.cockpit.public_url.clone(),
             },
             secure_cookies: settings
                 .cockpit

@@ -5,7 +5,7 @@
 //! layer's own tests live in `crates/data/tests`.
 
 mod api;
-mod arlo;
+pub mod arlo;
 mod cli;
 mod email;
 mod email_crash;
@@ -13,5 +13,6 @@ mod engine;
 mod engine_processes;
 mod helpers;
 mod http;
+mod ingest;
 mod private_cluster;
 mod sign_in;

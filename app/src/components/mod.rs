@@ -63,6 +63,7 @@ pub fn Nav() -> impl IntoView {
                                         })}
                                     </li>
                                     <li><A href="/coverage">"Coverage"</A></li>
+                                    <li><A href="/settings/sources">"Sources"</A></li>
                                 </ul>
                             </nav>
                             <div class="who">

@@ -8,4 +8,5 @@ pub mod pipeline;
 pub mod records;
 pub mod sequences;
 pub mod sign_in;
+pub mod sources;
 pub mod suggestions;

@@ -8,4 +8,5 @@ pub mod judgment;
 pub mod pipeline;
 pub mod records;
 pub mod sequences;
+pub mod sources;
 pub mod status;

@@ -17,6 +17,8 @@ pub struct CockpitConfig {
     pub senders: BTreeMap<String, String>,
     /// Each client's daily model tokens, when a model is configured.
     pub daily_tokens: Option<u64>,
+    /// Where the outside world reaches the cockpit (`REDKEY_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 impl CockpitConfig {

@@ -211,3 +211,33 @@ pub async fn record_sequence_send(
     .await?;
     Ok(())
 }
+
+/// The contact with `email`, created from `source` when there is none;
+/// otherwise only the given (non-empty) fields are written, so an empty
+/// value never overwrites what is there. True when it was created.
+pub async fn upsert_by_email(
+    tx: &mut Tx,
+    email: &EmailAddress,
+    fields: Vec<ContactField>,
+    source: redkey_types::Source,
+) -> Result<(Contact, bool)> {
+    let fields: Vec<ContactField> = fields
+        .into_iter()
+        .filter(|f| match f {
+            ContactField::FirstName(v) | ContactField::LastName(v) => !v.trim().is_empty(),
+            ContactField::Phone(v) | ContactField::JobTitle(v) | ContactField::City(v) => {
+                v.as_deref().is_some_and(|v| !v.trim().is_empty())
+            }
+            _ => true,
+        })
+        .collect();
+    if let Some(found) = by_email(tx, email).await? {
+        if fields.is_empty() {
+            return Ok((found, false));
+        }
+        return Ok((super::records::update(tx, found.id, fields).await?, false));
+    }
+    let mut all = fields;
+    all.push(ContactField::Email(Some(email.clone())));
+    Ok((super::records::create_from(tx, all, source).await?, true))
+}

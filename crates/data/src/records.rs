@@ -5,6 +5,8 @@
 use sqlx::{postgres::PgRow, FromRow, QueryBuilder};
 use uuid::Uuid;
 
+use redkey_types::Source;
+
 use super::{
     write::{insert, source_of, Value},
     DbError, Field, Result, Tx,
@@ -25,11 +27,18 @@ pub trait RecordField: Into<Field> {
 
 /// Inserts a record with the given fields and its `created_by_source`.
 pub async fn create<F: RecordField>(tx: &mut Tx, fields: Vec<F>) -> Result<F::Record> {
+    let source = source_of(tx);
+    create_from(tx, fields, source).await
+}
+
+/// Inserts a record that came in through `source` (a form, a mailbox).
+pub async fn create_from<F: RecordField>(
+    tx: &mut Tx,
+    fields: Vec<F>,
+    source: Source,
+) -> Result<F::Record> {
     let mut fields: Vec<Field> = fields.into_iter().map(Into::into).collect();
-    fields.push(Field::new(
-        "created_by_source",
-        Value::Source(source_of(tx)),
-    ));
+    fields.push(Field::new("created_by_source", Value::Source(source)));
     insert(tx, F::Record::VIEW, fields, F::Record::COLUMNS).await
 }
 

@@ -16,6 +16,7 @@ pub enum TaskPayload {
     CrmQuery(Instruct),
     Echo(Echo),
     EnrichmentScan(Tick),
+    MeetingNote(MeetingNote),
     PipelineHealth(Tick),
     SequenceStep(Tick),
     StrategicInstruct(Instruct),
@@ -112,6 +113,24 @@ impl From<Sentence> for String {
     fn from(s: Sentence) -> String {
         s.0
     }
+}
+
+/// `meeting.note`: a meeting's notes from a notes tool (Quill), to attach
+/// to the attendees' contacts and their open deal, with action items and
+/// any date to talk again turned into a suggestion.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingNote {
+    /// The notes tool's own id of the meeting: one note per meeting.
+    pub meeting_id: String,
+    pub title: String,
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    pub attendees: Vec<EmailAddress>,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub action_items: Vec<String>,
 }
 
 /// `engine.echo`: a probe of the queue. Waits `sleep_ms`, fails when
@@ -253,6 +272,7 @@ impl TaskPayload {
             "crm.query" => Self::CrmQuery(decode(payload)?),
             "engine.echo" => Self::Echo(decode(payload)?),
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
+            "meeting.note" => Self::MeetingNote(decode(payload)?),
             "pipeline.health" => Self::PipelineHealth(decode(payload)?),
             "sequence.step" => Self::SequenceStep(decode(payload)?),
             "strategic.instruct" => Self::StrategicInstruct(decode(payload)?),
@@ -294,6 +314,7 @@ impl TaskPayload {
             Self::CrmQuery(_) => "crm.query",
             Self::Echo(_) => "engine.echo",
             Self::EnrichmentScan(_) => "enrichment.scan",
+            Self::MeetingNote(_) => "meeting.note",
             Self::PipelineHealth(_) => "pipeline.health",
             Self::SequenceStep(_) => "sequence.step",
             Self::StrategicInstruct(_) => "strategic.instruct",
@@ -310,6 +331,7 @@ impl TaskPayload {
                 serde_json::to_value(p)
             }
             Self::CrmQuery(p) | Self::StrategicInstruct(p) => serde_json::to_value(p),
+            Self::MeetingNote(p) => serde_json::to_value(p),
             Self::TopicForward(p) => serde_json::to_value(p),
         };
         v.expect("payload types serialise")

@@ -3,6 +3,7 @@
 
 mod email;
 pub mod format;
+mod ingest;
 mod judgment;
 pub mod kinds;
 mod next;
@@ -15,6 +16,7 @@ mod text_enum;
 mod views;
 
 pub use email::EmailAddress;
+pub use ingest::*;
 pub use judgment::*;
 pub use next::{safe_next, LANDING};
 pub use outbox::*;

@@ -1,0 +1,109 @@
+//! Settings → Sources: where data flows in by itself. Website forms (each
+//! with its address and a snippet to paste into the site) and the
+//! meeting-notes webhook (its address; its secret set once, never shown).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    components::ErrorNote,
+    model::{FormSettings, IngestSource, SourceKind, SourcesView},
+    server_fns::sources::{load_sources, CreateForm, SetNotesSecret},
+};
+
+#[component]
+pub fn SourcesPage() -> impl IntoView {
+    let create = ServerAction::<CreateForm>::new();
+    let secret = ServerAction::<SetNotesSecret>::new();
+    let data = Resource::new(
+        move || (create.version().get(), secret.version().get()),
+        |_| load_sources(),
+    );
+    view! {
+        <Title text="Sources" />
+        <h1>"Sources"</h1>
+        <p class="lede">"Where contacts, activity and notes flow in without anyone typing them."</p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(v) => view! { <Sources v create secret /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Sources(
+    v: SourcesView,
+    create: ServerAction<CreateForm>,
+    secret: ServerAction<SetNotesSecret>,
+) -> impl IntoView {
+    let forms: Vec<IngestSource> = v
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Form)
+        .cloned()
+        .collect();
+    let notes = v
+        .sources
+        .iter()
+        .find(|s| s.kind == SourceKind::Quill)
+        .cloned();
+    let notes_url = format!("{}/webhooks/quill/{}", v.base_url, v.client_slug);
+    let base = v.base_url.clone();
+    view! {
+        <section class="card" aria-labelledby="forms-h">
+            <h2 id="forms-h">"Website forms"</h2>
+            <ul class="forms">
+                {forms.into_iter().map(|f| {
+                    let settings: FormSettings = serde_json::from_value(f.settings.clone()).unwrap_or_default();
+                    let action = format!("{base}/ingest/forms/{}", f.public_key.clone().unwrap_or_default());
+                    let snippet = settings.snippet(&action);
+                    let origins = settings.allowed_origins.join(", ");
+                    view! {
+                        <li class="form-source">
+                            <h3>{f.name.clone()}</h3>
+                            <p>"Posts to " <code class="form-action">{action}</code></p>
+                            <p>"Accepted from: " {if origins.is_empty() { "any site".to_string() } else { origins }}</p>
+                            <label>"Paste into your site"
+                                <textarea class="snippet" readonly rows="10">{snippet}</textarea>
+                            </label>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <ActionForm action=create attr:class="new-form">
+                <h3>"New form"</h3>
+                <label for="form-name">"Name"</label>
+                <input id="form-name" name="name" required />
+                <label for="form-origins">"Sites allowed to post (one origin per line)"</label>
+                <textarea id="form-origins" name="origins" rows="2" placeholder="https://example.com"></textarea>
+                <label for="form-thanks">"Thank-you page (optional)"</label>
+                <input id="form-thanks" name="thank_you_url" placeholder="https://example.com/thanks" />
+                <button type="submit" id="create-form">"Create form"</button>
+                {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
+            </ActionForm>
+        </section>
+        <section class="card" aria-labelledby="notes-h">
+            <h2 id="notes-h">"Meeting notes (Quill)"</h2>
+            <p>"Webhook address: " <code>{notes_url}</code></p>
+            <p class="notes-secret">{match notes.as_ref().map(|n| n.has_secret) {
+                Some(true) => "A signing secret is set (it is never shown again).",
+                _ => "No signing secret yet: deliveries are refused until one is set.",
+            }}</p>
+            {v.secrets_configured.then(|| view! {
+                <ActionForm action=secret attr:class="inline">
+                    <label for="notes-secret">"Signing secret"</label>
+                    <input id="notes-secret" name="secret" type="password" autocomplete="off" minlength="16" />
+                    <button type="submit">"Save secret"</button>
+                </ActionForm>
+            })}
+            {(!v.secrets_configured).then(|| view! {
+                <p class="refused">"Secrets cannot be stored until the server has REDKEY_SECRET_KEY."</p>
+            })}
+            {move || secret.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
+        </section>
+    }
+}

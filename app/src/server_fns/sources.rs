@@ -1,0 +1,114 @@
+//! The Sources page: website forms and the meeting-notes webhook, per
+//! client. Credentials go in once and are never shown again.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{AppError, SourcesView};
+
+#[server]
+pub async fn load_sources() -> Result<SourcesView, AppError> {
+    use crate::ssr::{cockpit::CockpitConfig, db, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    let sources = db::sources::list(&mut tx).await?;
+    let client_slug = db::current_client(&mut tx).await?.slug;
+    let config = use_context::<CockpitConfig>().unwrap_or_default();
+    let base_url = match config.public_url.clone() {
+        Some(url) => url,
+        None => {
+            let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1:3000");
+            format!("http://{host}")
+        }
+    };
+    Ok(SourcesView {
+        sources,
+        base_url: base_url.trim_end_matches('/').to_string(),
+        client_slug,
+        secrets_configured: use_context::<db::secrets::SecretBox>().is_some(),
+    })
+}
+
+/// A new website form; origins one per line (or comma-separated).
+#[server]
+pub async fn create_form(
+    name: String,
+    origins: String,
+    thank_you_url: String,
+) -> Result<Uuid, AppError> {
+    use crate::model::{FormSettings, SourceKind};
+    use crate::ssr::{db::sources, session::human_tx};
+    let name = crate::server_fns::forms::text(&name)
+        .ok_or_else(|| AppError::invalid("name", "give the form a name"))?;
+    let allowed_origins: Vec<String> = origins
+        .split([',', '\n', ' '])
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if let Some(bad) = allowed_origins.iter().find(|o| {
+        !(o.starts_with("https://") || o.starts_with("http://")) || o.matches('/').count() > 2
+    }) {
+        return Err(AppError::invalid(
+            "origins",
+            format!("{bad:?} is not an origin like https://example.com"),
+        ));
+    }
+    let thank_you = crate::server_fns::forms::text(&thank_you_url);
+    if thank_you
+        .as_deref()
+        .is_some_and(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+    {
+        return Err(AppError::invalid("thank_you_url", "an http(s) address"));
+    }
+    let settings = FormSettings {
+        allowed_origins,
+        thank_you_url: thank_you,
+        ..FormSettings::default()
+    };
+    let (mut tx, _) = human_tx().await?;
+    let value = serde_json::to_value(&settings).map_err(|_| AppError::Internal)?;
+    let form = sources::create(&mut tx, SourceKind::Form, &name, &value).await?;
+    tx.commit().await?;
+    Ok(form.id)
+}
+
+/// Sets the meeting-notes webhook's signing secret (creating the source on
+/// first use); it is sealed at once and never shown again.
+#[server]
+pub async fn set_notes_secret(secret: String) -> Result<(), AppError> {
+    use crate::model::SourceKind;
+    use crate::ssr::{db, session::human_tx};
+    let store = use_context::<db::secrets::SecretBox>().ok_or_else(|| {
+        AppError::invalid(
+            "secret",
+            "set REDKEY_SECRET_KEY on the server to store secrets",
+        )
+    })?;
+    if secret.trim().len() < 16 {
+        return Err(AppError::invalid("secret", "at least 16 characters"));
+    }
+    let (mut tx, _) = human_tx().await?;
+    let existing = db::sources::list(&mut tx)
+        .await?
+        .into_iter()
+        .find(|s| s.kind == SourceKind::Quill);
+    let id = match existing {
+        Some(s) => s.id,
+        None => {
+            db::sources::create(
+                &mut tx,
+                SourceKind::Quill,
+                "Quill meeting notes",
+                &serde_json::json!({}),
+            )
+            .await?
+            .id
+        }
+    };
+    db::sources::set_secret(&mut tx, &store, id, secret.trim()).await?;
+    tx.commit().await?;
+    Ok(())
+}

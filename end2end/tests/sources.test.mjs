@@ -1,0 +1,59 @@
+// Settings → Sources: a website form's snippet, pasted into a page served
+// from another origin, creates the contact when a visitor submits it.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { BASE_URL, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
+
+let browser;
+let site;
+let page_html = '<p>not yet</p>';
+before(async () => {
+  browser = await launch();
+  site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><body><h1>Acme's site</h1>${page_html}</body></html>`);
+  });
+  await new Promise((ok) => site.listen(0, '127.0.0.1', ok));
+});
+after(async () => {
+  await browser?.close();
+  await new Promise((ok) => site.close(ok));
+});
+
+function sql(text) {
+  return execFileSync('psql', ['-qtA', process.env.E2E_URL, '-c', text]).toString().trim();
+}
+
+test('a form snippet pasted into another site creates the contact on submit', async () => {
+  const origin = `http://127.0.0.1:${site.address().port}`;
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.click('nav a[href="/settings/sources"]');
+  await page.waitForURL(/\/settings\/sources/);
+  await waitForHydration(page);
+  await page.fill('#form-name', 'Website contact');
+  await page.fill('#form-origins', origin);
+  await page.click('#create-form');
+  const item = page.locator('li.form-source', { hasText: 'Website contact' });
+  await item.waitFor();
+  await shot(page, 'sources');
+  page_html = await item.locator('textarea.snippet').inputValue();
+  assert.match(page_html, /action="http:\/\/127\.0\.0\.1:\d+\/ingest\/forms\/[0-9a-f]{32}/);
+  assert.deepEqual(problems, []);
+
+  const visitor = await browser.newPage();
+  await visitor.goto(`${origin}/`);
+  await visitor.fill('input[name="email"]', 'vera.visitor@example.com');
+  await visitor.fill('input[name="first_name"]', 'Vera');
+  await visitor.fill('textarea[name="message"]', 'Can we talk pricing?');
+  await Promise.all([visitor.waitForNavigation(), visitor.click('button[type="submit"]')]);
+  assert.match(await visitor.textContent('body'), /Thank you/);
+  await visitor.close();
+
+  assert.equal(sql("SELECT created_by_source || ' ' || name_first_name FROM people " +
+    "WHERE emails_primary_email = 'vera.visitor@example.com'"), 'FORM Vera');
+  assert.equal(sql("SELECT count(*) FROM activities a JOIN people p ON p.id = a.person_id " +
+    "WHERE p.emails_primary_email = 'vera.visitor@example.com' AND a.kind = 'form'"), '1');
+});
