@@ -9,6 +9,8 @@ after(async () => { await browser?.close(); });
 test('the board filters by owner', async () => {
   const { page, problems } = await openPage(browser);
   await signIn(page);
+  // Signing in navigates in the page: the board's cards arrive after it.
+  await page.locator('li.deal').first().waitFor();
   const all = await page.locator('li.deal').count();
   await page.selectOption('#owner', { index: 1 });
   await Promise.all([page.waitForURL(/owner=[0-9a-f-]{36}/), page.click('form.filters button')]);

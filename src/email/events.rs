@@ -6,8 +6,11 @@ use redkey_data::{
     activities::{self, NewActivity},
     contacts,
     outbox::{self, EmailSend},
-    sequences, suppressions, Actor, ClientId, Db, DbError, Tx,
+    sequences, suppressions,
+    tasks::{self, NewTask},
+    Actor, ClientId, Db, DbError, Tx,
 };
+use redkey_types::kinds::{InboundEmail, TaskPayload};
 use redkey_types::{EmailAddress, EnrollmentStatus, StopReason, SuppressionReason};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -100,7 +103,7 @@ pub async fn handle(
             }
             "complaint: unsubscribed"
         }
-        "email.received" => received(&mut tx, data, now).await?,
+        "email.received" => received(&mut tx, data).await?,
         _ => "ignored",
     };
     tx.commit().await?;
@@ -146,10 +149,10 @@ async fn log(
     Ok(())
 }
 
-/// Inbound mail: matched to an enrollment by the reply-to token (or the
-/// In-Reply-To header when present), which stops it as replied. Unmatched
-/// mail is kept too.
-async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'static str, DbError> {
+/// Inbound mail: kept, matched to an enrollment by the reply-to token when
+/// it has one, and queued for a task that fetches its content and decides
+/// what it is (`email::inbound`).
+async fn received(tx: &mut Tx, data: &Value) -> Result<&'static str, DbError> {
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -188,34 +191,29 @@ async fn received(tx: &mut Tx, data: &Value, now: DateTime<Utc>) -> Result<&'sta
         enrollment.as_ref().map(|e| e.id),
     )
     .await?;
-    let Some(e) = enrollment else {
-        return Ok("inbound mail kept, matched no enrollment");
-    };
-    let reply = activities::log(
-        tx,
-        NewActivity {
-            kind: "email_replied".into(),
-            subject: data["subject"].as_str().map(String::from),
-            contact_id: Some(e.contact_id),
-            external_key: Some(format!(
-                "inbound:{}",
-                data["email_id"].as_str().unwrap_or(from)
-            )),
-            happens_at: Some(now),
-            ..Default::default()
-        },
-    )
-    .await?;
-    // "Not before Q3" in a reply is a suggestion for the founder.
-    if let Some(reply) = &reply {
-        crate::arlo::infer::suggest_recontact(tx, reply, e.contact_id).await?;
-    }
-    contacts::bump_email_counters(tx, e.contact_id, 0, 0, now).await?;
-    if e.status.is_live() {
-        let reason = Some(StopReason::Replied);
-        sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Replied, reason).await?;
-    }
-    Ok("reply matched: enrollment stopped as replied")
+    // Reading it takes its content, which the event does not carry: a
+    // task fetches it and decides (a reply, an automatic one, a bounce).
+    let payload = TaskPayload::EmailInbound(InboundEmail {
+        email_id: data["email_id"]
+            .as_str()
+            .unwrap_or(from)
+            .chars()
+            .take(200)
+            .collect(),
+        enrollment_id: enrollment.as_ref().map(|e| e.id),
+        from: from.to_string(),
+        subject: data["subject"].as_str().map(String::from),
+    });
+    let mut task = NewTask::typed("roles.crm", &payload, "engine:inbound".into());
+    let key: String = data["email_id"]
+        .as_str()
+        .unwrap_or(from)
+        .chars()
+        .take(150)
+        .collect();
+    task.dedupe_key = Some(format!("inbound:{key}"));
+    tasks::enqueue(tx, &task).await?;
+    Ok("inbound mail kept and queued for reading")
 }
 
 /// `reply+<token>@domain` (optionally "Name <...>") -> token.

@@ -2,6 +2,7 @@
 //! the limits that keep a young sending domain's reputation.
 
 pub mod events;
+pub mod inbound;
 pub mod resend;
 pub mod sequence;
 pub mod svix;

@@ -45,6 +45,34 @@ struct ErrorBody {
     message: String,
 }
 
+/// A received email's content, as `GET /emails/receiving/{id}` gives it.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Received {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub html: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// Header names as sent; looked up without regard to case.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+    }
+}
+
 impl Resend {
     pub fn new(base: &str) -> anyhow::Result<Self> {
         Ok(Self {
@@ -56,6 +84,28 @@ impl Resend {
                 .build()?,
             base: base.trim_end_matches('/').to_string(),
         })
+    }
+
+    /// A received email's content (`GET /emails/receiving/{id}`): the
+    /// webhook carries only its metadata.
+    #[tracing::instrument(name = "resend.received", skip_all, fields(status))]
+    pub async fn received(&self, api_key: &SecretString, id: &str) -> Result<Received, String> {
+        let response = self
+            .http
+            .get(format!("{}/emails/receiving/{id}", self.base))
+            .bearer_auth(api_key.expose_secret())
+            .send()
+            .await
+            .map_err(|e| format!("Resend unreachable: {e}"))?;
+        let status = response.status();
+        tracing::Span::current().record("status", status.as_u16());
+        if !status.is_success() {
+            return Err(format!("Resend answered {status} for received email {id}"));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| format!("Resend's received email is not readable: {e}"))
     }
 
     /// Sends the stored request body as it is; returns Resend's email id.

@@ -47,6 +47,13 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::ActivityLog(p) => log_activity(engine, task, p).await,
         TaskPayload::CrmQuery(p) => query(engine, task, p).await,
         TaskPayload::Echo(p) => echo(engine, task, p).await,
+        TaskPayload::EmailInbound(p) => match &engine.inner.email {
+            Some(email) => {
+                crate::email::inbound::read(email, &engine.inner.db, ClientId(task.client_id), p)
+                    .await
+            }
+            None => Err(TaskError::Permanent("email is not configured".into())),
+        },
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
         TaskPayload::MeetingNote(n) => meeting_note(engine, task, n).await,
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,

@@ -15,6 +15,7 @@ pub enum TaskPayload {
     ActivityLog(ActivityLog),
     CrmQuery(Instruct),
     Echo(Echo),
+    EmailInbound(InboundEmail),
     EnrichmentScan(Tick),
     MeetingNote(MeetingNote),
     PipelineHealth(Tick),
@@ -131,6 +132,21 @@ pub struct MeetingNote {
     pub summary: String,
     #[serde(default)]
     pub action_items: Vec<String>,
+}
+
+/// `email.inbound`: a received email the provider's webhook announced, to
+/// fetch and read (a reply, an automatic reply, a bounce report).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundEmail {
+    /// The provider's id of the received email.
+    pub email_id: String,
+    /// The enrollment its reply-to token named, if any.
+    #[serde(default)]
+    pub enrollment_id: Option<uuid::Uuid>,
+    pub from: String,
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// `engine.echo`: a probe of the queue. Waits `sleep_ms`, fails when
@@ -271,6 +287,7 @@ impl TaskPayload {
             "activity.log" => Self::ActivityLog(decode(payload)?),
             "crm.query" => Self::CrmQuery(decode(payload)?),
             "engine.echo" => Self::Echo(decode(payload)?),
+            "email.inbound" => Self::EmailInbound(decode(payload)?),
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
             "meeting.note" => Self::MeetingNote(decode(payload)?),
             "pipeline.health" => Self::PipelineHealth(decode(payload)?),
@@ -313,6 +330,7 @@ impl TaskPayload {
             Self::ActivityLog(_) => "activity.log",
             Self::CrmQuery(_) => "crm.query",
             Self::Echo(_) => "engine.echo",
+            Self::EmailInbound(_) => "email.inbound",
             Self::EnrichmentScan(_) => "enrichment.scan",
             Self::MeetingNote(_) => "meeting.note",
             Self::PipelineHealth(_) => "pipeline.health",
@@ -332,6 +350,7 @@ impl TaskPayload {
             }
             Self::CrmQuery(p) | Self::StrategicInstruct(p) => serde_json::to_value(p),
             Self::MeetingNote(p) => serde_json::to_value(p),
+            Self::EmailInbound(p) => serde_json::to_value(p),
             Self::TopicForward(p) => serde_json::to_value(p),
         };
         v.expect("payload types serialise")

@@ -2,6 +2,7 @@
 //! simulated time, refusals, unsubscribe, webhooks (signatures, replays,
 //! bounces, complaints, replies) and 429 storms.
 
+mod inbound;
 mod limits;
 mod personalised;
 mod runs;
@@ -151,6 +152,25 @@ impl World {
         let e = self.enroll(seq, ada).await.unwrap();
         assert_eq!(self.run("2027-01-04T10:00:00Z").await.sent, 1);
         (addr, ada, e)
+    }
+
+    /// Runs the engine until no task is due: the received emails the
+    /// webhook queued are fetched and read.
+    async fn read_inbound(&self) -> Vec<Value> {
+        let engine = redkey::engine::Engine::new(
+            self.t.db.clone(),
+            self.settings.engine.clone(),
+            Some(self.email.clone()),
+        )
+        .unwrap();
+        let mut results = vec![];
+        while let Some(ran) = engine.run_one().await.unwrap() {
+            match ran.outcome {
+                redkey_data::engine::Outcome::Succeeded(v) => results.push(v),
+                other => panic!("{}: {other:?}", ran.kind),
+            }
+        }
+        results
     }
 
     async fn serve(&self) -> SocketAddr {

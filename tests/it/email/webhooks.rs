@@ -118,11 +118,19 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence_and_suggests_a_
     let reply = json!({
         "type": "email.received", "created_at": "2027-01-04T11:00:00Z",
         "data": { "email_id": "in_1", "from": "ada@lovelace.test",
-                  "to": [format!("reply+{token}@in.alpha.test")], "subject": "Re: One — not before Q3",
+                  "to": [format!("reply+{token}@in.alpha.test")], "subject": "Re: One",
                   "message_id": "<r1@lovelace.test>" }
     });
+    w.fake.receive(
+        "in_1",
+        json!({
+            "subject": "Re: One", "message_id": "<r1@lovelace.test>",
+            "text": "Thanks! Budgets are frozen, so not before Q3.", "headers": {}
+        }),
+    );
     let (text, headers) = signed(&reply, "msg_r1", now);
     assert_eq!(post_event(addr, &text, &headers).await.0, 200);
+    w.read_inbound().await;
     let replied = w.enrollment(ea).await;
     assert_eq!(replied.status, Status::Replied);
     let mut tx = w.t.tx(w.a, Actor::Agent).await;
@@ -145,8 +153,13 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence_and_suggests_a_
         "data": { "email_id": "in_2", "from": "someone@else.test", "to": ["hello@in.alpha.test"],
                   "subject": "Question" }
     });
+    w.fake.receive(
+        "in_2",
+        json!({ "subject": "Question", "text": "Hello?", "headers": {} }),
+    );
     let (text, headers) = signed(&stray, "msg_r2", now);
     assert_eq!(post_event(addr, &text, &headers).await.0, 200);
+    w.read_inbound().await;
     let kept: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM inbound_emails WHERE enrollment_id IS NULL AND from_email = 'someone@else.test'",
     )

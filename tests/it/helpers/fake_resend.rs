@@ -28,6 +28,8 @@ pub struct Inner {
     keys: HashMap<String, (String, String)>,
     /// Responses to give before behaving normally: (status, name, retry-after).
     pub script: VecDeque<(u16, &'static str, Option<&'static str>)>,
+    /// Received emails' content, by id (`GET /emails/receiving/{id}`).
+    pub received: HashMap<String, Value>,
 }
 
 #[derive(Clone, Default)]
@@ -38,6 +40,7 @@ impl FakeResend {
         let fake = Self::default();
         let app = Router::new()
             .route("/emails", post(send))
+            .route("/emails/receiving/{id}", axum::routing::get(receiving))
             .with_state(fake.clone());
         (super::listen(app).await, fake)
     }
@@ -53,6 +56,11 @@ impl FakeResend {
         for _ in 0..n {
             inner.script.push_back((status, name, retry_after));
         }
+    }
+
+    /// Serves `content` for the received email `id`.
+    pub fn receive(&self, id: &str, content: Value) {
+        self.0.lock().unwrap().received.insert(id.into(), content);
     }
 
     pub fn delivered(&self) -> Vec<(String, Value)> {
@@ -71,6 +79,24 @@ fn error(status: u16, name: &str) -> Response {
         Json(json!({ "statusCode": status, "name": name, "message": name })),
     )
         .into_response()
+}
+
+async fn receiving(
+    State(fake): State<FakeResend>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !auth.starts_with("Bearer re_") {
+        return error(401, "missing_api_key");
+    }
+    match fake.0.lock().unwrap().received.get(&id) {
+        Some(content) => Json(content.clone()).into_response(),
+        None => error(404, "not_found"),
+    }
 }
 
 async fn send(State(fake): State<FakeResend>, headers: HeaderMap, body: Bytes) -> Response {
