@@ -22,6 +22,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 have chromium || need+=(chromium)
 have wasm-opt || need+=(binaryen)
 have node || need+=(nodejs npm)
+# Real servers the ingestion tests talk to.
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 # rustup's own download server is out of reach on some machines: try it
 # once (bounded), and remember the Debian fallback once it is chosen.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then

@@ -10,6 +10,7 @@ pub mod email;
 pub mod engine;
 pub mod enrich;
 pub mod http;
+pub mod mailbox;
 pub mod pg;
 pub mod startup;
 pub mod telemetry;

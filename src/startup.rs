@@ -99,7 +99,8 @@ async fn run(
     let state = AppState::new(settings, db.clone(), addr)?;
     let engine = if settings.engine.enabled {
         let engine = Engine::new(db.clone(), settings.engine.clone(), state.email.clone())?
-            .with_arlo(Arlo::from_settings(&settings.model, &settings.enrichment)?);
+            .with_arlo(Arlo::from_settings(&settings.model, &settings.enrichment)?)
+            .with_secrets(settings.secrets.open()?);
         Some(tokio::spawn(engine.run(stopped, ENGINE_GRACE)))
     } else {
         None

@@ -55,6 +55,10 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
             None => Err(TaskError::Permanent("email is not configured".into())),
         },
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
+        TaskPayload::MailboxSync(_) => {
+            let me = &engine.inner;
+            crate::mailbox::sync_client(&me.db, me.secrets.as_ref(), ClientId(task.client_id)).await
+        }
         TaskPayload::MeetingNote(n) => meeting_note(engine, task, n).await,
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,
         TaskPayload::SequenceStep(_) => sequence_step(engine, task).await,

@@ -52,6 +52,7 @@ struct Inner {
     wake: Notify,
     email: Option<Arc<EmailService>>,
     arlo: Arlo,
+    secrets: Option<redkey_data::secrets::SecretBox>,
 }
 
 /// Longest a single attempt may run before it counts as failed.
@@ -81,8 +82,18 @@ impl Engine {
                 wake: Notify::new(),
                 email,
                 arlo: Arlo::default(),
+                secrets: None,
             }),
         })
+    }
+
+    /// The same engine opening stored credentials (mailbox passwords) with
+    /// `secrets`; before the engine is first cloned or run.
+    pub fn with_secrets(mut self, secrets: Option<redkey_data::secrets::SecretBox>) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_secrets is called on a new engine")
+            .secrets = secrets;
+        self
     }
 
     /// The same engine judging with `arlo` (its model and budget); before

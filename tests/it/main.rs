@@ -14,5 +14,6 @@ mod engine_processes;
 mod helpers;
 mod http;
 mod ingest;
+mod mailbox;
 mod private_cluster;
 mod sign_in;

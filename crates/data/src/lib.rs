@@ -19,6 +19,7 @@ pub mod drafter;
 pub mod engine;
 pub mod enrichment;
 pub mod instructions;
+pub mod mail;
 pub mod notes;
 pub mod outbox;
 pub mod password;

@@ -19,6 +19,17 @@ pub async fn create(
     name: &str,
     settings: &Value,
 ) -> Result<IngestSource> {
+    create_owned(tx, kind, name, settings, None).await
+}
+
+/// A source that belongs to one person (a mailbox: its bodies are theirs).
+pub async fn create_owned(
+    tx: &mut Tx,
+    kind: SourceKind,
+    name: &str,
+    settings: &Value,
+    owner: Option<Uuid>,
+) -> Result<IngestSource> {
     let client = tx.client();
     let key = (kind == SourceKind::Form).then(|| {
         let mut bytes = [0u8; 24];
@@ -26,13 +37,14 @@ pub async fn create(
         format!("{}{}", client.0.simple(), URL_SAFE_NO_PAD.encode(bytes))
     });
     Ok(sqlx::query_as(&format!(
-        "INSERT INTO crm_sources (kind, name, public_key, settings) VALUES ($1, $2, $3, $4) \
-         RETURNING {COLUMNS}"
+        "INSERT INTO crm_sources (kind, name, public_key, settings, owner_user) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
     ))
     .bind(kind)
     .bind(name.trim())
     .bind(key)
     .bind(settings)
+    .bind(owner)
     .fetch_one(tx.conn())
     .await?)
 }

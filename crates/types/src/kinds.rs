@@ -17,6 +17,7 @@ pub enum TaskPayload {
     Echo(Echo),
     EmailInbound(InboundEmail),
     EnrichmentScan(Tick),
+    MailboxSync(Tick),
     MeetingNote(MeetingNote),
     PipelineHealth(Tick),
     SequenceStep(Tick),
@@ -289,6 +290,7 @@ impl TaskPayload {
             "engine.echo" => Self::Echo(decode(payload)?),
             "email.inbound" => Self::EmailInbound(decode(payload)?),
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
+            "mailbox.sync" => Self::MailboxSync(decode(payload)?),
             "meeting.note" => Self::MeetingNote(decode(payload)?),
             "pipeline.health" => Self::PipelineHealth(decode(payload)?),
             "sequence.step" => Self::SequenceStep(decode(payload)?),
@@ -319,6 +321,7 @@ impl TaskPayload {
     pub fn timer(kind: &str, tick: Tick) -> Option<Self> {
         match kind {
             "enrichment.scan" => Some(Self::EnrichmentScan(tick)),
+            "mailbox.sync" => Some(Self::MailboxSync(tick)),
             "pipeline.health" => Some(Self::PipelineHealth(tick)),
             "sequence.step" => Some(Self::SequenceStep(tick)),
             _ => None,
@@ -332,6 +335,7 @@ impl TaskPayload {
             Self::Echo(_) => "engine.echo",
             Self::EmailInbound(_) => "email.inbound",
             Self::EnrichmentScan(_) => "enrichment.scan",
+            Self::MailboxSync(_) => "mailbox.sync",
             Self::MeetingNote(_) => "meeting.note",
             Self::PipelineHealth(_) => "pipeline.health",
             Self::SequenceStep(_) => "sequence.step",
@@ -345,9 +349,10 @@ impl TaskPayload {
         let v = match self {
             Self::ActivityLog(p) => serde_json::to_value(p),
             Self::Echo(p) => serde_json::to_value(p),
-            Self::EnrichmentScan(p) | Self::PipelineHealth(p) | Self::SequenceStep(p) => {
-                serde_json::to_value(p)
-            }
+            Self::EnrichmentScan(p)
+            | Self::MailboxSync(p)
+            | Self::PipelineHealth(p)
+            | Self::SequenceStep(p) => serde_json::to_value(p),
             Self::CrmQuery(p) | Self::StrategicInstruct(p) => serde_json::to_value(p),
             Self::MeetingNote(p) => serde_json::to_value(p),
             Self::EmailInbound(p) => serde_json::to_value(p),

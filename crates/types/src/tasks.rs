@@ -151,11 +151,16 @@ pub struct TimerSpec {
     pub schedule: Schedule,
 }
 
-pub const TIMERS: [TimerSpec; 3] = [
+pub const TIMERS: [TimerSpec; 4] = [
     TimerSpec {
         kind: "enrichment.scan",
         topic: "roles.crm",
         schedule: Schedule::Every(3600),
+    },
+    TimerSpec {
+        kind: "mailbox.sync",
+        topic: "roles.crm",
+        schedule: Schedule::Every(60),
     },
     TimerSpec {
         kind: "pipeline.health",

@@ -42,6 +42,7 @@ async fn timer_ticks_create_each_task_once_across_instances() {
         kinds,
         [
             ("enrichment.scan".to_string(), 2),
+            ("mailbox.sync".to_string(), 2),
             ("pipeline.health".to_string(), 2),
             ("sequence.step".to_string(), 4)
         ]

@@ -1,0 +1,104 @@
+//! Debian's Dovecot on a free 127.0.0.1 port, in a throwaway directory,
+//! with one user (`test`/`secret`), plain IMAP; and a small client to put
+//! mail into it.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use async_imap::Client;
+use tokio::net::TcpStream;
+
+pub struct Dovecot {
+    child: Child,
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl Dovecot {
+    pub async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("redkey-dovecot-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir.join("mail")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Dovecot refuses uid 0 for mail; the package's `nobody` owns it.
+        std::os::unix::fs::chown(dir.join("mail"), Some(65534), Some(65534)).unwrap();
+        std::fs::write(dir.join("users"), "test:{PLAIN}secret\n").unwrap();
+        let d = dir.display();
+        let conf = format!(
+            "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
+             log_path = {d}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
+             auth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {d}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service anvil {{\n  chroot =\n}}\n"
+        );
+        std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
+        let child = Command::new("/usr/sbin/dovecot")
+            .args(["-F", "-c"])
+            .arg(dir.join("dovecot.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dovecot is installed (scripts/setup.sh)");
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, port, dir }
+    }
+
+    async fn session(&self) -> async_imap::Session<TcpStream> {
+        let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
+        let mut client = Client::new(tcp);
+        client.read_response().await.unwrap().unwrap();
+        client
+            .login("test", "secret")
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap()
+    }
+
+    /// Appends `raw` to `folder` (created if missing) with the given
+    /// INTERNALDATE (what IMAP's SINCE reads), like "04-Jan-2027 10:00:00 +0000".
+    pub async fn append(&self, folder: &str, raw: &str, internal: &str) {
+        let mut s = self.session().await;
+        let _ = s.create(folder).await;
+        s.append(
+            folder,
+            None,
+            Some(&format!("\"{internal}\"")),
+            raw.replace('\n', "\r\n"),
+        )
+        .await
+        .unwrap();
+        s.logout().await.unwrap();
+    }
+
+    /// Deletes a folder (a new one of the same name has a new UIDVALIDITY).
+    pub async fn delete(&self, folder: &str) {
+        let mut s = self.session().await;
+        s.delete(folder).await.unwrap();
+        s.logout().await.unwrap();
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,360 @@
+//! Mailbox sync against a real Dovecot: the first sync takes the window,
+//! later ones only new UIDs, a new UIDVALIDITY stores nothing twice;
+//! two-way correspondents become contacts (one-way mail and lists never),
+//! mail goes on their timelines, threads are counted, a reply stops the
+//! sequence once, and bodies are shown only to the mailbox's owner.
+
+use chrono::{Duration, Utc};
+use redkey::mailbox::{sync_mailbox, Synced};
+use redkey_data::{
+    activities, contacts, records, secrets::SecretBox, sequences, sources, Actor, ClientId,
+};
+use redkey_testkit::TestDb;
+use redkey_types::{Contact, EmailAddress, EnrollmentStatus, IngestSource, SourceKind, Step};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::dovecot::Dovecot;
+
+struct Box_ {
+    t: TestDb,
+    client: ClientId,
+    owner: Uuid,
+    store: SecretBox,
+    source: IngestSource,
+    imap: Dovecot,
+}
+
+fn day(days_ago: i64) -> String {
+    (Utc::now() - Duration::days(days_ago))
+        .format("%d-%b-%Y %H:%M:%S +0000")
+        .to_string()
+}
+
+fn mail(id: &str, from: &str, to: &str, subject: &str, extra: &str, body: &str) -> String {
+    let date = Utc::now().to_rfc2822();
+    format!("Message-ID: <{id}>\nFrom: {from}\nTo: {to}\nSubject: {subject}\nDate: {date}\n{extra}\n{body}\n")
+}
+
+async fn mailbox() -> Box_ {
+    let t = TestDb::new().await;
+    let (client, _, _) = t.two_clients().await;
+    let owner = t.user("justin@alpha.test", &["alpha"]).await;
+    let imap = Dovecot::start().await;
+    let store = SecretBox::new(&SecretBox::generate_key(), &[]).unwrap();
+    let settings = json!({
+        "host": "127.0.0.1", "port": imap.port, "security": "plain", "username": "test",
+        "address": "justin@alpha.test", "window_days": 30,
+    });
+    let mut tx = t.tx(client, Actor::User(owner)).await;
+    let source = sources::create_owned(
+        &mut tx,
+        SourceKind::Imap,
+        "Justin's mail",
+        &settings,
+        Some(owner),
+    )
+    .await
+    .unwrap();
+    sources::set_secret(&mut tx, &store, source.id, "secret")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    Box_ {
+        t,
+        client,
+        owner,
+        store,
+        source,
+        imap,
+    }
+}
+
+impl Box_ {
+    async fn sync(&self) -> Synced {
+        sync_mailbox(&self.t.db, &self.store, self.client, &self.source)
+            .await
+            .unwrap()
+    }
+
+    async fn contact(&self, email: &str) -> Option<Contact> {
+        let mut tx = self.t.tx(self.client, Actor::Agent).await;
+        contacts::by_email(&mut tx, &EmailAddress::parse(email).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn kinds_for(&self, contact: Uuid) -> Vec<String> {
+        let mut tx = self.t.tx(self.client, Actor::Agent).await;
+        let mut k: Vec<String> = activities::of_contact(&mut tx, contact)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.kind)
+            .collect();
+        k.sort();
+        k
+    }
+}
+
+#[tokio::test]
+async fn a_mailbox_syncs_a_window_then_new_mail_and_makes_contacts_of_two_way_correspondents() {
+    let b = mailbox().await;
+    let ada = "Ada Lovelace <ada@lovelace.test>";
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "a1@lovelace.test",
+                ada,
+                "justin@alpha.test",
+                "Pricing",
+                "",
+                "What would it cost?",
+            ),
+            &day(2),
+        )
+        .await;
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "n1@news.test",
+                "news@news.test",
+                "justin@alpha.test",
+                "Weekly",
+                "List-Id: <weekly.news.test>",
+                "News",
+            ),
+            &day(1),
+        )
+        .await;
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "old@bob.test",
+                "bob@bob.test",
+                "justin@alpha.test",
+                "Long ago",
+                "",
+                "Hi",
+            ),
+            &day(200),
+        )
+        .await;
+    b.imap
+        .append(
+            "Sent",
+            &mail(
+                "j1@alpha.test",
+                "justin@alpha.test",
+                "ada@lovelace.test",
+                "Re: Pricing",
+                "In-Reply-To: <a1@lovelace.test>",
+                "Here it is.",
+            ),
+            &day(1),
+        )
+        .await;
+    b.imap
+        .append(
+            "Sent",
+            &mail(
+                "j2@alpha.test",
+                "justin@alpha.test",
+                "carol@gmail.com",
+                "Hello",
+                "",
+                "Hi Carol",
+            ),
+            &day(1),
+        )
+        .await;
+    b.imap
+        .append(
+            "Sent",
+            &mail(
+                "j3@alpha.test",
+                "justin@alpha.test",
+                "news@news.test",
+                "Unsubscribe",
+                "",
+                "stop",
+            ),
+            &day(1),
+        )
+        .await;
+
+    let first = b.sync().await;
+    assert_eq!((first.stored, first.discovered), (5, 1), "{first:?}");
+    // Ada wrote and was written to: a contact, with her company by domain.
+    let ada_c = b.contact("ada@lovelace.test").await.expect("discovered");
+    assert_eq!(
+        (ada_c.first_name.as_str(), ada_c.last_name.as_str()),
+        ("Ada", "Lovelace")
+    );
+    assert_eq!(ada_c.created_by_source, redkey_types::Source::Email);
+    let mut tx = b.t.tx(b.client, Actor::Agent).await;
+    let company: redkey_types::Company = records::get(&mut tx, ada_c.company_id.unwrap())
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(company.domain.as_deref(), Some("lovelace.test"));
+    assert_eq!(
+        b.kinds_for(ada_c.id).await,
+        ["email_received", "email_sent"]
+    );
+    assert_eq!(ada_c.email_thread_count, 1);
+    // One-way mail, a list and mail outside the window make nobody.
+    assert!(b.contact("carol@gmail.com").await.is_none());
+    assert!(b.contact("news@news.test").await.is_none());
+    assert!(b.contact("bob@bob.test").await.is_none());
+
+    // Only new mail next time; a reply in the same thread.
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "a2@lovelace.test",
+                ada,
+                "justin@alpha.test",
+                "Re: Pricing",
+                "References: <a1@lovelace.test> <j1@alpha.test>",
+                "Thanks!",
+            ),
+            &day(0),
+        )
+        .await;
+    let second = b.sync().await;
+    assert_eq!((second.stored, second.already_had), (1, 0), "{second:?}");
+    let ada_c = b.contact("ada@lovelace.test").await.unwrap();
+    assert_eq!(b.kinds_for(ada_c.id).await.len(), 3);
+    assert_eq!(ada_c.email_thread_count, 1);
+
+    // A folder re-created has a new UIDVALIDITY: read again, stored once.
+    b.imap.delete("Sent").await;
+    b.imap
+        .append(
+            "Sent",
+            &mail(
+                "j1@alpha.test",
+                "justin@alpha.test",
+                "ada@lovelace.test",
+                "Re: Pricing",
+                "In-Reply-To: <a1@lovelace.test>",
+                "Here it is.",
+            ),
+            &day(1),
+        )
+        .await;
+    let third = b.sync().await;
+    assert_eq!((third.stored, third.already_had), (0, 1), "{third:?}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM email_messages")
+        .fetch_one(&b.t.owner)
+        .await
+        .unwrap();
+    assert_eq!(stored, 6);
+}
+
+#[tokio::test]
+async fn a_reply_in_the_mailbox_stops_the_sequence_once_and_bodies_stay_the_owners() {
+    let b = mailbox().await;
+    let mut tx = b.t.tx(b.client, Actor::User(b.owner)).await;
+    let grace: Contact = records::create(
+        &mut tx,
+        vec![
+            redkey_data::contacts::ContactField::FirstName("Grace".into()),
+            redkey_data::contacts::ContactField::Email(Some(
+                EmailAddress::parse("grace@hopper.test").unwrap(),
+            )),
+        ],
+    )
+    .await
+    .unwrap();
+    let seq = sequences::create(
+        &mut tx,
+        &sequences::SequenceInput {
+            name: "Intro".into(),
+            steps: vec![Step {
+                delay_days: 0,
+                business_days: false,
+                subject: "Hi".into(),
+                body: "Hi".into(),
+                intent: None,
+            }],
+            window_start: chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            window_end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
+            weekdays: vec![1, 2, 3, 4, 5, 6, 7],
+            time_zone: "UTC".into(),
+            personalised: false,
+        },
+    )
+    .await
+    .unwrap();
+    let e = sequences::enroll(&mut tx, seq.id, grace.id).await.unwrap();
+    tx.commit().await.unwrap();
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "g1@hopper.test",
+                "grace@hopper.test",
+                "justin@alpha.test",
+                "Re: Hi",
+                "",
+                "Let's talk. Not before Q3.",
+            ),
+            &day(0),
+        )
+        .await;
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "g0@hopper.test",
+                "grace@hopper.test",
+                "justin@alpha.test",
+                "Out of office",
+                "Auto-Submitted: auto-replied",
+                "Away",
+            ),
+            &day(0),
+        )
+        .await;
+    b.sync().await;
+    b.sync().await;
+    let mut tx = b.t.tx(b.client, Actor::Agent).await;
+    assert_eq!(
+        sequences::enrollment(&mut tx, e.id).await.unwrap().status,
+        EnrollmentStatus::Replied
+    );
+    drop(tx);
+    let kinds = b.kinds_for(grace.id).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "email_replied").count(),
+        1,
+        "{kinds:?}"
+    );
+    // The body: the owner reads it, a colleague and arlo do not.
+    let body = |actor| {
+        let t = &b.t;
+        let client = b.client;
+        async move {
+            let mut tx = t.tx(client, actor).await;
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT body_text FROM crm_email_messages WHERE message_id = 'g1@hopper.test'",
+            )
+            .fetch_one(tx.conn())
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        body(Actor::User(b.owner)).await.as_deref(),
+        Some("Let's talk. Not before Q3.")
+    );
+    let colleague = b.t.user("colleague@alpha.test", &["alpha"]).await;
+    assert_eq!(body(Actor::User(colleague)).await, None);
+    assert_eq!(body(Actor::Agent).await, None);
+}
