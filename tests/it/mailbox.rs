@@ -358,3 +358,48 @@ async fn a_reply_in_the_mailbox_stops_the_sequence_once_and_bodies_stay_the_owne
     assert_eq!(body(Actor::User(colleague)).await, None);
     assert_eq!(body(Actor::Agent).await, None);
 }
+
+#[tokio::test]
+async fn a_sync_cut_off_mid_way_resumes_without_loss_or_duplicates() {
+    let mut b = mailbox().await;
+    for i in 0..60 {
+        let m = mail(
+            &format!("bulk{i}@lovelace.test"),
+            "ada@lovelace.test",
+            "justin@alpha.test",
+            &format!("Note {i}"),
+            "",
+            "Hello",
+        );
+        b.imap.append("INBOX", &m, &day(1)).await;
+    }
+    // Cut the server off once the first batch's position is committed.
+    let (db, store, client, source) = (b.t.db.clone(), b.store.clone(), b.client, b.source.clone());
+    let running = tokio::spawn(async move { sync_mailbox(&db, &store, client, &source).await });
+    for _ in 0..400 {
+        let at: Option<i64> = sqlx::query_scalar("SELECT max(last_uid) FROM mailbox_folders")
+            .fetch_one(&b.t.owner)
+            .await
+            .unwrap();
+        if at.unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    b.imap.kill();
+    let cut = running.await.unwrap();
+    let stored_then: i64 = sqlx::query_scalar("SELECT count(*) FROM email_messages")
+        .fetch_one(&b.t.owner)
+        .await
+        .unwrap();
+    assert!(cut.is_err() || stored_then == 60, "{cut:?}");
+    b.imap.restart().await;
+    b.sync().await;
+    b.sync().await;
+    let (all, distinct): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT message_id) FROM email_messages")
+            .fetch_one(&b.t.owner)
+            .await
+            .unwrap();
+    assert_eq!((all, distinct), (60, 60));
+}

@@ -44,6 +44,11 @@ impl Dovecot {
              service anvil {{\n  chroot =\n}}\n"
         );
         std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
+        let child = Self::spawn(&dir, port).await;
+        Self { child, port, dir }
+    }
+
+    async fn spawn(dir: &std::path::Path, port: u16) -> Child {
         let child = Command::new("/usr/sbin/dovecot")
             .args(["-F", "-c"])
             .arg(dir.join("dovecot.conf"))
@@ -57,7 +62,19 @@ impl Dovecot {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self { child, port, dir }
+        child
+    }
+
+    /// Kills the server at once (connections drop mid-command).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port and mail.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = Self::spawn(&self.dir, self.port).await;
     }
 
     async fn session(&self) -> async_imap::Session<TcpStream> {
