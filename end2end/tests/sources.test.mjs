@@ -39,7 +39,7 @@ test('a form snippet pasted into another site creates the contact on submit', as
   const item = page.locator('li.form-source', { hasText: 'Website contact' });
   await item.waitFor();
   await shot(page, 'sources');
-  page_html = await item.locator('textarea.snippet').inputValue();
+  page_html = await item.locator('pre.snippet').textContent();
   assert.match(page_html, /action="http:\/\/127\.0\.0\.1:\d+\/ingest\/forms\/[0-9a-f]{32}/);
   assert.deepEqual(problems, []);
 
@@ -56,4 +56,24 @@ test('a form snippet pasted into another site creates the contact on submit', as
     "WHERE emails_primary_email = 'vera.visitor@example.com'"), 'FORM Vera');
   assert.equal(sql("SELECT count(*) FROM activities a JOIN people p ON p.id = a.person_id " +
     "WHERE p.emails_primary_email = 'vera.visitor@example.com' AND a.kind = 'form'"), '1');
+});
+
+test('a mailbox is connected with its password sealed, never shown again', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/settings/sources`);
+  await waitForHydration(page);
+  await page.fill('#mb-address', 'founder@redkey.test');
+  await page.fill('#mb-host', 'imap.redkey.test');
+  await page.fill('#mb-user', 'founder');
+  await page.fill('#mb-password', 'app-password-123');
+  await page.selectOption('#mb-privacy', 'subject');
+  await page.click('#connect-mailbox');
+  const row = page.locator('li.mailbox', { hasText: 'founder@redkey.test' });
+  await row.waitFor();
+  assert.match(await row.textContent(), /subject · password stored/);
+  assert.equal(await page.locator('text=app-password-123').count(), 0);
+  assert.equal(sql("SELECT count(*) FROM ingest_sources WHERE kind = 'imap' " +
+    "AND position('app-password-123' in encode(secret, 'escape')) = 0 AND owner_user IS NOT NULL"), '1');
+  assert.deepEqual(problems, []);
 });

@@ -47,6 +47,9 @@ pub struct MailboxSettings {
     pub block: Vec<String>,
     /// A PEM certificate to trust beside the public roots (a private CA).
     pub ca_pem: Option<String>,
+    /// Show message bodies to everyone in the client, not only the owner
+    /// (read by `crm_email_messages`).
+    pub share_bodies: bool,
 }
 
 impl Default for MailboxSettings {
@@ -63,6 +66,7 @@ impl Default for MailboxSettings {
             privacy: "full".into(),
             block: vec![],
             ca_pem: None,
+            share_bodies: false,
         }
     }
 }

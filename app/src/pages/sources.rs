@@ -8,15 +8,22 @@ use leptos_meta::Title;
 use crate::{
     components::ErrorNote,
     model::{FormSettings, IngestSource, SourceKind, SourcesView},
-    server_fns::sources::{load_sources, CreateForm, SetNotesSecret},
+    server_fns::sources::{load_sources, ConnectMailbox, CreateForm, SetNotesSecret},
 };
 
 #[component]
 pub fn SourcesPage() -> impl IntoView {
     let create = ServerAction::<CreateForm>::new();
     let secret = ServerAction::<SetNotesSecret>::new();
+    let mailbox = ServerAction::<ConnectMailbox>::new();
     let data = Resource::new(
-        move || (create.version().get(), secret.version().get()),
+        move || {
+            (
+                create.version().get(),
+                secret.version().get(),
+                mailbox.version().get(),
+            )
+        },
         |_| load_sources(),
     );
     view! {
@@ -27,7 +34,7 @@ pub fn SourcesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(v) => view! { <Sources v create secret /> }.into_any(),
+                    Ok(v) => view! { <Sources v create secret mailbox /> }.into_any(),
                 }
             })}
         </Transition>
@@ -39,7 +46,15 @@ fn Sources(
     v: SourcesView,
     create: ServerAction<CreateForm>,
     secret: ServerAction<SetNotesSecret>,
+    mailbox: ServerAction<ConnectMailbox>,
 ) -> impl IntoView {
+    let boxes: Vec<IngestSource> = v
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Imap)
+        .cloned()
+        .collect();
+    let can_store = v.secrets_configured;
     let forms: Vec<IngestSource> = v
         .sources
         .iter()
@@ -67,9 +82,8 @@ fn Sources(
                             <h3>{f.name.clone()}</h3>
                             <p>"Posts to " <code class="form-action">{action}</code></p>
                             <p>"Accepted from: " {if origins.is_empty() { "any site".to_string() } else { origins }}</p>
-                            <label>"Paste into your site"
-                                <textarea class="snippet" readonly rows="10">{snippet}</textarea>
-                            </label>
+                            <p>"Paste into your site:"</p>
+                            <pre class="snippet"><code>{snippet}</code></pre>
                         </li>
                     }
                 }).collect_view()}
@@ -85,6 +99,40 @@ fn Sources(
                 <button type="submit" id="create-form">"Create form"</button>
                 {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
             </ActionForm>
+        </section>
+        <section class="card" aria-labelledby="mail-h">
+            <h2 id="mail-h">"Mailboxes (IMAP)"</h2>
+            <p>"Mail syncs every minute: people you write to and hear from become contacts; their mail goes on their timelines."</p>
+            <ul class="mailboxes">
+                {boxes.into_iter().map(|b| {
+                    let privacy = b.settings["privacy"].as_str().unwrap_or("full").to_string();
+                    view! { <li class="mailbox">{b.name.clone()} " · " {privacy}
+                        {if b.has_secret { " · password stored" } else { " · no password" }}</li> }
+                }).collect_view()}
+            </ul>
+            {can_store.then(|| view! {
+                <ActionForm action=mailbox attr:class="connect-mailbox">
+                    <label for="mb-address">"Your address"</label>
+                    <input id="mb-address" name="address" type="email" required />
+                    <label for="mb-host">"IMAP server"</label>
+                    <input id="mb-host" name="host" placeholder="imap.example.com" required />
+                    <label for="mb-port">"Port"</label>
+                    <input id="mb-port" name="port" value="993" />
+                    <label for="mb-user">"User name"</label>
+                    <input id="mb-user" name="username" autocomplete="off" required />
+                    <label for="mb-password">"Password (or app password)"</label>
+                    <input id="mb-password" name="password" type="password" autocomplete="off" required />
+                    <label for="mb-privacy">"Keep"</label>
+                    <select id="mb-privacy" name="privacy">
+                        <option value="full">"sender, subject and text"</option>
+                        <option value="subject">"sender and subject"</option>
+                        <option value="metadata">"sender and date only"</option>
+                    </select>
+                    <label class="check"><input type="checkbox" name="share" value="1" />" Colleagues may read the text"</label>
+                    <button type="submit" id="connect-mailbox">"Connect mailbox"</button>
+                    {move || mailbox.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
+                </ActionForm>
+            })}
         </section>
         <section class="card" aria-labelledby="notes-h">
             <h2 id="notes-h">"Meeting notes (Quill)"</h2>

@@ -112,3 +112,62 @@ pub async fn set_notes_secret(secret: String) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Connects the signed-in person's mailbox: theirs alone (its bodies are
+/// shown to them only unless shared), the password sealed at once.
+#[server]
+#[allow(clippy::too_many_arguments)]
+pub async fn connect_mailbox(
+    address: String,
+    host: String,
+    port: String,
+    username: String,
+    password: String,
+    privacy: String,
+    share: Option<String>,
+) -> Result<Uuid, AppError> {
+    use crate::model::{EmailAddress, SourceKind};
+    use crate::ssr::{db, session::human_tx};
+    let store = use_context::<db::secrets::SecretBox>().ok_or_else(|| {
+        AppError::invalid(
+            "password",
+            "set REDKEY_SECRET_KEY on the server to store passwords",
+        )
+    })?;
+    let address = EmailAddress::parse(address.trim())
+        .map_err(|_| AppError::invalid("address", "the mailbox's email address"))?;
+    let host = host.trim().to_string();
+    if host.is_empty() || host.contains(['/', ' ', ':']) {
+        return Err(AppError::invalid(
+            "host",
+            "a host name like imap.example.com",
+        ));
+    }
+    let port: u16 = port
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| AppError::invalid("port", "a port number (993 for IMAP over TLS)"))?;
+    if username.trim().is_empty() || password.is_empty() {
+        return Err(AppError::invalid(
+            "password",
+            "the user name and password are required",
+        ));
+    }
+    if !matches!(privacy.as_str(), "metadata" | "subject" | "full") {
+        return Err(AppError::invalid("privacy", "metadata, subject or full"));
+    }
+    let settings = serde_json::json!({
+        "host": host, "port": port, "security": "tls", "username": username.trim(),
+        "address": address.as_str(), "privacy": privacy, "share_bodies": share.is_some(),
+    });
+    let (mut tx, me) = human_tx().await?;
+    let name = format!("Mailbox {}", address.as_str());
+    let source =
+        db::sources::create_owned(&mut tx, SourceKind::Imap, &name, &settings, Some(me.user))
+            .await?;
+    db::sources::set_secret(&mut tx, &store, source.id, &password).await?;
+    tx.commit().await?;
+    Ok(source.id)
+}
