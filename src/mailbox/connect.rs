@@ -21,10 +21,8 @@ pub async fn open(s: &MailboxSettings, password: &str) -> Result<Session<Stream>
     if s.host.is_empty() || s.username.is_empty() {
         return Err(SyncError::Settings("host and username are required".into()));
     }
-    let tcp = TcpStream::connect((s.host.as_str(), s.port))
-        .await
-        .map_err(|e| SyncError::Imap(format!("cannot reach {}:{}: {e}", s.host, s.port)))?;
-    let stream = match s.security.as_str() {
+    // Checked before any connection (or name lookup) is made.
+    let plain = match s.security.as_str() {
         "plain" => {
             let loopback =
                 s.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()) || s.host == "localhost";
@@ -33,14 +31,22 @@ pub async fn open(s: &MailboxSettings, password: &str) -> Result<Session<Stream>
                     "plain IMAP is only for a server on this machine; use tls".into(),
                 ));
             }
-            Either::Left(tcp)
+            true
         }
-        "tls" => Either::Right(tls(s, tcp).await?),
+        "tls" => false,
         other => {
             return Err(SyncError::Settings(format!(
                 "security {other:?}: tls or plain"
             )))
         }
+    };
+    let tcp = TcpStream::connect((s.host.as_str(), s.port))
+        .await
+        .map_err(|e| SyncError::Imap(format!("cannot reach {}:{}: {e}", s.host, s.port)))?;
+    let stream = if plain {
+        Either::Left(tcp)
+    } else {
+        Either::Right(tls(s, tcp).await?)
     };
     let mut client = Client::new(stream);
     client

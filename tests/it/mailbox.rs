@@ -403,3 +403,54 @@ async fn a_sync_cut_off_mid_way_resumes_without_loss_or_duplicates() {
             .unwrap();
     assert_eq!((all, distinct), (60, 60));
 }
+
+#[tokio::test]
+async fn a_mailbox_over_tls_trusts_only_what_it_should() {
+    let b = mailbox().await;
+    b.imap
+        .append(
+            "INBOX",
+            &mail(
+                "t1@lovelace.test",
+                "ada@lovelace.test",
+                "justin@alpha.test",
+                "Over TLS",
+                "",
+                "Hi",
+            ),
+            &day(0),
+        )
+        .await;
+    let over_tls = |ca: Option<&str>, security: &str| {
+        let mut s = b.source.clone();
+        s.settings = json!({
+            "host": "127.0.0.1", "port": b.imap.tls_port, "security": security, "username": "test",
+            "address": "justin@alpha.test", "ca_pem": ca,
+        });
+        s
+    };
+    // Its certificate trusted: synced.
+    let trusted = over_tls(Some(&b.imap.cert), "tls");
+    let done = sync_mailbox(&b.t.db, &b.store, b.client, &trusted)
+        .await
+        .unwrap();
+    assert_eq!(done.stored, 1);
+    // A certificate nobody vouches for: refused, nothing read.
+    let unknown = over_tls(None, "tls");
+    let err = sync_mailbox(&b.t.db, &b.store, b.client, &unknown)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("TLS"), "{err}");
+    // Plain IMAP to anything but this machine is refused before connecting.
+    let mut far = b.source.clone();
+    far.settings = json!({ "host": "imap.example.com", "port": 143, "security": "plain",
+                           "username": "test", "address": "justin@alpha.test" });
+    let err = sync_mailbox(&b.t.db, &b.store, b.client, &far)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("only for a server on this machine"),
+        "{err}"
+    );
+}

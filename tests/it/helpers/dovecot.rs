@@ -15,16 +15,23 @@ use tokio::net::TcpStream;
 pub struct Dovecot {
     child: Child,
     pub port: u16,
+    /// IMAP over TLS, with a self-signed certificate for 127.0.0.1.
+    pub tls_port: u16,
+    /// That certificate (PEM), to trust.
+    pub cert: String,
     dir: PathBuf,
 }
 
 impl Dovecot {
     pub async fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let free = || {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (port, tls_port) = (free(), free());
         let dir =
             std::env::temp_dir().join(format!("redkey-dovecot-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(dir.join("mail")).unwrap();
@@ -33,19 +40,50 @@ impl Dovecot {
         // Dovecot refuses uid 0 for mail; the package's `nobody` owns it.
         std::os::unix::fs::chown(dir.join("mail"), Some(65534), Some(65534)).unwrap();
         std::fs::write(dir.join("users"), "test:{PLAIN}secret\n").unwrap();
+        let made = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+            ])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(dir.join("cert.pem"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(made.success(), "openssl made the test certificate");
+        let cert = std::fs::read_to_string(dir.join("cert.pem")).unwrap();
         let d = dir.display();
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
-             log_path = {d}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
+             log_path = {d}/dovecot.log\nssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n\
+             disable_plaintext_auth = no\n\
              auth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {d}/users\n}}\n\
              userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
-             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n  }}\n}}\n\
              service anvil {{\n  chroot =\n}}\n"
         );
         std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
         let child = Self::spawn(&dir, port).await;
-        Self { child, port, dir }
+        Self {
+            child,
+            port,
+            tls_port,
+            cert,
+            dir,
+        }
     }
 
     async fn spawn(dir: &std::path::Path, port: u16) -> Child {
