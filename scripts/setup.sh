@@ -24,6 +24,7 @@ have wasm-opt || need+=(binaryen)
 have node || need+=(nodejs npm)
 # Real servers the ingestion tests talk to.
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+[ -x /usr/bin/radicale ] || need+=(radicale)
 # rustup's own download server is out of reach on some machines: try it
 # once (bounded), and remember the Debian fallback once it is chosen.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then

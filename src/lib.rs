@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod arlo;
 pub mod bench;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod email;

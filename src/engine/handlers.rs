@@ -57,7 +57,11 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
         TaskPayload::MailboxSync(_) => {
             let me = &engine.inner;
-            crate::mailbox::sync_client(&me.db, me.secrets.as_ref(), ClientId(task.client_id)).await
+            let client = ClientId(task.client_id);
+            let mail = crate::mailbox::sync_client(&me.db, me.secrets.as_ref(), client).await?;
+            let calendars =
+                crate::calendar::sync_client(&me.db, me.secrets.as_ref(), client).await?;
+            Ok(json!({ "mail": mail, "calendars": calendars }))
         }
         TaskPayload::MeetingNote(n) => meeting_note(engine, task, n).await,
         TaskPayload::PipelineHealth(_) => pipeline_health(engine, task).await,

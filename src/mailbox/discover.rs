@@ -50,7 +50,7 @@ const FREEMAIL: [&str; 16] = [
     "yandex.ru",
 ];
 
-fn domain(address: &str) -> &str {
+pub fn domain(address: &str) -> &str {
     address.rsplit('@').next().unwrap_or_default()
 }
 
@@ -97,7 +97,7 @@ pub async fn contacts(
 }
 
 /// The company at `domain`, created when there is none; none for freemail.
-async fn company_for(tx: &mut Tx, domain: &str) -> Result<Option<Uuid>, DbError> {
+pub async fn company_for(tx: &mut Tx, domain: &str) -> Result<Option<Uuid>, DbError> {
     if domain.is_empty() || FREEMAIL.contains(&domain) {
         return Ok(None);
     }
@@ -118,7 +118,7 @@ async fn company_for(tx: &mut Tx, domain: &str) -> Result<Option<Uuid>, DbError>
     Ok(Some(company.id))
 }
 
-fn split_name(name: &str) -> (String, String) {
+pub fn split_name(name: &str) -> (String, String) {
     let name = name.trim().trim_matches('"');
     match name.rsplit_once(' ') {
         Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),

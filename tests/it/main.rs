@@ -6,6 +6,7 @@
 
 mod api;
 pub mod arlo;
+mod calendar;
 mod cli;
 mod email;
 mod email_crash;

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod agenda;
 pub mod audit;
 pub mod calendar;
+pub mod calendar_events;
 pub mod companies;
 pub mod contacts;
 pub mod deals;

@@ -4,6 +4,7 @@
 pub mod dovecot;
 pub mod fake_anthropic;
 pub mod fake_resend;
+pub mod radicale;
 pub mod server_process;
 
 use std::net::{IpAddr, SocketAddr};
