@@ -241,6 +241,16 @@ fn ContactView(
                     {detail.deals.iter().map(|d| view! { <li><a href=format!("/deals/{}", d.id)>{d.name.clone()}</a></li> }).collect_view()}
                 </ul>
             </section>
+            {(!detail.meetings.is_empty()).then(|| view! {
+                <section class="card" aria-labelledby="meetings">
+                    <h2 id="meetings">"Upcoming meetings"</h2>
+                    <ul class="meetings">
+                        {detail.meetings.iter().map(|(title, at)| view! {
+                            <li><time>{at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>" " {title.clone()}</li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             <SequencesPanel
                 contact=c.id
                 enrollments=detail.enrollments.clone()

@@ -89,6 +89,10 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
         Some(e) => db::suppressions::suppression(&mut tx, &e).await?,
         None => None,
     };
+    let meetings = match &contact.email {
+        Some(e) => db::calendar_events::upcoming(&mut tx, e, chrono::Utc::now()).await?,
+        None => vec![],
+    };
     Ok(ContactDetail {
         contact,
         company,
@@ -97,6 +101,7 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
         enrollments,
         sequences,
         suppressed,
+        meetings,
     })
 }
 

@@ -186,6 +186,8 @@ pub struct ContactDetail {
     pub sequences: Vec<(Uuid, String)>,
     /// Why the address is never emailed (unsubscribed, bounced, ...).
     pub suppressed: Option<crate::SuppressionReason>,
+    /// Meetings to come with them (from synced calendars): title, start.
+    pub meetings: Vec<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
