@@ -16,8 +16,15 @@ use super::{MailboxSettings, SyncError};
 
 pub type Stream = Either<TcpStream, TlsStream<TcpStream>>;
 
+/// How the session authenticates.
+pub enum Login {
+    Password(String),
+    /// An OAuth access token, sent with SASL XOAUTH2.
+    Bearer(String),
+}
+
 /// A logged-in session; log out with [`close`].
-pub async fn open(s: &MailboxSettings, password: &str) -> Result<Session<Stream>, SyncError> {
+pub async fn open(s: &MailboxSettings, login: &Login) -> Result<Session<Stream>, SyncError> {
     if s.host.is_empty() || s.username.is_empty() {
         return Err(SyncError::Settings("host and username are required".into()));
     }
@@ -54,10 +61,17 @@ pub async fn open(s: &MailboxSettings, password: &str) -> Result<Session<Stream>
         .await
         .map_err(|e| SyncError::Imap(format!("no greeting: {e}")))?
         .ok_or_else(|| SyncError::Imap("the server closed before greeting".into()))?;
-    client
-        .login(&s.username, password)
-        .await
-        .map_err(|(e, _)| SyncError::Imap(format!("login refused: {e}")))
+    match login {
+        Login::Password(password) => client.login(&s.username, password).await,
+        Login::Bearer(token) => {
+            let auth = super::oauth::XOAuth2 {
+                user: s.username.clone(),
+                token: token.clone(),
+            };
+            client.authenticate("XOAUTH2", &auth).await
+        }
+    }
+    .map_err(|(e, _)| SyncError::Imap(format!("login refused: {e}")))
 }
 
 pub async fn close(mut session: Session<Stream>) {

@@ -9,6 +9,7 @@
 
 mod connect;
 pub mod discover;
+pub mod oauth;
 pub mod parse;
 
 use chrono::{Duration, Utc};
@@ -50,6 +51,11 @@ pub struct MailboxSettings {
     /// Show message bodies to everyone in the client, not only the owner
     /// (read by `crm_email_messages`).
     pub share_bodies: bool,
+    /// "password", or "xoauth2" (Google, Microsoft 365): the stored secret
+    /// is then a refresh token exchanged at `token_url` for `client_id`.
+    pub auth: String,
+    pub token_url: Option<String>,
+    pub client_id: Option<String>,
 }
 
 impl Default for MailboxSettings {
@@ -67,6 +73,9 @@ impl Default for MailboxSettings {
             block: vec![],
             ca_pem: None,
             share_bodies: false,
+            auth: "password".into(),
+            token_url: None,
+            client_id: None,
         }
     }
 }
@@ -140,12 +149,37 @@ pub async fn sync_mailbox(
     let settings: MailboxSettings = serde_json::from_value(source.settings.clone())
         .map_err(|e| SyncError::Settings(e.to_string()))?;
     let mut tx = db.begin(client, Actor::Agent).await?;
-    let password = sources::secret(&mut tx, secrets, source.id)
+    let secret = sources::secret(&mut tx, secrets, source.id)
         .await?
-        .ok_or_else(|| SyncError::Settings("no password is stored".into()))?;
+        .ok_or_else(|| SyncError::Settings("no credential is stored".into()))?;
     tx.commit().await?;
+    let login = match settings.auth.as_str() {
+        "password" => connect::Login::Password(secret),
+        "xoauth2" => {
+            let cred: oauth::OAuthCredential = serde_json::from_str(&secret).map_err(|_| {
+                SyncError::Settings("the stored OAuth credential is not readable".into())
+            })?;
+            let (token, rotated) = oauth::access_token(&settings, &cred).await?;
+            if let Some(refresh_token) = rotated {
+                let next = oauth::OAuthCredential {
+                    refresh_token,
+                    ..cred
+                };
+                let text = serde_json::to_string(&next).expect("a credential serialises");
+                let mut tx = db.begin(client, Actor::Agent).await?;
+                sources::set_secret(&mut tx, secrets, source.id, &text).await?;
+                tx.commit().await?;
+            }
+            connect::Login::Bearer(token)
+        }
+        other => {
+            return Err(SyncError::Settings(format!(
+                "auth {other:?}: password or xoauth2"
+            )))
+        }
+    };
     let mut synced = Synced::default();
-    let mut session = connect::open(&settings, &password).await?;
+    let mut session = connect::open(&settings, &login).await?;
     for (folder, direction) in [(&settings.inbox, "in"), (&settings.sent, "out")] {
         let done = folder_sync(
             &mut session,

@@ -454,3 +454,105 @@ async fn a_mailbox_over_tls_trusts_only_what_it_should() {
         "{err}"
     );
 }
+
+/// A fake OAuth provider: a token endpoint that rotates refresh tokens
+/// (r1 → r2 → r3...) and an introspection endpoint Dovecot asks.
+async fn fake_oauth() -> String {
+    use axum::{routing::post, Form, Json, Router};
+    use std::collections::HashMap;
+    let app = Router::new()
+        .route(
+            "/token",
+            post(|Form(f): Form<HashMap<String, String>>| async move {
+                let ok = f.get("grant_type").map(String::as_str) == Some("refresh_token")
+                    && f.get("client_id").map(String::as_str) == Some("redkey-test")
+                    && f.get("client_secret").map(String::as_str) == Some("client-secret");
+                let n: u32 = f
+                    .get("refresh_token")
+                    .and_then(|t| t.strip_prefix('r'))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                if !ok || n == 0 || n > 5 {
+                    return (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        Json(json!({"error": "invalid_grant"})),
+                    );
+                }
+                (
+                    axum::http::StatusCode::OK,
+                    Json(json!({
+                        "access_token": format!("access-{n}"), "token_type": "Bearer",
+                        "expires_in": 3600, "refresh_token": format!("r{}", n + 1),
+                    })),
+                )
+            }),
+        )
+        .route(
+            "/introspect",
+            post(|Form(f): Form<HashMap<String, String>>| async move {
+                let active = f.get("token").is_some_and(|t| t.starts_with("access-"));
+                Json(json!({ "active": active, "username": "test" }))
+            }),
+        );
+    crate::helpers::listen(app).await
+}
+
+#[tokio::test]
+async fn an_oauth_mailbox_refreshes_its_token_rotates_it_and_fails_clearly_when_revoked() {
+    let oauth = fake_oauth().await;
+    let t = TestDb::new().await;
+    let (client, _, human) = t.two_clients().await;
+    let imap = Dovecot::start_with(Some(&format!("{oauth}/introspect"))).await;
+    imap.append(
+        "INBOX",
+        &mail(
+            "o1@lovelace.test",
+            "ada@lovelace.test",
+            "justin@alpha.test",
+            "Hi",
+            "",
+            "Hello",
+        ),
+        &day(0),
+    )
+    .await;
+    let store = SecretBox::new(&SecretBox::generate_key(), &[]).unwrap();
+    let settings = json!({
+        "host": "127.0.0.1", "port": imap.port, "security": "plain", "username": "test",
+        "address": "justin@alpha.test", "auth": "xoauth2",
+        "token_url": format!("{oauth}/token"), "client_id": "redkey-test",
+    });
+    let mut tx = t.tx(client, human).await;
+    let source = sources::create(&mut tx, SourceKind::Imap, "Gmail", &settings)
+        .await
+        .unwrap();
+    let cred = json!({ "refresh_token": "r1", "client_secret": "client-secret" }).to_string();
+    sources::set_secret(&mut tx, &store, source.id, &cred)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let done = sync_mailbox(&t.db, &store, client, &source).await.unwrap();
+    assert_eq!(done.stored, 1);
+    // The provider rotated the refresh token: the new one is kept, sealed.
+    let mut tx = t.tx(client, Actor::Agent).await;
+    let kept = sources::secret(&mut tx, &store, source.id)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(tx);
+    assert!(kept.contains("\"r2\""), "{kept}");
+    assert!(sync_mailbox(&t.db, &store, client, &source).await.is_ok());
+
+    // Revoked (the fake refuses past r5): a clear error, nothing stored.
+    let mut tx = t.tx(client, Actor::Agent).await;
+    let revoked = json!({ "refresh_token": "r9", "client_secret": "client-secret" }).to_string();
+    sources::set_secret(&mut tx, &store, source.id, &revoked)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let err = sync_mailbox(&t.db, &store, client, &source)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("reconnect the mailbox"), "{err}");
+}

@@ -24,6 +24,11 @@ pub struct Dovecot {
 
 impl Dovecot {
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// With XOAUTH2 too: tokens checked at `introspection` (a local fake).
+    pub async fn start_with(introspection: Option<&str>) -> Self {
         let free = || {
             TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -64,12 +69,29 @@ impl Dovecot {
             .unwrap();
         assert!(made.success(), "openssl made the test certificate");
         let cert = std::fs::read_to_string(dir.join("cert.pem")).unwrap();
+        let oauth = match introspection {
+            Some(url) => {
+                std::fs::write(
+                    dir.join("oauth2.conf.ext"),
+                    format!(
+                        "introspection_mode = post\nintrospection_url = {url}\n\
+                         username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                    ),
+                )
+                .unwrap();
+                format!(
+                    "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {}\n}}\n",
+                    dir.join("oauth2.conf.ext").display()
+                )
+            }
+            None => String::new(),
+        };
         let d = dir.display();
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
              log_path = {d}/dovecot.log\nssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n\
              disable_plaintext_auth = no\n\
-             auth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
+             auth_mechanisms = plain login xoauth2 oauthbearer\nmail_location = maildir:{d}/mail/%u\n{oauth}\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {d}/users\n}}\n\
              userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n  }}\n}}\n\
