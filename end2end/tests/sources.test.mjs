@@ -77,3 +77,19 @@ test('a mailbox is connected with its password sealed, never shown again', async
     "AND position('app-password-123' in encode(secret, 'escape')) = 0 AND owner_user IS NOT NULL"), '1');
   assert.deepEqual(problems, []);
 });
+
+test('a calendar is connected with its password sealed', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/settings/sources`);
+  await waitForHydration(page);
+  await page.fill('#cal-url', 'https://caldav.redkey.test/founder/work/');
+  await page.fill('#cal-address', 'founder@redkey.test');
+  await page.fill('#cal-user', 'founder');
+  await page.fill('#cal-password', 'calendar-password-1');
+  await page.click('#connect-calendar');
+  await page.locator('li.calendar', { hasText: 'founder@redkey.test' }).waitFor();
+  assert.equal(sql("SELECT count(*) FROM ingest_sources WHERE kind = 'caldav' " +
+    "AND position('calendar-password-1' in encode(secret, 'escape')) = 0"), '1');
+  assert.deepEqual(problems, []);
+});

@@ -8,7 +8,9 @@ use leptos_meta::Title;
 use crate::{
     components::ErrorNote,
     model::{FormSettings, IngestSource, SourceKind, SourcesView},
-    server_fns::sources::{load_sources, ConnectMailbox, CreateForm, SetNotesSecret},
+    server_fns::sources::{
+        load_sources, ConnectCalendar, ConnectMailbox, CreateForm, SetNotesSecret,
+    },
 };
 
 #[component]
@@ -16,12 +18,14 @@ pub fn SourcesPage() -> impl IntoView {
     let create = ServerAction::<CreateForm>::new();
     let secret = ServerAction::<SetNotesSecret>::new();
     let mailbox = ServerAction::<ConnectMailbox>::new();
+    let calendar = ServerAction::<ConnectCalendar>::new();
     let data = Resource::new(
         move || {
             (
                 create.version().get(),
                 secret.version().get(),
                 mailbox.version().get(),
+                calendar.version().get(),
             )
         },
         |_| load_sources(),
@@ -34,7 +38,7 @@ pub fn SourcesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(v) => view! { <Sources v create secret mailbox /> }.into_any(),
+                    Ok(v) => view! { <Sources v create secret mailbox calendar /> }.into_any(),
                 }
             })}
         </Transition>
@@ -47,7 +51,14 @@ fn Sources(
     create: ServerAction<CreateForm>,
     secret: ServerAction<SetNotesSecret>,
     mailbox: ServerAction<ConnectMailbox>,
+    calendar: ServerAction<ConnectCalendar>,
 ) -> impl IntoView {
+    let calendars: Vec<IngestSource> = v
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Caldav)
+        .cloned()
+        .collect();
     let boxes: Vec<IngestSource> = v
         .sources
         .iter()
@@ -131,6 +142,27 @@ fn Sources(
                     <label class="check"><input type="checkbox" name="share" value="1" />" Colleagues may read the text"</label>
                     <button type="submit" id="connect-mailbox">"Connect mailbox"</button>
                     {move || mailbox.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
+                </ActionForm>
+            })}
+        </section>
+        <section class="card" aria-labelledby="cal-h">
+            <h2 id="cal-h">"Calendars (CalDAV)"</h2>
+            <p>"Meetings with people outside the company go on their timelines and show as upcoming on their pages."</p>
+            <ul class="calendars">
+                {calendars.into_iter().map(|c| view! { <li class="calendar">{c.name.clone()}</li> }).collect_view()}
+            </ul>
+            {can_store.then(|| view! {
+                <ActionForm action=calendar attr:class="connect-calendar">
+                    <label for="cal-url">"Calendar address (CalDAV)"</label>
+                    <input id="cal-url" name="url" placeholder="https://caldav.example.com/you/work/" required />
+                    <label for="cal-address">"Your address"</label>
+                    <input id="cal-address" name="address" type="email" required />
+                    <label for="cal-user">"User name"</label>
+                    <input id="cal-user" name="username" autocomplete="off" required />
+                    <label for="cal-password">"Password (or app password)"</label>
+                    <input id="cal-password" name="password" type="password" autocomplete="off" required />
+                    <button type="submit" id="connect-calendar">"Connect calendar"</button>
+                    {move || calendar.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
                 </ActionForm>
             })}
         </section>

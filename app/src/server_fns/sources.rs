@@ -171,3 +171,48 @@ pub async fn connect_mailbox(
     tx.commit().await?;
     Ok(source.id)
 }
+
+/// Connects a calendar (a CalDAV collection) for the client's meetings;
+/// the password sealed at once.
+#[server]
+pub async fn connect_calendar(
+    url: String,
+    username: String,
+    password: String,
+    address: String,
+) -> Result<Uuid, AppError> {
+    use crate::model::{EmailAddress, SourceKind};
+    use crate::ssr::{db, session::human_tx};
+    let store = use_context::<db::secrets::SecretBox>().ok_or_else(|| {
+        AppError::invalid(
+            "cal-password",
+            "set REDKEY_SECRET_KEY on the server to store passwords",
+        )
+    })?;
+    let url = url.trim().to_string();
+    if !url.starts_with("https://") {
+        return Err(AppError::invalid(
+            "cal-url",
+            "the calendar's https:// address",
+        ));
+    }
+    let address = EmailAddress::parse(address.trim())
+        .map_err(|_| AppError::invalid("cal-address", "your email address"))?;
+    if username.trim().is_empty() || password.is_empty() {
+        return Err(AppError::invalid(
+            "cal-password",
+            "the user name and password are required",
+        ));
+    }
+    let settings = serde_json::json!({
+        "url": url, "username": username.trim(), "address": address.as_str(),
+    });
+    let (mut tx, me) = human_tx().await?;
+    let name = format!("Calendar {}", address.as_str());
+    let source =
+        db::sources::create_owned(&mut tx, SourceKind::Caldav, &name, &settings, Some(me.user))
+            .await?;
+    db::sources::set_secret(&mut tx, &store, source.id, &password).await?;
+    tx.commit().await?;
+    Ok(source.id)
+}
