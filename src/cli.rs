@@ -104,6 +104,13 @@ enum Command {
 enum SecretsAction {
     Rotate,
     NewKey,
+    /// Stores the model's or the enrichment provider's key (read from
+    /// stdin), sealed, for servers that start without it in the
+    /// environment.
+    Put {
+        #[arg(value_parser = ["anthropic", "enrichment"])]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -286,12 +293,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
             redkey_data::admin::set_schedule(&owner, &client, at, &time_zone).await?;
             println!("{client}: pipeline health daily at {at} {time_zone}");
         }
-        Command::Secrets { .. } => {
+        Command::Secrets { action } => {
             let Some(store) = settings.secrets.open()? else {
-                bail!("REDKEY_SECRET_KEY is not set: nothing to rotate to");
+                bail!("REDKEY_SECRET_KEY is not set");
             };
-            let n = redkey_data::sources::reseal_all(&owner, &store).await?;
-            println!("{n} credential(s) re-sealed under the current key");
+            admin::migrate(&owner).await.context("migration failed")?;
+            match action {
+                SecretsAction::Put { name } => {
+                    eprintln!("the {name} key (one line on stdin):");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    let value = line.trim();
+                    if value.is_empty() {
+                        bail!("no key given");
+                    }
+                    let stored = format!("{name}_api_key");
+                    redkey_data::secrets::put_product(&owner, &store, &stored, value).await?;
+                    println!("{name} key stored, sealed");
+                }
+                _ => {
+                    let n = redkey_data::sources::reseal_all(&owner, &store).await?
+                        + redkey_data::secrets::reseal_product(&owner, &store).await?;
+                    println!("{n} credential(s) re-sealed under the current key");
+                }
+            }
         }
         Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
     }

@@ -55,6 +55,12 @@ pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()>
     let private_password = cluster
         .as_ref()
         .and_then(|c| c.password().map(String::from));
+    // A private cluster keeps its own secret key beside its data, so the
+    // cockpit can store credentials without any set-up.
+    let mut settings = settings.clone();
+    if cluster.is_some() && settings.secrets.key.is_none() {
+        settings.secrets.key = Some(local_secret_key(&settings.database.data_dir)?.into());
+    }
     let result = run(&settings, &owner_url, private_password, listener, opts).await;
     if let Some(c) = cluster {
         tracing::info!("stopping the private Postgres cluster");
@@ -63,6 +69,38 @@ pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()>
         }
     }
     result
+}
+
+/// The key in `dir/secret.key`, made (readable by its owner only) on first
+/// use.
+fn local_secret_key(dir: &std::path::Path) -> anyhow::Result<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("secret.key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        return Ok(key.trim().to_string());
+    }
+    std::fs::create_dir_all(dir)?;
+    let key = redkey_data::secrets::SecretBox::generate_key();
+    std::fs::write(&path, &key)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(key)
+}
+
+/// The settings with the model's and the enrichment provider's keys taken
+/// from the secret store when the environment does not give them.
+async fn with_stored_keys(settings: &Settings, owner: &sqlx::PgPool) -> anyhow::Result<Settings> {
+    let mut s = settings.clone();
+    let Some(store) = s.secrets.open()? else {
+        return Ok(s);
+    };
+    let stored = |name: &'static str| redkey_data::secrets::product(owner, &store, name);
+    if s.model.api_key.is_none() {
+        s.model.api_key = stored("anthropic_api_key").await?.map(Into::into);
+    }
+    if s.enrichment.api_key.is_none() {
+        s.enrichment.api_key = stored("enrichment_api_key").await?.map(Into::into);
+    }
+    Ok(s)
 }
 
 /// Serves with the owner credential `owner_url`. `private_password` is the
@@ -76,6 +114,7 @@ async fn run(
 ) -> anyhow::Result<()> {
     let owner = admin::owner_pool(owner_url).await?;
     admin::migrate(&owner).await.context("migration failed")?;
+    let settings = &with_stored_keys(settings, &owner).await?;
     let serving_url = match private_password {
         Some(pw) => {
             redkey_data::admin::set_login_password(&owner, &pw).await?;

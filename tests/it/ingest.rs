@@ -402,3 +402,65 @@ async fn rotating_the_secret_key_reseals_every_credential() {
         Some("webhook-secret")
     );
 }
+
+#[tokio::test]
+async fn the_model_key_can_live_in_the_secret_store_and_rotates_with_it() {
+    use std::io::Write;
+    let t = TestDb::new().await;
+    let (old, new) = (SecretBox::generate_key(), SecretBox::generate_key());
+    let run = |args: &[&str], key: &str, old_keys: &str, stdin: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redkey"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", t.url())
+            .env("REDKEY_SECRET_KEY", key)
+            .env("REDKEY_SECRET_KEYS_OLD", old_keys)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run(
+        &["secrets", "put", "anthropic"],
+        &old,
+        "",
+        "sk-ant-stored-key\n",
+    );
+    let raw: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM product_secrets")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains("sk-ant-stored-key"));
+    let with_old = SecretBox::new(&old, &[]).unwrap();
+    assert_eq!(
+        redkey_data::secrets::product(&t.owner, &with_old, "anthropic_api_key")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sk-ant-stored-key")
+    );
+    assert!(run(&["secrets", "rotate"], &new, &old, "").contains("1 credential(s) re-sealed"));
+    let only_new = SecretBox::new(&new, &[]).unwrap();
+    assert_eq!(
+        redkey_data::secrets::product(&t.owner, &only_new, "anthropic_api_key")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sk-ant-stored-key")
+    );
+}

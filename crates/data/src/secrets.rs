@@ -129,6 +129,54 @@ impl SecretBox {
     }
 }
 
+/// Stores one of the product's own credentials, sealed (owner only).
+pub async fn put_product(
+    owner: &sqlx::PgPool,
+    store: &SecretBox,
+    name: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO product_secrets (name, sealed) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()",
+    )
+    .bind(name)
+    .bind(store.seal(value, name.as_bytes()))
+    .execute(owner)
+    .await?;
+    Ok(())
+}
+
+/// One of the product's own credentials, opened; None when not stored or
+/// not openable with these keys.
+pub async fn product(
+    owner: &sqlx::PgPool,
+    store: &SecretBox,
+    name: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let sealed: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT sealed FROM product_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(owner)
+            .await?;
+    Ok(sealed.and_then(|s| store.open(&s, name.as_bytes()).ok()))
+}
+
+/// Re-seals the product's credentials sealed with an older key.
+pub async fn reseal_product(owner: &sqlx::PgPool, store: &SecretBox) -> Result<u64, sqlx::Error> {
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT name, sealed FROM product_secrets")
+        .fetch_all(owner)
+        .await?;
+    let mut n = 0;
+    for (name, sealed) in rows.into_iter().filter(|(_, s)| store.is_stale(s)) {
+        if let Ok(plain) = store.open(&sealed, name.as_bytes()) {
+            put_product(owner, store, &name, &plain).await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
