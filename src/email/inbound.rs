@@ -90,7 +90,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// "until 12 January", "back on January 12", "returning 2027-01-12".
-fn return_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+pub fn return_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ';' | '(' | ')'))

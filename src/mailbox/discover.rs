@@ -216,6 +216,30 @@ async fn stop_if_reply(tx: &mut Tx, contact: Uuid, m: &mail::Exchanged) -> Resul
     Ok(())
 }
 
+/// An automatic answer from a contact in a live sequence that names the
+/// day they are back moves the next step past it.
+pub async fn hold_until_back(tx: &mut Tx, address: &str, text: &str) -> Result<(), DbError> {
+    let Ok(email) = EmailAddress::parse(address) else {
+        return Ok(());
+    };
+    let Some(contact) = contacts::by_email(tx, &email).await? else {
+        return Ok(());
+    };
+    let today = redkey_data::calendar::today(tx, chrono::Utc::now()).await?;
+    let Some(back) = crate::email::inbound::return_date(text, today) else {
+        return Ok(());
+    };
+    let at = redkey_data::calendar::nine_am(tx, back + chrono::Duration::days(1)).await?;
+    for v in sequences::enrollments_of_contact(tx, contact.id).await? {
+        let e = v.enrollment;
+        if e.status.is_live() {
+            let due = e.next_due_at.map_or(at, |d| d.max(at));
+            sequences::record_progress(tx, e.id, e.current_step, Some(due), None, false).await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -343,6 +343,13 @@ async fn keep(
     if mail::store(tx, source.id, &new).await?.is_none() {
         return Ok(false);
     }
+    // An out-of-office that says when the person is back holds their
+    // sequence until then (read from the text in hand, whatever is kept).
+    if direction == "in" && m.automatic {
+        if let Some(text) = &m.text {
+            discover::hold_until_back(tx, &new.from_email, text).await?;
+        }
+    }
     let people: Vec<String> = match direction {
         "in" => vec![new.from_email.clone()],
         _ => new.to_emails.clone(),

@@ -33,6 +33,12 @@ fn day(days_ago: i64) -> String {
 
 fn mail(id: &str, from: &str, to: &str, subject: &str, extra: &str, body: &str) -> String {
     let date = Utc::now().to_rfc2822();
+    // Extra headers, if any, then the blank line that ends the headers.
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("{extra}\n")
+    };
     format!("Message-ID: <{id}>\nFrom: {from}\nTo: {to}\nSubject: {subject}\nDate: {date}\n{extra}\n{body}\n")
 }
 
@@ -555,4 +561,67 @@ async fn an_oauth_mailbox_refreshes_its_token_rotates_it_and_fails_clearly_when_
         .await
         .unwrap_err();
     assert!(err.to_string().contains("reconnect the mailbox"), "{err}");
+}
+
+#[tokio::test]
+async fn an_out_of_office_in_the_mailbox_holds_the_sequence_until_the_person_is_back() {
+    let b = mailbox().await;
+    let mut tx = b.t.tx(b.client, Actor::User(b.owner)).await;
+    let lin: Contact = records::create(
+        &mut tx,
+        vec![
+            redkey_data::contacts::ContactField::FirstName("Lin".into()),
+            redkey_data::contacts::ContactField::Email(Some(
+                EmailAddress::parse("lin@far.test").unwrap(),
+            )),
+        ],
+    )
+    .await
+    .unwrap();
+    let seq = sequences::create(
+        &mut tx,
+        &sequences::SequenceInput {
+            name: "Intro".into(),
+            steps: vec![Step {
+                delay_days: 0,
+                business_days: false,
+                subject: "Hi".into(),
+                body: "Hi".into(),
+                intent: None,
+            }],
+            window_start: chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            window_end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
+            weekdays: vec![1, 2, 3, 4, 5, 6, 7],
+            time_zone: "UTC".into(),
+            personalised: false,
+        },
+    )
+    .await
+    .unwrap();
+    let e = sequences::enroll(&mut tx, seq.id, lin.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let back = (Utc::now() + Duration::days(20)).date_naive();
+    let away = format!("I am out of the office until {}.", back.format("%Y-%m-%d"));
+    let ooo = mail(
+        "lin0@far.test",
+        "lin@far.test",
+        "justin@alpha.test",
+        "Out of office",
+        "Auto-Submitted: auto-replied",
+        &away,
+    );
+    b.imap.append("INBOX", &ooo, &day(0)).await;
+    b.sync().await;
+    let mut tx = b.t.tx(b.client, Actor::Agent).await;
+    let after = sequences::enrollment(&mut tx, e.id).await.unwrap();
+    assert_eq!(
+        after.status,
+        EnrollmentStatus::Active,
+        "an automatic answer is not a reply"
+    );
+    assert!(
+        after.next_due_at.is_some_and(|d| d.date_naive() > back),
+        "{:?}",
+        after.next_due_at
+    );
 }
