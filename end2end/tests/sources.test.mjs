@@ -35,27 +35,33 @@ test('a form snippet pasted into another site creates the contact on submit', as
   await waitForHydration(page);
   await page.fill('#form-name', 'Website contact');
   await page.fill('#form-origins', origin);
+  await page.selectOption('#form-sequence', { label: 'Founder intro' });
+  await page.fill('#field-message', 'comments');
   await page.click('#create-form');
   const item = page.locator('li.form-source', { hasText: 'Website contact' });
   await item.waitFor();
   await shot(page, 'sources');
   page_html = await item.locator('pre.snippet').textContent();
   assert.match(page_html, /action="http:\/\/127\.0\.0\.1:\d+\/ingest\/forms\/[0-9a-f]{32}/);
+  assert.match(await item.textContent(), /Enrols new people in Founder intro/);
   assert.deepEqual(problems, []);
 
   const visitor = await browser.newPage();
   await visitor.goto(`${origin}/`);
   await visitor.fill('input[name="email"]', 'vera.visitor@example.com');
   await visitor.fill('input[name="first_name"]', 'Vera');
-  await visitor.fill('textarea[name="message"]', 'Can we talk pricing?');
+  await visitor.fill('textarea[name="comments"]', 'Can we talk pricing?');
   await Promise.all([visitor.waitForNavigation(), visitor.click('button[type="submit"]')]);
   assert.match(await visitor.textContent('body'), /Thank you/);
   await visitor.close();
 
   assert.equal(sql("SELECT created_by_source || ' ' || name_first_name FROM people " +
     "WHERE emails_primary_email = 'vera.visitor@example.com'"), 'FORM Vera');
-  assert.equal(sql("SELECT count(*) FROM activities a JOIN people p ON p.id = a.person_id " +
-    "WHERE p.emails_primary_email = 'vera.visitor@example.com' AND a.kind = 'form'"), '1');
+  assert.equal(sql("SELECT a.body FROM activities a JOIN people p ON p.id = a.person_id " +
+    "WHERE p.emails_primary_email = 'vera.visitor@example.com' AND a.kind = 'form'"), 'Can we talk pricing?');
+  // Enrolled in the form's sequence.
+  assert.equal(sql("SELECT count(*) FROM sequence_contacts e JOIN people p ON p.id = e.person_id " +
+    "WHERE p.emails_primary_email = 'vera.visitor@example.com'"), '1');
 });
 
 test('a mailbox is connected with its password sealed, never shown again', async () => {

@@ -79,6 +79,7 @@ fn Sources(
         .cloned();
     let notes_url = format!("{}/webhooks/quill/{}", v.base_url, v.client_slug);
     let base = v.base_url.clone();
+    let sequences = v.sequences.clone();
     view! {
         <section class="card" aria-labelledby="forms-h">
             <h2 id="forms-h">"Website forms"</h2>
@@ -93,6 +94,9 @@ fn Sources(
                             <h3>{f.name.clone()}</h3>
                             <p>"Posts to " <code class="form-action">{action}</code></p>
                             <p>"Accepted from: " {if origins.is_empty() { "any site".to_string() } else { origins }}</p>
+                            {settings.sequence_id.and_then(|id| sequences.iter().find(|(s, _)| *s == id)).map(|(_, n)| view! {
+                                <p class="enrols">"Enrols new people in " {n.clone()}</p>
+                            })}
                             <p>"Paste into your site:"</p>
                             <pre class="snippet"><code>{snippet}</code></pre>
                         </li>
@@ -107,6 +111,21 @@ fn Sources(
                 <textarea id="form-origins" name="origins" rows="2" placeholder="https://example.com"></textarea>
                 <label for="form-thanks">"Thank-you page (optional)"</label>
                 <input id="form-thanks" name="thank_you_url" placeholder="https://example.com/thanks" />
+                <label for="form-sequence">"Enrol new people in"</label>
+                <select id="form-sequence" name="sequence">
+                    <option value="">"no sequence"</option>
+                    {v.sequences.iter().map(|(id, n)| view! { <option value=id.to_string()>{n.clone()}</option> }).collect_view()}
+                </select>
+                <fieldset class="field-names">
+                    <legend>"Field names in your site's form (blank: the usual ones)"</legend>
+                    {[("email", "email"), ("first_name", "first name"), ("last_name", "last name"), ("company", "company"), ("message", "message")]
+                        .into_iter()
+                        .map(|(key, label)| view! {
+                            <label for=format!("field-{key}")>{label}</label>
+                            <input id=format!("field-{key}") name=format!("fields[{key}]") placeholder=key />
+                        })
+                        .collect_view()}
+                </fieldset>
                 <button type="submit" id="create-form">"Create form"</button>
                 {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
             </ActionForm>

@@ -12,6 +12,11 @@ pub async fn load_sources() -> Result<SourcesView, AppError> {
     let (mut tx, _) = human_tx().await?;
     let sources = db::sources::list(&mut tx).await?;
     let client_slug = db::current_client(&mut tx).await?.slug;
+    let sequences = db::sequences::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let config = use_context::<CockpitConfig>().unwrap_or_default();
     let base_url = match config.public_url.clone() {
         Some(url) => url,
@@ -29,7 +34,18 @@ pub async fn load_sources() -> Result<SourcesView, AppError> {
         base_url: base_url.trim_end_matches('/').to_string(),
         client_slug,
         secrets_configured: use_context::<db::secrets::SecretBox>().is_some(),
+        sequences,
     })
+}
+
+/// The names of the form's fields, as the site's HTML has them.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FieldNames {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub message: String,
 }
 
 /// A new website form; origins one per line (or comma-separated).
@@ -38,8 +54,10 @@ pub async fn create_form(
     name: String,
     origins: String,
     thank_you_url: String,
+    sequence: String,
+    fields: FieldNames,
 ) -> Result<Uuid, AppError> {
-    use crate::model::{FormSettings, SourceKind};
+    use crate::model::{FormFields, FormSettings, SourceKind};
     use crate::ssr::{db::sources, session::human_tx};
     let name = crate::server_fns::forms::text(&name)
         .ok_or_else(|| AppError::invalid("name", "give the form a name"))?;
@@ -63,12 +81,37 @@ pub async fn create_form(
     {
         return Err(AppError::invalid("thank_you_url", "an http(s) address"));
     }
+    let field = |given: &str, default: String, what: &str| -> Result<String, AppError> {
+        let name = given.trim();
+        if name.is_empty() {
+            return Ok(default);
+        }
+        if name.len() > 100 || name.contains(['"', '<', '>', '&']) {
+            return Err(AppError::invalid(what, "a plain field name"));
+        }
+        Ok(name.to_string())
+    };
+    let d = FormFields::default();
+    let fields = FormFields {
+        email: field(&fields.email, d.email, "fields.email")?,
+        first_name: field(&fields.first_name, d.first_name, "fields.first_name")?,
+        last_name: field(&fields.last_name, d.last_name, "fields.last_name")?,
+        company: field(&fields.company, d.company, "fields.company")?,
+        message: field(&fields.message, d.message, "fields.message")?,
+        ..d
+    };
+    let sequence_id = crate::server_fns::forms::pick(&sequence, "sequence")?;
     let settings = FormSettings {
         allowed_origins,
         thank_you_url: thank_you,
+        fields,
+        sequence_id,
         ..FormSettings::default()
     };
     let (mut tx, _) = human_tx().await?;
+    if let Some(seq) = sequence_id {
+        crate::ssr::db::sequences::get(&mut tx, seq).await?;
+    }
     let value = serde_json::to_value(&settings).map_err(|_| AppError::Internal)?;
     let form = sources::create(&mut tx, SourceKind::Form, &name, &value).await?;
     tx.commit().await?;

@@ -114,4 +114,6 @@ pub struct SourcesView {
     pub client_slug: String,
     /// Whether credentials can be stored (`REDKEY_SECRET_KEY` is set).
     pub secrets_configured: bool,
+    /// Sequences a form may enrol into, as (id, name).
+    pub sequences: Vec<(Uuid, String)>,
 }
