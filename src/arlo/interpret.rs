@@ -228,6 +228,22 @@ fn person_named(words: &str) -> Option<Target> {
     })
 }
 
+/// Month names, January first.
+pub const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// "in July", "in Q3", "next Tuesday", "in 3 weeks".
 pub fn date_spec(words: &str) -> Option<DateSpec> {
     let lower = words.trim().to_lowercase();
@@ -242,20 +258,6 @@ pub fn date_spec(words: &str) -> Option<DateSpec> {
             .filter(|q| (1..=4).contains(q))
             .map(DateSpec::Quarter);
     }
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     if let Some(m) = MONTHS.iter().position(|m| *m == when) {
         return Some(DateSpec::Month(m as u32 + 1));
     }

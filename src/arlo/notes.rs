@@ -12,10 +12,9 @@ use redkey_data::{
     suggestions::{self, NewSuggestion},
     tasks, Actor, ClientId, Db, Tx,
 };
-use redkey_types::{kinds::MeetingNote, Contact, RecordKind, RecordRef, SuggestedField, Task};
+use redkey_types::{kinds::MeetingNote, RecordKind, RecordRef, SuggestedField, Task};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use super::{infer, prompts::MEETING_NOTE, Arlo, Asked};
 use crate::engine::TaskError;
@@ -93,7 +92,11 @@ pub async fn attach(
     for c in &attached {
         notes::add(&mut tx, Target::Contact(c.id), &n.title, &body).await?;
         linked.push(json!({ "kind": "contact", "id": c.id }));
-        if let Some(deal) = only_open_deal(&mut tx, c).await? {
+        let deal = match c.company_id {
+            Some(company) => deals::only_open_of_company(&mut tx, company).await?,
+            None => None,
+        };
+        if let Some(deal) = deal {
             if !linked.iter().any(|l| l["id"] == json!(deal)) {
                 notes::add(&mut tx, Target::Deal(deal), &n.title, &body).await?;
                 linked.push(json!({ "kind": "deal", "id": deal }));
@@ -130,24 +133,6 @@ pub async fn attach(
         "unmatched_attendees": n.attendees.len() - attached.len(),
     });
     Ok(Attached::Now(tx, result))
-}
-
-/// The one open deal of the contact's company, if it has exactly one.
-async fn only_open_deal(tx: &mut Tx, c: &Contact) -> Result<Option<Uuid>, TaskError> {
-    let Some(company) = c.company_id else {
-        return Ok(None);
-    };
-    let all: Vec<Uuid> = deals::of_company(tx, company)
-        .await?
-        .iter()
-        .map(|d| d.id)
-        .collect();
-    let closed = deals::closed_among(tx, &all).await?;
-    let open: Vec<Uuid> = all.into_iter().filter(|d| !closed.contains(d)).collect();
-    Ok(match open.as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    })
 }
 
 fn markdown(n: &MeetingNote, e: &Extracted) -> String {

@@ -23,7 +23,6 @@ use redkey_data::{
 use redkey_types::{Contact, EmailAddress, IngestSource, SourceKind};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use crate::{
     engine::TaskError,
@@ -72,11 +71,7 @@ pub async fn sync_client(
     client: ClientId,
 ) -> Result<Value, TaskError> {
     let mut tx = db.begin(client, Actor::Agent).await?;
-    let calendars: Vec<IngestSource> = sources::list(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|s| s.kind == SourceKind::Caldav)
-        .collect();
+    let calendars: Vec<IngestSource> = sources::of_kind(&mut tx, SourceKind::Caldav).await?;
     tx.commit().await?;
     let Some(secrets) = secrets.filter(|_| !calendars.is_empty()) else {
         return Ok(json!({ "calendars": 0 }));
@@ -240,7 +235,7 @@ async fn meeting(
         let contact = contact_for(tx, address).await?;
         let Some(contact) = contact else { continue };
         let deal = match contact.company_id {
-            Some(company) => only_open_deal(tx, company).await?,
+            Some(company) => deals::only_open_of_company(tx, company).await?,
             None => None,
         };
         let logged = activities::log(
@@ -286,18 +281,4 @@ async fn contact_for(tx: &mut Tx, address: &str) -> Result<Option<Contact>, DbEr
     let (c, _) =
         contacts::upsert_by_email(tx, &email, fields, redkey_types::Source::Calendar).await?;
     Ok(Some(c))
-}
-
-async fn only_open_deal(tx: &mut Tx, company: Uuid) -> Result<Option<Uuid>, DbError> {
-    let all: Vec<Uuid> = deals::of_company(tx, company)
-        .await?
-        .iter()
-        .map(|d| d.id)
-        .collect();
-    let closed = deals::closed_among(tx, &all).await?;
-    let open: Vec<Uuid> = all.into_iter().filter(|d| !closed.contains(d)).collect();
-    Ok(match open.as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    })
 }

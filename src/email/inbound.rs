@@ -16,6 +16,7 @@ use redkey_types::{
 use serde_json::{json, Value};
 
 use super::{resend::Received, EmailService};
+use crate::arlo::interpret::MONTHS;
 use crate::engine::TaskError;
 
 /// What a received email is.
@@ -73,21 +74,6 @@ pub fn classify(r: &Received, from: &str, subject: &str, today: NaiveDate) -> Re
     }
     Reading::Reply
 }
-
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
 
 /// "until 12 January", "back on January 12", "returning 2027-01-12".
 pub fn return_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {

@@ -118,11 +118,7 @@ pub async fn sync_client(
     client: ClientId,
 ) -> Result<Value, TaskError> {
     let mut tx = db.begin(client, Actor::Agent).await?;
-    let boxes: Vec<IngestSource> = sources::list(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|s| s.kind == SourceKind::Imap)
-        .collect();
+    let boxes: Vec<IngestSource> = sources::of_kind(&mut tx, SourceKind::Imap).await?;
     tx.commit().await?;
     if boxes.is_empty() {
         return Ok(json!({ "skipped": "no mailbox is connected" }));

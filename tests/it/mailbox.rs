@@ -77,6 +77,49 @@ async fn mailbox() -> Box_ {
 }
 
 impl Box_ {
+    /// A contact with `email`, enrolled in a one-step sequence; the
+    /// contact and the enrollment.
+    async fn enrolled(&self, first: &str, email: &str) -> (Contact, redkey_types::Enrollment) {
+        let mut tx = self.t.tx(self.client, Actor::User(self.owner)).await;
+        let contact: Contact = records::create(
+            &mut tx,
+            vec![
+                redkey_data::contacts::ContactField::FirstName(first.into()),
+                redkey_data::contacts::ContactField::Email(Some(
+                    EmailAddress::parse(email).unwrap(),
+                )),
+            ],
+        )
+        .await
+        .unwrap();
+        let step = Step {
+            delay_days: 0,
+            business_days: false,
+            subject: "Hi".into(),
+            body: "Hi".into(),
+            intent: None,
+        };
+        let seq = sequences::create(
+            &mut tx,
+            &sequences::SequenceInput {
+                name: format!("Intro {first}"),
+                steps: vec![step],
+                window_start: chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+                window_end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
+                weekdays: vec![1, 2, 3, 4, 5, 6, 7],
+                time_zone: "UTC".into(),
+                personalised: false,
+            },
+        )
+        .await
+        .unwrap();
+        let e = sequences::enroll(&mut tx, seq.id, contact.id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        (contact, e)
+    }
+
     async fn sync(&self) -> Synced {
         sync_mailbox(&self.t.db, &self.store, self.client, &self.source)
             .await
@@ -266,40 +309,7 @@ async fn a_mailbox_syncs_a_window_then_new_mail_and_makes_contacts_of_two_way_co
 #[tokio::test]
 async fn a_reply_in_the_mailbox_stops_the_sequence_once_and_bodies_stay_the_owners() {
     let b = mailbox().await;
-    let mut tx = b.t.tx(b.client, Actor::User(b.owner)).await;
-    let grace: Contact = records::create(
-        &mut tx,
-        vec![
-            redkey_data::contacts::ContactField::FirstName("Grace".into()),
-            redkey_data::contacts::ContactField::Email(Some(
-                EmailAddress::parse("grace@hopper.test").unwrap(),
-            )),
-        ],
-    )
-    .await
-    .unwrap();
-    let seq = sequences::create(
-        &mut tx,
-        &sequences::SequenceInput {
-            name: "Intro".into(),
-            steps: vec![Step {
-                delay_days: 0,
-                business_days: false,
-                subject: "Hi".into(),
-                body: "Hi".into(),
-                intent: None,
-            }],
-            window_start: chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
-            window_end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
-            weekdays: vec![1, 2, 3, 4, 5, 6, 7],
-            time_zone: "UTC".into(),
-            personalised: false,
-        },
-    )
-    .await
-    .unwrap();
-    let e = sequences::enroll(&mut tx, seq.id, grace.id).await.unwrap();
-    tx.commit().await.unwrap();
+    let (grace, e) = b.enrolled("Grace", "grace@hopper.test").await;
     b.imap
         .append(
             "INBOX",
@@ -566,40 +576,7 @@ async fn an_oauth_mailbox_refreshes_its_token_rotates_it_and_fails_clearly_when_
 #[tokio::test]
 async fn an_out_of_office_in_the_mailbox_holds_the_sequence_until_the_person_is_back() {
     let b = mailbox().await;
-    let mut tx = b.t.tx(b.client, Actor::User(b.owner)).await;
-    let lin: Contact = records::create(
-        &mut tx,
-        vec![
-            redkey_data::contacts::ContactField::FirstName("Lin".into()),
-            redkey_data::contacts::ContactField::Email(Some(
-                EmailAddress::parse("lin@far.test").unwrap(),
-            )),
-        ],
-    )
-    .await
-    .unwrap();
-    let seq = sequences::create(
-        &mut tx,
-        &sequences::SequenceInput {
-            name: "Intro".into(),
-            steps: vec![Step {
-                delay_days: 0,
-                business_days: false,
-                subject: "Hi".into(),
-                body: "Hi".into(),
-                intent: None,
-            }],
-            window_start: chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
-            window_end: chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
-            weekdays: vec![1, 2, 3, 4, 5, 6, 7],
-            time_zone: "UTC".into(),
-            personalised: false,
-        },
-    )
-    .await
-    .unwrap();
-    let e = sequences::enroll(&mut tx, seq.id, lin.id).await.unwrap();
-    tx.commit().await.unwrap();
+    let (_, e) = b.enrolled("Lin", "lin@far.test").await;
     let back = (Utc::now() + Duration::days(20)).date_naive();
     let away = format!("I am out of the office until {}.", back.format("%Y-%m-%d"));
     let ooo = mail(

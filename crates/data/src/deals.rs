@@ -103,6 +103,21 @@ pub async fn move_to(tx: &mut Tx, deal: Uuid, stage: Uuid, position: i32) -> Res
     Ok(())
 }
 
+/// The company's open deal, when it has exactly one.
+pub async fn only_open_of_company(tx: &mut Tx, company: Uuid) -> Result<Option<Uuid>> {
+    let all: Vec<Uuid> = of_company(tx, company)
+        .await?
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    let closed = closed_among(tx, &all).await?;
+    let open: Vec<Uuid> = all.into_iter().filter(|d| !closed.contains(d)).collect();
+    Ok(match open.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    })
+}
+
 /// Which of `ids` sit in a won or lost stage.
 pub async fn closed_among(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<Uuid>> {
     Ok(sqlx::query_scalar(

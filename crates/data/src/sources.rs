@@ -57,6 +57,16 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<IngestSource>> {
     .await?)
 }
 
+/// The client's sources of one kind.
+pub async fn of_kind(tx: &mut Tx, kind: SourceKind) -> Result<Vec<IngestSource>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM crm_sources WHERE kind = $1 ORDER BY created_at, id"
+    ))
+    .bind(kind)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
 pub async fn get(tx: &mut Tx, id: Uuid) -> Result<IngestSource> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM crm_sources WHERE id = $1"))
         .bind(id)
