@@ -216,6 +216,18 @@ async fn stop_if_reply(tx: &mut Tx, contact: Uuid, m: &mail::Exchanged) -> Resul
     Ok(())
 }
 
+/// An address a delivery report says failed: never emailed again, its
+/// sequences stopped as bounced.
+pub async fn bounced(tx: &mut Tx, address: &str) -> Result<(), DbError> {
+    let Ok(email) = EmailAddress::parse(address) else {
+        return Ok(());
+    };
+    redkey_data::suppressions::suppress(tx, &email, redkey_types::SuppressionReason::Bounced)
+        .await?;
+    sequences::halt_address(tx, &email, EnrollmentStatus::Stopped, StopReason::Bounced).await?;
+    Ok(())
+}
+
 /// An automatic answer from a contact in a live sequence that names the
 /// day they are back moves the next step past it.
 pub async fn hold_until_back(tx: &mut Tx, address: &str, text: &str) -> Result<(), DbError> {

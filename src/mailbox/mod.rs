@@ -346,6 +346,11 @@ async fn keep(
             discover::hold_until_back(tx, &new.from_email, text).await?;
         }
     }
+    // A delivery report: each failed recipient is suppressed like a
+    // provider bounce, and their sequences stop.
+    for failed in &m.failed_recipients {
+        discover::bounced(tx, failed).await?;
+    }
     let people: Vec<String> = match direction {
         "in" => vec![new.from_email.clone()],
         _ => new.to_emails.clone(),

@@ -23,6 +23,8 @@ pub struct Mail {
     pub automatic: bool,
     /// A list or bulk sender (List-Id, List-Unsubscribe, Precedence).
     pub bulk: bool,
+    /// A delivery report's failed recipients (its Final-Recipient lines).
+    pub failed_recipients: Vec<String>,
 }
 
 fn ids(v: &HeaderValue) -> Vec<String> {
@@ -74,7 +76,26 @@ pub fn parse(raw: &[u8]) -> Option<Mail> {
     let mut to: Vec<String> = people(m.to()).into_iter().map(|(a, _)| a).collect();
     to.extend(people(m.cc()).into_iter().map(|(a, _)| a));
     to.dedup();
+    // Delivery reports name each recipient that failed, in any part.
+    let failed_recipients = if content_type_report(&header("content-type")) {
+        String::from_utf8_lossy(raw)
+            .lines()
+            .filter_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("final-recipient")
+                    .then(|| {
+                        let addr = value.rsplit(';').next().unwrap_or(value);
+                        addr.trim().trim_matches(['<', '>']).to_lowercase()
+                    })
+            })
+            .filter(|a| a.contains('@'))
+            .collect()
+    } else {
+        vec![]
+    };
     Some(Mail {
+        failed_recipients,
         in_reply_to: ids(m.in_reply_to()).into_iter().next(),
         root: ids(m.references()).into_iter().next(),
         from: people(m.from()).into_iter().next(),
@@ -91,6 +112,11 @@ pub fn parse(raw: &[u8]) -> Option<Mail> {
         automatic,
         bulk,
     })
+}
+
+fn content_type_report(ct: &Option<String>) -> bool {
+    ct.as_deref()
+        .is_some_and(|c| c.starts_with("multipart/report"))
 }
 
 /// The subject without its Re:/Fwd: prefixes, for threading mail that
@@ -139,5 +165,8 @@ mod tests {
                 .unwrap();
         assert!(list.bulk);
         assert_eq!(base_subject("Re: RE: Fwd: Pricing"), "pricing");
+        let dsn = parse(b"From: MAILER-DAEMON@x.test\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\nSubject: Undelivered Mail\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nFinal-Recipient: rfc822; Ada@Lovelace.test\r\nAction: failed\r\n--b--\r\n").unwrap();
+        assert!(dsn.automatic);
+        assert_eq!(dsn.failed_recipients, ["ada@lovelace.test"]);
     }
 }

@@ -602,3 +602,29 @@ async fn an_out_of_office_in_the_mailbox_holds_the_sequence_until_the_person_is_
         after.next_due_at
     );
 }
+
+#[tokio::test]
+async fn a_bounce_report_in_the_mailbox_suppresses_the_address_and_stops_its_sequence() {
+    let b = mailbox().await;
+    let (_, e) = b.enrolled("Ada", "ada@lovelace.test").await;
+    let dsn = "Message-ID: <dsn1@mx.alpha.test>\nFrom: MAILER-DAEMON@mx.alpha.test\nTo: justin@alpha.test\n\
+Subject: Undelivered Mail Returned to Sender\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nThis is the mail system: your message could not be delivered.\n\
+--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.alpha.test\n\nFinal-Recipient: rfc822; ada@lovelace.test\nAction: failed\nStatus: 5.1.1\n--b--\n";
+    b.imap.append("INBOX", dsn, &day(0)).await;
+    b.sync().await;
+    let mut tx = b.t.tx(b.client, Actor::Agent).await;
+    let ada = EmailAddress::parse("ada@lovelace.test").unwrap();
+    assert_eq!(
+        redkey_data::suppressions::suppression(&mut tx, &ada)
+            .await
+            .unwrap(),
+        Some(redkey_types::SuppressionReason::Bounced)
+    );
+    assert_eq!(
+        sequences::enrollment(&mut tx, e.id).await.unwrap().status,
+        EnrollmentStatus::Stopped
+    );
+    // The mail system is nobody's contact.
+    assert!(b.contact("mailer-daemon@mx.alpha.test").await.is_none());
+}
