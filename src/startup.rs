@@ -130,6 +130,11 @@ async fn run(
         admin::seed::seed(&owner, &db).await?;
         tracing::info!("demo data loaded");
     }
+    let store = settings.secrets.open()?;
+    let applied = admin::sources::apply(&db, &owner, store.as_ref(), &settings.sources).await?;
+    if applied > 0 {
+        tracing::info!(sources = applied, "sources from the config file applied");
+    }
     owner.close().await;
 
     let addr: SocketAddr = listener.local_addr()?;

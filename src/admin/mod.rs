@@ -3,6 +3,7 @@
 //! `redkey_data::admin`.
 
 pub mod seed;
+pub mod sources;
 
 use std::time::Duration;
 

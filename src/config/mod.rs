@@ -11,6 +11,7 @@ mod enrichment;
 mod env;
 mod model;
 mod secrets;
+mod sources;
 
 use std::{
     collections::BTreeMap,
@@ -30,9 +31,10 @@ pub use enrichment::{EnrichmentSettings, Provider};
 use env::Env;
 pub use model::ModelSettings;
 pub use secrets::SecretSettings;
+pub use sources::SourceEntry;
 
 /// The config file: top-level keys for the database and the cockpit,
-/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]`, `[enrichment]` and `[retired]`
+/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]`, `[enrichment]`, `[[sources]]` and `[retired]`
 /// tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +55,8 @@ struct FileSettings {
     #[serde(default)]
     topic_webhooks: Vec<TopicWebhook>,
     #[serde(default)]
+    sources: Vec<SourceEntry>,
+    #[serde(default)]
     email: email::EmailFile,
     #[serde(default)]
     model: model::ModelFile,
@@ -71,6 +75,8 @@ pub struct Settings {
     pub model: ModelSettings,
     pub enrichment: EnrichmentSettings,
     pub secrets: SecretSettings,
+    /// Sources from the config file, applied at start-up.
+    pub sources: Vec<SourceEntry>,
 }
 
 impl Settings {
@@ -122,6 +128,7 @@ impl Settings {
             model: ModelSettings::read(file.model, &env)?,
             enrichment: EnrichmentSettings::read(file.enrichment, &env)?,
             secrets: SecretSettings::read(file.secret_key, &env)?,
+            sources: file.sources,
         })
     }
 }

@@ -464,3 +464,51 @@ async fn the_model_key_can_live_in_the_secret_store_and_rotates_with_it() {
         Some("sk-ant-stored-key")
     );
 }
+
+#[tokio::test]
+async fn sources_in_the_config_file_are_applied_at_start_up_with_their_secret_sealed() {
+    let t = TestDb::new().await;
+    let (a, _, _) = t.two_clients().await;
+    let key = SecretBox::generate_key();
+    let dir = std::env::temp_dir().join(format!("redkey-config-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("redkey.toml");
+    std::fs::write(
+        &config,
+        "[[sources]]\nclient = \"alpha\"\nkind = \"quill\"\nname = \"Quill\"\nsecret = \"from-the-config-file\"\n\n\
+         [[sources]]\nclient = \"alpha\"\nkind = \"imap\"\nname = \"Founder's mail\"\nsecret = \"imap-password\"\n\
+         settings = { host = \"imap.alpha.test\", port = 993, username = \"justin\", address = \"justin@alpha.test\" }\n",
+    )
+    .unwrap();
+    let config_path = config.display().to_string();
+    let env = [
+        ("REDKEY_CONFIG", config_path.as_str()),
+        ("REDKEY_SECRET_KEY", key.as_str()),
+    ];
+    for _ in 0..2 {
+        // Applied twice (two starts): still one source each.
+        let server = crate::helpers::server_process::start_server(&t, "config", &env);
+        let ready = format!("http://127.0.0.1:{}/readyz", server.port);
+        for _ in 0..200 {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        drop(server);
+    }
+    let store = SecretBox::new(&key, &[]).unwrap();
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let all = sources::list(&mut tx).await.unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    let imap = all.iter().find(|s| s.kind == SourceKind::Imap).unwrap();
+    assert_eq!(imap.settings["host"], "imap.alpha.test");
+    assert_eq!(
+        sources::secret(&mut tx, &store, imap.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("imap-password")
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
