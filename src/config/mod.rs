@@ -9,6 +9,7 @@ mod email;
 mod engine;
 mod enrichment;
 mod env;
+mod mail_oauth;
 mod model;
 mod secrets;
 mod sources;
@@ -29,6 +30,7 @@ pub use email::{EmailAccount, EmailSettings};
 pub use engine::{EngineSettings, TopicWebhook};
 pub use enrichment::{EnrichmentSettings, Provider};
 use env::Env;
+pub use mail_oauth::MailOAuth;
 pub use model::ModelSettings;
 pub use secrets::SecretSettings;
 pub use sources::SourceEntry;
@@ -57,6 +59,8 @@ struct FileSettings {
     #[serde(default)]
     sources: Vec<SourceEntry>,
     #[serde(default)]
+    mail_oauth: Vec<MailOAuth>,
+    #[serde(default)]
     email: email::EmailFile,
     #[serde(default)]
     model: model::ModelFile,
@@ -77,6 +81,9 @@ pub struct Settings {
     pub secrets: SecretSettings,
     /// Sources from the config file, applied at start-up.
     pub sources: Vec<SourceEntry>,
+    /// Mail providers people connect with OAuth (`[[mail_oauth]]` or
+    /// `REDKEY_MAIL_OAUTH`, a JSON list).
+    pub mail_oauth: Vec<MailOAuth>,
 }
 
 impl Settings {
@@ -129,6 +136,12 @@ impl Settings {
             enrichment: EnrichmentSettings::read(file.enrichment, &env)?,
             secrets: SecretSettings::read(file.secret_key, &env)?,
             sources: file.sources,
+            mail_oauth: env
+                .json(
+                    "REDKEY_MAIL_OAUTH",
+                    "a list of {name, auth_url, token_url, client_id, ...}",
+                )?
+                .unwrap_or(file.mail_oauth),
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod health;
 mod hosts;
 pub mod ingest;
 mod limits;
+mod mail_oauth;
 mod router;
 mod state;
 mod trace;

@@ -15,7 +15,8 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use super::{
-    api, errors, guard, health, hosts, ingest, limits, trace, unsubscribe, webhooks, AppState,
+    api, errors, guard, health, hosts, ingest, limits, mail_oauth, trace, unsubscribe, webhooks,
+    AppState,
 };
 
 /// Sessions idle this long end.
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router {
                 // Read whole, then measured: an oversized form gets its own answer.
                 .layer(DefaultBodyLimit::max(4 * ingest::forms::BODY_LIMIT)),
         )
+        .route("/oauth/mail/{provider}/start", get(mail_oauth::start))
+        .route("/oauth/mail/callback", get(mail_oauth::callback))
         .route(
             "/u/{token}",
             get(unsubscribe::confirm_page)

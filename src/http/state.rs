@@ -28,6 +28,8 @@ pub struct AppState {
     pub secrets: Option<redkey_data::secrets::SecretBox>,
     /// Website form posts per address and minute.
     pub forms: Arc<super::ingest::Limiter>,
+    /// Mail providers people connect with OAuth.
+    pub mail_oauth: Vec<crate::config::MailOAuth>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -61,6 +63,7 @@ impl AppState {
             public_url: settings.cockpit.public_url.clone(),
             secrets: settings.secrets.open()?,
             forms: Arc::new(super::ingest::Limiter::new(FORM_POSTS_PER_MINUTE)),
+            mail_oauth: settings.mail_oauth.clone(),
             leptos_options: LeptosOptions::builder()
                 .output_name("redkey")
                 .site_root(settings.cockpit.site_root.to_string_lossy().as_ref())
@@ -83,6 +86,7 @@ impl AppState {
                     .is_some()
                     .then_some(settings.model.daily_tokens),
                 public_url: settings.cockpit.public_url.clone(),
+                mail_oauth: settings.mail_oauth.iter().map(|p| p.name.clone()).collect(),
             },
             secure_cookies: settings
                 .cockpit

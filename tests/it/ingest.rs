@@ -490,7 +490,10 @@ async fn sources_in_the_config_file_are_applied_at_start_up_with_their_secret_se
         let server = crate::helpers::server_process::start_server(&t, "config", &env);
         let ready = format!("http://127.0.0.1:{}/readyz", server.port);
         for _ in 0..200 {
-            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+            if reqwest::get(&ready)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -140,6 +140,17 @@ fn Sources(
                         {if b.has_secret { " · password stored" } else { " · no password" }}</li> }
                 }).collect_view()}
             </ul>
+            {v.oauth_providers.iter().filter(|_| can_store).map(|name| {
+                let action = format!("/oauth/mail/{name}/start");
+                let id = format!("oauth-{name}");
+                view! {
+                    <form method="get" action=action class="connect-oauth">
+                        <label for=id.clone()>"Your address"</label>
+                        <input id=id name="address" type="email" required />
+                        <button type="submit">{format!("Connect with {name}")}</button>
+                    </form>
+                }
+            }).collect_view()}
             {can_store.then(|| view! {
                 <ActionForm action=mailbox attr:class="connect-mailbox">
                     <label for="mb-address">"Your address"</label>

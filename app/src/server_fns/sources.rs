@@ -35,6 +35,7 @@ pub async fn load_sources() -> Result<SourcesView, AppError> {
         client_slug,
         secrets_configured: use_context::<db::secrets::SecretBox>().is_some(),
         sequences,
+        oauth_providers: config.mail_oauth.clone(),
     })
 }
 

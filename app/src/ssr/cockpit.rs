@@ -19,6 +19,8 @@ pub struct CockpitConfig {
     pub daily_tokens: Option<u64>,
     /// Where the outside world reaches the cockpit (`REDKEY_PUBLIC_URL`).
     pub public_url: Option<String>,
+    /// Mail providers to connect with OAuth, by name.
+    pub mail_oauth: Vec<String>,
 }
 
 impl CockpitConfig {

@@ -116,4 +116,6 @@ pub struct SourcesView {
     pub secrets_configured: bool,
     /// Sequences a form may enrol into, as (id, name).
     pub sequences: Vec<(Uuid, String)>,
+    /// Mail providers to connect with OAuth, by name.
+    pub oauth_providers: Vec<String>,
 }
