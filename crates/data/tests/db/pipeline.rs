@@ -127,3 +127,99 @@ async fn deals_at_the_maximum_in_a_won_stage_keep_the_totals_whole() {
         "{over:?}"
     );
 }
+
+/// The board's totals are kept by a trigger: after many concurrent moves,
+/// amount changes, archivals and restores — and a row written straight to
+/// the table by another application — they equal a fresh count.
+#[tokio::test]
+async fn kept_stage_totals_stay_exact_under_concurrent_writes() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let (_, stages, deals_) = board(&mut tx, 24).await;
+    tx.commit().await.unwrap();
+    let mut workers = vec![];
+    for w in 0..4usize {
+        let (db, stages, deals_) = (t.db.clone(), stages.clone(), deals_.clone());
+        workers.push(tokio::spawn(async move {
+            for i in 0..6usize {
+                let deal = deals_[(w * 7 + i * 5) % deals_.len()];
+                let stage = stages[(w + i) % stages.len()];
+                let mut tx = db.begin(a, human).await.unwrap();
+                let done = match i % 5 {
+                    0..=2 => deals::move_to(&mut tx, deal, stage, 0).await.map(|_| ()),
+                    3 => records::update(
+                        &mut tx,
+                        deal,
+                        vec![DealField::AmountMicros(Some(
+                            (w * 1000 + i) as i64 * 1_000_000,
+                        ))],
+                    )
+                    .await
+                    .map(|_| ()),
+                    _ => {
+                        redkey_data::audit::archive(&mut tx, redkey_data::audit::Kind::Deal, deal)
+                            .await
+                    }
+                };
+                // A deal archived by another worker is not found: fine.
+                if done.is_ok() {
+                    tx.commit().await.unwrap();
+                }
+            }
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    // Some come back; another application writes a deal straight into the
+    // table, with no client chosen.
+    let mut tx = t.tx(a, human).await;
+    for d in deals_.iter().take(5) {
+        let _ = redkey_data::audit::restore(&mut tx, redkey_data::audit::Kind::Deal, *d).await;
+    }
+    tx.commit().await.unwrap();
+    let Actor::User(someone) = human else {
+        unreachable!("two_clients gives a person")
+    };
+    let mut other = t.owner.begin().await.unwrap();
+    // The audit trail asks who wrote it; the totals follow the row itself.
+    sqlx::query(
+        "SELECT set_config('redkey.user_id', $1, true), set_config('redkey.client_id', $2, true)",
+    )
+    .bind(someone.to_string())
+    .bind(a.0.to_string())
+    .execute(&mut *other)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO opportunities (workspace_id, name, pipeline_id, stage_id, amount_amount_micros, position) \
+         SELECT workspace_id, 'From elsewhere', pipeline_id, id, 7000000, 99 FROM pipeline_stages WHERE id = $1",
+    )
+    .bind(stages[1])
+    .execute(&mut *other)
+    .await
+    .unwrap();
+    other.commit().await.unwrap();
+    let fresh: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+        "SELECT s.id, count(o.id), round(coalesce(sum(o.amount_amount_micros::numeric), 0) / 1000000)::bigint \
+         FROM pipeline_stages s LEFT JOIN opportunities o ON o.stage_id = s.id AND o.deleted_at IS NULL \
+         WHERE s.workspace_id = $1 GROUP BY s.id",
+    )
+    .bind(a.0)
+    .fetch_all(&t.owner)
+    .await
+    .unwrap();
+    let mut tx = t.tx(a, human).await;
+    let kept = pipeline::stages(&mut tx).await.unwrap();
+    assert_eq!(kept.len(), 3);
+    for s in kept {
+        let (_, count, units) = fresh.iter().find(|f| f.0 == s.stage_id).unwrap();
+        assert_eq!(
+            (s.deal_count, s.amount_units),
+            (*count, *units),
+            "{}",
+            s.stage_name
+        );
+    }
+}
