@@ -37,10 +37,13 @@ pub async fn load_board(
         Some(p) => db::deals::of_pipeline(&mut tx, p).await?,
         None => vec![],
     };
-    let companies: HashMap<Uuid, String> = db::companies::list(&mut tx)
+    // Only the companies of the deals on the board.
+    let mut ids: Vec<Uuid> = deals.iter().filter_map(|d| d.company_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let companies: HashMap<Uuid, String> = db::companies::names(&mut tx, &ids)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
         .collect();
     let priority = priority.as_deref().and_then(Priority::parse);
     let text = text

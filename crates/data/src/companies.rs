@@ -71,3 +71,13 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Company>> {
             .await?,
     )
 }
+
+/// The names of these companies (what a page shows, not every company).
+pub async fn names(tx: &mut Tx, ids: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, String)>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT id, name FROM {VIEW} WHERE id = ANY($1)"))
+            .bind(ids)
+            .fetch_all(tx.conn())
+            .await?,
+    )
+}
