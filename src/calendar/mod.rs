@@ -139,9 +139,9 @@ pub async fn sync_calendar(
             (to + slack).naive_utc(),
         );
         let mut tx = db.begin(client, Actor::Agent).await?;
+        let starts = utc(&mut tx, &local).await?;
         let mut occurrences = vec![];
-        for o in local {
-            let starts_at = utc(&mut tx, o.start, o.zone.as_deref()).await?;
+        for (o, starts_at) in local.into_iter().zip(starts) {
             if starts_at < from || starts_at >= to {
                 continue;
             }
@@ -181,20 +181,22 @@ pub async fn sync_calendar(
     Ok(synced)
 }
 
-/// `local` in `zone` (UTC when floating) as an instant, by the database's
-/// time zone rules.
-async fn utc(
-    tx: &mut Tx,
-    local: NaiveDateTime,
-    zone: Option<&str>,
-) -> Result<DateTime<Utc>, DbError> {
-    Ok(
-        sqlx::query_scalar("SELECT $1::timestamp AT TIME ZONE coalesce($2, 'UTC')")
-            .bind(local)
-            .bind(zone)
-            .fetch_one(tx.conn())
-            .await?,
+/// Each occurrence's local start in its zone (UTC when floating) as an
+/// instant, by the database's time zone rules, in one query.
+async fn utc(tx: &mut Tx, local: &[ical::Local]) -> Result<Vec<DateTime<Utc>>, DbError> {
+    let starts: Vec<NaiveDateTime> = local.iter().map(|o| o.start).collect();
+    let zones: Vec<String> = local
+        .iter()
+        .map(|o| o.zone.clone().unwrap_or_else(|| "UTC".into()))
+        .collect();
+    Ok(sqlx::query_scalar(
+        "SELECT t AT TIME ZONE z FROM unnest($1::timestamp[], $2::text[]) WITH ORDINALITY \
+         AS x(t, z, n) ORDER BY n",
     )
+    .bind(starts)
+    .bind(zones)
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 /// The occurrence's `meeting` activities: logged (or renamed) on each

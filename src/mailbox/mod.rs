@@ -263,14 +263,25 @@ async fn folder_sync(
             .await
             .map_err(imap)?;
         let mut tx = db.begin(client, Actor::Agent).await?;
+        // The people the batch's new mail involves, each brought up to date
+        // once per batch rather than once per message.
+        let mut people: Vec<String> = vec![];
         for f in &fetched {
             let Some(parsed) = f.body().and_then(parse::parse) else {
                 continue;
             };
             match keep(&mut tx, source, settings, direction, parsed).await? {
-                true => synced.stored += 1,
-                false => synced.already_had += 1,
+                Some(involved) => {
+                    synced.stored += 1;
+                    people.extend(involved);
+                }
+                None => synced.already_had += 1,
             }
+        }
+        people.sort_unstable();
+        people.dedup();
+        for address in &people {
+            discover::log_for(&mut tx, address).await?;
         }
         let mut high = batch.iter().max().copied().map_or(last, i64::from);
         if window && Some(&batch[batch.len() - 1]) == uids.last() {
@@ -282,15 +293,15 @@ async fn folder_sync(
     Ok(())
 }
 
-/// Stores one message (once per Message-ID) and, if new, puts it on the
-/// timelines of the contacts it involves. False when it was stored before.
+/// Stores one message (once per Message-ID); the addresses it involves
+/// when it is new, None when it was stored before.
 async fn keep(
     tx: &mut Tx,
     source: &IngestSource,
     settings: &MailboxSettings,
     direction: &'static str,
     m: Mail,
-) -> Result<bool, DbError> {
+) -> Result<Option<Vec<String>>, DbError> {
     let (from_email, from_name) = m
         .from
         .clone()
@@ -337,7 +348,7 @@ async fn keep(
         bulk: m.bulk,
     };
     if mail::store(tx, source.id, &new).await?.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
     // An out-of-office that says when the person is back holds their
     // sequence until then (read from the text in hand, whatever is kept).
@@ -351,12 +362,8 @@ async fn keep(
     for failed in &m.failed_recipients {
         discover::bounced(tx, failed).await?;
     }
-    let people: Vec<String> = match direction {
-        "in" => vec![new.from_email.clone()],
-        _ => new.to_emails.clone(),
-    };
-    for address in people {
-        discover::log_for(tx, &address).await?;
-    }
-    Ok(true)
+    Ok(Some(match direction {
+        "in" => vec![new.from_email],
+        _ => new.to_emails,
+    }))
 }
