@@ -20,7 +20,6 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 have chromium || need+=(chromium)
-have wasm-opt || need+=(binaryen)
 have node || need+=(nodejs npm)
 # Real servers the ingestion tests talk to.
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
@@ -91,10 +90,10 @@ else
 fi
 
 # 5. Browser-test driver (the browser itself is Debian's chromium).
-if [ -d end2end/node_modules/playwright-core ]; then
-  step 5/6 "playwright-core present"
+if [ -d end2end/node_modules/playwright-core ] && [ -x end2end/node_modules/.bin/wasm-opt ]; then
+  step 5/6 "playwright-core and binaryen present"
 else
-  step 5/6 "installing playwright-core"
+  step 5/6 "installing playwright-core and binaryen (wasm-opt for release builds)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -78,6 +78,19 @@ enum Command {
         #[arg(long, default_value = "UTC")]
         time_zone: String,
     },
+    /// Measure the cockpit's pages over HTTP with wrk on the benchmark data
+    /// set (database redkey_bench_http on DATABASE_URL's server, loaded once;
+    /// this binary is started as the server).
+    BenchHttp {
+        #[arg(long, default_value_t = 3100)]
+        port: u16,
+        /// Seconds of load per page and connection count.
+        #[arg(long, default_value_t = 5)]
+        seconds: u32,
+        /// Only load the data set.
+        #[arg(long)]
+        load_only: bool,
+    },
     /// Measure how fast the task queue drains (creates and fills the
     /// database redkey_bench_queue on DATABASE_URL's server).
     BenchQueue {
@@ -85,6 +98,9 @@ enum Command {
         tasks: usize,
         #[arg(long, default_value_t = 8)]
         workers: usize,
+        /// Clients the tasks are spread over (claims share between them).
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
     },
     /// The secret store: `rotate` re-seals every stored credential under
     /// REDKEY_SECRET_KEY (the old key listed in REDKEY_SECRET_KEYS_OLD);
@@ -252,9 +268,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::User { action } => user(&owner, action).await?,
         Command::BenchSearch { contacts } => crate::bench::search::run(&url, contacts).await?,
-        Command::BenchQueue { tasks, workers } => {
-            crate::bench::queue::run(&url, tasks, workers.max(1)).await?
+        Command::BenchHttp {
+            port,
+            seconds,
+            load_only,
+        } => {
+            crate::bench::http::run(
+                &url,
+                crate::bench::http::Options {
+                    port,
+                    seconds,
+                    load_only,
+                },
+            )
+            .await?
         }
+        Command::BenchQueue {
+            tasks,
+            workers,
+            clients,
+        } => crate::bench::queue::run(&url, tasks, workers.max(1), clients.max(1)).await?,
         Command::Token { action } => match action {
             TokenAction::Create { client, agent } => {
                 let (id, token) = redkey_data::tokens::create(&owner, &client, &agent).await?;

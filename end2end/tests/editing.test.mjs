@@ -23,11 +23,20 @@ test('a new contact is validated next to its fields, then created', async () => 
   await page.waitForFunction(() => document.querySelector('#email-error').textContent.length > 0);
   assert.match(await page.textContent('#email-error'), /not an email address/);
   await page.fill('#email', 'nora@vance.test');
-  await page.selectOption('#company', { index: 1 });
+  // A company nobody has is refused next to the field, then a real one is picked.
+  await page.fill('#company', 'No Such Company Ltd');
+  await page.click('#create');
+  const companyError = page.locator('.field:has(#company) .field-error');
+  await companyError.filter({ hasText: /./ }).waitFor();
+  assert.match(await companyError.textContent(), /no company is named "No Such Company Ltd"/);
+  await page.fill('#company', 'Acme');
+  await page.waitForFunction(() => document.querySelectorAll('#company-choices option').length > 0);
+  const choice = await page.locator('#company-choices option').first().getAttribute('value');
+  await page.fill('#company', choice);
   await Promise.all([page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/), page.click('#create')]);
   await page.waitForSelector('main h1');
   assert.equal(await page.textContent('main h1'), 'Nora Vance');
-  assertOnlyRefusals(problems, 2);
+  assertOnlyRefusals(problems, 3);
 });
 
 test('notes render markdown and never markup from the note', async () => {
@@ -54,7 +63,9 @@ test('a new deal lands in its stage on the board', async () => {
   await waitForHydration(page);
   await page.fill('#name', 'Orbit Finance — Expansion 2');
   await page.fill('#amount', '30,000');
-  await page.selectOption('#company', { index: 1 });
+  await page.fill('#company', 'Orbit');
+  await page.waitForFunction(() => document.querySelectorAll('#company-choices option').length > 0);
+  await page.fill('#company', await page.locator('#company-choices option').first().getAttribute('value'));
   await Promise.all([page.waitForURL(/\/deals\/[0-9a-f-]{36}$/), page.click('#create')]);
   await page.waitForSelector('.deal-facts');
   assert.match(await page.textContent('.deal-facts'), /Lead · \$30,000/);

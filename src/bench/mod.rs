@@ -1,6 +1,8 @@
 //! Benchmarks: commands that build their own database on DATABASE_URL's
 //! server, fill it, and print numbers (recorded in BENCHMARKS.md).
 
+mod dataset;
+pub mod http;
 pub mod queue;
 pub mod search;
 
@@ -16,15 +18,43 @@ async fn fresh_database(
     name: &str,
     connections: u32,
 ) -> anyhow::Result<(PgPool, Db)> {
+    database(server, name, connections, true).await
+}
+
+/// The database `name`, created when missing and migrated; what it holds
+/// stays.
+async fn open_database(
+    server: &DatabaseUrl,
+    name: &str,
+    connections: u32,
+) -> anyhow::Result<(PgPool, Db)> {
+    database(server, name, connections, false).await
+}
+
+async fn database(
+    server: &DatabaseUrl,
+    name: &str,
+    connections: u32,
+    fresh: bool,
+) -> anyhow::Result<(PgPool, Db)> {
     let base = server.options();
     let mut maint = PgConnection::connect_with(&base.clone().database("postgres")).await?;
     redkey_data::admin::ensure_roles(&mut maint).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut maint)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut maint)
-        .await?;
+    if fresh {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut maint)
+            .await?;
+    }
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut maint)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut maint)
+            .await?;
+    }
     let owner = PgPool::connect_with(base.clone().database(name)).await?;
     admin::migrate(&owner).await?;
     let serving = sqlx::postgres::PgPoolOptions::new()

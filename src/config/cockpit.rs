@@ -18,6 +18,8 @@ pub struct CockpitSettings {
     pub public_url: Option<String>,
     /// Twenty views the cockpit has taken over, with the day each was.
     pub retired: BTreeMap<String, NaiveDate>,
+    /// Cards per board column before "Show more" (`REDKEY_BOARD_CARDS`).
+    pub board_cards: u32,
 }
 
 /// What a deployment that sets nothing has retired: the views this release
@@ -55,6 +57,16 @@ impl CockpitSettings {
             twenty_url: env.text("TWENTY_URL").or(file.twenty_url.take()),
             public_url: env.text("REDKEY_PUBLIC_URL").or(file.public_url.take()),
             retired: parse_retired(retired)?,
+            board_cards: match env.text("REDKEY_BOARD_CARDS").or(file.board_cards.take()) {
+                None => 25,
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| {
+                        anyhow!("REDKEY_BOARD_CARDS {n:?} is not a number from 1 to 500")
+                    })?,
+            },
         })
     }
 }

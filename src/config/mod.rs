@@ -48,6 +48,7 @@ struct FileSettings {
     site_root: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     twenty_url: Option<String>,
+    board_cards: Option<String>,
     public_url: Option<String>,
     retired: Option<BTreeMap<String, String>>,
     #[serde(default)]

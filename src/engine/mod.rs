@@ -5,6 +5,7 @@
 //! Execution is at-least-once: a task's effects commit before its outcome
 //! is recorded, so every handler is idempotent.
 
+mod finisher;
 mod forward;
 mod handlers;
 pub mod signing;
@@ -53,10 +54,15 @@ struct Inner {
     email: Option<Arc<EmailService>>,
     arlo: Arlo,
     secrets: Option<redkey_data::secrets::SecretBox>,
+    /// Records outcomes in groups while `run` runs; `run_one` records
+    /// each itself.
+    finisher: std::sync::OnceLock<finisher::Finisher>,
 }
 
 /// Longest a single attempt may run before it counts as failed.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Most tasks one claim takes.
+const CLAIM_BATCH: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// Finished tasks past the retention are pruned this often.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -83,6 +89,7 @@ impl Engine {
                 email,
                 arlo: Arlo::default(),
                 secrets: None,
+                finisher: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -168,7 +175,10 @@ impl Engine {
                 at: Utc::now() + backoff(me.cfg.backoff, task.attempts),
             },
         };
-        let recorded = engine::finish(&me.db, task.id, self.instance(), &outcome).await?;
+        let recorded = match me.finisher.get() {
+            Some(f) => f.finish(task.id, outcome.clone()).await?,
+            None => engine::finish(&me.db, task.id, self.instance(), &outcome).await?,
+        };
         match &outcome {
             Outcome::Succeeded(_) => {
                 tracing::debug!(task = %task.id, kind = %task.kind, "task succeeded")
@@ -211,6 +221,9 @@ impl Engine {
         if me.cfg.timers {
             background.spawn(self.clone().timer_loop());
         }
+        me.finisher.get_or_init(|| {
+            finisher::Finisher::spawn(me.db.clone(), me.cfg.instance.as_str().into())
+        });
         let permits = Arc::new(Semaphore::new(me.cfg.workers));
         let mut running: JoinSet<()> = JoinSet::new();
         let held = Arc::new(std::sync::Mutex::new(
@@ -224,22 +237,32 @@ impl Engine {
             if *stop.borrow() {
                 break;
             }
-            match engine::claim(&me.db, self.instance(), 1, self.agent_running()).await {
-                Ok(mut claimed) if !claimed.is_empty() => {
-                    let task = claimed.pop().expect("one");
-                    let (engine, held) = (self.clone(), held.clone());
-                    held.lock().expect("not poisoned").insert(task.id);
-                    running.spawn(async move {
-                        let id = task.id;
-                        if let Err(e) = engine.execute(task).await {
-                            tracing::warn!(task = %id, error = %e, "could not record the outcome");
-                        }
-                        held.lock().expect("not poisoned").remove(&id);
-                        drop(permit);
-                    });
+            // One claim for as many tasks as there are idle workers.
+            let mut held_permits = vec![permit];
+            while held_permits.len() < CLAIM_BATCH {
+                match permits.clone().try_acquire_owned() {
+                    Ok(p) => held_permits.push(p),
+                    Err(_) => break,
+                }
+            }
+            let want = held_permits.len() as i32;
+            match engine::claim(&me.db, self.instance(), want, self.agent_running()).await {
+                Ok(claimed) if !claimed.is_empty() => {
+                    for (task, permit) in claimed.into_iter().zip(held_permits.drain(..)) {
+                        let (engine, held) = (self.clone(), held.clone());
+                        held.lock().expect("not poisoned").insert(task.id);
+                        running.spawn(async move {
+                            let id = task.id;
+                            if let Err(e) = engine.execute(task).await {
+                                tracing::warn!(task = %id, error = %e, "could not record the outcome");
+                            }
+                            held.lock().expect("not poisoned").remove(&id);
+                            drop(permit);
+                        });
+                    }
                 }
                 Ok(_) => {
-                    drop(permit);
+                    drop(held_permits);
                     tokio::select! {
                         _ = me.wake.notified() => {}
                         _ = tokio::time::sleep(me.cfg.poll) => {}
@@ -247,7 +270,7 @@ impl Engine {
                     }
                 }
                 Err(e) => {
-                    drop(permit);
+                    drop(held_permits);
                     tracing::warn!(error = %e, "claiming failed; retrying after the poll interval");
                     tokio::time::sleep(me.cfg.poll).await;
                 }

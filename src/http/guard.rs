@@ -2,12 +2,11 @@
 //! must come from our own origin, and pages need a signed-in user.
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{header, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use redkey_data::Db;
 use tower_sessions::Session;
 
 /// Paths with their own rules (bearer tokens, signatures, one-click
@@ -75,19 +74,14 @@ const OPEN_SERVER_FNS: [&str; 2] = ["/api/sign_in", "/api/current_user"];
 /// server-function call without one with 401 before its arguments are even
 /// read. The checked session rides along in the request, so the server
 /// functions behind it need not ask the database again.
-pub async fn require_sign_in(
-    State(db): State<Db>,
-    session: Session,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn require_sign_in(session: Session, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let server_fn = super::errors::is_server_fn(&path);
     let page = req.method() == Method::GET && !path.starts_with("/api/");
     if is_public(&path) || OPEN_SERVER_FNS.contains(&path.as_str()) || !(server_fn || page) {
         return next.run(req).await;
     }
-    match app::ssr::session::current(&session, &db).await {
+    match app::ssr::session::current(&session).await {
         Ok(Some(me)) => {
             req.extensions_mut().insert(app::ssr::session::Checked(me));
             next.run(req).await

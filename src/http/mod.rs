@@ -11,6 +11,7 @@ pub mod ingest;
 mod limits;
 mod mail_oauth;
 mod router;
+mod session_store;
 mod state;
 mod trace;
 pub mod unsubscribe;

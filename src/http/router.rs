@@ -12,11 +12,10 @@ use axum::{
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use super::{
-    api, errors, guard, health, hosts, ingest, limits, mail_oauth, trace, unsubscribe, webhooks,
-    AppState,
+    api, errors, guard, health, hosts, ingest, limits, mail_oauth, session_store, trace,
+    unsubscribe, webhooks, AppState,
 };
 
 /// Sessions idle this long end.
@@ -28,7 +27,7 @@ pub fn router(state: AppState) -> Router {
     let secrets = state.secrets.clone();
     let options = state.leptos_options.clone();
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
-    let store = PostgresStore::new(state.db.pool().clone());
+    let store = session_store::CheckedStore::new(state.db.pool().clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name("redkey_session")
         .with_http_only(true)
@@ -76,10 +75,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(errors::server_fn_status))
-        .layer(middleware::from_fn_with_state(
-            state.db.clone(),
-            guard::require_sign_in,
-        ))
+        .layer(middleware::from_fn(guard::require_sign_in))
         .layer(middleware::from_fn(limits::server_fn_bodies))
         .layer(sessions)
         .layer(middleware::from_fn(guard::same_origin))

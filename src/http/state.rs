@@ -87,6 +87,7 @@ impl AppState {
                     .then_some(settings.model.daily_tokens),
                 public_url: settings.cockpit.public_url.clone(),
                 mail_oauth: settings.mail_oauth.iter().map(|p| p.name.clone()).collect(),
+                board_cards: Some(settings.cockpit.board_cards),
             },
             secure_cookies: settings
                 .cockpit

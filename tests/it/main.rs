@@ -6,6 +6,7 @@
 
 mod api;
 pub mod arlo;
+mod board;
 mod calendar;
 mod cli;
 mod email;

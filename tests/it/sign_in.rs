@@ -10,13 +10,13 @@ use redkey_testkit::TestDb;
 use redkey_types::EmailAddress;
 use reqwest::{header, StatusCode};
 
-const PASSWORD: &str = "a long test password";
+pub(crate) const PASSWORD: &str = "a long test password";
 
 use crate::helpers::{client_from, serve};
 
 /// Signs in through the server function as a form would; the status and
 /// the session cookie, if one was set.
-async fn sign_in(
+pub(crate) async fn sign_in(
     http: &reqwest::Client,
     addr: SocketAddr,
     email: &str,
@@ -189,4 +189,44 @@ async fn bodies_are_limited_and_other_hosts_refused() {
             .unwrap();
         assert_eq!(r.status().as_u16(), status, "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_session_row_names_its_user_and_a_session_that_no_longer_stands_is_deleted() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let email = EmailAddress::parse("owner@alpha.test").unwrap();
+    let addr = serve(&t).await;
+    let http = client_from("127.0.0.1");
+    let (_, cookie, _) = sign_in(&http, addr, email.as_str(), PASSWORD).await;
+    let cookie = cookie.unwrap();
+    let rows = || async {
+        sqlx::query_as::<_, (Option<uuid::Uuid>, Option<uuid::Uuid>)>(
+            "SELECT s.user_id, s.client_id FROM tower_sessions.session s",
+        )
+        .fetch_all(&t.owner)
+        .await
+        .unwrap()
+    };
+    let user: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    let stored = rows().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0, Some(user), "the row carries who signed in");
+    assert!(stored[0].1.is_some());
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::OK);
+
+    // A row whose columns disagree with its data is not trusted.
+    sqlx::query("UPDATE tower_sessions.session SET user_id = gen_random_uuid()")
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(page(&http, addr, &cookie).await, StatusCode::SEE_OTHER);
+    assert!(
+        rows().await.is_empty(),
+        "the session that no longer stands is gone"
+    );
 }

@@ -1,8 +1,10 @@
 //! The frame around every signed-in page: navigation, client switcher,
 //! sign-out, and the box to tell arlo.
 
+mod lookup;
 mod tell_arlo;
 
+pub use lookup::Lookup;
 pub use tell_arlo::{record_href, TellArlo};
 
 use leptos::prelude::*;

@@ -5,11 +5,10 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    components::{ChoiceSelect, ErrorNote},
+    components::{ChoiceSelect, ErrorNote, Lookup},
     model::AppError,
-    server_fns::{
-        editing::{load_deal_form, notes_for, AddNote, CreateCompany, CreateContact, CreateDeal},
-        records::companies_list,
+    server_fns::editing::{
+        load_deal_form, notes_for, AddNote, CreateCompany, CreateContact, CreateDeal,
     },
 };
 
@@ -50,7 +49,6 @@ fn errors(
 pub fn NewContactPage() -> impl IntoView {
     let action = ServerAction::<CreateContact>::new();
     let (error, general) = errors(move || action.value().get());
-    let companies = Resource::new(|| (), |_| companies_list());
     view! {
         <Title text="New contact" />
         <h1>"New contact"</h1>
@@ -61,16 +59,7 @@ pub fn NewContactPage() -> impl IntoView {
             <Field name="job_title" label="Job title" error />
             <div class="field">
                 <label for="company">"Company"</label>
-                <select id="company" name="company">
-                    <option value="">"—"</option>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            companies.await.unwrap_or_default().into_iter().map(|c| view! {
-                                <option value=c.id.to_string()>{c.name}</option>
-                            }).collect_view()
-                        })}
-                    </Transition>
-                </select>
+                <Lookup name="company" kind="company" placeholder="Type to search" />
                 <p class="field-error" role="alert">{move || error.get().and_then(|e| e.for_field("company"))}</p>
             </div>
             <p class="error" role="alert">{general}</p>
@@ -123,11 +112,13 @@ pub fn NewDealPage() -> impl IntoView {
                                 </div>
                                 <div class="field">
                                     <label for="company">"Company"</label>
-                                    <ChoiceSelect name="company" choices=o.companies />
+                                    <Lookup name="company" kind="company" placeholder="Type to search" />
+                                    <p class="field-error" role="alert">{select_error("company")}</p>
                                 </div>
                                 <div class="field">
                                     <label for="contact">"Contact"</label>
-                                    <ChoiceSelect name="contact" choices=o.contacts />
+                                    <Lookup name="contact" kind="contact" placeholder="Type to search" />
+                                    <p class="field-error" role="alert">{select_error("contact")}</p>
                                 </div>
                                 <div class="field">
                                     <label for="owner">"Owner"</label>

@@ -1,10 +1,10 @@
 use leptos::{ev::DragEvent, prelude::*};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use uuid::Uuid;
 
 use crate::{
-    components::{ChoiceSelect, ErrorNote},
+    components::{ErrorNote, Lookup},
     model::{
         format::{money, money_units},
         Attention, Board, DealCard, Priority, Stage,
@@ -23,9 +23,12 @@ pub fn PipelinePage() -> impl IntoView {
             let id = |k: &str| q.get(k).and_then(|v| v.parse::<Uuid>().ok());
             load_board(
                 id("pipeline"),
-                id("owner"),
+                q.get("owner"),
                 q.get("priority"),
                 q.get("text"),
+                id("stage"),
+                q.get("after"),
+                id("open"),
             )
         },
     );
@@ -52,7 +55,7 @@ pub fn PipelinePage() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                                 <label for="owner">"Owner"</label>
-                                <ChoiceSelect name="owner" choices=b.members.clone() current=q("owner")().parse().ok() none="Anyone" />
+                                <Lookup name="owner" kind="member" value=q("owner")() placeholder="Anyone" />
                                 <label for="priority">"Priority"</label>
                                 <select id="priority" name="priority">
                                     <option value="">"Any"</option>
@@ -65,8 +68,8 @@ pub fn PipelinePage() -> impl IntoView {
                                 <input id="text" name="text" type="search" value=q("text") />
                                 <button type="submit" class="secondary">"Apply"</button>
                             </form>
-                            <NeedsAttention list=b.attention.clone() />
-                            <BoardView board=b mover dragged />
+                            <NeedsAttention list=b.attention.clone() more=b.attention_more />
+                            <BoardView board=b query=query.get() mover dragged />
                         }.into_any()
                     }
                 }
@@ -75,17 +78,17 @@ pub fn PipelinePage() -> impl IntoView {
     }
 }
 
-/// The board's open deals that need attention, by the rule the daily
-/// report uses: the first ten, each with its reasons.
+/// The pipeline's open deals that need attention, by the rule the daily
+/// report uses: the stalest ten, each with its reasons.
 #[component]
-fn NeedsAttention(list: Vec<Attention>) -> impl IntoView {
-    let total = list.len();
-    (total > 0).then(|| {
+fn NeedsAttention(list: Vec<Attention>, more: bool) -> impl IntoView {
+    let total = format!("{}{}", list.len(), if more { "+" } else { "" });
+    (!list.is_empty()).then(|| {
         view! {
             <details class="card attention" data-attention>
                 <summary>{format!("Needs attention ({total})")}</summary>
                 <ul>
-                    {list.into_iter().take(10).map(|a| view! {
+                    {list.into_iter().map(|a| view! {
                         <li data-deal=a.deal_id.to_string()>
                             <a href=format!("/deals/{}", a.deal_id)>{a.name.clone()}</a>
                             {format!(" · {} · {}", a.stage_name, a.reasons().join(", "))}
@@ -97,9 +100,22 @@ fn NeedsAttention(list: Vec<Attention>) -> impl IntoView {
     })
 }
 
+/// The board's links keep its filters and change only the paging.
+fn board_href(query: &ParamsMap, set: &[(&'static str, String)]) -> String {
+    let mut q = query.clone();
+    for key in ["stage", "after", "open"] {
+        q.remove(key);
+    }
+    for (k, v) in set {
+        q.replace(*k, v.clone());
+    }
+    format!("/pipeline{}", q.to_query_string())
+}
+
 #[component]
 fn BoardView(
     board: Board,
+    query: ParamsMap,
     mover: ServerAction<MoveDeal>,
     dragged: RwSignal<Option<Uuid>>,
 ) -> impl IntoView {
@@ -114,17 +130,40 @@ fn BoardView(
     view! {
         <div class="board" role="list" aria-label="Stages">
             {board.stages.iter().map(|stage| {
-                let cards: Vec<DealCard> = board.cards.iter().filter(|c| c.deal.stage_id == stage.stage_id).cloned().collect();
-                view! { <Column stage=stage.clone() cards stages=stages.clone() biggest mover dragged /> }
+                let id = stage.stage_id;
+                let cards: Vec<DealCard> = board.cards.iter().filter(|c| c.deal.stage_id == id).cloned().collect();
+                let paging = Paging {
+                    collapsed: board.collapsed.contains(&id),
+                    paged: board.paged == Some(id),
+                    more: board.more.iter().find(|m| m.0 == id).map(|m| board_href(&query, &[("stage", id.to_string()), ("after", m.1.clone())])),
+                    open: board_href(&query, &[("open", id.to_string())]),
+                    first: board_href(&query, &[]),
+                };
+                view! { <Column stage=stage.clone() cards paging stages=stages.clone() biggest mover dragged /> }
             }).collect_view()}
         </div>
     }
+}
+
+/// How a column is paged, and the links that page it.
+struct Paging {
+    /// A won or lost column showing only its totals.
+    collapsed: bool,
+    /// Showing cards past the first ones.
+    paged: bool,
+    /// The next cards, when there are more.
+    more: Option<String>,
+    /// The column opened (for a collapsed one).
+    open: String,
+    /// Back to every column's first cards.
+    first: String,
 }
 
 #[component]
 fn Column(
     stage: Stage,
     cards: Vec<DealCard>,
+    paging: Paging,
     stages: Vec<Stage>,
     biggest: i64,
     mover: ServerAction<MoveDeal>,
@@ -149,13 +188,27 @@ fn Column(
             }
         }
     };
-    let end = cards.len() as i32;
+    // A card's place in its column: its index on a first page; deeper in,
+    // its stored position (positions are renumbered densely by moves).
+    let place = move |i: usize, card: &DealCard| {
+        if paging.paged {
+            card.deal.position as i32
+        } else {
+            i as i32
+        }
+    };
+    let end = cards
+        .last()
+        .map(|c| place(cards.len() - 1, c) + 1)
+        .unwrap_or(0);
     // i128: a total near the maximum times 100 stays exact.
     let percent = |n: i64| (n as i128 * 100 / biggest as i128) as i64;
     let (bar, weighted) = (percent(stage.amount_units), percent(stage.weighted_units));
+    let count = stage.deal_count;
     view! {
         <section
             class="column"
+            class:collapsed=paging.collapsed
             role="listitem"
             aria-label=stage.stage_name.clone()
             data-stage=stage_id.to_string()
@@ -165,7 +218,7 @@ fn Column(
             <header class="column-head">
                 <h2>{stage.stage_name.clone()}</h2>
                 <p class="totals">
-                    <span class="count">{format!("{} {}", stage.deal_count, if stage.deal_count == 1 { "deal" } else { "deals" })}</span>
+                    <span class="count">{format!("{} {}", count, if count == 1 { "deal" } else { "deals" })}</span>
                     <span class="total">{money_units(stage.amount_units, &currency)}</span>
                     <span class="weighted" title="probability-weighted">
                         {format!("{} weighted ({}%)", money_units(stage.weighted_units, &currency), stage.probability)}
@@ -176,11 +229,21 @@ fn Column(
                     <div class="bar-weighted" style=format!("width: {weighted}%")></div>
                 </div>
             </header>
+            {paging.collapsed.then(|| view! {
+                <a class="open-column" href=paging.open.clone()>{format!("Show the {count} deals")}</a>
+            })}
+            {paging.paged.then(|| view! {
+                <a class="first-cards" href=paging.first.clone()>"Back to the first deals"</a>
+            })}
             <ol class="cards">
-                {cards.into_iter().enumerate().map(|(i, card)| {
-                    view! { <Card card position=i as i32 stages=stages.clone() mover dragged on_drop=drop_at(i as i32) /> }
+                {cards.iter().enumerate().map(|(i, card)| {
+                    let at = place(i, card);
+                    view! { <Card card=card.clone() position=at stages=stages.clone() mover dragged on_drop=drop_at(at) /> }
                 }).collect_view()}
             </ol>
+            {paging.more.clone().map(|href| view! {
+                <a class="show-more" href=href>"Show more"</a>
+            })}
         </section>
     }
 }

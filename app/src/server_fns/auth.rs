@@ -80,7 +80,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::ssr::{cockpit::CockpitConfig, db, session};
     let database = use_context::<db::Db>().ok_or(AppError::Internal)?;
-    let Some(me) = session::current(&session::session().await?, &database).await? else {
+    let Some(me) = session::current(&session::session().await?).await? else {
         return Ok(None);
     };
     let config = use_context::<CockpitConfig>().unwrap_or_default();
@@ -110,9 +110,7 @@ pub async fn switch_client(client: Uuid) -> Result<(), AppError> {
     use crate::ssr::{db, session};
     let s = session::session().await?;
     let database = use_context::<db::Db>().ok_or(AppError::Internal)?;
-    let mut me = session::current(&s, &database)
-        .await?
-        .ok_or(AppError::NotSignedIn)?;
+    let mut me = session::current(&s).await?.ok_or(AppError::NotSignedIn)?;
     let clients = db::users::clients_of(&database, me.user).await?;
     if !clients.iter().any(|c| c.id == client) {
         return Err(AppError::NotFound);

@@ -39,10 +39,13 @@ pub async fn contacts_page(
             .map(|c| c.id.to_string())
             .unwrap_or_default()
     });
-    let companies: HashMap<Uuid, String> = db::companies::list(&mut tx)
+    // Only the companies of the contacts on the page.
+    let mut ids: Vec<Uuid> = contacts.iter().filter_map(|c| c.company_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let companies: HashMap<Uuid, String> = db::companies::names(&mut tx, &ids)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
         .collect();
     let rows = contacts
         .into_iter()

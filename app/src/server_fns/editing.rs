@@ -74,7 +74,7 @@ pub async fn create_contact(
     company: String,
 ) -> Result<(), AppError> {
     use crate::model::EmailAddress;
-    use crate::ssr::{db, db::contacts::ContactField, session::human_tx};
+    use crate::ssr::{db, db::contacts::ContactField, db::lookup::Kind, session::human_tx};
     let (first, last) = (first_name.trim().to_string(), last_name.trim().to_string());
     if first.is_empty() && last.is_empty() {
         return Err(AppError::invalid(
@@ -86,8 +86,8 @@ pub async fn create_contact(
         None => None,
         Some(e) => Some(EmailAddress::parse(&e).map_err(|m| AppError::invalid("email", m))?),
     };
-    let company = forms::pick(&company, "company")?;
     let (mut tx, _) = human_tx().await?;
+    let company = forms::pick_record(&mut tx, Kind::Company, &company, "company").await?;
     let c = db::records::create(
         &mut tx,
         vec![
@@ -150,23 +150,8 @@ pub async fn load_deal_form() -> Result<DealFormOptions, AppError> {
     use crate::ssr::{db, session::human_tx};
     let (mut tx, _) = human_tx().await?;
     let stages = db::pipeline::stages(&mut tx).await?;
-    let companies = db::companies::list(&mut tx)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let contacts = db::contacts::page(&mut tx, &Default::default(), 500)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.full_name()))
-        .collect();
     let members = db::member_choices(&mut tx).await?;
-    Ok(DealFormOptions {
-        stages,
-        companies,
-        contacts,
-        members,
-    })
+    Ok(DealFormOptions { stages, members })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -180,21 +165,19 @@ pub async fn create_deal(
     amount: String,
     close_date: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{db, db::deals::DealField, session::human_tx};
+    use crate::ssr::{db, db::deals::DealField, db::lookup::Kind, session::human_tx};
     let name = name.trim().to_string();
     if name.is_empty() {
         return Err(AppError::invalid("name", "a deal needs a name"));
     }
     let stage = forms::pick(&stage, "stage")?
         .ok_or_else(|| AppError::invalid("stage", "choose a stage"))?;
-    let (company, contact, owner) = (
-        forms::pick(&company, "company")?,
-        forms::pick(&contact, "contact")?,
-        forms::pick(&owner, "owner")?,
-    );
+    let owner = forms::pick(&owner, "owner")?;
     let amount = forms::amount(&amount)?;
     let close_date = forms::date(&close_date, "close_date")?;
     let (mut tx, _) = human_tx().await?;
+    let company = forms::pick_record(&mut tx, Kind::Company, &company, "company").await?;
+    let contact = forms::pick_record(&mut tx, Kind::Contact, &contact, "contact").await?;
     let pipeline = db::pipeline::stages(&mut tx)
         .await?
         .into_iter()

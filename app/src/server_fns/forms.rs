@@ -83,6 +83,22 @@ pub fn amount(raw: &str) -> Result<Option<i64>, AppError> {
         .ok_or_else(bad)
 }
 
+/// A record typed into a picker (`Lookup`): its label resolved in the
+/// transaction's client; the error sits next to the field.
+#[cfg(feature = "ssr")]
+pub async fn pick_record(
+    tx: &mut crate::ssr::db::Tx,
+    kind: crate::ssr::db::lookup::Kind,
+    raw: &str,
+    field: &str,
+) -> Result<Option<Uuid>, AppError> {
+    use crate::ssr::db::{lookup, DbError};
+    match lookup::resolve(tx, kind, raw).await {
+        Err(DbError::Invalid(m)) => Err(AppError::invalid(field, m)),
+        other => Ok(other?),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{amount as parse_amount, date, priority};

@@ -3,23 +3,34 @@ use uuid::Uuid;
 
 use crate::model::{AppError, Board};
 
-/// One pipeline's board, filtered by owner, priority and text.
+/// One pipeline's board, filtered by owner (a member, or text matching
+/// members), priority and text. Each column shows its first cards; `stage`
+/// and `after` page one column past its cursor; `open` shows the cards of
+/// a won or lost column, which are collapsed otherwise.
 #[server]
 pub async fn load_board(
     pipeline: Option<Uuid>,
-    owner: Option<Uuid>,
+    owner: Option<String>,
     priority: Option<String>,
     text: Option<String>,
+    stage: Option<Uuid>,
+    after: Option<String>,
+    open: Option<Uuid>,
 ) -> Result<Board, AppError> {
     use crate::model::{DealCard, Priority};
-    use crate::ssr::{db, session::human_tx};
-    use std::collections::HashMap;
+    use crate::ssr::{
+        cockpit::CockpitConfig,
+        db,
+        db::board::{self, BoardFilter, Cursor},
+        session::human_tx,
+    };
 
+    let per_column = use_context::<CockpitConfig>()
+        .and_then(|c| c.board_cards)
+        .unwrap_or(25) as usize;
     let (mut tx, _) = human_tx().await?;
     let now = chrono::Utc::now();
     let all = db::pipeline::stages(&mut tx).await?;
-    // The one rule: the panel and the stale badge read the same list.
-    let (_, attention) = db::deals::needs_attention(&mut tx, now).await?;
     let mut pipelines: Vec<(Uuid, String)> = vec![];
     for s in &all {
         if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
@@ -29,62 +40,81 @@ pub async fn load_board(
     let pipeline_id = pipeline
         .filter(|p| pipelines.iter().any(|(id, _)| id == p))
         .or_else(|| pipelines.first().map(|p| p.0));
-    let stages: Vec<_> = all
+    let mut stages: Vec<_> = all
         .into_iter()
         .filter(|s| Some(s.pipeline_id) == pipeline_id)
         .collect();
-    let deals = match pipeline_id {
-        Some(p) => db::deals::of_pipeline(&mut tx, p).await?,
-        None => vec![],
+    let Some(pipeline_id) = pipeline_id else {
+        return Ok(Board {
+            pipelines,
+            pipeline_id: None,
+            stages,
+            cards: vec![],
+            more: vec![],
+            collapsed: vec![],
+            paged: None,
+            attention: vec![],
+            attention_more: false,
+        });
     };
-    // Only the companies of the deals on the board.
-    let mut ids: Vec<Uuid> = deals.iter().filter_map(|d| d.company_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let companies: HashMap<Uuid, String> = db::companies::names(&mut tx, &ids)
-        .await?
-        .into_iter()
-        .collect();
-    let priority = priority.as_deref().and_then(Priority::parse);
-    let text = text
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty());
-    let cards: Vec<DealCard> = deals
-        .into_iter()
-        .filter(|d| owner.is_none() || d.owner_id == owner)
-        .filter(|d| priority.is_none() || d.priority == priority)
-        .map(|d| {
-            let company_name = d.company_id.and_then(|c| companies.get(&c).cloned());
-            DealCard {
-                days_in_stage: (now - d.stage_changed_at).num_days(),
-                stale: attention.iter().any(|a| a.deal_id == d.id && a.stale),
-                company_name,
-                deal: d,
-            }
-        })
-        .filter(|c| match &text {
-            None => true,
-            Some(t) => {
-                c.deal.name.to_lowercase().contains(t)
-                    || c.company_name
-                        .as_ref()
-                        .is_some_and(|n| n.to_lowercase().contains(t))
-            }
-        })
-        .collect();
-    let members = db::member_choices(&mut tx).await?;
-    let on_board: Vec<Uuid> = cards.iter().map(|c| c.deal.id).collect();
-    let attention = attention
-        .into_iter()
-        .filter(|a| on_board.contains(&a.deal_id))
-        .collect();
+    let clean = |v: Option<String>| v.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let filter = BoardFilter {
+        owner: clean(owner),
+        priority: priority.as_deref().and_then(Priority::parse),
+        text: clean(text),
+    };
+    if !filter.is_empty() {
+        let totals = board::filtered_totals(&mut tx, pipeline_id, &filter).await?;
+        for s in &mut stages {
+            let (count, units) = totals
+                .iter()
+                .find(|t| t.0 == s.stage_id)
+                .map(|t| (t.1, t.2))
+                .unwrap_or((0, 0));
+            s.deal_count = count;
+            s.amount_units = units;
+            s.weighted_units = units * s.probability as i64 / 100;
+        }
+    }
+    let after = stage
+        .zip(after.as_deref())
+        .and_then(|(s, a)| Cursor::parse(s, a));
+    let paged = after.map(|c| c.stage);
+    let (collapsed, shown): (Vec<_>, Vec<_>) = stages.iter().partition(|s| {
+        (s.is_won || s.is_lost) && open != Some(s.stage_id) && paged != Some(s.stage_id)
+    });
+    let collapsed: Vec<Uuid> = collapsed.into_iter().map(|s| s.stage_id).collect();
+    let shown: Vec<Uuid> = shown.into_iter().map(|s| s.stage_id).collect();
+    // One more than shown tells whether a column goes on.
+    let rows = board::cards(&mut tx, &shown, &filter, after, per_column as i64 + 1, now).await?;
+    let mut cards = vec![];
+    let mut more = vec![];
+    for stage in &shown {
+        let column: Vec<_> = rows.iter().filter(|r| r.deal.stage_id == *stage).collect();
+        if column.len() > per_column {
+            let last = &column[per_column - 1].deal;
+            more.push((*stage, Cursor::encode(last.position, last.id)));
+        }
+        cards.extend(column.into_iter().take(per_column).map(|r| DealCard {
+            days_in_stage: (now - r.deal.stage_changed_at).num_days(),
+            stale: r.stale,
+            company_name: r.company_name.clone(),
+            deal: r.deal.clone(),
+        }));
+    }
+    let mut attention = db::deals::needs_attention_first(&mut tx, now, pipeline_id, 11).await?;
+    let attention_more = attention.len() > 10;
+    attention.truncate(10);
     Ok(Board {
         pipelines,
-        pipeline_id,
+        pipeline_id: Some(pipeline_id),
         stages,
         cards,
-        members,
+        more,
+        collapsed,
+        paged,
         attention,
+        attention_more,
     })
 }
 

@@ -116,3 +116,14 @@ pub async fn activity_feed(kind: Option<String>, limit: i64) -> Result<Vec<Activ
     let (mut tx, _) = human_tx().await?;
     Ok(db::activities::recent(&mut tx, kind.as_deref(), None, limit.clamp(1, 200)).await?)
 }
+
+/// The first records of a kind (`company`, `contact`, `member`) whose
+/// label contains `text`, for a picker's suggestions.
+#[server]
+pub async fn lookup_choices(kind: String, text: String) -> Result<Vec<(Uuid, String)>, AppError> {
+    use crate::ssr::{db::lookup, session::human_tx};
+    let kind =
+        lookup::Kind::parse(&kind).ok_or_else(|| AppError::invalid("kind", "unknown kind"))?;
+    let (mut tx, _) = human_tx().await?;
+    Ok(lookup::choices(&mut tx, kind, &text, 10).await?)
+}

@@ -21,6 +21,8 @@ pub struct CockpitConfig {
     pub public_url: Option<String>,
     /// Mail providers to connect with OAuth, by name.
     pub mail_oauth: Vec<String>,
+    /// Cards per board column before "Show more" (25 when unset).
+    pub board_cards: Option<u32>,
 }
 
 impl CockpitConfig {

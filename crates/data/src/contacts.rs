@@ -129,25 +129,46 @@ pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<C
         ContactSort::RecentActivity => (time_key(c.last_activity_at), String::new(), c.id),
         ContactSort::Newest => (time_key(Some(c.created_at)), String::new(), c.id),
     });
-    let search = q.search.map(str::trim).filter(|s| !s.is_empty());
-    let sql = format!(
-        "SELECT {COLUMNS} FROM {VIEW} \
-         WHERE ($3::uuid IS NULL OR {cond}) \
-           AND ($5::text IS NULL OR id IN (SELECT crm_search_contacts($5))) \
-           AND ($6::text IS NULL OR priority::text = $6) \
-           AND (NOT $7 OR recontact_at <= now()) \
-         ORDER BY {order} LIMIT $4"
-    );
     let (a, b, id) = match cursor {
         Some((a, b, id)) => (Some(a), Some(b), Some(id)),
         None => (None, None, None),
     };
+    if let Some(search) = q.search.map(str::trim).filter(|s| !s.is_empty()) {
+        // The function returns the page itself, in order: a common term
+        // stops after `limit` matches.
+        let cols = COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols} FROM crm_search_contacts_page($1, $2, $3, $4, $5, $6, $7, $8) \
+               WITH ORDINALITY AS s(id, n) JOIN {VIEW} c ON c.id = s.id ORDER BY s.n"
+        );
+        return Ok(sqlx::query_as(&sql)
+            .bind(search)
+            .bind(q.sort.as_str())
+            .bind(a)
+            .bind(b)
+            .bind(id)
+            .bind(q.priority.map(Priority::as_str))
+            .bind(q.recontact_due)
+            .bind(i32::try_from(limit).unwrap_or(i32::MAX))
+            .fetch_all(tx.conn())
+            .await?);
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {VIEW} \
+         WHERE ($3::uuid IS NULL OR {cond}) \
+           AND ($5::text IS NULL OR priority::text = $5) \
+           AND (NOT $6 OR recontact_at <= now()) \
+         ORDER BY {order} LIMIT $4"
+    );
     Ok(sqlx::query_as(&sql)
         .bind(a)
         .bind(b)
         .bind(id)
         .bind(limit)
-        .bind(search)
         .bind(q.priority.map(Priority::as_str))
         .bind(q.recontact_due)
         .fetch_all(tx.conn())

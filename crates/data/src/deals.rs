@@ -9,7 +9,8 @@ use super::{
 use redkey_types::{Attention, Deal, Priority};
 
 const VIEW: &str = "crm_deals";
-const COLUMNS: &str = "id, client_id, name, pipeline_id, stage_id, position, stage_changed_at, \
+pub(crate) const COLUMNS: &str =
+    "id, client_id, name, pipeline_id, stage_id, position, stage_changed_at, \
     amount_micros, currency_code, close_date, owner_id, priority, strategy_note, recontact_at, \
     contact_id, company_id, last_activity_at, created_by_source, created_at, updated_at";
 
@@ -147,4 +148,24 @@ pub async fn needs_attention(tx: &mut Tx, now: DateTime<Utc>) -> Result<(i64, Ve
     .fetch_all(tx.conn())
     .await?;
     Ok((open, list))
+}
+
+/// The first `limit` open deals of a pipeline that need attention,
+/// stalest first, by the rule of [`needs_attention`] (read from an index,
+/// so the board does not judge every open deal on each request).
+pub async fn needs_attention_first(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    pipeline: Uuid,
+    limit: i32,
+) -> Result<Vec<Attention>> {
+    Ok(sqlx::query_as(
+        "SELECT deal_id, name, stage_name, idle_days, stale, overdue, no_recontact \
+         FROM crm_needs_attention_first($1, $2, $3)",
+    )
+    .bind(now)
+    .bind(pipeline)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
 }

@@ -45,23 +45,54 @@ pub async fn claim(db: &Db, instance: &str, limit: i32, agent_running: i32) -> R
     Ok(tasks)
 }
 
+impl Outcome {
+    /// As `engine_finish` takes it: outcome, result, error, retry time.
+    fn parts(
+        &self,
+    ) -> (
+        &'static str,
+        Option<&Value>,
+        Option<&str>,
+        Option<DateTime<Utc>>,
+    ) {
+        match self {
+            Outcome::Succeeded(v) => ("succeeded", Some(v), None, None),
+            Outcome::Retry { error, at } => ("retry", None, Some(error.as_str()), Some(*at)),
+            Outcome::Failed(e) => ("failed", None, Some(e.as_str()), None),
+        }
+    }
+}
+
 /// Records the outcome; false when the task was no longer this
 /// instance's (rescued while it ran), in which case nothing changes.
 pub async fn finish(db: &Db, task: Uuid, instance: &str, outcome: &Outcome) -> Result<bool> {
-    let (name, result, error, at) = match outcome {
-        Outcome::Succeeded(v) => ("succeeded", Some(v), None, None),
-        Outcome::Retry { error, at } => ("retry", None, Some(error.as_str()), Some(*at)),
-        Outcome::Failed(e) => ("failed", None, Some(e.as_str()), None),
-    };
+    Ok(finish_many(db, instance, &[(task, outcome)])
+        .await?
+        .contains(&task))
+}
+
+/// Records many outcomes in one transaction; returns the tasks that were
+/// still this instance's.
+pub async fn finish_many(db: &Db, instance: &str, done: &[(Uuid, &Outcome)]) -> Result<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(done.len());
+    let (mut names, mut results, mut errors, mut ats) = (vec![], vec![], vec![], vec![]);
+    for (id, outcome) in done {
+        let (name, result, error, at) = outcome.parts();
+        ids.push(*id);
+        names.push(name);
+        results.push(result.cloned());
+        errors.push(error);
+        ats.push(at);
+    }
     let mut tx = db.unscoped(ROLE).await?;
-    let mine: bool = sqlx::query_scalar("SELECT engine_finish($1, $2, $3, $4, $5, $6)")
-        .bind(task)
+    let mine = sqlx::query_scalar("SELECT engine_finish_many($1, $2, $3, $4, $5, $6)")
         .bind(instance)
-        .bind(name)
-        .bind(result)
-        .bind(error)
-        .bind(at)
-        .fetch_one(&mut *tx)
+        .bind(&ids)
+        .bind(&names)
+        .bind(&results)
+        .bind(&errors)
+        .bind(&ats)
+        .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(mine)

@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Db, Result};
@@ -35,24 +34,6 @@ pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
             .fetch_all(&mut *tx)
             .await?,
     )
-}
-
-/// Whether a session of `user` in `client`, started at `since`, still
-/// stands: the user is enabled, still a member, and has not changed their
-/// password (or been disabled) since.
-pub async fn session_valid(
-    db: &Db,
-    user: Uuid,
-    client: Uuid,
-    since: DateTime<Utc>,
-) -> Result<bool> {
-    let mut tx = db.unscoped("redkey_human").await?;
-    Ok(sqlx::query_scalar("SELECT crm_session_valid($1, $2, $3)")
-        .bind(user)
-        .bind(client)
-        .bind(since)
-        .fetch_one(&mut *tx)
-        .await?)
 }
 
 /// Seconds `address` must wait before trying `email` again; 0 to go.

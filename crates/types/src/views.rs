@@ -87,12 +87,22 @@ pub struct DealCard {
 pub struct Board {
     pub pipelines: Vec<(Uuid, String)>,
     pub pipeline_id: Option<Uuid>,
+    /// The pipeline's stages with their totals (of the filtered deals when
+    /// a filter is set).
     pub stages: Vec<Stage>,
+    /// The cards shown: per open column the first ones in position order,
+    /// in the paged column those after its cursor.
     pub cards: Vec<DealCard>,
-    /// Owner choices for the filter, as (member id, name).
-    pub members: Vec<(Uuid, String)>,
-    /// The board's open deals that need attention, stalest first.
+    /// Per column with more cards than shown, the cursor of its last card.
+    pub more: Vec<(Uuid, String)>,
+    /// Won and lost columns show only their totals unless opened.
+    pub collapsed: Vec<Uuid>,
+    /// The column paged past its first cards, if any.
+    pub paged: Option<Uuid>,
+    /// The first open deals that need attention, stalest first; `more`
+    /// when there are others.
     pub attention: Vec<crate::Attention>,
+    pub attention_more: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -227,7 +237,5 @@ pub const ACTIVITY_KINDS: [&str; 11] = [
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DealFormOptions {
     pub stages: Vec<Stage>,
-    pub companies: Vec<(Uuid, String)>,
-    pub contacts: Vec<(Uuid, String)>,
     pub members: Vec<(Uuid, String)>,
 }

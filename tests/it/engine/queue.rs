@@ -344,3 +344,102 @@ async fn agents_tasks_run_at_most_the_limit_at_once_per_client() {
     assert!(claimed.iter().any(|c| c.id == person));
     drop(engine);
 }
+
+#[tokio::test]
+async fn a_batch_claim_shares_between_clients_and_keeps_the_agent_limit() {
+    let t = TestDb::new().await;
+    let (a, b, _) = t.two_clients().await;
+    for _ in 0..10 {
+        let task = NewTask::new("roles.crm", "engine.echo", json!({}), "user:test".into());
+        enqueue_with(&t, a, task).await;
+    }
+    for i in 0..4 {
+        let mut task = NewTask::new("roles.crm", "engine.echo", json!({}), "agent:ea".into());
+        task.dedupe_key = Some(format!("agent-{i}"));
+        enqueue_with(&t, b, task).await;
+    }
+    // Six at once: three each, but beta's agent may run only two.
+    let claimed = engine::claim(&t.db, "batch", 6, 2).await.unwrap();
+    let of = |c: redkey_data::ClientId| claimed.iter().filter(|t| t.client_id == c.0).count();
+    assert_eq!((of(a), of(b)), (3, 2), "{claimed:?}");
+    let finished: Vec<(Uuid, Outcome)> = claimed
+        .iter()
+        .map(|t| (t.id, Outcome::Succeeded(json!({"ok": true}))))
+        .collect();
+    let pairs: Vec<(Uuid, &Outcome)> = finished.iter().map(|(id, o)| (*id, o)).collect();
+    let mine = engine::finish_many(&t.db, "batch", &pairs).await.unwrap();
+    assert_eq!(mine.len(), 5);
+    // Finishing again, or as another instance, records nothing.
+    assert!(engine::finish_many(&t.db, "batch", &pairs)
+        .await
+        .unwrap()
+        .is_empty());
+    let runs: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM task_runs WHERE finished_at IS NOT NULL AND outcome = 'succeeded'",
+    )
+    .fetch_one(&t.owner)
+    .await
+    .unwrap();
+    assert_eq!(runs, 5, "one finished run per task");
+}
+
+#[tokio::test]
+async fn the_running_engine_drains_many_tasks_exactly_once() {
+    let t = TestDb::new().await;
+    let (a, b, _) = t.two_clients().await;
+    let mut ids = vec![];
+    for i in 0..300 {
+        ids.push(
+            enqueue(
+                &t,
+                if i % 2 == 0 { a } else { b },
+                "engine.echo",
+                json!({"reply": i}),
+            )
+            .await,
+        );
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut running = vec![];
+    for name in ["drain-a", "drain-b"] {
+        let e = Engine::new(
+            t.db.clone(),
+            settings(name, &[("REDKEY_WORKERS", "4"), ("REDKEY_TIMERS", "off")]),
+            None,
+        )
+        .unwrap();
+        running.push(tokio::spawn(e.run(stopped.clone(), Duration::from_secs(5))));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE status = 'succeeded'")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+        if done == 300 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{done} of 300 drained"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    for r in running {
+        r.await.unwrap();
+    }
+    let (runs, tasks_run): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT task_id) FROM task_runs")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!((runs, tasks_run), (300, 300), "one run per task");
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tasks WHERE result IS NOT NULL AND result <> 'null'::jsonb",
+    )
+    .fetch_one(&t.owner)
+    .await
+    .unwrap();
+    assert_eq!(kept, 300, "each task keeps its own result");
+}

@@ -5,6 +5,7 @@
 //! Builds without Leptos or axum.
 
 mod audit;
+mod board;
 mod contacts;
 mod field_classes;
 mod health;

@@ -1,0 +1,156 @@
+//! The board's cards: per stage the first cards in position order, or the
+//! cards after a keyset cursor in one stage, with the filters applied in
+//! the database so a page's work is bounded by what it shows.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{deals::COLUMNS, lookup::like, Result, Tx};
+use redkey_types::{Deal, Priority};
+
+/// What narrows the board. `owner` is a member's id, or text matched
+/// against members' names and addresses; `text` matches the deal's or its
+/// company's name.
+#[derive(Clone, Debug, Default)]
+pub struct BoardFilter {
+    pub owner: Option<String>,
+    pub priority: Option<Priority>,
+    pub text: Option<String>,
+}
+
+impl BoardFilter {
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_none() && self.priority.is_none() && self.text.is_none()
+    }
+}
+
+/// A position in one stage's column: the last card shown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cursor {
+    pub stage: Uuid,
+    pub position: f64,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// The cursor as it travels in a link: `position_id`.
+    pub fn encode(position: f64, id: Uuid) -> String {
+        format!("{position}_{id}")
+    }
+
+    pub fn parse(stage: Uuid, s: &str) -> Option<Cursor> {
+        let (position, id) = s.split_once('_')?;
+        let position: f64 = position.parse().ok().filter(|p: &f64| p.is_finite())?;
+        Some(Cursor {
+            stage,
+            position,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// A card as the board draws it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CardRow {
+    #[sqlx(flatten)]
+    pub deal: Deal,
+    pub company_name: Option<String>,
+    /// Quiet for at least its stage's threshold: the rule
+    /// `crm_needs_attention` applies, evaluated for this card alone.
+    pub stale: bool,
+}
+
+/// The filter's conditions on `d`, numbered from `$n` (owner id, owner
+/// text, priority, text).
+fn conditions(n: usize) -> String {
+    let (a, b, c, e) = (n, n + 1, n + 2, n + 3);
+    format!(
+        "AND (${a}::uuid IS NULL OR d.owner_id = ${a}) \
+         AND (${b}::text IS NULL OR d.owner_id IN (SELECT m.id FROM crm_members m \
+              WHERE (m.first_name || ' ' || m.last_name || ' ' || coalesce(m.email, '')) ILIKE ${b})) \
+         AND (${c}::text IS NULL OR d.priority::text = ${c}) \
+         AND (${e}::text IS NULL OR d.name ILIKE ${e} OR EXISTS (SELECT 1 FROM crm_companies c \
+              WHERE c.id = d.company_id AND c.name ILIKE ${e}))"
+    )
+}
+
+/// Up to `limit` cards of each of `stages`, in position order; in the
+/// cursor's stage, the cards after it.
+pub async fn cards(
+    tx: &mut Tx,
+    stages: &[Uuid],
+    filter: &BoardFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<CardRow>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("d.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let filters = conditions(3);
+    // One statement for every column: a lateral subquery per stage walks
+    // the (client, stage, position) index and stops after `limit` rows.
+    let sql = format!(
+        "SELECT x.* FROM unnest($1::uuid[]) AS s(id) CROSS JOIN LATERAL ( \
+           SELECT {cols}, co.name AS company_name, \
+                  floor(extract(epoch FROM $10 - coalesce(d.last_activity_at, d.created_at)) / 86400) \
+                    >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost AS stale \
+           FROM crm_deals d \
+           JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+           LEFT JOIN crm_companies co ON co.id = d.company_id \
+           WHERE d.stage_id = s.id {filters} \
+             AND (s.id IS DISTINCT FROM $7 OR (d.position, d.id) > ($8, $9)) \
+           ORDER BY d.position, d.id LIMIT $2) AS x"
+    );
+    let (owner_id, owner_text) = owner_terms(filter);
+    Ok(sqlx::query_as(&sql)
+        .bind(stages)
+        .bind(limit)
+        .bind(owner_id)
+        .bind(owner_text)
+        .bind(filter.priority.map(|p| p.as_str()))
+        .bind(filter.text.as_deref().map(like))
+        .bind(after.map(|c| c.stage))
+        .bind(after.map(|c| c.position).unwrap_or(f64::NEG_INFINITY))
+        .bind(after.map(|c| c.id).unwrap_or(Uuid::nil()))
+        .bind(now)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+/// How many deals of each stage match a filter (the board's totals read
+/// the maintained ones when nothing is filtered). Counts and sums in
+/// whole units, like `crm_pipeline`.
+pub async fn filtered_totals(
+    tx: &mut Tx,
+    pipeline: Uuid,
+    filter: &BoardFilter,
+) -> Result<Vec<(Uuid, i64, i64)>> {
+    let sql = format!(
+        "SELECT d.stage_id, count(*), \
+                round(coalesce(sum(d.amount_micros::numeric), 0) / 1000000)::bigint \
+         FROM crm_deals d WHERE d.pipeline_id = $1 {} GROUP BY d.stage_id",
+        conditions(2)
+    );
+    let (owner_id, owner_text) = owner_terms(filter);
+    Ok(sqlx::query_as(&sql)
+        .bind(pipeline)
+        .bind(owner_id)
+        .bind(owner_text)
+        .bind(filter.priority.map(|p| p.as_str()))
+        .bind(filter.text.as_deref().map(like))
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+fn owner_terms(filter: &BoardFilter) -> (Option<Uuid>, Option<String>) {
+    match filter.owner.as_deref() {
+        None => (None, None),
+        Some(o) => match o.parse::<Uuid>() {
+            Ok(id) => (Some(id), None),
+            Err(_) => (None, Some(like(o))),
+        },
+    }
+}

@@ -1,0 +1,165 @@
+//! The HTTP benchmark's data set: one client grown to 5,000 companies,
+//! 50,000 contacts, 10,000 deals in one seven-stage pipeline and 500,000
+//! activities, and a person to sign in as. Loading is idempotent: each
+//! kind is filled up to its size, so a second run only checks.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use redkey_data::{pipeline, Actor, ClientId, Db};
+use redkey_types::EmailAddress;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::admin;
+
+pub const SLUG: &str = "benchhttp";
+pub const EMAIL: &str = "bench@redkey.test";
+pub const PASSWORD: &str = "bench-password-not-secret";
+
+pub const COMPANIES: i64 = 5_000;
+pub const CONTACTS: i64 = 50_000;
+pub const DEALS: i64 = 10_000;
+pub const ACTIVITIES: i64 = 500_000;
+const BATCH: i64 = 5_000;
+/// Companies numbered from 0 in creation order, to spread rows over them.
+const NUMBERED_COMPANIES: &str =
+    "co AS (SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM crm_companies)";
+
+const STAGES: [(&str, i32, bool, bool); 7] = [
+    ("Lead", 10, false, false),
+    ("Qualified", 25, false, false),
+    ("Meeting", 40, false, false),
+    ("Proposal", 60, false, false),
+    ("Negotiation", 80, false, false),
+    ("Won", 100, true, false),
+    ("Lost", 0, false, true),
+];
+
+/// Loads what is missing; returns the client.
+pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
+    let existing = admin::clients(owner).await?;
+    let client = match existing.iter().find(|(_, slug, _)| slug == SLUG) {
+        Some((id, _, _)) => ClientId(*id),
+        None => ClientId(admin::create_client(owner, SLUG, "Bench").await?),
+    };
+    let email = EmailAddress::parse(EMAIL).expect("bench email parses");
+    let user = admin::upsert_user(owner, &email, "Bench Founder", PASSWORD, &[SLUG.into()]).await?;
+    let human = Actor::User(user);
+
+    let mut tx = db.begin(client, human).await?;
+    let stages: Vec<Uuid> = {
+        let have = pipeline::stages(&mut tx).await?;
+        if have.is_empty() {
+            let p = pipeline::create_pipeline(&mut tx, "Sales").await?;
+            let mut ids = vec![];
+            for (name, prob, won, lost) in STAGES {
+                ids.push(pipeline::create_stage(&mut tx, p, name, prob, won, lost).await?);
+            }
+            ids
+        } else {
+            have.iter().map(|s| s.stage_id).collect()
+        }
+    };
+    tx.commit().await?;
+
+    fill(
+        db,
+        client,
+        human,
+        "companies",
+        "crm_companies",
+        COMPANIES,
+        |from, to| {
+            format!(
+                "INSERT INTO crm_companies (name, domain, created_by_source) \
+             SELECT 'Company ' || i, 'company' || i || '.test', 'IMPORT' \
+             FROM generate_series({from}, {to}) AS i"
+            )
+        },
+    )
+    .await?;
+    fill(db, client, human, "contacts", "crm_contacts", CONTACTS, |from, to| {
+        format!(
+            "WITH {NUMBERED_COMPANIES} \
+             INSERT INTO crm_contacts (first_name, last_name, email, company_id, priority, \
+                                       created_by_source) \
+             SELECT (ARRAY['Ann','Ben','Cleo','Dev','Eli','Fay','Gus','Hana'])[1 + i % 8], \
+                    'Surname' || i, 'person' || i || '@company' || (i % {COMPANIES}) || '.test', \
+                    co.id, (ARRAY[NULL,'low','medium','high'])[1 + i % 4]::priority_level, 'IMPORT' \
+             FROM generate_series({from}, {to}) AS i JOIN co ON co.n = i % {COMPANIES}"
+        )
+    })
+    .await?;
+    let stage_list = stages
+        .iter()
+        .map(|s| format!("'{s}'::uuid"))
+        .collect::<Vec<_>>()
+        .join(",");
+    fill(
+        db,
+        client,
+        human,
+        "deals",
+        "crm_deals",
+        DEALS,
+        |from, to| {
+            format!(
+                "WITH {NUMBERED_COMPANIES} \
+             INSERT INTO crm_deals (name, pipeline_id, stage_id, position, amount_micros, \
+                                    company_id, owner_id, created_by_source) \
+             SELECT 'Deal ' || i, (SELECT pipeline_id FROM crm_pipeline LIMIT 1), \
+                    (ARRAY[{stage_list}])[1 + i % 7], i / 7, (1000 + i % 90000) * 1000000::bigint, \
+                    co.id, (SELECT id FROM crm_members LIMIT 1), 'IMPORT' \
+             FROM generate_series({from}, {to}) AS i JOIN co ON co.n = (i * 7) % {COMPANIES}"
+            )
+        },
+    )
+    .await?;
+    fill(db, client, Actor::Agent, "activities", "crm_activities", ACTIVITIES, |from, to| {
+        format!(
+            "WITH c AS (SELECT id, company_id, row_number() OVER (ORDER BY id) - 1 AS n \
+                        FROM crm_contacts) \
+             INSERT INTO crm_activities (kind, subject, happens_at, contact_id, company_id, \
+                                         created_by_source) \
+             SELECT (ARRAY['email_sent','email_opened','meeting','call'])[1 + i % 4], \
+                    'Activity ' || i, now() - (i % 100000) * interval '1 minute', c.id, c.company_id, \
+                    'IMPORT' \
+             FROM generate_series({from}, {to}) AS i JOIN c ON c.n = i % {CONTACTS}"
+        )
+    })
+    .await?;
+    sqlx::query("ANALYZE").execute(owner).await?;
+    Ok(client)
+}
+
+/// Inserts rows into `view` in batches until it holds `target`.
+async fn fill(
+    db: &Db,
+    client: ClientId,
+    actor: Actor,
+    what: &str,
+    view: &str,
+    target: i64,
+    batch_sql: impl Fn(i64, i64) -> String,
+) -> anyhow::Result<()> {
+    let mut tx = db.begin(client, actor).await?;
+    let mut have: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {view}"))
+        .fetch_one(tx.conn())
+        .await?;
+    tx.commit().await?;
+    let bar = ProgressBar::new(target as u64).with_style(ProgressStyle::with_template(&format!(
+        "{what:>10} {{bar:40}} {{pos}}/{{len}} {{per_sec}}"
+    ))?);
+    bar.set_position(have as u64);
+    while have < target {
+        let n = BATCH.min(target - have);
+        let mut tx = db.begin(client, actor).await?;
+        sqlx::query(&batch_sql(have, have + n - 1))
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        have += n;
+        bar.set_position(have as u64);
+    }
+    bar.finish();
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! `redkey bench-http`: the cockpit's pages measured over HTTP on the
+//! benchmark data set. Loads the data set (idempotent), starts this binary
+//! as the server (start to ready), signs in, and drives each page with
+//! `wrk` at 1, 8 and 64 connections; beside each page, the time of the
+//! data-layer calls the page makes, timed directly. Builds nothing.
+
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use redkey_data::{
+    activities, board, companies, contacts, contacts::ContactQuery, deals, pipeline, sequences,
+    Actor, ClientId, Db,
+};
+use uuid::Uuid;
+
+use super::dataset;
+use crate::config::DatabaseUrl;
+
+const DATABASE: &str = "redkey_bench_http";
+
+pub struct Options {
+    pub port: u16,
+    pub seconds: u32,
+    pub load_only: bool,
+}
+
+pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
+    let (owner, db) = super::open_database(server, DATABASE, 4).await?;
+    let client = dataset::load(&owner, &db).await?;
+    if opts.load_only {
+        println!("data set loaded in {DATABASE}");
+        return Ok(());
+    }
+    which_wrk()?;
+    let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(dataset::EMAIL)
+        .fetch_one(&owner)
+        .await?;
+    let ids = Samples::pick(&db, client, user).await?;
+
+    let url = server.options();
+    let db_url = format!(
+        "postgres://{}@{}:{}/{DATABASE}",
+        url.get_username(),
+        url.get_host(),
+        url.get_port()
+    );
+    let base = format!("http://127.0.0.1:{}", opts.port);
+    let started = Instant::now();
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("serve")
+        .env("DATABASE_URL", &db_url)
+        .env("REDKEY_LISTEN", format!("127.0.0.1:{}", opts.port))
+        .env("REDKEY_ENGINE", "false")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()?;
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            anyhow::bail!("the server did not become ready within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let ready = started.elapsed();
+    let pid = child.id();
+    let cookie = sign_in(&http, &base).await?;
+    let idle = rss_kib(pid)?;
+
+    println!(
+        "start to ready {:.0} ms; RSS idle {} MiB",
+        ms(ready),
+        idle / 1024
+    );
+    println!(
+        "{:<24} {:>8} {:>7} {:>7} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "page", "size", "p50 ms", "p99 ms", "rps@1", "rps@8", "rps@64", "errors", "sql ms"
+    );
+    let pages = ids.pages();
+    for (label, path) in &pages {
+        let page = http
+            .get(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .send()
+            .await?;
+        if !page.status().is_success() {
+            anyhow::bail!("{path} answered {}", page.status());
+        }
+        let size = page.bytes().await?.len();
+        let mut runs = vec![];
+        for conns in [1u32, 8, 64] {
+            runs.push(wrk(&format!("{base}{path}"), &cookie, conns, opts.seconds)?);
+        }
+        let sql = ids.sql_ms(&db, client, user, label).await?;
+        println!(
+            "{:<24} {:>7}K {:>7.2} {:>7.2} {:>8.0} {:>8.0} {:>8.0} {:>7} {:>7.2}",
+            label,
+            size / 1024,
+            runs[0].p50_ms,
+            runs[0].p99_ms,
+            runs[0].rps,
+            runs[1].rps,
+            runs[2].rps,
+            runs.iter().map(|r| r.errors).sum::<u64>(),
+            sql
+        );
+    }
+    let after = rss_kib(pid)?;
+    println!("RSS after the load {} MiB", after / 1024);
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn which_wrk() -> anyhow::Result<()> {
+    match Command::new("wrk").arg("--version").output() {
+        Ok(_) => Ok(()),
+        Err(_) => anyhow::bail!("wrk is not installed (apt-get install -y wrk)"),
+    }
+}
+
+async fn sign_in(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let r = http
+        .post(format!("{base}/api/sign_in"))
+        .header("origin", base)
+        .form(&[("email", dataset::EMAIL), ("password", dataset::PASSWORD)])
+        .send()
+        .await?;
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("redkey_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    cookie.ok_or_else(|| anyhow::anyhow!("signing in gave no session ({})", r.status()))
+}
+
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmRSS for {pid}"))
+}
+
+struct Run {
+    p50_ms: f64,
+    p99_ms: f64,
+    rps: f64,
+    errors: u64,
+}
+
+fn wrk(url: &str, cookie: &str, conns: u32, seconds: u32) -> anyhow::Result<Run> {
+    let out = Command::new("wrk")
+        .args([
+            "-t",
+            &conns.min(2).to_string(),
+            "-c",
+            &conns.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            "-H",
+            &format!("Cookie: {cookie}"),
+            url,
+        ])
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let latency = |pct: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(pct))
+            .map(|v| duration_ms(v.trim()))
+            .unwrap_or(f64::NAN)
+    };
+    let number_after = |label: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    // "Non-2xx or 3xx responses: N" and "Socket errors: connect A, read B, write C, timeout D".
+    let mut errors = number_after("Non-2xx or 3xx responses:") as u64;
+    if let Some(line) = text
+        .lines()
+        .find(|l| l.trim().starts_with("Socket errors:"))
+    {
+        errors += line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Ok(Run {
+        p50_ms: latency("50%"),
+        p99_ms: latency("99%"),
+        rps: number_after("Requests/sec:"),
+        errors,
+    })
+}
+
+/// "1.23ms", "456.00us", "1.02s" in milliseconds.
+fn duration_ms(v: &str) -> f64 {
+    let (n, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+    let n: f64 = n.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Records the pages show, picked once.
+struct Samples {
+    contact: Uuid,
+    company: Uuid,
+    deal: Uuid,
+}
+
+impl Samples {
+    async fn pick(db: &Db, client: ClientId, user: Uuid) -> anyhow::Result<Self> {
+        let mut tx = db.begin(client, Actor::User(user)).await?;
+        let row: (Uuid, Uuid) = sqlx::query_as(
+            "SELECT id, company_id FROM crm_contacts WHERE company_id IS NOT NULL \
+             ORDER BY last_name LIMIT 1 OFFSET 20000",
+        )
+        .fetch_one(tx.conn())
+        .await?;
+        let deal: Uuid = sqlx::query_scalar("SELECT id FROM crm_deals ORDER BY name LIMIT 1")
+            .fetch_one(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(Self {
+            contact: row.0,
+            company: row.1,
+            deal,
+        })
+    }
+
+    fn pages(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("/pipeline", "/pipeline".into()),
+            ("/contacts", "/contacts".into()),
+            ("/contacts?q=selective", "/contacts?q=surname4242".into()),
+            ("/contacts?q=common", "/contacts?q=ann".into()),
+            ("/activity", "/activity".into()),
+            ("/contacts/{id}", format!("/contacts/{}", self.contact)),
+            ("/companies/{id}", format!("/companies/{}", self.company)),
+            ("/deals/{id}", format!("/deals/{}", self.deal)),
+        ]
+    }
+
+    /// Median time of the page's data-layer calls (in one transaction, as
+    /// the person), over 50 runs after a warm-up.
+    async fn sql_ms(
+        &self,
+        db: &Db,
+        client: ClientId,
+        user: Uuid,
+        page: &str,
+    ) -> anyhow::Result<f64> {
+        let mut samples = vec![];
+        for i in 0..51 {
+            let t = Instant::now();
+            let mut tx = db.begin(client, Actor::User(user)).await?;
+            let now = chrono::Utc::now();
+            match page {
+                "/pipeline" => {
+                    let stages = pipeline::stages(&mut tx).await?;
+                    let open: Vec<Uuid> = stages
+                        .iter()
+                        .filter(|s| !s.is_won && !s.is_lost)
+                        .map(|s| s.stage_id)
+                        .collect();
+                    board::cards(&mut tx, &open, &Default::default(), None, 26, now).await?;
+                    deals::needs_attention_first(&mut tx, now, stages[0].pipeline_id, 11).await?;
+                }
+                "/contacts" | "/contacts?q=selective" | "/contacts?q=common" => {
+                    let search = match page {
+                        "/contacts?q=selective" => Some("surname4242"),
+                        "/contacts?q=common" => Some("ann"),
+                        _ => None,
+                    };
+                    let q = ContactQuery {
+                        search,
+                        ..Default::default()
+                    };
+                    let page = contacts::page(&mut tx, &q, 51).await?;
+                    let ids: Vec<Uuid> = page.iter().filter_map(|c| c.company_id).collect();
+                    companies::names(&mut tx, &ids).await?;
+                    sequences::list(&mut tx).await?;
+                }
+                "/activity" => {
+                    activities::recent(&mut tx, None, None, 100).await?;
+                }
+                "/contacts/{id}" => {
+                    redkey_data::records::get::<redkey_types::Contact>(&mut tx, self.contact)
+                        .await?;
+                    deals::of_contact(&mut tx, self.contact).await?;
+                    activities::of_contact(&mut tx, self.contact).await?;
+                    redkey_data::audit::changes_of(&mut tx, self.contact).await?;
+                    sequences::enrollments_of_contact(&mut tx, self.contact).await?;
+                    sequences::list(&mut tx).await?;
+                }
+                "/companies/{id}" => {
+                    redkey_data::records::get::<redkey_types::Company>(&mut tx, self.company)
+                        .await?;
+                    contacts::of_company(&mut tx, self.company).await?;
+                    deals::of_company(&mut tx, self.company).await?;
+                }
+                _ => {
+                    redkey_data::records::get::<redkey_types::Deal>(&mut tx, self.deal).await?;
+                    pipeline::stages(&mut tx).await?;
+                    activities::of_deal(&mut tx, self.deal).await?;
+                    redkey_data::audit::changes_of(&mut tx, self.deal).await?;
+                    redkey_data::member_choices(&mut tx).await?;
+                }
+            }
+            tx.commit().await?;
+            if i > 0 {
+                samples.push(t.elapsed());
+            }
+        }
+        samples.sort();
+        Ok(ms(samples[samples.len() / 2]))
+    }
+}
