@@ -12,5 +12,7 @@ if ! command -v wrk >/dev/null; then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
 fi
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Loading runs statements of seconds on purpose: no slow-statement warnings.
+export RUST_LOG="${RUST_LOG:-info,sqlx::query=error}"
 export REDKEY_SITE_ROOT="${REDKEY_SITE_ROOT:-$ROOT/target/site}"
 exec "$bin" bench-http "$@"

@@ -35,7 +35,7 @@ test('the pipeline lists the deals that need attention, with their reasons', asy
   const { page, problems } = await openPage(browser);
   await signIn(page);
   const panel = page.locator('[data-attention]');
-  assert.match(await panel.locator('summary').textContent(), /^Needs attention \(\d+\)$/);
+  assert.match(await panel.locator('summary').textContent(), /^Needs attention \(\d+\+?\)$/);
   await panel.locator('summary').click();
   const first = panel.locator('li').first();
   assert.match(await first.textContent(), /· (no activity for \d+ days|close date passed|no recontact date)/);
@@ -71,10 +71,30 @@ test('the keyboard alternative moves a deal without dragging', async () => {
   await signIn(page);
   const card = page.locator('section.column').nth(1).locator('li.deal').first();
   const dealId = await card.getAttribute('data-deal');
-  const lastStage = await page.locator('section.column').last().getAttribute('data-stage');
+  const lastStage = await page.locator('section.column:not(.collapsed)').last().getAttribute('data-stage');
   await card.locator('select').selectOption(lastStage);
   await card.locator('button', { hasText: 'Move' }).click();
   await page.waitForSelector(`section[data-stage="${lastStage}"] li[data-deal="${dealId}"]`);
+});
+
+test('won and lost columns show their totals and open on request', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.locator('li.deal').first().waitFor();
+  await waitForHydration(page);
+  const closed = page.locator('section.column.collapsed');
+  assert.equal(await closed.count(), 2, 'won and lost start collapsed');
+  const won = closed.first();
+  const stage = await won.getAttribute('data-stage');
+  assert.equal(await won.locator('li.deal').count(), 0);
+  const count = parseInt(await won.locator('.count').textContent(), 10);
+  assert.ok(count > 0, 'the demo has won deals');
+  await Promise.all([page.waitForURL(/open=/), won.locator('a.open-column').click()]);
+  const opened = page.locator(`section[data-stage="${stage}"]`);
+  await opened.locator('li.deal').first().waitFor();
+  assert.equal(await opened.locator('li.deal').count(), Math.min(count, 25));
+  assert.equal(await page.locator('section.column.collapsed').count(), 1);
+  assert.deepEqual(problems, []);
 });
 
 test('strategic fields are editable in place; operational ones are not', async () => {

@@ -104,15 +104,25 @@ pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
         |from, to| {
             format!(
                 "WITH {NUMBERED_COMPANIES} \
-             INSERT INTO crm_deals (name, pipeline_id, stage_id, position, amount_micros, \
+             INSERT INTO crm_deals (name, pipeline_id, stage_id, amount_micros, \
                                     company_id, owner_id, created_by_source) \
              SELECT 'Deal ' || i, (SELECT pipeline_id FROM crm_pipeline LIMIT 1), \
-                    (ARRAY[{stage_list}])[1 + i % 7], i / 7, (1000 + i % 90000) * 1000000::bigint, \
+                    (ARRAY[{stage_list}])[1 + i % 7], (1000 + i % 90000) * 1000000::bigint, \
                     co.id, (SELECT id FROM crm_members LIMIT 1), 'IMPORT' \
              FROM generate_series({from}, {to}) AS i JOIN co ON co.n = (i * 7) % {COMPANIES}"
             )
         },
     )
+    .await?;
+    // Positions as moves leave them: dense within each column.
+    sqlx::query(
+        "UPDATE opportunities o SET position = t.n \
+         FROM (SELECT id, row_number() OVER (PARTITION BY stage_id ORDER BY created_at, id) - 1 AS n \
+               FROM opportunities WHERE workspace_id = $1 AND deleted_at IS NULL) t \
+         WHERE o.id = t.id AND o.position <> t.n",
+    )
+    .bind(client.0)
+    .execute(owner)
     .await?;
     fill(db, client, Actor::Agent, "activities", "crm_activities", ACTIVITIES, |from, to| {
         format!(

@@ -12,7 +12,7 @@ use crate::{
     model::{format::money, AppError, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
     server_fns::records::{
-        activity_feed, companies_list, load_company, load_deal, SaveDealStrategy,
+        activity_feed, companies_page, load_company, load_deal, SaveDealStrategy,
     },
 };
 
@@ -23,7 +23,16 @@ fn id_param() -> impl Fn() -> Option<Uuid> + Copy {
 
 #[component]
 pub fn CompaniesPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| companies_list());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            query
+                .get()
+                .get("after")
+                .and_then(|a| a.parse::<Uuid>().ok())
+        },
+        companies_page,
+    );
     view! {
         <Title text="Companies" />
         <h1>"Companies"</h1>
@@ -32,7 +41,7 @@ pub fn CompaniesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(list) => view! {
+                    Ok((list, next)) => view! {
                         <table class="companies">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Domain"</th><th scope="col">"Industry"</th><th scope="col">"Priority"</th></tr></thead>
                             <tbody>
@@ -46,6 +55,9 @@ pub fn CompaniesPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        {next.map(|id| view! {
+                            <a class="next-page" href=format!("/companies?after={id}")>"Next companies"</a>
+                        })}
                     }.into_any(),
                 }
             })}

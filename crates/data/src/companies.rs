@@ -64,12 +64,17 @@ impl RecordField for CompanyField {
     type Record = Company;
 }
 
-pub async fn list(tx: &mut Tx) -> Result<Vec<Company>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM {VIEW} ORDER BY name, id"))
-            .fetch_all(tx.conn())
-            .await?,
-    )
+/// Up to `limit` companies by name, after the company `after` (keyset).
+pub async fn page(tx: &mut Tx, after: Option<&Company>, limit: i64) -> Result<Vec<Company>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE ($1::uuid IS NULL OR (name, id) > ($2, $1)) \
+         ORDER BY name, id LIMIT $3"
+    ))
+    .bind(after.map(|c| c.id))
+    .bind(after.map(|c| c.name.as_str()))
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 /// The names of these companies (what a page shows, not every company).

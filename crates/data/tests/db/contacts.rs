@@ -225,3 +225,44 @@ async fn contact_filters_by_priority_and_due_recontact() {
         assert_eq!(got, expected, "{priority:?} due={recontact_due}");
     }
 }
+
+#[tokio::test]
+async fn companies_page_by_name_and_each_once() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    for name in ["Zeta", "Acme", "Mango", "Acme", "Birch"] {
+        records::create(
+            &mut tx,
+            vec![redkey_data::companies::CompanyField::Name(name.into())],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(b, human).await;
+    records::create(
+        &mut tx,
+        vec![redkey_data::companies::CompanyField::Name(
+            "Other client".into(),
+        )],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = t.tx(a, human).await;
+    let mut seen = vec![];
+    loop {
+        let page = redkey_data::companies::page(&mut tx, seen.last(), 2)
+            .await
+            .unwrap();
+        assert!(page.len() <= 2);
+        if page.is_empty() {
+            break;
+        }
+        seen.extend(page);
+    }
+    let names: Vec<&str> = seen.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Acme", "Acme", "Birch", "Mango", "Zeta"]);
+}
