@@ -1,0 +1,122 @@
+-- Bounded pages, part two.
+--
+-- 1. The companies table pages by name (keyset), like the contacts table.
+-- 2. Contact search, measured at 50,000 contacts: in one query joined with
+--    people (row security forced), Postgres will not use the trigram index
+--    for the LIKE on contact_search (a non-leakproof qual in a query under
+--    row security), so a selective term scanned every document. The page
+--    function now first walks the page's order for a few hundred rows,
+--    testing each one's document (a very common term fills its page
+--    there); when that does not fill the page, the candidates come from the
+--    trigram index in a separately planned (materialised) query, exactly.
+-- 3. The board's attention list in PL/pgSQL: a SQL function with SET is
+--    planned again on every call (7 ms of planning for 0.5 ms of work);
+--    PL/pgSQL keeps its plan for the connection.
+-- 4. A contact's search document is rebuilt only when a column it holds
+--    changes, not on every write to the contact (each activity moves the
+--    contact's last activity, which rewrote the document every time).
+
+SET LOCAL ROLE redkey_owner;
+
+CREATE INDEX companies_name_order ON companies (workspace_id, name, id) WHERE deleted_at IS NULL;
+
+CREATE OR REPLACE FUNCTION crm_search_contacts_page(
+  p_query text, p_sort text, p_after_a text, p_after_b text, p_after_id uuid,
+  p_priority text, p_due boolean, p_limit integer)
+RETURNS SETOF uuid
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  client uuid := NULLIF(current_setting('redkey.client_id', true), '')::uuid;
+  pattern text := '%' || replace(replace(replace(lower(btrim(p_query)), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  after_cond text := 'true';
+  ord text;
+  conds text;
+  found uuid[];
+BEGIN
+  IF client IS NULL OR p_limit IS NULL OR p_limit < 1 THEN
+    RETURN;
+  END IF;
+  CASE p_sort
+    WHEN 'name' THEN
+      ord := 'p.name_last_name, p.name_first_name, p.id';
+      IF p_after_id IS NOT NULL THEN
+        after_cond := format('(p.name_last_name, p.name_first_name, p.id) > (%L, %L, %L::uuid)',
+                             p_after_a, p_after_b, p_after_id);
+      END IF;
+    WHEN 'recent' THEN
+      ord := 'p.activity_order DESC, p.id DESC';
+      IF p_after_id IS NOT NULL THEN
+        after_cond := format('(p.activity_order, p.id) < (%L::timestamptz, %L::uuid)',
+                             p_after_a, p_after_id);
+      END IF;
+    WHEN 'newest' THEN
+      ord := 'p.created_at DESC, p.id DESC';
+      IF p_after_id IS NOT NULL THEN
+        after_cond := format('(p.created_at, p.id) < (%L::timestamptz, %L::uuid)',
+                             p_after_a, p_after_id);
+      END IF;
+    ELSE
+      RAISE EXCEPTION 'unknown contact order %', p_sort USING ERRCODE = '22023';
+  END CASE;
+  conds := format(
+    'p.workspace_id = %1$L AND p.deleted_at IS NULL AND %2$s '
+    'AND (%3$L::text IS NULL OR p.priority::text = %3$L) '
+    'AND (NOT %4$L::boolean OR p.recontact_at <= now())',
+    client, after_cond, p_priority, coalesce(p_due, false));
+  -- The first 500 rows of the order, each tested: exact whenever it fills
+  -- the page, since these are the first rows of the order.
+  EXECUTE format(
+    'SELECT array_agg(u.id ORDER BY u.n) FROM ('
+    '  SELECT u.id, u.n FROM unnest((SELECT array_agg(p.id ORDER BY %2$s) FROM ('
+    '    SELECT p.id, p.name_last_name, p.name_first_name, p.activity_order, p.created_at '
+    '    FROM people p WHERE %1$s ORDER BY %2$s LIMIT 500) p)) WITH ORDINALITY AS u(id, n) '
+    '  WHERE EXISTS (SELECT 1 FROM contact_search s '
+    '                WHERE s.person_id = u.id AND s.document LIKE %3$L) '
+    '  ORDER BY u.n LIMIT %4$s) u',
+    conds, ord, pattern, p_limit) INTO found;
+  IF cardinality(found) >= p_limit THEN
+    RETURN QUERY SELECT unnest(found);
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE format(
+    'WITH m AS MATERIALIZED (SELECT person_id FROM contact_search '
+    '                        WHERE workspace_id = %1$L AND document LIKE %2$L) '
+    'SELECT p.id FROM people p JOIN m ON m.person_id = p.id WHERE %3$s ORDER BY %4$s LIMIT %5$s',
+    client, pattern, conds, ord, p_limit);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION crm_needs_attention_first(p_now timestamptz, p_pipeline uuid,
+                                                     p_limit integer)
+RETURNS TABLE (deal_id uuid, name text, stage_name text, idle_days integer,
+               stale boolean, overdue boolean, no_recontact boolean)
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN QUERY
+  WITH open AS (
+    SELECT o.id, o.name, p.stage_name, p.stale_after_days, o.close_date, o.recontact_at,
+           coalesce(o.last_activity_at, o.created_at) AS quiet_since,
+           floor(extract(epoch FROM p_now - coalesce(o.last_activity_at, o.created_at)) / 86400)::int
+             AS idle,
+           (p_now AT TIME ZONE (SELECT time_zone FROM crm_client_schedule))::date AS today
+    FROM crm_deals o JOIN crm_pipeline p ON p.stage_id = o.stage_id
+    WHERE o.pipeline_id = p_pipeline AND NOT p.is_won AND NOT p.is_lost
+  )
+  SELECT open.id, open.name, open.stage_name, open.idle,
+         open.idle >= open.stale_after_days, coalesce(open.close_date < open.today, false),
+         open.recontact_at IS NULL
+  FROM open
+  WHERE open.idle >= open.stale_after_days OR open.close_date < open.today
+     OR open.recontact_at IS NULL
+  ORDER BY open.quiet_since, open.id
+  LIMIT p_limit;
+END
+$$;
+
+DROP TRIGGER search_index ON people;
+CREATE TRIGGER search_index
+  AFTER INSERT OR UPDATE OF name_first_name, name_last_name, emails_primary_email, company_id,
+                            deleted_at
+  ON people FOR EACH ROW EXECUTE FUNCTION redkey_index_contact();
+
+RESET ROLE;
