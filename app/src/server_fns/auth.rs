@@ -84,15 +84,15 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
         return Ok(None);
     };
     let config = use_context::<CockpitConfig>().unwrap_or_default();
-    let clients = db::users::clients_of(&database, me.user).await?;
+    let mut tx = database
+        .begin(db::ClientId(me.client), db::Actor::User(me.user))
+        .await?;
+    let clients = db::users::clients_in(&mut tx, me.user).await?;
     let client = clients
         .iter()
         .find(|c| c.id == me.client)
         .cloned()
         .ok_or(AppError::NotSignedIn)?;
-    let mut tx = database
-        .begin(db::ClientId(me.client), db::Actor::User(me.user))
-        .await?;
     let suggestions = db::suggestions::open_count(&mut tx).await?;
     tx.commit().await?;
     Ok(Some(Me {

@@ -148,20 +148,20 @@ impl Db {
             Actor::OnBehalfOf(i) => (None, Some(i)),
             Actor::Relay | Actor::Agent => (None, None),
         };
+        // One round trip: the scope, then the role (`set_config('role')` is
+        // SET LOCAL ROLE; the name comes from a closed enum, never input).
         sqlx::query(
             "SELECT set_config('redkey.client_id', $1, true), \
                     set_config('redkey.user_id', coalesce($2, ''), true), \
-                    set_config('redkey.on_behalf_of', coalesce($3, ''), true)",
+                    set_config('redkey.on_behalf_of', coalesce($3, ''), true), \
+                    set_config('role', $4, true)",
         )
         .bind(client.0.to_string())
         .bind(user.map(|u| u.to_string()))
         .bind(on_behalf_of.map(|i| i.to_string()))
+        .bind(actor.role())
         .execute(&mut *tx)
         .await?;
-        // The role name comes from a closed enum, never from input.
-        sqlx::query(&format!("SET LOCAL ROLE {}", actor.role()))
-            .execute(&mut *tx)
-            .await?;
         Ok(Tx {
             inner: tx,
             actor,

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
-use super::{Db, Result};
+use super::{Db, Result, Tx};
 use redkey_types::Client;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -28,12 +28,25 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<AuthUser>> {
 
 pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
     let mut tx = db.unscoped("redkey_human").await?;
-    Ok(
-        sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name")
-            .bind(user)
-            .fetch_all(&mut *tx)
-            .await?,
-    )
+    clients_query(user)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(Into::into)
+}
+
+/// The same, inside a person's transaction (one round trip fewer for the
+/// navigation, which needs both).
+pub async fn clients_in(tx: &mut Tx, user: Uuid) -> Result<Vec<Client>> {
+    clients_query(user)
+        .fetch_all(tx.conn())
+        .await
+        .map_err(Into::into)
+}
+
+fn clients_query(
+    user: Uuid,
+) -> sqlx::query::QueryAs<'static, sqlx::Postgres, Client, sqlx::postgres::PgArguments> {
+    sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name").bind(user)
 }
 
 /// Seconds `address` must wait before trying `email` again; 0 to go.
