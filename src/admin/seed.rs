@@ -71,7 +71,7 @@ const LAST: [&str; 10] = [
     "Reyes",
 ];
 const TITLES: [&str; 5] = ["CEO", "CFO", "Head of Operations", "VP Sales", "CTO"];
-const STAGES: [(&str, i32, bool, bool); 7] = [
+pub(crate) const STAGES: [(&str, i32, bool, bool); 7] = [
     ("Lead", 10, false, false),
     ("Qualified", 25, false, false),
     ("Meeting", 40, false, false),

@@ -24,16 +24,6 @@ const BATCH: i64 = 5_000;
 const NUMBERED_COMPANIES: &str =
     "co AS (SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM crm_companies)";
 
-const STAGES: [(&str, i32, bool, bool); 7] = [
-    ("Lead", 10, false, false),
-    ("Qualified", 25, false, false),
-    ("Meeting", 40, false, false),
-    ("Proposal", 60, false, false),
-    ("Negotiation", 80, false, false),
-    ("Won", 100, true, false),
-    ("Lost", 0, false, true),
-];
-
 /// Loads what is missing; returns the client.
 pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
     let existing = admin::clients(owner).await?;
@@ -51,7 +41,8 @@ pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
         if have.is_empty() {
             let p = pipeline::create_pipeline(&mut tx, "Sales").await?;
             let mut ids = vec![];
-            for (name, prob, won, lost) in STAGES {
+            // The demo's seven stages, won and lost last.
+            for (name, prob, won, lost) in admin::seed::STAGES {
                 ids.push(pipeline::create_stage(&mut tx, p, name, prob, won, lost).await?);
             }
             ids
