@@ -87,14 +87,13 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     let mut tx = database
         .begin(db::ClientId(me.client), db::Actor::User(me.user))
         .await?;
-    let clients = db::users::clients_in(&mut tx, me.user).await?;
+    // Read only: the transaction ends when dropped, without a round trip.
+    let (clients, suggestions) = db::users::navigation(&mut tx, me.user).await?;
     let client = clients
         .iter()
         .find(|c| c.id == me.client)
         .cloned()
         .ok_or(AppError::NotSignedIn)?;
-    let suggestions = db::suggestions::open_count(&mut tx).await?;
-    tx.commit().await?;
     Ok(Some(Me {
         name: me.name,
         email: me.email,

@@ -132,36 +132,38 @@ impl Db {
         &self,
         role: &'static str,
     ) -> Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(&format!("SET LOCAL ROLE {role}"))
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
+        // BEGIN and the role in one round trip (one simple-query string).
+        Ok(self
+            .pool
+            .begin_with(format!("BEGIN; SET LOCAL ROLE {role}"))
+            .await?)
     }
 
     /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the
     /// transaction-local settings the views, policies and audit read.
     pub async fn begin(&self, client: ClientId, actor: Actor) -> Result<Tx> {
-        let mut tx = self.pool.begin().await?;
         let (user, on_behalf_of) = match actor {
             Actor::User(u) => (Some(u), None),
             Actor::OnBehalfOf(i) => (None, Some(i)),
             Actor::Relay | Actor::Agent => (None, None),
         };
-        // One round trip: the scope, then the role (`set_config('role')` is
-        // SET LOCAL ROLE; the name comes from a closed enum, never input).
-        sqlx::query(
-            "SELECT set_config('redkey.client_id', $1, true), \
-                    set_config('redkey.user_id', coalesce($2, ''), true), \
-                    set_config('redkey.on_behalf_of', coalesce($3, ''), true), \
-                    set_config('role', $4, true)",
-        )
-        .bind(client.0.to_string())
-        .bind(user.map(|u| u.to_string()))
-        .bind(on_behalf_of.map(|i| i.to_string()))
-        .bind(actor.role())
-        .execute(&mut *tx)
-        .await?;
+        let text = |id: Option<Uuid>| id.map(|u| u.to_string()).unwrap_or_default();
+        // BEGIN, the scope and the role in one round trip: one simple-query
+        // string, so the values are literals. Each is a formatted Uuid (hex
+        // and dashes) or a role name from a closed enum, never input.
+        let tx = self
+            .pool
+            .begin_with(format!(
+                "BEGIN; SELECT set_config('redkey.client_id', '{}', true), \
+                        set_config('redkey.user_id', '{}', true), \
+                        set_config('redkey.on_behalf_of', '{}', true), \
+                        set_config('role', '{}', true)",
+                client.0,
+                text(user),
+                text(on_behalf_of),
+                actor.role()
+            ))
+            .await?;
         Ok(Tx {
             inner: tx,
             actor,

@@ -56,15 +56,6 @@ pub async fn open(tx: &mut Tx, limit: i64) -> Result<Vec<Suggestion>> {
     .await?)
 }
 
-/// How many open suggestions there are (the navigation's badge).
-pub async fn open_count(tx: &mut Tx) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM crm_suggestions WHERE status = 'open'")
-            .fetch_one(tx.conn())
-            .await?,
-    )
-}
-
 /// A person accepts or dismisses an open suggestion; returns it as it was.
 /// Applying an accepted one is the caller's write in the same transaction.
 pub async fn decide(tx: &mut Tx, id: Uuid, accept: bool) -> Result<Suggestion> {

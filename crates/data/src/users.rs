@@ -34,13 +34,23 @@ pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
         .map_err(Into::into)
 }
 
-/// The same, inside a person's transaction (one round trip fewer for the
-/// navigation, which needs both).
-pub async fn clients_in(tx: &mut Tx, user: Uuid) -> Result<Vec<Client>> {
-    clients_query(user)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(Into::into)
+/// The person's clients and their current client's open suggestions, in
+/// one query: what the navigation shows on every page.
+pub async fn navigation(tx: &mut Tx, user: Uuid) -> Result<(Vec<Client>, i64)> {
+    let rows: Vec<(Uuid, String, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.slug, c.name, \
+                (SELECT count(*) FROM crm_suggestions WHERE status = 'open') \
+         FROM crm_user_clients($1) c ORDER BY c.name",
+    )
+    .bind(user)
+    .fetch_all(tx.conn())
+    .await?;
+    let open = rows.first().map(|r| r.3).unwrap_or(0);
+    let clients = rows
+        .into_iter()
+        .map(|(id, slug, name, _)| Client { id, slug, name })
+        .collect();
+    Ok((clients, open))
 }
 
 fn clients_query(
