@@ -11,7 +11,7 @@ mod handlers;
 pub mod signing;
 mod timers;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use redkey_data::{
@@ -20,7 +20,7 @@ use redkey_data::{
 };
 use redkey_types::Task;
 use tokio::{
-    sync::{watch, Notify, Semaphore},
+    sync::{watch, Notify, OwnedSemaphorePermit, Semaphore},
     task::JoinSet,
 };
 use tracing::Instrument;
@@ -61,6 +61,9 @@ struct Inner {
 
 /// Longest a single attempt may run before it counts as failed.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
+/// The tasks this instance has claimed and not yet recorded.
+type Held = Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>;
+
 /// Most tasks one claim takes.
 const CLAIM_BATCH: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -129,13 +132,18 @@ impl Engine {
         else {
             return Ok(None);
         };
-        self.execute(task).await.map(Some)
+        self.execute(task, None).await.map(Some)
     }
 
     /// Runs one claimed task inside a span naming it (id, kind, client,
     /// attempt), so everything it logs, provider calls included, says which
-    /// task it belongs to.
-    async fn execute(&self, task: Task) -> Result<Ran, DbError> {
+    /// task it belongs to. The worker's `slot` is given back as soon as the
+    /// handler is done, before the outcome is recorded.
+    async fn execute(
+        &self,
+        task: Task,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Result<Ran, DbError> {
         let span = tracing::info_span!(
             "task",
             task = %task.id,
@@ -143,10 +151,14 @@ impl Engine {
             client = %task.client_id,
             attempt = task.attempts,
         );
-        self.execute_in_span(task).instrument(span).await
+        self.execute_in_span(task, slot).instrument(span).await
     }
 
-    async fn execute_in_span(&self, task: Task) -> Result<Ran, DbError> {
+    async fn execute_in_span(
+        &self,
+        task: Task,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Result<Ran, DbError> {
         let me = &self.inner;
         let run = crate::arlo::drafting::CURRENT_TASK
             .scope((task.id, task.attempts), handlers::run(self, &task));
@@ -175,6 +187,7 @@ impl Engine {
                 at: Utc::now() + backoff(me.cfg.backoff, task.attempts),
             },
         };
+        drop(slot);
         let recorded = match me.finisher.get() {
             Some(f) => f.finish(task.id, outcome.clone()).await?,
             None => engine::finish(&me.db, task.id, self.instance(), &outcome).await?,
@@ -226,9 +239,11 @@ impl Engine {
         });
         let permits = Arc::new(Semaphore::new(me.cfg.workers));
         let mut running: JoinSet<()> = JoinSet::new();
-        let held = Arc::new(std::sync::Mutex::new(
-            std::collections::HashSet::<Uuid>::new(),
-        ));
+        // Every task claimed here and not yet recorded, started or not: the
+        // heartbeat keeps them all this instance's.
+        let held: Held = Arc::default();
+        background.spawn(self.clone().heartbeat_loop(held.clone()));
+        let mut ready: VecDeque<Task> = VecDeque::new();
         loop {
             let permit = tokio::select! {
                 p = permits.clone().acquire_owned() => p.expect("never closed"),
@@ -237,47 +252,62 @@ impl Engine {
             if *stop.borrow() {
                 break;
             }
-            // One claim for as many tasks as there are idle workers.
-            let mut held_permits = vec![permit];
-            while held_permits.len() < CLAIM_BATCH {
-                match permits.clone().try_acquire_owned() {
-                    Ok(p) => held_permits.push(p),
-                    Err(_) => break,
-                }
-            }
-            let want = held_permits.len() as i32;
-            match engine::claim(&me.db, self.instance(), want, self.agent_running()).await {
-                Ok(claimed) if !claimed.is_empty() => {
-                    for (task, permit) in claimed.into_iter().zip(held_permits.drain(..)) {
-                        let (engine, held) = (self.clone(), held.clone());
-                        held.lock().expect("not poisoned").insert(task.id);
-                        running.spawn(async move {
-                            let id = task.id;
-                            if let Err(e) = engine.execute(task).await {
-                                tracing::warn!(task = %id, error = %e, "could not record the outcome");
-                            }
-                            held.lock().expect("not poisoned").remove(&id);
-                            drop(permit);
-                        });
+            if ready.is_empty() {
+                // Claim ahead: the idle workers' tasks and two more rounds,
+                // so a worker that frees finds its next task waiting.
+                let want = (permits.available_permits() + 1 + 2 * me.cfg.workers).min(CLAIM_BATCH);
+                match engine::claim(&me.db, self.instance(), want as i32, self.agent_running())
+                    .await
+                {
+                    Ok(claimed) if !claimed.is_empty() => {
+                        let mut h = held.lock().expect("not poisoned");
+                        for task in claimed {
+                            h.insert(task.id);
+                            ready.push_back(task);
+                        }
+                    }
+                    Ok(_) => {
+                        drop(permit);
+                        tokio::select! {
+                            _ = me.wake.notified() => {}
+                            _ = tokio::time::sleep(me.cfg.poll) => {}
+                            _ = stop.changed() => break,
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        drop(permit);
+                        tracing::warn!(error = %e, "claiming failed; retrying after the poll interval");
+                        tokio::time::sleep(me.cfg.poll).await;
+                        continue;
                     }
                 }
-                Ok(_) => {
-                    drop(held_permits);
-                    tokio::select! {
-                        _ = me.wake.notified() => {}
-                        _ = tokio::time::sleep(me.cfg.poll) => {}
-                        _ = stop.changed() => break,
-                    }
-                }
-                Err(e) => {
-                    drop(held_permits);
-                    tracing::warn!(error = %e, "claiming failed; retrying after the poll interval");
-                    tokio::time::sleep(me.cfg.poll).await;
-                }
             }
+            let task = ready.pop_front().expect("claimed above");
+            let (engine, held) = (self.clone(), held.clone());
+            running.spawn(async move {
+                let id = task.id;
+                if let Err(e) = engine.execute(task, Some(permit)).await {
+                    tracing::warn!(task = %id, error = %e, "could not record the outcome");
+                }
+                held.lock().expect("not poisoned").remove(&id);
+            });
             while running.try_join_next().is_some() {}
         }
         background.abort_all();
+        // Claimed ahead and never started: back to the queue at once.
+        let unstarted: Vec<Uuid> = ready.drain(..).map(|t| t.id).collect();
+        if !unstarted.is_empty() {
+            {
+                let mut h = held.lock().expect("not poisoned");
+                unstarted.iter().for_each(|id| {
+                    h.remove(id);
+                });
+            }
+            if let Err(e) = engine::release(&me.db, self.instance(), &unstarted).await {
+                tracing::warn!(error = %e, "could not release unstarted tasks; the rescuer will");
+            }
+        }
         tracing::info!(running = running.len(), "engine stopping");
         let finished = tokio::time::timeout(grace, async {
             while running.join_next().await.is_some() {}
@@ -289,6 +319,21 @@ impl Engine {
             match engine::release(&me.db, self.instance(), &ids).await {
                 Ok(n) => tracing::info!(released = n, "gave unfinished tasks back to the queue"),
                 Err(e) => tracing::warn!(error = %e, "could not release tasks; the rescuer will"),
+            }
+        }
+    }
+
+    /// Heartbeats every task this instance holds, running or waiting.
+    async fn heartbeat_loop(self, held: Held) {
+        let mut beat = tokio::time::interval(self.inner.cfg.heartbeat);
+        loop {
+            beat.tick().await;
+            let ids: Vec<Uuid> = held.lock().expect("not poisoned").iter().copied().collect();
+            if ids.is_empty() {
+                continue;
+            }
+            if let Err(e) = engine::heartbeat(&self.inner.db, self.instance(), &ids).await {
+                tracing::warn!(error = %e, "heartbeat failed");
             }
         }
     }

@@ -15,14 +15,15 @@ use serde_json::Value;
 use uuid::Uuid;
 
 fn settings(instance: &str, extra: &[(&str, &str)]) -> EngineSettings {
-    let mut pairs = vec![
+    // The first of a name counts: `extra` comes first to override.
+    let mut pairs = extra.to_vec();
+    pairs.extend_from_slice(&[
         ("REDKEY_INSTANCE", instance),
         ("REDKEY_BACKOFF_MS", "200"),
         ("REDKEY_HEARTBEAT_MS", "100"),
         ("REDKEY_STALE_MS", "400"),
         ("REDKEY_POLL_MS", "100"),
-    ];
-    pairs.extend_from_slice(extra);
+    ]);
     Settings::from_pairs(&pairs).unwrap().engine
 }
 
