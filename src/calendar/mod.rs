@@ -70,10 +70,9 @@ pub async fn sync_client(
     secrets: Option<&SecretBox>,
     client: ClientId,
 ) -> Result<Value, TaskError> {
-    let mut tx = db.begin(client, Actor::Agent).await?;
-    let calendars: Vec<IngestSource> = sources::of_kind(&mut tx, SourceKind::Caldav).await?;
-    tx.commit().await?;
-    let Some(secrets) = secrets.filter(|_| !calendars.is_empty()) else {
+    let Some((calendars, secrets)) =
+        crate::mailbox::connected(db, secrets, client, SourceKind::Caldav).await?
+    else {
         return Ok(json!({ "calendars": 0 }));
     };
     let mut done = vec![];

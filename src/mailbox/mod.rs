@@ -111,23 +111,39 @@ pub struct Synced {
     pub discovered: usize,
 }
 
+/// The client's connected sources of `kind` and the key that opens their
+/// credentials; none when nothing is connected. Without a key, connected
+/// sources are an error the Arlo page shows, never silently skipped.
+pub(crate) async fn connected<'a>(
+    db: &Db,
+    secrets: Option<&'a SecretBox>,
+    client: ClientId,
+    kind: SourceKind,
+) -> Result<Option<(Vec<IngestSource>, &'a SecretBox)>, TaskError> {
+    let mut tx = db.begin(client, Actor::Agent).await?;
+    let found: Vec<IngestSource> = sources::of_kind(&mut tx, kind).await?;
+    drop(tx);
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let secrets = secrets.ok_or_else(|| {
+        TaskError::Permanent(format!(
+            "REDKEY_SECRET_KEY is not set: the {} credentials cannot be read",
+            kind.as_str()
+        ))
+    })?;
+    Ok(Some((found, secrets)))
+}
+
 /// The `mailbox.sync` timer: every connected mailbox of the client.
 pub async fn sync_client(
     db: &Db,
     secrets: Option<&SecretBox>,
     client: ClientId,
 ) -> Result<Value, TaskError> {
-    let mut tx = db.begin(client, Actor::Agent).await?;
-    let boxes: Vec<IngestSource> = sources::of_kind(&mut tx, SourceKind::Imap).await?;
-    tx.commit().await?;
-    if boxes.is_empty() {
+    let Some((boxes, secrets)) = connected(db, secrets, client, SourceKind::Imap).await? else {
         return Ok(json!({ "skipped": "no mailbox is connected" }));
-    }
-    let secrets = secrets.ok_or_else(|| {
-        TaskError::Permanent(
-            "REDKEY_SECRET_KEY is not set: mailbox passwords cannot be read".into(),
-        )
-    })?;
+    };
     let mut done = vec![];
     for b in boxes {
         let synced = sync_mailbox(db, secrets, client, &b).await?;

@@ -188,3 +188,19 @@ async fn meetings_flow_in_and_follow_changes_cancellations_and_deletions() {
         .unwrap_or("")
         .starts_with("Cancelled")));
 }
+
+#[tokio::test]
+async fn a_connected_calendar_without_the_secret_key_is_an_error_not_a_silent_skip() {
+    let c = calendar().await;
+    let e = redkey::calendar::sync_client(&c.t.db, None, c.client)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, redkey::engine::TaskError::Permanent(m) if m.contains("REDKEY_SECRET_KEY") && m.contains("caldav")),
+        "{e:?}"
+    );
+    let synced = redkey::calendar::sync_client(&c.t.db, Some(&c.store), c.client)
+        .await
+        .unwrap();
+    assert_eq!(synced["calendars"][0]["calendar"], "Work");
+}

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{deals::COLUMNS, lookup::like, Result, Tx};
+use super::{deals::COLUMNS, lookup::like, records::qualified, Result, Tx};
 use redkey_types::{Deal, Priority};
 
 /// What narrows the board. `owner` is a member's id, or text matched
@@ -84,11 +84,7 @@ pub async fn cards(
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<CardRow>> {
-    let cols = COLUMNS
-        .split(", ")
-        .map(|c| format!("d.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = qualified(COLUMNS, "d");
     let filters = conditions(3);
     // One statement for every column: a lateral subquery per stage walks
     // the (client, stage, position) index and stops after `limit` rows.

@@ -136,11 +136,7 @@ pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<C
     if let Some(search) = q.search.map(str::trim).filter(|s| !s.is_empty()) {
         // The function returns the page itself, in order: a common term
         // stops after `limit` matches.
-        let cols = COLUMNS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = super::records::qualified(COLUMNS, "c");
         let sql = format!(
             "SELECT {cols} FROM crm_search_contacts_page($1, $2, $3, $4, $5, $6, $7, $8) \
                WITH ORDINALITY AS s(id, n) JOIN {VIEW} c ON c.id = s.id ORDER BY s.n"

@@ -88,3 +88,13 @@ pub async fn update<F: RecordField>(tx: &mut Tx, id: Uuid, fields: Vec<F>) -> Re
         Err(e) => Err(tx.explain_refusal(view, &columns, DbError::from(e))),
     }
 }
+
+/// A record's column list with each column qualified by `alias`, for
+/// queries that join its view with others.
+pub(crate) fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

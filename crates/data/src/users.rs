@@ -28,10 +28,12 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<AuthUser>> {
 
 pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
     let mut tx = db.unscoped("redkey_human").await?;
-    clients_query(user)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(Into::into)
+    Ok(
+        sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name")
+            .bind(user)
+            .fetch_all(&mut *tx)
+            .await?,
+    )
 }
 
 /// The person's clients and their current client's open suggestions, in
@@ -51,12 +53,6 @@ pub async fn navigation(tx: &mut Tx, user: Uuid) -> Result<(Vec<Client>, i64)> {
         .map(|(id, slug, name, _)| Client { id, slug, name })
         .collect();
     Ok((clients, open))
-}
-
-fn clients_query(
-    user: Uuid,
-) -> sqlx::query::QueryAs<'static, sqlx::Postgres, Client, sqlx::postgres::PgArguments> {
-    sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name").bind(user)
 }
 
 /// Seconds `address` must wait before trying `email` again; 0 to go.

@@ -49,20 +49,16 @@ async fn a_mailbox_syncs_a_window_then_new_mail_and_makes_contacts_of_two_way_co
             &day(200),
         )
         .await;
-    b.imap
-        .append(
-            "Sent",
-            &mail(
-                "j1@alpha.test",
-                "justin@alpha.test",
-                "ada@lovelace.test",
-                "Re: Pricing",
-                "In-Reply-To: <a1@lovelace.test>",
-                "Here it is.",
-            ),
-            &day(1),
-        )
-        .await;
+    // Justin's answer, appended again below once its folder is re-created.
+    let reply = mail(
+        "j1@alpha.test",
+        "justin@alpha.test",
+        "ada@lovelace.test",
+        "Re: Pricing",
+        "In-Reply-To: <a1@lovelace.test>",
+        "Here it is.",
+    );
+    b.imap.append("Sent", &reply, &day(1)).await;
     b.imap
         .append(
             "Sent",
@@ -140,20 +136,7 @@ async fn a_mailbox_syncs_a_window_then_new_mail_and_makes_contacts_of_two_way_co
 
     // A folder re-created has a new UIDVALIDITY: read again, stored once.
     b.imap.delete("Sent").await;
-    b.imap
-        .append(
-            "Sent",
-            &mail(
-                "j1@alpha.test",
-                "justin@alpha.test",
-                "ada@lovelace.test",
-                "Re: Pricing",
-                "In-Reply-To: <a1@lovelace.test>",
-                "Here it is.",
-            ),
-            &day(1),
-        )
-        .await;
+    b.imap.append("Sent", &reply, &day(1)).await;
     let third = b.sync().await;
     assert_eq!((third.stored, third.already_had), (0, 1), "{third:?}");
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM email_messages")
