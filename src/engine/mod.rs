@@ -8,10 +8,11 @@
 mod finisher;
 mod forward;
 mod handlers;
+mod run_loop;
 pub mod signing;
 mod timers;
 
-use std::{collections::VecDeque, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use redkey_data::{
@@ -19,10 +20,7 @@ use redkey_data::{
     Db, DbError,
 };
 use redkey_types::Task;
-use tokio::{
-    sync::{watch, Notify, OwnedSemaphorePermit, Semaphore},
-    task::JoinSet,
-};
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -220,107 +218,6 @@ impl Engine {
     /// Re-queues tasks of instances that stopped heartbeating.
     pub async fn rescue(&self) -> Result<i32, DbError> {
         engine::rescue(&self.inner.db, self.inner.cfg.stale_after).await
-    }
-
-    /// Runs workers, the rescuer, timers and the wake-up listener until
-    /// `stop` turns true; then stops claiming, lets running tasks finish
-    /// for `grace`, and gives back the rest.
-    pub async fn run(self, mut stop: watch::Receiver<bool>, grace: Duration) {
-        let me = &self.inner;
-        tracing::info!(instance = %me.cfg.instance, workers = me.cfg.workers, "engine running");
-        let mut background = JoinSet::new();
-        background.spawn(self.clone().listen());
-        background.spawn(self.clone().rescue_loop());
-        if me.cfg.timers {
-            background.spawn(self.clone().timer_loop());
-        }
-        me.finisher.get_or_init(|| {
-            finisher::Finisher::spawn(me.db.clone(), me.cfg.instance.as_str().into())
-        });
-        let permits = Arc::new(Semaphore::new(me.cfg.workers));
-        let mut running: JoinSet<()> = JoinSet::new();
-        // Every task claimed here and not yet recorded, started or not: the
-        // heartbeat keeps them all this instance's.
-        let held: Held = Arc::default();
-        background.spawn(self.clone().heartbeat_loop(held.clone()));
-        let mut ready: VecDeque<Task> = VecDeque::new();
-        loop {
-            let permit = tokio::select! {
-                p = permits.clone().acquire_owned() => p.expect("never closed"),
-                _ = stop.changed() => break,
-            };
-            if *stop.borrow() {
-                break;
-            }
-            if ready.is_empty() {
-                // Claim ahead: the idle workers' tasks and two more rounds,
-                // so a worker that frees finds its next task waiting.
-                let want = (permits.available_permits() + 1 + 2 * me.cfg.workers).min(CLAIM_BATCH);
-                match engine::claim(&me.db, self.instance(), want as i32, self.agent_running())
-                    .await
-                {
-                    Ok(claimed) if !claimed.is_empty() => {
-                        let mut h = held.lock().expect("not poisoned");
-                        for task in claimed {
-                            h.insert(task.id);
-                            ready.push_back(task);
-                        }
-                    }
-                    Ok(_) => {
-                        drop(permit);
-                        tokio::select! {
-                            _ = me.wake.notified() => {}
-                            _ = tokio::time::sleep(me.cfg.poll) => {}
-                            _ = stop.changed() => break,
-                        }
-                        continue;
-                    }
-                    Err(e) => {
-                        drop(permit);
-                        tracing::warn!(error = %e, "claiming failed; retrying after the poll interval");
-                        tokio::time::sleep(me.cfg.poll).await;
-                        continue;
-                    }
-                }
-            }
-            let task = ready.pop_front().expect("claimed above");
-            let (engine, held) = (self.clone(), held.clone());
-            running.spawn(async move {
-                let id = task.id;
-                if let Err(e) = engine.execute(task, Some(permit)).await {
-                    tracing::warn!(task = %id, error = %e, "could not record the outcome");
-                }
-                held.lock().expect("not poisoned").remove(&id);
-            });
-            while running.try_join_next().is_some() {}
-        }
-        background.abort_all();
-        // Claimed ahead and never started: back to the queue at once.
-        let unstarted: Vec<Uuid> = ready.drain(..).map(|t| t.id).collect();
-        if !unstarted.is_empty() {
-            {
-                let mut h = held.lock().expect("not poisoned");
-                unstarted.iter().for_each(|id| {
-                    h.remove(id);
-                });
-            }
-            if let Err(e) = engine::release(&me.db, self.instance(), &unstarted).await {
-                tracing::warn!(error = %e, "could not release unstarted tasks; the rescuer will");
-            }
-        }
-        tracing::info!(running = running.len(), "engine stopping");
-        let finished = tokio::time::timeout(grace, async {
-            while running.join_next().await.is_some() {}
-        })
-        .await;
-        if finished.is_err() {
-            running.abort_all();
-            let ids: Vec<Uuid> = held.lock().expect("not poisoned").drain().collect();
-            match engine::release(&me.db, self.instance(), &ids).await {
-                Ok(n) => tracing::info!(released = n, "gave unfinished tasks back to the queue"),
-                Err(e) => tracing::warn!(error = %e, "could not release tasks; the rescuer will"),
-            }
-        }
     }
 
     /// Heartbeats every task this instance holds, running or waiting.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{AppError, InstructResult, QueryAnswer, RecordKind, Suggestion};
+use crate::model::{AppError, InstructResult, QueryAnswer, Suggestion};
 
 /// Where what the founder told or asked arlo stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,9 +30,12 @@ pub async fn tell_arlo(
         kinds::{is_question, Instruct, TaskPayload},
         RecordRef,
     };
-    use crate::ssr::{
-        db::{instructions, tasks},
-        session::human_tx,
+    use crate::{
+        model::RecordKind,
+        ssr::{
+            db::{instructions, tasks},
+            session::human_tx,
+        },
     };
 
     let text = text

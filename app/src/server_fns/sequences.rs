@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use crate::model::{
     AppError, Draft, InboundMail, SendDecision, SendingPause, Sequence, SequenceMetrics,
-    SequenceStatus,
 };
 
 /// The sequences page: every sequence with its counts, and the sends a
@@ -250,7 +249,10 @@ pub async fn save_sequence(form: SequenceForm) -> Result<Uuid, AppError> {
 
 #[server]
 pub async fn set_sequence_status(id: Uuid, status: String) -> Result<(), AppError> {
-    use crate::ssr::{db::sequences, session::human_tx};
+    use crate::{
+        model::SequenceStatus,
+        ssr::{db::sequences, session::human_tx},
+    };
     let status = SequenceStatus::parse(&status)
         .ok_or_else(|| AppError::invalid("status", "active or paused"))?;
     let (mut tx, _) = human_tx().await?;
