@@ -6,9 +6,9 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-// Every page but sign-in is a lazy route (app/src/routes.rs): its code is a
-// wasm chunk of its own, fetched with the page and never before.
-test('each page brings its own wasm chunk, and only when it is opened', async () => {
+// Every page but sign-in is a lazy route (app/src/routes.rs): its group's
+// code is a wasm chunk of its own, fetched with the page and never before.
+test('each page brings the wasm chunk of its group, and only when it is opened', async () => {
   const { page, problems } = await openPage(browser);
   const wasm = [];
   page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
@@ -23,19 +23,19 @@ test('each page brings its own wasm chunk, and only when it is opened', async ()
   await Promise.all([page.waitForURL(/\/pipeline/), page.click('#sign-in')]);
   await waitForHydration(page);
   await page.locator('section.column').first().waitFor();
-  assert.ok(wasm.some((p) => /split___pipeline_view/.test(p)), wasm.join(' '));
-  assert.ok(!wasm.some((p) => /split___activity_view/.test(p)), 'the activity page is not fetched before it is opened');
+  assert.ok(wasm.some((p) => /split_board_pages_/.test(p)), wasm.join(' '));
+  assert.ok(!wasm.some((p) => /split_people_pages_/.test(p)), 'the people pages are not fetched before one is opened');
 
   // A client-side navigation to another page fetches that page's chunk.
   await page.click('nav a[href="/activity"]');
   await page.waitForURL(/\/activity/);
   await waitForHydration(page);
   await page.locator('main h1', { hasText: 'Activity' }).waitFor();
-  assert.ok(wasm.some((p) => /split___activity_view/.test(p)), wasm.join(' '));
+  assert.ok(wasm.some((p) => /split_people_pages_/.test(p)), wasm.join(' '));
 
   // Opened cold, a page's chunk is named in the HTML so it loads alongside
   // the main module rather than after it.
   const html = await (await page.request.get(`${BASE_URL}/contacts`)).text();
-  assert.match(html, /split___contacts_view[^"]*\.wasm/);
+  assert.match(html, /split_people_pages_[^"]*\.wasm/);
   assert.deepEqual(problems, []);
 });

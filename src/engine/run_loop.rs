@@ -50,8 +50,9 @@ impl Engine {
                 break;
             }
             if claim.is_none() && !drained && ready.len() <= workers {
-                // Enough for the idle workers and two more rounds.
-                let want = (permits.available_permits() + 2 * workers)
+                // Enough for the idle workers and three more rounds: asked
+                // for only what ran since, claims would be small and many.
+                let want = (permits.available_permits() + 4 * workers)
                     .saturating_sub(ready.len())
                     .clamp(1, CLAIM_BATCH);
                 claim = Some(self.claim_in_background(want));
