@@ -10,8 +10,7 @@ source "$ROOT/scripts/env.sh"
 
 echo "== build (server and wasm front end)"
 # shellcheck disable=SC2086
-# --split: lazy routes become their own wasm chunks (app/src/routes.rs).
-cargo leptos build --split $REDKEY_LEPTOS_FLAGS || exit 1
+cargo leptos build $REDKEY_LEPTOS_FLAGS || exit 1
 BIN="$ROOT/target/debug/redkey"
 
 cleanup=()

@@ -5,7 +5,6 @@
 pub mod components;
 pub mod model;
 pub mod pages;
-mod routes;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -14,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Body, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -44,8 +43,8 @@ pub fn App() -> impl IntoView {
     // (browser tests wait for it before clicking).
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    // True while a navigation loads the next page (its data, and its code
-    // for a lazy route); tests wait for it to settle as a person would.
+    // True while a navigation loads the next page; tests wait for it to
+    // settle as a person would.
     let (routing, set_routing) = signal(false);
     view! {
         <Body
@@ -62,25 +61,25 @@ pub fn App() -> impl IntoView {
             <components::TellArlo />
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view={Lazy::<routes::Home>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/pipeline") view={Lazy::<routes::Pipeline>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/contacts") view={Lazy::<routes::Contacts>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/contacts/new") view={Lazy::<routes::NewContact>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/companies/new") view={Lazy::<routes::NewCompany>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/deals/new") view={Lazy::<routes::NewDeal>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/contacts/:id") view={Lazy::<routes::Contact>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/companies") view={Lazy::<routes::Companies>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/companies/:id") view={Lazy::<routes::Company>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/deals/:id") view={Lazy::<routes::Deal>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/activity") view={Lazy::<routes::Activity>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/coverage") view={Lazy::<routes::Coverage>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/arlo") view={Lazy::<routes::Arlo>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/suggestions") view={Lazy::<routes::Suggestions>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/sources") view={Lazy::<routes::Sources>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sequences") view={Lazy::<routes::Sequences>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sequences/new") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sequences/:id") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage ssr=SsrMode::Async />
+                    <Route path=path!("/contacts") view=pages::contacts::ContactsPage ssr=SsrMode::Async />
+                    <Route path=path!("/contacts/new") view=pages::editing::NewContactPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies/new") view=pages::editing::NewCompanyPage ssr=SsrMode::Async />
+                    <Route path=path!("/deals/new") view=pages::editing::NewDealPage ssr=SsrMode::Async />
+                    <Route path=path!("/contacts/:id") view=pages::contacts::ContactPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies") view=pages::records::CompaniesPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies/:id") view=pages::records::CompanyPage ssr=SsrMode::Async />
+                    <Route path=path!("/deals/:id") view=pages::records::DealPage ssr=SsrMode::Async />
+                    <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
+                    <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
+                    <Route path=path!("/arlo") view=pages::arlo::ArloPage ssr=SsrMode::Async />
+                    <Route path=path!("/suggestions") view=pages::suggestions::SuggestionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/sources") view=pages::sources::SourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("/sequences") view=pages::sequences::SequencesPage ssr=SsrMode::Async />
+                    <Route path=path!("/sequences/new") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/sequences/:id") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -34,8 +34,7 @@ test('a new contact is validated next to its fields, then created', async () => 
   const choice = await page.locator('#company-choices option').first().getAttribute('value');
   await page.fill('#company', choice);
   await Promise.all([page.waitForURL(/\/contacts\/[0-9a-f-]{36}$/), page.click('#create')]);
-  // The address changes first; the contact page follows once its code (a
-  // lazy route) has loaded.
+  // The address changes first; the contact page follows once loaded.
   await page.locator('main h1', { hasText: 'Nora Vance' }).waitFor();
   assert.equal(await page.textContent('main h1'), 'Nora Vance');
   assertOnlyRefusals(problems, 3);
