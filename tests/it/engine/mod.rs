@@ -1,6 +1,7 @@
 //! The engine in-process, driven one step at a time: results, retries with
 //! backoff, rescue, timers, topics with signed forwarding, shutdown.
 
+mod agent_limit;
 mod handlers;
 mod queue;
 mod timers;

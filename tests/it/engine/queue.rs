@@ -307,45 +307,6 @@ async fn claims_are_fair_between_clients() {
 }
 
 #[tokio::test]
-async fn agents_tasks_run_at_most_the_limit_at_once_per_client() {
-    let t = TestDb::new().await;
-    let (a, _, _) = t.two_clients().await;
-    let engine = Engine::new(
-        t.db.clone(),
-        settings("limited", &[("REDKEY_AGENT_RUNNING", "2")]),
-        None,
-    )
-    .unwrap();
-    for i in 0..3 {
-        let mut task = NewTask::new("roles.crm", "engine.echo", json!({}), "agent:ea".into());
-        task.dedupe_key = Some(format!("agent-{i}"));
-        enqueue_with(&t, a, task).await;
-    }
-    let person = enqueue_with(
-        &t,
-        a,
-        NewTask::new("roles.crm", "engine.echo", json!({}), "user:test".into()),
-    )
-    .await;
-    // Claim without finishing: two agent tasks, then only the person's.
-    let mut claimed = vec![];
-    while let Some(task) = redkey_data::engine::claim(&t.db, "limited", 1, 2)
-        .await
-        .unwrap()
-        .pop()
-    {
-        claimed.push(task);
-    }
-    let agents = claimed
-        .iter()
-        .filter(|c| c.created_by.starts_with("agent:"))
-        .count();
-    assert_eq!(agents, 2, "{claimed:?}");
-    assert!(claimed.iter().any(|c| c.id == person));
-    drop(engine);
-}
-
-#[tokio::test]
 async fn a_batch_claim_shares_between_clients_and_keeps_the_agent_limit() {
     let t = TestDb::new().await;
     let (a, b, _) = t.two_clients().await;
