@@ -96,20 +96,16 @@ impl Engine {
                 // A finished task may free an agent's place in a client's
                 // limit, which no notification announces: claim again.
                 Some(_) = running.join_next(), if !running.is_empty() => drained = false,
-                _ = me.wake.notified(), if drained && claim.is_none() => drained = false,
-                _ = tokio::time::sleep(me.cfg.poll), if drained && claim.is_none() => drained = false,
+                // (No claim is in flight while drained.)
+                _ = me.wake.notified(), if drained => drained = false,
+                _ = tokio::time::sleep(me.cfg.poll), if drained => drained = false,
             }
         }
         background.abort_all();
         // A claim still in flight took tasks too: they join the unstarted.
-        if let Some(Ok(Ok(tasks))) = match claim.take() {
-            Some(c) => Some(c.await),
-            None => None,
-        } {
-            let mut h = held.lock().expect("not poisoned");
-            for task in tasks {
-                h.insert(task.id);
-                ready.push_back(task);
+        if let Some(c) = claim {
+            if let Ok(Ok(tasks)) = c.await {
+                ready.extend(tasks);
             }
         }
         self.release_unstarted(&held, ready).await;
