@@ -66,3 +66,16 @@ export function assertOnlyRefusals(problems, expected) {
   const others = problems.filter((p) => !refused.includes(p));
   if (others.length > 0) throw new Error(`console problems:\n${others.join('\n')}`);
 }
+
+// axe-core's checks on the page as it stands; the violations of serious or
+// critical impact, each as "rule: target, …" for a readable failure.
+const AXE = path.join(here, '..', 'node_modules', 'axe-core', 'axe.min.js');
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}

@@ -286,6 +286,7 @@ async fn seed_client(
     for c in contacts.iter().skip(1).step_by(5).take(3) {
         sequences::enroll(&mut tx, intro.id, c.id).await?;
     }
+    demo_todos(&mut tx, owner, &contacts, &deals).await?;
     tx.commit().await?;
 
     // Arlo's side: operational fields and the activity history.
@@ -352,5 +353,47 @@ async fn seed_client(
         .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// The founder's to-dos: one overdue, one due soon, one without a date.
+async fn demo_todos(
+    tx: &mut redkey_data::Tx,
+    owner: Option<Uuid>,
+    contacts: &[redkey_types::Contact],
+    deals: &[redkey_types::Deal],
+) -> anyhow::Result<()> {
+    use redkey_data::{notes::Target, todos};
+    let today = Utc::now().date_naive();
+    let items = [
+        (
+            format!("Send {} the security questionnaire", contacts[0].first_name),
+            Some(today - Duration::days(2)),
+            Some(Target::Contact(contacts[0].id)),
+        ),
+        (
+            format!("Agree pricing for {}", deals[0].name),
+            Some(today + Duration::days(3)),
+            Some(Target::Deal(deals[0].id)),
+        ),
+        ("Plan the quarter's outreach".to_string(), None, None),
+    ];
+    for (title, due, target) in items {
+        let due_at = match due {
+            Some(day) => Some(todos::end_of_day(tx, day).await?),
+            None => None,
+        };
+        todos::add(
+            tx,
+            todos::NewTodo {
+                title,
+                due_at,
+                assignee_id: owner,
+                target,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     Ok(())
 }

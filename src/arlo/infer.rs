@@ -1,12 +1,17 @@
 //! What arlo notices in what people wrote (a meeting note, a reply) that
-//! bears on a strategic field: only ever a suggestion for the founder.
+//! bears on a strategic field: only ever a suggestion for the founder. And
+//! what a reply asks of someone: a to-do (an operational act), which only a
+//! person completes.
 
 use redkey_data::{
     calendar,
+    notes::Target,
+    records,
     suggestions::{self, NewSuggestion},
+    todos::{self, NewTodo},
     DbError, Tx,
 };
-use redkey_types::{Activity, RecordKind, RecordRef, SuggestedField};
+use redkey_types::{Activity, Contact, RecordKind, RecordRef, SuggestedField};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -41,6 +46,31 @@ pub async fn suggest_recontact(
         source: format!("activity:{}", a.id),
     };
     suggestions::suggest(tx, &suggestion).await
+}
+
+/// A reply just logged becomes a to-do to answer it, on the contact,
+/// unassigned; once per reply (callers call this only for a new activity).
+pub async fn reply_todo(tx: &mut Tx, a: &Activity, contact: Uuid) -> Result<Uuid, DbError> {
+    let who = records::get::<Contact>(tx, contact).await?;
+    let name = Some(who.full_name())
+        .filter(|n| !n.trim().is_empty())
+        .or(who.email)
+        .unwrap_or_else(|| "the contact".into());
+    let todo = todos::add(
+        tx,
+        NewTodo {
+            title: format!("Reply to {name}"),
+            body_markdown: a
+                .subject
+                .as_deref()
+                .map(|s| format!("They answered “{s}”."))
+                .unwrap_or_default(),
+            target: Some(Target::Contact(contact)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(todo.id)
 }
 
 /// Phrases after which a day says when to get back in touch.

@@ -228,7 +228,7 @@ mod tests {
         let default = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
         assert_eq!(
             default.cockpit.retired.keys().collect::<Vec<_>>(),
-            ["activity", "companies", "contacts", "deal_page", "pipeline"]
+            ["activity", "companies", "contacts", "deal_page", "pipeline", "tasks"]
         );
         let file: FileSettings = toml::from_str("[retired]\npipeline = \"2026-12-01\"").unwrap();
         let s = Settings::from_sources(file, env_of(&[])).unwrap();

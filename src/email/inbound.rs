@@ -236,6 +236,7 @@ async fn reply(
     .await?;
     if let Some(a) = &logged {
         crate::arlo::infer::suggest_recontact(tx, a, e.contact_id).await?;
+        crate::arlo::infer::reply_todo(tx, a, e.contact_id).await?;
         contacts::bump_email_counters(tx, e.contact_id, 0, 0, Utc::now()).await?;
     }
     if e.status.is_live() {

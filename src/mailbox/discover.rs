@@ -196,7 +196,7 @@ async fn stop_if_reply(tx: &mut Tx, contact: Uuid, m: &mail::Exchanged) -> Resul
     let Some(e) = answered else {
         return Ok(());
     };
-    activities::log(
+    let logged = activities::log(
         tx,
         NewActivity {
             kind: "email_replied".into(),
@@ -209,6 +209,9 @@ async fn stop_if_reply(tx: &mut Tx, contact: Uuid, m: &mail::Exchanged) -> Resul
         },
     )
     .await?;
+    if let Some(a) = &logged {
+        crate::arlo::infer::reply_todo(tx, a, contact).await?;
+    }
     if e.status.is_live() {
         let reason = Some(StopReason::Replied);
         sequences::set_enrollment_status(tx, e.id, EnrollmentStatus::Replied, reason).await?;

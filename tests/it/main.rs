@@ -19,3 +19,4 @@ mod ingest;
 mod mailbox;
 mod private_cluster;
 mod sign_in;
+mod todos;

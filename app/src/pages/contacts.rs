@@ -261,6 +261,7 @@ fn ContactView(
             />
         </div>
         <crate::pages::editing::Notes kind="contact" id=c.id />
+        <crate::pages::todos::TodoPanel kind="contact" id=c.id />
         <section class="card" aria-labelledby="timeline">
             <h2 id="timeline">"Timeline"</h2>
             <ol class="timeline">

@@ -10,3 +10,4 @@ pub mod sequences;
 pub mod sign_in;
 pub mod sources;
 pub mod suggestions;
+pub mod todos;

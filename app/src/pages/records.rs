@@ -108,6 +108,7 @@ pub fn CompanyPage() -> impl IntoView {
                                 </ul>
                             </section>
                             <crate::pages::editing::Notes kind="company" id=c.id />
+        <crate::pages::todos::TodoPanel kind="company" id=c.id />
                             <section class="card" aria-labelledby="company-deals">
                                 <h2 id="company-deals">"Deals"</h2>
                                 <ul class="deals">
@@ -199,6 +200,7 @@ fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl In
             </ActionForm>
         </section>
         <crate::pages::editing::Notes kind="deal" id=d.id />
+        <crate::pages::todos::TodoPanel kind="deal" id=d.id />
         <section class="card" aria-labelledby="deal-timeline">
             <h2 id="deal-timeline">"Timeline"</h2>
             <ol class="timeline">{detail.timeline.into_iter().map(timeline_item).collect_view()}</ol>

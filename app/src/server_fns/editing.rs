@@ -55,7 +55,7 @@ pub async fn add_note(kind: String, id: Uuid, body: String) -> Result<(), AppErr
 }
 
 #[cfg(feature = "ssr")]
-fn note_target(kind: &str, id: Uuid) -> Result<crate::ssr::db::notes::Target, AppError> {
+pub(crate) fn note_target(kind: &str, id: Uuid) -> Result<crate::ssr::db::notes::Target, AppError> {
     use crate::ssr::db::notes::Target;
     match kind {
         "contact" => Ok(Target::Contact(id)),

@@ -10,3 +10,4 @@ pub mod records;
 pub mod sequences;
 pub mod sources;
 pub mod status;
+pub mod todos;

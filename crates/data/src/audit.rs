@@ -13,6 +13,7 @@ pub enum Kind {
     Note,
     Attachment,
     Sequence,
+    Todo,
 }
 
 impl Kind {
@@ -25,6 +26,7 @@ impl Kind {
             Self::Note => "note",
             Self::Attachment => "attachment",
             Self::Sequence => "sequence",
+            Self::Todo => "todo",
         }
     }
 }

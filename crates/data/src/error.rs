@@ -127,6 +127,8 @@ fn referenced(constraint: &str) -> &'static str {
         "contact"
     } else if constraint.contains("owner") {
         "owner"
+    } else if constraint.contains("assignee") {
+        "assignee"
     } else if constraint.contains("opportunity") || constraint.contains("deal") {
         "deal"
     } else {

@@ -37,6 +37,7 @@ pub mod strategic;
 pub mod suggestions;
 pub mod suppressions;
 pub mod tasks;
+pub mod todos;
 pub mod tokens;
 pub mod usage;
 pub mod users;

@@ -12,7 +12,7 @@ pub enum Target {
 }
 
 impl Target {
-    fn column(self) -> (&'static str, Uuid) {
+    pub(crate) fn column(self) -> (&'static str, Uuid) {
         match self {
             Self::Contact(id) => ("contact_id", id),
             Self::Company(id) => ("company_id", id),

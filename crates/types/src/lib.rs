@@ -13,6 +13,7 @@ mod search;
 mod sequences;
 mod tasks;
 mod text_enum;
+mod todos;
 mod views;
 
 pub use email::EmailAddress;
@@ -24,6 +25,7 @@ pub use records::*;
 pub use search::{RecordHit, RecordKind};
 pub use sequences::*;
 pub use tasks::*;
+pub use todos::*;
 pub use views::*;
 
 use serde::{Deserialize, Serialize};

@@ -71,7 +71,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
         "/objects/timelineActivities",
     ),
     ("notes", "Notes", None, "/objects/notes"),
-    ("tasks", "Tasks", None, "/objects/tasks"),
+    ("tasks", "To-dos", Some("/todos"), "/objects/tasks"),
     ("import", "Import", None, "/settings/workspace/import"),
 ];
 

@@ -1,7 +1,7 @@
 //! Received mail read through its content: an automatic reply is never a
 //! reply (a return date delays the next step), a bounce report suppresses
 //! the address, and a reply found by In-Reply-To alone stops its sequence
-//! once, however often it is announced.
+//! once, however often it is announced, with one to-do to answer it.
 
 use redkey_data::{activities, suppressions, Actor};
 use redkey_types::{EmailAddress, EnrollmentStatus as Status, StopReason, SuppressionReason};
@@ -111,4 +111,19 @@ async fn a_reply_found_by_in_reply_to_stops_the_sequence_once() {
         .filter(|a| a.kind == "email_replied")
         .count();
     assert_eq!(replies, 1);
+    // Arlo left one to-do to answer her, which it may not complete.
+    let todos = redkey_data::todos::list(
+        &mut tx,
+        redkey_data::todos::Filter::On(redkey_data::notes::Target::Contact(ada)),
+        false,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(todos.len(), 1, "{todos:?}");
+    assert!(todos[0].todo.title.starts_with("Reply to "), "{todos:?}");
+    assert_eq!(todos[0].todo.created_by_source, redkey_types::Source::Agent);
+    let r = redkey_data::todos::set_status(&mut tx, todos[0].todo.id, redkey_types::TodoStatus::Done)
+        .await;
+    assert!(r.is_err(), "arlo completed a person's to-do");
 }

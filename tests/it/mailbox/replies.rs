@@ -50,6 +50,17 @@ async fn a_reply_in_the_mailbox_stops_the_sequence_once_and_bodies_stay_the_owne
         1,
         "{kinds:?}"
     );
+    let mut tx = b.t.tx(b.client, Actor::Agent).await;
+    let todos: Vec<String> = sqlx::query_scalar(
+        "SELECT t.title FROM crm_todos t JOIN crm_todo_targets x ON x.todo_id = t.id \
+         WHERE x.contact_id = $1",
+    )
+    .bind(grace.id)
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    assert_eq!(todos, ["Reply to Grace"], "one to-do to answer the reply");
+    drop(tx);
     // The body: the owner reads it, a colleague and arlo do not.
     let body = |actor| {
         let t = &b.t;

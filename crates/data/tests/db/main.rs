@@ -14,4 +14,5 @@ mod migrations;
 mod pipeline;
 mod search;
 mod sign_in;
+mod todos;
 mod support;

@@ -1,0 +1,171 @@
+//! To-dos: the page (mine or all, overdue first) and the panel on each
+//! record page. Adding and changing status are plain forms, so both work
+//! without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+use crate::{
+    components::{record_href, ChoiceSelect, ErrorNote},
+    model::{AppError, Source, TodoItem, TodoList, TodoScope, TodoStatus},
+    server_fns::todos::{load_todos, todos_for, AddTodo, SetTodoStatus},
+};
+
+#[component]
+pub fn TodosPage() -> impl IntoView {
+    let query = use_query_map();
+    let scope = move || TodoScope::parse(&query.get().get("scope").unwrap_or_default());
+    let add = ServerAction::<AddTodo>::new();
+    let status = ServerAction::<SetTodoStatus>::new();
+    let data = Resource::new(
+        move || (scope(), add.version().get(), status.version().get()),
+        |(scope, _, _)| load_todos(scope.as_str().to_string()),
+    );
+    let current = move |s: TodoScope| (scope() == s).then_some("page");
+    view! {
+        <Title text="To-dos" />
+        <h1>"To-dos"</h1>
+        <nav aria-label="Whose to-dos" class="tabs">
+            <a href="/todos" aria-current=move || current(TodoScope::Mine)>"Mine and unassigned"</a>
+            <a href="/todos?scope=all" aria-current=move || current(TodoScope::All)>"Everyone's"</a>
+        </nav>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(list) => view! { <TodoLists list add status kind="" id=None /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The to-dos of a contact, company or deal, with a form to add one.
+#[component]
+pub fn TodoPanel(kind: &'static str, id: Uuid) -> impl IntoView {
+    let add = ServerAction::<AddTodo>::new();
+    let status = ServerAction::<SetTodoStatus>::new();
+    let data = Resource::new(
+        move || (add.version().get(), status.version().get()),
+        move |_| todos_for(kind.to_string(), id),
+    );
+    view! {
+        <section class="card todo-panel" aria-labelledby="todos-heading">
+            <h2 id="todos-heading">"To-dos"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(list) => view! { <TodoLists list add status kind id=Some(id) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The add form, the open to-dos and the recently done ones.
+#[component]
+fn TodoLists(
+    list: TodoList,
+    add: ServerAction<AddTodo>,
+    status: ServerAction<SetTodoStatus>,
+    kind: &'static str,
+    id: Option<Uuid>,
+) -> impl IntoView {
+    let error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
+    let for_field = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
+    let general = move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { field: Some(_), .. }))
+            .map(|e| e.to_string())
+    };
+    let status_error = move || {
+        status
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    let empty = list.open.is_empty();
+    view! {
+        <ActionForm action=add attr:class="add-todo">
+            <input type="hidden" name="kind" value=kind />
+            <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
+            <div class="field">
+                <label for="todo-title">"New to-do"</label>
+                <input id="todo-title" name="title" required maxlength="300" />
+                <p class="field-error" role="alert">{for_field("title")}</p>
+            </div>
+            <div class="field">
+                <label for="todo-due">"Due"</label>
+                <input id="todo-due" name="due" type="date" />
+                <p class="field-error" role="alert">{for_field("due")}</p>
+            </div>
+            <div class="field">
+                <label for="assignee">"Assignee"</label>
+                <ChoiceSelect name="assignee" choices=list.members current=list.me none="Nobody" />
+                <p class="field-error" role="alert">{for_field("assignee")}</p>
+            </div>
+            <p class="error" role="alert">{general}</p>
+            <button type="submit" id="add-todo">"Add to-do"</button>
+        </ActionForm>
+        <p class="error" role="alert">{status_error}</p>
+        <h3>"Open"</h3>
+        {empty.then(|| view! { <p class="empty">"Nothing to do."</p> })}
+        <ul class="todos" id="open-todos">
+            {list.open.into_iter().map(|item| view! { <TodoRow item status /> }).collect_view()}
+        </ul>
+        {(!list.done.is_empty()).then(|| view! {
+            <h3>"Done"</h3>
+            <ul class="todos done" id="done-todos">
+                {list.done.into_iter().map(|item| view! { <TodoRow item status /> }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+/// One to-do: its buttons, title, due day, assignee and records.
+#[component]
+fn TodoRow(item: TodoItem, status: ServerAction<SetTodoStatus>) -> impl IntoView {
+    let t = item.todo;
+    let done = t.status == TodoStatus::Done;
+    let (next, verb) = if done {
+        (TodoStatus::Todo, "Reopen")
+    } else {
+        (TodoStatus::Done, "Complete")
+    };
+    let start_label = format!("Start: {}", t.title);
+    let label = format!("{verb}: {}", t.title);
+    let start = (t.status == TodoStatus::Todo).then(|| {
+        view! {
+            <ActionForm action=status attr:class="todo-action">
+                <input type="hidden" name="id" value=t.id.to_string() />
+                <input type="hidden" name="status" value=TodoStatus::InProgress.as_str() />
+                <button type="submit" class="secondary" aria-label=start_label>"Start"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <li class="todo" class:overdue=item.overdue data-id=t.id.to_string()>
+            <ActionForm action=status attr:class="todo-action">
+                <input type="hidden" name="id" value=t.id.to_string() />
+                <input type="hidden" name="status" value=next.as_str() />
+                <button type="submit" aria-label=label>{verb}</button>
+            </ActionForm>
+            {start}
+            <span class="todo-title">{t.title.clone()}</span>
+            {(t.status == TodoStatus::InProgress).then(|| view! { <span class="badge">"In progress"</span> })}
+            {item.due_on.map(|d| view! { <span class="todo-due">{format!("due {d}")}</span> })}
+            {item.overdue.then(|| view! { <span class="badge overdue-badge">"Overdue"</span> })}
+            <span class="todo-assignee">{item.assignee.unwrap_or_else(|| "unassigned".into())}</span>
+            {(t.created_by_source == Source::Agent).then(|| view! { <span class="by-arlo">"from arlo"</span> })}
+            {item.links.into_iter().map(|l| view! {
+                <a class="todo-link" href=record_href(l.kind, l.id)>{l.label}</a>
+            }).collect_view()}
+        </li>
+    }
+}

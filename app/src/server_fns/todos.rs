@@ -1,0 +1,114 @@
+//! To-dos: the page's lists, a record's panel, adding and changing status.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{AppError, TodoList};
+
+/// Open to-dos shown per list; done ones shown.
+const OPEN_SHOWN: i64 = 200;
+const DONE_SHOWN: i64 = 20;
+
+/// The to-dos page: the signed-in person's (with the unassigned) or all.
+#[server]
+pub async fn load_todos(scope: String) -> Result<TodoList, AppError> {
+    use crate::model::TodoScope;
+    use crate::ssr::{db, db::todos::Filter, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    let me = db::todos::my_member_id(&mut tx).await?;
+    let filter = match (TodoScope::parse(&scope), me) {
+        (TodoScope::Mine, Some(me)) => Filter::MineOrUnassigned(me),
+        _ => Filter::All,
+    };
+    Ok(TodoList {
+        open: db::todos::list(&mut tx, filter, false, OPEN_SHOWN).await?,
+        done: db::todos::list(&mut tx, filter, true, DONE_SHOWN).await?,
+        members: db::member_choices(&mut tx).await?,
+        me,
+    })
+}
+
+/// The to-dos of one contact, company or deal.
+#[server]
+pub async fn todos_for(kind: String, id: Uuid) -> Result<TodoList, AppError> {
+    use crate::ssr::{db, db::todos::Filter, session::human_tx};
+    let target = super::editing::note_target(&kind, id)?;
+    let (mut tx, _) = human_tx().await?;
+    Ok(TodoList {
+        open: db::todos::list(&mut tx, Filter::On(target), false, OPEN_SHOWN).await?,
+        done: db::todos::list(&mut tx, Filter::On(target), true, DONE_SHOWN).await?,
+        members: db::member_choices(&mut tx).await?,
+        me: db::todos::my_member_id(&mut tx).await?,
+    })
+}
+
+/// Adds a to-do, on a record when `kind` and `id` name one. The due day is
+/// due by its end in the client's time zone.
+#[server]
+pub async fn add_todo(
+    title: String,
+    due: String,
+    assignee: String,
+    kind: String,
+    id: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{db, db::todos::NewTodo, session::human_tx};
+    use crate::server_fns::forms;
+    let title = title.trim().to_string();
+    if title.is_empty() {
+        return Err(AppError::invalid("title", "a to-do needs a title"));
+    }
+    if title.chars().count() > 300 {
+        return Err(AppError::invalid(
+            "title",
+            "a title holds at most 300 characters",
+        ));
+    }
+    let due = forms::date(&due, "due")?;
+    let assignee = forms::pick(&assignee, "assignee")?;
+    let target = match forms::pick(&id, "id")? {
+        Some(id) => Some(super::editing::note_target(&kind, id)?),
+        None => None,
+    };
+    let (mut tx, _) = human_tx().await?;
+    let due_at = match due {
+        Some(day) => Some(db::todos::end_of_day(&mut tx, day).await?),
+        None => None,
+    };
+    db::todos::add(
+        &mut tx,
+        NewTodo {
+            title,
+            due_at,
+            assignee_id: assignee,
+            target,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| match AppError::from(e) {
+        AppError::Invalid {
+            field: None,
+            message,
+        } if message.starts_with("assignee") => {
+            AppError::invalid("assignee", "choose someone from the list")
+        }
+        other => other,
+    })?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts, completes or reopens a to-do (the database allows only people).
+/// A fixed endpoint: the browser tests post to it directly.
+#[server(endpoint = "set_todo_status")]
+pub async fn set_todo_status(id: Uuid, status: String) -> Result<(), AppError> {
+    use crate::model::TodoStatus;
+    use crate::ssr::{db, session::human_tx};
+    let status = TodoStatus::parse(&status)
+        .ok_or_else(|| AppError::invalid("status", "unknown to-do status"))?;
+    let (mut tx, _) = human_tx().await?;
+    db::todos::set_status(&mut tx, id, status).await?;
+    tx.commit().await?;
+    Ok(())
+}

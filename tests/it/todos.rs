@@ -1,0 +1,153 @@
+//! To-dos over HTTP as a browser without JavaScript uses them: a form adds
+//! one on a contact and the page answers with a redirect back; completing
+//! is another form; another client's to-do cannot be completed whatever
+//! the form says.
+
+use chrono::{Duration, Utc};
+use redkey_data::{
+    contacts::ContactField,
+    notes::Target,
+    records,
+    todos::{self, Filter, NewTodo},
+};
+use redkey_testkit::TestDb;
+use redkey_types::{Contact, TodoStatus};
+use reqwest::{header, StatusCode};
+
+use crate::helpers::{client_from, serve};
+use crate::sign_in::{sign_in, PASSWORD};
+
+/// Posts a form to a server function as a browser without JavaScript
+/// does: from the page at `referer`, accepting HTML.
+async fn post_form(
+    http: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    function: &str,
+    referer: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let path = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .find(|p| p.contains(&format!("/{function}")))
+        .unwrap_or_else(|| panic!("no server function {function}"));
+    http.post(format!("http://{addr}{path}"))
+        .header("origin", format!("http://{addr}"))
+        .header(header::REFERER, format!("http://{addr}{referer}"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
+    let t = TestDb::new().await;
+    let (alpha, beta, human) = t.two_clients().await;
+    let mut tx = t.tx(alpha, human).await;
+    let ann: Contact = records::create(&mut tx, vec![ContactField::FirstName("Ann".into())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(beta, human).await;
+    let theirs = todos::add(
+        &mut tx,
+        NewTodo {
+            title: "Beta's secret to-do".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let addr = serve(&t).await;
+    let http = client_from("127.0.0.1");
+    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    let page = format!("/contacts/{}", ann.id);
+    let yesterday = (Utc::now() - Duration::days(2)).date_naive().to_string();
+    let id = ann.id.to_string();
+    let r = post_form(
+        &http,
+        addr,
+        &cookie,
+        "add_todo",
+        &page,
+        &[
+            ("title", "Send Ann the proposal"),
+            ("due", &yesterday),
+            ("assignee", ""),
+            ("kind", "contact"),
+            ("id", &id),
+        ],
+    )
+    .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let location = r.headers()[header::LOCATION].to_str().unwrap();
+    assert!(location.trim_end_matches('?').ends_with(&page), "{location}");
+
+    let get = |path: String| {
+        let (http, cookie) = (http.clone(), cookie.clone());
+        async move {
+            let r = http
+                .get(format!("http://{addr}{path}"))
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let html = get(page.clone()).await;
+    assert!(html.contains("Send Ann the proposal"), "on the contact page");
+    assert!(html.contains("Overdue"), "due two days ago");
+    let all = get("/todos?scope=all".into()).await;
+    assert!(all.contains("Send Ann the proposal"));
+    assert!(!all.contains("Beta's secret"), "another client's to-do shown");
+
+    let mut tx = t.tx(alpha, human).await;
+    let added = todos::list(&mut tx, Filter::On(Target::Contact(ann.id)), false, 10)
+        .await
+        .unwrap();
+    drop(tx);
+    let todo = added[0].todo.id.to_string();
+    let r = post_form(
+        &http,
+        addr,
+        &cookie,
+        "set_todo_status",
+        "/todos",
+        &[("id", &todo), ("status", "DONE")],
+    )
+    .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let mut tx = t.tx(alpha, human).await;
+    let done = todos::list(&mut tx, Filter::All, true, 10).await.unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].todo.status, TodoStatus::Done);
+    drop(tx);
+
+    // Another client's to-do, by its id: refused, and still open there.
+    let foreign = theirs.id.to_string();
+    let path = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .find(|p| p.contains("set_todo_status"))
+        .unwrap();
+    let r = http
+        .post(format!("http://{addr}{path}"))
+        .header("origin", format!("http://{addr}"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("id", foreign.as_str()), ("status", "DONE")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let mut tx = t.tx(beta, human).await;
+    let open = todos::list(&mut tx, Filter::All, false, 10).await.unwrap();
+    assert_eq!(open[0].todo.id, theirs.id);
+    assert_eq!(open[0].todo.status, TodoStatus::Todo);
+}
