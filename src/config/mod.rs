@@ -228,7 +228,15 @@ mod tests {
         let default = Settings::from_sources(FileSettings::default(), env_of(&[])).unwrap();
         assert_eq!(
             default.cockpit.retired.keys().collect::<Vec<_>>(),
-            ["activity", "companies", "contacts", "deal_page", "pipeline", "tasks"]
+            [
+                "activity",
+                "companies",
+                "contacts",
+                "deal_page",
+                "notes",
+                "pipeline",
+                "tasks"
+            ]
         );
         let file: FileSettings = toml::from_str("[retired]\npipeline = \"2026-12-01\"").unwrap();
         let s = Settings::from_sources(file, env_of(&[])).unwrap();
@@ -236,7 +244,7 @@ mod tests {
         assert_eq!(s.cockpit.retired["pipeline"].to_string(), "2026-12-01");
         let err = Settings::from_sources(
             FileSettings::default(),
-            env_of(&[("REDKEY_RETIRED", "notes=2026-12-01")]),
+            env_of(&[("REDKEY_RETIRED", "import=2026-12-01")]),
         )
         .unwrap_err();
         assert!(err.to_string().contains("no page"), "{err}");

@@ -87,7 +87,10 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
     .await;
     assert!(r.status().is_redirection(), "{}", r.status());
     let location = r.headers()[header::LOCATION].to_str().unwrap();
-    assert!(location.trim_end_matches('?').ends_with(&page), "{location}");
+    assert!(
+        location.trim_end_matches('?').ends_with(&page),
+        "{location}"
+    );
 
     let get = |path: String| {
         let (http, cookie) = (http.clone(), cookie.clone());
@@ -103,11 +106,17 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
         }
     };
     let html = get(page.clone()).await;
-    assert!(html.contains("Send Ann the proposal"), "on the contact page");
+    assert!(
+        html.contains("Send Ann the proposal"),
+        "on the contact page"
+    );
     assert!(html.contains("Overdue"), "due two days ago");
     let all = get("/todos?scope=all".into()).await;
     assert!(all.contains("Send Ann the proposal"));
-    assert!(!all.contains("Beta's secret"), "another client's to-do shown");
+    assert!(
+        !all.contains("Beta's secret"),
+        "another client's to-do shown"
+    );
 
     let mut tx = t.tx(alpha, human).await;
     let added = todos::list(&mut tx, Filter::On(Target::Contact(ann.id)), false, 10)

@@ -69,7 +69,7 @@ pub fn ContactsPage() -> impl IntoView {
                             let mut href = String::from("/contacts?");
                             for k in ["q", "priority", "due", "sort"] {
                                 if let Some(v) = q.get(k) {
-                                    href.push_str(&format!("{k}={}&", urlencode(&v)));
+                                    href.push_str(&format!("{k}={}&", crate::model::format::urlencode(&v)));
                                 }
                             }
                             href + &format!("after={after}")
@@ -117,17 +117,6 @@ pub fn ContactsPage() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

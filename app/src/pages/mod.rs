@@ -4,6 +4,7 @@ pub mod coverage;
 pub mod editing;
 pub mod home;
 pub mod not_found;
+pub mod notes;
 pub mod pipeline;
 pub mod records;
 pub mod sequences;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::model::{AppError, DealFormOptions, RenderedNote};
+use crate::model::{AppError, DealFormOptions, NotesPage, RenderedNote};
 #[cfg(feature = "ssr")]
 use crate::server_fns::forms;
 
@@ -23,6 +23,43 @@ pub async fn notes_for(kind: String, id: Uuid) -> Result<Vec<RenderedNote>, AppE
             created_at: n.created_at,
         })
         .collect())
+}
+
+/// Notes shown per page of the notes list.
+pub const NOTES_PAGE: i64 = 30;
+
+/// A page of the client's notes, newest first, those containing `q` when
+/// it is not empty.
+#[server]
+pub async fn load_notes(q: String, after: Option<Uuid>) -> Result<NotesPage, AppError> {
+    use crate::model::NoteItem;
+    use crate::ssr::{db, markdown, session::human_tx};
+    let q = q.trim();
+    if q.chars().count() > 200 {
+        return Err(AppError::invalid("q", "search for at most 200 characters"));
+    }
+    let (mut tx, _) = human_tx().await?;
+    let query = Some(q).filter(|q| !q.is_empty());
+    let mut notes = db::notes::page(&mut tx, query, after, NOTES_PAGE + 1).await?;
+    let next = (notes.len() as i64 > NOTES_PAGE).then(|| {
+        notes.truncate(NOTES_PAGE as usize);
+        notes.last().map(|(n, _)| n.id)
+    });
+    Ok(NotesPage {
+        notes: notes
+            .into_iter()
+            .map(|(n, links)| NoteItem {
+                note: RenderedNote {
+                    id: n.id,
+                    html: markdown::render(&n.body_markdown),
+                    title: n.title,
+                    created_at: n.created_at,
+                },
+                links,
+            })
+            .collect(),
+        next: next.flatten(),
+    })
 }
 
 #[server]

@@ -52,8 +52,8 @@ pub async fn add_todo(
     kind: String,
     id: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{db, db::todos::NewTodo, session::human_tx};
     use crate::server_fns::forms;
+    use crate::ssr::{db, db::todos::NewTodo, session::human_tx};
     let title = title.trim().to_string();
     if title.is_empty() {
         return Err(AppError::invalid("title", "a to-do needs a title"));

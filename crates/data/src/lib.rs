@@ -36,6 +36,7 @@ pub mod sources;
 pub mod strategic;
 pub mod suggestions;
 pub mod suppressions;
+pub mod targets;
 pub mod tasks;
 pub mod todos;
 pub mod tokens;

@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
-use super::{write, write::source_of, write::Value, Field, Result, Tx};
-use redkey_types::Note;
+use super::{targets, write, write::source_of, write::Value, Field, Result, Tx};
+use redkey_types::{Note, RecordLink};
 
 /// What a note is attached to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,4 +63,39 @@ pub async fn of(tx: &mut Tx, target: Target) -> Result<Vec<Note>> {
     .bind(id)
     .fetch_all(tx.conn())
     .await?)
+}
+
+/// A page of the client's notes, newest first, after the note `after` (a
+/// cursor naming no note of the client starts from the newest);
+/// with `query`, only notes whose title or body contains it. Each with the
+/// records it is linked to.
+pub async fn page(
+    tx: &mut Tx,
+    query: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<(Note, Vec<RecordLink>)>> {
+    let notes: Vec<Note> = sqlx::query_as(
+        "SELECT n.id, n.title, n.body_markdown, n.created_at FROM crm_notes n \
+         WHERE ($1::text IS NULL OR n.title ILIKE $1 OR n.body_markdown ILIKE $1) \
+           AND ($2::uuid IS NULL \
+                OR NOT EXISTS (SELECT 1 FROM crm_notes a WHERE a.id = $2) \
+                OR (n.created_at, n.id) < \
+                   (SELECT a.created_at, a.id FROM crm_notes a WHERE a.id = $2)) \
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $3",
+    )
+    .bind(query.map(crate::lookup::like))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    let ids: Vec<Uuid> = notes.iter().map(|n| n.id).collect();
+    let mut links = targets::links(tx, targets::Of::Notes, &ids).await?;
+    Ok(notes
+        .into_iter()
+        .map(|n| {
+            let mine = targets::take(&mut links, n.id);
+            (n, mine)
+        })
+        .collect())
 }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{notes::Target, write, write::source_of, write::Value, Field, Result, Tx};
-use redkey_types::{Todo, TodoItem, TodoLink, TodoStatus};
+use super::{notes::Target, targets, write, write::source_of, write::Value, Field, Result, Tx};
+use redkey_types::{Todo, TodoItem, TodoStatus};
 
 /// What a new to-do says.
 #[derive(Clone, Debug, Default)]
@@ -136,36 +136,9 @@ pub async fn list(tx: &mut Tx, filter: Filter, done: bool, limit: i64) -> Result
     .fetch_all(tx.conn())
     .await?;
     let ids: Vec<Uuid> = items.iter().map(|i| i.todo.id).collect();
-    let mut links = links(tx, &ids).await?;
+    let mut links = targets::links(tx, targets::Of::Todos, &ids).await?;
     for item in &mut items {
-        let (mine, rest) = links.into_iter().partition(|l| l.todo_id == item.todo.id);
-        item.links = mine;
-        links = rest;
+        item.links = targets::take(&mut links, item.todo.id);
     }
     Ok(items)
-}
-
-/// The records the to-dos are about, with their names; archived ones left
-/// out.
-async fn links(tx: &mut Tx, todos: &[Uuid]) -> Result<Vec<TodoLink>> {
-    if todos.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(sqlx::query_as(
-        "SELECT x.todo_id, \
-                CASE WHEN x.contact_id IS NOT NULL THEN 'contact' \
-                     WHEN x.company_id IS NOT NULL THEN 'company' ELSE 'deal' END AS kind, \
-                coalesce(x.contact_id, x.company_id, x.deal_id) AS id, \
-                coalesce(nullif(btrim(p.first_name || ' ' || p.last_name), ''), p.email, \
-                         c.name, d.name) AS label \
-         FROM crm_todo_targets x \
-         LEFT JOIN crm_contacts p ON p.id = x.contact_id \
-         LEFT JOIN crm_companies c ON c.id = x.company_id \
-         LEFT JOIN crm_deals d ON d.id = x.deal_id \
-         WHERE x.todo_id = ANY($1) AND coalesce(p.id, c.id, d.id) IS NOT NULL \
-         ORDER BY x.created_at",
-    )
-    .bind(todos)
-    .fetch_all(tx.conn())
-    .await?)
 }

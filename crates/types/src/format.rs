@@ -33,6 +33,19 @@ pub fn ago(hours: i64) -> String {
     }
 }
 
+/// `s` as a query-string value: unreserved characters kept, every other
+/// byte percent-encoded.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

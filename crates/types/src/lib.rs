@@ -22,7 +22,7 @@ pub use judgment::*;
 pub use next::{safe_next, LANDING};
 pub use outbox::*;
 pub use records::*;
-pub use search::{RecordHit, RecordKind};
+pub use search::{RecordHit, RecordKind, RecordLink};
 pub use sequences::*;
 pub use tasks::*;
 pub use todos::*;

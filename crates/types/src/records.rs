@@ -244,6 +244,20 @@ pub struct RenderedNote {
     pub created_at: DateTime<Utc>,
 }
 
+/// A note on the notes page: rendered, with the records it is about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoteItem {
+    pub note: RenderedNote,
+    pub links: Vec<crate::RecordLink>,
+}
+
+/// A page of the notes list and the cursor of the next, if any.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotesPage {
+    pub notes: Vec<NoteItem>,
+    pub next: Option<Uuid>,
+}
+
 /// An open deal that needs attention, and why (`crm_needs_attention`: the
 /// one rule behind the daily report, the pipeline's panel and the stale
 /// badge).

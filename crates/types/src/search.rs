@@ -27,3 +27,14 @@ pub struct RecordHit {
     pub detail: String,
     pub score: f32,
 }
+
+/// A record a note, to-do or file is about, with the name to show; `of` is
+/// the note's, to-do's or file's id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RecordLink {
+    pub of: Uuid,
+    pub kind: RecordKind,
+    pub id: Uuid,
+    pub label: String,
+}

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{search::RecordKind, text_enum::text_enum, Source};
+use crate::{text_enum::text_enum, RecordLink, Source};
 
 text_enum! {
     /// Where a to-do stands; only a person changes it.
@@ -40,16 +40,6 @@ pub struct Todo {
     pub created_at: DateTime<Utc>,
 }
 
-/// A record a to-do is about, with the name to show.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct TodoLink {
-    pub todo_id: Uuid,
-    pub kind: RecordKind,
-    pub id: Uuid,
-    pub label: String,
-}
-
 /// A to-do as a list shows it: who it is assigned to and what it is about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -63,7 +53,7 @@ pub struct TodoItem {
     /// database, so rendering reads no clock).
     pub overdue: bool,
     #[cfg_attr(feature = "ssr", sqlx(skip))]
-    pub links: Vec<TodoLink>,
+    pub links: Vec<RecordLink>,
 }
 
 /// Which to-dos a list shows.

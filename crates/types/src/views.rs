@@ -70,7 +70,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
         Some("/activity"),
         "/objects/timelineActivities",
     ),
-    ("notes", "Notes", None, "/objects/notes"),
+    ("notes", "Notes", Some("/notes"), "/objects/notes"),
     ("tasks", "To-dos", Some("/todos"), "/objects/tasks"),
     ("import", "Import", None, "/settings/workspace/import"),
 ];

@@ -123,7 +123,8 @@ async fn a_reply_found_by_in_reply_to_stops_the_sequence_once() {
     assert_eq!(todos.len(), 1, "{todos:?}");
     assert!(todos[0].todo.title.starts_with("Reply to "), "{todos:?}");
     assert_eq!(todos[0].todo.created_by_source, redkey_types::Source::Agent);
-    let r = redkey_data::todos::set_status(&mut tx, todos[0].todo.id, redkey_types::TodoStatus::Done)
-        .await;
+    let r =
+        redkey_data::todos::set_status(&mut tx, todos[0].todo.id, redkey_types::TodoStatus::Done)
+            .await;
     assert!(r.is_err(), "arlo completed a person's to-do");
 }

@@ -147,9 +147,16 @@ async fn open_todos_come_overdue_first_and_mine_includes_the_unassigned() {
     let (a, _, human) = t.two_clients().await;
     let other = t.user("colleague@alpha.test", &["alpha"]).await;
     let mut tx = t.tx(a, human).await;
-    let me = todos::my_member_id(&mut tx).await.unwrap().expect("a member");
+    let me = todos::my_member_id(&mut tx)
+        .await
+        .unwrap()
+        .expect("a member");
     let members = redkey_data::members(&mut tx).await.unwrap();
-    let them = members.iter().find(|m| m.user_id == Some(other)).unwrap().id;
+    let them = members
+        .iter()
+        .find(|m| m.user_id == Some(other))
+        .unwrap()
+        .id;
     let now = Utc::now();
     for (title, due, assignee) in [
         ("later", Some(now + Duration::days(3)), Some(me)),
