@@ -105,6 +105,10 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'sequence' THEN 'sequences' WHEN 'todo' THEN 'todos' END;
 $$;
 
+-- A company page's timeline (activities logged on the company).
+CREATE INDEX activities_company ON activities (workspace_id, company_id, happens_at DESC)
+  WHERE company_id IS NOT NULL;
+
 RESET ROLE;
 
 SELECT redkey_isolate('todos', 'todo_targets');

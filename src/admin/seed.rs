@@ -380,7 +380,7 @@ async fn demo_todos(
     ];
     for (title, due, target) in items {
         let due_at = match due {
-            Some(day) => Some(todos::end_of_day(tx, day).await?),
+            Some(day) => Some(redkey_data::calendar::end_of_day(tx, day).await?),
             None => None,
         };
         todos::add(

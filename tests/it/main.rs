@@ -16,6 +16,7 @@ mod engine_processes;
 mod helpers;
 mod http;
 mod ingest;
+mod logging;
 mod mailbox;
 mod private_cluster;
 mod sign_in;

@@ -14,33 +14,8 @@ use redkey_testkit::TestDb;
 use redkey_types::{Contact, TodoStatus};
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{client_from, serve};
+use crate::helpers::{client_from, post_form, serve};
 use crate::sign_in::{sign_in, PASSWORD};
-
-/// Posts a form to a server function as a browser without JavaScript
-/// does: from the page at `referer`, accepting HTML.
-async fn post_form(
-    http: &reqwest::Client,
-    addr: std::net::SocketAddr,
-    cookie: &str,
-    function: &str,
-    referer: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    let path = leptos::server_fn::axum::server_fn_paths()
-        .map(|(p, _)| p.to_string())
-        .find(|p| p.contains(&format!("/{function}")))
-        .unwrap_or_else(|| panic!("no server function {function}"));
-    http.post(format!("http://{addr}{path}"))
-        .header("origin", format!("http://{addr}"))
-        .header(header::REFERER, format!("http://{addr}{referer}"))
-        .header(header::ACCEPT, "text/html")
-        .header(header::COOKIE, cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {

@@ -6,9 +6,10 @@ use uuid::Uuid;
 use crate::{
     components::{ChoiceSelect, ErrorNote, PrioritySelect},
     model::{ContactDetail, ContactSort, FieldChange, Priority, TimelineItem},
-    pages::sequences::SequencesPanel,
+    pages::{logging::LogActivityForm, sequences::SequencesPanel},
     server_fns::{
         contacts::{contacts_page, load_contact, SaveContactStrategy},
+        logging::LogActivity,
         sequences::{ChangeEnrollment, EnrollContact, EnrollMany},
     },
 };
@@ -125,6 +126,7 @@ pub fn ContactPage() -> impl IntoView {
     let save = ServerAction::<SaveContactStrategy>::new();
     let enroll = ServerAction::<EnrollContact>::new();
     let change = ServerAction::<ChangeEnrollment>::new();
+    let log = ServerAction::<LogActivity>::new();
     let data = Resource::new(
         move || {
             (
@@ -132,6 +134,7 @@ pub fn ContactPage() -> impl IntoView {
                 save.version().get(),
                 enroll.version().get(),
                 change.version().get(),
+                log.version().get(),
             )
         },
         |(id, ..)| async move {
@@ -146,7 +149,7 @@ pub fn ContactPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Contact" /><ErrorNote error=e /> }.into_any(),
-                    Ok(detail) => view! { <ContactView detail save enroll change /> }.into_any(),
+                    Ok(detail) => view! { <ContactView detail save enroll change log /> }.into_any(),
                 }
             })}
         </Transition>
@@ -159,8 +162,14 @@ fn ContactView(
     save: ServerAction<SaveContactStrategy>,
     enroll: ServerAction<EnrollContact>,
     change: ServerAction<ChangeEnrollment>,
+    log: ServerAction<LogActivity>,
 ) -> impl IntoView {
     let c = detail.contact.clone();
+    let deals: Vec<(Uuid, String)> = detail
+        .deals
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .collect();
     let name = c.full_name();
     let error = move || save.value().get().and_then(|r| r.err());
     let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
@@ -251,6 +260,7 @@ fn ContactView(
         </div>
         <crate::pages::editing::Notes kind="contact" id=c.id />
         <crate::pages::todos::TodoPanel kind="contact" id=c.id />
+        <LogActivityForm action=log on_kind="contact" on_id=c.id deals />
         <section class="card" aria-labelledby="timeline">
             <h2 id="timeline">"Timeline"</h2>
             <ol class="timeline">
@@ -264,9 +274,14 @@ pub fn timeline_item(item: TimelineItem) -> impl IntoView {
     let when = item.at().format("%Y-%m-%d %H:%M").to_string();
     let text = match item {
         TimelineItem::Activity(a) => format!(
-            "{}{}",
+            "{}{}{}",
             a.kind.replace('_', " "),
-            a.subject.map(|s| format!(": {s}")).unwrap_or_default()
+            a.subject.map(|s| format!(": {s}")).unwrap_or_default(),
+            if a.attendees.is_empty() {
+                String::new()
+            } else {
+                format!(" (with {})", a.attendees.join(", "))
+            }
         ),
         TimelineItem::Change(c) => describe_change(&c),
     };

@@ -3,6 +3,7 @@ pub mod contacts;
 pub mod coverage;
 pub mod editing;
 pub mod home;
+pub mod logging;
 pub mod not_found;
 pub mod notes;
 pub mod pipeline;

@@ -11,6 +11,8 @@ use crate::{
     components::{ChoiceSelect, ErrorNote, PrioritySelect},
     model::{format::money, AppError, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
+    pages::logging::LogActivityForm,
+    server_fns::logging::LogActivity,
     server_fns::records::{
         activity_feed, companies_page, load_company, load_deal, SaveDealStrategy,
     },
@@ -68,9 +70,11 @@ pub fn CompaniesPage() -> impl IntoView {
 #[component]
 pub fn CompanyPage() -> impl IntoView {
     let id = id_param();
-    let data = Resource::new(id, |id| async move {
-        load_company(id.ok_or(AppError::NotFound)?).await
-    });
+    let log = ServerAction::<LogActivity>::new();
+    let data = Resource::new(
+        move || (id(), log.version().get()),
+        |(id, _)| async move { load_company(id.ok_or(AppError::NotFound)?).await },
+    );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -78,6 +82,8 @@ pub fn CompanyPage() -> impl IntoView {
                     Err(e) => view! { <Title text="Company" /><ErrorNote error=e /> }.into_any(),
                     Ok(d) => {
                         let c = d.company;
+                        let company_deals: Vec<(Uuid, String)> =
+                            d.deals.iter().map(|x| (x.id, x.name.clone())).collect();
                         view! {
                             <Title text=c.name.clone() />
                             <h1>{c.name.clone()}</h1>
@@ -109,6 +115,11 @@ pub fn CompanyPage() -> impl IntoView {
                             </section>
                             <crate::pages::editing::Notes kind="company" id=c.id />
         <crate::pages::todos::TodoPanel kind="company" id=c.id />
+                            <LogActivityForm action=log on_kind="company" on_id=c.id deals=company_deals />
+                            <section class="card" aria-labelledby="company-timeline">
+                                <h2 id="company-timeline">"Timeline"</h2>
+                                <ol class="timeline">{d.timeline.into_iter().map(timeline_item).collect_view()}</ol>
+                            </section>
                             <section class="card" aria-labelledby="company-deals">
                                 <h2 id="company-deals">"Deals"</h2>
                                 <ul class="deals">
@@ -129,16 +140,17 @@ pub fn CompanyPage() -> impl IntoView {
 pub fn DealPage() -> impl IntoView {
     let id = id_param();
     let save = ServerAction::<SaveDealStrategy>::new();
+    let log = ServerAction::<LogActivity>::new();
     let data = Resource::new(
-        move || (id(), save.version().get()),
-        |(id, _)| async move { load_deal(id.ok_or(AppError::NotFound)?).await },
+        move || (id(), save.version().get(), log.version().get()),
+        |(id, ..)| async move { load_deal(id.ok_or(AppError::NotFound)?).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Deal" /><ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <DealView detail=d save /> }.into_any(),
+                    Ok(d) => view! { <DealView detail=d save log /> }.into_any(),
                 }
             })}
         </Transition>
@@ -146,7 +158,11 @@ pub fn DealPage() -> impl IntoView {
 }
 
 #[component]
-fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl IntoView {
+fn DealView(
+    detail: DealDetail,
+    save: ServerAction<SaveDealStrategy>,
+    log: ServerAction<LogActivity>,
+) -> impl IntoView {
     let d = detail.deal.clone();
     let error = move || save.value().get().and_then(|r| r.err());
     let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
@@ -201,6 +217,7 @@ fn DealView(detail: DealDetail, save: ServerAction<SaveDealStrategy>) -> impl In
         </section>
         <crate::pages::editing::Notes kind="deal" id=d.id />
         <crate::pages::todos::TodoPanel kind="deal" id=d.id />
+        <LogActivityForm action=log on_kind="deal" on_id=d.id />
         <section class="card" aria-labelledby="deal-timeline">
             <h2 id="deal-timeline">"Timeline"</h2>
             <ol class="timeline">{detail.timeline.into_iter().map(timeline_item).collect_view()}</ol>

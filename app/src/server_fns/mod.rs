@@ -5,6 +5,7 @@ pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod forms;
 pub mod judgment;
+pub mod logging;
 pub mod pipeline;
 pub mod records;
 pub mod sequences;

@@ -33,10 +33,13 @@ pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
     let company = db::records::get::<crate::model::Company>(&mut tx, id).await?;
     let people = db::contacts::of_company(&mut tx, id).await?;
     let deals = db::deals::of_company(&mut tx, id).await?;
+    let timeline =
+        crate::model::merge_timeline(db::activities::of_company(&mut tx, id).await?, vec![]);
     Ok(CompanyDetail {
         company,
         people,
         deals,
+        timeline,
     })
 }
 

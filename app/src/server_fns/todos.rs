@@ -72,7 +72,7 @@ pub async fn add_todo(
     };
     let (mut tx, _) = human_tx().await?;
     let due_at = match due {
-        Some(day) => Some(db::todos::end_of_day(&mut tx, day).await?),
+        Some(day) => Some(db::calendar::end_of_day(&mut tx, day).await?),
         None => None,
     };
     db::todos::add(

@@ -6,7 +6,9 @@ use redkey_types::{Activity, Source};
 
 const VIEW: &str = "crm_activities";
 const COLUMNS: &str = "id, client_id, kind, subject, body, happens_at, contact_id, company_id, \
-    deal_id, created_by_source, created_at";
+    deal_id, created_by_source, created_at, \
+    ARRAY(SELECT jsonb_array_elements_text(CASE jsonb_typeof(properties -> 'attendees') \
+          WHEN 'array' THEN properties -> 'attendees' ELSE '[]' END)) AS attendees";
 
 /// An activity to log. With an `external_key`, logging is idempotent: the
 /// same key logs once, whatever retries happen.
@@ -83,6 +85,16 @@ pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> 
         "SELECT {COLUMNS} FROM {VIEW} WHERE contact_id = $1 ORDER BY happens_at DESC, id DESC"
     ))
     .bind(contact_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Activity>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE company_id = $1 \
+         ORDER BY happens_at DESC, id DESC LIMIT 200"
+    ))
+    .bind(company_id)
     .fetch_all(tx.conn())
     .await?)
 }

@@ -1,7 +1,7 @@
 //! The client's calendar: days and hours in its schedule's time zone
 //! (`crm_client_schedule`, UTC unless set).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::{Result, Tx};
 
@@ -46,4 +46,26 @@ pub async fn month_start(tx: &mut Tx, now: DateTime<Utc>) -> Result<DateTime<Utc
     .bind(now)
     .fetch_one(tx.conn())
     .await?)
+}
+
+/// The end of `day` in the client's time zone: a to-do due that day is
+/// overdue from the next.
+pub async fn end_of_day(tx: &mut Tx, day: NaiveDate) -> Result<DateTime<Utc>> {
+    Ok(sqlx::query_scalar(
+        "SELECT ($1::date + time '23:59:59') AT TIME ZONE time_zone FROM crm_client_schedule",
+    )
+    .bind(day)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// A wall-clock time in the client's time zone (as a form's
+/// `datetime-local` gives it), as an instant.
+pub async fn local(tx: &mut Tx, at: NaiveDateTime) -> Result<DateTime<Utc>> {
+    Ok(
+        sqlx::query_scalar("SELECT $1::timestamp AT TIME ZONE time_zone FROM crm_client_schedule")
+            .bind(at)
+            .fetch_one(tx.conn())
+            .await?,
+    )
 }

@@ -1,7 +1,7 @@
 //! To-dos through `crm_todos` / `crm_todo_targets`. Anyone creates them;
 //! only a person changes their status (`crm_set_todo_status`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{notes::Target, targets, write, write::source_of, write::Value, Field, Result, Tx};
@@ -60,17 +60,6 @@ pub async fn set_status(tx: &mut Tx, id: Uuid, status: TodoStatus) -> Result<()>
         .execute(tx.conn())
         .await?;
     Ok(())
-}
-
-/// The end of `day` in the client's time zone: a to-do due that day is
-/// overdue from the next.
-pub async fn end_of_day(tx: &mut Tx, day: NaiveDate) -> Result<DateTime<Utc>> {
-    Ok(sqlx::query_scalar(
-        "SELECT ($1::date + time '23:59:59') AT TIME ZONE time_zone FROM crm_client_schedule",
-    )
-    .bind(day)
-    .fetch_one(tx.conn())
-    .await?)
 }
 
 /// The signed-in person's member id in this client.

@@ -181,6 +181,10 @@ pub struct Activity {
     pub deal_id: Option<Uuid>,
     pub created_by_source: Source,
     pub created_at: DateTime<Utc>,
+    /// Who else took part, as typed when it was logged by hand
+    /// (`properties.attendees`).
+    #[serde(default)]
+    pub attendees: Vec<String>,
 }
 
 /// One stage of one pipeline, with its deal totals (a row of `crm_pipeline`).

@@ -205,6 +205,8 @@ pub struct CompanyDetail {
     pub company: Company,
     pub people: Vec<Contact>,
     pub deals: Vec<Deal>,
+    /// Its activities (the latest 200), newest first.
+    pub timeline: Vec<TimelineItem>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -46,3 +46,29 @@ pub fn client_from(from: &str) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Posts a form to the server function named `function` as a browser
+/// without JavaScript does: from the page at `referer`, accepting HTML, so
+/// the answer is a redirect back to it.
+pub async fn post_form(
+    http: &reqwest::Client,
+    addr: SocketAddr,
+    cookie: &str,
+    function: &str,
+    referer: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let path = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .find(|p| p.contains(&format!("/{function}")))
+        .unwrap_or_else(|| panic!("no server function {function}"));
+    http.post(format!("http://{addr}{path}"))
+        .header("origin", format!("http://{addr}"))
+        .header(reqwest::header::REFERER, format!("http://{addr}{referer}"))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .header(reqwest::header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
