@@ -6,7 +6,9 @@ use uuid::Uuid;
 use crate::model::{AppError, TodoList};
 
 /// Open to-dos shown per list; done ones shown.
+#[cfg(feature = "ssr")]
 const OPEN_SHOWN: i64 = 200;
+#[cfg(feature = "ssr")]
 const DONE_SHOWN: i64 = 20;
 
 /// The to-dos page: the signed-in person's (with the unassigned) or all.
