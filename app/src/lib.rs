@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/todos") view=pages::todos::TodosPage ssr=SsrMode::Async />
                     <Route path=path!("/notes") view=pages::notes::NotesPage ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view=pages::trash::TrashPage ssr=SsrMode::Async />
                     <Route path=path!("/coverage") view=pages::coverage::CoveragePage ssr=SsrMode::Async />
                     <Route path=path!("/arlo") view=pages::arlo::ArloPage ssr=SsrMode::Async />
                     <Route path=path!("/suggestions") view=pages::suggestions::SuggestionsPage ssr=SsrMode::Async />

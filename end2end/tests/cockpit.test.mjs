@@ -169,7 +169,7 @@ test('every page renders its data with JavaScript off, on a phone-sized screen',
   assert.ok(await page.locator('ol.timeline li').count() > 0, 'timeline');
   await shot(page, 'contact-375-nojs');
   await page.goto(`${BASE_URL}/coverage`);
-  assert.equal(await page.locator('table.coverage tbody tr').count(), 8);
+  assert.equal(await page.locator('table.coverage tbody tr').count(), 9);
   await page.goto(`${BASE_URL}/companies`);
   await page.locator('table.companies tbody a').first().click();
   assert.ok(await page.locator('ul.people li').count() > 0, 'company people');
@@ -179,7 +179,7 @@ test('every page renders its data with JavaScript off, on a phone-sized screen',
   const kinds = await page.locator('ol.feed li span').allTextContents();
   assert.ok(kinds.length > 0 && kinds.every((k) => k.startsWith('meeting')), kinds.join('|'));
   await page.goto(`${BASE_URL}/arlo`);
-  assert.equal(await page.locator('table.timers tbody tr').count(), 4, 'timers');
+  assert.equal(await page.locator('table.timers tbody tr').count(), 5, 'timers');
   await shot(page, 'arlo-375-nojs');
   await page.goto(`${BASE_URL}/sequences`);
   assert.ok(await page.locator('section.sequence').count() > 0, 'sequences');

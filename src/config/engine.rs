@@ -21,6 +21,7 @@ pub(super) struct EngineFile {
     timers: Option<bool>,
     retain_days: Option<u64>,
     retain_failed_days: Option<u64>,
+    trash_days: Option<u64>,
     agent_running: Option<usize>,
 }
 
@@ -56,6 +57,8 @@ pub struct EngineSettings {
     pub retain: Duration,
     /// Failed tasks are kept this long (someone may retry them).
     pub retain_failed: Duration,
+    /// Archived records stay restorable this long, then arlo purges them.
+    pub trash: Duration,
     /// Tasks other agents created through the API that run at once, per
     /// client.
     pub agent_running: usize,
@@ -114,6 +117,10 @@ impl EngineSettings {
                 file.retain_failed_days,
                 90,
             )?),
+            trash: match env.number("REDKEY_TRASH_DAYS", file.trash_days, 30)? {
+                0 => bail!("REDKEY_TRASH_DAYS must be at least 1"),
+                n => days(n),
+            },
             agent_running,
             webhooks,
         })

@@ -235,7 +235,8 @@ mod tests {
                 "deal_page",
                 "notes",
                 "pipeline",
-                "tasks"
+                "tasks",
+                "trash"
             ]
         );
         let file: FileSettings = toml::from_str("[retired]\npipeline = \"2026-12-01\"").unwrap();

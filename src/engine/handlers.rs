@@ -68,6 +68,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::SequenceStep(_) => sequence_step(engine, task).await,
         TaskPayload::StrategicInstruct(p) => instruct(engine, task, p).await,
         TaskPayload::TopicForward(p) => super::forward::deliver(engine, task, p).await,
+        TaskPayload::TrashPurge(_) => trash_purge(engine, task).await,
     }
 }
 
@@ -221,6 +222,16 @@ async fn sequence_step(engine: &Engine, task: &Task) -> Result<Value, TaskError>
 /// The daily pipeline check: open deals, those that need attention (by
 /// the one rule the pipeline page shows too), contacts due a recontact;
 /// one summary on `roles.exec` with the counts and the worst ten.
+/// Purges what was archived longer ago than the trash keeps it.
+async fn trash_purge(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
+    let keep = chrono::Duration::from_std(engine.inner.cfg.trash)
+        .map_err(|e| TaskError::Permanent(e.to_string()))?;
+    let mut tx = agent_tx(engine, task).await?;
+    let purged = db::trash::purge(&mut tx, chrono::Utc::now() - keep).await?;
+    tx.commit().await?;
+    Ok(json!({ "purged": purged }))
+}
+
 async fn pipeline_health(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
     let mut tx = agent_tx(engine, task).await?;
     let (open, attention) = deals::needs_attention(&mut tx, chrono::Utc::now()).await?;

@@ -21,3 +21,4 @@ mod mailbox;
 mod private_cluster;
 mod sign_in;
 mod todos;
+mod trash;

@@ -5,12 +5,14 @@ use uuid::Uuid;
 
 use crate::{
     components::{ChoiceSelect, ErrorNote, PrioritySelect},
+    model::ArchivedKind,
     model::{ContactDetail, ContactSort, FieldChange, Priority, TimelineItem},
-    pages::{logging::LogActivityForm, sequences::SequencesPanel},
+    pages::{logging::LogActivityForm, sequences::SequencesPanel, trash::ArchiveButton},
     server_fns::{
         contacts::{contacts_page, load_contact, SaveContactStrategy},
         logging::LogActivity,
         sequences::{ChangeEnrollment, EnrollContact, EnrollMany},
+        trash::ArchiveRecord,
     },
 };
 
@@ -181,9 +183,13 @@ fn ContactView(
         when.map(|t| format!("by arlo, {}", t.format("%Y-%m-%d %H:%M UTC")))
             .unwrap_or_else(|| "not yet".into())
     };
+    let archive = ServerAction::<ArchiveRecord>::new();
     view! {
         <Title text=name.clone() />
-        <h1>{name}</h1>
+        <div class="record-head">
+            <h1>{name.clone()}</h1>
+            <ArchiveButton action=archive kind=ArchivedKind::Contact id=c.id name=name />
+        </div>
         <div class="grid">
             <section class="card" aria-labelledby="identity">
                 <h2 id="identity">"Identity"</h2>

@@ -6,10 +6,12 @@ use uuid::Uuid;
 
 use crate::{
     components::{ChoiceSelect, ErrorNote, Lookup},
-    model::AppError,
+    model::{AppError, ArchivedKind},
+    pages::trash::ArchiveButton,
     server_fns::editing::{
         load_deal_form, notes_for, AddNote, CreateCompany, CreateContact, CreateDeal,
     },
+    server_fns::trash::ArchiveRecord,
 };
 
 /// A labelled input with its validation message underneath.
@@ -141,8 +143,9 @@ pub fn NewDealPage() -> impl IntoView {
 #[component]
 pub fn Notes(kind: &'static str, id: Uuid) -> impl IntoView {
     let add = ServerAction::<AddNote>::new();
+    let archive = ServerAction::<ArchiveRecord>::new();
     let notes = Resource::new(
-        move || add.version().get(),
+        move || (add.version().get(), archive.version().get()),
         move |_| notes_for(kind.to_string(), id),
     );
     let error = move || {
@@ -166,7 +169,10 @@ pub fn Notes(kind: &'static str, id: Uuid) -> impl IntoView {
                 {move || Suspend::new(async move {
                     notes.await.unwrap_or_default().into_iter().map(|n| view! {
                         <article class="note">
-                            <p class="note-meta">{n.created_at.format("%Y-%m-%d %H:%M").to_string()}</p>
+                            <p class="note-meta">
+                                {n.created_at.format("%Y-%m-%d %H:%M").to_string()}
+                                <ArchiveButton action=archive kind=ArchivedKind::Note id=n.id name=format!("note “{}”", n.title) />
+                            </p>
                             <div class="note-body" inner_html=n.html></div>
                         </article>
                     }).collect_view()

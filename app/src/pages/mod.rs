@@ -13,3 +13,4 @@ pub mod sign_in;
 pub mod sources;
 pub mod suggestions;
 pub mod todos;
+pub mod trash;

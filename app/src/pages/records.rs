@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use crate::{
     components::{ChoiceSelect, ErrorNote, PrioritySelect},
-    model::{format::money, AppError, DealDetail, TimelineItem, ACTIVITY_KINDS},
+    model::{format::money, AppError, ArchivedKind, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
-    pages::logging::LogActivityForm,
-    server_fns::logging::LogActivity,
+    pages::{logging::LogActivityForm, trash::ArchiveButton},
     server_fns::records::{
         activity_feed, companies_page, load_company, load_deal, SaveDealStrategy,
     },
+    server_fns::{logging::LogActivity, trash::ArchiveRecord},
 };
 
 fn id_param() -> impl Fn() -> Option<Uuid> + Copy {
@@ -71,6 +71,7 @@ pub fn CompaniesPage() -> impl IntoView {
 pub fn CompanyPage() -> impl IntoView {
     let id = id_param();
     let log = ServerAction::<LogActivity>::new();
+    let archive = ServerAction::<ArchiveRecord>::new();
     let data = Resource::new(
         move || (id(), log.version().get()),
         |(id, _)| async move { load_company(id.ok_or(AppError::NotFound)?).await },
@@ -86,7 +87,10 @@ pub fn CompanyPage() -> impl IntoView {
                             d.deals.iter().map(|x| (x.id, x.name.clone())).collect();
                         view! {
                             <Title text=c.name.clone() />
-                            <h1>{c.name.clone()}</h1>
+                            <div class="record-head">
+                                <h1>{c.name.clone()}</h1>
+                                <ArchiveButton action=archive kind=ArchivedKind::Company id=c.id name=c.name.clone() />
+                            </div>
                             <div class="grid">
                                 <section class="card" aria-labelledby="facts">
                                     <h2 id="facts">"Company"</h2>
@@ -164,6 +168,7 @@ fn DealView(
     log: ServerAction<LogActivity>,
 ) -> impl IntoView {
     let d = detail.deal.clone();
+    let archive = ServerAction::<ArchiveRecord>::new();
     let error = move || save.value().get().and_then(|r| r.err());
     let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
     let amount = d
@@ -172,7 +177,10 @@ fn DealView(
         .unwrap_or_default();
     view! {
         <Title text=d.name.clone() />
-        <h1>{d.name.clone()}</h1>
+        <div class="record-head">
+            <h1>{d.name.clone()}</h1>
+            <ArchiveButton action=archive kind=ArchivedKind::Deal id=d.id name=d.name.clone() />
+        </div>
         <p class="deal-facts">
             <span class="stage">{detail.stage_name.clone()}</span>
             " · "{d.amount_micros.map(|m| money(m, &d.currency_code)).unwrap_or_else(|| "no amount".into())}

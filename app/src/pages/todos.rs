@@ -9,8 +9,12 @@ use uuid::Uuid;
 
 use crate::{
     components::{record_href, ChoiceSelect, ErrorNote},
-    model::{AppError, Source, TodoItem, TodoList, TodoScope, TodoStatus},
-    server_fns::todos::{load_todos, todos_for, AddTodo, SetTodoStatus},
+    model::{AppError, ArchivedKind, Source, TodoItem, TodoList, TodoScope, TodoStatus},
+    pages::trash::ArchiveButton,
+    server_fns::{
+        todos::{load_todos, todos_for, AddTodo, SetTodoStatus},
+        trash::ArchiveRecord,
+    },
 };
 
 #[component]
@@ -19,9 +23,17 @@ pub fn TodosPage() -> impl IntoView {
     let scope = move || TodoScope::parse(&query.get().get("scope").unwrap_or_default());
     let add = ServerAction::<AddTodo>::new();
     let status = ServerAction::<SetTodoStatus>::new();
+    let archive = ServerAction::<ArchiveRecord>::new();
     let data = Resource::new(
-        move || (scope(), add.version().get(), status.version().get()),
-        |(scope, _, _)| load_todos(scope.as_str().to_string()),
+        move || {
+            (
+                scope(),
+                add.version().get(),
+                status.version().get(),
+                archive.version().get(),
+            )
+        },
+        |(scope, ..)| load_todos(scope.as_str().to_string()),
     );
     let current = move |s: TodoScope| (scope() == s).then_some("page");
     view! {
@@ -35,7 +47,7 @@ pub fn TodosPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(list) => view! { <TodoLists list add status kind="" id=None /> }.into_any(),
+                    Ok(list) => view! { <TodoLists list add status archive kind="" id=None /> }.into_any(),
                 }
             })}
         </Transition>
@@ -47,8 +59,15 @@ pub fn TodosPage() -> impl IntoView {
 pub fn TodoPanel(kind: &'static str, id: Uuid) -> impl IntoView {
     let add = ServerAction::<AddTodo>::new();
     let status = ServerAction::<SetTodoStatus>::new();
+    let archive = ServerAction::<ArchiveRecord>::new();
     let data = Resource::new(
-        move || (add.version().get(), status.version().get()),
+        move || {
+            (
+                add.version().get(),
+                status.version().get(),
+                archive.version().get(),
+            )
+        },
         move |_| todos_for(kind.to_string(), id),
     );
     view! {
@@ -58,7 +77,7 @@ pub fn TodoPanel(kind: &'static str, id: Uuid) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                        Ok(list) => view! { <TodoLists list add status kind id=Some(id) /> }.into_any(),
+                        Ok(list) => view! { <TodoLists list add status archive kind id=Some(id) /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -72,6 +91,7 @@ fn TodoLists(
     list: TodoList,
     add: ServerAction<AddTodo>,
     status: ServerAction<SetTodoStatus>,
+    archive: ServerAction<ArchiveRecord>,
     kind: &'static str,
     id: Option<Uuid>,
 ) -> impl IntoView {
@@ -117,12 +137,12 @@ fn TodoLists(
         <h3>"Open"</h3>
         {empty.then(|| view! { <p class="empty">"Nothing to do."</p> })}
         <ul class="todos" id="open-todos">
-            {list.open.into_iter().map(|item| view! { <TodoRow item status /> }).collect_view()}
+            {list.open.into_iter().map(|item| view! { <TodoRow item status archive /> }).collect_view()}
         </ul>
         {(!list.done.is_empty()).then(|| view! {
             <h3>"Done"</h3>
             <ul class="todos done" id="done-todos">
-                {list.done.into_iter().map(|item| view! { <TodoRow item status /> }).collect_view()}
+                {list.done.into_iter().map(|item| view! { <TodoRow item status archive /> }).collect_view()}
             </ul>
         })}
     }
@@ -130,7 +150,11 @@ fn TodoLists(
 
 /// One to-do: its buttons, title, due day, assignee and records.
 #[component]
-fn TodoRow(item: TodoItem, status: ServerAction<SetTodoStatus>) -> impl IntoView {
+fn TodoRow(
+    item: TodoItem,
+    status: ServerAction<SetTodoStatus>,
+    archive: ServerAction<ArchiveRecord>,
+) -> impl IntoView {
     let t = item.todo;
     let done = t.status == TodoStatus::Done;
     let (next, verb) = if done {
@@ -166,6 +190,7 @@ fn TodoRow(item: TodoItem, status: ServerAction<SetTodoStatus>) -> impl IntoView
             {item.links.into_iter().map(|l| view! {
                 <a class="todo-link" href=record_href(l.kind, l.id)>{l.label}</a>
             }).collect_view()}
+            <ArchiveButton action=archive kind=ArchivedKind::Todo id=t.id name=t.title.clone() />
         </li>
     }
 }

@@ -12,3 +12,4 @@ pub mod sequences;
 pub mod sources;
 pub mod status;
 pub mod todos;
+pub mod trash;

@@ -40,6 +40,7 @@ pub mod targets;
 pub mod tasks;
 pub mod todos;
 pub mod tokens;
+pub mod trash;
 pub mod usage;
 pub mod users;
 

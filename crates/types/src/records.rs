@@ -248,6 +248,41 @@ pub struct RenderedNote {
     pub created_at: DateTime<Utc>,
 }
 
+crate::text_enum::text_enum! {
+    /// What the trash holds.
+    pub enum ArchivedKind {
+        Contact = "contact",
+        Company = "company",
+        Deal = "deal",
+        Note = "note",
+        Attachment = "attachment",
+        Todo = "todo",
+    }
+}
+
+impl ArchivedKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Contact => "Contact",
+            Self::Company => "Company",
+            Self::Deal => "Deal",
+            Self::Note => "Note",
+            Self::Attachment => "File",
+            Self::Todo => "To-do",
+        }
+    }
+}
+
+/// A row of `crm_trash`: something archived, restorable until purged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TrashItem {
+    pub kind: ArchivedKind,
+    pub id: Uuid,
+    pub label: String,
+    pub deleted_at: DateTime<Utc>,
+}
+
 /// A note on the notes page: rendered, with the records it is about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoteItem {

@@ -151,7 +151,7 @@ pub struct TimerSpec {
     pub schedule: Schedule,
 }
 
-pub const TIMERS: [TimerSpec; 4] = [
+pub const TIMERS: [TimerSpec; 5] = [
     TimerSpec {
         kind: "enrichment.scan",
         topic: "roles.crm",
@@ -171,6 +171,11 @@ pub const TIMERS: [TimerSpec; 4] = [
         kind: "sequence.step",
         topic: "roles.crm",
         schedule: Schedule::Every(30),
+    },
+    TimerSpec {
+        kind: "trash.purge",
+        topic: "roles.crm",
+        schedule: Schedule::Every(3600),
     },
 ];
 

@@ -44,7 +44,7 @@ impl ViewStatus {
 
 /// The Twenty screens the cockpit replaces, in navigation order:
 /// (key, label, cockpit path when the cockpit has it, Twenty path).
-pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 9] = [
     (
         "pipeline",
         "Pipeline",
@@ -72,6 +72,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 8] = [
     ),
     ("notes", "Notes", Some("/notes"), "/objects/notes"),
     ("tasks", "To-dos", Some("/todos"), "/objects/tasks"),
+    ("trash", "Trash", Some("/trash"), "/objects/people"),
     ("import", "Import", None, "/settings/workspace/import"),
 ];
 

@@ -44,7 +44,8 @@ async fn timer_ticks_create_each_task_once_across_instances() {
             ("enrichment.scan".to_string(), 2),
             ("mailbox.sync".to_string(), 2),
             ("pipeline.health".to_string(), 2),
-            ("sequence.step".to_string(), 4)
+            ("sequence.step".to_string(), 4),
+            ("trash.purge".to_string(), 2)
         ]
     );
 }
@@ -108,4 +109,53 @@ async fn the_daily_slot_follows_the_clients_time_zone() {
             .await
             .unwrap();
     assert_eq!(local, "07:30");
+}
+
+#[tokio::test]
+async fn the_trash_timer_purges_only_what_is_older_than_the_configured_days() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let mut archived = vec![];
+    for name in ["Old", "Recent"] {
+        let c: redkey_types::Contact = redkey_data::records::create(
+            &mut tx,
+            vec![redkey_data::contacts::ContactField::FirstName(name.into())],
+        )
+        .await
+        .unwrap();
+        redkey_data::audit::archive(&mut tx, redkey_data::audit::Kind::Contact, c.id)
+            .await
+            .unwrap();
+        archived.push(c.id);
+    }
+    tx.commit().await.unwrap();
+    // "Old" went to the trash eight days ago; the trash keeps seven.
+    sqlx::query("UPDATE people SET deleted_at = now() - interval '8 days' WHERE id = $1")
+        .bind(archived[0])
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    let engine = Engine::new(
+        t.db.clone(),
+        settings("one", &[("REDKEY_TRASH_DAYS", "7")]),
+        None,
+    )
+    .unwrap();
+    let id = enqueue(&t, a, "trash.purge", serde_json::json!({})).await;
+    let ran = engine.run_one().await.unwrap().unwrap();
+    assert_eq!(ran.task, id);
+    let result = match ran.outcome {
+        redkey_data::engine::Outcome::Succeeded(v) => v,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(result["purged"], 1);
+    let mut tx = t.tx(a, human).await;
+    let left: Vec<uuid::Uuid> = redkey_data::trash::list(&mut tx, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(left, [archived[1]]);
 }

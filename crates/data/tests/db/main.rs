@@ -17,3 +17,4 @@ mod search;
 mod sign_in;
 mod support;
 mod todos;
+mod trash;

@@ -27,6 +27,7 @@ pub enum TaskPayload {
     SequenceStep(Tick),
     StrategicInstruct(Instruct),
     TopicForward(Forward),
+    TrashPurge(Tick),
 }
 
 /// `activity.log`: log a meeting, call or note on the contact with this
@@ -192,6 +193,7 @@ impl TaskPayload {
             "sequence.step" => Self::SequenceStep(decode(payload)?),
             "strategic.instruct" => Self::StrategicInstruct(decode(payload)?),
             "topic.forward" => Self::TopicForward(decode(payload)?),
+            "trash.purge" => Self::TrashPurge(decode(payload)?),
             other => {
                 return Err(PayloadError {
                     field: "kind".into(),
@@ -220,6 +222,7 @@ impl TaskPayload {
             "mailbox.sync" => Some(Self::MailboxSync(tick)),
             "pipeline.health" => Some(Self::PipelineHealth(tick)),
             "sequence.step" => Some(Self::SequenceStep(tick)),
+            "trash.purge" => Some(Self::TrashPurge(tick)),
             _ => None,
         }
     }
@@ -237,6 +240,7 @@ impl TaskPayload {
             Self::SequenceStep(_) => "sequence.step",
             Self::StrategicInstruct(_) => "strategic.instruct",
             Self::TopicForward(_) => "topic.forward",
+            Self::TrashPurge(_) => "trash.purge",
         }
     }
 
@@ -248,7 +252,8 @@ impl TaskPayload {
             Self::EnrichmentScan(p)
             | Self::MailboxSync(p)
             | Self::PipelineHealth(p)
-            | Self::SequenceStep(p) => serde_json::to_value(p),
+            | Self::SequenceStep(p)
+            | Self::TrashPurge(p) => serde_json::to_value(p),
             Self::CrmQuery(p) | Self::StrategicInstruct(p) => serde_json::to_value(p),
             Self::MeetingNote(p) => serde_json::to_value(p),
             Self::EmailInbound(p) => serde_json::to_value(p),
