@@ -73,3 +73,53 @@ test('a new deal lands in its stage on the board', async () => {
   await page.goto(`${BASE_URL}/pipeline`);
   assert.equal(await page.locator('li.deal', { hasText: 'Orbit Finance — Expansion 2' }).count(), 1);
 });
+
+test("a contact's identity is edited in place, and saving over a newer edit is refused", async () => {
+  const { page, context, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/contacts`);
+  await page.locator('table.contacts tbody a').nth(2).click();
+  await page.waitForSelector('#save-identity');
+  await waitForHydration(page);
+  const url = page.url();
+  // A second tab opens the same contact before the first one saves.
+  const other = await context.newPage();
+  await other.goto(url);
+  await waitForHydration(other);
+  await page.fill('#city', 'Leeds');
+  await page.fill('#job_title', 'Head of Buying');
+  await page.click('#save-identity');
+  await page.locator('form.identity .saved', { hasText: 'Saved.' }).waitFor();
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.inputValue('#city'), 'Leeds');
+  // The other tab still shows the old city: changing it is refused there,
+  // next to the field, and Leeds stays.
+  await other.fill('#city', 'York');
+  await other.click('#save-identity');
+  await other.locator('#city-error', { hasText: /someone changed this/ }).waitFor();
+  // The other tab's own change to a field nobody else touched is saved,
+  // and keeps the newer city.
+  await other.reload();
+  await waitForHydration(other);
+  await other.fill('#phone', '+44 113 496 0000');
+  await other.click('#save-identity');
+  await other.locator('form.identity .saved', { hasText: 'Saved.' }).waitFor();
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.inputValue('#city'), 'Leeds');
+  assert.equal(await page.inputValue('#phone'), '+44 113 496 0000');
+  // An address another contact has is refused next to the email field.
+  const taken = await page.evaluate(async () => {
+    const r = await fetch('/contacts');
+    return r.text();
+  });
+  const emails = [...taken.matchAll(/[a-z.]+\d+@[a-z.-]+\.test/g)].map((m) => m[0]);
+  const mine = await page.inputValue('#email');
+  const someoneElse = emails.find((e) => e !== mine);
+  await page.fill('#email', someoneElse);
+  await page.click('#save-identity');
+  await page.locator('#email-error', { hasText: /./ }).waitFor();
+  assert.match(await page.textContent('#email-error'), /already/);
+  assertOnlyRefusals(problems, 2);
+});
