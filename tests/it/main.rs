@@ -9,6 +9,7 @@ pub mod arlo;
 mod board;
 mod calendar;
 mod cli;
+mod editing;
 mod email;
 mod email_crash;
 mod engine;

@@ -97,6 +97,34 @@ pub fn Nav() -> impl IntoView {
     }
 }
 
+/// A labelled input with its validation message underneath; `name` is
+/// both the form field and the element id.
+#[component]
+pub fn TextField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] kind: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(into, optional)] value: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.for_field(name));
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input id=name name=name type=kind.unwrap_or("text") required=required value=value />
+            <p class="field-error" role="alert" id=format!("{name}-error")>{message}</p>
+        </div>
+    }
+}
+
+/// The part of an action's error that belongs to no field.
+pub fn general_error(error: Option<AppError>) -> Option<String> {
+    error
+        .filter(|e| !matches!(e, AppError::Invalid { field: Some(_), .. }))
+        .map(|e| e.to_string())
+}
+
 /// An error message for a page body.
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {

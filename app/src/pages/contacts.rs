@@ -4,12 +4,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
-    components::{ChoiceSelect, ErrorNote, PrioritySelect},
+    components::{general_error, ChoiceSelect, ErrorNote, Lookup, PrioritySelect, TextField},
     model::ArchivedKind,
     model::{ContactDetail, ContactSort, FieldChange, Priority, TimelineItem},
     pages::{logging::LogActivityForm, sequences::SequencesPanel, trash::ArchiveButton},
     server_fns::{
         contacts::{contacts_page, load_contact, SaveContactStrategy},
+        identity::SaveContactIdentity,
         logging::LogActivity,
         sequences::{ChangeEnrollment, EnrollContact, EnrollMany},
         trash::ArchiveRecord,
@@ -129,10 +130,12 @@ pub fn ContactPage() -> impl IntoView {
     let enroll = ServerAction::<EnrollContact>::new();
     let change = ServerAction::<ChangeEnrollment>::new();
     let log = ServerAction::<LogActivity>::new();
+    let identity = ServerAction::<SaveContactIdentity>::new();
     let data = Resource::new(
         move || {
             (
                 params.get().get("id"),
+                identity.version().get(),
                 save.version().get(),
                 enroll.version().get(),
                 change.version().get(),
@@ -151,7 +154,7 @@ pub fn ContactPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Contact" /><ErrorNote error=e /> }.into_any(),
-                    Ok(detail) => view! { <ContactView detail save enroll change log /> }.into_any(),
+                    Ok(detail) => view! { <ContactView detail save enroll change log identity /> }.into_any(),
                 }
             })}
         </Transition>
@@ -165,6 +168,7 @@ fn ContactView(
     enroll: ServerAction<EnrollContact>,
     change: ServerAction<ChangeEnrollment>,
     log: ServerAction<LogActivity>,
+    identity: ServerAction<SaveContactIdentity>,
 ) -> impl IntoView {
     let c = detail.contact.clone();
     let deals: Vec<(Uuid, String)> = detail
@@ -184,6 +188,15 @@ fn ContactView(
             .unwrap_or_else(|| "not yet".into())
     };
     let archive = ServerAction::<ArchiveRecord>::new();
+    let shown =
+        serde_json::to_string(&crate::model::edits::contact_snapshot(&c)).unwrap_or_default();
+    let company_label = detail
+        .company
+        .as_ref()
+        .map(|co| co.name.clone())
+        .unwrap_or_default();
+    let identity_error = Signal::derive(move || identity.value().get().and_then(|r| r.err()));
+    let identity_general = move || general_error(identity_error.get());
     view! {
         <Title text=name.clone() />
         <div class="record-head">
@@ -193,13 +206,26 @@ fn ContactView(
         <div class="grid">
             <section class="card" aria-labelledby="identity">
                 <h2 id="identity">"Identity"</h2>
-                <dl>
-                    <dt>"Email"</dt><dd>{c.email.clone().unwrap_or_default()}</dd>
-                    <dt>"Phone"</dt><dd>{c.phone.clone().unwrap_or_default()}</dd>
-                    <dt>"Title"</dt><dd>{c.job_title.clone().unwrap_or_default()}</dd>
-                    <dt>"Company"</dt>
-                    <dd>{detail.company.as_ref().map(|co| view! { <a href=format!("/companies/{}", co.id)>{co.name.clone()}</a> })}</dd>
-                </dl>
+                <ActionForm action=identity attr:class="identity">
+                    <input type="hidden" name="id" value=c.id.to_string() />
+                    <input type="hidden" name="shown" value=shown />
+                    <input type="hidden" name="company_label" value=company_label.clone() />
+                    <TextField name="first_name" label="First name" value=c.first_name.clone() error=identity_error />
+                    <TextField name="last_name" label="Last name" value=c.last_name.clone() error=identity_error />
+                    <TextField name="email" label="Email" kind="email" value=c.email.clone().unwrap_or_default() error=identity_error />
+                    <TextField name="phone" label="Phone" kind="tel" value=c.phone.clone().unwrap_or_default() error=identity_error />
+                    <TextField name="job_title" label="Job title" value=c.job_title.clone().unwrap_or_default() error=identity_error />
+                    <TextField name="city" label="City" value=c.city.clone().unwrap_or_default() error=identity_error />
+                    <div class="field">
+                        <label for="company">"Company"</label>
+                        <Lookup name="company" kind="company" value=company_label placeholder="Type to search" />
+                        <p class="field-error" role="alert">{move || identity_error.get().and_then(|e| e.for_field("company"))}</p>
+                    </div>
+                    <p class="error" role="alert">{identity_general}</p>
+                    <button type="submit" id="save-identity">"Save"</button>
+                    <p class="saved" role="status">{move || matches!(identity.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                </ActionForm>
+                {detail.company.as_ref().map(|co| view! { <p>"Works at "<a href=format!("/companies/{}", co.id)>{co.name.clone()}</a></p> })}
             </section>
             <section class="card" aria-labelledby="strategy">
                 <h2 id="strategy">"Strategy"</h2>

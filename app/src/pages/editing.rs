@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    components::{ChoiceSelect, ErrorNote, Lookup},
+    components::{general_error, ChoiceSelect, ErrorNote, Lookup, TextField},
     model::{AppError, ArchivedKind},
     pages::trash::ArchiveButton,
     server_fns::editing::{
@@ -14,37 +14,12 @@ use crate::{
     server_fns::trash::ArchiveRecord,
 };
 
-/// A labelled input with its validation message underneath.
-#[component]
-fn Field(
-    name: &'static str,
-    label: &'static str,
-    #[prop(optional)] kind: Option<&'static str>,
-    #[prop(optional)] required: bool,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
-    let message = move || error.get().and_then(|e| e.for_field(name));
-    view! {
-        <div class="field">
-            <label for=name>{label}</label>
-            <input id=name name=name type=kind.unwrap_or("text") required=required />
-            <p class="field-error" role="alert" id=format!("{name}-error")>{message}</p>
-        </div>
-    }
-}
-
 /// The action's error, and the part of it that belongs to no field.
 fn errors(
     value: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static,
 ) -> (Signal<Option<AppError>>, impl Fn() -> Option<String> + Copy) {
     let error = Signal::derive(move || value().and_then(|r| r.err()));
-    let general = move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { field: Some(_), .. }))
-            .map(|e| e.to_string())
-    };
-    (error, general)
+    (error, move || general_error(error.get()))
 }
 
 #[component]
@@ -55,10 +30,10 @@ pub fn NewContactPage() -> impl IntoView {
         <Title text="New contact" />
         <h1>"New contact"</h1>
         <ActionForm action=action attr:class="card record-form">
-            <Field name="first_name" label="First name" error />
-            <Field name="last_name" label="Last name" error />
-            <Field name="email" label="Email" kind="email" error />
-            <Field name="job_title" label="Job title" error />
+            <TextField name="first_name" label="First name" error />
+            <TextField name="last_name" label="Last name" error />
+            <TextField name="email" label="Email" kind="email" error />
+            <TextField name="job_title" label="Job title" error />
             <div class="field">
                 <label for="company">"Company"</label>
                 <Lookup name="company" kind="company" placeholder="Type to search" />
@@ -78,8 +53,8 @@ pub fn NewCompanyPage() -> impl IntoView {
         <Title text="New company" />
         <h1>"New company"</h1>
         <ActionForm action=action attr:class="card record-form">
-            <Field name="name" label="Name" required=true error />
-            <Field name="domain" label="Domain" error />
+            <TextField name="name" label="Name" required=true error />
+            <TextField name="domain" label="Domain" error />
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="create">"Create company"</button>
         </ActionForm>
@@ -102,7 +77,7 @@ pub fn NewDealPage() -> impl IntoView {
                     Ok(o) => {
                         view! {
                             <ActionForm action=action attr:class="card record-form">
-                                <Field name="name" label="Name" required=true error />
+                                <TextField name="name" label="Name" required=true error />
                                 <div class="field">
                                     <label for="stage">"Pipeline and stage"</label>
                                     <select id="stage" name="stage">
@@ -126,8 +101,8 @@ pub fn NewDealPage() -> impl IntoView {
                                     <label for="owner">"Owner"</label>
                                     <ChoiceSelect name="owner" choices=o.members />
                                 </div>
-                                <Field name="amount" label="Amount" error />
-                                <Field name="close_date" label="Close date" kind="date" error />
+                                <TextField name="amount" label="Amount" error />
+                                <TextField name="close_date" label="Close date" kind="date" error />
                                 <p class="error" role="alert">{general}</p>
                                 <button type="submit" id="create">"Create deal"</button>
                             </ActionForm>

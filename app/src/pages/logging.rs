@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::{
-    components::Lookup,
-    model::AppError,
+    components::{general_error, Lookup},
     server_fns::logging::{LogActivity, HAND_KINDS},
 };
 
@@ -23,12 +22,7 @@ pub fn LogActivityForm(
 ) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let for_field = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
-    let general = move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { field: Some(_), .. }))
-            .map(|e| e.to_string())
-    };
+    let general = move || general_error(error.get());
     let logged = move || matches!(action.value().get(), Some(Ok(()))).then_some("Logged.");
     view! {
         <section class="card" aria-labelledby="log-heading">
@@ -57,8 +51,8 @@ pub fn LogActivityForm(
                     <label for="log-attendees">"Attendees (comma-separated)"</label>
                     <input id="log-attendees" name="attendees" maxlength="2000" />
                 </div>
-                {(on_kind == "contact").then(|| view! { <input type="hidden" name="contact" value="" /> })}
-                {(on_kind != "contact").then(|| view! {
+                {(on_kind != "company").then(|| view! { <input type="hidden" name="contact" value="" /> })}
+                {(on_kind == "company").then(|| view! {
                     <div class="field">
                         <label for="contact">"Contact"</label>
                         <Lookup name="contact" kind="contact" placeholder="Type to search" />

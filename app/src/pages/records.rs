@@ -8,14 +8,18 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::{
-    components::{ChoiceSelect, ErrorNote, PrioritySelect},
+    components::{general_error, ChoiceSelect, ErrorNote, Lookup, PrioritySelect, TextField},
     model::{format::money, AppError, ArchivedKind, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
     pages::{logging::LogActivityForm, trash::ArchiveButton},
     server_fns::records::{
         activity_feed, companies_page, load_company, load_deal, SaveDealStrategy,
     },
-    server_fns::{logging::LogActivity, trash::ArchiveRecord},
+    server_fns::{
+        identity::{SaveCompany, SaveDealIdentity},
+        logging::LogActivity,
+        trash::ArchiveRecord,
+    },
 };
 
 fn id_param() -> impl Fn() -> Option<Uuid> + Copy {
@@ -72,9 +76,11 @@ pub fn CompanyPage() -> impl IntoView {
     let id = id_param();
     let log = ServerAction::<LogActivity>::new();
     let archive = ServerAction::<ArchiveRecord>::new();
+    let save = ServerAction::<SaveCompany>::new();
+    let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let data = Resource::new(
-        move || (id(), log.version().get()),
-        |(id, _)| async move { load_company(id.ok_or(AppError::NotFound)?).await },
+        move || (id(), log.version().get(), save.version().get()),
+        |(id, ..)| async move { load_company(id.ok_or(AppError::NotFound)?).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -83,6 +89,7 @@ pub fn CompanyPage() -> impl IntoView {
                     Err(e) => view! { <Title text="Company" /><ErrorNote error=e /> }.into_any(),
                     Ok(d) => {
                         let c = d.company;
+                        let shown = serde_json::to_string(&crate::model::edits::company_snapshot(&c)).unwrap_or_default();
                         let company_deals: Vec<(Uuid, String)> =
                             d.deals.iter().map(|x| (x.id, x.name.clone())).collect();
                         view! {
@@ -94,11 +101,30 @@ pub fn CompanyPage() -> impl IntoView {
                             <div class="grid">
                                 <section class="card" aria-labelledby="facts">
                                     <h2 id="facts">"Company"</h2>
-                                    <dl>
-                                        <dt>"Domain"</dt><dd>{c.domain.clone().unwrap_or_default()}</dd>
-                                        <dt>"Priority"</dt><dd>{c.priority.map(|p| p.as_str()).unwrap_or("—")}</dd>
-                                        <dt>"Strategy"</dt><dd>{c.strategy_note.clone().unwrap_or_default()}</dd>
-                                    </dl>
+                                    <ActionForm action=save attr:class="identity">
+                                        <input type="hidden" name="id" value=c.id.to_string() />
+                                        <input type="hidden" name="shown" value=shown />
+                                        <TextField name="name" label="Name" required=true value=c.name.clone() error=save_error />
+                                        <TextField name="domain" label="Domain" value=c.domain.clone().unwrap_or_default() error=save_error />
+                                        <div class="field">
+                                            <label for="priority">"Priority"</label>
+                                            <PrioritySelect current=c.priority />
+                                            <p class="field-error" role="alert">{move || save_error.get().and_then(|e| e.for_field("priority"))}</p>
+                                        </div>
+                                        <div class="field">
+                                            <label for="strategy_note">"Strategy note"</label>
+                                            <textarea id="strategy_note" name="strategy_note" rows="3">{c.strategy_note.clone().unwrap_or_default()}</textarea>
+                                            <p class="field-error" role="alert">{move || save_error.get().and_then(|e| e.for_field("strategy_note"))}</p>
+                                        </div>
+                                        <div class="field">
+                                            <label for="account_owner">"Account owner"</label>
+                                            <ChoiceSelect name="account_owner" choices=d.members.clone() current=c.account_owner_id />
+                                            <p class="field-error" role="alert">{move || save_error.get().and_then(|e| e.for_field("account_owner"))}</p>
+                                        </div>
+                                        <p class="error" role="alert">{move || general_error(save_error.get())}</p>
+                                        <button type="submit" id="save-company">"Save"</button>
+                                        <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                                    </ActionForm>
                                 </section>
                                 <section class="card operational" aria-labelledby="enrichment">
                                     <h2 id="enrichment">"Maintained by arlo"</h2>
@@ -145,8 +171,16 @@ pub fn DealPage() -> impl IntoView {
     let id = id_param();
     let save = ServerAction::<SaveDealStrategy>::new();
     let log = ServerAction::<LogActivity>::new();
+    let identity = ServerAction::<SaveDealIdentity>::new();
     let data = Resource::new(
-        move || (id(), save.version().get(), log.version().get()),
+        move || {
+            (
+                id(),
+                save.version().get(),
+                log.version().get(),
+                identity.version().get(),
+            )
+        },
         |(id, ..)| async move { load_deal(id.ok_or(AppError::NotFound)?).await },
     );
     view! {
@@ -154,7 +188,7 @@ pub fn DealPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Deal" /><ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <DealView detail=d save log /> }.into_any(),
+                    Ok(d) => view! { <DealView detail=d save log identity /> }.into_any(),
                 }
             })}
         </Transition>
@@ -166,9 +200,25 @@ fn DealView(
     detail: DealDetail,
     save: ServerAction<SaveDealStrategy>,
     log: ServerAction<LogActivity>,
+    identity: ServerAction<SaveDealIdentity>,
 ) -> impl IntoView {
     let d = detail.deal.clone();
     let archive = ServerAction::<ArchiveRecord>::new();
+    let shown = serde_json::to_string(&crate::model::edits::deal_snapshot(&d)).unwrap_or_default();
+    let contact_label = detail
+        .contact
+        .as_ref()
+        .map(|c| match &c.email {
+            Some(e) => format!("{} <{e}>", c.full_name()),
+            None => c.full_name(),
+        })
+        .unwrap_or_default();
+    let company_label = detail
+        .company
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let identity_error = Signal::derive(move || identity.value().get().and_then(|r| r.err()));
     let error = move || save.value().get().and_then(|r| r.err());
     let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
     let amount = d
@@ -187,6 +237,29 @@ fn DealView(
             {detail.company.as_ref().map(|c| view! { " · "<a href=format!("/companies/{}", c.id)>{c.name.clone()}</a> })}
             {detail.contact.as_ref().map(|c| view! { " · "<a href=format!("/contacts/{}", c.id)>{c.full_name()}</a> })}
         </p>
+        <section class="card" aria-labelledby="deal-identity">
+            <h2 id="deal-identity">"Deal"</h2>
+            <ActionForm action=identity attr:class="identity">
+                <input type="hidden" name="id" value=d.id.to_string() />
+                <input type="hidden" name="shown" value=shown />
+                <input type="hidden" name="contact_label" value=contact_label.clone() />
+                <input type="hidden" name="company_label" value=company_label.clone() />
+                <TextField name="name" label="Name" required=true value=d.name.clone() error=identity_error />
+                <div class="field">
+                    <label for="contact">"Contact"</label>
+                    <Lookup name="contact" kind="contact" value=contact_label placeholder="Type to search" />
+                    <p class="field-error" role="alert">{move || identity_error.get().and_then(|e| e.for_field("contact"))}</p>
+                </div>
+                <div class="field">
+                    <label for="company">"Company"</label>
+                    <Lookup name="company" kind="company" value=company_label placeholder="Type to search" />
+                    <p class="field-error" role="alert">{move || identity_error.get().and_then(|e| e.for_field("company"))}</p>
+                </div>
+                <p class="error" role="alert">{move || general_error(identity_error.get())}</p>
+                <button type="submit" id="save-deal-identity">"Save"</button>
+                <p class="saved" role="status">{move || matches!(identity.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+            </ActionForm>
+        </section>
         <section class="card" aria-labelledby="deal-strategy">
             <h2 id="deal-strategy">"Strategy"</h2>
             <ActionForm action=save attr:class="strategy">

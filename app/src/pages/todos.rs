@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::{
-    components::{record_href, ChoiceSelect, ErrorNote},
-    model::{AppError, ArchivedKind, Source, TodoItem, TodoList, TodoScope, TodoStatus},
+    components::{general_error, record_href, ChoiceSelect, ErrorNote},
+    model::{ArchivedKind, Source, TodoItem, TodoList, TodoScope, TodoStatus},
     pages::trash::ArchiveButton,
     server_fns::{
         todos::{load_todos, todos_for, AddTodo, SetTodoStatus},
@@ -97,12 +97,7 @@ fn TodoLists(
 ) -> impl IntoView {
     let error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     let for_field = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
-    let general = move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { field: Some(_), .. }))
-            .map(|e| e.to_string())
-    };
+    let general = move || general_error(error.get());
     let status_error = move || {
         status
             .value()

@@ -156,21 +156,7 @@ pub async fn create_company(name: String, domain: String) -> Result<(), AppError
     if name.is_empty() {
         return Err(AppError::invalid("name", "a company needs a name"));
     }
-    let domain = forms::text(&domain).map(|d| {
-        d.trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_lowercase()
-    });
-    if domain
-        .as_ref()
-        .is_some_and(|d| !d.contains('.') || d.contains(char::is_whitespace))
-    {
-        return Err(AppError::invalid(
-            "domain",
-            "a domain looks like example.com",
-        ));
-    }
+    let domain = forms::domain(&domain)?;
     let (mut tx, _) = human_tx().await?;
     let c = db::records::create(
         &mut tx,

@@ -36,6 +36,26 @@ pub fn recontact(raw: &str) -> Result<Option<DateTime<Utc>>, AppError> {
     Ok(date(raw, "recontact_at")?.map(|d| d.and_hms_opt(9, 0, 0).expect("09:00 exists").and_utc()))
 }
 
+/// A company's domain as typed ("https://Example.com/" -> "example.com");
+/// empty is none.
+pub fn domain(raw: &str) -> Result<Option<String>, AppError> {
+    let Some(d) = text(raw) else {
+        return Ok(None);
+    };
+    let d = d
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_lowercase();
+    if !d.contains('.') || d.contains(char::is_whitespace) {
+        return Err(AppError::invalid(
+            "domain",
+            "a domain looks like example.com",
+        ));
+    }
+    Ok(Some(d))
+}
+
 /// A choice from a select: empty is none, anything else must be an id.
 pub fn pick(raw: &str, field: &str) -> Result<Option<Uuid>, AppError> {
     match raw.trim() {

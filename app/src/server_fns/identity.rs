@@ -83,7 +83,15 @@ pub async fn save_contact_identity(
         EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     }
     let (mut tx, _) = human_tx().await?;
-    let company = merging::link(&mut tx, Kind::Company, &company, &company_label, &shown, "company").await?;
+    let company = merging::link(
+        &mut tx,
+        Kind::Company,
+        &company,
+        &company_label,
+        &shown,
+        "company",
+    )
+    .await?;
     let submitted = edits::Snapshot::from([
         ("first_name".into(), first.to_string()),
         ("last_name".into(), last.to_string()),
@@ -207,8 +215,24 @@ pub async fn save_deal_identity(
         return Err(AppError::invalid("name", "a deal needs a name"));
     }
     let (mut tx, _) = human_tx().await?;
-    let contact = merging::link(&mut tx, Kind::Contact, &contact, &contact_label, &shown, "contact").await?;
-    let company = merging::link(&mut tx, Kind::Company, &company, &company_label, &shown, "company").await?;
+    let contact = merging::link(
+        &mut tx,
+        Kind::Contact,
+        &contact,
+        &contact_label,
+        &shown,
+        "contact",
+    )
+    .await?;
+    let company = merging::link(
+        &mut tx,
+        Kind::Company,
+        &company,
+        &company_label,
+        &shown,
+        "company",
+    )
+    .await?;
     let submitted = edits::Snapshot::from([
         ("name".into(), name),
         ("contact".into(), contact),

@@ -77,7 +77,7 @@ pub async fn log_activity(
         "deal" => deal_id = Some(on_id),
         _ => return Err(AppError::NotFound),
     }
-    if on_kind != "contact" {
+    if on_kind == "company" {
         contact_id = forms::pick_record(&mut tx, Kind::Contact, &contact, "contact").await?;
     }
     // The record the page is about must be this client's; the deal and

@@ -4,6 +4,7 @@ pub mod contacts;
 pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod forms;
+pub mod identity;
 pub mod judgment;
 pub mod logging;
 pub mod pipeline;

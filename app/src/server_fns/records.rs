@@ -35,11 +35,13 @@ pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
     let deals = db::deals::of_company(&mut tx, id).await?;
     let timeline =
         crate::model::merge_timeline(db::activities::of_company(&mut tx, id).await?, vec![]);
+    let members = db::member_choices(&mut tx).await?;
     Ok(CompanyDetail {
         company,
         people,
         deals,
         timeline,
+        members,
     })
 }
 

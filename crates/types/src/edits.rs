@@ -40,7 +40,9 @@ pub fn company_snapshot(c: &Company) -> Snapshot {
         ("domain".into(), text(&c.domain)),
         (
             "priority".into(),
-            c.priority.map(|p| p.as_str().to_string()).unwrap_or_default(),
+            c.priority
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
         ),
         ("strategy_note".into(), text(&c.strategy_note)),
         ("account_owner".into(), id(c.account_owner_id)),

@@ -208,6 +208,8 @@ pub struct CompanyDetail {
     pub deals: Vec<Deal>,
     /// Its activities (the latest 200), newest first.
     pub timeline: Vec<TimelineItem>,
+    /// Account owner choices, as (member id, name).
+    pub members: Vec<(Uuid, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
