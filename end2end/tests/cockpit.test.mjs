@@ -109,7 +109,7 @@ test('strategic fields are editable in place; operational ones are not', async (
   await page.selectOption('#priority', 'critical');
   await page.fill('#strategy_note', 'Budget freeze until Q3');
   await page.click('#save-strategy');
-  await page.waitForFunction(() => document.querySelector('.saved')?.textContent === 'Saved.');
+  await page.waitForFunction(() => document.querySelector('form.strategy .saved')?.textContent === 'Saved.');
   await page.goto(url);
   await waitForHydration(page);
   assert.equal(await page.inputValue('#priority'), 'critical');

@@ -144,10 +144,10 @@ pub fn Notes(kind: &'static str, id: Uuid) -> impl IntoView {
                 {move || Suspend::new(async move {
                     notes.await.unwrap_or_default().into_iter().map(|n| view! {
                         <article class="note">
-                            <p class="note-meta">
+                            <div class="note-meta">
                                 {n.created_at.format("%Y-%m-%d %H:%M").to_string()}
                                 <ArchiveButton action=archive kind=ArchivedKind::Note id=n.id name=format!("note “{}”", n.title) />
-                            </p>
+                            </div>
                             <div class="note-body" inner_html=n.html></div>
                         </article>
                     }).collect_view()
