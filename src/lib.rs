@@ -10,6 +10,7 @@ pub mod config;
 pub mod email;
 pub mod engine;
 pub mod enrich;
+pub mod files;
 pub mod http;
 pub mod mailbox;
 pub mod pg;

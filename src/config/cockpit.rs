@@ -20,6 +20,11 @@ pub struct CockpitSettings {
     pub retired: BTreeMap<String, NaiveDate>,
     /// Cards per board column before "Show more" (`REDKEY_BOARD_CARDS`).
     pub board_cards: u32,
+    /// Where uploaded files are kept (`REDKEY_FILES_DIR`); none: under
+    /// the data directory.
+    pub files_dir: Option<PathBuf>,
+    /// The largest file an upload may bring (`REDKEY_UPLOAD_MAX_MB`).
+    pub upload_max_bytes: u64,
 }
 
 /// What a deployment that sets nothing has retired: the views this release
@@ -57,6 +62,21 @@ impl CockpitSettings {
             twenty_url: env.text("TWENTY_URL").or(file.twenty_url.take()),
             public_url: env.text("REDKEY_PUBLIC_URL").or(file.public_url.take()),
             retired: parse_retired(retired)?,
+            files_dir: env
+                .text("REDKEY_FILES_DIR")
+                .map(PathBuf::from)
+                .or(file.files_dir.take()),
+            upload_max_bytes: match env.text("REDKEY_UPLOAD_MAX_MB").or(file.upload_max_mb.take()) {
+                None => 10 << 20,
+                Some(n) => n
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=1024).contains(n))
+                    .map(|n| n << 20)
+                    .ok_or_else(|| {
+                        anyhow!("REDKEY_UPLOAD_MAX_MB {n:?} is not a number of megabytes from 1 to 1024")
+                    })?,
+            },
             board_cards: match env.text("REDKEY_BOARD_CARDS").or(file.board_cards.take()) {
                 None => 25,
                 Some(n) => n

@@ -49,6 +49,8 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     twenty_url: Option<String>,
     board_cards: Option<String>,
+    files_dir: Option<PathBuf>,
+    upload_max_mb: Option<String>,
     public_url: Option<String>,
     retired: Option<BTreeMap<String, String>>,
     #[serde(default)]

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod errors;
+mod files;
 pub mod guard;
 pub mod health;
 mod hosts;

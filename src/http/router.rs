@@ -14,7 +14,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
-    api, errors, guard, health, hosts, ingest, limits, mail_oauth, session_store, trace,
+    api, errors, files, guard, health, hosts, ingest, limits, mail_oauth, session_store, trace,
     unsubscribe, webhooks, AppState,
 };
 
@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let (db, cockpit) = (state.db.clone(), state.cockpit.clone());
     let secrets = state.secrets.clone();
     let options = state.leptos_options.clone();
+    let upload_limit = state.cockpit.upload_max_bytes as usize + (64 << 10);
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
     let store = session_store::CheckedStore::new(state.db.pool().clone());
     let sessions = SessionManagerLayer::new(store)
@@ -53,6 +54,12 @@ pub fn router(state: AppState) -> Router {
                 // Read whole, then measured: an oversized form gets its own answer.
                 .layer(DefaultBodyLimit::max(4 * ingest::forms::BODY_LIMIT)),
         )
+        .route(
+            "/files/upload",
+            // The form around the file needs a little more than the file.
+            post(files::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/files/{id}", get(files::download))
         .route("/oauth/mail/{provider}/start", get(mail_oauth::start))
         .route("/oauth/mail/callback", get(mail_oauth::callback))
         .route(

@@ -30,6 +30,8 @@ pub struct AppState {
     pub forms: Arc<super::ingest::Limiter>,
     /// Mail providers people connect with OAuth.
     pub mail_oauth: Vec<crate::config::MailOAuth>,
+    /// Where uploaded files are kept.
+    pub files: Arc<dyn crate::files::FileStore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -88,7 +90,15 @@ impl AppState {
                 public_url: settings.cockpit.public_url.clone(),
                 mail_oauth: settings.mail_oauth.iter().map(|p| p.name.clone()).collect(),
                 board_cards: Some(settings.cockpit.board_cards),
+                upload_max_bytes: settings.cockpit.upload_max_bytes,
             },
+            files: Arc::new(crate::files::LocalDir::new(
+                settings
+                    .cockpit
+                    .files_dir
+                    .clone()
+                    .unwrap_or_else(|| settings.database.data_dir.join("files")),
+            )),
             secure_cookies: settings
                 .cockpit
                 .public_url

@@ -14,6 +14,7 @@ mod email;
 mod email_crash;
 mod engine;
 mod engine_processes;
+mod files;
 mod helpers;
 mod http;
 mod ingest;

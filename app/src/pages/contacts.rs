@@ -292,6 +292,7 @@ fn ContactView(
         </div>
         <crate::pages::editing::Notes kind="contact" id=c.id />
         <crate::pages::todos::TodoPanel kind="contact" id=c.id />
+        <crate::pages::files::FilesPanel kind="contact" id=c.id />
         <LogActivityForm action=log on_kind="contact" on_id=c.id deals />
         <section class="card" aria-labelledby="timeline">
             <h2 id="timeline">"Timeline"</h2>

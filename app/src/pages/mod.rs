@@ -2,6 +2,7 @@ pub mod arlo;
 pub mod contacts;
 pub mod coverage;
 pub mod editing;
+pub mod files;
 pub mod home;
 pub mod logging;
 pub mod not_found;

@@ -145,6 +145,7 @@ pub fn CompanyPage() -> impl IntoView {
                             </section>
                             <crate::pages::editing::Notes kind="company" id=c.id />
         <crate::pages::todos::TodoPanel kind="company" id=c.id />
+        <crate::pages::files::FilesPanel kind="company" id=c.id />
                             <LogActivityForm action=log on_kind="company" on_id=c.id deals=company_deals />
                             <section class="card" aria-labelledby="company-timeline">
                                 <h2 id="company-timeline">"Timeline"</h2>
@@ -298,6 +299,7 @@ fn DealView(
         </section>
         <crate::pages::editing::Notes kind="deal" id=d.id />
         <crate::pages::todos::TodoPanel kind="deal" id=d.id />
+        <crate::pages::files::FilesPanel kind="deal" id=d.id />
         <LogActivityForm action=log on_kind="deal" on_id=d.id />
         <section class="card" aria-labelledby="deal-timeline">
             <h2 id="deal-timeline">"Timeline"</h2>

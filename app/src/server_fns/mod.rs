@@ -2,6 +2,7 @@ pub mod arlo;
 pub mod auth;
 pub mod contacts;
 pub mod editing;
+pub mod files;
 #[cfg(feature = "ssr")]
 pub mod forms;
 pub mod identity;

@@ -23,6 +23,8 @@ pub struct CockpitConfig {
     pub mail_oauth: Vec<String>,
     /// Cards per board column before "Show more" (25 when unset).
     pub board_cards: Option<u32>,
+    /// The largest upload, in bytes.
+    pub upload_max_bytes: u64,
 }
 
 impl CockpitConfig {

@@ -20,6 +20,7 @@ pub mod deals;
 pub mod drafter;
 pub mod engine;
 pub mod enrichment;
+pub mod files;
 pub mod instructions;
 pub mod lookup;
 pub mod mail;

@@ -331,3 +331,49 @@ impl Attention {
         out
     }
 }
+
+/// A file on a record, as its panel lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct FileItem {
+    pub id: Uuid,
+    pub name: String,
+    pub size_bytes: Option<i64>,
+    pub content_type: Option<String>,
+    /// The uploading member's name.
+    pub uploader: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl FileItem {
+    pub fn previewable(&self) -> Option<&'static str> {
+        preview_kind(self.content_type.as_deref())
+    }
+}
+
+/// Which files are shown in the page itself: images (never SVG, which can
+/// carry script) and PDFs.
+pub fn preview_kind(content_type: Option<&str>) -> Option<&'static str> {
+    match content_type {
+        Some("application/pdf") => Some("pdf"),
+        Some(t) if t.starts_with("image/") && t != "image/svg+xml" => Some("image"),
+        _ => None,
+    }
+}
+
+/// A file's record: where its bytes are and how to serve them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct StoredFile {
+    pub id: Uuid,
+    pub name: String,
+    pub full_path: String,
+    pub content_type: Option<String>,
+}
+
+/// The files of a record and the upload limit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileList {
+    pub files: Vec<FileItem>,
+    pub max_bytes: u64,
+}

@@ -1,0 +1,170 @@
+//! Files over HTTP: an upload keeps the bytes and a safe name with the
+//! type read from the bytes; only members of the file's client download
+//! it (inline for images, sandboxed); oversized, empty and foreign uploads
+//! are refused and store nothing; an archived file is gone from view.
+
+use redkey::config::Settings;
+use redkey_data::{contacts::ContactField, records};
+use redkey_testkit::TestDb;
+use redkey_types::Contact;
+use reqwest::{header, multipart, StatusCode};
+
+use crate::helpers::{client_from, spawn_app};
+use crate::sign_in::{sign_in, PASSWORD};
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+#[tokio::test]
+async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
+    let t = TestDb::new().await;
+    let (alpha, beta, human) = t.two_clients().await;
+    t.user("solo@beta.test", &["beta"]).await;
+    let mut tx = t.tx(alpha, human).await;
+    let ann: Contact = records::create(&mut tx, vec![ContactField::FirstName("Ann".into())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(beta, human).await;
+    let ben: Contact = records::create(&mut tx, vec![ContactField::FirstName("Ben".into())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("redkey-files-it-{}", uuid::Uuid::new_v4()));
+    let settings = Settings::from_pairs(&[
+        ("REDKEY_FILES_DIR", dir.to_str().unwrap()),
+        ("REDKEY_UPLOAD_MAX_MB", "1"),
+    ])
+    .unwrap();
+    let addr = spawn_app(&t, &settings).await;
+    let http = client_from("127.0.0.1");
+    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    let page = format!("/contacts/{}", ann.id);
+    let upload =
+        |record: uuid::Uuid, name: &'static str, bytes: Vec<u8>, cookie: Option<String>| {
+            let http = http.clone();
+            let page = page.clone();
+            async move {
+                let form = multipart::Form::new()
+                    .text("kind", "contact")
+                    .text("id", record.to_string())
+                    .part(
+                        "file",
+                        multipart::Part::bytes(bytes)
+                            .file_name(name)
+                            .mime_str("text/html")
+                            .unwrap(),
+                    );
+                let mut req = http
+                    .post(format!("http://{addr}/files/upload"))
+                    .header("origin", format!("http://{addr}"))
+                    .header(header::REFERER, format!("http://{addr}{page}"))
+                    .multipart(form);
+                if let Some(c) = cookie {
+                    req = req.header(header::COOKIE, c);
+                }
+                req.send().await.unwrap()
+            }
+        };
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+
+    let r = upload(
+        ann.id,
+        "../../<i>chart.png",
+        PNG.to_vec(),
+        Some(cookie.clone()),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), page);
+    let mut tx = t.tx(alpha, human).await;
+    let files = redkey_data::files::of(&mut tx, redkey_data::notes::Target::Contact(ann.id))
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(files.len(), 1);
+    let f = &files[0];
+    assert_eq!(f.name, "_i_chart.png");
+    assert_eq!(
+        f.content_type.as_deref(),
+        Some("image/png"),
+        "sniffed, not claimed"
+    );
+    assert_eq!(f.size_bytes, Some(PNG.len() as i64));
+    assert_eq!(f.uploader.as_deref(), Some("Test User"));
+
+    let get = |path: String, cookie: String| {
+        let http = http.clone();
+        async move {
+            http.get(format!("http://{addr}{path}"))
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = get(format!("/files/{}", f.id), cookie.clone()).await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h[header::CONTENT_TYPE], "image/png");
+    assert!(h[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("inline"));
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(h[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    let html = get(page.clone(), cookie.clone())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("_i_chart.png") && html.contains("class=\"preview\""));
+
+    // Refused, with the reason back on the page, and nothing stored: too
+    // big, empty, another client's contact; without a session, 401.
+    for (record, bytes, reason) in [
+        (ann.id, vec![b'x'; (1 << 20) + 1], "at%20most%201%20MB"),
+        (ann.id, vec![], "choose%20a%20file"),
+        (ben.id, b"hello".to_vec(), "no%20such%20record"),
+    ] {
+        let r = upload(record, "x.txt", bytes, Some(cookie.clone())).await;
+        assert!(location(&r).contains(reason), "{}", location(&r));
+    }
+    let r = upload(ann.id, "x.txt", b"hello".to_vec(), None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    // Another client's member asks for the file by its id: 404.
+    let (_, solo, _) = sign_in(&http, addr, "solo@beta.test", PASSWORD).await;
+    let r = get(format!("/files/{}", f.id), solo.unwrap()).await;
+    assert_eq!(r.status(), 404);
+    // Without a session: to sign-in, not the bytes.
+    let r = http
+        .get(format!("http://{addr}/files/{}", f.id))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    // Archived: gone from view.
+    let mut tx = t.tx(alpha, human).await;
+    redkey_data::audit::archive(&mut tx, redkey_data::audit::Kind::Attachment, f.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(get(format!("/files/{}", f.id), cookie).await.status(), 404);
+    std::fs::remove_dir_all(dir).ok();
+}
