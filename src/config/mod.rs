@@ -235,6 +235,7 @@ mod tests {
                 "companies",
                 "contacts",
                 "deal_page",
+                "files",
                 "notes",
                 "pipeline",
                 "tasks",

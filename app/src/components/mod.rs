@@ -23,6 +23,10 @@ pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
     Resource::new(move || location.pathname.get(), |_| current_user())
 }
 
+/// Twenty views the cockpit serves on its record pages, not as a page of
+/// their own: no navigation entry once retired.
+const RECORD_TABS: [&str; 2] = ["deal_page", "files"];
+
 #[component]
 pub fn Nav() -> impl IntoView {
     let me = use_me();
@@ -38,7 +42,7 @@ pub fn Nav() -> impl IntoView {
                         view! {
                             <nav aria-label="Main" class="nav">
                                 <ul>
-                                    {me.views.iter().filter(|v| !(v.key == "deal_page" && v.in_cockpit())).filter_map(|v| {
+                                    {me.views.iter().filter(|v| !(RECORD_TABS.contains(&v.key.as_str()) && v.in_cockpit())).filter_map(|v| {
                                         let href = v.href()?;
                                         let label = v.label.clone();
                                         Some(if v.in_cockpit() {

@@ -44,7 +44,7 @@ impl ViewStatus {
 
 /// The Twenty screens the cockpit replaces, in navigation order:
 /// (key, label, cockpit path when the cockpit has it, Twenty path).
-pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 9] = [
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 10] = [
     (
         "pipeline",
         "Pipeline",
@@ -72,6 +72,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 9] = [
     ),
     ("notes", "Notes", Some("/notes"), "/objects/notes"),
     ("tasks", "To-dos", Some("/todos"), "/objects/tasks"),
+    ("files", "Files", Some("/contacts"), "/objects/attachments"),
     ("trash", "Trash", Some("/trash"), "/objects/people"),
     ("import", "Import", None, "/settings/workspace/import"),
 ];
