@@ -6,6 +6,8 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 use anyhow::{anyhow, bail};
 use chrono::NaiveDate;
 
+use secrecy::SecretString;
+
 use super::{env::Env, FileSettings};
 
 #[derive(Clone, Debug)]
@@ -25,6 +27,42 @@ pub struct CockpitSettings {
     pub files_dir: Option<PathBuf>,
     /// The largest file an upload may bring (`REDKEY_UPLOAD_MAX_MB`).
     pub upload_max_bytes: u64,
+    /// An S3-compatible bucket for files instead of the directory.
+    pub files_s3: Option<S3Settings>,
+}
+
+/// An S3-compatible bucket (`REDKEY_FILES_S3_*`).
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    /// For stores other than AWS (Supabase Storage, MinIO, ...).
+    pub endpoint: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+}
+
+impl S3Settings {
+    fn read(env: &Env) -> anyhow::Result<Option<Self>> {
+        let Some(bucket) = env.text("REDKEY_FILES_S3_BUCKET") else {
+            return Ok(None);
+        };
+        let (Some(access_key_id), Some(secret_access_key)) = (
+            env.text("REDKEY_FILES_S3_ACCESS_KEY_ID"),
+            env.secret("REDKEY_FILES_S3_SECRET_ACCESS_KEY"),
+        ) else {
+            bail!("REDKEY_FILES_S3_BUCKET needs REDKEY_FILES_S3_ACCESS_KEY_ID and REDKEY_FILES_S3_SECRET_ACCESS_KEY");
+        };
+        Ok(Some(Self {
+            bucket,
+            region: env
+                .text("REDKEY_FILES_S3_REGION")
+                .unwrap_or_else(|| "us-east-1".into()),
+            endpoint: env.text("REDKEY_FILES_S3_ENDPOINT"),
+            access_key_id,
+            secret_access_key,
+        }))
+    }
 }
 
 /// What a deployment that sets nothing has retired: the views this release
@@ -62,6 +100,7 @@ impl CockpitSettings {
             twenty_url: env.text("TWENTY_URL").or(file.twenty_url.take()),
             public_url: env.text("REDKEY_PUBLIC_URL").or(file.public_url.take()),
             retired: parse_retired(retired)?,
+            files_s3: S3Settings::read(env)?,
             files_dir: env
                 .text("REDKEY_FILES_DIR")
                 .map(PathBuf::from)

@@ -24,7 +24,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub use api::ApiSettings;
-pub use cockpit::CockpitSettings;
+pub use cockpit::{CockpitSettings, S3Settings};
 pub use database::{DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
 pub use email::{EmailAccount, EmailSettings};
 pub use engine::{EngineSettings, TopicWebhook};

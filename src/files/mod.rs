@@ -2,6 +2,10 @@
 //! default. Also what a file is, read from its bytes (never from what the
 //! browser claims), and a name safe to store and to send back.
 
+mod s3;
+
+pub use s3::S3Store;
+
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};

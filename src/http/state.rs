@@ -92,13 +92,16 @@ impl AppState {
                 board_cards: Some(settings.cockpit.board_cards),
                 upload_max_bytes: settings.cockpit.upload_max_bytes,
             },
-            files: Arc::new(crate::files::LocalDir::new(
-                settings
-                    .cockpit
-                    .files_dir
-                    .clone()
-                    .unwrap_or_else(|| settings.database.data_dir.join("files")),
-            )),
+            files: match &settings.cockpit.files_s3 {
+                Some(s3) => Arc::new(crate::files::S3Store::new(s3)?),
+                None => Arc::new(crate::files::LocalDir::new(
+                    settings
+                        .cockpit
+                        .files_dir
+                        .clone()
+                        .unwrap_or_else(|| settings.database.data_dir.join("files")),
+                )),
+            },
             secure_cookies: settings
                 .cockpit
                 .public_url

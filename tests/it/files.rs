@@ -168,3 +168,96 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
     assert_eq!(get(format!("/files/{}", f.id), cookie).await.status(), 404);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn files_go_to_an_s3_store_that_checks_signatures() {
+    use crate::helpers::moto::{Moto, BUCKET};
+    let moto = Moto::start().await;
+    let t = TestDb::new().await;
+    let (alpha, _, human) = t.two_clients().await;
+    let mut tx = t.tx(alpha, human).await;
+    let ann: Contact = records::create(&mut tx, vec![ContactField::FirstName("Ann".into())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let serve_with = |secret: String| {
+        let t = &t;
+        let endpoint = moto.endpoint.clone();
+        let key = moto.key_id.clone();
+        async move {
+            let settings = Settings::from_pairs(&[
+                ("REDKEY_FILES_S3_BUCKET", BUCKET),
+                ("REDKEY_FILES_S3_ENDPOINT", endpoint.as_str()),
+                ("REDKEY_FILES_S3_ACCESS_KEY_ID", key.as_str()),
+                ("REDKEY_FILES_S3_SECRET_ACCESS_KEY", secret.as_str()),
+            ])
+            .unwrap();
+            spawn_app(t, &settings).await
+        }
+    };
+    let http = client_from("127.0.0.1");
+    let page = format!("/contacts/{}", ann.id);
+    let upload = |addr: std::net::SocketAddr, cookie: String| {
+        let (http, page) = (http.clone(), page.clone());
+        async move {
+            let form = multipart::Form::new()
+                .text("kind", "contact")
+                .text("id", ann.id.to_string())
+                .part(
+                    "file",
+                    multipart::Part::bytes(b"quarterly numbers".to_vec()).file_name("q.txt"),
+                );
+            http.post(format!("http://{addr}/files/upload"))
+                .header("origin", format!("http://{addr}"))
+                .header(header::REFERER, format!("http://{addr}{page}"))
+                .header(header::COOKIE, cookie)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // With the right key: stored in the bucket, served back by the cockpit.
+    let addr = serve_with(moto.secret.clone()).await;
+    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
+    let cookie = cookie.unwrap();
+    let r = upload(addr, cookie.clone()).await;
+    assert!(!r.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .contains("upload_error"));
+    let key: String = sqlx::query_scalar("SELECT full_path FROM attachments")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        moto.object(&key).as_deref(),
+        Some(&b"quarterly numbers"[..])
+    );
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM attachments")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("http://{addr}/files/{id}"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"quarterly numbers");
+
+    // With a wrong secret the store refuses the signature: the upload is
+    // refused and no row is written.
+    let addr = serve_with("not-the-secret".into()).await;
+    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
+    let r = upload(addr, cookie.unwrap()).await;
+    let location = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(location.contains("could%20not%20be%20stored"), "{location}");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}

@@ -4,6 +4,7 @@
 pub mod dovecot;
 pub mod fake_anthropic;
 pub mod fake_resend;
+pub mod moto;
 pub mod radicale;
 pub mod server_process;
 
