@@ -19,8 +19,12 @@ test('the to-dos page lists overdue first; a to-do is added and completed in one
   assert.match(open[0], /security questionnaire/, `overdue first: ${open}`);
   assert.ok(await page.locator('#open-todos li').first().evaluate((li) => li.classList.contains('overdue')));
   await page.fill('#todo-title', 'Call the board about Q1');
+  await page.fill('#todo-body', 'Agenda: **budget** first');
   await page.click('#add-todo');
   await page.locator('#open-todos .todo-title', { hasText: 'Call the board about Q1' }).waitFor();
+  const added = page.locator('#open-todos li', { hasText: 'Call the board about Q1' });
+  await added.locator('summary').click();
+  assert.equal(await added.locator('.todo-details strong').textContent(), 'budget');
   await page.click('button[aria-label="Complete: Call the board about Q1"]');
   await page.locator('#done-todos .todo-title', { hasText: 'Call the board about Q1' }).waitFor();
   assert.ok(!(await titles(page, '#open-todos')).includes('Call the board about Q1'));

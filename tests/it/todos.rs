@@ -53,6 +53,7 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
         &page,
         &[
             ("title", "Send Ann the proposal"),
+            ("body", "Use the **new** prices <script>alert(1)</script>"),
             ("due", &yesterday),
             ("assignee", ""),
             ("kind", "contact"),
@@ -86,6 +87,14 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
         "on the contact page"
     );
     assert!(html.contains("Overdue"), "due two days ago");
+    assert!(
+        html.contains("<strong>new</strong>"),
+        "the body's markdown rendered"
+    );
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "markup in the body shown as text"
+    );
     let all = get("/todos?scope=all".into()).await;
     assert!(all.contains("Send Ann the proposal"));
     assert!(

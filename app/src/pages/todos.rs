@@ -115,6 +115,11 @@ fn TodoLists(
                 <input id="todo-title" name="title" required maxlength="300" />
                 <p class="field-error" role="alert">{for_field("title")}</p>
             </div>
+            <div class="field todo-body">
+                <label for="todo-body">"Details (markdown)"</label>
+                <textarea id="todo-body" name="body" rows="1"></textarea>
+                <p class="field-error" role="alert">{for_field("body")}</p>
+            </div>
             <div class="field">
                 <label for="todo-due">"Due"</label>
                 <input id="todo-due" name="due" type="date" />
@@ -186,6 +191,12 @@ fn TodoRow(
                 <a class="todo-link" href=record_href(l.kind, l.id)>{l.label}</a>
             }).collect_view()}
             <ArchiveButton action=archive kind=ArchivedKind::Todo id=t.id name=t.title.clone() />
+            {(!item.body_html.is_empty()).then(|| view! {
+                <details class="todo-details">
+                    <summary>"Details"</summary>
+                    <div class="note-body" inner_html=item.body_html.clone()></div>
+                </details>
+            })}
         </li>
     }
 }

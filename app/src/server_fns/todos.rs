@@ -22,12 +22,12 @@ pub async fn load_todos(scope: String) -> Result<TodoList, AppError> {
         (TodoScope::Mine, Some(me)) => Filter::MineOrUnassigned(me),
         _ => Filter::All,
     };
-    Ok(TodoList {
+    Ok(rendered(TodoList {
         open: db::todos::list(&mut tx, filter, false, OPEN_SHOWN).await?,
         done: db::todos::list(&mut tx, filter, true, DONE_SHOWN).await?,
         members: db::member_choices(&mut tx).await?,
         me,
-    })
+    }))
 }
 
 /// The to-dos of one contact, company or deal.
@@ -36,12 +36,21 @@ pub async fn todos_for(kind: String, id: Uuid) -> Result<TodoList, AppError> {
     use crate::ssr::{db, db::todos::Filter, session::human_tx};
     let target = super::editing::note_target(&kind, id)?;
     let (mut tx, _) = human_tx().await?;
-    Ok(TodoList {
+    Ok(rendered(TodoList {
         open: db::todos::list(&mut tx, Filter::On(target), false, OPEN_SHOWN).await?,
         done: db::todos::list(&mut tx, Filter::On(target), true, DONE_SHOWN).await?,
         members: db::member_choices(&mut tx).await?,
         me: db::todos::my_member_id(&mut tx).await?,
-    })
+    }))
+}
+
+/// The to-dos' markdown bodies as safe HTML.
+#[cfg(feature = "ssr")]
+fn rendered(mut list: TodoList) -> TodoList {
+    for item in list.open.iter_mut().chain(list.done.iter_mut()) {
+        item.body_html = crate::ssr::markdown::render(&item.todo.body_markdown);
+    }
+    list
 }
 
 /// Adds a to-do, on a record when `kind` and `id` name one. The due day is
@@ -49,6 +58,7 @@ pub async fn todos_for(kind: String, id: Uuid) -> Result<TodoList, AppError> {
 #[server]
 pub async fn add_todo(
     title: String,
+    body: String,
     due: String,
     assignee: String,
     kind: String,
@@ -66,6 +76,12 @@ pub async fn add_todo(
             "a title holds at most 300 characters",
         ));
     }
+    if body.len() > 20_000 {
+        return Err(AppError::invalid(
+            "body",
+            "details hold at most 20,000 characters",
+        ));
+    }
     let due = forms::date(&due, "due")?;
     let assignee = forms::pick(&assignee, "assignee")?;
     let target = match forms::pick(&id, "id")? {
@@ -81,10 +97,10 @@ pub async fn add_todo(
         &mut tx,
         NewTodo {
             title,
+            body_markdown: body.trim().to_string(),
             due_at,
             assignee_id: assignee,
             target,
-            ..Default::default()
         },
     )
     .await

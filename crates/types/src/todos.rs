@@ -54,6 +54,9 @@ pub struct TodoItem {
     pub overdue: bool,
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub links: Vec<RecordLink>,
+    /// The body rendered on the server (raw HTML in it shown as text).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub body_html: String,
 }
 
 /// Which to-dos a list shows.
