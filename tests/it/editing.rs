@@ -6,10 +6,11 @@
 use redkey_data::{contacts::ContactField, records};
 use redkey_testkit::TestDb;
 use redkey_types::{edits, Contact};
-use reqwest::header;
 
-use crate::helpers::{client_from, post_form, serve};
-use crate::sign_in::{sign_in, PASSWORD};
+use crate::helpers::{
+    serve,
+    visitor::{location, Visitor},
+};
 
 #[tokio::test]
 async fn a_stale_form_changes_only_what_nobody_else_changed() {
@@ -44,42 +45,31 @@ async fn a_stale_form_changes_only_what_nobody_else_changed() {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let addr = serve(&t).await;
-    let http = client_from("127.0.0.1");
-    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
-    let cookie = cookie.expect("signed in");
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
     let id = ann.id.to_string();
     let page = format!("/contacts/{id}");
     let save = |first: &'static str, email: &'static str, city: &'static str| {
-        let (http, cookie, page, id, shown) = (
-            http.clone(),
-            cookie.clone(),
-            page.clone(),
-            id.clone(),
-            shown.clone(),
-        );
+        let (me, page, id, shown) = (me.clone(), page.clone(), id.clone(), shown.clone());
         async move {
-            let r = post_form(
-                &http,
-                addr,
-                &cookie,
-                "save_contact_identity",
-                &page,
-                &[
-                    ("id", id.as_str()),
-                    ("shown", shown.as_str()),
-                    ("company_label", ""),
-                    ("first_name", first),
-                    ("last_name", ""),
-                    ("email", email),
-                    ("phone", ""),
-                    ("job_title", ""),
-                    ("city", city),
-                    ("company", ""),
-                ],
-            )
-            .await;
-            r.headers()[header::LOCATION].to_str().unwrap().to_string()
+            let r = me
+                .post_form(
+                    "save_contact_identity",
+                    &page,
+                    &[
+                        ("id", id.as_str()),
+                        ("shown", shown.as_str()),
+                        ("company_label", ""),
+                        ("first_name", first),
+                        ("last_name", ""),
+                        ("email", email),
+                        ("phone", ""),
+                        ("job_title", ""),
+                        ("city", city),
+                        ("company", ""),
+                    ],
+                )
+                .await;
+            location(&r)
         }
     };
     let current = |t: &TestDb| {
@@ -103,15 +93,7 @@ async fn a_stale_form_changes_only_what_nobody_else_changed() {
     );
     // Ben's address: refused next to the email field, shown on the page.
     let back = save("Anne", "ben@x.test", "Leeds").await;
-    let html = http
-        .get(back)
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = me.text(&back).await;
     assert!(html.contains("a contact with this email already exists"));
     assert_eq!(current(&t).await.email.as_deref(), Some("ann@x.test"));
 }

@@ -9,8 +9,10 @@ use redkey_testkit::TestDb;
 use redkey_types::Contact;
 use reqwest::{header, multipart, StatusCode};
 
-use crate::helpers::{client_from, spawn_app};
-use crate::sign_in::{sign_in, PASSWORD};
+use crate::helpers::{
+    client_from, spawn_app,
+    visitor::{location, Visitor},
+};
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
@@ -37,9 +39,8 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
     ])
     .unwrap();
     let addr = spawn_app(&t, &settings).await;
-    let http = client_from("127.0.0.1");
-    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
-    let cookie = cookie.expect("signed in");
+    let me = Visitor::sign_in(addr, "owner@alpha.test").await;
+    let (http, cookie) = (me.http.clone(), me.cookie.clone());
     let page = format!("/contacts/{}", ann.id);
     let upload =
         |record: uuid::Uuid, name: &'static str, bytes: Vec<u8>, cookie: Option<String>| {
@@ -67,12 +68,6 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
                 req.send().await.unwrap()
             }
         };
-    let location = |r: &reqwest::Response| {
-        r.headers()
-            .get(header::LOCATION)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
 
     let r = upload(
         ann.id,
@@ -99,17 +94,7 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
     assert_eq!(f.size_bytes, Some(PNG.len() as i64));
     assert_eq!(f.uploader.as_deref(), Some("Test User"));
 
-    let get = |path: String, cookie: String| {
-        let http = http.clone();
-        async move {
-            http.get(format!("http://{addr}{path}"))
-                .header(header::COOKIE, cookie)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let r = get(format!("/files/{}", f.id), cookie.clone()).await;
+    let r = me.get(&format!("/files/{}", f.id)).await;
     assert_eq!(r.status(), 200);
     let h = r.headers().clone();
     assert_eq!(h[header::CONTENT_TYPE], "image/png");
@@ -123,11 +108,7 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
         .unwrap()
         .contains("sandbox"));
     assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
-    let html = get(page.clone(), cookie.clone())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = me.text(&page).await;
     assert!(html.contains("_i_chart.png") && html.contains("class=\"preview\""));
 
     // Refused, with the reason back on the page, and nothing stored: too
@@ -149,8 +130,8 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
     assert_eq!(stored, 1);
 
     // Another client's member asks for the file by its id: 404.
-    let (_, solo, _) = sign_in(&http, addr, "solo@beta.test", PASSWORD).await;
-    let r = get(format!("/files/{}", f.id), solo.unwrap()).await;
+    let solo = Visitor::sign_in(addr, "solo@beta.test").await;
+    let r = solo.get(&format!("/files/{}", f.id)).await;
     assert_eq!(r.status(), 404);
     // Without a session: to sign-in, not the bytes.
     let r = http
@@ -165,7 +146,7 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(get(format!("/files/{}", f.id), cookie).await.status(), 404);
+    assert_eq!(me.get(&format!("/files/{}", f.id)).await.status(), 404);
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -220,9 +201,8 @@ async fn files_go_to_an_s3_store_that_checks_signatures() {
 
     // With the right key: stored in the bucket, served back by the cockpit.
     let addr = serve_with(moto.secret.clone()).await;
-    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
-    let cookie = cookie.unwrap();
-    let r = upload(addr, cookie.clone()).await;
+    let me = Visitor::sign_in(addr, "owner@alpha.test").await;
+    let r = upload(addr, me.cookie.clone()).await;
     assert!(!r.headers()[header::LOCATION]
         .to_str()
         .unwrap()
@@ -239,20 +219,15 @@ async fn files_go_to_an_s3_store_that_checks_signatures() {
         .fetch_one(&t.owner)
         .await
         .unwrap();
-    let r = http
-        .get(format!("http://{addr}/files/{id}"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = me.get(&format!("/files/{id}")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"quarterly numbers");
 
     // With a wrong secret the store refuses the signature: the upload is
     // refused and no row is written.
     let addr = serve_with("not-the-secret".into()).await;
-    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
-    let r = upload(addr, cookie.unwrap()).await;
+    let other = Visitor::sign_in(addr, "owner@alpha.test").await;
+    let r = upload(addr, other.cookie).await;
     let location = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert!(location.contains("could%20not%20be%20stored"), "{location}");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments")

@@ -6,10 +6,11 @@
 use redkey_data::{activities, deals::DealField, pipeline, records, Actor};
 use redkey_testkit::TestDb;
 use redkey_types::{Contact, Deal};
-use reqwest::header;
 
-use crate::helpers::{client_from, post_form, serve};
-use crate::sign_in::{sign_in, PASSWORD};
+use crate::helpers::{
+    serve,
+    visitor::{location, Visitor},
+};
 
 #[tokio::test]
 async fn a_call_is_logged_by_hand_on_a_deal_and_bad_ones_change_nothing() {
@@ -62,19 +63,13 @@ async fn a_call_is_logged_by_hand_on_a_deal_and_bad_ones_change_nothing() {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let addr = serve(&t).await;
-    let http = client_from("127.0.0.1");
-    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
-    let cookie = cookie.expect("signed in");
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
     let page = format!("/deals/{}", deal.id);
     let deal_id = deal.id.to_string();
     let log = |when: &'static str, on: String| {
-        let (http, cookie, page) = (http.clone(), cookie.clone(), page.clone());
+        let (me, page) = (me.clone(), page.clone());
         async move {
-            post_form(
-                &http,
-                addr,
-                &cookie,
+            me.post_form(
                 "log_activity",
                 &page,
                 &[
@@ -109,35 +104,19 @@ async fn a_call_is_logged_by_hand_on_a_deal_and_bad_ones_change_nothing() {
     drop(tx);
 
     // The timeline on the deal page shows it with its attendees.
-    let html = http
-        .get(format!("http://{addr}{page}"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = me.text(&page).await;
     assert!(html.contains("call: Pricing call (with Ann, Bob from finance)"));
 
     // A time to come, and another client's deal: refused, nothing logged.
     // Without JavaScript the refusal comes back in the redirect, and the
     // page shows it next to the field.
     let refused = |r: reqwest::Response| {
-        let location = r.headers()[header::LOCATION].to_str().unwrap().to_string();
-        assert!(location.contains("__err="), "{location}");
-        location
+        let back = location(&r);
+        assert!(back.contains("__err="), "{back}");
+        back
     };
     let back = refused(log("2099-01-01T10:00", deal_id.clone()).await);
-    let html = http
-        .get(back)
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = me.text(&back).await;
     assert!(html.contains("an activity logged by hand has already happened"));
     refused(log("", theirs.id.to_string()).await);
     let mut tx = t.tx(alpha, Actor::Agent).await;

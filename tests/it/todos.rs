@@ -5,27 +5,23 @@
 
 use chrono::{Duration, Utc};
 use redkey_data::{
-    contacts::ContactField,
     notes::Target,
-    records,
     todos::{self, Filter, NewTodo},
 };
 use redkey_testkit::TestDb;
-use redkey_types::{Contact, TodoStatus};
+use redkey_types::TodoStatus;
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{client_from, post_form, serve};
-use crate::sign_in::{sign_in, PASSWORD};
+use crate::helpers::{
+    serve,
+    visitor::{contact, location, Visitor},
+};
 
 #[tokio::test]
 async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
     let t = TestDb::new().await;
     let (alpha, beta, human) = t.two_clients().await;
-    let mut tx = t.tx(alpha, human).await;
-    let ann: Contact = records::create(&mut tx, vec![ContactField::FirstName("Ann".into())])
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let ann = contact(&t, alpha, human, "Ann").await;
     let mut tx = t.tx(beta, human).await;
     let theirs = todos::add(
         &mut tx,
@@ -38,50 +34,29 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let addr = serve(&t).await;
-    let http = client_from("127.0.0.1");
-    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
-    let cookie = cookie.expect("signed in");
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
     let page = format!("/contacts/{}", ann.id);
     let yesterday = (Utc::now() - Duration::days(2)).date_naive().to_string();
     let id = ann.id.to_string();
-    let r = post_form(
-        &http,
-        addr,
-        &cookie,
-        "add_todo",
-        &page,
-        &[
-            ("title", "Send Ann the proposal"),
-            ("body", "Use the **new** prices <script>alert(1)</script>"),
-            ("due", &yesterday),
-            ("assignee", ""),
-            ("kind", "contact"),
-            ("id", &id),
-        ],
-    )
-    .await;
+    let r = me
+        .post_form(
+            "add_todo",
+            &page,
+            &[
+                ("title", "Send Ann the proposal"),
+                ("body", "Use the **new** prices <script>alert(1)</script>"),
+                ("due", &yesterday),
+                ("assignee", ""),
+                ("kind", "contact"),
+                ("id", &id),
+            ],
+        )
+        .await;
     assert!(r.status().is_redirection(), "{}", r.status());
-    let location = r.headers()[header::LOCATION].to_str().unwrap();
-    assert!(
-        location.trim_end_matches('?').ends_with(&page),
-        "{location}"
-    );
+    let back = location(&r);
+    assert!(back.trim_end_matches('?').ends_with(&page), "{back}");
 
-    let get = |path: String| {
-        let (http, cookie) = (http.clone(), cookie.clone());
-        async move {
-            let r = http
-                .get(format!("http://{addr}{path}"))
-                .header(header::COOKIE, cookie)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200, "{path}");
-            r.text().await.unwrap()
-        }
-    };
-    let html = get(page.clone()).await;
+    let html = me.text(&page).await;
     assert!(
         html.contains("Send Ann the proposal"),
         "on the contact page"
@@ -95,7 +70,7 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
         !html.contains("<script>alert(1)"),
         "markup in the body shown as text"
     );
-    let all = get("/todos?scope=all".into()).await;
+    let all = me.text("/todos?scope=all").await;
     assert!(all.contains("Send Ann the proposal"));
     assert!(
         !all.contains("Beta's secret"),
@@ -108,15 +83,13 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
         .unwrap();
     drop(tx);
     let todo = added[0].todo.id.to_string();
-    let r = post_form(
-        &http,
-        addr,
-        &cookie,
-        "set_todo_status",
-        "/todos",
-        &[("id", &todo), ("status", "DONE")],
-    )
-    .await;
+    let r = me
+        .post_form(
+            "set_todo_status",
+            "/todos",
+            &[("id", &todo), ("status", "DONE")],
+        )
+        .await;
     assert!(r.status().is_redirection(), "{}", r.status());
     let mut tx = t.tx(alpha, human).await;
     let done = todos::list(&mut tx, Filter::All, true, 10).await.unwrap();
@@ -130,10 +103,11 @@ async fn a_todo_is_added_on_a_contact_and_completed_without_javascript() {
         .map(|(p, _)| p.to_string())
         .find(|p| p.contains("set_todo_status"))
         .unwrap();
-    let r = http
-        .post(format!("http://{addr}{path}"))
-        .header("origin", format!("http://{addr}"))
-        .header(header::COOKIE, &cookie)
+    let r = me
+        .http
+        .post(format!("http://{}{path}", me.addr))
+        .header("origin", format!("http://{}", me.addr))
+        .header(header::COOKIE, &me.cookie)
         .form(&[("id", foreign.as_str()), ("status", "DONE")])
         .send()
         .await

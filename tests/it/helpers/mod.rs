@@ -7,6 +7,7 @@ pub mod fake_resend;
 pub mod moto;
 pub mod radicale;
 pub mod server_process;
+pub mod visitor;
 
 use std::net::{IpAddr, SocketAddr};
 

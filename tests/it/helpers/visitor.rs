@@ -1,0 +1,80 @@
+//! A signed-in person using the cockpit as a browser without JavaScript
+//! does: pages by GET with the session cookie, forms posted to server
+//! functions from the page they are on.
+
+use std::net::SocketAddr;
+
+use redkey_data::{contacts::ContactField, records, Actor, ClientId};
+use redkey_testkit::TestDb;
+use redkey_types::Contact;
+use reqwest::header;
+
+use super::client_from;
+use crate::sign_in::{sign_in, PASSWORD};
+
+#[derive(Clone)]
+pub struct Visitor {
+    pub http: reqwest::Client,
+    pub addr: SocketAddr,
+    pub cookie: String,
+}
+
+impl Visitor {
+    pub async fn sign_in(addr: SocketAddr, email: &str) -> Self {
+        let http = client_from("127.0.0.1");
+        let (_, cookie, _) = sign_in(&http, addr, email, PASSWORD).await;
+        Self {
+            http,
+            addr,
+            cookie: cookie.expect("signed in"),
+        }
+    }
+
+    /// GET a path (or a whole URL, as a redirect gives it).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("http://{}{path}", self.addr)
+        };
+        self.http
+            .get(url)
+            .header(header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// Posts a form to the server function named `function` from the page
+    /// at `referer`, accepting HTML: the answer is a redirect back to it.
+    pub async fn post_form(
+        &self,
+        function: &str,
+        referer: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        super::post_form(&self.http, self.addr, &self.cookie, function, referer, form).await
+    }
+}
+
+/// Where a redirect points.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A contact made by the client's person.
+pub async fn contact(t: &TestDb, client: ClientId, actor: Actor, first: &str) -> Contact {
+    let mut tx = t.tx(client, actor).await;
+    let c = records::create(&mut tx, vec![ContactField::FirstName(first.into())])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    c
+}
