@@ -1,6 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, DEMO, SOLO, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
+import {
+  BASE_URL, DEMO, SOLO, launch, openPage, waitForHydration, shot, signIn, phoneWithoutScript,
+} from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -151,11 +153,7 @@ test('views not yet retired link out to Twenty; the coverage page lists them all
 });
 
 test('every page renders its data with JavaScript off, on a phone-sized screen', async () => {
-  const js = await openPage(browser);
-  await signIn(js.page);
-  const storageState = await js.context.storageState();
-  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
-  const page = await context.newPage();
+  const { context, page } = await phoneWithoutScript(browser);
   await page.goto(`${BASE_URL}/pipeline`);
   assert.ok(await page.locator('li.deal').count() > 0, 'pipeline cards');
   await shot(page, 'pipeline-375-nojs');

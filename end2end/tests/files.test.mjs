@@ -1,6 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, SOLO, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration } from './helpers.mjs';
+import {
+  BASE_URL, SOLO, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration, phoneWithoutScript, assertFitsPhone,
+} from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -43,11 +45,7 @@ test('a file uploaded on a company page is listed, previewed and downloaded; not
 });
 
 test('uploading works with JavaScript off at 375 px, and a refusal is shown', async () => {
-  const js = await openPage(browser);
-  await signIn(js.page);
-  const storageState = await js.context.storageState();
-  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
-  const page = await context.newPage();
+  const { context, page } = await phoneWithoutScript(browser);
   await page.goto(`${BASE_URL}/contacts`);
   await page.locator('table.contacts tbody a').first().click();
   const contact = page.url();
@@ -57,8 +55,7 @@ test('uploading works with JavaScript off at 375 px, and a refusal is shown', as
   await page.setInputFiles('#file', { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
   await Promise.all([page.waitForURL(/upload_error=/), page.click('#upload')]);
   assert.match(await page.textContent('#upload-error'), /choose a file first/);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 375, `no sideways scrolling at 375 px (${width})`);
+  await assertFitsPhone(page);
   await shot(page, 'files-375-nojs');
   await context.close();
 });

@@ -79,3 +79,20 @@ export async function seriousViolations(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+// The founder, signed in, on a 375 px phone with JavaScript off: every page
+// must work as plain HTML there.
+export async function phoneWithoutScript(browser, who = DEMO) {
+  const js = await openPage(browser);
+  await signIn(js.page, who);
+  const storageState = await js.context.storageState();
+  await js.context.close();
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
+  return { context, page: await context.newPage() };
+}
+
+// The page fits the phone's width: no sideways scrolling.
+export async function assertFitsPhone(page) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 375) throw new Error(`sideways scrolling at 375 px (${width})`);
+}

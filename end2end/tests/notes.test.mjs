@@ -1,6 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration } from './helpers.mjs';
+import {
+  BASE_URL, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration, phoneWithoutScript, assertFitsPhone,
+} from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -39,18 +41,13 @@ test('the notes page lists notes newest first, finds them, and links to their re
 });
 
 test('the notes page works with JavaScript off on a phone-sized screen', async () => {
-  const js = await openPage(browser);
-  await signIn(js.page);
-  const storageState = await js.context.storageState();
-  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
-  const page = await context.newPage();
+  const { context, page } = await phoneWithoutScript(browser);
   await page.goto(`${BASE_URL}/notes`);
   assert.ok(await page.locator('ol.notes-list li').count() > 0, 'notes drawn on the server');
   await page.fill('#notes-q', 'zebra');
   await Promise.all([page.waitForURL(/q=zebra/), page.click('form.search button')]);
   assert.ok(await page.locator('ol.notes-list li').count() >= 1);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 375, `no sideways scrolling at 375 px (${width})`);
+  await assertFitsPhone(page);
   await shot(page, 'notes-375-nojs');
   await context.close();
 });

@@ -1,7 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, SOLO, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration,
+  BASE_URL, SOLO, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration, phoneWithoutScript, assertFitsPhone,
 } from './helpers.mjs';
 
 let browser;
@@ -61,11 +61,7 @@ test('a contact page has its to-dos, linked back to the contact', async () => {
 });
 
 test('to-dos work with JavaScript off on a phone-sized screen', async () => {
-  const js = await openPage(browser);
-  await signIn(js.page);
-  const storageState = await js.context.storageState();
-  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
-  const page = await context.newPage();
+  const { context, page } = await phoneWithoutScript(browser);
   await page.goto(`${BASE_URL}/todos`);
   assert.ok((await titles(page, '#open-todos')).length > 0, 'open to-dos drawn on the server');
   await page.fill('#todo-title', 'Written without JavaScript');
@@ -76,8 +72,7 @@ test('to-dos work with JavaScript off on a phone-sized screen', async () => {
     page.click('button[aria-label="Complete: Written without JavaScript"]'),
   ]);
   assert.ok((await titles(page, '#done-todos')).includes('Written without JavaScript'));
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 375, `no sideways scrolling at 375 px (${width})`);
+  await assertFitsPhone(page);
   await shot(page, 'todos-375-nojs');
   await context.close();
 });

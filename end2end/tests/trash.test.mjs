@@ -1,6 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration } from './helpers.mjs';
+import {
+  BASE_URL, assertOnlyRefusals, launch, openPage, seriousViolations, shot, signIn, waitForHydration, phoneWithoutScript, assertFitsPhone,
+} from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -33,11 +35,7 @@ test('an archived deal waits in the trash and is restored from there', async () 
 });
 
 test('a to-do archived from its list is restorable, with JavaScript off at 375 px', async () => {
-  const js = await openPage(browser);
-  await signIn(js.page);
-  const storageState = await js.context.storageState();
-  const context = await browser.newContext({ javaScriptEnabled: false, storageState, viewport: { width: 375, height: 800 } });
-  const page = await context.newPage();
+  const { context, page } = await phoneWithoutScript(browser);
   await page.goto(`${BASE_URL}/todos`);
   await page.fill('#todo-title', 'Throw this one away');
   await Promise.all([page.waitForURL(/\/todos\??$/), page.click('#add-todo')]);
@@ -49,8 +47,7 @@ test('a to-do archived from its list is restorable, with JavaScript off at 375 p
   await page.goto(`${BASE_URL}/trash`);
   const row = page.locator('table.trash tr', { hasText: 'Throw this one away' });
   assert.equal(await row.locator('td').first().textContent(), 'To-do');
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 375, `no sideways scrolling at 375 px (${width})`);
+  await assertFitsPhone(page);
   await Promise.all([page.waitForURL(/\/trash\??$/), row.locator('button').click()]);
   await page.goto(`${BASE_URL}/todos`);
   assert.ok((await page.locator('.todo-title').allTextContents()).includes('Throw this one away'));
