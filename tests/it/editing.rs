@@ -97,3 +97,104 @@ async fn a_stale_form_changes_only_what_nobody_else_changed() {
     assert!(html.contains("a contact with this email already exists"));
     assert_eq!(current(&t).await.email.as_deref(), Some("ann@x.test"));
 }
+
+#[tokio::test]
+async fn a_company_and_a_deal_are_edited_from_their_forms() {
+    use redkey_data::{companies::CompanyField, deals::DealField, pipeline};
+    use redkey_types::{Company, Deal};
+    let t = TestDb::new().await;
+    let (alpha, _, human) = t.two_clients().await;
+    let mut tx = t.tx(alpha, human).await;
+    let acme: Company = records::create(&mut tx, vec![CompanyField::Name("Acme".into())])
+        .await
+        .unwrap();
+    let ann: Contact = records::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Ann".into()),
+            ContactField::Email(Some(
+                redkey_types::EmailAddress::parse("ann@acme.test").unwrap(),
+            )),
+        ],
+    )
+    .await
+    .unwrap();
+    let p = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
+    let stage = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
+        .await
+        .unwrap();
+    let deal: Deal = records::create(
+        &mut tx,
+        vec![
+            DealField::Name("Pilot".into()),
+            DealField::Pipeline(p),
+            DealField::Stage(stage),
+        ],
+    )
+    .await
+    .unwrap();
+    let owner = redkey_data::members(&mut tx).await.unwrap()[0].id;
+    tx.commit().await.unwrap();
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
+
+    let shown = serde_json::to_string(&edits::company_snapshot(&acme)).unwrap();
+    let owner_id = owner.to_string();
+    let r = me
+        .post_form(
+            "save_company",
+            &format!("/companies/{}", acme.id),
+            &[
+                ("id", &acme.id.to_string()),
+                ("shown", &shown),
+                ("name", "Acme Corp"),
+                ("domain", "https://Acme.test/"),
+                ("priority", "high"),
+                ("strategy_note", "Land the pilot first"),
+                ("account_owner", &owner_id),
+            ],
+        )
+        .await;
+    assert!(!location(&r).contains("__err="), "{}", location(&r));
+    let shown = serde_json::to_string(&edits::deal_snapshot(&deal)).unwrap();
+    let r = me
+        .post_form(
+            "save_deal_identity",
+            &format!("/deals/{}", deal.id),
+            &[
+                ("id", &deal.id.to_string()),
+                ("shown", &shown),
+                ("contact_label", ""),
+                ("company_label", ""),
+                ("name", "Acme pilot"),
+                ("contact", "Ann <ann@acme.test>"),
+                ("company", "Acme Corp"),
+            ],
+        )
+        .await;
+    assert!(!location(&r).contains("__err="), "{}", location(&r));
+
+    let mut tx = t.tx(alpha, human).await;
+    let acme = records::get::<Company>(&mut tx, acme.id).await.unwrap();
+    assert_eq!(
+        (
+            acme.name.as_str(),
+            acme.domain.as_deref(),
+            acme.account_owner_id
+        ),
+        ("Acme Corp", Some("acme.test"), Some(owner))
+    );
+    assert_eq!(acme.priority, Some(redkey_types::Priority::High));
+    assert_eq!(acme.strategy_note.as_deref(), Some("Land the pilot first"));
+    let deal = records::get::<Deal>(&mut tx, deal.id).await.unwrap();
+    assert_eq!(
+        (deal.name.as_str(), deal.contact_id, deal.company_id),
+        ("Acme pilot", Some(ann.id), Some(acme.id))
+    );
+    // The strategic change is the signed-in person's, in the audit trail.
+    let changes = redkey_data::audit::changes_of(&mut tx, acme.id)
+        .await
+        .unwrap();
+    assert!(changes
+        .iter()
+        .any(|c| c.column_name == "priority" && c.acting_role == "redkey_human"));
+}
