@@ -155,6 +155,8 @@ fn back(headers: &HeaderMap, refusal: Option<&str>) -> Response {
         .and_then(|r| r.split("://").nth(1))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
         .map(|p| p.split('?').next().unwrap_or("/").to_string())
+        // "//host" would be another site, protocol-relative.
+        .filter(|p| !p.starts_with("//"))
         .unwrap_or_else(|| "/".into());
     let target = match refusal {
         None => page,
