@@ -110,6 +110,21 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
     assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
     let html = me.text(&page).await;
     assert!(html.contains("_i_chart.png") && html.contains("class=\"preview\""));
+    // A PDF is shown inline too, outside the sandbox its viewer cannot run in.
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let r = upload(ann.id, "terms.pdf", pdf, Some(cookie.clone())).await;
+    assert!(!location(&r).contains("upload_error"), "{}", location(&r));
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM attachments WHERE name = 'terms.pdf'")
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    let r = me.get(&format!("/files/{id}")).await;
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert!(r.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("inline"));
+    assert!(r.headers().get(header::CONTENT_SECURITY_POLICY).is_none());
 
     // Refused, with the reason back on the page, and nothing stored: too
     // big, empty, another client's contact; without a session, 401.
@@ -127,7 +142,7 @@ async fn uploads_are_sniffed_named_safely_and_served_only_within_the_client() {
         .fetch_one(&t.owner)
         .await
         .unwrap();
-    assert_eq!(stored, 1);
+    assert_eq!(stored, 2, "the PNG and the PDF only");
 
     // Another client's member asks for the file by its id: 404.
     let solo = Visitor::sign_in(addr, "solo@beta.test").await;

@@ -39,7 +39,12 @@ async fn a_contact_is_archived_to_the_trash_and_restored_without_javascript() {
         .await;
     assert!(r.status().is_redirection());
     assert_eq!(me.get(&page).await.status(), 200, "restored");
-    assert!(me.text("/trash").await.contains("The trash is empty."));
+    let html = me.text("/trash").await;
+    assert!(html.contains("The trash is empty."));
+    assert!(
+        html.contains("stay here 30 days"),
+        "the default retention shown"
+    );
 
     // Another client's contact, by id: refused, still theirs and untouched.
     let ben_id = ben.id.to_string();

@@ -26,14 +26,14 @@ pub fn TrashPage() -> impl IntoView {
     view! {
         <Title text="Trash" />
         <h1>"Trash"</h1>
-        <p class="hint">"Archived records stay here until arlo deletes them for good (after 30 days unless configured otherwise). Restoring puts a record back as it was."</p>
         <p class="error" role="alert">{error}</p>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(items) if items.is_empty() => view! { <p class="empty">"The trash is empty."</p> }.into_any(),
-                    Ok(items) => view! {
+                    Ok((items, days)) => view! {
+                        <p class="hint">{format!("Archived records stay here {days} days, then arlo deletes them for good. Restoring puts a record back as it was.")}</p>
+                        {items.is_empty().then(|| view! { <p class="empty">"The trash is empty."</p> })}
                         <div class="table-scroll">
                         <table class="trash">
                             <thead><tr><th scope="col">"What"</th><th scope="col">"Name"</th><th scope="col">"Archived"</th><th scope="col"><span class="visually-hidden">"Restore"</span></th></tr></thead>

@@ -9,11 +9,15 @@ use crate::model::{AppError, TrashItem};
 #[cfg(feature = "ssr")]
 const TRASH_SHOWN: i64 = 500;
 
+/// What the trash holds, and how many days it keeps things.
 #[server]
-pub async fn load_trash() -> Result<Vec<TrashItem>, AppError> {
-    use crate::ssr::{db, session::human_tx};
+pub async fn load_trash() -> Result<(Vec<TrashItem>, u64), AppError> {
+    use crate::ssr::{cockpit::CockpitConfig, db, session::human_tx};
+    let days = use_context::<CockpitConfig>()
+        .map(|c| c.trash_days)
+        .ok_or(AppError::Internal)?;
     let (mut tx, _) = human_tx().await?;
-    Ok(db::trash::list(&mut tx, TRASH_SHOWN).await?)
+    Ok((db::trash::list(&mut tx, TRASH_SHOWN).await?, days))
 }
 
 /// Archives a contact, company or deal (then shows the trash, where it can
