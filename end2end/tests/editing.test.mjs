@@ -123,3 +123,25 @@ test("a contact's identity is edited in place, and saving over a newer edit is r
   assert.match(await page.textContent('#email-error'), /already/);
   assertOnlyRefusals(problems, 2);
 });
+
+test('a call is logged by hand on a deal page and lands in its timeline; a time to come is refused', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/pipeline`);
+  await waitForHydration(page);
+  const href = await page.locator('li.deal a').first().getAttribute('href');
+  await page.goto(`${BASE_URL}${href}`);
+  await page.waitForSelector('#log-activity');
+  await waitForHydration(page);
+  await page.selectOption('#log-kind', 'call');
+  await page.fill('#log-when', '2099-01-01T10:00');
+  await page.fill('#log-subject', 'Pricing call');
+  await page.click('#log-activity');
+  await page.locator('.field:has(#log-when) .field-error', { hasText: /already happened/ }).waitFor();
+  await page.fill('#log-when', '');
+  await page.fill('#log-attendees', 'Dana, Lee from finance');
+  await page.fill('#log-summary', 'They want a pilot first.');
+  await page.click('#log-activity');
+  await page.locator('ol.timeline li', { hasText: 'call: Pricing call (with Dana, Lee from finance)' }).waitFor();
+  assertOnlyRefusals(problems, 1);
+});
