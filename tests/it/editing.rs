@@ -100,7 +100,7 @@ async fn a_stale_form_changes_only_what_nobody_else_changed() {
 
 #[tokio::test]
 async fn a_company_and_a_deal_are_edited_from_their_forms() {
-    use redkey_data::{companies::CompanyField, deals::DealField, pipeline};
+    use redkey_data::companies::CompanyField;
     use redkey_types::{Company, Deal};
     let t = TestDb::new().await;
     let (alpha, _, human) = t.two_clients().await;
@@ -119,22 +119,9 @@ async fn a_company_and_a_deal_are_edited_from_their_forms() {
     )
     .await
     .unwrap();
-    let p = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
-    let stage = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
-        .await
-        .unwrap();
-    let deal: Deal = records::create(
-        &mut tx,
-        vec![
-            DealField::Name("Pilot".into()),
-            DealField::Pipeline(p),
-            DealField::Stage(stage),
-        ],
-    )
-    .await
-    .unwrap();
     let owner = redkey_data::members(&mut tx).await.unwrap()[0].id;
     tx.commit().await.unwrap();
+    let deal = crate::helpers::visitor::deal(&t, alpha, human, "Pilot", vec![]).await;
     let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
 
     let shown = serde_json::to_string(&edits::company_snapshot(&acme)).unwrap();

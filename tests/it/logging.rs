@@ -3,13 +3,13 @@
 //! filled in, attendees kept, last activity following; a time to come and
 //! another client's deal refused, with nothing logged.
 
-use redkey_data::{activities, deals::DealField, pipeline, records, Actor};
+use redkey_data::{activities, deals::DealField, records, Actor};
 use redkey_testkit::TestDb;
-use redkey_types::{Contact, Deal};
+use redkey_types::Contact;
 
 use crate::helpers::{
     serve,
-    visitor::{location, Visitor},
+    visitor::{contact, deal, location, Visitor},
 };
 
 #[tokio::test]
@@ -23,45 +23,16 @@ async fn a_call_is_logged_by_hand_on_a_deal_and_bad_ones_change_nothing() {
     .execute(&t.owner)
     .await
     .unwrap();
-    let mut tx = t.tx(alpha, human).await;
-    let ann: Contact = records::create(
-        &mut tx,
-        vec![redkey_data::contacts::ContactField::FirstName("Ann".into())],
+    let ann = contact(&t, alpha, human, "Ann").await;
+    let theirs = deal(&t, beta, human, "Beta deal", vec![]).await;
+    let deal = deal(
+        &t,
+        alpha,
+        human,
+        "Ann's pilot",
+        vec![DealField::Contact(Some(ann.id))],
     )
-    .await
-    .unwrap();
-    let p = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
-    let stage = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
-        .await
-        .unwrap();
-    let deal: Deal = records::create(
-        &mut tx,
-        vec![
-            DealField::Name("Ann's pilot".into()),
-            DealField::Pipeline(p),
-            DealField::Stage(stage),
-            DealField::Contact(Some(ann.id)),
-        ],
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let mut tx = t.tx(beta, human).await;
-    let bp = pipeline::create_pipeline(&mut tx, "Beta").await.unwrap();
-    let bs = pipeline::create_stage(&mut tx, bp, "Lead", 10, false, false)
-        .await
-        .unwrap();
-    let theirs: Deal = records::create(
-        &mut tx,
-        vec![
-            DealField::Name("Beta deal".into()),
-            DealField::Pipeline(bp),
-            DealField::Stage(bs),
-        ],
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    .await;
 
     let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
     let page = format!("/deals/{}", deal.id);

@@ -4,9 +4,9 @@
 
 use std::net::SocketAddr;
 
-use redkey_data::{contacts::ContactField, records, Actor, ClientId};
+use redkey_data::{contacts::ContactField, deals::DealField, pipeline, records, Actor, ClientId};
 use redkey_testkit::TestDb;
-use redkey_types::Contact;
+use redkey_types::{Contact, Deal};
 use reqwest::header;
 
 use super::client_from;
@@ -77,4 +77,28 @@ pub async fn contact(t: &TestDb, client: ClientId, actor: Actor, first: &str) ->
         .unwrap();
     tx.commit().await.unwrap();
     c
+}
+
+/// A deal named `name` in a new one-stage pipeline, with `more` fields.
+pub async fn deal(
+    t: &TestDb,
+    client: ClientId,
+    actor: Actor,
+    name: &str,
+    more: Vec<DealField>,
+) -> Deal {
+    let mut tx = t.tx(client, actor).await;
+    let p = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
+    let stage = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
+        .await
+        .unwrap();
+    let mut fields = vec![
+        DealField::Name(name.into()),
+        DealField::Pipeline(p),
+        DealField::Stage(stage),
+    ];
+    fields.extend(more);
+    let d = records::create(&mut tx, fields).await.unwrap();
+    tx.commit().await.unwrap();
+    d
 }
