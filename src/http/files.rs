@@ -93,12 +93,7 @@ async fn read_limited(mut field: Field<'_>, max: u64) -> Result<Option<Vec<u8>>,
 /// between leaves unreferenced bytes, never a row without its file.
 async fn store(state: &AppState, me: &SignedIn, up: Upload) -> Result<(), String> {
     let id: Uuid = up.id.parse().map_err(|_| "no such record".to_string())?;
-    let target = match up.kind.as_str() {
-        "contact" => Target::Contact(id),
-        "company" => Target::Company(id),
-        "deal" => Target::Deal(id),
-        _ => return Err("no such record".into()),
-    };
+    let target = Target::parse(&up.kind, id).ok_or_else(|| "no such record".to_string())?;
     let (name, bytes) = up
         .file
         .filter(|(_, b)| !b.is_empty())

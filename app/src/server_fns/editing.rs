@@ -10,18 +10,13 @@ use crate::server_fns::forms;
 /// The notes on a contact, company or deal, rendered safely.
 #[server]
 pub async fn notes_for(kind: String, id: Uuid) -> Result<Vec<RenderedNote>, AppError> {
-    use crate::ssr::{db, markdown, session::human_tx};
+    use crate::ssr::{db, session::human_tx};
     let target = note_target(&kind, id)?;
     let (mut tx, _) = human_tx().await?;
     Ok(db::notes::of(&mut tx, target)
         .await?
         .into_iter()
-        .map(|n| RenderedNote {
-            id: n.id,
-            html: markdown::render(&n.body_markdown),
-            title: n.title,
-            created_at: n.created_at,
-        })
+        .map(rendered)
         .collect())
 }
 
@@ -33,7 +28,7 @@ pub const NOTES_PAGE: i64 = 30;
 #[server]
 pub async fn load_notes(q: String, after: Option<Uuid>) -> Result<NotesPage, AppError> {
     use crate::model::NoteItem;
-    use crate::ssr::{db, markdown, session::human_tx};
+    use crate::ssr::{db, session::human_tx};
     let q = q.trim();
     if q.chars().count() > 200 {
         return Err(AppError::invalid("q", "search for at most 200 characters"));
@@ -49,12 +44,7 @@ pub async fn load_notes(q: String, after: Option<Uuid>) -> Result<NotesPage, App
         notes: notes
             .into_iter()
             .map(|(n, links)| NoteItem {
-                note: RenderedNote {
-                    id: n.id,
-                    html: markdown::render(&n.body_markdown),
-                    title: n.title,
-                    created_at: n.created_at,
-                },
+                note: rendered(n),
                 links,
             })
             .collect(),
@@ -91,14 +81,20 @@ pub async fn add_note(kind: String, id: Uuid, body: String) -> Result<(), AppErr
     Ok(())
 }
 
+/// The record a form names; an unknown kind reads as a missing record.
 #[cfg(feature = "ssr")]
 pub(crate) fn note_target(kind: &str, id: Uuid) -> Result<crate::ssr::db::notes::Target, AppError> {
-    use crate::ssr::db::notes::Target;
-    match kind {
-        "contact" => Ok(Target::Contact(id)),
-        "company" => Ok(Target::Company(id)),
-        "deal" => Ok(Target::Deal(id)),
-        _ => Err(AppError::NotFound),
+    crate::ssr::db::notes::Target::parse(kind, id).ok_or(AppError::NotFound)
+}
+
+/// A note with its markdown rendered safely.
+#[cfg(feature = "ssr")]
+fn rendered(n: crate::model::Note) -> RenderedNote {
+    RenderedNote {
+        id: n.id,
+        html: crate::ssr::markdown::render(&n.body_markdown),
+        title: n.title,
+        created_at: n.created_at,
     }
 }
 

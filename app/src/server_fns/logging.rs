@@ -29,7 +29,9 @@ pub async fn log_activity(
 ) -> Result<(), AppError> {
     use crate::model::{Contact, Deal, Source};
     use crate::server_fns::forms;
-    use crate::ssr::{db, db::activities::NewActivity, db::lookup::Kind, session::human_tx};
+    use crate::ssr::{
+        db, db::activities::NewActivity, db::lookup::Kind, db::notes::Target, session::human_tx,
+    };
     if !HAND_KINDS.iter().any(|(k, _)| *k == kind) {
         return Err(AppError::invalid("kind", "choose call, meeting or note"));
     }
@@ -70,14 +72,13 @@ pub async fn log_activity(
             "an activity logged by hand has already happened",
         ));
     }
-    let (mut contact_id, mut company_id, mut deal_id) = (None, None, deal);
-    match on_kind.as_str() {
-        "contact" => contact_id = Some(on_id),
-        "company" => company_id = Some(on_id),
-        "deal" => deal_id = Some(on_id),
-        _ => return Err(AppError::NotFound),
-    }
-    if on_kind == "company" {
+    let on = super::editing::note_target(&on_kind, on_id)?;
+    let (mut contact_id, mut company_id, deal_id) = match on {
+        Target::Contact(id) => (Some(id), None, deal),
+        Target::Company(id) => (None, Some(id), deal),
+        Target::Deal(id) => (None, None, Some(id)),
+    };
+    if matches!(on, Target::Company(_)) {
         contact_id = forms::pick_record(&mut tx, Kind::Contact, &contact, "contact").await?;
     }
     // The record the page is about must be this client's; the deal and
@@ -93,7 +94,7 @@ pub async fn log_activity(
         let c = db::records::get::<Contact>(&mut tx, id).await?;
         company_id = company_id.or(c.company_id);
     }
-    if let Some(id) = company_id.filter(|_| on_kind == "company") {
+    if let Some(id) = company_id.filter(|_| matches!(on, Target::Company(_))) {
         db::records::get::<crate::model::Company>(&mut tx, id).await?;
     }
     db::activities::log(

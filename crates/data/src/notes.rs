@@ -12,6 +12,16 @@ pub enum Target {
 }
 
 impl Target {
+    /// A record as a form names it (`contact`, `company`, `deal`).
+    pub fn parse(kind: &str, id: Uuid) -> Option<Self> {
+        match kind {
+            "contact" => Some(Self::Contact(id)),
+            "company" => Some(Self::Company(id)),
+            "deal" => Some(Self::Deal(id)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn column(self) -> (&'static str, Uuid) {
         match self {
             Self::Contact(id) => ("contact_id", id),
