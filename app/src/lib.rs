@@ -69,7 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/companies/new") view=pages::editing::NewCompanyPage ssr=SsrMode::Async />
                     <Route path=path!("/deals/new") view=pages::editing::NewDealPage ssr=SsrMode::Async />
                     <Route path=path!("/contacts/:id") view=pages::contacts::ContactPage ssr=SsrMode::Async />
-                    <Route path=path!("/companies") view=pages::records::CompaniesPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies") view=pages::tables::CompaniesPage ssr=SsrMode::Async />
+                    <Route path=path!("/deals") view=pages::tables::DealsPage ssr=SsrMode::Async />
                     <Route path=path!("/companies/:id") view=pages::records::CompanyPage ssr=SsrMode::Async />
                     <Route path=path!("/deals/:id") view=pages::records::DealPage ssr=SsrMode::Async />
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />

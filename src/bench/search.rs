@@ -9,7 +9,7 @@ use redkey_data::{
     contacts::{self, ContactQuery},
     Actor, ClientId,
 };
-use redkey_types::{ContactSort, Priority};
+use redkey_types::{Priority, RecordSort};
 
 use crate::{admin, config::DatabaseUrl};
 use redkey_data::records;
@@ -109,7 +109,7 @@ pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
     .await
     .context("deep cursor")?;
     let deep = records::get::<Contact>(&mut tx, deep_id).await?;
-    for sort in ContactSort::ALL {
+    for &sort in RecordSort::ALL {
         let first = ContactQuery {
             sort,
             ..Default::default()

@@ -235,6 +235,8 @@ mod tests {
                 "companies",
                 "contacts",
                 "deal_page",
+                "deals",
+                "export",
                 "files",
                 "notes",
                 "pipeline",

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod errors;
+mod export;
 mod files;
 pub mod guard;
 pub mod health;

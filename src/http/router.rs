@@ -14,8 +14,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
-    api, errors, files, guard, health, hosts, ingest, limits, mail_oauth, session_store, trace,
-    unsubscribe, webhooks, AppState,
+    api, errors, export, files, guard, health, hosts, ingest, limits, mail_oauth, session_store,
+    trace, unsubscribe, webhooks, AppState,
 };
 
 /// Sessions idle this long end.
@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
             post(files::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/files/{id}", get(files::download))
+        .route("/export/{file}", get(export::export))
         .route("/oauth/mail/{provider}/start", get(mail_oauth::start))
         .route("/oauth/mail/callback", get(mail_oauth::callback))
         .route(

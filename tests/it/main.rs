@@ -22,5 +22,6 @@ mod logging;
 mod mailbox;
 mod private_cluster;
 mod sign_in;
+mod tables;
 mod todos;
 mod trash;

@@ -25,7 +25,7 @@ pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
 
 /// Twenty views the cockpit serves on its record pages, not as a page of
 /// their own: no navigation entry once retired.
-const RECORD_TABS: [&str; 2] = ["deal_page", "files"];
+const RECORD_TABS: [&str; 3] = ["deal_page", "files", "export"];
 
 #[component]
 pub fn Nav() -> impl IntoView {

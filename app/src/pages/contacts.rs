@@ -6,7 +6,11 @@ use uuid::Uuid;
 use crate::{
     components::{general_error, ChoiceSelect, ErrorNote, Lookup, PrioritySelect, TextField},
     model::ArchivedKind,
-    model::{ContactDetail, ContactSort, FieldChange, Priority, TimelineItem},
+    model::{
+        ContactDetail, ContactFilter, FieldChange, Priority, RecordSort, TableFilter, TableKind,
+        TimelineItem,
+    },
+    pages::tables::{next_href, use_filter, TableTools},
     pages::{logging::LogActivityForm, sequences::SequencesPanel, trash::ArchiveButton},
     server_fns::{
         contacts::{contacts_page, load_contact, SaveContactStrategy},
@@ -20,43 +24,36 @@ use crate::{
 #[component]
 pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
+    let filter = use_filter::<ContactFilter>();
     let enroll_many = ServerAction::<EnrollMany>::new();
     let data = Resource::new(
-        move || query.get(),
-        |q| {
-            contacts_page(
-                q.get("q"),
-                q.get("priority").filter(|p| !p.is_empty()),
-                q.get("due").is_some(),
-                q.get("sort"),
-                q.get("after").and_then(|a| a.parse().ok()),
-            )
-        },
+        move || (filter.get(), query.get().get("after")),
+        |(f, after)| contacts_page(f, after.and_then(|a| a.parse().ok())),
     );
-    let param = move |k: &'static str| move || query.get().get(k).unwrap_or_default();
+    let canonical = Signal::derive(move || filter.get().query());
     view! {
         <Title text="Contacts" />
         <h1>"Contacts"</h1>
         <a class="button" href="/contacts/new">"New contact"</a>
         <form method="get" class="filters" role="search">
             <label for="q">"Search name, email or company"</label>
-            <input id="q" name="q" type="search" value=param("q") />
+            <input id="q" name="q" type="search" value=move || filter.get().q.unwrap_or_default() />
             <label for="priority">"Priority"</label>
             <select id="priority" name="priority">
                 <option value="">"Any"</option>
                 {Priority::ALL.iter().map(|p| {
-                    let sel = move || param("priority")() == p.as_str();
+                    let sel = move || filter.get().priority == Some(*p);
                     view! { <option value=p.as_str() selected=sel>{p.as_str()}</option> }
                 }).collect_view()}
             </select>
             <label class="check">
-                <input type="checkbox" name="due" value="1" checked=move || !param("due")().is_empty() />
+                <input type="checkbox" name="due" value="1" checked=move || filter.get().due />
                 "Recontact due"
             </label>
             <label for="sort">"Sort by"</label>
             <select id="sort" name="sort">
-                {ContactSort::ALL.iter().map(|o| {
-                    let sel = move || ContactSort::parse(&param("sort")()) == *o;
+                {RecordSort::ALL.iter().map(|o| {
+                    let sel = move || filter.get().sort == *o;
                     view! { <option value=o.as_str() selected=sel>{o.label()}</option> }
                 }).collect_view()}
             </select>
@@ -67,17 +64,10 @@ pub fn ContactsPage() -> impl IntoView {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(page) => {
-                        // The next page keeps every filter and moves the cursor.
-                        let next = page.next.map(|after| {
-                            let q = query.get_untracked();
-                            let mut href = String::from("/contacts?");
-                            for k in ["q", "priority", "due", "sort"] {
-                                if let Some(v) = q.get(k) {
-                                    href.push_str(&format!("{k}={}&", crate::model::format::urlencode(&v)));
-                                }
-                            }
-                            href + &format!("after={after}")
-                        });
+                        let next = page
+                            .next
+                            .and_then(|after| after.parse().ok())
+                            .map(|after| next_href(TableKind::Contacts, &filter.get_untracked().query(), after));
                         view! {
                             <ActionForm action=enroll_many attr:class="bulk">
                                 <div class="filters">
@@ -120,6 +110,7 @@ pub fn ContactsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <TableTools kind=TableKind::Contacts query=canonical />
     }
 }
 

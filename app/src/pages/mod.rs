@@ -13,5 +13,6 @@ pub mod sequences;
 pub mod sign_in;
 pub mod sources;
 pub mod suggestions;
+pub mod tables;
 pub mod todos;
 pub mod trash;

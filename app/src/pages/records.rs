@@ -12,9 +12,7 @@ use crate::{
     model::{format::money, AppError, ArchivedKind, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
     pages::{logging::LogActivityForm, trash::ArchiveButton},
-    server_fns::records::{
-        activity_feed, companies_page, load_company, load_deal, SaveDealStrategy,
-    },
+    server_fns::records::{activity_feed, load_company, load_deal, SaveDealStrategy},
     server_fns::{
         identity::{SaveCompany, SaveDealIdentity},
         logging::LogActivity,
@@ -25,50 +23,6 @@ use crate::{
 fn id_param() -> impl Fn() -> Option<Uuid> + Copy {
     let params = use_params_map();
     move || params.get().get("id").and_then(|i| i.parse().ok())
-}
-
-#[component]
-pub fn CompaniesPage() -> impl IntoView {
-    let query = use_query_map();
-    let data = Resource::new(
-        move || {
-            query
-                .get()
-                .get("after")
-                .and_then(|a| a.parse::<Uuid>().ok())
-        },
-        companies_page,
-    );
-    view! {
-        <Title text="Companies" />
-        <h1>"Companies"</h1>
-        <a class="button" href="/companies/new">"New company"</a>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok((list, next)) => view! {
-                        <table class="companies">
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Domain"</th><th scope="col">"Industry"</th><th scope="col">"Priority"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|c| view! {
-                                    <tr>
-                                        <td><a href=format!("/companies/{}", c.id)>{c.name.clone()}</a></td>
-                                        <td>{c.domain.clone().unwrap_or_default()}</td>
-                                        <td>{c.industry.clone().unwrap_or_default()}</td>
-                                        <td>{c.priority.map(|p| p.as_str()).unwrap_or("")}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        {next.map(|id| view! {
-                            <a class="next-page" href=format!("/companies?after={id}")>"Next companies"</a>
-                        })}
-                    }.into_any(),
-                }
-            })}
-        </Transition>
-    }
 }
 
 #[component]

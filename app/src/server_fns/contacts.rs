@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::model::{AppError, ContactDetail, ContactPage};
+use crate::model::{AppError, ContactDetail, ContactFilter, ContactPage};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -9,13 +9,10 @@ pub const PAGE_SIZE: i64 = 50;
 /// optionally searched by name, email or company, filtered and sorted.
 #[server]
 pub async fn contacts_page(
-    q: Option<String>,
-    priority: Option<String>,
-    due: bool,
-    sort: Option<String>,
+    filter: ContactFilter,
     after: Option<Uuid>,
 ) -> Result<ContactPage, AppError> {
-    use crate::model::{ContactRow, ContactSort, Priority};
+    use crate::model::ContactRow;
     use crate::ssr::{db, db::contacts::ContactQuery, session::human_tx};
     use std::collections::HashMap;
 
@@ -25,10 +22,10 @@ pub async fn contacts_page(
         None => None,
     };
     let query = ContactQuery {
-        search: q.as_deref(),
-        priority: priority.as_deref().and_then(Priority::parse),
-        recontact_due: due,
-        sort: ContactSort::parse(sort.as_deref().unwrap_or_default()),
+        search: filter.q.as_deref(),
+        priority: filter.priority,
+        recontact_due: filter.due,
+        sort: filter.sort,
         after: after.as_ref(),
     };
     let mut contacts = db::contacts::page(&mut tx, &query, PAGE_SIZE + 1).await?;

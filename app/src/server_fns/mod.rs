@@ -13,5 +13,6 @@ pub mod records;
 pub mod sequences;
 pub mod sources;
 pub mod status;
+pub mod tables;
 pub mod todos;
 pub mod trash;

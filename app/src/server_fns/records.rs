@@ -3,28 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::model::{Activity, AppError, Company, CompanyDetail, DealDetail};
-
-/// Companies shown per page of the companies table.
-pub const COMPANIES_PAGE: i64 = 50;
-
-/// A page of companies by name after the company `after`, and the cursor
-/// of the next page when there is one.
-#[server]
-pub async fn companies_page(after: Option<Uuid>) -> Result<(Vec<Company>, Option<Uuid>), AppError> {
-    use crate::ssr::{db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
-    let after = match after {
-        Some(id) => Some(db::records::get::<Company>(&mut tx, id).await?),
-        None => None,
-    };
-    let mut list = db::companies::page(&mut tx, after.as_ref(), COMPANIES_PAGE + 1).await?;
-    let next = (list.len() as i64 > COMPANIES_PAGE).then(|| {
-        list.truncate(COMPANIES_PAGE as usize);
-        list.last().map(|c| c.id)
-    });
-    Ok((list, next.flatten()))
-}
+use crate::model::{Activity, AppError, CompanyDetail, DealDetail};
 
 #[server]
 pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {

@@ -6,7 +6,7 @@ use super::{
     write::Value,
     Field, Result, Tx,
 };
-use redkey_types::{Contact, ContactSort, EmailAddress, Priority};
+use redkey_types::{Contact, EmailAddress, Priority, RecordSort};
 
 const VIEW: &str = "crm_contacts";
 pub(crate) const COLUMNS: &str =
@@ -101,7 +101,7 @@ pub struct ContactQuery<'a> {
     pub priority: Option<Priority>,
     /// Only contacts whose recontact date has come.
     pub recontact_due: bool,
-    pub sort: ContactSort,
+    pub sort: RecordSort,
     /// Keyset cursor: the last contact of the previous page.
     pub after: Option<&'a Contact>,
 }
@@ -111,23 +111,23 @@ pub struct ContactQuery<'a> {
 pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<Contact>> {
     // The key comparison that means "after the cursor", and the order.
     let (cond, order) = match q.sort {
-        ContactSort::Name => (
+        RecordSort::Name => (
             "(last_name, first_name, id) > ($1, $2, $3)",
             "last_name, first_name, id",
         ),
-        ContactSort::RecentActivity => (
+        RecordSort::RecentActivity => (
             "(activity_order, id) < ($1::timestamptz, $3)",
             "activity_order DESC, id DESC",
         ),
-        ContactSort::Newest => (
+        RecordSort::Newest => (
             "(created_at, id) < ($1::timestamptz, $3)",
             "created_at DESC, id DESC",
         ),
     };
     let cursor = q.after.map(|c| match q.sort {
-        ContactSort::Name => (c.last_name.clone(), c.first_name.clone(), c.id),
-        ContactSort::RecentActivity => (time_key(c.last_activity_at), String::new(), c.id),
-        ContactSort::Newest => (time_key(Some(c.created_at)), String::new(), c.id),
+        RecordSort::Name => (c.last_name.clone(), c.first_name.clone(), c.id),
+        RecordSort::RecentActivity => (time_key(c.last_activity_at), String::new(), c.id),
+        RecordSort::Newest => (time_key(Some(c.created_at)), String::new(), c.id),
     });
     let (a, b, id) = match cursor {
         Some((a, b, id)) => (Some(a), Some(b), Some(id)),

@@ -86,6 +86,9 @@ impl DbError {
             "23514" if constraint == "opportunities_amount_range" => {
                 Self::Invalid("an amount is at most 1,000,000,000,000".into())
             }
+            "23514" if constraint == "saved_views_name_check" => {
+                Self::Invalid("a view needs a name (at most 80 characters)".into())
+            }
             "23514" => Self::Invalid(format!("a value is not allowed here ({constraint})")),
             "23502" => Self::Invalid(match column {
                 Some(c) => format!("{c} is required"),

@@ -46,9 +46,60 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The pairs of a query string (`a=1&b=x%20y`), decoded; `+` is a space.
+/// Malformed escapes are kept as written.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (urldecode(k), urldecode(v))
+        })
+        .collect()
+}
+
+fn urldecode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes.get(i..i + 3) {
+            Some([b'%', h, l]) => hex(*h).zip(hex(*l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match (escaped, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (None, b'+') => out.push(b' '),
+            (None, b) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_pairs_decode_what_urlencode_wrote() {
+        let q = format!("q={}&due=1&x=%zz&+=a+b", urlencode("Acme & Co / 100%"));
+        assert_eq!(
+            query_pairs(&q),
+            vec![
+                ("q".into(), "Acme & Co / 100%".into()),
+                ("due".into(), "1".into()),
+                ("x".into(), "%zz".into()),
+                (" ".into(), "a b".into()),
+            ]
+        );
+    }
 
     #[test]
     fn money_groups_thousands() {

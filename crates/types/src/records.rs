@@ -56,6 +56,23 @@ pub enum Source {
     Form,
 }
 
+impl Source {
+    /// As Twenty spells it (`createdBySource`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "EMAIL",
+            Self::Calendar => "CALENDAR",
+            Self::Agent => "AGENT",
+            Self::Api => "API",
+            Self::Import => "IMPORT",
+            Self::Manual => "MANUAL",
+            Self::System => "SYSTEM",
+            Self::Webhook => "WEBHOOK",
+            Self::Form => "FORM",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Client {

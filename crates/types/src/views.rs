@@ -44,7 +44,7 @@ impl ViewStatus {
 
 /// The Twenty screens the cockpit replaces, in navigation order:
 /// (key, label, cockpit path when the cockpit has it, Twenty path).
-pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 10] = [
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 12] = [
     (
         "pipeline",
         "Pipeline",
@@ -58,11 +58,12 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 10] = [
         Some("/companies"),
         "/objects/companies",
     ),
+    ("deals", "Deals", Some("/deals"), "/objects/opportunities"),
     (
         "deal_page",
         "Deal page",
         Some("/deals"),
-        "/objects/opportunities",
+        "/object/opportunity",
     ),
     (
         "activity",
@@ -74,6 +75,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 10] = [
     ("tasks", "To-dos", Some("/todos"), "/objects/tasks"),
     ("files", "Files", Some("/contacts"), "/objects/attachments"),
     ("trash", "Trash", Some("/trash"), "/objects/people"),
+    ("export", "Export", Some("/contacts"), "/objects/people"),
     ("import", "Import", None, "/settings/workspace/import"),
 ];
 
@@ -111,44 +113,6 @@ pub struct Board {
 pub struct ContactRow {
     pub contact: Contact,
     pub company_name: Option<String>,
-}
-
-/// Orders of the contacts table.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ContactSort {
-    #[default]
-    Name,
-    RecentActivity,
-    Newest,
-}
-
-impl ContactSort {
-    pub const ALL: [ContactSort; 3] = [Self::Name, Self::RecentActivity, Self::Newest];
-
-    /// The value in the page's query string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::RecentActivity => "recent",
-            Self::Newest => "newest",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Name => "Name",
-            Self::RecentActivity => "Recent activity",
-            Self::Newest => "Newest",
-        }
-    }
-
-    /// Unknown values fall back to the default order.
-    pub fn parse(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.as_str() == s)
-            .unwrap_or_default()
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

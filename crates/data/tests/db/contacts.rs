@@ -9,7 +9,7 @@ use redkey_data::{
     Actor, DbError,
 };
 use redkey_testkit::TestDb;
-use redkey_types::{Contact, ContactSort, Priority};
+use redkey_types::{Contact, Priority, RecordSort};
 use uuid::Uuid;
 
 use crate::support::{email, new_contact};
@@ -134,7 +134,7 @@ async fn keyset_pages_cover_every_contact_once_in_every_order() {
     // Without a search, through the view; with one, the search function
     // returns each page itself (a term matching all, and one matching some).
     for (search, expected) in [(None, 25), (Some("f"), 25), (Some("l1"), 5)] {
-        for sort in ContactSort::ALL {
+        for &sort in RecordSort::ALL {
             let mut seen: Vec<Contact> = vec![];
             loop {
                 let q = ContactQuery {
@@ -160,15 +160,15 @@ async fn keyset_pages_cover_every_contact_once_in_every_order() {
             );
             assert_eq!(seen.len(), expected, "{search:?} {sort:?}: no repeats");
             let ordered = seen.windows(2).all(|w| match sort {
-                ContactSort::Name => {
+                RecordSort::Name => {
                     (&w[0].last_name, &w[0].first_name, w[0].id)
                         < (&w[1].last_name, &w[1].first_name, w[1].id)
                 }
                 // None sorts below every time, so never-active contacts come last.
-                ContactSort::RecentActivity => {
+                RecordSort::RecentActivity => {
                     (w[0].last_activity_at, w[0].id) > (w[1].last_activity_at, w[1].id)
                 }
-                ContactSort::Newest => (w[0].created_at, w[0].id) > (w[1].created_at, w[1].id),
+                RecordSort::Newest => (w[0].created_at, w[0].id) > (w[1].created_at, w[1].id),
             });
             assert!(ordered, "{search:?} {sort:?} order");
         }

@@ -16,5 +16,6 @@ mod pipeline;
 mod search;
 mod sign_in;
 mod support;
+mod tables;
 mod todos;
 mod trash;

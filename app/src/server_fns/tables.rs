@@ -1,0 +1,157 @@
+//! The companies and deals tables, and saved views of every table.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::model::{
+    AppError, CompanyFilter, CompanyTable, DealFilter, DealTable, SavedView, TableKind,
+};
+
+/// Rows per page of the companies and deals tables.
+pub const TABLE_PAGE: i64 = 50;
+
+/// Cuts a page fetched one row long: the rows shown and the cursor of the
+/// next page when the extra row was there.
+#[cfg(feature = "ssr")]
+fn paged<T>(mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<Uuid>) {
+    let next = (rows.len() as i64 > TABLE_PAGE).then(|| {
+        rows.truncate(TABLE_PAGE as usize);
+        rows.last().map(&id)
+    });
+    (rows, next.flatten())
+}
+
+#[server]
+pub async fn companies_table(
+    filter: CompanyFilter,
+    after: Option<Uuid>,
+) -> Result<CompanyTable, AppError> {
+    use crate::ssr::{db, session::human_tx};
+    use std::collections::HashMap;
+
+    let (mut tx, _) = human_tx().await?;
+    let after = match after {
+        Some(id) => Some(db::records::get::<crate::model::Company>(&mut tx, id).await?),
+        None => None,
+    };
+    let list = db::tables::companies(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
+    let (list, next) = paged(list, |c| c.id);
+    let members = db::member_choices(&mut tx).await?;
+    let names: HashMap<Uuid, String> = members.iter().cloned().collect();
+    let rows = list
+        .into_iter()
+        .map(|c| {
+            let owner = c.account_owner_id.and_then(|o| names.get(&o).cloned());
+            (c, owner)
+        })
+        .collect();
+    Ok(CompanyTable {
+        rows,
+        members,
+        next,
+    })
+}
+
+#[server]
+pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<DealTable, AppError> {
+    use crate::model::DealRow;
+    use crate::ssr::{db, session::human_tx};
+    use std::collections::HashMap;
+
+    let (mut tx, _) = human_tx().await?;
+    let after = match after {
+        Some(id) => Some(db::records::get::<crate::model::Deal>(&mut tx, id).await?),
+        None => None,
+    };
+    let list = db::tables::deals(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
+    let (list, next) = paged(list, |d| d.id);
+    let all = db::pipeline::stages(&mut tx).await?;
+    let mut pipelines: Vec<(Uuid, String)> = vec![];
+    for s in &all {
+        if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
+            pipelines.push((s.pipeline_id, s.pipeline_name.clone()));
+        }
+    }
+    let stage_names: HashMap<Uuid, String> = all
+        .iter()
+        .map(|s| (s.stage_id, s.stage_name.clone()))
+        .collect();
+    // The stage choices: the chosen pipeline's, or every stage named with
+    // its pipeline when there are several.
+    let stages = all
+        .iter()
+        .filter(|s| filter.pipeline.is_none_or(|p| p == s.pipeline_id))
+        .map(|s| match (filter.pipeline, pipelines.len()) {
+            (None, n) if n > 1 => (
+                s.stage_id,
+                format!("{} · {}", s.pipeline_name, s.stage_name),
+            ),
+            _ => (s.stage_id, s.stage_name.clone()),
+        })
+        .collect();
+    let members = db::member_choices(&mut tx).await?;
+    let owners: HashMap<Uuid, String> = members.iter().cloned().collect();
+    let mut ids: Vec<Uuid> = list.iter().filter_map(|d| d.company_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let companies: HashMap<Uuid, String> = db::companies::names(&mut tx, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let rows = list
+        .into_iter()
+        .map(|d| DealRow {
+            stage_name: stage_names.get(&d.stage_id).cloned().unwrap_or_default(),
+            company_name: d.company_id.and_then(|c| companies.get(&c).cloned()),
+            owner_name: d.owner_id.and_then(|o| owners.get(&o).cloned()),
+            deal: d,
+        })
+        .collect();
+    Ok(DealTable {
+        rows,
+        pipelines,
+        stages,
+        members,
+        next,
+    })
+}
+
+/// The views of a table the signed-in person may use.
+#[server]
+pub async fn views_of(kind: TableKind) -> Result<Vec<SavedView>, AppError> {
+    use crate::ssr::{db, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    Ok(db::saved_views::of(&mut tx, kind).await?)
+}
+
+/// Saves the table's current filters under `name` (the person's own view
+/// of that name is replaced). The query is read and written back by the
+/// table's filter, so only what the table understands is kept.
+#[server]
+pub async fn save_view(
+    kind: TableKind,
+    name: String,
+    query: String,
+    shared: Option<String>,
+) -> Result<(), AppError> {
+    use crate::model::{ContactFilter, TableFilter};
+    use crate::ssr::{db, session::human_tx};
+    let query = match kind {
+        TableKind::Contacts => ContactFilter::from_query(&query).query(),
+        TableKind::Companies => CompanyFilter::from_query(&query).query(),
+        TableKind::Deals => DealFilter::from_query(&query).query(),
+    };
+    let (mut tx, _) = human_tx().await?;
+    db::saved_views::save(&mut tx, kind, &name, &query, shared.is_some()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[server]
+pub async fn delete_view(id: Uuid) -> Result<(), AppError> {
+    use crate::ssr::{db, session::human_tx};
+    let (mut tx, _) = human_tx().await?;
+    db::saved_views::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
