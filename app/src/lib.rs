@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <A href="/" attr:class="brand">"RedKey"</A>
                 <components::Nav />
+                <components::Palette />
             </header>
             <components::TellArlo />
             <main class="page">
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/companies/:id") view=pages::records::CompanyPage ssr=SsrMode::Async />
                     <Route path=path!("/deals/:id") view=pages::records::DealPage ssr=SsrMode::Async />
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/todos") view=pages::todos::TodosPage ssr=SsrMode::Async />
                     <Route path=path!("/notes") view=pages::notes::NotesPage ssr=SsrMode::Async />
                     <Route path=path!("/trash") view=pages::trash::TrashPage ssr=SsrMode::Async />

@@ -240,6 +240,7 @@ mod tests {
                 "files",
                 "notes",
                 "pipeline",
+                "search",
                 "tasks",
                 "trash"
             ]

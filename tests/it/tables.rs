@@ -210,3 +210,34 @@ async fn the_export_streams_the_filtered_table_of_the_signed_in_client() {
     assert!(stranger.status().is_redirection(), "sign-in first");
     assert!(location(&stranger).starts_with("/sign-in"));
 }
+
+#[tokio::test]
+async fn the_search_page_finds_across_kinds_without_javascript_in_the_client_only() {
+    let t = TestDb::new().await;
+    let (alpha, beta, human) = t.two_clients().await;
+    deal(&t, alpha, human, "Zephyr renewal", vec![]).await;
+    deal(&t, beta, human, "Zephyr secret", vec![]).await;
+    let mut tx = t.tx(alpha, human).await;
+    redkey_data::todos::add(
+        &mut tx,
+        redkey_data::todos::NewTodo {
+            title: "Call Zephyr back".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
+    let html = me.text("/search?q=zephir").await;
+    assert!(
+        html.contains("Zephyr renewal"),
+        "a typo still finds the deal"
+    );
+    assert!(html.contains("Call Zephyr back"), "and the to-do");
+    assert!(!html.contains("Zephyr secret"), "another client's deal");
+    let long = "x".repeat(201);
+    let refused = me.text(&format!("/search?q={long}")).await;
+    assert!(refused.contains("at most 200 characters"));
+}

@@ -2,9 +2,11 @@
 //! sign-out, and the box to tell arlo.
 
 mod lookup;
+mod palette;
 mod tell_arlo;
 
 pub use lookup::Lookup;
+pub use palette::Palette;
 pub use tell_arlo::{record_href, TellArlo};
 
 use leptos::prelude::*;
@@ -23,9 +25,9 @@ pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
     Resource::new(move || location.pathname.get(), |_| current_user())
 }
 
-/// Twenty views the cockpit serves on its record pages, not as a page of
-/// their own: no navigation entry once retired.
-const RECORD_TABS: [&str; 3] = ["deal_page", "files", "export"];
+/// Twenty views the cockpit serves inside other pages (a record page, the
+/// tables, the header's search): no navigation entry once retired.
+const RECORD_TABS: [&str; 4] = ["deal_page", "files", "export", "search"];
 
 #[component]
 pub fn Nav() -> impl IntoView {

@@ -9,6 +9,7 @@ pub mod not_found;
 pub mod notes;
 pub mod pipeline;
 pub mod records;
+pub mod search;
 pub mod sequences;
 pub mod sign_in;
 pub mod sources;

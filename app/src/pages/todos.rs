@@ -174,7 +174,7 @@ fn TodoRow(
         }
     });
     view! {
-        <li class="todo" class:overdue=item.overdue data-id=t.id.to_string()>
+        <li class="todo" class:overdue=item.overdue id=format!("todo-{}", t.id) data-id=t.id.to_string()>
             <ActionForm action=status attr:class="todo-action">
                 <input type="hidden" name="id" value=t.id.to_string() />
                 <input type="hidden" name="status" value=next.as_str() />

@@ -10,6 +10,7 @@ pub mod judgment;
 pub mod logging;
 pub mod pipeline;
 pub mod records;
+pub mod search;
 pub mod sequences;
 pub mod sources;
 pub mod status;

@@ -15,3 +15,16 @@ pub async fn records(tx: &mut Tx, query: &str, limit: i32) -> Result<Vec<RecordH
             .await?,
     )
 }
+
+/// Contacts, companies, deals, notes and to-dos whose names (a note's or
+/// to-do's title) are like every word of `query`, best first, at most
+/// `limit` (≤ 50): search everywhere.
+pub async fn everything(tx: &mut Tx, query: &str, limit: i32) -> Result<Vec<redkey_types::Found>> {
+    Ok(
+        sqlx::query_as("SELECT kind, id, label, detail, score FROM crm_search_everything($1, $2)")
+            .bind(query)
+            .bind(limit)
+            .fetch_all(tx.conn())
+            .await?,
+    )
+}

@@ -24,7 +24,7 @@ pub use judgment::*;
 pub use next::{safe_next, LANDING};
 pub use outbox::*;
 pub use records::*;
-pub use search::{RecordHit, RecordKind, RecordLink};
+pub use search::{Found, FoundKind, RecordHit, RecordKind, RecordLink};
 pub use sequences::*;
 pub use tables::*;
 pub use tasks::*;

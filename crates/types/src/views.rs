@@ -44,7 +44,7 @@ impl ViewStatus {
 
 /// The Twenty screens the cockpit replaces, in navigation order:
 /// (key, label, cockpit path when the cockpit has it, Twenty path).
-pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 12] = [
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 13] = [
     (
         "pipeline",
         "Pipeline",
@@ -76,6 +76,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 12] = [
     ("files", "Files", Some("/contacts"), "/objects/attachments"),
     ("trash", "Trash", Some("/trash"), "/objects/people"),
     ("export", "Export", Some("/contacts"), "/objects/people"),
+    ("search", "Search", Some("/search"), "/objects/people"),
     ("import", "Import", None, "/settings/workspace/import"),
 ];
 
