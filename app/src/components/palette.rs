@@ -50,6 +50,7 @@ pub fn Palette() -> impl IntoView {
     });
 
     let navigate = use_navigate();
+    let go_to = Callback::new(move |href: String| navigate(&href, Default::default()));
     let on_key = move |e: ev::KeyboardEvent| {
         let n = hits.with_untracked(Vec::len);
         match e.key().as_str() {
@@ -67,7 +68,7 @@ pub fn Palette() -> impl IntoView {
                     .with_untracked(|h| h.get(active.get_untracked()).map(|h| h.href()))
                     .unwrap_or_else(|| all_href());
                 set_open.set(false);
-                navigate(&target, Default::default());
+                go_to.run(target);
             }
             "Escape" => set_open.set(false),
             _ => {}
@@ -90,7 +91,7 @@ pub fn Palette() -> impl IntoView {
     view! {
         <Show when=move || location.pathname.get() != "/sign-in">
             <a href="/search" class="search-link" on:click=open_palette
-                aria-keyshortcuts="Control+K Meta+K">"Search"<span class="quiet">" Ctrl K"</span></a>
+                aria-keyshortcuts="Control+K Meta+K">"Search "<kbd>"Ctrl K"</kbd></a>
         </Show>
         <Show when=move || open.get()>
             <div class="palette-backdrop" on:click=move |_| set_open.set(false)></div>
@@ -110,26 +111,25 @@ pub fn Palette() -> impl IntoView {
                     node_ref=input
                     prop:value=move || text.get()
                     on:input=on_input
-                    on:keydown=on_key.clone()
+                    on:keydown=on_key
                 />
                 <ul id="palette-results" role="listbox" aria-label="Results">
                     {move || hits.get().into_iter().enumerate().map(|(i, h)| {
                         let selected = move || active.get() == i;
+                        let href = h.href();
                         view! {
                             <li role="option" id=option_id(i) aria-selected=move || selected().to_string()
-                                class:active=selected>
-                                <a href=h.href() tabindex="-1">
-                                    <span class="kind">{h.kind.label()}</span>
-                                    {h.label.clone()}
-                                    <span class="quiet">{h.detail.clone()}</span>
-                                </a>
+                                class:active=selected on:click=move |_| go_to.run(href.clone())>
+                                <span class="kind">{h.kind.label()}</span>
+                                {h.label.clone()}
+                                <span class="detail">{h.detail.clone()}</span>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
                 <p class="palette-foot">
                     <a href=all_href>"All results"</a>
-                    <span class="quiet">" ↑↓ to move, Enter to open, Esc to close"</span>
+                    <span class="detail">" ↑↓ to move, Enter to open, Esc to close"</span>
                 </p>
             </div>
         </Show>
