@@ -10,8 +10,8 @@ use std::{
 };
 
 use redkey_data::{
-    activities, board, companies, contacts, contacts::ContactQuery, deals, pipeline, sequences,
-    Actor, ClientId, Db,
+    activities, board, companies, contacts, contacts::ContactQuery, deals, pipeline, search,
+    sequences, tables, Actor, ClientId, Db,
 };
 use uuid::Uuid;
 
@@ -259,6 +259,9 @@ impl Samples {
             ("/contacts?q=selective", "/contacts?q=surname4242".into()),
             ("/contacts?q=common", "/contacts?q=ann".into()),
             ("/activity", "/activity".into()),
+            ("/deals", "/deals".into()),
+            ("/search?q=selective", "/search?q=surnam4242".into()),
+            ("/search?q=common", "/search?q=company".into()),
             ("/contacts/{id}", format!("/contacts/{}", self.contact)),
             ("/companies/{id}", format!("/companies/{}", self.company)),
             ("/deals/{id}", format!("/deals/{}", self.deal)),
@@ -307,6 +310,21 @@ impl Samples {
                 }
                 "/activity" => {
                     activities::recent(&mut tx, None, None, 100).await?;
+                }
+                "/deals" => {
+                    let page = tables::deals(&mut tx, &Default::default(), None, 51).await?;
+                    let ids: Vec<Uuid> = page.iter().filter_map(|d| d.company_id).collect();
+                    companies::names(&mut tx, &ids).await?;
+                    pipeline::stages(&mut tx).await?;
+                    redkey_data::member_choices(&mut tx).await?;
+                }
+                "/search?q=selective" | "/search?q=common" => {
+                    let q = if page.ends_with("selective") {
+                        "surnam4242"
+                    } else {
+                        "company"
+                    };
+                    search::everything(&mut tx, q, 20).await?;
                 }
                 "/contacts/{id}" => {
                     redkey_data::records::get::<redkey_types::Contact>(&mut tx, self.contact)
