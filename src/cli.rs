@@ -49,6 +49,10 @@ enum Command {
         /// A client slug the user belongs to (repeat for several).
         #[arg(long = "client", required = true)]
         clients: Vec<String>,
+        /// An admin of those clients (manages settings and members);
+        /// otherwise a member, or what they already were.
+        #[arg(long)]
+        admin: bool,
     },
     /// Disable or enable a user, set their password, or remove them from a
     /// client; each ends their sessions (in that client) at once.
@@ -258,10 +262,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             email,
             name,
             clients,
+            admin,
         } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow!(e))?;
             let password = read_password(&email)?;
-            let id = admin::upsert_user(&owner, &email, &name, &password, &clients)
+            let id = admin::upsert_user(&owner, &email, &name, &password, &clients, admin)
                 .await
                 .with_context(|| format!("cannot save user {email}"))?;
             println!("user {email} saved ({id})");

@@ -135,7 +135,8 @@ pub async fn seed(owner: &PgPool, db: &Db) -> anyhow::Result<bool> {
     }
     let slugs: Vec<String> = CLIENTS.iter().map(|c| c.slug.to_string()).collect();
     let email = EmailAddress::parse(DEMO_EMAIL).expect("demo email parses");
-    let user = super::upsert_user(owner, &email, "Justin Founder", DEMO_PASSWORD, &slugs).await?;
+    let user =
+        super::upsert_user(owner, &email, "Justin Founder", DEMO_PASSWORD, &slugs, true).await?;
     for (spec, id) in CLIENTS.iter().zip(ids) {
         seed_client(db, ClientId(id), user, spec)
             .await

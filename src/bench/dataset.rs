@@ -32,7 +32,15 @@ pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
         None => ClientId(admin::create_client(owner, SLUG, "Bench").await?),
     };
     let email = EmailAddress::parse(EMAIL).expect("bench email parses");
-    let user = admin::upsert_user(owner, &email, "Bench Founder", PASSWORD, &[SLUG.into()]).await?;
+    let user = admin::upsert_user(
+        owner,
+        &email,
+        "Bench Founder",
+        PASSWORD,
+        &[SLUG.into()],
+        true,
+    )
+    .await?;
     let human = Actor::User(user);
 
     let mut tx = db.begin(client, human).await?;

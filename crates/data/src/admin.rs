@@ -81,21 +81,24 @@ pub async fn create_client(owner: &PgPool, slug: &str, name: &str) -> Result<Uui
     )
 }
 
-/// Creates or updates a cockpit user and their client memberships.
+/// Creates or updates a cockpit user and their client memberships, as
+/// admins or members (saving again never demotes an admin).
 pub async fn upsert_user(
     owner: &PgPool,
     email: &EmailAddress,
     name: &str,
     password: &str,
     clients: &[String],
+    admin: bool,
 ) -> Result<Uuid> {
     let hash = password::hash_password(password).map_err(DbError::Invalid)?;
     Ok(
-        sqlx::query_scalar("SELECT redkey_admin_upsert_user($1, $2, $3, $4)")
+        sqlx::query_scalar("SELECT redkey_admin_upsert_user($1, $2, $3, $4, $5)")
             .bind(email.as_str())
             .bind(name)
             .bind(hash)
             .bind(clients)
+            .bind(admin)
             .fetch_one(owner)
             .await?,
     )

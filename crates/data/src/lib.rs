@@ -34,6 +34,7 @@ pub mod search;
 pub mod secrets;
 pub mod sending;
 pub mod sequences;
+pub mod settings;
 pub mod sources;
 pub mod strategic;
 pub mod suggestions;

@@ -81,8 +81,17 @@ impl TestDb {
         )
     }
 
-    /// A cockpit user belonging to `clients`.
+    /// A cockpit user belonging to `clients`, as their admin.
     pub async fn user(&self, email: &str, clients: &[&str]) -> Uuid {
+        self.user_as(email, clients, true).await
+    }
+
+    /// A user who is a member, not an admin, of these clients.
+    pub async fn member(&self, email: &str, clients: &[&str]) -> Uuid {
+        self.user_as(email, clients, false).await
+    }
+
+    async fn user_as(&self, email: &str, clients: &[&str], admin: bool) -> Uuid {
         let email = EmailAddress::parse(email).unwrap();
         let clients: Vec<String> = clients.iter().map(|s| s.to_string()).collect();
         admin::upsert_user(
@@ -91,6 +100,7 @@ impl TestDb {
             "Test User",
             "a long test password",
             &clients,
+            admin,
         )
         .await
         .unwrap()

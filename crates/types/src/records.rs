@@ -81,6 +81,27 @@ pub struct Client {
     pub name: String,
 }
 
+crate::text_enum::text_enum! {
+    /// What a person may do in a client: an admin also manages settings
+    /// and members.
+    pub enum Role {
+        Admin = "admin",
+        Member = "member",
+    }
+}
+
+/// A member of the client with their role.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct MemberRole {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub user_id: Option<Uuid>,
+    pub role: Role,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Member {

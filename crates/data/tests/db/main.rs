@@ -14,6 +14,7 @@ mod migrations;
 mod notes;
 mod pipeline;
 mod search;
+mod settings;
 mod sign_in;
 mod support;
 mod tables;

@@ -30,7 +30,7 @@ async fn privilege_snapshot(pool: &PgPool) -> Vec<String> {
 }
 
 /// The real migrations up to and including `version`.
-fn up_to(version: i64) -> Migrator {
+pub fn up_to(version: i64) -> Migrator {
     Migrator {
         migrations: Cow::Owned(
             MIGRATOR
