@@ -66,6 +66,12 @@ BEGIN
 END
 $$;
 
+-- Every pipeline, with stages or not yet (crm_pipeline joins its stages).
+CREATE VIEW crm_pipelines AS
+SELECT id, workspace_id AS client_id, name, position
+FROM pipelines
+WHERE deleted_at IS NULL AND workspace_id = redkey_client_id();
+
 -- The client's members with their roles (members of other clients and
 -- removed ones never show).
 CREATE VIEW crm_member_roles AS
@@ -174,6 +180,10 @@ REVOKE ALL ON FUNCTION redkey_is_admin() FROM PUBLIC;
 RESET ROLE;
 
 INSERT INTO redkey_column_policy (view_name, column_name, class, on_insert, on_update) VALUES
+  ('crm_pipelines', 'id', 'system', false, false),
+  ('crm_pipelines', 'client_id', 'system', false, false),
+  ('crm_pipelines', 'name', 'system', false, false),
+  ('crm_pipelines', 'position', 'system', false, false),
   ('crm_member_roles', 'id', 'system', false, false),
   ('crm_member_roles', 'client_id', 'system', false, false),
   ('crm_member_roles', 'first_name', 'system', false, false),

@@ -30,7 +30,9 @@ test('a form snippet pasted into another site creates the contact on submit', as
   const origin = `http://127.0.0.1:${site.address().port}`;
   const { page, problems } = await openPage(browser);
   await signIn(page);
-  await page.click('nav a[href="/settings/sources"]');
+  await page.click('nav a[href="/settings/pipelines"]');
+  await page.waitForURL(/\/settings\/pipelines/);
+  await page.click('nav.settings-nav a[href="/settings/sources"]');
   await page.waitForURL(/\/settings\/sources/);
   await waitForHydration(page);
   await page.fill('#form-name', 'Website contact');

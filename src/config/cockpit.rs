@@ -68,7 +68,7 @@ impl S3Settings {
 /// What a deployment that sets nothing has retired: the views this release
 /// serves.
 const DEFAULT_RETIRED: &str =
-    "pipeline=2026-11-25,contacts=2026-11-25,companies=2026-11-25,deal_page=2026-11-25,activity=2026-11-25,tasks=2026-11-30,notes=2026-11-30,trash=2026-11-30,files=2026-11-30,deals=2026-11-30,export=2026-11-30,search=2026-11-30";
+    "pipeline=2026-11-25,contacts=2026-11-25,companies=2026-11-25,deal_page=2026-11-25,activity=2026-11-25,tasks=2026-11-30,notes=2026-11-30,trash=2026-11-30,files=2026-11-30,deals=2026-11-30,export=2026-11-30,search=2026-11-30,pipeline_settings=2026-11-30,members=2026-11-30";
 
 impl CockpitSettings {
     pub(super) fn read(file: &mut FileSettings, env: &Env) -> anyhow::Result<Self> {

@@ -238,8 +238,10 @@ mod tests {
                 "deals",
                 "export",
                 "files",
+                "members",
                 "notes",
                 "pipeline",
+                "pipeline_settings",
                 "search",
                 "tasks",
                 "trash"

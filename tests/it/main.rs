@@ -21,6 +21,7 @@ mod ingest;
 mod logging;
 mod mailbox;
 mod private_cluster;
+mod settings;
 mod sign_in;
 mod tables;
 mod todos;

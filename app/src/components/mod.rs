@@ -26,8 +26,15 @@ pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
 }
 
 /// Twenty views the cockpit serves inside other pages (a record page, the
-/// tables, the header's search): no navigation entry once retired.
-const RECORD_TABS: [&str; 4] = ["deal_page", "files", "export", "search"];
+/// tables, the header's search, Settings): no navigation entry once retired.
+const RECORD_TABS: [&str; 6] = [
+    "deal_page",
+    "files",
+    "export",
+    "search",
+    "pipeline_settings",
+    "members",
+];
 
 #[component]
 pub fn Nav() -> impl IntoView {
@@ -71,7 +78,7 @@ pub fn Nav() -> impl IntoView {
                                         })}
                                     </li>
                                     <li><A href="/coverage">"Coverage"</A></li>
-                                    <li><A href="/settings/sources">"Sources"</A></li>
+                                    <li><A href="/settings/pipelines">"Settings"</A></li>
                                 </ul>
                             </nav>
                             <div class="who">
@@ -135,9 +142,11 @@ pub fn general_error(error: Option<AppError>) -> Option<String> {
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if error == AppError::NotFound {
-        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-            resp.set_status(http::StatusCode::NOT_FOUND);
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        match error {
+            AppError::NotFound => resp.set_status(http::StatusCode::NOT_FOUND),
+            AppError::Forbidden(_) => resp.set_status(http::StatusCode::FORBIDDEN),
+            _ => {}
         }
     }
     let text = match &error {

@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod records;
 pub mod search;
 pub mod sequences;
+pub mod settings;
 pub mod sign_in;
 pub mod sources;
 pub mod suggestions;

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::pages::settings::SettingsNav;
 use crate::{
     components::ErrorNote,
     model::{FormSettings, IngestSource, SourceKind, SourcesView},
@@ -33,6 +34,7 @@ pub fn SourcesPage() -> impl IntoView {
     view! {
         <Title text="Sources" />
         <h1>"Sources"</h1>
+        <SettingsNav />
         <p class="lede">"Where contacts, activity and notes flow in without anyone typing them."</p>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

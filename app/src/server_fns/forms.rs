@@ -12,6 +12,11 @@ pub fn text(s: &str) -> Option<String> {
 }
 
 /// A priority from the select; empty is none.
+/// A required text field, trimmed; empty is refused next to the field.
+pub fn required(field: &str, raw: &str, message: &str) -> Result<String, AppError> {
+    text(raw).ok_or_else(|| AppError::invalid(field, message))
+}
+
 pub fn priority(raw: &str) -> Result<Option<Priority>, AppError> {
     match raw.trim() {
         "" => Ok(None),

@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod records;
 pub mod search;
 pub mod sequences;
+pub mod settings;
 pub mod sources;
 pub mod status;
 pub mod tables;

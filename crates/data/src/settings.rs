@@ -14,6 +14,15 @@ pub async fn is_admin(tx: &mut Tx) -> Result<bool> {
         .await?)
 }
 
+/// Every pipeline of the client, as (id, name), in order.
+pub async fn pipelines(tx: &mut Tx) -> Result<Vec<(Uuid, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, name FROM crm_pipelines ORDER BY position, id")
+            .fetch_all(tx.conn())
+            .await?,
+    )
+}
+
 pub async fn rename_pipeline(tx: &mut Tx, pipeline: Uuid, name: &str) -> Result<()> {
     sqlx::query("SELECT crm_rename_pipeline($1, $2)")
         .bind(pipeline)

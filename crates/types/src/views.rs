@@ -44,7 +44,7 @@ impl ViewStatus {
 
 /// The Twenty screens the cockpit replaces, in navigation order:
 /// (key, label, cockpit path when the cockpit has it, Twenty path).
-pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 13] = [
+pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 15] = [
     (
         "pipeline",
         "Pipeline",
@@ -77,6 +77,18 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 13] = [
     ("trash", "Trash", Some("/trash"), "/objects/people"),
     ("export", "Export", Some("/contacts"), "/objects/people"),
     ("search", "Search", Some("/search"), "/objects/people"),
+    (
+        "pipeline_settings",
+        "Pipeline settings",
+        Some("/settings/pipelines"),
+        "/settings/objects/opportunities",
+    ),
+    (
+        "members",
+        "Members",
+        Some("/settings/members"),
+        "/settings/workspace-members",
+    ),
     ("import", "Import", None, "/settings/workspace/import"),
 ];
 
@@ -209,4 +221,19 @@ pub const ACTIVITY_KINDS: [&str; 11] = [
 pub struct DealFormOptions {
     pub stages: Vec<Stage>,
     pub members: Vec<(Uuid, String)>,
+}
+
+/// The pipeline settings page: every pipeline (some may have no stage yet)
+/// and every live stage with its totals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelineSettings {
+    pub pipelines: Vec<(Uuid, String)>,
+    pub stages: Vec<Stage>,
+}
+
+/// The members settings page; `me` is the signed-in user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MembersSettings {
+    pub members: Vec<crate::MemberRole>,
+    pub me: Uuid,
 }

@@ -1,0 +1,272 @@
+//! Settings pages: pipelines and stages, members and roles. An admin's
+//! only: a member is told so (the database would refuse them anyway).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+use crate::{
+    components::ErrorNote,
+    model::{AppError, MemberRole, Role, Stage},
+    server_fns::settings::{
+        load_members, load_pipeline_settings, AddStage, ArchiveStage, CreatePipeline, MoveStage,
+        RemoveMember, RenamePipeline, SaveStage, SetMemberRole,
+    },
+};
+
+#[component]
+pub fn SettingsNav() -> impl IntoView {
+    view! {
+        <nav aria-label="Settings" class="settings-nav">
+            <a href="/settings/pipelines">"Pipelines"</a>
+            <a href="/settings/members">"Members"</a>
+            <a href="/settings/sources">"Sources"</a>
+        </nav>
+    }
+}
+
+/// The latest refusal of any of these actions, for a page's status line.
+fn latest_error<T: Clone + Send + Sync + 'static>(
+    values: Vec<Signal<Option<Result<T, AppError>>>>,
+) -> impl Fn() -> Option<String> {
+    move || {
+        values
+            .iter()
+            .filter_map(|v| v.get().and_then(|r| r.err()))
+            .next()
+            .map(|e| e.to_string())
+    }
+}
+
+#[component]
+pub fn PipelineSettingsPage() -> impl IntoView {
+    let create = ServerAction::<CreatePipeline>::new();
+    let rename = ServerAction::<RenamePipeline>::new();
+    let add = ServerAction::<AddStage>::new();
+    let save = ServerAction::<SaveStage>::new();
+    let moved = ServerAction::<MoveStage>::new();
+    let archive = ServerAction::<ArchiveStage>::new();
+    let data = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                rename.version().get(),
+                add.version().get(),
+                save.version().get(),
+                moved.version().get(),
+                archive.version().get(),
+            )
+        },
+        |_| load_pipeline_settings(),
+    );
+    let error = latest_error(vec![
+        create.value().into(),
+        rename.value().into(),
+        add.value().into(),
+        save.value().into(),
+        moved.value().into(),
+        archive.value().into(),
+    ]);
+    let actions = StageActions {
+        save,
+        moved,
+        archive,
+    };
+    view! {
+        <Title text="Pipelines" />
+        <h1>"Pipelines"</h1>
+        <SettingsNav />
+        <p class="error" role="alert" id="settings-error">{error}</p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(settings) => settings.pipelines.into_iter().map(|(id, name)| {
+                        let stages: Vec<Stage> = settings
+                            .stages
+                            .iter()
+                            .filter(|s| s.pipeline_id == id)
+                            .cloned()
+                            .collect();
+                        let count = stages.len();
+                        let label = name.clone();
+                        view! {
+                            <section class="card pipeline-settings" aria-label=label>
+                                <ActionForm action=rename attr:class="filters">
+                                    <input type="hidden" name="id" value=id.to_string() />
+                                    <label for=format!("pipeline-{id}")>"Pipeline name"</label>
+                                    <input id=format!("pipeline-{id}") name="name" value=name.clone() required />
+                                    <button type="submit" class="secondary">"Rename"</button>
+                                </ActionForm>
+                                <ol class="stage-settings">
+                                    {stages.into_iter().enumerate().map(|(i, s)| view! {
+                                        <StageRow stage=s index=i count actions />
+                                    }).collect_view()}
+                                </ol>
+                                <ActionForm action=add attr:class="filters add-stage">
+                                    <input type="hidden" name="pipeline" value=id.to_string() />
+                                    <label for=format!("new-stage-{id}")>"New stage"</label>
+                                    <input id=format!("new-stage-{id}") name="name" required />
+                                    <label for=format!("new-probability-{id}")>"Probability %"</label>
+                                    <input id=format!("new-probability-{id}") name="probability" type="number" min="0" max="100" value="10" />
+                                    <OutcomeSelect id=format!("new-outcome-{id}") current="open" />
+                                    <button type="submit" class="secondary">"Add stage"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                    }).collect_view().into_any(),
+                }
+            })}
+        </Transition>
+        <ActionForm action=create attr:class="filters">
+            <label for="new-pipeline">"New pipeline"</label>
+            <input id="new-pipeline" name="name" required />
+            <button type="submit">"Create pipeline"</button>
+        </ActionForm>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct StageActions {
+    save: ServerAction<SaveStage>,
+    moved: ServerAction<MoveStage>,
+    archive: ServerAction<ArchiveStage>,
+}
+
+#[component]
+fn OutcomeSelect(id: String, current: &'static str) -> impl IntoView {
+    view! {
+        <label for=id.clone()>"Outcome"</label>
+        <select id=id name="outcome">
+            {[("open", "Open"), ("won", "Won"), ("lost", "Lost")].into_iter().map(|(v, label)| view! {
+                <option value=v selected=current == v>{label}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// One stage: its settings in one form, moves up and down (buttons, so the
+/// keyboard and no-script browsers reorder too), and archive.
+#[component]
+fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> impl IntoView {
+    let id = stage.stage_id;
+    let outcome = match (stage.is_won, stage.is_lost) {
+        (true, _) => "won",
+        (_, true) => "lost",
+        _ => "open",
+    };
+    let mover = move |to: usize, label: String, text: &'static str| {
+        view! {
+            <ActionForm action=actions.moved attr:class="inline">
+                <input type="hidden" name="id" value=id.to_string() />
+                <input type="hidden" name="position" value=to.to_string() />
+                <button type="submit" class="secondary" aria-label=label>{text}</button>
+            </ActionForm>
+        }
+    };
+    let name = stage.stage_name.clone();
+    view! {
+        <li class="stage-setting" data-stage=id.to_string()>
+            <ActionForm action=actions.save attr:class="filters">
+                <input type="hidden" name="id" value=id.to_string() />
+                <label for=format!("stage-name-{id}")>"Stage"</label>
+                <input id=format!("stage-name-{id}") name="name" value=stage.stage_name.clone() required />
+                <label for=format!("probability-{id}")>"Probability %"</label>
+                <input id=format!("probability-{id}") name="probability" type="number" min="0" max="100"
+                    value=stage.probability.to_string() />
+                <OutcomeSelect id=format!("outcome-{id}") current=outcome />
+                <label for=format!("stale-{id}")>"Stale after days"</label>
+                <input id=format!("stale-{id}") name="stale_days" type="number" min="1" max="365"
+                    value=stage.stale_after_days.to_string() />
+                <button type="submit" class="secondary">"Save"</button>
+            </ActionForm>
+            <span class="quiet">{format!("{} deals", stage.deal_count)}</span>
+            {(index > 0).then(|| mover(index - 1, format!("Move {name} up"), "↑"))}
+            {(index + 1 < count).then(|| mover(index + 1, format!("Move {name} down"), "↓"))}
+            <ActionForm action=actions.archive attr:class="inline">
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="secondary" aria-label=format!("Archive stage {name}")>"Archive"</button>
+            </ActionForm>
+        </li>
+    }
+}
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let role = ServerAction::<SetMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let data = Resource::new(
+        move || (role.version().get(), remove.version().get()),
+        |_| load_members(),
+    );
+    let error = latest_error(vec![role.value().into(), remove.value().into()]);
+    view! {
+        <Title text="Members" />
+        <h1>"Members"</h1>
+        <SettingsNav />
+        <p class="error" role="alert" id="settings-error">{error}</p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(page) => view! {
+                        <table class="members">
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"Email"</th>
+                                <th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {page.members.into_iter().map(|m| view! {
+                                    <MemberRow member=m me=page.me role remove />
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn MemberRow(
+    member: MemberRole,
+    me: Uuid,
+    role: ServerAction<SetMemberRole>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let name = format!("{} {}", member.first_name, member.last_name)
+        .trim()
+        .to_string();
+    let id = member.id;
+    let yourself = member.user_id == Some(me);
+    let (role_label, save_label, remove_label) = (
+        format!("Role of {name}"),
+        format!("Save the role of {name}"),
+        format!("Remove {name}"),
+    );
+    view! {
+        <tr data-member=member.email.clone()>
+            <td>{name}{yourself.then_some(" (you)")}</td>
+            <td>{member.email.clone()}</td>
+            <td>
+                <ActionForm action=role attr:class="inline">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <label for=format!("role-{id}") class="visually-hidden">{role_label}</label>
+                    <select id=format!("role-{id}") name="role">
+                        {Role::ALL.iter().map(|r| view! {
+                            <option value=r.as_str() selected=member.role == *r>{r.as_str()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="secondary" aria-label=save_label>"Save"</button>
+                </ActionForm>
+            </td>
+            <td>
+                <ActionForm action=remove attr:class="inline">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <button type="submit" class="secondary" aria-label=remove_label>"Remove"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
