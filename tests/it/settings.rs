@@ -92,7 +92,7 @@ async fn an_admin_manages_stages_and_a_stage_with_deals_is_not_archived() {
     assert_eq!(pipeline::stages(&mut tx).await.unwrap().len(), 3);
     tx.rollback().await.unwrap();
     let html = me.text(page).await;
-    assert!(html.contains("Qualified lead") && html.contains("1 deals"));
+    assert!(html.contains("Qualified lead") && html.contains("1 deal<"));
     // A probability out of range is refused and nothing changes.
     me.post_form(
         "save_stage",

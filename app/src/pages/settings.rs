@@ -180,7 +180,10 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
                     value=stage.stale_after_days.to_string() />
                 <button type="submit" class="secondary">"Save"</button>
             </ActionForm>
-            <span class="quiet">{format!("{} deals", stage.deal_count)}</span>
+            <span class="quiet">{match stage.deal_count {
+                1 => "1 deal".to_string(),
+                n => format!("{n} deals"),
+            }}</span>
             {(index > 0).then(|| mover(index - 1, format!("Move {name} up"), "↑"))}
             {(index + 1 < count).then(|| mover(index + 1, format!("Move {name} down"), "↓"))}
             <ActionForm action=actions.archive attr:class="inline">
