@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/suggestions") view=pages::suggestions::SuggestionsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/pipelines") view=pages::settings::PipelineSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/members") view=pages::settings::MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/profile") view=pages::settings::ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/settings/sources") view=pages::sources::SourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences") view=pages::sequences::SequencesPage ssr=SsrMode::Async />
                     <Route path=path!("/sequences/new") view=pages::sequences::SequenceEditPage ssr=SsrMode::Async />

@@ -171,3 +171,91 @@ async fn a_member_is_refused_settings_and_a_removed_member_is_signed_out_at_once
         .await
         .contains("mia@alpha.test"));
 }
+
+#[tokio::test]
+async fn a_password_change_checks_the_current_one_and_ends_the_other_sessions() {
+    let t = TestDb::new().await;
+    let (alpha, beta, admin) = t.two_clients().await;
+    let addr = serve(&t).await;
+    let here = Visitor::sign_in(addr, "owner@alpha.test").await;
+    let elsewhere = Visitor::sign_in(addr, "owner@alpha.test").await;
+    let page = "/settings/profile";
+
+    let wrong = here
+        .post_form(
+            "change_password",
+            page,
+            &[
+                ("current", "not it at all"),
+                ("new_password", "a brand new password"),
+                ("repeat", "a brand new password"),
+            ],
+        )
+        .await;
+    assert!(wrong.status().is_redirection());
+    assert_eq!(
+        elsewhere.get("/contacts").await.status(),
+        StatusCode::OK,
+        "nothing changed"
+    );
+    let short = here
+        .post_form(
+            "change_password",
+            page,
+            &[
+                ("current", crate::sign_in::PASSWORD),
+                ("new_password", "short"),
+                ("repeat", "short"),
+            ],
+        )
+        .await;
+    assert!(short.status().is_redirection());
+    assert_eq!(
+        elsewhere.get("/contacts").await.status(),
+        StatusCode::OK,
+        "too short: refused"
+    );
+
+    let changed = here
+        .post_form(
+            "change_password",
+            page,
+            &[
+                ("current", crate::sign_in::PASSWORD),
+                ("new_password", "a brand new password"),
+                ("repeat", "a brand new password"),
+            ],
+        )
+        .await;
+    // This session carries on under a new id; the other one is over.
+    let renewed = changed
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("the session renewed")
+        .to_string();
+    let still = Visitor {
+        cookie: renewed,
+        ..here.clone()
+    };
+    assert_eq!(still.get("/contacts").await.status(), StatusCode::OK);
+    let after = elsewhere.get("/contacts").await;
+    assert!(after.status().is_redirection(), "{}", after.status());
+
+    // The name changes on every client the person belongs to.
+    let renamed = Visitor::sign_in_with(addr, "owner@alpha.test", "a brand new password").await;
+    renamed
+        .post_form("save_my_name", page, &[("name", "Ann Other")])
+        .await;
+    for client in [alpha, beta] {
+        let mut tx = t.tx(client, admin).await;
+        let names: Vec<String> = settings::members(&mut tx)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| format!("{} {}", m.first_name, m.last_name))
+            .collect();
+        assert_eq!(names, ["Ann Other"]);
+    }
+}

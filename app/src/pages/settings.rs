@@ -7,10 +7,12 @@ use uuid::Uuid;
 
 use crate::{
     components::ErrorNote,
+    components::TextField,
     model::{AppError, MemberRole, Role, Stage},
     server_fns::settings::{
-        load_members, load_pipeline_settings, AddStage, ArchiveStage, CreatePipeline, MoveStage,
-        RemoveMember, RenamePipeline, SaveStage, SetMemberRole,
+        load_members, load_pipeline_settings, load_profile, AddStage, ArchiveStage, ChangePassword,
+        CreatePipeline, MoveStage, RemoveMember, RenamePipeline, SaveMyName, SaveStage,
+        SetMemberRole,
     },
 };
 
@@ -20,6 +22,7 @@ pub fn SettingsNav() -> impl IntoView {
         <nav aria-label="Settings" class="settings-nav">
             <a href="/settings/pipelines">"Pipelines"</a>
             <a href="/settings/members">"Members"</a>
+            <a href="/settings/profile">"Your profile"</a>
             <a href="/settings/sources">"Sources"</a>
         </nav>
     }
@@ -271,5 +274,53 @@ fn MemberRow(
                 </ActionForm>
             </td>
         </tr>
+    }
+}
+
+/// Anyone's own name and password.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let rename = ServerAction::<SaveMyName>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let data = Resource::new(move || rename.version().get(), |_| load_profile());
+    let name_error = Signal::derive(move || rename.value().get().and_then(|r| r.err()));
+    let password_error = Signal::derive(move || password.value().get().and_then(|r| r.err()));
+    let changed = move || {
+        matches!(password.value().get(), Some(Ok(())))
+            .then_some("Password changed: your other sessions have ended.")
+    };
+    let password_general = move || crate::components::general_error(password_error.get());
+    view! {
+        <Title text="Your profile" />
+        <h1>"Your profile"</h1>
+        <SettingsNav />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok((name, email)) => view! {
+                        <section class="card record-form" aria-labelledby="name-heading">
+                            <h2 id="name-heading">"Name"</h2>
+                            <p class="quiet">{format!("Signed in as {email}")}</p>
+                            <ActionForm action=rename>
+                                <TextField name="name" label="Your name" value=name required=true error=name_error />
+                                <button type="submit">"Save name"</button>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="card record-form" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Password"</h2>
+            <ActionForm action=password>
+                <TextField name="current" label="Current password" kind="password" required=true error=password_error />
+                <TextField name="new_password" label="New password (at least 10 characters)" kind="password" required=true error=password_error />
+                <TextField name="repeat" label="New password again" kind="password" required=true error=password_error />
+                <button type="submit">"Change password"</button>
+                <p class="error" role="alert">{password_general}</p>
+                <p role="status" id="password-changed">{changed}</p>
+            </ActionForm>
+        </section>
     }
 }

@@ -149,3 +149,63 @@ pub async fn remove_member(id: Uuid) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The signed-in person's name and email (anyone's own, no admin needed).
+#[server]
+pub async fn load_profile() -> Result<(String, String), AppError> {
+    let me = crate::ssr::session::require().await?;
+    Ok((me.name, me.email))
+}
+
+#[server]
+pub async fn save_my_name(name: String) -> Result<(), AppError> {
+    use crate::ssr::{db, session};
+    let name = super::forms::required("name", &name, "A name is needed.")?;
+    let (mut tx, mut me) = session::human_tx().await?;
+    db::settings::set_my_name(&mut tx, &name).await?;
+    tx.commit().await?;
+    me.name = name;
+    session::store(&session::session().await?, &me).await
+}
+
+/// Changes the person's password after checking the current one (wrong
+/// guesses count like failed sign-ins); their other sessions end, this one
+/// carries on under a new id.
+#[server]
+pub async fn change_password(
+    current: String,
+    new_password: String,
+    repeat: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{db, hashing, session};
+    let (mut tx, mut me) = session::human_tx().await?;
+    let pool = use_context::<db::Db>().ok_or(AppError::Internal)?;
+    let address = session::client_address().await;
+    let wait = db::users::sign_in_wait(&pool, &me.email, address).await?;
+    if wait > 0 {
+        return Err(AppError::Throttled {
+            minutes: (wait as u64).div_ceil(60),
+        });
+    }
+    let user = db::users::by_email(&pool, &me.email)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    let ok = hashing::verify(current, user.password_hash).await?;
+    db::users::sign_in_outcome(&pool, &me.email, address, ok).await?;
+    if !ok {
+        return Err(AppError::invalid(
+            "current",
+            "That is not your current password.",
+        ));
+    }
+    if new_password != repeat {
+        return Err(AppError::invalid("repeat", "The two new passwords differ."));
+    }
+    let hash = hashing::hash(new_password).await?;
+    let valid = db::settings::set_my_password(&mut tx, &hash).await?;
+    tx.commit().await?;
+    let s = session::session().await?;
+    s.cycle_id().await.map_err(|_| AppError::Internal)?;
+    me.since = valid.max(chrono::Utc::now());
+    session::store(&s, &me).await
+}

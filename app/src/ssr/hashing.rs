@@ -19,3 +19,12 @@ pub async fn verify(given: String, hash: String) -> Result<bool, AppError> {
         .await
         .map_err(|_| AppError::Internal)
 }
+
+/// A new password's hash, or why the password is refused (too short).
+pub async fn hash(password: String) -> Result<String, AppError> {
+    let _turn = AT_ONCE.acquire().await.map_err(|_| AppError::Internal)?;
+    tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(|_| AppError::Internal)?
+        .map_err(|why| AppError::invalid("new_password", why))
+}

@@ -77,3 +77,21 @@ pub async fn remove_member(tx: &mut Tx, member: Uuid) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// The person's own name, on every client they belong to.
+pub async fn set_my_name(tx: &mut Tx, name: &str) -> Result<()> {
+    sqlx::query("SELECT crm_set_my_name($1)")
+        .bind(name)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The person's own password (already hashed); every session of theirs
+/// that started before the returned time is over.
+pub async fn set_my_password(tx: &mut Tx, hash: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    Ok(sqlx::query_scalar("SELECT crm_set_my_password($1)")
+        .bind(hash)
+        .fetch_one(tx.conn())
+        .await?)
+}

@@ -21,8 +21,12 @@ pub struct Visitor {
 
 impl Visitor {
     pub async fn sign_in(addr: SocketAddr, email: &str) -> Self {
+        Self::sign_in_with(addr, email, PASSWORD).await
+    }
+
+    pub async fn sign_in_with(addr: SocketAddr, email: &str, password: &str) -> Self {
         let http = client_from("127.0.0.1");
-        let (_, cookie, _) = sign_in(&http, addr, email, PASSWORD).await;
+        let (_, cookie, _) = sign_in(&http, addr, email, password).await;
         Self {
             http,
             addr,
