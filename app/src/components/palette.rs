@@ -66,7 +66,7 @@ pub fn Palette() -> impl IntoView {
                 e.prevent_default();
                 let target = hits
                     .with_untracked(|h| h.get(active.get_untracked()).map(|h| h.href()))
-                    .unwrap_or_else(|| all_href());
+                    .unwrap_or_else(all_href);
                 set_open.set(false);
                 go_to.run(target);
             }
