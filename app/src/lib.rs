@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage ssr=SsrMode::Async />
                     <Route path=path!("/contacts") view=pages::contacts::ContactsPage ssr=SsrMode::Async />
                     <Route path=path!("/contacts/new") view=pages::editing::NewContactPage ssr=SsrMode::Async />

@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod inbound;
+mod invite;
 pub mod resend;
 pub mod sequence;
 pub mod svix;

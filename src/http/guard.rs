@@ -11,8 +11,9 @@ use tower_sessions::Session;
 
 /// Paths with their own rules (bearer tokens, signatures, one-click
 /// unsubscribe from mail providers, public forms) or none at all.
-const PUBLIC: [&str; 9] = [
+const PUBLIC: [&str; 10] = [
     "/sign-in",
+    "/invite/",
     "/api/v1/",
     "/pkg/",
     "/healthz",
@@ -68,7 +69,12 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
 }
 
 /// The server functions a visitor without a session may call.
-const OPEN_SERVER_FNS: [&str; 2] = ["/api/sign_in", "/api/current_user"];
+const OPEN_SERVER_FNS: [&str; 4] = [
+    "/api/sign_in",
+    "/api/current_user",
+    "/api/invitation_info",
+    "/api/accept_invitation",
+];
 
 /// Sends a visitor without a session to the sign-in page, and answers a
 /// server-function call without one with 401 before its arguments are even

@@ -13,12 +13,17 @@ use http_body_util::Limited;
 
 pub const SERVER_FN_LIMIT: usize = 1 << 20;
 pub const SIGN_IN_LIMIT: usize = 64 << 10;
-/// The sign-in server function's path (its endpoint is fixed).
-pub const SIGN_IN_PATH: &str = "/api/sign_in";
+/// The server functions open without a session (their endpoints are
+/// fixed): a stranger's body is held to the small limit.
+pub const OPEN_PATHS: [&str; 3] = [
+    "/api/sign_in",
+    "/api/invitation_info",
+    "/api/accept_invitation",
+];
 
 pub async fn server_fn_bodies(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let limit = if path == SIGN_IN_PATH {
+    let limit = if OPEN_PATHS.contains(&path) {
         SIGN_IN_LIMIT
     } else if super::errors::is_server_fn(path) {
         SERVER_FN_LIMIT

@@ -25,6 +25,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let (db, cockpit) = (state.db.clone(), state.cockpit.clone());
     let secrets = state.secrets.clone();
+    let mailer = state
+        .email
+        .clone()
+        .map(|e| e as app::ssr::mailer::SharedMailer);
     let options = state.leptos_options.clone();
     let upload_limit = state.cockpit.upload_max_bytes as usize + (64 << 10);
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
@@ -77,6 +81,9 @@ pub fn router(state: AppState) -> Router {
                 provide_context(cockpit.clone());
                 if let Some(store) = &secrets {
                     provide_context(store.clone());
+                }
+                if let Some(mailer) = &mailer {
+                    provide_context(mailer.clone());
                 }
             },
             move || shell(options.clone()),

@@ -18,6 +18,7 @@ mod files;
 mod helpers;
 mod http;
 mod ingest;
+mod invitations;
 mod logging;
 mod mailbox;
 mod private_cluster;

@@ -9,6 +9,7 @@ use crate::{
     components::ErrorNote,
     components::TextField,
     model::{AppError, MemberRole, Role, Stage},
+    server_fns::invitations::{open_invitations, InviteMember, RevokeInvitation},
     server_fns::settings::{
         load_members, load_pipeline_settings, load_profile, AddStage, ArchiveStage, ChangePassword,
         CreatePipeline, MoveStage, RemoveMember, RenamePipeline, SaveMyName, SaveStage,
@@ -201,11 +202,22 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
 pub fn MembersPage() -> impl IntoView {
     let role = ServerAction::<SetMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let invite = ServerAction::<InviteMember>::new();
     let data = Resource::new(
         move || (role.version().get(), remove.version().get()),
         |_| load_members(),
     );
-    let error = latest_error(vec![role.value().into(), remove.value().into()]);
+    let pending = Resource::new(
+        move || (invite.version().get(), revoke.version().get()),
+        |_| open_invitations(),
+    );
+    let error = latest_error(vec![
+        role.value().into(),
+        remove.value().into(),
+        revoke.value().into(),
+    ]);
+    let invite_error = Signal::derive(move || invite.value().get().and_then(|r| r.err()));
     view! {
         <Title text="Members" />
         <h1>"Members"</h1>
@@ -231,6 +243,46 @@ pub fn MembersPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section class="card record-form" aria-labelledby="invite-heading">
+            <h2 id="invite-heading">"Invite someone"</h2>
+            <ActionForm action=invite>
+                <TextField name="invite_email" label="Email" kind="email" required=true error=invite_error />
+                <div class="field">
+                    <label for="invite_role">"Role"</label>
+                    <select id="invite_role" name="role">
+                        <option value="member" selected>"member"</option>
+                        <option value="admin">"admin"</option>
+                    </select>
+                </div>
+                <button type="submit" id="send-invite">"Invite"</button>
+                <p class="error" role="alert">{move || crate::components::general_error(invite_error.get())}</p>
+            </ActionForm>
+            {move || invite.value().get().and_then(Result::ok).map(|done| view! {
+                <div role="status" id="invite-outcome">
+                    <p>{done.note}</p>
+                    {done.link.map(|link| view! { <p><code class="invite-link">{link}</code></p> })}
+                </div>
+            })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    pending.await.ok().filter(|l| !l.is_empty()).map(|list| view! {
+                        <h3>"Waiting to be accepted"</h3>
+                        <ul class="invitations">
+                            {list.into_iter().map(|i| view! {
+                                <li>
+                                    {format!("{} ({}), open until {}", i.email, i.role, i.expires_at.format("%Y-%m-%d"))}
+                                    <ActionForm action=revoke attr:class="inline">
+                                        <input type="hidden" name="id" value=i.id.to_string() />
+                                        <button type="submit" class="secondary"
+                                            aria-label=format!("Revoke the invitation of {}", i.email)>"Revoke"</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -6,6 +6,7 @@ pub mod files;
 #[cfg(feature = "ssr")]
 pub mod forms;
 pub mod identity;
+pub mod invitations;
 pub mod judgment;
 pub mod logging;
 pub mod pipeline;

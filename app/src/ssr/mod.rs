@@ -6,5 +6,6 @@ pub use redkey_data as db;
 
 pub mod cockpit;
 pub mod hashing;
+pub mod mailer;
 pub mod markdown;
 pub mod session;

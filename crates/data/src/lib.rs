@@ -22,6 +22,7 @@ pub mod engine;
 pub mod enrichment;
 pub mod files;
 pub mod instructions;
+pub mod invitations;
 pub mod lookup;
 pub mod mail;
 pub mod notes;

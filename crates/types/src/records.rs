@@ -90,6 +90,26 @@ crate::text_enum::text_enum! {
     }
 }
 
+/// An invitation not yet accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Invitation {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What an invitation link shows before accepting: who, where, and
+/// whether they already have a password.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct InvitationInfo {
+    pub email: String,
+    pub client_name: String,
+    pub known: bool,
+}
+
 /// A member of the client with their role.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
