@@ -78,3 +78,60 @@ test('a member is refused settings; settings work without JavaScript at 375 px',
   await assertFitsPhone(page);
   await context.close();
 });
+
+test('an invitation shows its link when no email account is set; the link makes the person and signs them in', async () => {
+  const admin = await openPage(browser);
+  await signIn(admin.page);
+  await admin.page.goto(`${BASE_URL}/settings/members`);
+  await waitForHydration(admin.page);
+  const email = `invitee${Date.now()}@example.test`;
+  await admin.page.fill('#invite_email', email);
+  await admin.page.selectOption('#invite_role', 'member');
+  await admin.page.click('#send-invite');
+  const link = await admin.page.locator('#invite-outcome code.invite-link').textContent();
+  assert.match(link, /\/invite\/[0-9a-f]{64}$/);
+  await admin.page.locator('ul.invitations li', { hasText: email }).waitFor();
+  assert.deepEqual(await seriousViolations(admin.page), []);
+  await admin.context.close();
+
+  // The invited person, with JavaScript off at 375 px, never signed in.
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 800 } });
+  const page = await context.newPage();
+  const url = link.startsWith('http') ? link : `${BASE_URL}${link}`;
+  await page.goto(url);
+  assert.match(await page.textContent('main h1'), /Join BezelIQ/);
+  await page.fill('#name', 'Ivy Invitee');
+  await page.fill('#password', 'ivy-invitee-password');
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/invite/')), page.click('#accept-invitation')]);
+  await page.goto(`${BASE_URL}/contacts`);
+  assert.ok(await page.locator('table.contacts tbody tr').count() > 0, 'signed in, in the client');
+  await assertFitsPhone(page);
+  // A member, so settings are refused; the link is spent.
+  const res = await page.goto(`${BASE_URL}/settings/pipelines`);
+  assert.equal(res.status(), 403);
+  await page.goto(url);
+  assert.match(await page.textContent('main'), /used, revoked or expired/);
+  await context.close();
+});
+
+test('your profile: a wrong current password is refused next to its field', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page, SOLO);
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await waitForHydration(page);
+  await page.fill('#current', 'not the password');
+  await page.fill('#new_password', 'another long password');
+  await page.fill('#repeat', 'another long password');
+  await page.click('button:has-text("Change password")');
+  await page.locator('#current-error', { hasText: 'not your current password' }).waitFor();
+  await page.fill('#name', 'Solo Harbor-Renamed');
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/save_my_name')),
+    page.click('button:has-text("Save name")'),
+  ]);
+  await page.reload();
+  await waitForHydration(page);
+  assert.equal(await page.textContent('.user-name'), 'Solo Harbor-Renamed');
+  assert.deepEqual(await seriousViolations(page), []);
+  assertOnlyRefusals(problems, 1);
+});
