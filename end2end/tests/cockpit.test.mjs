@@ -167,7 +167,7 @@ test('every page renders its data with JavaScript off, on a phone-sized screen',
   assert.ok(await page.locator('ol.timeline li').count() > 0, 'timeline');
   await shot(page, 'contact-375-nojs');
   await page.goto(`${BASE_URL}/coverage`);
-  assert.equal(await page.locator('table.coverage tbody tr').count(), 13);
+  assert.equal(await page.locator('table.coverage tbody tr').count(), 15);
   await page.goto(`${BASE_URL}/companies`);
   await page.locator('table.companies tbody a').first().click();
   assert.ok(await page.locator('ul.people li').count() > 0, 'company people');

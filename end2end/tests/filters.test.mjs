@@ -94,6 +94,6 @@ test('companies, company, deal and coverage pages hydrate without console proble
   assert.ok((await page.textContent('.deal-facts')).length > 0);
   await page.goto(`${BASE_URL}/coverage`);
   await waitForHydration(page);
-  assert.equal(await page.locator('table.coverage tbody tr').count(), 13);
+  assert.equal(await page.locator('table.coverage tbody tr').count(), 15);
   assert.deepEqual(problems, []);
 });

@@ -52,7 +52,7 @@ async fn page(http: &reqwest::Client, addr: SocketAddr, cookie: &str) -> StatusC
 }
 
 #[tokio::test]
-async fn only_sign_in_and_current_user_answer_without_a_session() {
+async fn only_sign_in_current_user_and_the_invitation_link_answer_without_a_session() {
     let t = TestDb::new().await;
     let addr = serve(&t).await;
     let http = client_from("127.0.0.1");
@@ -71,9 +71,16 @@ async fn only_sign_in_and_current_user_answer_without_a_session() {
         }
     }
     open.sort();
-    assert_eq!(open.len(), 2, "{open:?}");
-    assert!(open.iter().any(|p| p == "/api/sign_in"), "{open:?}");
-    assert!(open.iter().any(|p| p.contains("current_user")), "{open:?}");
+    assert_eq!(
+        open,
+        [
+            "/api/accept_invitation",
+            "/api/current_user",
+            "/api/invitation_info",
+            "/api/sign_in"
+        ],
+        "an invitation link is opened before any session"
+    );
 }
 
 #[tokio::test]
