@@ -7,6 +7,11 @@
 
 SET LOCAL ROLE redkey_owner;
 
+-- pg_trgm's settings exist in a session only once the extension's library
+-- is loaded, and only then may this role name one in a function's SET
+-- clause: a migration run on its own (an upgrade) must load it first.
+SELECT similarity('', '');
+
 -- "every word is like a word of doc": doc is one of the fixed expressions
 -- below, never input.
 CREATE FUNCTION redkey_like_every(p_words text[], p_doc text) RETURNS text

@@ -101,10 +101,7 @@ impl Reader {
         let (count, last) = match self.kind {
             TableKind::Contacts => {
                 let f = ContactFilter::from_query(&self.query);
-                let after = match after {
-                    Some(id) => Some(records::get::<Contact>(&mut tx, id).await?),
-                    None => None,
-                };
+                let after = records::cursor::<Contact>(&mut tx, after).await?;
                 let q = ContactQuery {
                     search: f.q.as_deref(),
                     priority: f.priority,
@@ -125,10 +122,7 @@ impl Reader {
             }
             TableKind::Companies => {
                 let f = CompanyFilter::from_query(&self.query);
-                let after = match after {
-                    Some(id) => Some(records::get::<Company>(&mut tx, id).await?),
-                    None => None,
-                };
+                let after = records::cursor::<Company>(&mut tx, after).await?;
                 let rows = tables::companies(&mut tx, &f, after.as_ref(), BATCH).await?;
                 let owners: HashMap<Uuid, String> = redkey_data::member_choices(&mut tx)
                     .await?
@@ -144,10 +138,7 @@ impl Reader {
             }
             TableKind::Deals => {
                 let f = DealFilter::from_query(&self.query);
-                let after = match after {
-                    Some(id) => Some(records::get::<Deal>(&mut tx, id).await?),
-                    None => None,
-                };
+                let after = records::cursor::<Deal>(&mut tx, after).await?;
                 let rows = tables::deals(&mut tx, &f, after.as_ref(), BATCH).await?;
                 let names = DealNames {
                     companies: company_names(&mut tx, rows.iter().filter_map(|d| d.company_id))

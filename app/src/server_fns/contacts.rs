@@ -17,10 +17,7 @@ pub async fn contacts_page(
     use std::collections::HashMap;
 
     let (mut tx, _) = human_tx().await?;
-    let after = match after {
-        Some(id) => Some(db::records::get::<crate::model::Contact>(&mut tx, id).await?),
-        None => None,
-    };
+    let after = db::records::cursor::<crate::model::Contact>(&mut tx, after).await?;
     let query = ContactQuery {
         search: filter.q.as_deref(),
         priority: filter.priority,

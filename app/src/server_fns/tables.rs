@@ -30,10 +30,7 @@ pub async fn companies_table(
     use std::collections::HashMap;
 
     let (mut tx, _) = human_tx().await?;
-    let after = match after {
-        Some(id) => Some(db::records::get::<crate::model::Company>(&mut tx, id).await?),
-        None => None,
-    };
+    let after = db::records::cursor::<crate::model::Company>(&mut tx, after).await?;
     let list = db::tables::companies(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
     let (list, next) = paged(list, |c| c.id);
     let members = db::member_choices(&mut tx).await?;
@@ -59,10 +56,7 @@ pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<Deal
     use std::collections::HashMap;
 
     let (mut tx, _) = human_tx().await?;
-    let after = match after {
-        Some(id) => Some(db::records::get::<crate::model::Deal>(&mut tx, id).await?),
-        None => None,
-    };
+    let after = db::records::cursor::<crate::model::Deal>(&mut tx, after).await?;
     let list = db::tables::deals(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
     let (list, next) = paged(list, |d| d.id);
     let all = db::pipeline::stages(&mut tx).await?;

@@ -56,6 +56,15 @@ pub async fn get<R: Record>(tx: &mut Tx, id: Uuid) -> Result<R> {
     .ok_or(DbError::NotFound)
 }
 
+/// The record a keyset cursor names (the last row of the previous page),
+/// when there is one.
+pub async fn cursor<R: Record>(tx: &mut Tx, id: Option<Uuid>) -> Result<Option<R>> {
+    match id {
+        Some(id) => Ok(Some(get(tx, id).await?)),
+        None => Ok(None),
+    }
+}
+
 /// `UPDATE view SET <given cols> WHERE id = $id`, writing only the columns
 /// given (a full-row update would touch columns the role may not write);
 /// no row (missing, archived or another client's) is `NotFound`.
