@@ -162,3 +162,21 @@ async fn the_isolation_routine_keeps_the_plans_it_replaces() {
     .unwrap();
     assert!(elsewhere.is_empty(), "{elsewhere:?}");
 }
+
+/// An upgrade runs the new migrations on a connection of its own, where
+/// nothing an earlier migration loaded into its session (an extension's
+/// library, its settings) is there yet: each recent migration applies on
+/// a fresh connection after its predecessors.
+#[tokio::test]
+async fn each_recent_migration_applies_on_a_fresh_connection() {
+    let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap();
+    for version in (latest - 6)..=latest {
+        let t = TestDb::with_migrator(&up_to(version - 1)).await;
+        let fresh = sqlx::PgPool::connect(&t.url()).await.unwrap();
+        up_to(version)
+            .run(&fresh)
+            .await
+            .unwrap_or_else(|e| panic!("migration {version} on a fresh connection: {e}"));
+        fresh.close().await;
+    }
+}
