@@ -35,7 +35,13 @@ test('an admin adds a stage, moves it by keyboard, and cannot archive a stage ho
       .map((i) => i.value);
     return names.indexOf('Due diligence') === names.length - 2;
   });
-  // A stage with deals stays, and the page says why.
+  // Or dragged: onto the first stage, it takes the first place.
+  const partnerships = page.locator('section[aria-label="Partnerships"] li.stage-setting');
+  await partnerships.filter({ has: page.locator('input[value="Due diligence"]') })
+    .dragTo(partnerships.first().locator('span.quiet'));
+  await page.waitForFunction(() => document
+    .querySelector('section[aria-label="Partnerships"] li.stage-setting input[name="name"]')?.value === 'Due diligence');
+    // A stage with deals stays, and the page says why.
   const held = page.locator('li.stage-setting')
     .filter({ has: page.locator('span.quiet', { hasText: /^[1-9]\d* deals?$/ }) }).first();
   const heldName = await held.locator('input[name="name"]').inputValue();

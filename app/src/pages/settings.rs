@@ -75,6 +75,7 @@ pub fn PipelineSettingsPage() -> impl IntoView {
         save,
         moved,
         archive,
+        dragged: RwSignal::new(None),
     };
     view! {
         <Title text="Pipelines" />
@@ -135,6 +136,8 @@ struct StageActions {
     save: ServerAction<SaveStage>,
     moved: ServerAction<MoveStage>,
     archive: ServerAction<ArchiveStage>,
+    /// The stage being dragged, and its pipeline.
+    dragged: RwSignal<Option<(Uuid, Uuid)>>,
 }
 
 #[component]
@@ -150,7 +153,8 @@ fn OutcomeSelect(id: String, current: &'static str) -> impl IntoView {
 }
 
 /// One stage: its settings in one form, moves up and down (buttons, so the
-/// keyboard and no-script browsers reorder too), and archive.
+/// keyboard and no-script browsers reorder too; with script, drag it onto
+/// another stage of its pipeline to take that place), and archive.
 #[component]
 fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> impl IntoView {
     let id = stage.stage_id;
@@ -169,8 +173,25 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
         }
     };
     let name = stage.stage_name.clone();
+    let pipeline = stage.pipeline_id;
+    let dragged = actions.dragged;
+    let drop_here = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some((moving, from)) = dragged.get_untracked() {
+            dragged.set(None);
+            if moving != id && from == pipeline {
+                actions.moved.dispatch(MoveStage {
+                    id: moving,
+                    position: index as i32,
+                });
+            }
+        }
+    };
     view! {
-        <li class="stage-setting" data-stage=id.to_string()>
+        <li class="stage-setting" data-stage=id.to_string() draggable="true"
+            on:dragstart=move |_| dragged.set(Some((id, pipeline)))
+            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=drop_here>
             <ActionForm action=actions.save attr:class="filters">
                 <input type="hidden" name="id" value=id.to_string() />
                 <label for=format!("stage-name-{id}")>"Stage"</label>
