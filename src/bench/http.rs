@@ -304,8 +304,7 @@ impl Samples {
                         ..Default::default()
                     };
                     let page = contacts::page(&mut tx, &q, 51).await?;
-                    let ids: Vec<Uuid> = page.iter().filter_map(|c| c.company_id).collect();
-                    companies::names(&mut tx, &ids).await?;
+                    companies::names(&mut tx, page.iter().filter_map(|c| c.company_id)).await?;
                     sequences::list(&mut tx).await?;
                 }
                 "/activity" => {
@@ -313,8 +312,7 @@ impl Samples {
                 }
                 "/deals" => {
                     let page = tables::deals(&mut tx, &Default::default(), None, 51).await?;
-                    let ids: Vec<Uuid> = page.iter().filter_map(|d| d.company_id).collect();
-                    companies::names(&mut tx, &ids).await?;
+                    companies::names(&mut tx, page.iter().filter_map(|d| d.company_id)).await?;
                     pipeline::stages(&mut tx).await?;
                     redkey_data::member_choices(&mut tx).await?;
                 }

@@ -111,7 +111,7 @@ impl Reader {
                 };
                 let rows = redkey_data::contacts::page(&mut tx, &q, BATCH).await?;
                 let names =
-                    company_names(&mut tx, rows.iter().filter_map(|c| c.company_id)).await?;
+                    companies::names(&mut tx, rows.iter().filter_map(|c| c.company_id)).await?;
                 if header {
                     write(&mut out, CONTACT_HEADER);
                 }
@@ -141,7 +141,7 @@ impl Reader {
                 let after = records::cursor::<Deal>(&mut tx, after).await?;
                 let rows = tables::deals(&mut tx, &f, after.as_ref(), BATCH).await?;
                 let names = DealNames {
-                    companies: company_names(&mut tx, rows.iter().filter_map(|d| d.company_id))
+                    companies: companies::names(&mut tx, rows.iter().filter_map(|d| d.company_id))
                         .await?,
                     owners: redkey_data::member_choices(&mut tx)
                         .await?
@@ -166,16 +166,6 @@ impl Reader {
         let bytes = out.into_inner().unwrap_or_default();
         Ok((bytes, last.filter(|_| count as i64 == BATCH)))
     }
-}
-
-async fn company_names(
-    tx: &mut redkey_data::Tx,
-    ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbError> {
-    let mut ids: Vec<Uuid> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(companies::names(tx, &ids).await?.into_iter().collect())
 }
 
 /// Writing to a Vec cannot fail.

@@ -66,7 +66,6 @@ pub fn ContactsPage() -> impl IntoView {
                     Ok(page) => {
                         let next = page
                             .next
-                            .and_then(|after| after.parse().ok())
                             .map(|after| next_href(TableKind::Contacts, &filter.get_untracked().query(), after));
                         view! {
                             <ActionForm action=enroll_many attr:class="bulk">

@@ -14,7 +14,6 @@ pub async fn contacts_page(
 ) -> Result<ContactPage, AppError> {
     use crate::model::ContactRow;
     use crate::ssr::{db, db::contacts::ContactQuery, session::human_tx};
-    use std::collections::HashMap;
 
     let (mut tx, _) = human_tx().await?;
     let after = db::records::cursor::<crate::model::Contact>(&mut tx, after).await?;
@@ -25,22 +24,11 @@ pub async fn contacts_page(
         sort: filter.sort,
         after: after.as_ref(),
     };
-    let mut contacts = db::contacts::page(&mut tx, &query, PAGE_SIZE + 1).await?;
-    let next = (contacts.len() as i64 > PAGE_SIZE).then(|| {
-        contacts.truncate(PAGE_SIZE as usize);
-        contacts
-            .last()
-            .map(|c| c.id.to_string())
-            .unwrap_or_default()
-    });
+    let contacts = db::contacts::page(&mut tx, &query, PAGE_SIZE + 1).await?;
+    let (contacts, next) = super::tables::paged(contacts, PAGE_SIZE, |c| c.id);
     // Only the companies of the contacts on the page.
-    let mut ids: Vec<Uuid> = contacts.iter().filter_map(|c| c.company_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let companies: HashMap<Uuid, String> = db::companies::names(&mut tx, &ids)
-        .await?
-        .into_iter()
-        .collect();
+    let companies =
+        db::companies::names(&mut tx, contacts.iter().filter_map(|c| c.company_id)).await?;
     let rows = contacts
         .into_iter()
         .map(|c| ContactRow {

@@ -126,11 +126,8 @@ pub async fn accept_invitation(
             })?;
         (name, Some(hash))
     };
-    let (user, client) = db::invitations::accept(&pool, &token, &name, hash.as_deref()).await?;
-    let display = db::users::by_email(&pool, &info.email)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or(name);
+    let (user, display, client) =
+        db::invitations::accept(&pool, &token, &name, hash.as_deref()).await?;
     let s = session::session().await?;
     s.cycle_id().await.map_err(|_| AppError::Internal)?;
     session::store(

@@ -31,12 +31,7 @@ pub async fn load_board(
     let (mut tx, _) = human_tx().await?;
     let now = chrono::Utc::now();
     let all = db::pipeline::stages(&mut tx).await?;
-    let mut pipelines: Vec<(Uuid, String)> = vec![];
-    for s in &all {
-        if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
-            pipelines.push((s.pipeline_id, s.pipeline_name.clone()));
-        }
-    }
+    let pipelines = crate::model::pipelines_of(&all);
     let pipeline_id = pipeline
         .filter(|p| pipelines.iter().any(|(id, _)| id == p))
         .or_else(|| pipelines.first().map(|p| p.0));

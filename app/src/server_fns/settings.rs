@@ -178,7 +178,9 @@ pub async fn change_password(
     repeat: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{db, hashing, session};
-    let (mut tx, mut me) = session::human_tx().await?;
+    // The checks and the hashing (tens of milliseconds each) come before
+    // the transaction, which then only writes.
+    let mut me = session::require().await?;
     let pool = use_context::<db::Db>().ok_or(AppError::Internal)?;
     let address = session::client_address().await;
     let wait = db::users::sign_in_wait(&pool, &me.email, address).await?;
@@ -202,6 +204,7 @@ pub async fn change_password(
         return Err(AppError::invalid("repeat", "The two new passwords differ."));
     }
     let hash = hashing::hash(new_password).await?;
+    let (mut tx, _) = session::human_tx().await?;
     let valid = db::settings::set_my_password(&mut tx, &hash).await?;
     tx.commit().await?;
     let s = session::session().await?;

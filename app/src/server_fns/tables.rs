@@ -10,12 +10,16 @@ use crate::model::{
 /// Rows per page of the companies and deals tables.
 pub const TABLE_PAGE: i64 = 50;
 
-/// Cuts a page fetched one row long: the rows shown and the cursor of the
-/// next page when the extra row was there.
+/// Cuts a page of `size` fetched one row long: the rows shown and the
+/// cursor of the next page when the extra row was there.
 #[cfg(feature = "ssr")]
-fn paged<T>(mut rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<Uuid>) {
-    let next = (rows.len() as i64 > TABLE_PAGE).then(|| {
-        rows.truncate(TABLE_PAGE as usize);
+pub(crate) fn paged<T>(
+    mut rows: Vec<T>,
+    size: i64,
+    id: impl Fn(&T) -> Uuid,
+) -> (Vec<T>, Option<Uuid>) {
+    let next = (rows.len() as i64 > size).then(|| {
+        rows.truncate(size as usize);
         rows.last().map(&id)
     });
     (rows, next.flatten())
@@ -32,7 +36,7 @@ pub async fn companies_table(
     let (mut tx, _) = human_tx().await?;
     let after = db::records::cursor::<crate::model::Company>(&mut tx, after).await?;
     let list = db::tables::companies(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
-    let (list, next) = paged(list, |c| c.id);
+    let (list, next) = paged(list, TABLE_PAGE, |c| c.id);
     let members = db::member_choices(&mut tx).await?;
     let names: HashMap<Uuid, String> = members.iter().cloned().collect();
     let rows = list
@@ -58,14 +62,9 @@ pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<Deal
     let (mut tx, _) = human_tx().await?;
     let after = db::records::cursor::<crate::model::Deal>(&mut tx, after).await?;
     let list = db::tables::deals(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
-    let (list, next) = paged(list, |d| d.id);
+    let (list, next) = paged(list, TABLE_PAGE, |d| d.id);
     let all = db::pipeline::stages(&mut tx).await?;
-    let mut pipelines: Vec<(Uuid, String)> = vec![];
-    for s in &all {
-        if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
-            pipelines.push((s.pipeline_id, s.pipeline_name.clone()));
-        }
-    }
+    let pipelines = crate::model::pipelines_of(&all);
     let stage_names: HashMap<Uuid, String> = all
         .iter()
         .map(|s| (s.stage_id, s.stage_name.clone()))
@@ -85,13 +84,7 @@ pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<Deal
         .collect();
     let members = db::member_choices(&mut tx).await?;
     let owners: HashMap<Uuid, String> = members.iter().cloned().collect();
-    let mut ids: Vec<Uuid> = list.iter().filter_map(|d| d.company_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let companies: HashMap<Uuid, String> = db::companies::names(&mut tx, &ids)
-        .await?
-        .into_iter()
-        .collect();
+    let companies = db::companies::names(&mut tx, list.iter().filter_map(|d| d.company_id)).await?;
     let rows = list
         .into_iter()
         .map(|d| DealRow {

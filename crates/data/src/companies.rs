@@ -64,25 +64,19 @@ impl RecordField for CompanyField {
     type Record = Company;
 }
 
-/// Up to `limit` companies by name, after the company `after` (keyset).
-pub async fn page(tx: &mut Tx, after: Option<&Company>, limit: i64) -> Result<Vec<Company>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} WHERE ($1::uuid IS NULL OR (name, id) > ($2, $1)) \
-         ORDER BY name, id LIMIT $3"
-    ))
-    .bind(after.map(|c| c.id))
-    .bind(after.map(|c| c.name.as_str()))
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?)
-}
-
-/// The names of these companies (what a page shows, not every company).
-pub async fn names(tx: &mut Tx, ids: &[uuid::Uuid]) -> Result<Vec<(uuid::Uuid, String)>> {
-    Ok(
+/// The names of these companies (what a page shows, not every company),
+/// by id; the ids may repeat.
+pub async fn names(
+    tx: &mut Tx,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(Uuid, String)> =
         sqlx::query_as(&format!("SELECT id, name FROM {VIEW} WHERE id = ANY($1)"))
-            .bind(ids)
+            .bind(&ids)
             .fetch_all(tx.conn())
-            .await?,
-    )
+            .await?;
+    Ok(rows.into_iter().collect())
 }

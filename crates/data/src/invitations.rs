@@ -56,22 +56,23 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<InvitationInfo>> {
 }
 
 /// Accepts the invitation (once); `hash` is the new person's password
-/// hash (a person who already has one keeps theirs). Returns the user and
-/// the client to sign in to.
+/// hash (a person who already has one keeps theirs). Returns the user,
+/// their name and the client to sign in to.
 pub async fn accept(
     db: &Db,
     token: &str,
     name: &str,
     password_hash: Option<&str>,
-) -> Result<(Uuid, Uuid)> {
+) -> Result<(Uuid, String, Uuid)> {
     let mut tx = db.unscoped("redkey_human").await?;
-    let row: (Uuid, Uuid) =
-        sqlx::query_as("SELECT user_id, client_id FROM crm_accept_invitation($1, $2, $3)")
-            .bind(hash(token))
-            .bind(name)
-            .bind(password_hash)
-            .fetch_one(&mut *tx)
-            .await?;
+    let row: (Uuid, String, Uuid) = sqlx::query_as(
+        "SELECT user_id, display_name, client_id FROM crm_accept_invitation($1, $2, $3)",
+    )
+    .bind(hash(token))
+    .bind(name)
+    .bind(password_hash)
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(row)
 }

@@ -267,6 +267,17 @@ pub struct Stage {
     pub weighted_units: i64,
 }
 
+/// The pipelines these stages belong to, as (id, name), in stage order.
+pub fn pipelines_of(stages: &[Stage]) -> Vec<(Uuid, String)> {
+    let mut pipelines: Vec<(Uuid, String)> = vec![];
+    for s in stages {
+        if !pipelines.iter().any(|(id, _)| *id == s.pipeline_id) {
+            pipelines.push((s.pipeline_id, s.pipeline_name.clone()));
+        }
+    }
+    pipelines
+}
+
 /// One audited change of a strategic or operational field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -134,7 +134,7 @@ pub struct ContactPage {
     /// Sequences to enroll the chosen rows in, as (id, name).
     pub sequences: Vec<(Uuid, String)>,
     /// The cursor for the next page, if there is one.
-    pub next: Option<String>,
+    pub next: Option<Uuid>,
 }
 
 /// One entry of a record's timeline: an activity or an audited change.

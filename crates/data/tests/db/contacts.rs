@@ -254,7 +254,7 @@ async fn companies_page_by_name_and_each_once() {
     let mut tx = t.tx(a, human).await;
     let mut seen = vec![];
     loop {
-        let page = redkey_data::companies::page(&mut tx, seen.last(), 2)
+        let page = redkey_data::tables::companies(&mut tx, &Default::default(), seen.last(), 2)
             .await
             .unwrap();
         assert!(page.len() <= 2);

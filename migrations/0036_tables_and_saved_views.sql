@@ -1,10 +1,22 @@
--- Saved views: a person names the filters and order of a table (as its
--- query string) and keeps it to themself or shares it with the client,
+-- The tables: each order of the deals table gets its index (the
+-- expressions its ORDER BY becomes), and saved views: a person names the
+-- filters and order of a table (as its query string) and keeps it to themself or shares it with the client,
 -- like Twenty's views. Who sees which view, and that only its author may
 -- replace or delete one, is decided here: the view shows a person their
 -- own and the shared ones, and the two functions write only the author's.
 
 SET LOCAL ROLE redkey_owner;
+
+CREATE INDEX opportunities_name_order ON opportunities (workspace_id, name, id)
+  WHERE deleted_at IS NULL;
+CREATE INDEX opportunities_amount_order
+  ON opportunities (workspace_id, coalesce(amount_amount_micros, -1) DESC, id DESC)
+  WHERE deleted_at IS NULL;
+CREATE INDEX opportunities_close_order
+  ON opportunities (workspace_id, coalesce(close_date, 'infinity'), id)
+  WHERE deleted_at IS NULL;
+CREATE INDEX opportunities_created_order ON opportunities (workspace_id, created_at DESC, id DESC)
+  WHERE deleted_at IS NULL;
 
 CREATE TABLE saved_views (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -101,9 +101,10 @@ REVOKE ALL ON FUNCTION redkey_open_invitation(bytea) FROM PUBLIC;
 
 -- Accepts an open invitation once: a new person is created with the name
 -- and password hash given (a known one keeps theirs), the membership with
--- the invitation's role. Returns the user and the client to sign in to.
+-- the invitation's role. Returns the user, their name and the client to
+-- sign in to.
 CREATE FUNCTION crm_accept_invitation(p_token_sha256 bytea, p_name text, p_hash text)
-RETURNS TABLE (user_id uuid, client_id uuid)
+RETURNS TABLE (user_id uuid, client_id uuid, display_name text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
@@ -142,7 +143,7 @@ BEGIN
          substr(name, length(split_part(name, ' ', 1)) + 2), inv.email, uid
   WHERE NOT EXISTS (SELECT 1 FROM workspace_members m
                     WHERE m.workspace_id = inv.workspace_id AND m.user_id = uid);
-  RETURN QUERY SELECT uid, inv.workspace_id;
+  RETURN QUERY SELECT uid, inv.workspace_id, name;
 END
 $$;
 
