@@ -102,13 +102,7 @@ impl Reader {
             TableKind::Contacts => {
                 let f = ContactFilter::from_query(&self.query);
                 let after = records::cursor::<Contact>(&mut tx, after).await?;
-                let q = ContactQuery {
-                    search: f.q.as_deref(),
-                    priority: f.priority,
-                    recontact_due: f.due,
-                    sort: f.sort,
-                    after: after.as_ref(),
-                };
+                let q = ContactQuery::of(&f, after.as_ref());
                 let rows = redkey_data::contacts::page(&mut tx, &q, BATCH).await?;
                 let names =
                     companies::names(&mut tx, rows.iter().filter_map(|c| c.company_id)).await?;

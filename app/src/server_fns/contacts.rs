@@ -17,13 +17,7 @@ pub async fn contacts_page(
 
     let (mut tx, _) = human_tx().await?;
     let after = db::records::cursor::<crate::model::Contact>(&mut tx, after).await?;
-    let query = ContactQuery {
-        search: filter.q.as_deref(),
-        priority: filter.priority,
-        recontact_due: filter.due,
-        sort: filter.sort,
-        after: after.as_ref(),
-    };
+    let query = ContactQuery::of(&filter, after.as_ref());
     let contacts = db::contacts::page(&mut tx, &query, PAGE_SIZE + 1).await?;
     let (contacts, next) = super::tables::paged(contacts, PAGE_SIZE, |c| c.id);
     // Only the companies of the contacts on the page.

@@ -6,7 +6,7 @@ use super::{
     write::Value,
     Field, Result, Tx,
 };
-use redkey_types::{Contact, EmailAddress, Priority, RecordSort};
+use redkey_types::{Contact, ContactFilter, EmailAddress, Priority, RecordSort};
 
 const VIEW: &str = "crm_contacts";
 pub(crate) const COLUMNS: &str =
@@ -104,6 +104,19 @@ pub struct ContactQuery<'a> {
     pub sort: RecordSort,
     /// Keyset cursor: the last contact of the previous page.
     pub after: Option<&'a Contact>,
+}
+
+impl<'a> ContactQuery<'a> {
+    /// The contacts table's filters (as its URL has them), after `after`.
+    pub fn of(f: &'a ContactFilter, after: Option<&'a Contact>) -> Self {
+        Self {
+            search: f.q.as_deref(),
+            priority: f.priority,
+            recontact_due: f.due,
+            sort: f.sort,
+            after,
+        }
+    }
 }
 
 /// A page of contacts (keyset pagination, so it stays fast deep into the
