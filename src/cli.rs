@@ -54,6 +54,26 @@ enum Command {
         #[arg(long)]
         admin: bool,
     },
+    /// Import contacts, companies or deals from a CSV file (Twenty's
+    /// exports included) as a member of the client, with their authority.
+    Import {
+        /// The member the import acts as.
+        #[arg(long = "as")]
+        as_email: String,
+        /// contacts, companies or deals.
+        #[arg(long)]
+        kind: String,
+        /// The client's slug (needed when the member belongs to several).
+        #[arg(long)]
+        client: Option<String>,
+        /// Correct a guessed column: HEADER=TARGET (or HEADER=ignore).
+        #[arg(long = "column")]
+        columns: Vec<String>,
+        /// Report what would be created, updated and skipped; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        file: PathBuf,
+    },
     /// Disable or enable a user, set their password, or remove them from a
     /// client; each ends their sessions (in that client) at once.
     User {
@@ -272,6 +292,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("user {email} saved ({id})");
         }
         Command::User { action } => user(&owner, action).await?,
+        Command::Import {
+            as_email,
+            kind,
+            client,
+            columns,
+            dry_run,
+            file,
+        } => {
+            let serving = admin::connect(&settings.database.serving_url(&url), 2).await?;
+            let db = redkey_data::Db::connect(serving).await?;
+            let args = crate::import::cli::Args {
+                as_email,
+                client,
+                kind,
+                file,
+                columns,
+                dry_run,
+            };
+            crate::import::cli::run(&db, args).await?
+        }
         Command::BenchSearch { contacts } => crate::bench::search::run(&url, contacts).await?,
         Command::BenchHttp {
             port,

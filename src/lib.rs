@@ -12,6 +12,7 @@ pub mod engine;
 pub mod enrich;
 pub mod files;
 pub mod http;
+pub mod import;
 pub mod mailbox;
 pub mod pg;
 pub mod startup;

@@ -77,6 +77,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deals/:id") view=pages::records::DealPage ssr=SsrMode::Async />
                     <Route path=path!("/activity") view=pages::records::ActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=pages::search::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/import") view=pages::imports::ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/import/:id") view=pages::imports::ImportFilePage ssr=SsrMode::Async />
                     <Route path=path!("/todos") view=pages::todos::TodosPage ssr=SsrMode::Async />
                     <Route path=path!("/notes") view=pages::notes::NotesPage ssr=SsrMode::Async />
                     <Route path=path!("/trash") view=pages::trash::TrashPage ssr=SsrMode::Async />

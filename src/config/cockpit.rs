@@ -27,6 +27,8 @@ pub struct CockpitSettings {
     pub files_dir: Option<PathBuf>,
     /// The largest file an upload may bring (`REDKEY_UPLOAD_MAX_MB`).
     pub upload_max_bytes: u64,
+    /// The largest CSV file an import may bring (`REDKEY_IMPORT_MAX_MB`).
+    pub import_max_bytes: u64,
     /// An S3-compatible bucket for files instead of the directory.
     pub files_s3: Option<S3Settings>,
 }
@@ -68,7 +70,20 @@ impl S3Settings {
 /// What a deployment that sets nothing has retired: the views this release
 /// serves.
 const DEFAULT_RETIRED: &str =
-    "pipeline=2026-11-25,contacts=2026-11-25,companies=2026-11-25,deal_page=2026-11-25,activity=2026-11-25,tasks=2026-11-30,notes=2026-11-30,trash=2026-11-30,files=2026-11-30,deals=2026-11-30,export=2026-11-30,search=2026-11-30,pipeline_settings=2026-11-30,members=2026-11-30";
+    "pipeline=2026-11-25,contacts=2026-11-25,companies=2026-11-25,deal_page=2026-11-25,activity=2026-11-25,tasks=2026-11-30,notes=2026-11-30,trash=2026-11-30,files=2026-11-30,deals=2026-11-30,export=2026-11-30,search=2026-11-30,pipeline_settings=2026-11-30,members=2026-11-30,import=2026-11-30";
+
+/// A size limit given in megabytes (1 to 1024), in bytes.
+fn megabytes(name: &str, value: Option<String>, default: u64) -> anyhow::Result<u64> {
+    match value {
+        None => Ok(default << 20),
+        Some(n) => n
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=1024).contains(n))
+            .map(|n| n << 20)
+            .ok_or_else(|| anyhow!("{name} {n:?} is not a number of megabytes from 1 to 1024")),
+    }
+}
 
 impl CockpitSettings {
     pub(super) fn read(file: &mut FileSettings, env: &Env) -> anyhow::Result<Self> {
@@ -105,17 +120,18 @@ impl CockpitSettings {
                 .text("REDKEY_FILES_DIR")
                 .map(PathBuf::from)
                 .or(file.files_dir.take()),
-            upload_max_bytes: match env.text("REDKEY_UPLOAD_MAX_MB").or(file.upload_max_mb.take()) {
-                None => 10 << 20,
-                Some(n) => n
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (1..=1024).contains(n))
-                    .map(|n| n << 20)
-                    .ok_or_else(|| {
-                        anyhow!("REDKEY_UPLOAD_MAX_MB {n:?} is not a number of megabytes from 1 to 1024")
-                    })?,
-            },
+            upload_max_bytes: megabytes(
+                "REDKEY_UPLOAD_MAX_MB",
+                env.text("REDKEY_UPLOAD_MAX_MB")
+                    .or(file.upload_max_mb.take()),
+                10,
+            )?,
+            import_max_bytes: megabytes(
+                "REDKEY_IMPORT_MAX_MB",
+                env.text("REDKEY_IMPORT_MAX_MB")
+                    .or(file.import_max_mb.take()),
+                20,
+            )?,
             board_cards: match env.text("REDKEY_BOARD_CARDS").or(file.board_cards.take()) {
                 None => 25,
                 Some(n) => n

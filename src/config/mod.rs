@@ -51,6 +51,7 @@ struct FileSettings {
     board_cards: Option<String>,
     files_dir: Option<PathBuf>,
     upload_max_mb: Option<String>,
+    import_max_mb: Option<String>,
     public_url: Option<String>,
     retired: Option<BTreeMap<String, String>>,
     #[serde(default)]

@@ -55,6 +55,18 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
             None => Err(TaskError::Permanent("email is not configured".into())),
         },
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
+        TaskPayload::ImportRun(p) => {
+            let runner = crate::import::Runner::default();
+            let client = ClientId(task.client_id);
+            match runner
+                .run(&engine.inner.db, client, p.import, &|_, _| {})
+                .await
+            {
+                Ok(tally) => Ok(serde_json::to_value(tally).expect("a tally serialises")),
+                Err(crate::import::RunError::Db(e)) => Err(e.into()),
+                Err(e) => Err(TaskError::Permanent(e.to_string())),
+            }
+        }
         TaskPayload::MailboxSync(_) => {
             let me = &engine.inner;
             let client = ClientId(task.client_id);

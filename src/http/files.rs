@@ -73,7 +73,10 @@ pub async fn upload(
 }
 
 /// The field's bytes, or `None` past `max`.
-async fn read_limited(mut field: Field<'_>, max: u64) -> Result<Option<Vec<u8>>, Response> {
+pub(super) async fn read_limited(
+    mut field: Field<'_>,
+    max: u64,
+) -> Result<Option<Vec<u8>>, Response> {
     let mut bytes = Vec::new();
     loop {
         match field.chunk().await {
@@ -143,7 +146,7 @@ async fn store(state: &AppState, me: &SignedIn, up: Upload) -> Result<(), String
 
 /// Back to the page the form was on (the same-origin gate has checked the
 /// Referer's host), with the refusal when there is one.
-fn back(headers: &HeaderMap, refusal: Option<&str>) -> Response {
+pub(super) fn back(headers: &HeaderMap, refusal: Option<&str>) -> Response {
     let page = headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())

@@ -9,6 +9,7 @@ mod files;
 pub mod guard;
 pub mod health;
 mod hosts;
+mod import;
 pub mod ingest;
 mod limits;
 mod mail_oauth;

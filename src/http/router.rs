@@ -14,8 +14,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
-    api, errors, export, files, guard, health, hosts, ingest, limits, mail_oauth, session_store,
-    trace, unsubscribe, webhooks, AppState,
+    api, errors, export, files, guard, health, hosts, import, ingest, limits, mail_oauth,
+    session_store, trace, unsubscribe, webhooks, AppState,
 };
 
 /// Sessions idle this long end.
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .map(|e| e as app::ssr::mailer::SharedMailer);
     let options = state.leptos_options.clone();
     let upload_limit = state.cockpit.upload_max_bytes as usize + (64 << 10);
+    let import_limit = state.cockpit.import_max_bytes as usize + (64 << 10);
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
     let store = session_store::CheckedStore::new(state.db.pool().clone());
     let sessions = SessionManagerLayer::new(store)
@@ -64,6 +65,10 @@ pub fn router(state: AppState) -> Router {
             post(files::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/files/{id}", get(files::download))
+        .route(
+            "/import/upload",
+            post(import::upload).layer(DefaultBodyLimit::max(import_limit)),
+        )
         .route("/export/{file}", get(export::export))
         .route("/oauth/mail/{provider}/start", get(mail_oauth::start))
         .route("/oauth/mail/callback", get(mail_oauth::callback))

@@ -91,6 +91,7 @@ impl AppState {
                 mail_oauth: settings.mail_oauth.iter().map(|p| p.name.clone()).collect(),
                 board_cards: Some(settings.cockpit.board_cards),
                 upload_max_bytes: settings.cockpit.upload_max_bytes,
+                import_max_bytes: settings.cockpit.import_max_bytes,
                 trash_days: settings.engine.trash.as_secs() / 86_400,
             },
             files: match &settings.cockpit.files_s3 {

@@ -17,6 +17,7 @@ mod engine_processes;
 mod files;
 mod helpers;
 mod http;
+mod imports;
 mod ingest;
 mod invitations;
 mod logging;

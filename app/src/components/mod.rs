@@ -27,8 +27,9 @@ pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
 
 /// Twenty views the cockpit serves inside other pages (a record page, the
 /// tables, the header's search, Settings): no navigation entry once retired.
-const RECORD_TABS: [&str; 6] = [
+const RECORD_TABS: [&str; 7] = [
     "deal_page",
+    "import",
     "files",
     "export",
     "search",

@@ -4,6 +4,7 @@ pub mod coverage;
 pub mod editing;
 pub mod files;
 pub mod home;
+pub mod imports;
 pub mod invite;
 pub mod logging;
 pub mod not_found;

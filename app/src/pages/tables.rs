@@ -92,6 +92,7 @@ pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
                 <a class="button secondary" href=move || kind.export_href(&query.get()) download>
                     "Export CSV"
                 </a>
+                <a class="button secondary" href="/import">"Import CSV"</a>
                 <span class="error" role="alert">{error}</span>
             </ActionForm>
         </section>

@@ -6,6 +6,7 @@ pub mod files;
 #[cfg(feature = "ssr")]
 pub mod forms;
 pub mod identity;
+pub mod imports;
 pub mod invitations;
 pub mod judgment;
 pub mod logging;

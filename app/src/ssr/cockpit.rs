@@ -25,6 +25,8 @@ pub struct CockpitConfig {
     pub board_cards: Option<u32>,
     /// The largest upload, in bytes.
     pub upload_max_bytes: u64,
+    /// The largest CSV file an import may bring, in bytes.
+    pub import_max_bytes: u64,
     /// Days an archived record stays in the trash.
     pub trash_days: u64,
 }

@@ -21,6 +21,8 @@ pub mod drafter;
 pub mod engine;
 pub mod enrichment;
 pub mod files;
+pub mod import_lines;
+pub mod imports;
 pub mod instructions;
 pub mod invitations;
 pub mod lookup;

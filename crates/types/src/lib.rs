@@ -4,6 +4,7 @@
 pub mod edits;
 mod email;
 pub mod format;
+pub mod import;
 mod ingest;
 mod judgment;
 pub mod kinds;

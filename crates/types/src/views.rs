@@ -89,7 +89,12 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 15] = [
         Some("/settings/members"),
         "/settings/workspace-members",
     ),
-    ("import", "Import", None, "/settings/workspace/import"),
+    (
+        "import",
+        "Import",
+        Some("/import"),
+        "/settings/workspace/import",
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

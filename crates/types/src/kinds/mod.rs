@@ -21,6 +21,7 @@ pub enum TaskPayload {
     Echo(Echo),
     EmailInbound(InboundEmail),
     EnrichmentScan(Tick),
+    ImportRun(ImportRun),
     MailboxSync(Tick),
     MeetingNote(MeetingNote),
     PipelineHealth(Tick),
@@ -45,6 +46,14 @@ pub struct ActivityLog {
     pub happens_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub external_key: Option<String>,
+}
+
+/// `import.run`: the current run of a CSV import (a dry run or the
+/// import, as its status says), as the person who uploaded the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRun {
+    pub import: uuid::Uuid,
 }
 
 /// `engine.echo`: a probe of the queue. Waits `sleep_ms`, fails when
@@ -187,6 +196,7 @@ impl TaskPayload {
             "engine.echo" => Self::Echo(decode(payload)?),
             "email.inbound" => Self::EmailInbound(decode(payload)?),
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
+            "import.run" => Self::ImportRun(decode(payload)?),
             "mailbox.sync" => Self::MailboxSync(decode(payload)?),
             "meeting.note" => Self::MeetingNote(decode(payload)?),
             "pipeline.health" => Self::PipelineHealth(decode(payload)?),
@@ -234,6 +244,7 @@ impl TaskPayload {
             Self::Echo(_) => "engine.echo",
             Self::EmailInbound(_) => "email.inbound",
             Self::EnrichmentScan(_) => "enrichment.scan",
+            Self::ImportRun(_) => "import.run",
             Self::MailboxSync(_) => "mailbox.sync",
             Self::MeetingNote(_) => "meeting.note",
             Self::PipelineHealth(_) => "pipeline.health",
@@ -257,6 +268,7 @@ impl TaskPayload {
             Self::CrmQuery(p) | Self::StrategicInstruct(p) => serde_json::to_value(p),
             Self::MeetingNote(p) => serde_json::to_value(p),
             Self::EmailInbound(p) => serde_json::to_value(p),
+            Self::ImportRun(p) => serde_json::to_value(p),
             Self::TopicForward(p) => serde_json::to_value(p),
         };
         v.expect("payload types serialise")

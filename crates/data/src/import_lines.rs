@@ -1,0 +1,520 @@
+//! One line of an imported file becomes a created, updated or unchanged
+//! record, or is skipped with its reason. Records are found again by the
+//! id the file gives, then by email (contacts), domain or name
+//! (companies), name and company (deals), so importing a file twice
+//! changes nothing the second time; only fields whose value differs are
+//! written.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::{
+    companies::CompanyField,
+    contacts::{self, ContactField},
+    deals::{self, DealField},
+    records::{self, RecordField},
+    write::{insert, Value},
+    DbError, Field, Result, Tx,
+};
+use redkey_types::{
+    import::{normalise_domain, parse_amount_micros, parse_date, parse_flag, split_full_name},
+    import::{Outcome, Target},
+    Company, Contact, Deal, EmailAddress, Priority, Source, Stage, TableKind,
+};
+
+/// The non-empty cells of one line, by meaning.
+pub struct Cells(HashMap<Target, String>);
+
+impl Cells {
+    pub fn new(mapping: &[Option<Target>], row: &[String]) -> Self {
+        let values = mapping
+            .iter()
+            .zip(row)
+            .filter_map(|(t, v)| Some(((*t)?, v.trim().to_string())))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        Self(values)
+    }
+
+    fn get(&self, t: Target) -> Option<&str> {
+        self.0.get(&t).map(String::as_str)
+    }
+
+    fn text(&self, t: Target) -> Option<String> {
+        self.get(t).map(str::to_string)
+    }
+}
+
+/// What applying a line came to.
+#[derive(Debug, PartialEq)]
+pub enum Applied {
+    Done(Outcome, Uuid),
+    Skipped(String),
+}
+
+/// What lines look records up in, read once per batch: the pipelines and
+/// the client's companies by domain and by name. Companies a line creates
+/// join it; [`Lookups::forget_fresh`] takes them out again when the line
+/// is rolled back.
+pub struct Lookups {
+    stages: Vec<Stage>,
+    by_domain: HashMap<String, Uuid>,
+    by_name: HashMap<String, Uuid>,
+    fresh: Vec<(Option<String>, String)>,
+}
+
+impl Lookups {
+    pub async fn load(tx: &mut Tx) -> Result<Self> {
+        let stages = super::pipeline::stages(tx).await?;
+        let rows: Vec<(Uuid, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, domain FROM crm_companies ORDER BY created_at, id")
+                .fetch_all(tx.conn())
+                .await?;
+        let mut me = Self {
+            stages,
+            by_domain: HashMap::new(),
+            by_name: HashMap::new(),
+            fresh: Vec::new(),
+        };
+        for (id, name, domain) in rows {
+            me.learn(id, &name, domain.as_deref());
+        }
+        me.fresh.clear();
+        Ok(me)
+    }
+
+    fn learn(&mut self, id: Uuid, name: &str, domain: Option<&str>) {
+        let domain = domain.and_then(normalise_domain);
+        if let Some(d) = &domain {
+            self.by_domain.entry(d.clone()).or_insert(id);
+        }
+        self.by_name.entry(name.trim().to_lowercase()).or_insert(id);
+        self.fresh.push((domain, name.trim().to_lowercase()));
+    }
+
+    /// The line is done: what it learnt stays.
+    pub fn keep_fresh(&mut self) {
+        self.fresh.clear();
+    }
+
+    /// The line was rolled back: the companies it created are gone.
+    pub fn forget_fresh(&mut self) {
+        for (domain, name) in self.fresh.drain(..) {
+            if let Some(d) = domain {
+                self.by_domain.remove(&d);
+            }
+            self.by_name.remove(&name);
+        }
+    }
+}
+
+/// Applies one line of a file of `kind` in the caller's transaction.
+/// Values the file gets wrong are `Skipped` with the reason; errors are
+/// Postgres refusing the write (the caller rolls the line back).
+pub async fn apply(
+    tx: &mut Tx,
+    kind: TableKind,
+    cells: &Cells,
+    l: &mut Lookups,
+) -> Result<Applied> {
+    let r = match kind {
+        TableKind::Contacts => contact(tx, cells, l).await,
+        TableKind::Companies => company(tx, cells, l).await,
+        TableKind::Deals => deal(tx, cells, l).await,
+    };
+    match r {
+        Err(DbError::Invalid(why)) => Ok(Applied::Skipped(why)),
+        other => other,
+    }
+}
+
+fn invalid(why: String) -> DbError {
+    DbError::Invalid(why)
+}
+
+fn id_of(c: &Cells, t: Target) -> Result<Option<Uuid>> {
+    c.get(t)
+        .map(|s| Uuid::parse_str(s).map_err(|_| invalid(format!("“{s}” is not an id"))))
+        .transpose()
+}
+
+fn priority_of(c: &Cells) -> Result<Option<Priority>> {
+    c.get(Target::Priority)
+        .map(|s| {
+            Priority::parse(&s.to_lowercase()).ok_or_else(|| {
+                invalid(format!(
+                    "“{s}” is not a priority (low, medium, high, critical)"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// A record of this client with this id, if the file names one.
+async fn by_id<R: records::Record>(tx: &mut Tx, id: Option<Uuid>) -> Result<Option<R>> {
+    match id {
+        Some(id) => match records::get::<R>(tx, id).await {
+            Ok(r) => Ok(Some(r)),
+            Err(DbError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        },
+        None => Ok(None),
+    }
+}
+
+/// Creates a record keeping the file's id when it is free; an id taken
+/// (by any client: ids are global) gets the record a new one.
+async fn create<F: RecordField>(tx: &mut Tx, id: Option<Uuid>, fields: Vec<F>) -> Result<Uuid> {
+    let fields: Vec<Field> = fields.into_iter().map(Into::into).collect();
+    let mut with_source = fields.clone();
+    with_source.push(Field::new(
+        "created_by_source",
+        Value::Source(Source::Import),
+    ));
+    let view = <F::Record as records::Record>::VIEW;
+    if let Some(id) = id {
+        let mut with_id = with_source.clone();
+        with_id.push(Field::new("id", Value::Uuid(Some(id))));
+        sqlx::query("SAVEPOINT keep_id").execute(tx.conn()).await?;
+        match insert::<(Uuid,)>(tx, view, with_id, "id").await {
+            Ok((id,)) => {
+                sqlx::query("RELEASE SAVEPOINT keep_id")
+                    .execute(tx.conn())
+                    .await?;
+                return Ok(id);
+            }
+            Err(DbError::Conflict(_)) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT keep_id")
+                    .execute(tx.conn())
+                    .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let (id,) = insert::<(Uuid,)>(tx, view, with_source, "id").await?;
+    Ok(id)
+}
+
+/// Writes the fields that differ from the record's; none is `Unchanged`.
+async fn update<F: RecordField + PartialEq>(
+    tx: &mut Tx,
+    id: Uuid,
+    now: &[F],
+    want: Vec<F>,
+) -> Result<Applied> {
+    let changed: Vec<F> = want.into_iter().filter(|f| !now.contains(f)).collect();
+    if changed.is_empty() {
+        return Ok(Applied::Done(Outcome::Unchanged, id));
+    }
+    records::update(tx, id, changed).await?;
+    Ok(Applied::Done(Outcome::Updated, id))
+}
+
+/// The company a line names: by id, domain or name; one named but not
+/// found is created.
+async fn company_of(
+    tx: &mut Tx,
+    c: &Cells,
+    l: &mut Lookups,
+    email: Option<&EmailAddress>,
+) -> Result<Option<Uuid>> {
+    if let Some(id) = id_of(c, Target::CompanyId)? {
+        if by_id::<Company>(tx, Some(id)).await?.is_some() {
+            return Ok(Some(id));
+        }
+    }
+    let domain = c.get(Target::CompanyDomain).and_then(normalise_domain);
+    if let Some(found) = domain.as_ref().and_then(|d| l.by_domain.get(d)) {
+        return Ok(Some(*found));
+    }
+    if let Some(name) = c.get(Target::CompanyName) {
+        if let Some(found) = l.by_name.get(&name.to_lowercase()) {
+            return Ok(Some(*found));
+        }
+        let mut fields = vec![CompanyField::Name(name.to_string())];
+        if let Some(d) = &domain {
+            fields.push(CompanyField::Domain(Some(d.clone())));
+        }
+        let id = create(tx, None, fields).await?;
+        l.learn(id, name, domain.as_deref());
+        return Ok(Some(id));
+    }
+    // No company column: the email's domain, when a company has it.
+    let from_email = email.and_then(|e| normalise_domain(e.as_str().rsplit('@').next()?));
+    Ok(from_email.and_then(|d| l.by_domain.get(&d).copied()))
+}
+
+async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
+    use Target as T;
+    let email = c
+        .get(T::Email)
+        .map(EmailAddress::parse)
+        .transpose()
+        .map_err(invalid)?;
+    let (mut first, mut last) = (c.text(T::FirstName), c.text(T::LastName));
+    if first.is_none() && last.is_none() {
+        if let Some(full) = c.get(T::FullName) {
+            let (f, s) = split_full_name(full);
+            (first, last) = (Some(f), Some(s).filter(|s| !s.is_empty()));
+        }
+    }
+    if first.is_none() && last.is_none() && email.is_none() {
+        return Ok(Applied::Skipped("no name and no email".into()));
+    }
+    let phone = c.get(T::Phone).map(|p| match c.get(T::PhoneCallingCode) {
+        Some(code) if !p.starts_with('+') => format!("{code} {p}"),
+        _ => p.to_string(),
+    });
+    let priority = priority_of(c)?;
+    let id = id_of(c, T::Id)?;
+    let company = company_of(tx, c, l, email.as_ref()).await?;
+    let mut want = Vec::new();
+    want.extend(first.clone().map(ContactField::FirstName));
+    want.extend(last.clone().map(ContactField::LastName));
+    want.extend(email.clone().map(|e| ContactField::Email(Some(e))));
+    want.extend(phone.map(|p| ContactField::Phone(Some(p))));
+    want.extend(c.text(T::JobTitle).map(|v| ContactField::JobTitle(Some(v))));
+    want.extend(c.text(T::City).map(|v| ContactField::City(Some(v))));
+    want.extend(company.map(|v| ContactField::Company(Some(v))));
+    want.extend(priority.map(|v| ContactField::Priority(Some(v))));
+    want.extend(
+        c.text(T::StrategyNote)
+            .map(|v| ContactField::StrategyNote(Some(v))),
+    );
+    want.extend(
+        c.text(T::RelationshipNote)
+            .map(|v| ContactField::RelationshipNote(Some(v))),
+    );
+
+    let mut found = by_id::<Contact>(tx, id).await?;
+    if found.is_none() {
+        if let Some(e) = &email {
+            found = contacts::by_email(tx, e).await?;
+        } else {
+            found = sqlx::query_as(&format!(
+                "SELECT {} FROM crm_contacts WHERE email IS NULL AND first_name = $1 \
+                 AND last_name = $2 AND company_id IS NOT DISTINCT FROM $3 ORDER BY created_at LIMIT 1",
+                contacts::COLUMNS
+            ))
+            .bind(first.clone().unwrap_or_default())
+            .bind(last.clone().unwrap_or_default())
+            .bind(company)
+            .fetch_optional(tx.conn())
+            .await?;
+        }
+    }
+    match found {
+        Some(now) => {
+            // The same address in another case is the same address.
+            let same = |e: &EmailAddress| {
+                now.email
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(e.as_str()))
+            };
+            want.retain(|f| !matches!(f, ContactField::Email(Some(e)) if same(e)));
+            update(tx, now.id, &contact_fields(&now), want).await
+        }
+        None => Ok(Applied::Done(Outcome::Created, create(tx, id, want).await?)),
+    }
+}
+
+/// A contact's importable fields as they are.
+fn contact_fields(c: &Contact) -> Vec<ContactField> {
+    vec![
+        ContactField::FirstName(c.first_name.clone()),
+        ContactField::LastName(c.last_name.clone()),
+        ContactField::Email(c.email.as_deref().and_then(|e| EmailAddress::parse(e).ok())),
+        ContactField::Phone(c.phone.clone()),
+        ContactField::JobTitle(c.job_title.clone()),
+        ContactField::City(c.city.clone()),
+        ContactField::Company(c.company_id),
+        ContactField::Priority(c.priority),
+        ContactField::StrategyNote(c.strategy_note.clone()),
+        ContactField::RelationshipNote(c.relationship_note.clone()),
+    ]
+}
+
+async fn company(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
+    use Target as T;
+    let Some(name) = c.text(T::Name) else {
+        return Ok(Applied::Skipped("no company name".into()));
+    };
+    let domain = match c.get(T::Domain) {
+        Some(d) => {
+            Some(normalise_domain(d).ok_or_else(|| invalid(format!("“{d}” is not a domain")))?)
+        }
+        None => None,
+    };
+    let icp = c
+        .get(T::IdealCustomerProfile)
+        .map(parse_flag)
+        .transpose()
+        .map_err(invalid)?;
+    let mut want = vec![CompanyField::Name(name.clone())];
+    want.extend(domain.clone().map(|d| CompanyField::Domain(Some(d))));
+    want.extend(c.text(T::City).map(|v| CompanyField::City(Some(v))));
+    want.extend(c.text(T::Country).map(|v| CompanyField::Country(Some(v))));
+    want.extend(icp.map(CompanyField::IdealCustomerProfile));
+    want.extend(priority_of(c)?.map(|v| CompanyField::Priority(Some(v))));
+    want.extend(
+        c.text(T::StrategyNote)
+            .map(|v| CompanyField::StrategyNote(Some(v))),
+    );
+
+    let id = id_of(c, T::Id)?;
+    let mut found = by_id::<Company>(tx, id).await?.map(|x| x.id);
+    if found.is_none() {
+        found = domain.as_ref().and_then(|d| l.by_domain.get(d)).copied();
+    }
+    if found.is_none() {
+        found = l.by_name.get(&name.to_lowercase()).copied();
+    }
+    match found {
+        Some(found) => {
+            let now: Company = records::get(tx, found).await?;
+            update(tx, found, &company_fields(&now), want).await
+        }
+        None => {
+            let new = create(tx, id, want).await?;
+            l.learn(new, &name, domain.as_deref());
+            Ok(Applied::Done(Outcome::Created, new))
+        }
+    }
+}
+
+fn company_fields(c: &Company) -> Vec<CompanyField> {
+    vec![
+        CompanyField::Name(c.name.clone()),
+        CompanyField::Domain(c.domain.as_deref().and_then(normalise_domain)),
+        CompanyField::City(c.city.clone()),
+        CompanyField::Country(c.country.clone()),
+        CompanyField::IdealCustomerProfile(c.ideal_customer_profile),
+        CompanyField::Priority(c.priority),
+        CompanyField::StrategyNote(c.strategy_note.clone()),
+    ]
+}
+
+/// Stage names compare by their letters and digits, so Twenty's `PROPOSAL`
+/// finds a stage called Proposal.
+fn stage_key(s: &str) -> String {
+    redkey_types::import::header_key(s)
+}
+
+/// The pipeline and stage a line names: the pipeline by name (else the
+/// first), the stage by name in it (else its first).
+fn stage_of<'a>(c: &Cells, l: &'a Lookups) -> Result<&'a Stage> {
+    let pipeline = match c.get(Target::Pipeline) {
+        Some(p) => {
+            l.stages
+                .iter()
+                .find(|s| s.pipeline_name.trim().eq_ignore_ascii_case(p))
+                .ok_or_else(|| invalid(format!("no pipeline named “{p}”")))?
+                .pipeline_id
+        }
+        None => {
+            l.stages
+                .first()
+                .ok_or_else(|| invalid("the client has no pipeline yet".into()))?
+                .pipeline_id
+        }
+    };
+    let mut in_pipeline = l.stages.iter().filter(|s| s.pipeline_id == pipeline);
+    match c.get(Target::Stage) {
+        Some(want) => in_pipeline
+            .find(|s| stage_key(&s.stage_name) == stage_key(want))
+            .ok_or_else(|| invalid(format!("no stage named “{want}” in this pipeline"))),
+        None => in_pipeline
+            .next()
+            .ok_or_else(|| invalid("the pipeline has no stage".into())),
+    }
+}
+
+async fn deal(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
+    use Target as T;
+    let Some(name) = c.text(T::Name) else {
+        return Ok(Applied::Skipped("no deal name".into()));
+    };
+    let stage = stage_of(c, l)?;
+    let (pipeline_id, stage_id) = (stage.pipeline_id, stage.stage_id);
+    let amount = c
+        .get(T::Amount)
+        .map(parse_amount_micros)
+        .transpose()
+        .map_err(invalid)?;
+    let currency = match c.get(T::Currency) {
+        Some(cur) if cur.len() == 3 && cur.chars().all(|x| x.is_ascii_alphabetic()) => {
+            Some(cur.to_ascii_uppercase())
+        }
+        Some(cur) => return Ok(Applied::Skipped(format!("“{cur}” is not a currency code"))),
+        None => None,
+    };
+    let close = c
+        .get(T::CloseDate)
+        .map(parse_date)
+        .transpose()
+        .map_err(invalid)?;
+    let priority = priority_of(c)?;
+    let company = company_of(tx, c, l, None).await?;
+    let mut contact = by_id::<Contact>(tx, id_of(c, T::ContactId)?)
+        .await?
+        .map(|x| x.id);
+    if contact.is_none() {
+        if let Some(e) = c.get(T::ContactEmail) {
+            let e = EmailAddress::parse(e).map_err(invalid)?;
+            contact = contacts::by_email(tx, &e).await?.map(|x| x.id);
+        }
+    }
+    let mut want = vec![DealField::Name(name.clone())];
+    want.extend(amount.map(|v| DealField::AmountMicros(Some(v))));
+    want.extend(currency.map(DealField::Currency));
+    want.extend(close.map(|v| DealField::CloseDate(Some(v))));
+    want.extend(priority.map(|v| DealField::Priority(Some(v))));
+    want.extend(
+        c.text(T::StrategyNote)
+            .map(|v| DealField::StrategyNote(Some(v))),
+    );
+    want.extend(company.map(|v| DealField::Company(Some(v))));
+    want.extend(contact.map(|v| DealField::Contact(Some(v))));
+
+    let id = id_of(c, T::Id)?;
+    let mut found = by_id::<Deal>(tx, id).await?;
+    if found.is_none() {
+        found = sqlx::query_as(&format!(
+            "SELECT {} FROM crm_deals WHERE name = $1 AND company_id IS NOT DISTINCT FROM $2 \
+             ORDER BY created_at LIMIT 1",
+            deals::COLUMNS
+        ))
+        .bind(&name)
+        .bind(company)
+        .fetch_optional(tx.conn())
+        .await?;
+    }
+    let Some(now) = found else {
+        want.push(DealField::Pipeline(pipeline_id));
+        want.push(DealField::Stage(stage_id));
+        return Ok(Applied::Done(Outcome::Created, create(tx, id, want).await?));
+    };
+    // The stage changes only through the move (when the file names one).
+    let moved = c.get(T::Stage).is_some() && now.stage_id != stage_id;
+    if moved {
+        deals::move_to(tx, now.id, stage_id, 0).await?;
+    }
+    match update(tx, now.id, &deal_fields(&now), want).await? {
+        Applied::Done(Outcome::Unchanged, id) if moved => Ok(Applied::Done(Outcome::Updated, id)),
+        other => Ok(other),
+    }
+}
+
+fn deal_fields(d: &Deal) -> Vec<DealField> {
+    vec![
+        DealField::Name(d.name.clone()),
+        DealField::AmountMicros(d.amount_micros),
+        DealField::Currency(d.currency_code.clone()),
+        DealField::CloseDate(d.close_date),
+        DealField::Priority(d.priority),
+        DealField::StrategyNote(d.strategy_note.clone()),
+        DealField::Company(d.company_id),
+        DealField::Contact(d.contact_id),
+    ]
+}

@@ -1,0 +1,92 @@
+//! `POST /import/upload`: a CSV file and what it holds (contacts,
+//! companies or deals) from the import page's multipart form (works
+//! without JavaScript), under its own size limit. The file is stored with
+//! the guessed meaning of its columns and the answer is a redirect to its
+//! column-matching page; a refusal goes back to the import page with the
+//! reason. Nothing is imported yet.
+
+use axum::{
+    extract::{Multipart, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use redkey_data::{imports, Actor, ClientId, DbError};
+use redkey_types::TableKind;
+use tower_sessions::Session;
+
+use super::{
+    files::{back, read_limited},
+    AppState,
+};
+use app::ssr::session::current;
+
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let Ok(Some(me)) = current(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
+    };
+    let max = state.cockpit.import_max_bytes;
+    let (mut kind, mut file) = (String::new(), None);
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return (e.status(), e.body_text()).into_response(),
+        };
+        match field.name().unwrap_or_default() {
+            "kind" => kind = field.text().await.unwrap_or_default(),
+            "file" => {
+                let name = crate::files::safe_name(field.file_name().unwrap_or_default());
+                match read_limited(field, max).await {
+                    Ok(Some(bytes)) => file = Some((name, bytes)),
+                    Ok(None) => {
+                        let mb = max >> 20;
+                        return back(
+                            &headers,
+                            Some(&format!("a file to import may be at most {mb} MB")),
+                        );
+                    }
+                    Err(r) => return r,
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(kind) = TableKind::parse(&kind) else {
+        return back(&headers, Some("choose contacts, companies or deals"));
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return back(&headers, Some("choose a CSV file first"));
+    };
+    let Ok(content) = String::from_utf8(bytes) else {
+        return back(
+            &headers,
+            Some("the file is not UTF-8 text: save it as “CSV UTF-8”"),
+        );
+    };
+    if content.contains('\0') {
+        return back(&headers, Some("the file is not text"));
+    }
+    let stored = async {
+        let mut tx = state
+            .db
+            .begin(ClientId(me.client), Actor::User(me.user))
+            .await?;
+        let id = imports::create(&mut tx, kind, &name, &content).await?;
+        tx.commit().await?;
+        Ok::<_, DbError>(id)
+    }
+    .await;
+    match stored {
+        Ok(id) => Redirect::to(&format!("/import/{id}")).into_response(),
+        Err(DbError::Invalid(why)) => back(&headers, Some(&why)),
+        Err(e) => {
+            tracing::error!(error = %e, "storing an import");
+            back(&headers, Some("the file could not be stored; try again"))
+        }
+    }
+}
