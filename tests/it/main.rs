@@ -8,6 +8,7 @@ mod api;
 pub mod arlo;
 mod board;
 mod calendar;
+mod coverage;
 mod cli;
 mod editing;
 mod email;
