@@ -39,11 +39,16 @@ async fn no_page_links_to_twenty_once_every_view_is_retired() {
     for path in &pages {
         let html = me.text(path).await;
         assert!(html.contains("<main"), "{path} rendered");
-        let at = html.find("href=\"http://twenty.invalid").map(|i| &html[i.saturating_sub(300)..i + 60]);
+        let at = html
+            .find("href=\"http://twenty.invalid")
+            .map(|i| &html[i.saturating_sub(300)..i + 60]);
         assert!(at.is_none(), "{path} links to Twenty: {at:?}");
     }
     let coverage = me.text("/coverage").await;
-    assert!(!coverage.contains(">Twenty<"), "every view is the cockpit's");
+    assert!(
+        !coverage.contains(">Twenty<"),
+        "every view is the cockpit's"
+    );
     assert_eq!(
         coverage.matches("data-view=").count(),
         redkey_types::TWENTY_VIEWS.len()

@@ -130,8 +130,13 @@ async fn twenty_exports_import_with_their_links_once() {
     assert_eq!(northwind.domain.as_deref(), Some("northwind.example"));
     assert_eq!(northwind.city.as_deref(), Some("Bristol"));
     assert_eq!(
-        northwind.employees, None,
-        "operational: arlo's enrichment fills it"
+        northwind.employees,
+        Some(120),
+        "operational, written as arlo"
+    );
+    assert_eq!(
+        northwind.linkedin_url.as_deref(),
+        Some("https://www.linkedin.com/company/northwind")
     );
     assert!(northwind.ideal_customer_profile);
     assert_eq!(northwind.created_by_source, Source::Import);
@@ -144,6 +149,23 @@ async fn twenty_exports_import_with_their_links_once() {
     assert_eq!(christoph.company_id, Some(northwind.id));
     assert_eq!(christoph.phone.as_deref(), Some("+44 789012345"));
     assert_eq!(christoph.created_by_source, Source::Import);
+    assert_eq!(
+        christoph.linkedin_url.as_deref(),
+        Some("https://www.linkedin.com/in/ccallisto")
+    );
+    // Operational columns are arlo's (strategic ones the uploader's: below).
+    let roles: Vec<(String, String, Option<Uuid>)> = sqlx::query_as(
+        "SELECT column_name, acting_role, user_id FROM crm_field_changes \
+         WHERE row_id = $1 AND column_name = 'employees'",
+    )
+    .bind(northwind.id)
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    assert_eq!(
+        roles,
+        vec![("employees".into(), "redkey_agent".into(), None)]
+    );
     let renewal: Deal = records::get(
         &mut tx,
         "20202020-be10-422b-a663-16bd3c2228e1".parse().unwrap(),

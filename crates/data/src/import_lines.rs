@@ -3,7 +3,9 @@
 //! id the file gives, then by email (contacts), domain or name
 //! (companies), name and company (deals), so importing a file twice
 //! changes nothing the second time; only fields whose value differs are
-//! written.
+//! written. Identity and strategic columns are written as the person who
+//! uploaded the file; operational ones (LinkedIn, employees, industry)
+//! are arlo's, so they are written as arlo in the same transaction.
 
 use std::collections::HashMap;
 
@@ -15,7 +17,7 @@ use super::{
     deals::{self, DealField},
     records::{self, RecordField},
     write::{insert, Value},
-    DbError, Field, Result, Tx,
+    Actor, DbError, Field, Result, Tx,
 };
 use redkey_types::{
     import::{normalise_domain, parse_amount_micros, parse_date, parse_flag, split_full_name},
@@ -211,6 +213,32 @@ async fn update<F: RecordField + PartialEq>(
     Ok(Applied::Done(Outcome::Updated, id))
 }
 
+/// Writes the operational fields that differ, as arlo; true when any did.
+async fn as_arlo<F: RecordField + PartialEq>(
+    tx: &mut Tx,
+    id: Uuid,
+    now: &[F],
+    want: Vec<F>,
+) -> Result<bool> {
+    let changed: Vec<F> = want.into_iter().filter(|f| !now.contains(f)).collect();
+    if changed.is_empty() {
+        return Ok(false);
+    }
+    let person = tx.actor();
+    tx.act_as(Actor::Agent).await?;
+    let written = records::update(tx, id, changed).await;
+    tx.act_as(person).await?;
+    written.map(|_| true)
+}
+
+/// A person's write and arlo's, as one outcome.
+fn both(person: Applied, arlo: bool) -> Applied {
+    match person {
+        Applied::Done(Outcome::Unchanged, id) if arlo => Applied::Done(Outcome::Updated, id),
+        other => other,
+    }
+}
+
 /// The company a line names: by id, domain or name; one named but not
 /// found is created.
 async fn company_of(
@@ -286,6 +314,11 @@ async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
         c.text(T::RelationshipNote)
             .map(|v| ContactField::RelationshipNote(Some(v))),
     );
+    let ops: Vec<ContactField> = c
+        .text(T::Linkedin)
+        .map(|v| ContactField::LinkedinUrl(Some(v)))
+        .into_iter()
+        .collect();
 
     let mut found = by_id::<Contact>(tx, id).await?;
     if found.is_none() {
@@ -313,9 +346,21 @@ async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
                     .is_some_and(|x| x.eq_ignore_ascii_case(e.as_str()))
             };
             want.retain(|f| !matches!(f, ContactField::Email(Some(e)) if same(e)));
-            update(tx, now.id, &contact_fields(&now), want).await
+            let person = update(tx, now.id, &contact_fields(&now), want).await?;
+            let arlo = as_arlo(
+                tx,
+                now.id,
+                &[ContactField::LinkedinUrl(now.linkedin_url.clone())],
+                ops,
+            )
+            .await?;
+            Ok(both(person, arlo))
         }
-        None => Ok(Applied::Done(Outcome::Created, create(tx, id, want).await?)),
+        None => {
+            let new = create(tx, id, want).await?;
+            as_arlo(tx, new, &[], ops).await?;
+            Ok(Applied::Done(Outcome::Created, new))
+        }
     }
 }
 
@@ -346,6 +391,21 @@ async fn company(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
         }
         None => None,
     };
+    let employees = c
+        .get(T::Employees)
+        .map(|s| {
+            s.replace([',', ' '], "")
+                .parse::<i32>()
+                .map_err(|_| invalid(format!("“{s}” is not a number of employees")))
+        })
+        .transpose()?;
+    let mut ops = Vec::new();
+    ops.extend(employees.map(|v| CompanyField::Employees(Some(v))));
+    ops.extend(c.text(T::Industry).map(|v| CompanyField::Industry(Some(v))));
+    ops.extend(
+        c.text(T::Linkedin)
+            .map(|v| CompanyField::LinkedinUrl(Some(v))),
+    );
     let icp = c
         .get(T::IdealCustomerProfile)
         .map(parse_flag)
@@ -373,10 +433,17 @@ async fn company(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
     match found {
         Some(found) => {
             let now: Company = records::get(tx, found).await?;
-            update(tx, found, &company_fields(&now), want).await
+            let person = update(tx, found, &company_fields(&now), want).await?;
+            let current = [
+                CompanyField::Employees(now.employees),
+                CompanyField::Industry(now.industry.clone()),
+                CompanyField::LinkedinUrl(now.linkedin_url.clone()),
+            ];
+            Ok(both(person, as_arlo(tx, found, &current, ops).await?))
         }
         None => {
             let new = create(tx, id, want).await?;
+            as_arlo(tx, new, &[], ops).await?;
             l.learn(new, &name, domain.as_deref());
             Ok(Applied::Done(Outcome::Created, new))
         }

@@ -92,6 +92,15 @@ impl Actor {
         }
     }
 
+    /// The person and the instruction a transaction records.
+    fn settings(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Self::User(u) => (Some(u), None),
+            Self::OnBehalfOf(i) => (None, Some(i)),
+            Self::Relay | Self::Agent => (None, None),
+        }
+    }
+
     fn may_write(self, class: FieldClass) -> bool {
         matches!(
             (self.role(), class),
@@ -152,11 +161,7 @@ impl Db {
     /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the
     /// transaction-local settings the views, policies and audit read.
     pub async fn begin(&self, client: ClientId, actor: Actor) -> Result<Tx> {
-        let (user, on_behalf_of) = match actor {
-            Actor::User(u) => (Some(u), None),
-            Actor::OnBehalfOf(i) => (None, Some(i)),
-            Actor::Relay | Actor::Agent => (None, None),
-        };
+        let (user, on_behalf_of) = actor.settings();
         let text = |id: Option<Uuid>| id.map(|u| u.to_string()).unwrap_or_default();
         // BEGIN, the scope and the role in one round trip: one simple-query
         // string, so the values are literals. Each is a formatted Uuid (hex
@@ -206,6 +211,26 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await.map_err(DbError::from)
+    }
+
+    /// From here on the transaction acts as `actor` (its role and the
+    /// person or instruction the audit records): an import writes the
+    /// operational columns of a file as arlo, within the person's
+    /// transaction. Undone with the savepoint it was made under.
+    pub async fn act_as(&mut self, actor: Actor) -> Result<()> {
+        let (user, on_behalf_of) = actor.settings();
+        let text = |id: Option<Uuid>| id.map(|u| u.to_string()).unwrap_or_default();
+        sqlx::query(
+            "SELECT set_config('redkey.user_id', $1, true), \
+                    set_config('redkey.on_behalf_of', $2, true), set_config('role', $3, true)",
+        )
+        .bind(text(user))
+        .bind(text(on_behalf_of))
+        .bind(actor.role())
+        .execute(&mut *self.inner)
+        .await?;
+        self.actor = actor;
+        Ok(())
     }
 
     /// Undoes the transaction now (dropping it would, too, but later).

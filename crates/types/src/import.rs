@@ -9,10 +9,7 @@ use uuid::Uuid;
 use crate::{text_enum::text_enum, TableKind};
 
 text_enum! {
-    /// What one column of an imported file holds. Only identity and
-    /// strategic columns: the import acts as a person, and operational
-    /// columns (employees, industry, LinkedIn) are arlo's, filled by
-    /// enrichment.
+    /// What one column of an imported file holds.
     pub enum Target {
         Id = "id",
         Name = "name",
@@ -25,7 +22,10 @@ text_enum! {
         JobTitle = "job_title",
         City = "city",
         Country = "country",
+        Linkedin = "linkedin_url",
         Domain = "domain",
+        Employees = "employees",
+        Industry = "industry",
         IdealCustomerProfile = "ideal_customer_profile",
         CompanyId = "company_id",
         CompanyName = "company_name",
@@ -57,7 +57,10 @@ impl Target {
             Self::JobTitle => "Job title",
             Self::City => "City",
             Self::Country => "Country",
+            Self::Linkedin => "LinkedIn URL",
             Self::Domain => "Domain or website",
+            Self::Employees => "Employees",
+            Self::Industry => "Industry",
             Self::IdealCustomerProfile => "Ideal customer profile (true/false)",
             Self::CompanyId => "Company id",
             Self::CompanyName => "Company name",
@@ -89,6 +92,7 @@ impl Target {
                 PhoneCallingCode,
                 JobTitle,
                 City,
+                Linkedin,
                 CompanyId,
                 CompanyName,
                 CompanyDomain,
@@ -102,6 +106,9 @@ impl Target {
                 Domain,
                 City,
                 Country,
+                Employees,
+                Industry,
+                Linkedin,
                 IdealCustomerProfile,
                 Priority,
                 StrategyNote,
@@ -143,6 +150,9 @@ impl Target {
             (Self::JobTitle, _) => &["jobtitle", "title", "role"],
             (Self::City, _) => &["city", "addressaddresscity", "addresscity"],
             (Self::Country, _) => &["addressaddresscountry", "country", "addresscountry"],
+            (Self::Linkedin, _) => &["linkedinlinkurl", "linkedin", "linkedinurl"],
+            (Self::Employees, _) => &["employees", "headcount", "employeecount"],
+            (Self::Industry, _) => &["industry"],
             (Self::Domain, _) => &[
                 "domainnamelinkurl",
                 "domain",
@@ -455,7 +465,7 @@ mod tests {
                 Some(PhoneCallingCode),
                 Some(JobTitle),
                 Some(City),
-                None,
+                Some(Linkedin),
                 Some(CompanyId),
                 None
             ]
