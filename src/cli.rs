@@ -115,6 +115,12 @@ enum Command {
         #[arg(long)]
         load_only: bool,
     },
+    /// Measure how fast a CSV import runs (creates and fills the database
+    /// redkey_bench_import on DATABASE_URL's server).
+    BenchImport {
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+    },
     /// Measure how fast the task queue drains (creates and fills the
     /// database redkey_bench_queue on DATABASE_URL's server).
     BenchQueue {
@@ -328,6 +334,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await?
         }
+        Command::BenchImport { rows } => crate::bench::import::run(&url, rows.max(1)).await?,
         Command::BenchQueue {
             tasks,
             workers,

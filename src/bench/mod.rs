@@ -3,6 +3,7 @@
 
 mod dataset;
 pub mod http;
+pub mod import;
 pub mod queue;
 pub mod search;
 

@@ -239,6 +239,7 @@ mod tests {
                 "deals",
                 "export",
                 "files",
+                "import",
                 "members",
                 "notes",
                 "pipeline",
@@ -254,10 +255,10 @@ mod tests {
         assert_eq!(s.cockpit.retired["pipeline"].to_string(), "2026-12-01");
         let err = Settings::from_sources(
             FileSettings::default(),
-            env_of(&[("REDKEY_RETIRED", "import=2026-12-01")]),
+            env_of(&[("REDKEY_RETIRED", "imports=2026-12-01")]),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("no page"), "{err}");
+        assert!(err.to_string().contains("is not a Twenty view"), "{err}");
         assert!(Settings::from_sources(
             FileSettings::default(),
             env_of(&[("REDKEY_RETIRED", "pipeline=soon")])

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::model::{
-    import::{ImportSummary, ImportView, Target},
+    import::{ImportSummary, ImportView},
     AppError,
 };
 
@@ -41,7 +41,7 @@ pub async fn save_import_columns(id: Uuid, columns: Vec<String>) -> Result<(), A
         .iter()
         .map(|c| match c.trim() {
             "" => Ok(None),
-            t => Target::parse(t)
+            t => crate::model::import::Target::parse(t)
                 .map(Some)
                 .ok_or_else(|| AppError::invalid("columns", "Choose what each column holds.")),
         })

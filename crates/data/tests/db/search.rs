@@ -176,3 +176,74 @@ async fn search_everywhere_finds_notes_and_todos_too_with_typos_in_the_client_on
     let after = search::everything(&mut tx, "Quantm", 20).await.unwrap();
     assert!(after.iter().all(|h| h.id != deal));
 }
+
+#[tokio::test]
+async fn the_search_documents_follow_renames_archives_restores_and_common_words() {
+    use redkey_data::audit::{self, Kind};
+    use redkey_types::FoundKind;
+
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    // More records share the word than a short list holds: the nearest
+    // are taken from the index, the exact name first.
+    for i in 0..240 {
+        records::create::<CompanyField>(
+            &mut tx,
+            vec![CompanyField::Name(format!("Harbor works {i}"))],
+        )
+        .await
+        .unwrap();
+    }
+    let exact: Company = records::create(&mut tx, vec![CompanyField::Name("Harbor".into())])
+        .await
+        .unwrap();
+    let hits = search::everything(&mut tx, "harbor", 20).await.unwrap();
+    assert_eq!(hits.len(), 20);
+    assert_eq!(hits[0].id, exact.id, "{hits:?}");
+    // A rename is found under its new name only.
+    records::update(
+        &mut tx,
+        exact.id,
+        vec![CompanyField::Name("Lighthouse".into())],
+    )
+    .await
+    .unwrap();
+    let found = |hits: &[redkey_types::Found]| hits.iter().any(|h| h.id == exact.id);
+    assert!(found(
+        &search::everything(&mut tx, "lighthous", 20).await.unwrap()
+    ));
+    assert!(!found(
+        &search::everything(&mut tx, "harbor", 50).await.unwrap()
+    ));
+    // Archived: gone; restored: back.
+    audit::archive(&mut tx, Kind::Company, exact.id)
+        .await
+        .unwrap();
+    assert!(!found(
+        &search::everything(&mut tx, "lighthouse", 20).await.unwrap()
+    ));
+    audit::restore(&mut tx, Kind::Company, exact.id)
+        .await
+        .unwrap();
+    let back = search::everything(&mut tx, "lighthouse", 20).await.unwrap();
+    assert!(found(&back) && back[0].kind == FoundKind::Company);
+    tx.commit().await.unwrap();
+    // Purged for good: its document goes with it.
+    let mut tx = t.tx(a, human).await;
+    audit::archive(&mut tx, Kind::Company, exact.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(a, redkey_data::Actor::Agent).await;
+    redkey_data::trash::purge(&mut tx, chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM record_search WHERE record_id = $1")
+        .bind(exact.id)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

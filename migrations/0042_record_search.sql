@@ -1,0 +1,151 @@
+-- Search everywhere from side tables. The names of companies and deals
+-- and the titles of notes and to-dos join the contacts' documents in a
+-- side table (`record_search`, kept by triggers; row security enabled,
+-- not forced, read only by the owner with an explicit client filter,
+-- like `contact_search`), because behind the forced policies of their own
+-- tables no trigram index could serve a search (BENCHMARKS.md).
+--
+-- Each side table is searched in two steps, chosen per query: every word
+-- filters through the GIN index (selective words intersect to a short
+-- list, ranked whole); when more than a couple of hundred records match
+-- (a word most records share), the nearest ones are taken from the GiST
+-- index instead, which stops at the limit.
+
+SET LOCAL ROLE redkey_owner;
+
+SELECT similarity('', '');
+
+CREATE TABLE record_search (
+  record_id uuid PRIMARY KEY,
+  workspace_id uuid NOT NULL REFERENCES workspaces (id),
+  kind text NOT NULL CHECK (kind IN ('company', 'deal', 'note', 'todo')),
+  document text NOT NULL
+);
+ALTER TABLE record_search ENABLE ROW LEVEL SECURITY;
+CREATE POLICY client_isolation ON record_search TO PUBLIC
+  USING (workspace_id = redkey_client_id())
+  WITH CHECK (workspace_id = redkey_client_id());
+CREATE INDEX record_search_words ON record_search USING gin (document gin_trgm_ops);
+CREATE INDEX record_search_nearest ON record_search USING gist (document gist_trgm_ops);
+
+-- Arguments: the kind, then the column holding the record's name. A live
+-- record has its document; an archived or deleted one has none.
+CREATE FUNCTION redkey_index_record() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM record_search WHERE record_id = OLD.id;
+  ELSIF NEW.deleted_at IS NOT NULL THEN
+    DELETE FROM record_search WHERE record_id = NEW.id;
+  ELSE
+    INSERT INTO record_search (record_id, workspace_id, kind, document)
+    VALUES (NEW.id, NEW.workspace_id, TG_ARGV[0], lower(coalesce(to_jsonb(NEW) ->> TG_ARGV[1], '')))
+    ON CONFLICT (record_id) DO UPDATE SET document = excluded.document
+    WHERE record_search.document IS DISTINCT FROM excluded.document;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER record_search AFTER INSERT OR UPDATE OF name, deleted_at OR DELETE ON companies
+  FOR EACH ROW EXECUTE FUNCTION redkey_index_record('company', 'name');
+CREATE TRIGGER record_search AFTER INSERT OR UPDATE OF name, deleted_at OR DELETE ON opportunities
+  FOR EACH ROW EXECUTE FUNCTION redkey_index_record('deal', 'name');
+CREATE TRIGGER record_search AFTER INSERT OR UPDATE OF title, deleted_at OR DELETE ON notes
+  FOR EACH ROW EXECUTE FUNCTION redkey_index_record('note', 'title');
+CREATE TRIGGER record_search AFTER INSERT OR UPDATE OF title, deleted_at OR DELETE ON todos
+  FOR EACH ROW EXECUTE FUNCTION redkey_index_record('todo', 'title');
+
+-- The ids in one side table matching every word: the whole list when it
+-- is short (at most 200), else the `p_limit` closest to the query as a
+-- whole (so among records that all contain a common word, the shortest
+-- and most alike come first: "Harbor" before "Harbor works 12"). The
+-- table and column are this migration's literals, never input.
+CREATE FUNCTION redkey_search_side(p_table text, p_id text, p_client uuid, p_words text[],
+                                   p_whole text, p_limit integer)
+RETURNS uuid[]
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+DECLARE
+  found uuid[];
+BEGIN
+  EXECUTE format('SELECT array_agg(%1$I) FROM (SELECT %1$I FROM %2$I '
+                 'WHERE workspace_id = %3$L AND %4$s LIMIT 201) m',
+                 p_id, p_table, p_client, redkey_like_every(p_words, 'document'))
+  INTO found;
+  IF coalesce(cardinality(found), 0) <= 200 THEN
+    RETURN coalesce(found, '{}');
+  END IF;
+  EXECUTE format('SELECT array_agg(%1$I) FROM (SELECT %1$I FROM %2$I '
+                 'WHERE workspace_id = %3$L AND %4$s ORDER BY document <-> %5$L LIMIT %6$s) m',
+                 p_id, p_table, p_client, redkey_like_every(p_words, 'document'), p_whole, p_limit)
+  INTO found;
+  RETURN coalesce(found, '{}');
+END
+$$;
+REVOKE ALL ON FUNCTION redkey_search_side(text, text, uuid, text[], text, integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION crm_search_everything(p_query text, p_limit integer)
+RETURNS TABLE (kind text, id uuid, label text, detail text, score real)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  SET pg_trgm.word_similarity_threshold = 0.5 AS $$
+DECLARE
+  client uuid := redkey_client_id();
+  words text[] := array_remove(regexp_split_to_array(lower(btrim(p_query)), '\s+'), '');
+  lim integer := greatest(1, least(p_limit, 50));
+  whole text;
+  people_ids uuid[];
+  record_ids uuid[];
+BEGIN
+  IF client IS NULL OR cardinality(words) = 0 THEN
+    RETURN;
+  END IF;
+  words := words[1:8];
+  whole := array_to_string(words, ' ');
+  people_ids := redkey_search_side('contact_search', 'person_id', client, words, whole, lim);
+  record_ids := redkey_search_side('record_search', 'record_id', client, words, whole, lim);
+  RETURN QUERY
+  SELECT h.kind, h.id, h.label::text, h.detail::text, h.score FROM (
+    SELECT 'contact'::text AS kind, p.id,
+           btrim(p.name_first_name || ' ' || p.name_last_name) AS label,
+           coalesce(p.emails_primary_email, '') AS detail,
+           (1 - (s.document <->> whole))::real AS score,
+           similarity(s.document, whole) AS closeness
+    FROM contact_search s JOIN people p ON p.id = s.person_id
+    WHERE s.person_id = ANY (people_ids) AND p.workspace_id = client AND p.deleted_at IS NULL
+    UNION ALL
+    SELECT r.kind, r.record_id,
+           coalesce(c.name, o.name, n.title, t.title, ''),
+           CASE r.kind WHEN 'company' THEN coalesce(c.domain_name_primary_link_url, '')
+                       WHEN 'deal' THEN coalesce(st.name, '')
+                       WHEN 'note' THEN coalesce(left(n.body_v2_markdown, 120), '')
+                       ELSE coalesce(t.status::text, '') END,
+           (1 - (r.document <->> whole))::real,
+           similarity(r.document, whole)
+    FROM record_search r
+    LEFT JOIN companies c ON r.kind = 'company' AND c.id = r.record_id
+    LEFT JOIN opportunities o ON r.kind = 'deal' AND o.id = r.record_id
+    LEFT JOIN pipeline_stages st ON st.workspace_id = o.workspace_id AND st.id = o.stage_id
+    LEFT JOIN notes n ON r.kind = 'note' AND n.id = r.record_id
+    LEFT JOIN todos t ON r.kind = 'todo' AND t.id = r.record_id
+    WHERE r.record_id = ANY (record_ids) AND r.workspace_id = client
+      AND coalesce(c.deleted_at, o.deleted_at, n.deleted_at, t.deleted_at) IS NULL
+      AND (c.id IS NOT NULL OR o.id IS NOT NULL OR n.id IS NOT NULL OR t.id IS NOT NULL)
+  ) h
+  ORDER BY h.score DESC, h.closeness DESC, h.kind, h.label, h.id
+  LIMIT lim;
+END
+$$;
+
+RESET ROLE;
+
+-- Every live record's document (as the migrating superuser: the owner's
+-- own view of these tables is bound by their forced policies).
+INSERT INTO record_search (record_id, workspace_id, kind, document)
+SELECT id, workspace_id, 'company', lower(name) FROM companies WHERE deleted_at IS NULL
+UNION ALL
+SELECT id, workspace_id, 'deal', lower(coalesce(name, '')) FROM opportunities WHERE deleted_at IS NULL
+UNION ALL
+SELECT id, workspace_id, 'note', lower(coalesce(title, '')) FROM notes WHERE deleted_at IS NULL
+UNION ALL
+SELECT id, workspace_id, 'todo', lower(coalesce(title, '')) FROM todos WHERE deleted_at IS NULL;
+
+SELECT redkey_apply_grants();
