@@ -5,7 +5,6 @@
 
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use redkey_data::{imports, Actor, ClientId, Db};
 use redkey_types::{import::Tally, TableKind};
 use uuid::Uuid;
@@ -66,19 +65,9 @@ async fn timed(
     let mut tx = db.begin(client, Actor::User(user)).await?;
     imports::start(&mut tx, id, apply).await?;
     tx.commit().await?;
-    let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template(&format!(
-            "{label:>8} {{bar:40}} {{pos}}/{{len}} {{per_sec}}"
-        ))
-        .expect("a valid template"),
-    );
     let started = Instant::now();
     let tally = Runner::default()
-        .run(db, client, id, &|done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
+        .run_with_bar(db, client, id, label)
         .await?;
-    bar.finish_and_clear();
     Ok((tally, started.elapsed().as_secs_f64()))
 }

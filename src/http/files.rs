@@ -24,12 +24,53 @@ use super::AppState;
 use crate::files::{safe_name, sniff};
 use app::ssr::session::{current, Checked, SignedIn};
 
-/// What came in besides the file.
+/// A multipart form from a cockpit page: its text fields and one file.
 #[derive(Default)]
-struct Upload {
-    kind: String,
-    id: String,
-    file: Option<(String, Vec<u8>)>,
+pub(super) struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Upload {
+    fn text(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+/// Reads a form whose file field is `file`, holding the file to `max`
+/// bytes; past it, the form goes back to its page saying so (`what` is
+/// "a file", "a file to import").
+pub(super) async fn read_upload(
+    headers: &HeaderMap,
+    form: &mut Multipart,
+    max: u64,
+    what: &str,
+) -> Result<Upload, Response> {
+    let mut up = Upload::default();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(up),
+            Err(e) => return Err((e.status(), e.body_text()).into_response()),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = safe_name(field.file_name().unwrap_or_default());
+            match read_limited(field, max).await? {
+                Some(bytes) => up.file = Some((file_name, bytes)),
+                None => {
+                    let mb = max >> 20;
+                    return Err(back(
+                        headers,
+                        Some(&format!("{what} may be at most {mb} MB")),
+                    ));
+                }
+            }
+        } else {
+            up.fields
+                .insert(name, field.text().await.unwrap_or_default());
+        }
+    }
 }
 
 pub async fn upload(
@@ -41,31 +82,17 @@ pub async fn upload(
     let Ok(Some(me)) = current(&session).await else {
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     };
-    let max = state.cockpit.upload_max_bytes;
-    let mut up = Upload::default();
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return (e.status(), e.body_text()).into_response(),
-        };
-        match field.name().unwrap_or_default() {
-            "kind" => up.kind = field.text().await.unwrap_or_default(),
-            "id" => up.id = field.text().await.unwrap_or_default(),
-            "file" => {
-                let name = safe_name(field.file_name().unwrap_or_default());
-                match read_limited(field, max).await {
-                    Ok(Some(bytes)) => up.file = Some((name, bytes)),
-                    Ok(None) => {
-                        let mb = max >> 20;
-                        return back(&headers, Some(&format!("a file may be at most {mb} MB")));
-                    }
-                    Err(r) => return r,
-                }
-            }
-            _ => {}
-        }
-    }
+    let up = match read_upload(
+        &headers,
+        &mut form,
+        state.cockpit.upload_max_bytes,
+        "a file",
+    )
+    .await
+    {
+        Ok(up) => up,
+        Err(r) => return r,
+    };
     match store(&state, &me, up).await {
         Ok(()) => back(&headers, None),
         Err(message) => back(&headers, Some(&message)),
@@ -73,10 +100,7 @@ pub async fn upload(
 }
 
 /// The field's bytes, or `None` past `max`.
-pub(super) async fn read_limited(
-    mut field: Field<'_>,
-    max: u64,
-) -> Result<Option<Vec<u8>>, Response> {
+async fn read_limited(mut field: Field<'_>, max: u64) -> Result<Option<Vec<u8>>, Response> {
     let mut bytes = Vec::new();
     loop {
         match field.chunk().await {
@@ -95,8 +119,11 @@ pub(super) async fn read_limited(
 /// Checks the record, keeps the bytes, then records the file: a crash in
 /// between leaves unreferenced bytes, never a row without its file.
 async fn store(state: &AppState, me: &SignedIn, up: Upload) -> Result<(), String> {
-    let id: Uuid = up.id.parse().map_err(|_| "no such record".to_string())?;
-    let target = Target::parse(&up.kind, id).ok_or_else(|| "no such record".to_string())?;
+    let id: Uuid = up
+        .text("id")
+        .parse()
+        .map_err(|_| "no such record".to_string())?;
+    let target = Target::parse(up.text("kind"), id).ok_or_else(|| "no such record".to_string())?;
     let (name, bytes) = up
         .file
         .filter(|(_, b)| !b.is_empty())

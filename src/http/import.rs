@@ -15,7 +15,7 @@ use redkey_types::TableKind;
 use tower_sessions::Session;
 
 use super::{
-    files::{back, read_limited},
+    files::{back, read_upload},
     AppState,
 };
 use app::ssr::session::current;
@@ -30,33 +30,13 @@ pub async fn upload(
         return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
     };
     let max = state.cockpit.import_max_bytes;
-    let (mut kind, mut file) = (String::new(), None);
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return (e.status(), e.body_text()).into_response(),
-        };
-        match field.name().unwrap_or_default() {
-            "kind" => kind = field.text().await.unwrap_or_default(),
-            "file" => {
-                let name = crate::files::safe_name(field.file_name().unwrap_or_default());
-                match read_limited(field, max).await {
-                    Ok(Some(bytes)) => file = Some((name, bytes)),
-                    Ok(None) => {
-                        let mb = max >> 20;
-                        return back(
-                            &headers,
-                            Some(&format!("a file to import may be at most {mb} MB")),
-                        );
-                    }
-                    Err(r) => return r,
-                }
-            }
-            _ => {}
-        }
-    }
-    let Some(kind) = TableKind::parse(&kind) else {
+    let up = match read_upload(&headers, &mut form, max, "a file to import").await {
+        Ok(up) => up,
+        Err(r) => return r,
+    };
+    let kind = up.fields.get("kind").map_or("", String::as_str);
+    let file = up.file;
+    let Some(kind) = TableKind::parse(kind) else {
         return back(&headers, Some("choose contacts, companies or deals"));
     };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {

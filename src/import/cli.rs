@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context};
-use indicatif::{ProgressBar, ProgressStyle};
 use redkey_data::{imports, users, Actor, ClientId, Db};
 use redkey_types::{
     import::{header_key, Target},
@@ -79,19 +78,10 @@ pub async fn run(db: &Db, args: Args) -> anyhow::Result<()> {
         });
         eprintln!("  {header:>32} → {meaning}");
     }
-    let bar = ProgressBar::new(import.total_rows as u64).with_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} lines ({eta})")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message(if args.dry_run { "dry run" } else { "importing" });
+    let label = if args.dry_run { "dry run" } else { "importing" };
     let tally = Runner::default()
-        .run(db, client, id, &|done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
+        .run_with_bar(db, client, id, label)
         .await?;
-    bar.finish_and_clear();
 
     let mut tx = db.begin(client, Actor::User(user.id)).await?;
     let report = imports::report(&mut tx, id, run, 50).await?;

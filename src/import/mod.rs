@@ -120,6 +120,32 @@ impl Runner {
         Ok(report.tally)
     }
 
+    /// The same run with a terminal progress bar (the command line's
+    /// imports and the import benchmark).
+    pub async fn run_with_bar(
+        &self,
+        db: &Db,
+        client: ClientId,
+        id: Uuid,
+        label: &str,
+    ) -> Result<Tally, RunError> {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{label:>9} [{{bar:30}}] {{pos}}/{{len}} lines, {{per_sec}} ({{eta}})"
+            ))
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        let tally = self
+            .run(db, client, id, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await;
+        bar.finish_and_clear();
+        tally
+    }
+
     async fn limit_waits(&self, tx: &mut Tx) -> Result<(), DbError> {
         let ms = self.lock_timeout.as_millis().max(1);
         sqlx::query(&format!("SET LOCAL lock_timeout = {ms}"))
