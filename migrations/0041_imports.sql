@@ -23,7 +23,7 @@ CREATE TABLE imports (
   total_rows integer NOT NULL CHECK (total_rows >= 0),
   mapping jsonb NOT NULL CHECK (jsonb_typeof(mapping) = 'array'),
   status text NOT NULL DEFAULT 'uploaded'
-    CHECK (status IN ('uploaded', 'checking', 'checked', 'importing', 'imported')),
+    CHECK (status IN ('uploaded', 'checking', 'checked', 'importing', 'imported', 'failed')),
   -- Each start of a dry run or an import is a new run; its outcomes carry
   -- the number, so an earlier run's never mix in.
   run integer NOT NULL DEFAULT 0,
@@ -68,7 +68,9 @@ UPDATE redkey_column_policy SET on_insert = true
 WHERE column_name = 'id' AND view_name IN ('crm_contacts', 'crm_companies', 'crm_deals');
 
 -- The import is the uploading person's work from start to end: only the
--- human role writes it (the class says whose, not what kind of field).
+-- human role writes it (the class says whose, not what kind of field),
+-- except the status, which arlo's engine also sets when a run fails for
+-- good (so the page stops waiting for it).
 INSERT INTO redkey_column_policy (view_name, column_name, class, on_insert, on_update) VALUES
   ('crm_imports', 'id', 'system', false, false),
   ('crm_imports', 'client_id', 'system', false, false),
@@ -78,7 +80,7 @@ INSERT INTO redkey_column_policy (view_name, column_name, class, on_insert, on_u
   ('crm_imports', 'content', 'strategic', true, false),
   ('crm_imports', 'total_rows', 'strategic', true, false),
   ('crm_imports', 'mapping', 'strategic', true, true),
-  ('crm_imports', 'status', 'strategic', false, true),
+  ('crm_imports', 'status', 'identity', false, true),
   ('crm_imports', 'run', 'strategic', false, true),
   ('crm_imports', 'created_at', 'system', false, false),
   ('crm_imports', 'updated_at', 'system', false, false),

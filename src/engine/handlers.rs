@@ -55,18 +55,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
             None => Err(TaskError::Permanent("email is not configured".into())),
         },
         TaskPayload::EnrichmentScan(_) => engine.inner.arlo.enrich(&engine.inner.db, task).await,
-        TaskPayload::ImportRun(p) => {
-            let runner = crate::import::Runner::default();
-            let client = ClientId(task.client_id);
-            match runner
-                .run(&engine.inner.db, client, p.import, &|_, _| {})
-                .await
-            {
-                Ok(tally) => Ok(serde_json::to_value(tally).expect("a tally serialises")),
-                Err(crate::import::RunError::Db(e)) => Err(e.into()),
-                Err(e) => Err(TaskError::Permanent(e.to_string())),
-            }
-        }
+        TaskPayload::ImportRun(p) => import_run(engine, task, p.import).await,
         TaskPayload::MailboxSync(_) => {
             let me = &engine.inner;
             let client = ClientId(task.client_id);
@@ -82,6 +71,29 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::TopicForward(p) => super::forward::deliver(engine, task, p).await,
         TaskPayload::TrashPurge(_) => trash_purge(engine, task).await,
     }
+}
+
+/// A run of a CSV import, as the person who uploaded the file. A run that
+/// will not be tried again marks the import failed, so its page stops
+/// waiting for it.
+async fn import_run(engine: &Engine, task: &Task, import: uuid::Uuid) -> Result<Value, TaskError> {
+    let runner = crate::import::Runner::default();
+    let client = ClientId(task.client_id);
+    let err = match runner
+        .run(&engine.inner.db, client, import, &|_, _| {})
+        .await
+    {
+        Ok(tally) => return Ok(serde_json::to_value(tally).expect("a tally serialises")),
+        Err(crate::import::RunError::Db(e)) => TaskError::from(e),
+        Err(e) => TaskError::Permanent(e.to_string()),
+    };
+    let last = matches!(err, TaskError::Permanent(_)) || task.attempts >= task.max_attempts;
+    if last {
+        let mut tx = agent_tx(engine, task).await?;
+        redkey_data::imports::fail(&mut tx, import).await?;
+        tx.commit().await?;
+    }
+    Err(err)
 }
 
 async fn agent_tx(engine: &Engine, task: &Task) -> Result<Tx, TaskError> {

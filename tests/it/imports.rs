@@ -611,3 +611,47 @@ async fn the_cockpit_uploads_matches_checks_and_imports_through_the_queue() {
         "nothing was queued"
     );
 }
+
+/// A run the engine cannot carry out (the uploader left the client) fails
+/// for good, and the import says so instead of waiting forever.
+#[tokio::test]
+async fn a_run_whose_uploader_left_fails_and_the_import_says_so() {
+    use redkey::{config::Settings, engine::Engine};
+    use redkey_data::tasks::{self, NewTask};
+    use redkey_types::kinds::{ImportRun, TaskPayload};
+
+    let t = TestDb::new().await;
+    let (alpha, _, me) = t.two_clients().await;
+    let id = upload(&t, alpha, me, TableKind::Contacts, "Email\na@b.example\n").await;
+    let mut tx = t.tx(alpha, me).await;
+    imports::start(&mut tx, id, true).await.unwrap();
+    let payload = TaskPayload::ImportRun(ImportRun { import: id });
+    tasks::enqueue(
+        &mut tx,
+        &NewTask::typed("roles.crm", &payload, "user:x".into()),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let email = redkey_types::EmailAddress::parse("owner@alpha.test").unwrap();
+    assert!(
+        redkey_data::admin::remove_membership(&t.owner, &email, "alpha")
+            .await
+            .unwrap()
+    );
+    let settings = Settings::from_pairs(&[]).unwrap();
+    let engine = Engine::new(t.db.clone(), settings.engine, None).unwrap();
+    engine
+        .run_one()
+        .await
+        .unwrap()
+        .expect("the run was claimed");
+    let mut tx = t.tx(alpha, Actor::Agent).await;
+    let stored = imports::get(&mut tx, id).await.unwrap();
+    assert_eq!(stored.import.status, ImportStatus::Failed);
+    assert_eq!(
+        count(&t, alpha, "crm_contacts").await,
+        0,
+        "nothing imported"
+    );
+}

@@ -126,6 +126,7 @@ fn status_text(s: ImportStatus) -> &'static str {
         ImportStatus::Checked => "dry run done: read the report, then import",
         ImportStatus::Importing => "importing",
         ImportStatus::Imported => "imported",
+        ImportStatus::Failed => "the last run stopped (Arlo’s page says why): run it again",
     }
 }
 

@@ -58,10 +58,10 @@ pub async fn run_import(id: Uuid, apply: bool) -> Result<(), AppError> {
     use crate::ssr::db::{imports, tasks};
     use redkey_types::kinds::{ImportRun, TaskPayload};
     let (mut tx, me) = crate::ssr::session::human_tx().await?;
-    let run = imports::start(&mut tx, id, apply).await?;
+    imports::start(&mut tx, id, apply).await?;
     let payload = TaskPayload::ImportRun(ImportRun { import: id });
     let mut task = tasks::NewTask::typed("roles.crm", &payload, format!("user:{}", me.user));
-    task.dedupe_key = Some(format!("import:{id}:{run}"));
+    task.dedupe_key = Some(format!("import:{id}"));
     tasks::enqueue(&mut tx, &task).await?;
     tx.commit().await?;
     Ok(())

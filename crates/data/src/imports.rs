@@ -242,6 +242,18 @@ pub async fn finish(tx: &mut Tx, id: Uuid, run: i32, apply: bool) -> Result<()> 
     Ok(())
 }
 
+/// A run that stopped for good (its task failed): the page stops waiting
+/// and a new run may start.
+pub async fn fail(tx: &mut Tx, id: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE crm_imports SET status = 'failed' WHERE id = $1 AND status IN ('checking', 'importing')",
+    )
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// Records what a run did with some lines.
 pub async fn record(tx: &mut Tx, id: Uuid, run: i32, lines: &[LineOutcome]) -> Result<()> {
     if lines.is_empty() {

@@ -250,6 +250,7 @@ text_enum! {
         Checked = "checked",
         Importing = "importing",
         Imported = "imported",
+        Failed = "failed",
     }
 }
 
