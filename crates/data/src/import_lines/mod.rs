@@ -9,20 +9,24 @@
 
 use std::collections::HashMap;
 
+mod deal_lines;
+mod lookups;
+
+pub use lookups::Lookups;
+
 use uuid::Uuid;
 
 use super::{
     companies::CompanyField,
-    contacts::{self, ContactField},
-    deals::{self, DealField},
+    contacts::ContactField,
     records::{self, RecordField},
     write::{insert, Value},
     Actor, DbError, Field, Result, Tx,
 };
 use redkey_types::{
-    import::{normalise_domain, parse_amount_micros, parse_date, parse_flag, split_full_name},
+    import::{normalise_domain, parse_flag, split_full_name},
     import::{Outcome, Target},
-    Company, Contact, Deal, EmailAddress, Priority, Source, Stage, TableKind,
+    Company, Contact, EmailAddress, Priority, Source, TableKind,
 };
 
 /// The non-empty cells of one line, by meaning.
@@ -55,62 +59,6 @@ pub enum Applied {
     Skipped(String),
 }
 
-/// What lines look records up in, read once per batch: the pipelines and
-/// the client's companies by domain and by name. Companies a line creates
-/// join it; [`Lookups::forget_fresh`] takes them out again when the line
-/// is rolled back.
-pub struct Lookups {
-    stages: Vec<Stage>,
-    by_domain: HashMap<String, Uuid>,
-    by_name: HashMap<String, Uuid>,
-    fresh: Vec<(Option<String>, String)>,
-}
-
-impl Lookups {
-    pub async fn load(tx: &mut Tx) -> Result<Self> {
-        let stages = super::pipeline::stages(tx).await?;
-        let rows: Vec<(Uuid, String, Option<String>)> =
-            sqlx::query_as("SELECT id, name, domain FROM crm_companies ORDER BY created_at, id")
-                .fetch_all(tx.conn())
-                .await?;
-        let mut me = Self {
-            stages,
-            by_domain: HashMap::new(),
-            by_name: HashMap::new(),
-            fresh: Vec::new(),
-        };
-        for (id, name, domain) in rows {
-            me.learn(id, &name, domain.as_deref());
-        }
-        me.fresh.clear();
-        Ok(me)
-    }
-
-    fn learn(&mut self, id: Uuid, name: &str, domain: Option<&str>) {
-        let domain = domain.and_then(normalise_domain);
-        if let Some(d) = &domain {
-            self.by_domain.entry(d.clone()).or_insert(id);
-        }
-        self.by_name.entry(name.trim().to_lowercase()).or_insert(id);
-        self.fresh.push((domain, name.trim().to_lowercase()));
-    }
-
-    /// The line is done: what it learnt stays.
-    pub fn keep_fresh(&mut self) {
-        self.fresh.clear();
-    }
-
-    /// The line was rolled back: the companies it created are gone.
-    pub fn forget_fresh(&mut self) {
-        for (domain, name) in self.fresh.drain(..) {
-            if let Some(d) = domain {
-                self.by_domain.remove(&d);
-            }
-            self.by_name.remove(&name);
-        }
-    }
-}
-
 /// Applies one line of a file of `kind` in the caller's transaction.
 /// Values the file gets wrong are `Skipped` with the reason; errors are
 /// Postgres refusing the write (the caller rolls the line back).
@@ -123,7 +71,7 @@ pub async fn apply(
     let r = match kind {
         TableKind::Contacts => contact(tx, cells, l).await,
         TableKind::Companies => company(tx, cells, l).await,
-        TableKind::Deals => deal(tx, cells, l).await,
+        TableKind::Deals => deal_lines::deal(tx, cells, l).await,
     };
     match r {
         Err(DbError::Invalid(why)) => Ok(Applied::Skipped(why)),
@@ -253,24 +201,24 @@ async fn company_of(
         }
     }
     let domain = c.get(Target::CompanyDomain).and_then(normalise_domain);
-    if let Some(found) = domain.as_ref().and_then(|d| l.by_domain.get(d)) {
-        return Ok(Some(*found));
+    if let Some(found) = domain.as_deref().and_then(|d| l.company_by_domain(d)) {
+        return Ok(Some(found));
     }
     if let Some(name) = c.get(Target::CompanyName) {
-        if let Some(found) = l.by_name.get(&name.to_lowercase()) {
-            return Ok(Some(*found));
+        if let Some(found) = l.company_by_name(name) {
+            return Ok(Some(found));
         }
         let mut fields = vec![CompanyField::Name(name.to_string())];
         if let Some(d) = &domain {
             fields.push(CompanyField::Domain(Some(d.clone())));
         }
         let id = create(tx, None, fields).await?;
-        l.learn(id, name, domain.as_deref());
+        l.company_added(id, name, domain.as_deref());
         return Ok(Some(id));
     }
     // No company column: the email's domain, when a company has it.
     let from_email = email.and_then(|e| normalise_domain(e.as_str().rsplit('@').next()?));
-    Ok(from_email.and_then(|d| l.by_domain.get(&d).copied()))
+    Ok(from_email.and_then(|d| l.company_by_domain(&d)))
 }
 
 async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
@@ -322,20 +270,15 @@ async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
 
     let mut found = by_id::<Contact>(tx, id).await?;
     if found.is_none() {
-        if let Some(e) = &email {
-            found = contacts::by_email(tx, e).await?;
-        } else {
-            found = sqlx::query_as(&format!(
-                "SELECT {} FROM crm_contacts WHERE email IS NULL AND first_name = $1 \
-                 AND last_name = $2 AND company_id IS NOT DISTINCT FROM $3 ORDER BY created_at LIMIT 1",
-                contacts::COLUMNS
-            ))
-            .bind(first.clone().unwrap_or_default())
-            .bind(last.clone().unwrap_or_default())
-            .bind(company)
-            .fetch_optional(tx.conn())
-            .await?;
-        }
+        let known = match &email {
+            Some(e) => l.contact_by_email(e.as_str()),
+            None => l.contact_by_name(
+                first.as_deref().unwrap_or_default(),
+                last.as_deref().unwrap_or_default(),
+                company,
+            ),
+        };
+        found = by_id::<Contact>(tx, known).await?;
     }
     match found {
         Some(now) => {
@@ -359,6 +302,13 @@ async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
         None => {
             let new = create(tx, id, want).await?;
             as_arlo(tx, new, &[], ops).await?;
+            l.contact_added(
+                new,
+                email.as_ref().map(EmailAddress::as_str),
+                first.as_deref().unwrap_or_default(),
+                last.as_deref().unwrap_or_default(),
+                company,
+            );
             Ok(Applied::Done(Outcome::Created, new))
         }
     }
@@ -425,10 +375,10 @@ async fn company(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
     let id = id_of(c, T::Id)?;
     let mut found = by_id::<Company>(tx, id).await?.map(|x| x.id);
     if found.is_none() {
-        found = domain.as_ref().and_then(|d| l.by_domain.get(d)).copied();
+        found = domain.as_deref().and_then(|d| l.company_by_domain(d));
     }
     if found.is_none() {
-        found = l.by_name.get(&name.to_lowercase()).copied();
+        found = l.company_by_name(&name);
     }
     match found {
         Some(found) => {
@@ -444,7 +394,7 @@ async fn company(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
         None => {
             let new = create(tx, id, want).await?;
             as_arlo(tx, new, &[], ops).await?;
-            l.learn(new, &name, domain.as_deref());
+            l.company_added(new, &name, domain.as_deref());
             Ok(Applied::Done(Outcome::Created, new))
         }
     }
@@ -459,129 +409,5 @@ fn company_fields(c: &Company) -> Vec<CompanyField> {
         CompanyField::IdealCustomerProfile(c.ideal_customer_profile),
         CompanyField::Priority(c.priority),
         CompanyField::StrategyNote(c.strategy_note.clone()),
-    ]
-}
-
-/// Stage names compare by their letters and digits, so Twenty's `PROPOSAL`
-/// finds a stage called Proposal.
-fn stage_key(s: &str) -> String {
-    redkey_types::import::header_key(s)
-}
-
-/// The pipeline and stage a line names: the pipeline by name (else the
-/// first), the stage by name in it (else its first).
-fn stage_of<'a>(c: &Cells, l: &'a Lookups) -> Result<&'a Stage> {
-    let pipeline = match c.get(Target::Pipeline) {
-        Some(p) => {
-            l.stages
-                .iter()
-                .find(|s| s.pipeline_name.trim().eq_ignore_ascii_case(p))
-                .ok_or_else(|| invalid(format!("no pipeline named “{p}”")))?
-                .pipeline_id
-        }
-        None => {
-            l.stages
-                .first()
-                .ok_or_else(|| invalid("the client has no pipeline yet".into()))?
-                .pipeline_id
-        }
-    };
-    let mut in_pipeline = l.stages.iter().filter(|s| s.pipeline_id == pipeline);
-    match c.get(Target::Stage) {
-        Some(want) => in_pipeline
-            .find(|s| stage_key(&s.stage_name) == stage_key(want))
-            .ok_or_else(|| invalid(format!("no stage named “{want}” in this pipeline"))),
-        None => in_pipeline
-            .next()
-            .ok_or_else(|| invalid("the pipeline has no stage".into())),
-    }
-}
-
-async fn deal(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
-    use Target as T;
-    let Some(name) = c.text(T::Name) else {
-        return Ok(Applied::Skipped("no deal name".into()));
-    };
-    let stage = stage_of(c, l)?;
-    let (pipeline_id, stage_id) = (stage.pipeline_id, stage.stage_id);
-    let amount = c
-        .get(T::Amount)
-        .map(parse_amount_micros)
-        .transpose()
-        .map_err(invalid)?;
-    let currency = match c.get(T::Currency) {
-        Some(cur) if cur.len() == 3 && cur.chars().all(|x| x.is_ascii_alphabetic()) => {
-            Some(cur.to_ascii_uppercase())
-        }
-        Some(cur) => return Ok(Applied::Skipped(format!("“{cur}” is not a currency code"))),
-        None => None,
-    };
-    let close = c
-        .get(T::CloseDate)
-        .map(parse_date)
-        .transpose()
-        .map_err(invalid)?;
-    let priority = priority_of(c)?;
-    let company = company_of(tx, c, l, None).await?;
-    let mut contact = by_id::<Contact>(tx, id_of(c, T::ContactId)?)
-        .await?
-        .map(|x| x.id);
-    if contact.is_none() {
-        if let Some(e) = c.get(T::ContactEmail) {
-            let e = EmailAddress::parse(e).map_err(invalid)?;
-            contact = contacts::by_email(tx, &e).await?.map(|x| x.id);
-        }
-    }
-    let mut want = vec![DealField::Name(name.clone())];
-    want.extend(amount.map(|v| DealField::AmountMicros(Some(v))));
-    want.extend(currency.map(DealField::Currency));
-    want.extend(close.map(|v| DealField::CloseDate(Some(v))));
-    want.extend(priority.map(|v| DealField::Priority(Some(v))));
-    want.extend(
-        c.text(T::StrategyNote)
-            .map(|v| DealField::StrategyNote(Some(v))),
-    );
-    want.extend(company.map(|v| DealField::Company(Some(v))));
-    want.extend(contact.map(|v| DealField::Contact(Some(v))));
-
-    let id = id_of(c, T::Id)?;
-    let mut found = by_id::<Deal>(tx, id).await?;
-    if found.is_none() {
-        found = sqlx::query_as(&format!(
-            "SELECT {} FROM crm_deals WHERE name = $1 AND company_id IS NOT DISTINCT FROM $2 \
-             ORDER BY created_at LIMIT 1",
-            deals::COLUMNS
-        ))
-        .bind(&name)
-        .bind(company)
-        .fetch_optional(tx.conn())
-        .await?;
-    }
-    let Some(now) = found else {
-        want.push(DealField::Pipeline(pipeline_id));
-        want.push(DealField::Stage(stage_id));
-        return Ok(Applied::Done(Outcome::Created, create(tx, id, want).await?));
-    };
-    // The stage changes only through the move (when the file names one).
-    let moved = c.get(T::Stage).is_some() && now.stage_id != stage_id;
-    if moved {
-        deals::move_to(tx, now.id, stage_id, 0).await?;
-    }
-    match update(tx, now.id, &deal_fields(&now), want).await? {
-        Applied::Done(Outcome::Unchanged, id) if moved => Ok(Applied::Done(Outcome::Updated, id)),
-        other => Ok(other),
-    }
-}
-
-fn deal_fields(d: &Deal) -> Vec<DealField> {
-    vec![
-        DealField::Name(d.name.clone()),
-        DealField::AmountMicros(d.amount_micros),
-        DealField::Currency(d.currency_code.clone()),
-        DealField::CloseDate(d.close_date),
-        DealField::Priority(d.priority),
-        DealField::StrategyNote(d.strategy_note.clone()),
-        DealField::Company(d.company_id),
-        DealField::Contact(d.contact_id),
     ]
 }
