@@ -90,7 +90,8 @@ CREATE TRIGGER record_search AFTER INSERT OR UPDATE OF title, deleted_at OR DELE
 -- The ids in one side table matching every word, best first, found by
 -- raising the similarity a match needs until at most 200 records match:
 -- each step is one bounded query (an index when few match, a scan that
--- stops at 201 when most do), and the short list is ranked whole. A typo
+-- stops at 201 when most do), the next level is chosen above the weakest
+-- of the records just found, and the short list is ranked whole. A typo
 -- of one record's name ("surnam4242") stands out at a higher level than
 -- the many records sharing its start. When even whole words match more
 -- than 200, `p_nearest` takes the `p_limit` closest to the query as a
@@ -103,16 +104,22 @@ CREATE FUNCTION redkey_search_side(p_table text, p_id text, p_doc text, p_client
 RETURNS uuid[]
 LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
 DECLARE
+  levels constant real[] := ARRAY[0.5, 0.6, 0.75, 1.0];
   level real;
+  lowest real;
   found uuid[];
   many uuid[] := '{}';
+  -- A record's score: its weakest word (every word must match).
+  score text := (SELECT 'least(' || string_agg(format('word_similarity(%L, %I)', w, p_doc), ', ') || ')'
+                 FROM unnest(p_words) w);
 BEGIN
-  FOREACH level IN ARRAY ARRAY[0.5, 0.6, 0.75, 1.0]::real[] LOOP
+  level := levels[1];
+  LOOP
     PERFORM set_config('pg_trgm.word_similarity_threshold', level::text, true);
-    EXECUTE format('SELECT array_agg(%1$I) FROM (SELECT %1$I FROM %2$I '
+    EXECUTE format('SELECT array_agg(%1$I), min(s) FROM (SELECT %1$I, %5$s AS s FROM %2$I '
                    'WHERE workspace_id = %3$L AND %4$s LIMIT 201) m',
-                   p_id, p_table, p_client, redkey_like_every(p_words, p_doc))
-    INTO found;
+                   p_id, p_table, p_client, redkey_like_every(p_words, p_doc), score)
+    INTO found, lowest;
     found := coalesce(found, '{}');
     IF cardinality(found) = 0 THEN
       RETURN many[1:200];
@@ -120,6 +127,10 @@ BEGIN
       RETURN found;
     END IF;
     many := found;
+    -- Every level up to the weakest of these 201 would find them again:
+    -- the next worth asking is above it.
+    level := (SELECT min(l) FROM unnest(levels) l WHERE l > lowest);
+    EXIT WHEN level IS NULL;
   END LOOP;
   IF NOT p_nearest THEN
     RETURN many[1:200];
