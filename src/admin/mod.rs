@@ -8,7 +8,7 @@ pub mod sources;
 use std::time::Duration;
 
 use anyhow::anyhow;
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::PgPool;
 
 use crate::config::DatabaseUrl;
 pub use redkey_data::admin::{clients, create_client, latest_migration, migrate, upsert_user};
@@ -19,7 +19,7 @@ pub async fn owner_pool(url: &DatabaseUrl) -> anyhow::Result<PgPool> {
 }
 
 pub async fn connect(url: &DatabaseUrl, max: u32) -> anyhow::Result<PgPool> {
-    PgPoolOptions::new()
+    redkey_data::pool_options()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(url.options())

@@ -58,7 +58,7 @@ async fn database(
     }
     let owner = PgPool::connect_with(base.clone().database(name)).await?;
     admin::migrate(&owner).await?;
-    let serving = sqlx::postgres::PgPoolOptions::new()
+    let serving = redkey_data::pool_options()
         .max_connections(connections)
         .connect_with(base.database(name).username("redkey_app"))
         .await?;

@@ -111,6 +111,28 @@ impl Actor {
     }
 }
 
+/// Options for every pool. A connection handed back inside a transaction
+/// block is closed instead of reused: when a request is dropped while its
+/// `BEGIN` is in flight, sqlx has nothing yet to roll back, and the next
+/// user of the connection would run inside that transaction, as the role
+/// it set (seen in the browser tests: the session store refused, then
+/// every later statement on the connection failed as aborted).
+pub fn pool_options() -> sqlx::postgres::PgPoolOptions {
+    sqlx::postgres::PgPoolOptions::new().after_release(|conn, _| {
+        Box::pin(async move {
+            use sqlx::{Executor, Row};
+            // Outside a transaction block each statement is its own
+            // transaction, which starts with it. A plain string goes as a
+            // simple query: a prepared one starts its transaction before
+            // the statement's own start.
+            let row = conn
+                .fetch_one("SELECT now() = statement_timestamp()")
+                .await?;
+            row.try_get::<bool, _>(0)
+        })
+    })
+}
+
 /// A handle on the serving pool (the NOINHERIT login role) and the column
 /// policy, read once so refusals can name the field's class.
 #[derive(Clone, Debug)]

@@ -53,7 +53,7 @@ impl TestDb {
             .await
             .expect("owner pool");
         migrator.run(&owner).await.expect("migrations");
-        let serving = PgPoolOptions::new()
+        let serving = redkey_data::pool_options()
             .max_connections(8)
             .connect_with(
                 base.clone()

@@ -220,3 +220,35 @@ async fn references_into_another_client_are_refused() {
     let r = deals::move_to(&mut tx, a_deals[0], b_stages[1], 0).await;
     assert!(matches!(r, Err(DbError::NotFound)), "{r:?}");
 }
+
+/// A connection handed back to the pool inside a transaction block (a
+/// request dropped while its `BEGIN` was in flight) is closed, never
+/// lent again: its next user would run inside that transaction, as the
+/// role it set.
+#[tokio::test]
+async fn a_connection_handed_back_inside_a_transaction_is_not_lent_again() {
+    use sqlx::{Executor, Row};
+
+    let t = TestDb::new().await;
+    let options = (*t.serving.connect_options()).clone();
+    let pool = redkey_data::pool_options()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    // What sqlx cannot see: a transaction opened outside its bookkeeping.
+    conn.execute("BEGIN; SET LOCAL ROLE redkey_human")
+        .await
+        .unwrap();
+    drop(conn);
+    let mut conn = pool.acquire().await.unwrap();
+    // A simple query: its transaction starts with it unless a block is open.
+    let row = conn
+        .fetch_one("SELECT current_user::text, now() = statement_timestamp()")
+        .await
+        .unwrap();
+    let (user, idle): (String, bool) = (row.get(0), row.get(1));
+    assert_eq!(user, "redkey_app");
+    assert!(idle, "not inside the abandoned transaction");
+}
