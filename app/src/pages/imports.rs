@@ -67,9 +67,25 @@ pub fn ImportFilePage() -> impl IntoView {
     let id = move || params.get().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let save = ServerAction::<SaveImportColumns>::new();
     let run = ServerAction::<RunImport>::new();
+    // With script, a running import's page asks again every second and a
+    // half; without it (and on the first load) the page reloads itself.
+    let (hydrated, set_hydrated) = signal(false);
+    let tick = RwSignal::new(0u32);
+    let running = RwSignal::new(false);
+    Effect::new(move |_| {
+        set_hydrated.set(true);
+        let ask = move || {
+            if running.get_untracked() {
+                tick.update(|n| *n += 1);
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(ask, std::time::Duration::from_millis(1500)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
     let data = Resource::new(
-        move || (id(), save.version().get(), run.version().get()),
-        |(id, _, _)| async move {
+        move || (id(), save.version().get(), run.version().get(), tick.get()),
+        |(id, _, _, _)| async move {
             match id {
                 Some(id) => load_import(id).await,
                 None => Err(crate::model::AppError::NotFound),
@@ -97,14 +113,15 @@ pub fn ImportFilePage() -> impl IntoView {
                     Ok(v) => {
                         let percent = v.percent();
                         let i = v.import;
+                        running.set(i.status.running());
+                        let reload = i.status.running() && !hydrated.get_untracked();
                         view! {
                             <h1>{format!("Import {}", i.file_name)}</h1>
                             <p id="import-status" data-status=i.status.as_str()>
                                 {format!("{} · {} lines · {}", i.kind, i.total_rows, status_text(i.status))}
                             </p>
+                            {reload.then(|| view! { <meta http-equiv="refresh" content="2" /> })}
                             {i.status.running().then(|| view! {
-                                // Reloads until the run ends (no script needed).
-                                <meta http-equiv="refresh" content="2" />
                                 <label for="import-progress">{format!("{percent}% done")}</label>
                                 <progress id="import-progress" max="100" value=percent>{format!("{percent}%")}</progress>
                             })}

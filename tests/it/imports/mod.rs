@@ -52,13 +52,7 @@ async fn run(
     runner.run(&t.db, client, id, &|_, _| {}).await.unwrap()
 }
 
-async fn upload(
-    t: &TestDb,
-    client: ClientId,
-    user: Actor,
-    kind: TableKind,
-    content: &str,
-) -> Uuid {
+async fn upload(t: &TestDb, client: ClientId, user: Actor, kind: TableKind, content: &str) -> Uuid {
     let mut tx = t.tx(client, user).await;
     let id = imports::create(&mut tx, kind, "file.csv", content)
         .await
