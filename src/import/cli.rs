@@ -53,7 +53,7 @@ pub async fn run(db: &Db, args: Args) -> anyhow::Result<()> {
 
     let mut tx = db.begin(client, Actor::User(user.id)).await?;
     let id = imports::create(&mut tx, kind, &name, &content).await?;
-    let mut import = imports::get(&mut tx, id).await?.import;
+    let mut import = imports::get(&mut tx, id).await?;
     for correction in &args.columns {
         let (header, target) = correction
             .split_once('=')

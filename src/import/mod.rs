@@ -61,7 +61,7 @@ impl Runner {
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> Result<Tally, RunError> {
         let mut tx = db.begin(client, Actor::Agent).await?;
-        let stored = imports::get(&mut tx, id).await?;
+        let stored = imports::for_run(&mut tx, id).await?;
         tx.commit().await?;
         let user = Actor::User(stored.uploaded_by);
         let apply = match stored.import.status {

@@ -25,7 +25,7 @@ pub async fn load_imports() -> Result<Vec<ImportSummary>, AppError> {
 pub async fn load_import(id: Uuid) -> Result<ImportView, AppError> {
     use crate::ssr::db::imports;
     let (mut tx, _) = crate::ssr::session::human_tx().await?;
-    let import = imports::get(&mut tx, id).await?.import;
+    let import = imports::get(&mut tx, id).await?;
     let report = match import.run {
         0 => None,
         run => Some(imports::report(&mut tx, id, run, REPORT_LINES).await?),

@@ -25,6 +25,12 @@ pub struct Parsed {
 /// Reads a CSV file: UTF-8 with or without a byte-order mark (Twenty
 /// writes one), rows of any length (short ones read as empty cells).
 pub fn parse(content: &str) -> Result<Parsed> {
+    read(content, usize::MAX)
+}
+
+/// The header and the first `limit` lines; a file's first bytes only
+/// (`limit` short of everything) may end inside a line, which is left out.
+fn read(content: &str, limit: usize) -> Result<Parsed> {
     let content = content.strip_prefix('\u{feff}').unwrap_or(content);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -42,8 +48,13 @@ pub fn parse(content: &str) -> Result<Parsed> {
     let mut rows = Vec::new();
     let bytes = content.as_bytes();
     let (mut counted, mut newlines) = (0, 0);
-    for record in reader.records() {
-        let record = record.map_err(|e| DbError::Invalid(format!("the file is not CSV: {e}")))?;
+    for record in reader.records().take(limit) {
+        let record = match record {
+            Ok(r) => r,
+            // A head cut off inside a line.
+            Err(_) if limit != usize::MAX => break,
+            Err(e) => return Err(DbError::Invalid(format!("the file is not CSV: {e}"))),
+        };
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -86,6 +97,10 @@ pub struct Stored {
 }
 
 const SAMPLES: usize = 3;
+/// What a page reads of a file: its header and first lines are in here
+/// (a running import's page asks every second and a half; the file may
+/// be megabytes).
+const HEAD_BYTES: i32 = 64 * 1024;
 
 fn mapping_of(kind: TableKind, v: serde_json::Value, columns: usize) -> Vec<Option<Target>> {
     let mut m: Vec<Option<Target>> = serde_json::from_value(v).unwrap_or_default();
@@ -114,17 +129,24 @@ pub async fn create(tx: &mut Tx, kind: TableKind, file_name: &str, content: &str
     Ok(id)
 }
 
-/// One import of the client, with its file parsed.
-pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Stored> {
+/// One import of the client with the first `bytes` of its file (all of it
+/// when `None`), and that much parsed.
+async fn fetch(tx: &mut Tx, id: Uuid, bytes: Option<i32>) -> Result<Stored> {
     let row: Row = sqlx::query_as(
-        "SELECT id, kind, file_name, content, total_rows, mapping, status, run, uploaded_by, \
-         created_at FROM crm_imports WHERE id = $1",
+        "SELECT id, kind, file_name, CASE WHEN $2::int IS NULL THEN content \
+                ELSE left(content, $2) END AS content, \
+                total_rows, mapping, status, run, uploaded_by, created_at \
+         FROM crm_imports WHERE id = $1",
     )
     .bind(id)
+    .bind(bytes)
     .fetch_optional(tx.conn())
     .await?
     .ok_or(DbError::NotFound)?;
-    let parsed = parse(&row.content)?;
+    let parsed = match bytes {
+        None => parse(&row.content)?,
+        Some(_) => read(&row.content, SAMPLES)?,
+    };
     let import = Import {
         id: row.id,
         kind: row.kind,
@@ -149,6 +171,17 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Stored> {
     })
 }
 
+/// One import of the client as its page shows it: the header and first
+/// lines of the file, not the whole of it.
+pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Import> {
+    Ok(fetch(tx, id, Some(HEAD_BYTES)).await?.import)
+}
+
+/// One import of the client with its whole file parsed, for a run.
+pub async fn for_run(tx: &mut Tx, id: Uuid) -> Result<Stored> {
+    fetch(tx, id, None).await
+}
+
 /// The client's latest imports, newest first.
 pub async fn recent(tx: &mut Tx, limit: i64) -> Result<Vec<ImportSummary>> {
     Ok(sqlx::query_as(
@@ -162,18 +195,18 @@ pub async fn recent(tx: &mut Tx, limit: i64) -> Result<Vec<ImportSummary>> {
 
 /// Changes what the columns mean; refused while a run is under way.
 pub async fn set_mapping(tx: &mut Tx, id: Uuid, mapping: &[Option<Target>]) -> Result<()> {
-    let stored = get(tx, id).await?;
-    if stored.import.status.running() {
+    let import = get(tx, id).await?;
+    if import.status.running() {
         return Err(DbError::Conflict(
             "a run of this import is under way".into(),
         ));
     }
-    if mapping.len() != stored.import.headers.len() {
+    if mapping.len() != import.headers.len() {
         return Err(DbError::Invalid(
             "one meaning for each column of the file".into(),
         ));
     }
-    check_mapping(stored.import.kind, mapping).map_err(DbError::Invalid)?;
+    check_mapping(import.kind, mapping).map_err(DbError::Invalid)?;
     sqlx::query("UPDATE crm_imports SET mapping = $2, status = 'uploaded' WHERE id = $1")
         .bind(id)
         .bind(serde_json::to_value(mapping).expect("targets serialise"))
@@ -279,7 +312,11 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// The lines a run has already recorded (a resumed import skips them).
-pub async fn recorded_lines(tx: &mut Tx, id: Uuid, run: i32) -> Result<Vec<i32>> {
+pub async fn recorded_lines(
+    tx: &mut Tx,
+    id: Uuid,
+    run: i32,
+) -> Result<std::collections::HashSet<i32>> {
     let rows: Vec<(i32,)> =
         sqlx::query_as("SELECT line FROM crm_import_rows WHERE import_id = $1 AND run = $2")
             .bind(id)
@@ -327,6 +364,14 @@ mod tests {
         assert_eq!(p.rows[0], (2, vec!["1".into(), "two\nlines".into()]));
         assert_eq!(p.rows[1].0, 5);
         assert_eq!(p.rows[2], (6, vec!["3".to_string()]));
+    }
+
+    #[test]
+    fn a_head_stops_at_its_limit_and_a_cut_line_is_no_error() {
+        let p = read("Name\na\nb\nc\nd\n", 3).unwrap();
+        assert_eq!(p.rows.len(), 3);
+        let p = read("Name,Note\nAda,fine\nGrace,\"cut off insi", 3).unwrap();
+        assert_eq!(p.rows[0], (2, vec!["Ada".to_string(), "fine".to_string()]));
     }
 
     #[test]

@@ -253,8 +253,8 @@ async fn a_run_whose_uploader_left_fails_and_the_import_says_so() {
         .unwrap()
         .expect("the run was claimed");
     let mut tx = t.tx(alpha, Actor::Agent).await;
-    let stored = imports::get(&mut tx, id).await.unwrap();
-    assert_eq!(stored.import.status, ImportStatus::Failed);
+    let import = imports::get(&mut tx, id).await.unwrap();
+    assert_eq!(import.status, ImportStatus::Failed);
     assert_eq!(
         count(&t, alpha, "crm_contacts").await,
         0,

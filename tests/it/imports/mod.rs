@@ -399,7 +399,53 @@ async fn another_clients_ids_and_imports_stay_out_of_reach() {
     assert_eq!(mine.len(), 1);
     assert_ne!(mine[0].0, theirs.id, "the taken id was not reused");
     assert_eq!(
-        imports::get(&mut tx, id).await.unwrap().import.status,
+        imports::get(&mut tx, id).await.unwrap().status,
         ImportStatus::Imported
     );
+}
+
+/// A deal found again moves within its own pipeline when the file names a
+/// stage but no pipeline (not into the client's first pipeline).
+#[tokio::test]
+async fn a_stage_without_a_pipeline_is_the_deals_own_pipelines() {
+    let t = TestDb::new().await;
+    let (alpha, _, me) = t.two_clients().await;
+    twenty_pipeline(&t, alpha, me).await;
+    let mut tx = t.tx(alpha, me).await;
+    let partners = pipeline::create_pipeline(&mut tx, "Partners")
+        .await
+        .unwrap();
+    let talks = pipeline::create_stage(&mut tx, partners, "Talks", 20, false, false)
+        .await
+        .unwrap();
+    let signed = pipeline::create_stage(&mut tx, partners, "Signed", 100, true, false)
+        .await
+        .unwrap();
+    let d: Deal = records::create(
+        &mut tx,
+        vec![
+            redkey_data::deals::DealField::Name("Reseller".into()),
+            redkey_data::deals::DealField::Pipeline(partners),
+            redkey_data::deals::DealField::Stage(talks),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let id = upload(
+        &t,
+        alpha,
+        me,
+        TableKind::Deals,
+        "Name,Stage\nReseller,Signed\n",
+    )
+    .await;
+    let runner = Runner::default();
+    assert_eq!(
+        run(&t, alpha, me, id, true, &runner).await,
+        tally(0, 1, 0, 0)
+    );
+    let mut tx = t.tx(alpha, me).await;
+    let now: Deal = records::get(&mut tx, d.id).await.unwrap();
+    assert_eq!((now.pipeline_id, now.stage_id), (partners, signed));
 }

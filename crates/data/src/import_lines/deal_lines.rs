@@ -2,8 +2,10 @@
 //! stage values included), the deal found again by its id or by its name
 //! and company; a changed stage moves the deal.
 
+use uuid::Uuid;
+
 use super::{
-    by_id, company_of, create, id_of, invalid, priority_of, update, Applied, Cells, Lookups,
+    both, by_id, company_of, create, id_of, invalid, priority_of, update, Applied, Cells, Lookups,
 };
 use crate::{
     deals::{self, DealField},
@@ -11,7 +13,7 @@ use crate::{
 };
 use redkey_types::{
     import::{parse_amount_micros, parse_date, Outcome, Target},
-    Contact, Deal, EmailAddress, Stage,
+    Deal, EmailAddress, Stage,
 };
 
 /// Stage names compare by their letters and digits, so Twenty's `PROPOSAL`
@@ -21,8 +23,8 @@ fn stage_key(s: &str) -> String {
 }
 
 /// The pipeline and stage a line names: the pipeline by name (else the
-/// first), the stage by name in it (else its first).
-fn stage_of<'a>(c: &Cells, l: &'a Lookups) -> Result<&'a Stage> {
+/// deal's own, else the first), the stage by name in it (else its first).
+fn stage_of<'a>(c: &Cells, l: &'a Lookups, own: Option<Uuid>) -> Result<&'a Stage> {
     let pipeline = match c.get(Target::Pipeline) {
         Some(p) => {
             l.stages
@@ -31,12 +33,15 @@ fn stage_of<'a>(c: &Cells, l: &'a Lookups) -> Result<&'a Stage> {
                 .ok_or_else(|| invalid(format!("no pipeline named “{p}”")))?
                 .pipeline_id
         }
-        None => {
-            l.stages
-                .first()
-                .ok_or_else(|| invalid("the client has no pipeline yet".into()))?
-                .pipeline_id
-        }
+        None => match own {
+            Some(own) => own,
+            None => {
+                l.stages
+                    .first()
+                    .ok_or_else(|| invalid("the client has no pipeline yet".into()))?
+                    .pipeline_id
+            }
+        },
     };
     let mut in_pipeline = l.stages.iter().filter(|s| s.pipeline_id == pipeline);
     match c.get(Target::Stage) {
@@ -54,8 +59,6 @@ pub(super) async fn deal(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Appl
     let Some(name) = c.text(T::Name) else {
         return Ok(Applied::Skipped("no deal name".into()));
     };
-    let stage = stage_of(c, l)?;
-    let (pipeline_id, stage_id) = (stage.pipeline_id, stage.stage_id);
     let amount = c
         .get(T::Amount)
         .map(parse_amount_micros)
@@ -75,9 +78,7 @@ pub(super) async fn deal(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Appl
         .map_err(invalid)?;
     let priority = priority_of(c)?;
     let company = company_of(tx, c, l, None).await?;
-    let mut contact = by_id::<Contact>(tx, id_of(c, T::ContactId)?)
-        .await?
-        .map(|x| x.id);
+    let mut contact = id_of(c, T::ContactId)?.filter(|id| l.has_contact(*id));
     if contact.is_none() {
         if let Some(e) = c.get(T::ContactEmail) {
             let e = EmailAddress::parse(e).map_err(invalid)?;
@@ -109,6 +110,8 @@ pub(super) async fn deal(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Appl
         .fetch_optional(tx.conn())
         .await?;
     }
+    let stage = stage_of(c, l, found.as_ref().map(|d| d.pipeline_id))?;
+    let (pipeline_id, stage_id) = (stage.pipeline_id, stage.stage_id);
     let Some(now) = found else {
         want.push(DealField::Pipeline(pipeline_id));
         want.push(DealField::Stage(stage_id));
@@ -119,10 +122,10 @@ pub(super) async fn deal(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Appl
     if moved {
         deals::move_to(tx, now.id, stage_id, 0).await?;
     }
-    match update(tx, now.id, &deal_fields(&now), want).await? {
-        Applied::Done(Outcome::Unchanged, id) if moved => Ok(Applied::Done(Outcome::Updated, id)),
-        other => Ok(other),
-    }
+    Ok(both(
+        update(tx, now.id, &deal_fields(&now), want).await?,
+        moved,
+    ))
 }
 
 fn deal_fields(d: &Deal) -> Vec<DealField> {

@@ -1,6 +1,6 @@
 //! What the lines of one batch look records up in, read once at its start:
-//! the pipelines, the client's companies by domain and by name, and its
-//! contacts by email (and, without one, by name and company). Reading them
+//! the pipelines, the client's companies by id, domain and name, and its
+//! contacts by id and email (and, without one, by name and company). Reading them
 //! once beats a query per line: behind forced row security a lookup by a
 //! lower-cased email cannot use its index. Records a line creates join the
 //! maps; when the line is rolled back they leave again.
@@ -15,6 +15,8 @@ use redkey_types::{import::normalise_domain, Stage};
 /// A key a record is found by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
+    Company(Uuid),
+    Contact(Uuid),
     Domain(String),
     CompanyName(String),
     Email(String),
@@ -80,6 +82,7 @@ impl Lookups {
     }
 
     pub(super) fn company_added(&mut self, id: Uuid, name: &str, domain: Option<&str>) {
+        self.remember(Key::Company(id), id);
         if let Some(d) = domain.and_then(normalise_domain) {
             self.remember(Key::Domain(d), id);
         }
@@ -94,10 +97,19 @@ impl Lookups {
         last: &str,
         company: Option<Uuid>,
     ) {
+        self.remember(Key::Contact(id), id);
         match email {
             Some(e) => self.remember(Key::Email(e.to_lowercase()), id),
             None => self.remember(Key::Person(first.into(), last.into(), company), id),
         }
+    }
+
+    pub(super) fn has_company(&self, id: Uuid) -> bool {
+        self.found.contains_key(&Key::Company(id))
+    }
+
+    pub(super) fn has_contact(&self, id: Uuid) -> bool {
+        self.found.contains_key(&Key::Contact(id))
     }
 
     pub(super) fn company_by_domain(&self, domain: &str) -> Option<Uuid> {

@@ -116,15 +116,14 @@ async fn by_id<R: records::Record>(tx: &mut Tx, id: Option<Uuid>) -> Result<Opti
 /// Creates a record keeping the file's id when it is free; an id taken
 /// (by any client: ids are global) gets the record a new one.
 async fn create<F: RecordField>(tx: &mut Tx, id: Option<Uuid>, fields: Vec<F>) -> Result<Uuid> {
-    let fields: Vec<Field> = fields.into_iter().map(Into::into).collect();
-    let mut with_source = fields.clone();
-    with_source.push(Field::new(
+    let mut fields: Vec<Field> = fields.into_iter().map(Into::into).collect();
+    fields.push(Field::new(
         "created_by_source",
         Value::Source(Source::Import),
     ));
     let view = <F::Record as records::Record>::VIEW;
     if let Some(id) = id {
-        let mut with_id = with_source.clone();
+        let mut with_id = fields.clone();
         with_id.push(Field::new("id", Value::Uuid(Some(id))));
         sqlx::query("SAVEPOINT keep_id").execute(tx.conn()).await?;
         match insert::<(Uuid,)>(tx, view, with_id, "id").await {
@@ -142,8 +141,13 @@ async fn create<F: RecordField>(tx: &mut Tx, id: Option<Uuid>, fields: Vec<F>) -
             Err(e) => return Err(e),
         }
     }
-    let (id,) = insert::<(Uuid,)>(tx, view, with_source, "id").await?;
+    let (id,) = insert::<(Uuid,)>(tx, view, fields, "id").await?;
     Ok(id)
+}
+
+/// The wanted fields whose value differs from the record's.
+fn changed<F: PartialEq>(now: &[F], want: Vec<F>) -> Vec<F> {
+    want.into_iter().filter(|f| !now.contains(f)).collect()
 }
 
 /// Writes the fields that differ from the record's; none is `Unchanged`.
@@ -153,7 +157,7 @@ async fn update<F: RecordField + PartialEq>(
     now: &[F],
     want: Vec<F>,
 ) -> Result<Applied> {
-    let changed: Vec<F> = want.into_iter().filter(|f| !now.contains(f)).collect();
+    let changed = changed(now, want);
     if changed.is_empty() {
         return Ok(Applied::Done(Outcome::Unchanged, id));
     }
@@ -168,7 +172,7 @@ async fn as_arlo<F: RecordField + PartialEq>(
     now: &[F],
     want: Vec<F>,
 ) -> Result<bool> {
-    let changed: Vec<F> = want.into_iter().filter(|f| !now.contains(f)).collect();
+    let changed = changed(now, want);
     if changed.is_empty() {
         return Ok(false);
     }
@@ -179,10 +183,13 @@ async fn as_arlo<F: RecordField + PartialEq>(
     written.map(|_| true)
 }
 
-/// A person's write and arlo's, as one outcome.
-fn both(person: Applied, arlo: bool) -> Applied {
+/// The person's write and another change (arlo's, a stage move), as one
+/// outcome.
+fn both(person: Applied, other_changed: bool) -> Applied {
     match person {
-        Applied::Done(Outcome::Unchanged, id) if arlo => Applied::Done(Outcome::Updated, id),
+        Applied::Done(Outcome::Unchanged, id) if other_changed => {
+            Applied::Done(Outcome::Updated, id)
+        }
         other => other,
     }
 }
@@ -195,10 +202,8 @@ async fn company_of(
     l: &mut Lookups,
     email: Option<&EmailAddress>,
 ) -> Result<Option<Uuid>> {
-    if let Some(id) = id_of(c, Target::CompanyId)? {
-        if by_id::<Company>(tx, Some(id)).await?.is_some() {
-            return Ok(Some(id));
-        }
+    if let Some(id) = id_of(c, Target::CompanyId)?.filter(|id| l.has_company(*id)) {
+        return Ok(Some(id));
     }
     let domain = c.get(Target::CompanyDomain).and_then(normalise_domain);
     if let Some(found) = domain.as_deref().and_then(|d| l.company_by_domain(d)) {
@@ -268,7 +273,7 @@ async fn contact(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
         .into_iter()
         .collect();
 
-    let mut found = by_id::<Contact>(tx, id).await?;
+    let mut found = by_id::<Contact>(tx, id.filter(|id| l.has_contact(*id))).await?;
     if found.is_none() {
         let known = match &email {
             Some(e) => l.contact_by_email(e.as_str()),
@@ -373,16 +378,13 @@ async fn company(tx: &mut Tx, c: &Cells, l: &mut Lookups) -> Result<Applied> {
     );
 
     let id = id_of(c, T::Id)?;
-    let mut found = by_id::<Company>(tx, id).await?.map(|x| x.id);
-    if found.is_none() {
-        found = domain.as_deref().and_then(|d| l.company_by_domain(d));
-    }
-    if found.is_none() {
-        found = l.company_by_name(&name);
-    }
-    match found {
-        Some(found) => {
-            let now: Company = records::get(tx, found).await?;
+    let found = id
+        .filter(|id| l.has_company(*id))
+        .or_else(|| domain.as_deref().and_then(|d| l.company_by_domain(d)))
+        .or_else(|| l.company_by_name(&name));
+    match by_id::<Company>(tx, found).await? {
+        Some(now) => {
+            let found = now.id;
             let person = update(tx, found, &company_fields(&now), want).await?;
             let current = [
                 CompanyField::Employees(now.employees),
