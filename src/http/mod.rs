@@ -16,6 +16,7 @@ mod mail_oauth;
 mod router;
 mod session_store;
 mod state;
+mod to_the_end;
 mod trace;
 pub mod unsubscribe;
 pub mod webhooks;

@@ -15,7 +15,7 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
     api, errors, export, files, guard, health, hosts, import, ingest, limits, mail_oauth,
-    session_store, trace, unsubscribe, webhooks, AppState,
+    session_store, to_the_end, trace, unsubscribe, webhooks, AppState,
 };
 
 /// Sessions idle this long end.
@@ -101,5 +101,6 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn_with_state(hosts, hosts::known_host))
         .layer(trace::layer())
+        .layer(middleware::from_fn(to_the_end::run))
         .with_state(state)
 }

@@ -6,7 +6,7 @@ use redkey_testkit::TestDb;
 
 use crate::helpers::{
     spawn_app,
-    visitor::{contact, deal, Visitor},
+    visitor::{contact, deal, every_page, Visitor},
 };
 
 #[tokio::test]
@@ -18,24 +18,7 @@ async fn no_page_links_to_twenty_once_every_view_is_retired() {
     let settings = Settings::from_pairs(&[("TWENTY_URL", "http://twenty.invalid")]).unwrap();
     let addr = spawn_app(&t, &settings).await;
     let me = Visitor::sign_in(addr, "owner@alpha.test").await;
-    let pages = [
-        "/".to_string(),
-        "/pipeline".into(),
-        "/contacts".into(),
-        format!("/contacts/{}", person.id),
-        "/companies".into(),
-        "/deals".into(),
-        format!("/deals/{}", d.id),
-        "/activity".into(),
-        "/search?q=ann".into(),
-        "/todos".into(),
-        "/notes".into(),
-        "/trash".into(),
-        "/import".into(),
-        "/settings/pipelines".into(),
-        "/settings/members".into(),
-        "/coverage".into(),
-    ];
+    let pages = every_page(person.id, d.id);
     for path in &pages {
         let html = me.text(path).await;
         assert!(html.contains("<main"), "{path} rendered");

@@ -10,6 +10,7 @@ mod board;
 mod calendar;
 mod cli;
 mod coverage;
+mod cutoff;
 mod editing;
 mod email;
 mod email_crash;

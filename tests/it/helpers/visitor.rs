@@ -106,3 +106,38 @@ pub async fn deal(
     tx.commit().await.unwrap();
     d
 }
+
+/// Every page of the cockpit a signed-in admin can open, with `contact` and
+/// `deal` for the record pages.
+pub fn every_page(contact: uuid::Uuid, deal: uuid::Uuid) -> Vec<String> {
+    let mut pages: Vec<String> = [
+        "/",
+        "/pipeline",
+        "/contacts",
+        "/companies",
+        "/deals",
+        "/activity",
+        "/search?q=ann",
+        "/todos",
+        "/notes",
+        "/trash",
+        "/import",
+        "/settings/pipelines",
+        "/settings/members",
+        "/coverage",
+        "/arlo",
+        "/suggestions",
+        "/sequences",
+        "/sequences/new",
+        "/settings/profile",
+        "/settings/sources",
+        "/contacts/new",
+        "/companies/new",
+        "/deals/new",
+    ]
+    .map(String::from)
+    .into();
+    pages.push(format!("/contacts/{contact}"));
+    pages.push(format!("/deals/{deal}"));
+    pages
+}
