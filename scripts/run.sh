@@ -9,7 +9,8 @@ cd "$ROOT"
 source "$ROOT/scripts/env.sh"
 echo "building the release (the first build takes a while)..."
 # shellcheck disable=SC2086
-cargo leptos build --release $REDKEY_LEPTOS_FLAGS
+# --split: lazy routes become their own wasm chunks (app/src/routes.rs).
+cargo leptos build --release --split $REDKEY_LEPTOS_FLAGS
 # Gzipped copies beside the assets: the server sends them to browsers that
 # accept gzip (the wasm shrinks about fivefold). cargo-leptos's own
 # --precompress would serialise the front-end and server builds.

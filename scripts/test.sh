@@ -10,7 +10,8 @@ source "$ROOT/scripts/env.sh"
 
 echo "== build (server and wasm front end)"
 # shellcheck disable=SC2086
-cargo leptos build $REDKEY_LEPTOS_FLAGS || exit 1
+# --split: lazy routes become their own wasm chunks (app/src/routes.rs).
+cargo leptos build --split $REDKEY_LEPTOS_FLAGS || exit 1
 BIN="$ROOT/target/debug/redkey"
 
 cleanup=()

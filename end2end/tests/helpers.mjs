@@ -34,8 +34,8 @@ export async function openPage(browser, { javaScript = true, width = 1280 } = {}
   return { context, page, problems };
 }
 
-// Hydrated, and no navigation still loading its page (after a client-side
-// navigation the address changes before the next page is drawn).
+// Hydrated, and no navigation still loading its page (a lazy route's code
+// arrives after the address has changed).
 export async function waitForHydration(page) {
   await page.waitForSelector('body[data-hydrated="true"]:not([data-routing="true"])', { timeout: 20000 });
 }

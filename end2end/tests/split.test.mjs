@@ -1,0 +1,41 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, DEMO, launch, openPage, waitForHydration } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// Every page but sign-in is a lazy route (app/src/routes.rs): its group's
+// code is a wasm chunk of its own, fetched with the page and never before.
+test('each page brings the wasm chunk of its group, and only when it is opened', async () => {
+  const { page, problems } = await openPage(browser);
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+
+  await page.goto(`${BASE_URL}/sign-in`);
+  await waitForHydration(page);
+  assert.ok(wasm.includes('/pkg/redkey.wasm'), wasm.join(' '));
+  assert.deepEqual(wasm.filter((p) => /split_/.test(p)), [], 'no page chunk for the sign-in page');
+
+  await page.fill('#email', DEMO.email);
+  await page.fill('#password', DEMO.password);
+  await Promise.all([page.waitForURL(/\/pipeline/), page.click('#sign-in')]);
+  await waitForHydration(page);
+  await page.locator('section.column').first().waitFor();
+  assert.ok(wasm.some((p) => /split_board_pages_/.test(p)), wasm.join(' '));
+  assert.ok(!wasm.some((p) => /split_people_pages_/.test(p)), 'the people pages are not fetched before one is opened');
+
+  // A client-side navigation to another page fetches that page's chunk.
+  await page.click('nav a[href="/activity"]');
+  await page.waitForURL(/\/activity/);
+  await waitForHydration(page);
+  await page.locator('main h1', { hasText: 'Activity' }).waitFor();
+  assert.ok(wasm.some((p) => /split_people_pages_/.test(p)), wasm.join(' '));
+
+  // Opened cold, a page's chunk is named in the HTML so it loads alongside
+  // the main module rather than after it.
+  const html = await (await page.request.get(`${BASE_URL}/contacts`)).text();
+  assert.match(html, /split_people_pages_[^"]*\.wasm/);
+  assert.deepEqual(problems, []);
+});
