@@ -54,7 +54,10 @@ macro_rules! groups {
                     }
 
                     async fn view(_this: Self) -> AnyView {
-                        $group(Page::$route).await
+                        let view = $group(Page::$route).await;
+                        #[cfg(feature = "ssr")]
+                        preload_chunks(stringify!($group));
+                        view
                     }
 
                     // Fetches the group's code while the router loads the route.
@@ -66,6 +69,50 @@ macro_rules! groups {
             )*
         )*
     };
+}
+
+/// Names the group's chunks in the page's head, so a cold load fetches them
+/// beside the main module instead of after it.
+///
+/// Leptos does this itself after the render, but reads the split manifest
+/// from whatever reactive owner the worker thread last had: measured, a
+/// page named its chunks in one load of six to six of six, at random.
+/// Here, inside the page's own render, the manifest is always in reach;
+/// taking the group out of Leptos's list keeps the links from doubling.
+#[cfg(feature = "ssr")]
+fn preload_chunks(group: &str) {
+    use leptos_meta::Link;
+
+    let Some(manifest) = use_context::<leptos::WasmSplitManifest>() else {
+        return;
+    };
+    let Some(manifest) = manifest.0.try_read_value() else {
+        return;
+    };
+    let (pkg, chunks, loader) = &*manifest;
+    // The split point is the group's name and a hash of where it was declared.
+    let ours = |key: &str| {
+        key.strip_prefix(group).is_some_and(|rest| {
+            rest.starts_with('_') && rest[1..].bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    let Some((key, chunks)) = chunks.iter().find(|(key, _)| ours(key)) else {
+        return;
+    };
+    if let Some(listed) = use_context::<leptos::PrefetchLazyFn>() {
+        listed.0.update_value(|names| {
+            names.remove(key.as_str());
+        });
+    }
+    // Registered with the page's head, like every leptos_meta tag on the
+    // server; nothing of it is hydrated.
+    for chunk in chunks {
+        let _ = view! {
+            <Link rel="preload" href=format!("{pkg}/{chunk}.wasm") as_="fetch" type_="application/wasm" crossorigin="anonymous" />
+        }
+        .to_html();
+    }
+    let _ = view! { <Link rel="modulepreload" href=format!("{pkg}/{loader}") crossorigin="anonymous" /> }.to_html();
 }
 
 groups! {
