@@ -123,7 +123,8 @@ groups! {
         Deal => records::DealPage,
         NewDeal => editing::NewDealPage,
     }
-    /// People, companies and what happened with them.
+    /// People, companies, what happened with them, and the lists across
+    /// records: to-dos, notes, the trash, search.
     people_pages, __preload_people_pages {
         Contacts => contacts::ContactsPage,
         Contact => contacts::ContactPage,
@@ -132,35 +133,28 @@ groups! {
         Company => records::CompanyPage,
         NewCompany => editing::NewCompanyPage,
         Activity => records::ActivityPage,
-    }
-    /// Arlo's own pages, and home.
-    arlo_pages, __preload_arlo_pages {
-        Home => home::Home,
-        Arlo => arlo::ArloPage,
-        Suggestions => suggestions::SuggestionsPage,
-        Coverage => coverage::CoveragePage,
-    }
-    sequence_pages, __preload_sequence_pages {
-        Sequences => sequences::SequencesPage,
-        SequenceEdit => sequences::SequenceEditPage,
-    }
-    /// Lists across records: to-dos, notes, the trash, search.
-    work_pages, __preload_work_pages {
         Todos => todos::TodosPage,
         Notes => notes::NotesPage,
         Trash => trash::TrashPage,
         Search => search::SearchPage,
     }
-    import_pages, __preload_import_pages {
-        Import => imports::ImportPage,
-        ImportFile => imports::ImportFilePage,
+    /// Home, Arlo's own pages and the sequences he sends.
+    arlo_pages, __preload_arlo_pages {
+        Home => home::Home,
+        Arlo => arlo::ArloPage,
+        Suggestions => suggestions::SuggestionsPage,
+        Coverage => coverage::CoveragePage,
+        Sequences => sequences::SequencesPage,
+        SequenceEdit => sequences::SequenceEditPage,
     }
-    /// Settings, and joining a client.
+    /// Settings, bringing data in, and joining a client.
     settings_pages, __preload_settings_pages {
         PipelineSettings => settings::PipelineSettingsPage,
         Members => settings::MembersPage,
         Profile => settings::ProfilePage,
         Sources => sources::SourcesPage,
+        Import => imports::ImportPage,
+        ImportFile => imports::ImportFilePage,
         Invite => invite::InvitePage,
     }
 }
