@@ -42,11 +42,16 @@ pub fn Palette() -> impl IntoView {
             }
         }
     });
-    // Any navigation (a hit clicked, Enter) closes it.
-    Effect::new(move |_| {
+    // Any navigation (a hit clicked, Enter) closes it. Not the first run:
+    // effects run after hydration, and a Ctrl-K pressed as soon as the
+    // page was ready was closed again by it (seen in the browser tests
+    // once pages became lazy routes, which shifted when effects first run).
+    Effect::new(move |seen: Option<()>| {
         location.pathname.track();
         location.search.track();
-        set_open.set(false);
+        if seen.is_some() {
+            set_open.set(false);
+        }
     });
 
     let navigate = use_navigate();
