@@ -247,3 +247,41 @@ async fn the_search_documents_follow_renames_archives_restores_and_common_words(
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn the_closest_level_answers_among_many_records_sharing_a_start() {
+    use redkey_types::FoundKind;
+
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    // 300 surnames sharing their first six letters, as in the benchmark.
+    for i in 0..300 {
+        records::create::<ContactField>(
+            &mut tx,
+            vec![
+                ContactField::FirstName("Ann".into()),
+                ContactField::LastName(format!("Surname{i}")),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let labels = |hits: &[redkey_types::Found]| {
+        hits.iter()
+            .map(|h| h.label.clone())
+            .collect::<Vec<String>>()
+    };
+    // A typo of one surname: the few closest, not 20 of the 300.
+    let typo = search::everything(&mut tx, "surnam242", 20).await.unwrap();
+    assert_eq!(labels(&typo)[0], "Ann Surname242", "{typo:?}");
+    assert!(typo.len() < 20, "{typo:?}");
+    // A whole surname: that contact alone, near-misses (Surname24,
+    // Surname124) left out while something matches every word whole.
+    let whole = search::everything(&mut tx, "surname242", 20).await.unwrap();
+    assert_eq!(labels(&whole), ["Ann Surname242"], "{whole:?}");
+    // A word all of them hold: as many as asked for, every one a contact.
+    let common = search::everything(&mut tx, "ann", 20).await.unwrap();
+    assert_eq!(common.len(), 20);
+    assert!(common.iter().all(|h| h.kind == FoundKind::Contact));
+}
