@@ -1,13 +1,12 @@
--- Search everywhere asks each side table for its closest matches first
+-- Search everywhere asks each side table for its best matches first
 -- (BENCHMARKS.md, session 12).
 --
 -- - The levels used to rise from 0.5 until at most 200 records matched, so
 --   a typo of one name ("surnam4242") first matched every record sharing
---   its start. Now whole words come first (1.0), then the words one typo
---   away (search_near_words, below), then 0.6 and 0.5, and the first level
---   where anything matches is the answer: a record matching every word
---   whole is never crowded out by near-misses, which are shown only when
---   nothing closer exists.
+--   its start. Now they fall from whole words (1.0) to 0.5 and the first
+--   level where anything matches is the answer: a record matching every
+--   word whole is never crowded out by near-misses, which are shown only
+--   when nothing closer exists, and a high level is a narrow bitmap.
 -- - The level queries on record_search took the GiST index for their
 --   bitmap (5-10x slower than the GIN one here); the nearest-first walk now
 --   has its own expression, which only it asks for.
@@ -29,133 +28,33 @@ CREATE INDEX record_search_nearest ON record_search USING gist ((' ' || document
 
 DROP FUNCTION redkey_search_side(text, text, text, uuid, text[], text, integer, boolean);
 
--- Words one typo apart, found by exact lookups (symmetric deletion): each
--- word of five letters or more in a search document is stored under itself
--- (position 0) and under every spelling with one letter left out (its
--- position); a query word's own such spellings meet those of every word one
--- deletion, insertion, substitution or swap of neighbours away. Trigrams
--- find a typo too, but among many words sharing its start only by
--- rechecking hundreds of candidates ("surnam4242" among 50,000 "surnameN":
--- 900 documents, 5-7 ms), where these lookups take microseconds. Rows are
--- never removed: a word no document holds any more leads to no record.
-CREATE TABLE search_near_words (
-  workspace_id uuid NOT NULL REFERENCES workspaces (id),
-  variant text NOT NULL,
-  pos smallint NOT NULL,
-  word text NOT NULL,
-  PRIMARY KEY (workspace_id, variant, pos, word)
-);
-ALTER TABLE search_near_words ENABLE ROW LEVEL SECURITY;
-CREATE POLICY client_isolation ON search_near_words TO PUBLIC
-  USING (workspace_id = redkey_client_id())
-  WITH CHECK (workspace_id = redkey_client_id());
-
-CREATE FUNCTION redkey_word_variants(p_word text) RETURNS TABLE (variant text, pos smallint)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT p_word, 0::smallint
-  UNION ALL
-  SELECT left(p_word, i - 1) || substr(p_word, i + 1), i::smallint
-  FROM generate_series(1, length(p_word)) i;
-$$;
-
--- A document's words, as the trigram operators split them.
-CREATE FUNCTION redkey_doc_words(p_doc text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT w), '{}')
-  FROM regexp_split_to_table(p_doc, '[^[:alnum:]]+') w WHERE w <> '';
-$$;
-
--- The records holding a word exactly, for the words one typo away.
-ALTER TABLE contact_search ADD COLUMN words text[]
-  GENERATED ALWAYS AS (redkey_doc_words(names)) STORED;
-ALTER TABLE record_search ADD COLUMN words text[]
-  GENERATED ALWAYS AS (redkey_doc_words(document)) STORED;
-CREATE INDEX contact_search_words ON contact_search USING gin (words) WITH (fastupdate = off);
-CREATE INDEX record_search_whole_words ON record_search USING gin (words)
-  WITH (fastupdate = off);
-
--- Argument: the column holding the document.
-CREATE FUNCTION redkey_add_near_words() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-  INSERT INTO search_near_words (workspace_id, variant, pos, word)
-  SELECT NEW.workspace_id, v.variant, v.pos, w
-  FROM unnest(NEW.words) w, redkey_word_variants(w) v
-  WHERE length(w) BETWEEN 5 AND 40
-    AND NOT EXISTS (SELECT 1 FROM search_near_words k
-                    WHERE k.workspace_id = NEW.workspace_id AND k.variant = w AND k.pos = 0
-                      AND k.word = w)
-  ON CONFLICT DO NOTHING;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER near_words AFTER INSERT ON contact_search
-  FOR EACH ROW EXECUTE FUNCTION redkey_add_near_words();
-CREATE TRIGGER near_words_changed AFTER UPDATE OF names ON contact_search
-  FOR EACH ROW WHEN (OLD.words IS DISTINCT FROM NEW.words)
-  EXECUTE FUNCTION redkey_add_near_words();
-CREATE TRIGGER near_words AFTER INSERT ON record_search
-  FOR EACH ROW EXECUTE FUNCTION redkey_add_near_words();
-CREATE TRIGGER near_words_changed AFTER UPDATE OF document ON record_search
-  FOR EACH ROW WHEN (OLD.words IS DISTINCT FROM NEW.words)
-  EXECUTE FUNCTION redkey_add_near_words();
-
--- The words of the client's documents one typo from a query's only word:
--- the same spelling with a letter left out of one or both, at the same or
--- neighbouring places (two letters left out far apart are two typos).
-CREATE FUNCTION redkey_near_words(p_client uuid, p_words text[]) RETURNS text[]
-LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
-  SELECT coalesce(array_agg(word), '{}') FROM (
-    SELECT DISTINCT n.word
-    FROM redkey_word_variants(p_words[1]) q
-    JOIN search_near_words n ON n.workspace_id = p_client AND n.variant = q.variant
-    WHERE cardinality(p_words) = 1 AND length(p_words[1]) BETWEEN 5 AND 40
-      AND (q.pos = 0 OR n.pos = 0 OR abs(q.pos - n.pos) <= 1)
-      AND n.word <> p_words[1]
-    ORDER BY n.word LIMIT 10) n;
-$$;
-
--- A record's score: its weakest word (every word must match).
-CREATE FUNCTION redkey_weakest_word(p_words text[], p_doc text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT 'least(' || string_agg(format('word_similarity(%L, %s)', w, p_doc), ', ') || ')'
-  FROM unnest(p_words) w;
-$$;
-
--- One side's level query: its ids, best and weakest score, at most 201.
-CREATE FUNCTION redkey_search_level_query(p_side text, p_client uuid, p_match text, p_score text)
-RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT format('SELECT array_agg(%1$I), max(s), min(s) FROM (SELECT %1$I, %5$s AS s '
-                'FROM %2$I WHERE workspace_id = %3$L AND %4$s LIMIT 201) m',
-                CASE p_side WHEN 'contact' THEN 'person_id' ELSE 'record_id' END,
-                CASE p_side WHEN 'contact' THEN 'contact_search' ELSE 'record_search' END,
-                p_client, p_match, p_score);
-$$;
-
 -- The ids in one side table ('contact' or 'record') matching every word at
--- the highest level where any does: whole words (1.0); then, for one word,
--- the records holding a word one typo from it, whole; then 0.6 and 0.5.
--- When more than 200 match, the table is asked again just above the best
--- score among those seen, until at most 200 are left or none is better
--- ("surnam24" among 300 "surnameN": all at 0.6, "surname24" above).
--- Records still tied at the top are taken nearest to the query as a whole
--- (cheap on short names: "Harbor" before "Harbor works 12"), contacts
--- `p_limit` of them. Each statement is planned with the query's words:
--- where nearly every record matches, the plan is a scan that stops at 201
--- (a generic plan built a bitmap of all 50,000 contacts for "company":
--- 11 ms, and sorted every match instead of walking the nearest). Table and
--- column names are literals of these functions, never input.
+-- the highest level where any does. When more than 200 match there, the
+-- table is asked again just above the best score among those seen, until
+-- at most 200 are left or none is better ("surnam242" among 300
+-- "surnameN": all at 0.6, the one meant at 0.62). Records still tied at
+-- the top are taken nearest to the query as a whole (cheap on short names:
+-- "Harbor" before "Harbor works 12"), contacts `p_limit` of them. A
+-- record's score is its weakest word (every word must match). Each
+-- statement is planned with the query's words: where nearly every record
+-- matches, the plan is a scan that stops at 201 (a generic plan built a
+-- bitmap of all 50,000 contacts for "company": 11 ms, and sorted every
+-- match instead of walking the nearest). The table and column names are
+-- literals of this function, never input.
 CREATE FUNCTION redkey_search_side(p_side text, p_client uuid, p_words text[], p_whole text,
                                    p_limit integer)
 RETURNS uuid[]
 LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
 DECLARE
+  tbl text := CASE p_side WHEN 'contact' THEN 'contact_search' ELSE 'record_search' END;
+  id_col text := CASE p_side WHEN 'contact' THEN 'person_id' ELSE 'record_id' END;
   doc text := CASE p_side WHEN 'contact' THEN 'names' ELSE 'document' END;
-  match text := redkey_like_every(p_words, doc);
-  level_query text := redkey_search_level_query(p_side, p_client, match,
-                                                redkey_weakest_word(p_words, doc));
-  near text[];
+  every_word text := redkey_like_every(p_words, doc);
+  score text := (SELECT 'least(' || string_agg(format('word_similarity(%L, %I)', w, doc), ', ')
+                        || ')' FROM unnest(p_words) w);
+  level_query text := format('SELECT array_agg(%1$I), max(s), min(s) FROM (SELECT %1$I, %5$s AS s '
+                             'FROM %2$I WHERE workspace_id = %3$L AND %4$s LIMIT 201) m',
+                             id_col, tbl, p_client, every_word, score);
   level real;
   found uuid[];
   best real;
@@ -165,19 +64,6 @@ DECLARE
   closer_worst real;
 BEGIN
   FOREACH level IN ARRAY ARRAY[1.0, 0.6, 0.5]::real[] LOOP
-    IF level < 1.0 AND near IS NULL THEN
-      near := redkey_near_words(p_client, p_words);
-      IF cardinality(near) > 0 THEN
-        PERFORM set_config('pg_trgm.word_similarity_threshold', '1', true);
-        EXECUTE redkey_search_level_query(p_side, p_client, format('words && %L', near), '1')
-        INTO found, best, worst;
-        IF found IS NOT NULL THEN
-          match := format('words && %L', near);
-          level := 1.0;
-          EXIT;
-        END IF;
-      END IF;
-    END IF;
     PERFORM set_config('pg_trgm.word_similarity_threshold', level::text, true);
     EXECUTE level_query INTO found, best, worst;
     EXIT WHEN found IS NOT NULL;
@@ -216,7 +102,7 @@ BEGIN
   EXECUTE format('SELECT array_agg(record_id) FROM (SELECT record_id FROM record_search '
                  'WHERE workspace_id = %1$L AND %2$s ORDER BY ('' '' || document) <-> %3$L '
                  'LIMIT %4$s) m',
-                 p_client, match, p_whole, p_limit)
+                 p_client, every_word, p_whole, p_limit)
   INTO found;
   RETURN coalesce(found, '{}');
 END
@@ -277,14 +163,5 @@ $$;
 
 RESET ROLE;
 
--- Every word already in a search document (as the migrating superuser).
-INSERT INTO search_near_words (workspace_id, variant, pos, word)
-SELECT DISTINCT d.workspace_id, v.variant, v.pos, w
-FROM (SELECT workspace_id, words FROM contact_search
-      UNION ALL SELECT workspace_id, words FROM record_search) d,
-     unnest(d.words) w, redkey_word_variants(w) v
-WHERE length(w) BETWEEN 5 AND 40;
-
-ANALYZE search_near_words;
 ANALYZE contact_search;
 ANALYZE record_search;
