@@ -63,7 +63,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
 type Held = Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>;
 
 /// Most tasks one claim takes.
-const CLAIM_BATCH: usize = 64;
+const CLAIM_BATCH: usize = 128;
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// Finished tasks past the retention are pruned this often.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);

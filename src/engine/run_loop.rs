@@ -45,16 +45,21 @@ impl Engine {
         // The last claim found nothing: wait for a notification, a finished
         // task or the poll.
         let mut drained = false;
+        // Tasks finished while the last claim was in flight: how many the
+        // workers get through in one round trip. Short tasks raise it and
+        // claims grow to keep them fed; long ones keep it near zero, so an
+        // instance holds little more than its workers can start, and the
+        // rest stays claimable by other instances.
+        let (mut finished, mut finished_at_claim, mut pace) = (0usize, 0usize, 0usize);
         loop {
             if *stop.borrow() {
                 break;
             }
-            if claim.is_none() && !drained && ready.len() <= workers {
-                // Enough for the idle workers and three more rounds: asked
-                // for only what ran since, claims would be small and many.
-                let want = (permits.available_permits() + 4 * workers)
+            if claim.is_none() && !drained && ready.len() <= workers + 2 * pace {
+                let want = (permits.available_permits() + workers + 4 * pace)
                     .saturating_sub(ready.len())
                     .clamp(1, CLAIM_BATCH);
+                finished_at_claim = finished;
                 claim = Some(self.claim_in_background(want));
             }
             tokio::select! {
@@ -62,6 +67,7 @@ impl Engine {
                 _ = stop.changed() => break,
                 claimed = async { claim.as_mut().expect("guarded").await }, if claim.is_some() => {
                     claim = None;
+                    pace = finished - finished_at_claim;
                     match claimed {
                         Ok(Ok(tasks)) => {
                             drained = tasks.is_empty();
@@ -95,7 +101,10 @@ impl Engine {
                 }
                 // A finished task may free an agent's place in a client's
                 // limit, which no notification announces: claim again.
-                Some(_) = running.join_next(), if !running.is_empty() => drained = false,
+                Some(_) = running.join_next(), if !running.is_empty() => {
+                    finished += 1;
+                    drained = false;
+                }
                 // (No claim is in flight while drained.)
                 _ = me.wake.notified(), if drained => drained = false,
                 _ = tokio::time::sleep(me.cfg.poll), if drained => drained = false,

@@ -87,16 +87,15 @@ pub fn ContactsPage() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {page.rows.into_iter().enumerate().map(|(i, r)| {
-                                        let c = r.contact;
-                                        let label = format!("Select {}", c.full_name());
+                                        let label = format!("Select {}", r.name);
                                         view! {
                                             <tr>
-                                                <td><input type="checkbox" name=format!("ids[{i}]") value=c.id.to_string() aria-label=label /></td>
-                                                <td><a href=format!("/contacts/{}", c.id)>{c.full_name()}</a></td>
-                                                <td>{c.email.clone().unwrap_or_default()}</td>
+                                                <td><input type="checkbox" name=format!("ids[{i}]") value=r.id.to_string() aria-label=label /></td>
+                                                <td><a href=format!("/contacts/{}", r.id)>{r.name}</a></td>
+                                                <td>{r.email.unwrap_or_default()}</td>
                                                 <td>{r.company_name.unwrap_or_default()}</td>
-                                                <td>{c.priority.map(|p| p.as_str()).unwrap_or("")}</td>
-                                                <td>{c.last_activity_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td>
+                                                <td>{r.priority.map(|p| p.as_str()).unwrap_or("")}</td>
+                                                <td>{r.last_activity_on.map(|d| d.to_string()).unwrap_or_default()}</td>
                                             </tr>
                                         }
                                     }).collect_view()}

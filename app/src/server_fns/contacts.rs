@@ -25,9 +25,9 @@ pub async fn contacts_page(
         db::companies::names(&mut tx, contacts.iter().filter_map(|c| c.company_id)).await?;
     let rows = contacts
         .into_iter()
-        .map(|c| ContactRow {
-            company_name: c.company_id.and_then(|id| companies.get(&id).cloned()),
-            contact: c,
+        .map(|c| {
+            let company = c.company_id.and_then(|id| companies.get(&id).cloned());
+            ContactRow::of(c, company)
         })
         .collect();
     let sequences = db::sequences::list(&mut tx)

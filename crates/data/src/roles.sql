@@ -19,6 +19,11 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_app') THEN
     CREATE ROLE redkey_app LOGIN NOINHERIT;
   END IF;
+  -- Every statement the server runs answers a page or a task. Postgres's
+  -- JIT compiles a plan whose estimate passes jit_above_cost on every
+  -- execution (20-30 ms here, nothing cached): the queue's claim spent
+  -- more time compiling than running (BENCHMARKS.md, the queue, session 13).
+  ALTER ROLE redkey_app SET jit = off;
   IF NOT pg_has_role('redkey_app', 'redkey_human', 'MEMBER') THEN
     GRANT redkey_human TO redkey_app;
   END IF;

@@ -127,10 +127,30 @@ pub struct Board {
     pub attention_more: bool,
 }
 
+/// One line of the contacts list: what the table shows and no more. The
+/// page sends its rows a second time for hydration, so every field here
+/// is paid for twice on each request (BENCHMARKS.md, session 13).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRow {
-    pub contact: Contact,
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
     pub company_name: Option<String>,
+    pub priority: Option<crate::Priority>,
+    pub last_activity_on: Option<NaiveDate>,
+}
+
+impl ContactRow {
+    pub fn of(contact: Contact, company_name: Option<String>) -> Self {
+        Self {
+            name: contact.full_name(),
+            id: contact.id,
+            email: contact.email,
+            company_name,
+            priority: contact.priority,
+            last_activity_on: contact.last_activity_at.map(|t| t.date_naive()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -422,3 +422,49 @@ async fn the_running_engine_drains_many_tasks_exactly_once() {
     .unwrap();
     assert_eq!(kept, 300, "each task keeps its own result");
 }
+
+#[tokio::test]
+async fn slow_tasks_stay_claimable_by_other_instances() {
+    let t = TestDb::new().await;
+    let (a, _, _) = t.two_clients().await;
+    // The engine's own tasks: no agents' limit caps the claims.
+    for _ in 0..20 {
+        let slow = json!({ "sleep_ms": 3_000 });
+        enqueue_with(
+            &t,
+            a,
+            NewTask::new("roles.crm", "engine.echo", slow, "engine:test".into()),
+        )
+        .await;
+    }
+    let engine = Engine::new(
+        t.db.clone(),
+        settings("slow", &[("REDKEY_WORKERS", "2"), ("REDKEY_TIMERS", "off")]),
+        None,
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(engine.run(stopped, Duration::from_millis(100)));
+    let held = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM tasks WHERE status = 'running'")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    while held().await < 2 {
+        assert!(started.elapsed() < Duration::from_secs(10), "never claimed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Long enough for any further claims, well short of a task's end.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let now = held().await;
+    // Its two workers' tasks and a few waiting, not a batch that another
+    // instance's idle workers could have run meanwhile.
+    assert!(
+        (2..=6).contains(&now),
+        "one instance with two workers holds {now} slow tasks"
+    );
+    stop.send(true).unwrap();
+    running.await.unwrap();
+}
