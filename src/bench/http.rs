@@ -5,10 +5,9 @@
 //! data-layer calls the page makes, timed directly. Builds nothing.
 //!
 //! Each page's latency is measured twice at one connection: first on a
-//! server that has not yet served it (each pooled database connection
-//! still plans the page's statements and loads its catalog entries the
-//! first time it meets them), and again after the 8- and 64-connection
-//! runs, as a server that has been up for a while answers it.
+//! server that has not yet served it (cold p99), and again after the 8-
+//! and 64-connection runs, as a server that has been up for a while
+//! answers it (p50, p99, rps@1).
 
 use std::{
     process::{Command, Stdio},
@@ -110,27 +109,25 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
             anyhow::bail!("{path} answered {}", page.status());
         }
         let size = page.bytes().await?.len();
-        let mut runs = vec![];
-        for conns in [1u32, 8, 64, 1] {
-            if conns == 1 && !runs.is_empty() {
-                // The 64-connection run's last requests still render after
-                // wrk hangs up (a request runs to its end): let them finish.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            runs.push(wrk(&format!("{base}{path}"), &cookie, conns, opts.seconds)?);
-        }
+        let load = |conns| wrk(&format!("{base}{path}"), &cookie, conns, opts.seconds);
+        let cold = load(1)?;
+        let (eight, sixty_four) = (load(8)?, load(64)?);
+        // The 64-connection run's last requests still render after wrk
+        // hangs up (a request runs to its end): let them finish.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let warm = load(1)?;
         let sql = ids.sql_ms(&db, client, user, label).await?;
         println!(
             "{:<24} {:>7}K {:>7.2} {:>7.2} {:>9.2} {:>8.0} {:>8.0} {:>8.0} {:>7} {:>7.2}",
             label,
             size / 1024,
-            runs[3].p50_ms,
-            runs[3].p99_ms,
-            runs[0].p99_ms,
-            runs[3].rps,
-            runs[1].rps,
-            runs[2].rps,
-            runs.iter().map(|r| r.errors).sum::<u64>(),
+            warm.p50_ms,
+            warm.p99_ms,
+            cold.p99_ms,
+            warm.rps,
+            eight.rps,
+            sixty_four.rps,
+            cold.errors + eight.errors + sixty_four.errors + warm.errors,
             sql
         );
     }

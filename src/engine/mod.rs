@@ -159,8 +159,8 @@ impl Engine {
     ) -> Result<Ran, DbError> {
         let me = &self.inner;
         // On the heap: the handlers' futures together are large, and kept
-        // inline they made every spawned task copy them (a profile of the
-        // queue showed the copying at a sixth of the engine's time).
+        // inline every spawned task copied them (seen in a profile of the
+        // queue; the drain rate moved within noise, BENCHMARKS.md).
         let mut run = Box::pin(
             crate::arlo::drafting::CURRENT_TASK
                 .scope((task.id, task.attempts), handlers::run(self, &task)),
