@@ -111,26 +111,31 @@ impl Actor {
     }
 }
 
-/// Options for every pool. A connection handed back inside a transaction
-/// block is closed instead of reused: when a request is dropped while its
-/// `BEGIN` is in flight, sqlx has nothing yet to roll back, and the next
-/// user of the connection would run inside that transaction, as the role
-/// it set (seen in the browser tests: the session store refused, then
-/// every later statement on the connection failed as aborted).
+/// Options for every pool. A connection is not pinged before it is lent:
+/// that was a round trip before every transaction, and sqlx already pings
+/// each connection as it comes back, closing a broken one.
 pub fn pool_options() -> sqlx::postgres::PgPoolOptions {
-    sqlx::postgres::PgPoolOptions::new().after_release(|conn, _| {
-        Box::pin(async move {
-            use sqlx::{Executor, Row};
-            // Outside a transaction block each statement is its own
-            // transaction, which starts with it. A plain string goes as a
-            // simple query: a prepared one starts its transaction before
-            // the statement's own start.
-            let row = conn
-                .fetch_one("SELECT now() = statement_timestamp()")
-                .await?;
-            row.try_get::<bool, _>(0)
-        })
-    })
+    sqlx::postgres::PgPoolOptions::new().test_before_acquire(false)
+}
+
+/// Opens a transaction with `begin` (one simple-query string that starts
+/// with `BEGIN`) on a task of its own.
+///
+/// A caller dropped while its `BEGIN` is in flight (a request whose client
+/// hung up, a timeout) would otherwise hand the connection back inside a
+/// transaction block sqlx has not counted yet, so it queues no rollback and
+/// the next user of the connection runs inside that transaction, as the
+/// role it set (seen in the browser tests: the session store refused, then
+/// every later statement on the connection failed as aborted). On its own
+/// task the `BEGIN` always completes, and a transaction nobody takes rolls
+/// back as it drops. A spawn costs far less than checking every connection
+/// as it comes back, which took a round trip per transaction.
+async fn begin_whole(pool: &PgPool, begin: String) -> Result<Transaction<'static, Postgres>> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(begin).await })
+        .await
+        .map_err(|_| DbError::Sql(sqlx::Error::WorkerCrashed))?
+        .map_err(DbError::from)
 }
 
 /// A handle on the serving pool (the NOINHERIT login role) and the column
@@ -174,10 +179,7 @@ impl Db {
         role: &'static str,
     ) -> Result<Transaction<'static, Postgres>> {
         // BEGIN and the role in one round trip (one simple-query string).
-        Ok(self
-            .pool
-            .begin_with(format!("BEGIN; SET LOCAL ROLE {role}"))
-            .await?)
+        begin_whole(&self.pool, format!("BEGIN; SET LOCAL ROLE {role}")).await
     }
 
     /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the
@@ -188,9 +190,9 @@ impl Db {
         // BEGIN, the scope and the role in one round trip: one simple-query
         // string, so the values are literals. Each is a formatted Uuid (hex
         // and dashes) or a role name from a closed enum, never input.
-        let tx = self
-            .pool
-            .begin_with(format!(
+        let tx = begin_whole(
+            &self.pool,
+            format!(
                 "BEGIN; SELECT set_config('redkey.client_id', '{}', true), \
                         set_config('redkey.user_id', '{}', true), \
                         set_config('redkey.on_behalf_of', '{}', true), \
@@ -199,8 +201,9 @@ impl Db {
                 text(user),
                 text(on_behalf_of),
                 actor.role()
-            ))
-            .await?;
+            ),
+        )
+        .await?;
         Ok(Tx {
             inner: tx,
             actor,

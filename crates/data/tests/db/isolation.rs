@@ -221,34 +221,48 @@ async fn references_into_another_client_are_refused() {
     assert!(matches!(r, Err(DbError::NotFound)), "{r:?}");
 }
 
-/// A connection handed back to the pool inside a transaction block (a
-/// request dropped while its `BEGIN` was in flight) is closed, never
-/// lent again: its next user would run inside that transaction, as the
-/// role it set.
+/// A transaction's opening dropped at any point (a request whose client
+/// hung up) never hands its connection back inside a transaction block:
+/// the next user of the connection would run inside it, as the role it set.
 #[tokio::test]
-async fn a_connection_handed_back_inside_a_transaction_is_not_lent_again() {
+async fn a_transaction_dropped_while_opening_leaves_no_transaction_behind() {
+    use std::{future::Future, pin::pin, task::Poll};
+
     use sqlx::{Executor, Row};
 
     let t = TestDb::new().await;
+    let (client, _, human) = t.two_clients().await;
     let options = (*t.serving.connect_options()).clone();
+    // One connection, so every opening and every check share it.
     let pool = redkey_data::pool_options()
         .max_connections(1)
         .connect_with(options)
         .await
         .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    // What sqlx cannot see: a transaction opened outside its bookkeeping.
-    conn.execute("BEGIN; SET LOCAL ROLE redkey_human")
-        .await
-        .unwrap();
-    drop(conn);
-    let mut conn = pool.acquire().await.unwrap();
-    // A simple query: its transaction starts with it unless a block is open.
-    let row = conn
-        .fetch_one("SELECT current_user::text, now() = statement_timestamp()")
-        .await
-        .unwrap();
-    let (user, idle): (String, bool) = (row.get(0), row.get(1));
-    assert_eq!(user, "redkey_app");
-    assert!(idle, "not inside the abandoned transaction");
+    let db = redkey_data::Db::connect(pool.clone()).await.unwrap();
+    for polls in 0..24 {
+        {
+            let mut opening = pin!(db.begin(client, human));
+            // Polled `polls + 1` times, the runtime's I/O turning between
+            // polls, then dropped: early polls drop it with its BEGIN sent
+            // and unanswered, later ones may see it finish.
+            for _ in 0..=polls {
+                let polled =
+                    std::future::poll_fn(|cx| Poll::Ready(opening.as_mut().poll(cx))).await;
+                if polled.is_ready() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+        let mut conn = pool.acquire().await.unwrap();
+        // A simple query: its transaction starts with it unless a block is open.
+        let row = conn
+            .fetch_one("SELECT current_user::text, now() = statement_timestamp()")
+            .await
+            .unwrap();
+        let (user, idle): (String, bool) = (row.get(0), row.get(1));
+        assert_eq!(user, "redkey_app", "after {polls} polls");
+        assert!(idle, "inside an abandoned transaction after {polls} polls");
+    }
 }
