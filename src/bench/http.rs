@@ -321,8 +321,7 @@ impl Samples {
                         search,
                         ..Default::default()
                     };
-                    let page = contacts::page(&mut tx, &q, 51).await?;
-                    companies::names(&mut tx, page.iter().filter_map(|c| c.company_id)).await?;
+                    contacts::rows(&mut tx, &q, 51).await?;
                     sequences::list(&mut tx).await?;
                 }
                 "/activity" => {

@@ -12,24 +12,13 @@ pub async fn contacts_page(
     filter: ContactFilter,
     after: Option<Uuid>,
 ) -> Result<ContactPage, AppError> {
-    use crate::model::ContactRow;
     use crate::ssr::{db, db::contacts::ContactQuery, session::human_tx};
 
     let (mut tx, _) = human_tx().await?;
     let after = db::records::cursor::<crate::model::Contact>(&mut tx, after).await?;
     let query = ContactQuery::of(&filter, after.as_ref());
-    let contacts = db::contacts::page(&mut tx, &query, PAGE_SIZE + 1).await?;
-    let (contacts, next) = super::tables::paged(contacts, PAGE_SIZE, |c| c.id);
-    // Only the companies of the contacts on the page.
-    let companies =
-        db::companies::names(&mut tx, contacts.iter().filter_map(|c| c.company_id)).await?;
-    let rows = contacts
-        .into_iter()
-        .map(|c| {
-            let company = c.company_id.and_then(|id| companies.get(&id).cloned());
-            ContactRow::of(c, company)
-        })
-        .collect();
+    let rows = db::contacts::rows(&mut tx, &query, PAGE_SIZE + 1).await?;
+    let (rows, next) = super::tables::paged(rows, PAGE_SIZE, |c| c.id);
     let sequences = db::sequences::list(&mut tx)
         .await?
         .into_iter()

@@ -6,7 +6,7 @@ use super::{
     write::Value,
     Field, Result, Tx,
 };
-use redkey_types::{Contact, ContactFilter, EmailAddress, Priority, RecordSort};
+use redkey_types::{Contact, ContactFilter, ContactRow, EmailAddress, Priority, RecordSort};
 
 const VIEW: &str = "crm_contacts";
 pub(crate) const COLUMNS: &str =
@@ -122,19 +122,73 @@ impl<'a> ContactQuery<'a> {
 /// A page of contacts (keyset pagination, so it stays fast deep into the
 /// list; every order ends in the id, which makes the key unique).
 pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<Contact>> {
+    select(tx, q, limit, &super::records::qualified(COLUMNS, "c"), "").await
+}
+
+/// The contacts list's page: only what the table shows, each contact with
+/// its company's name, in one statement.
+pub async fn rows(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<ContactRow>> {
+    let listed: Vec<Listed> = select(
+        tx,
+        q,
+        limit,
+        "c.id, c.first_name, c.last_name, c.email, co.name AS company_name, c.priority, \
+         c.last_activity_at",
+        "LEFT JOIN crm_companies co ON co.id = c.company_id",
+    )
+    .await?;
+    Ok(listed.into_iter().map(Listed::into_row).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct Listed {
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    company_name: Option<String>,
+    priority: Option<Priority>,
+    last_activity_at: Option<DateTime<Utc>>,
+}
+
+impl Listed {
+    fn into_row(self) -> ContactRow {
+        ContactRow {
+            name: redkey_types::full_name(&self.first_name, &self.last_name),
+            id: self.id,
+            email: self.email,
+            company_name: self.company_name,
+            priority: self.priority,
+            last_activity_on: self.last_activity_at.map(|t| t.date_naive()),
+        }
+    }
+}
+
+/// One page in the query's order: `columns` of the view as `c`, with
+/// whatever `join` adds.
+async fn select<T>(
+    tx: &mut Tx,
+    q: &ContactQuery<'_>,
+    limit: i64,
+    columns: &str,
+    join: &str,
+) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
     // The key comparison that means "after the cursor", and the order.
     let (cond, order) = match q.sort {
         RecordSort::Name => (
-            "(last_name, first_name, id) > ($1, $2, $3)",
-            "last_name, first_name, id",
+            "(c.last_name, c.first_name, c.id) > ($1, $2, $3)",
+            "c.last_name, c.first_name, c.id",
         ),
         RecordSort::RecentActivity => (
-            "(activity_order, id) < ($1::timestamptz, $3)",
-            "activity_order DESC, id DESC",
+            "(c.activity_order, c.id) < ($1::timestamptz, $3)",
+            "c.activity_order DESC, c.id DESC",
         ),
         RecordSort::Newest => (
-            "(created_at, id) < ($1::timestamptz, $3)",
-            "created_at DESC, id DESC",
+            "(c.created_at, c.id) < ($1::timestamptz, $3)",
+            "c.created_at DESC, c.id DESC",
         ),
     };
     let cursor = q.after.map(|c| match q.sort {
@@ -149,10 +203,9 @@ pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<C
     if let Some(search) = q.search.map(str::trim).filter(|s| !s.is_empty()) {
         // The function returns the page itself, in order: a common term
         // stops after `limit` matches.
-        let cols = super::records::qualified(COLUMNS, "c");
         let sql = format!(
-            "SELECT {cols} FROM crm_search_contacts_page($1, $2, $3, $4, $5, $6, $7, $8) \
-               WITH ORDINALITY AS s(id, n) JOIN {VIEW} c ON c.id = s.id ORDER BY s.n"
+            "SELECT {columns} FROM crm_search_contacts_page($1, $2, $3, $4, $5, $6, $7, $8) \
+               WITH ORDINALITY AS s(id, n) JOIN {VIEW} c ON c.id = s.id {join} ORDER BY s.n"
         );
         return Ok(sqlx::query_as(&sql)
             .bind(search)
@@ -167,10 +220,10 @@ pub async fn page(tx: &mut Tx, q: &ContactQuery<'_>, limit: i64) -> Result<Vec<C
             .await?);
     }
     let sql = format!(
-        "SELECT {COLUMNS} FROM {VIEW} \
+        "SELECT {columns} FROM {VIEW} c {join} \
          WHERE ($3::uuid IS NULL OR {cond}) \
-           AND ($5::text IS NULL OR priority::text = $5) \
-           AND (NOT $6 OR recontact_at <= now()) \
+           AND ($5::text IS NULL OR c.priority::text = $5) \
+           AND (NOT $6 OR c.recontact_at <= now()) \
          ORDER BY {order} LIMIT $4"
     );
     Ok(sqlx::query_as(&sql)

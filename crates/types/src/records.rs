@@ -170,9 +170,7 @@ impl Contact {
     }
 
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-            .trim()
-            .to_string()
+        full_name(&self.first_name, &self.last_name)
     }
 }
 
@@ -445,4 +443,9 @@ pub struct StoredFile {
 pub struct FileList {
     pub files: Vec<FileItem>,
     pub max_bytes: u64,
+}
+
+/// A person's name as the cockpit shows it: first and last, either may be empty.
+pub fn full_name(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_string()
 }

@@ -140,19 +140,6 @@ pub struct ContactRow {
     pub last_activity_on: Option<NaiveDate>,
 }
 
-impl ContactRow {
-    pub fn of(contact: Contact, company_name: Option<String>) -> Self {
-        Self {
-            name: contact.full_name(),
-            id: contact.id,
-            email: contact.email,
-            company_name,
-            priority: contact.priority,
-            last_activity_on: contact.last_activity_at.map(|t| t.date_naive()),
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactPage {
     pub rows: Vec<ContactRow>,

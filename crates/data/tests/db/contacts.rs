@@ -9,7 +9,7 @@ use redkey_data::{
     Actor, DbError,
 };
 use redkey_testkit::TestDb;
-use redkey_types::{Contact, Priority, RecordSort};
+use redkey_types::{Contact, ContactRow, Priority, RecordSort};
 use uuid::Uuid;
 
 use crate::support::{email, new_contact};
@@ -82,6 +82,25 @@ async fn search_finds_by_name_email_and_company_within_the_client_only() {
         .await
         .unwrap()
         .is_empty());
+    // The list's rows carry the company's name, found or listed, and only
+    // this client's contacts.
+    let listed = |rows: Vec<ContactRow>| {
+        rows.into_iter()
+            .map(|r| (r.name, r.email, r.company_name))
+            .collect::<Vec<_>>()
+    };
+    let ann_row = (
+        "Ann Lee".to_string(),
+        Some("ann@lee.test".to_string()),
+        Some("Acme Rockets".to_string()),
+    );
+    let found = contacts::rows(&mut tx, &searching("rockets"), 10).await;
+    assert_eq!(listed(found.unwrap()), vec![ann_row.clone()]);
+    let all = contacts::rows(&mut tx, &Default::default(), 10).await;
+    assert_eq!(
+        listed(all.unwrap()),
+        vec![ann_row, ("Bob Stone".to_string(), None, None)]
+    );
     // Renaming the company re-indexes its people; archiving drops them.
     records::update(&mut tx, acme.id, vec![CompanyField::Name("Zenith".into())])
         .await
