@@ -159,7 +159,6 @@ async fn run(
             admin::seed::DEMO_PASSWORD
         );
     }
-    // The peer address is what sign-in throttling keys on.
     // Without TCP_NODELAY a response's last small write waited for the
     // client's delayed ACK (Nagle): 1 % of contact and deal pages took 40 ms
     // longer (bench-http, session 14: /deals/{id} p99 48.7 -> 10.8 ms).
@@ -168,6 +167,7 @@ async fn run(
             tracing::warn!(error = %e, "TCP_NODELAY not set on a connection");
         }
     });
+    // The peer address is what sign-in throttling keys on.
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

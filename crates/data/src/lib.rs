@@ -113,7 +113,9 @@ impl Actor {
 
 /// Options for every pool. A connection is not pinged before it is lent:
 /// that was a round trip before every transaction, and sqlx already pings
-/// each connection as it comes back, closing a broken one.
+/// each connection as it comes back, closing a broken one. Nor is it
+/// checked for a transaction left open: the serving pool's transactions
+/// open through `begin_whole`, which never leaves one behind.
 pub fn pool_options() -> sqlx::postgres::PgPoolOptions {
     sqlx::postgres::PgPoolOptions::new().test_before_acquire(false)
 }
@@ -148,10 +150,7 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(pool: PgPool) -> Result<Self> {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SET LOCAL ROLE redkey_agent")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = begin_whole(&pool, "BEGIN; SET LOCAL ROLE redkey_agent".into()).await?;
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT view_name, column_name, class FROM crm_column_policy")
                 .fetch_all(&mut *tx)
