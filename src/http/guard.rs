@@ -7,6 +7,14 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use app::ssr::page_reads::PageReads;
+use axum::body::{Body, Bytes};
+use http_body::{Frame, SizeHint};
 use tower_sessions::Session;
 
 /// Paths with their own rules (bearer tokens, signatures, one-click
@@ -90,7 +98,13 @@ pub async fn require_sign_in(session: Session, mut req: Request, next: Next) -> 
     match app::ssr::session::current(&session).await {
         Ok(Some(me)) => {
             req.extensions_mut().insert(app::ssr::session::Checked(me));
-            next.run(req).await
+            if server_fn {
+                return next.run(req).await;
+            }
+            let reads = PageReads::default();
+            req.extensions_mut().insert(reads.clone());
+            let (parts, body) = next.run(req).await.into_parts();
+            Response::from_parts(parts, Body::new(ClosesReads { body, reads }))
         }
         _ if server_fn => {
             let body = serde_json::to_string(&app::model::AppError::NotSignedIn)
@@ -105,6 +119,43 @@ pub async fn require_sign_in(session: Session, mut req: Request, next: Next) -> 
                 .unwrap_or("/");
             Redirect::to(&format!("/sign-in?next={}", encode(target))).into_response()
         }
+    }
+}
+
+/// A page's body that ends the page's shared read transaction as it ends,
+/// or as it is dropped when the client goes away.
+struct ClosesReads {
+    body: Body,
+    reads: PageReads,
+}
+
+impl http_body::Body for ClosesReads {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(None) = frame {
+            self.reads.close();
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for ClosesReads {
+    fn drop(&mut self) {
+        self.reads.close();
     }
 }
 

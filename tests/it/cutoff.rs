@@ -20,6 +20,7 @@ use crate::helpers::{
     serve,
     visitor::{contact, deal, every_page, Visitor},
 };
+use crate::page_reads::no_open_transactions;
 
 /// Counts panics on any thread of this test process from now on (nextest
 /// runs each test in its own process).
@@ -81,4 +82,8 @@ async fn pages_cut_off_mid_render_end_without_a_panic() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(panics.load(Ordering::SeqCst), 0, "no render panicked");
+    assert!(
+        no_open_transactions(&t).await,
+        "every page's reads ended with its response"
+    );
 }

@@ -24,6 +24,7 @@ mod ingest;
 mod invitations;
 mod logging;
 mod mailbox;
+mod page_reads;
 mod private_cluster;
 mod settings;
 mod sign_in;

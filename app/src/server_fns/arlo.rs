@@ -11,10 +11,10 @@ pub async fn load_arlo() -> Result<ArloOverview, AppError> {
     use crate::ssr::{
         cockpit::CockpitConfig,
         db::{calendar, tasks, usage},
-        session::human_tx,
+        session::human_read,
     };
 
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let ticks = tasks::last_ticks(&mut tx).await?;
     let daily = tasks::next_daily_run(&mut tx).await?;
     let now = chrono::Utc::now();

@@ -12,9 +12,9 @@ pub async fn contacts_page(
     filter: ContactFilter,
     after: Option<Uuid>,
 ) -> Result<ContactPage, AppError> {
-    use crate::ssr::{db, db::contacts::ContactQuery, session::human_tx};
+    use crate::ssr::{db, db::contacts::ContactQuery, session::human_read};
 
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let after = db::records::cursor::<crate::model::Contact>(&mut tx, after).await?;
     let query = ContactQuery::of(&filter, after.as_ref());
     let rows = db::contacts::rows(&mut tx, &query, PAGE_SIZE + 1).await?;
@@ -34,9 +34,9 @@ pub async fn contacts_page(
 /// A contact with its company, deals and merged timeline, newest first.
 #[server]
 pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
 
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let contact = db::records::get::<crate::model::Contact>(&mut tx, id).await?;
     let company = match contact.company_id {
         Some(c) => Some(db::records::get::<crate::model::Company>(&mut tx, c).await?),

@@ -10,9 +10,9 @@ use crate::server_fns::forms;
 /// The notes on a contact, company or deal, rendered safely.
 #[server]
 pub async fn notes_for(kind: String, id: Uuid) -> Result<Vec<RenderedNote>, AppError> {
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
     let target = note_target(&kind, id)?;
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     Ok(db::notes::of(&mut tx, target)
         .await?
         .into_iter()
@@ -28,12 +28,12 @@ pub const NOTES_PAGE: i64 = 30;
 #[server]
 pub async fn load_notes(q: String, after: Option<Uuid>) -> Result<NotesPage, AppError> {
     use crate::model::NoteItem;
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
     let q = q.trim();
     if q.chars().count() > 200 {
         return Err(AppError::invalid("q", "search for at most 200 characters"));
     }
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let query = Some(q).filter(|q| !q.is_empty());
     let mut notes = db::notes::page(&mut tx, query, after, NOTES_PAGE + 1).await?;
     let next = (notes.len() as i64 > NOTES_PAGE).then(|| {
@@ -166,8 +166,8 @@ pub async fn create_company(name: String, domain: String) -> Result<(), AppError
 
 #[server]
 pub async fn load_deal_form() -> Result<DealFormOptions, AppError> {
-    use crate::ssr::{db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db, session::human_read};
+    let (mut tx, _) = human_read().await?;
     let stages = db::pipeline::stages(&mut tx).await?;
     let members = db::member_choices(&mut tx).await?;
     Ok(DealFormOptions { stages, members })

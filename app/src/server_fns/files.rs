@@ -8,12 +8,12 @@ use crate::model::{AppError, FileList};
 
 #[server]
 pub async fn files_for(kind: String, id: Uuid) -> Result<FileList, AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, session::human_tx};
+    use crate::ssr::{cockpit::CockpitConfig, db, session::human_read};
     let target = super::editing::note_target(&kind, id)?;
     let max_bytes = use_context::<CockpitConfig>()
         .map(|c| c.upload_max_bytes)
         .ok_or(AppError::Internal)?;
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     Ok(FileList {
         files: db::files::of(&mut tx, target).await?,
         max_bytes,

@@ -17,14 +17,14 @@ const REPORT_LINES: i64 = 500;
 
 #[server]
 pub async fn load_imports() -> Result<Vec<ImportSummary>, AppError> {
-    let (mut tx, _) = crate::ssr::session::human_tx().await?;
+    let (mut tx, _) = crate::ssr::session::human_read().await?;
     Ok(crate::ssr::db::imports::recent(&mut tx, 20).await?)
 }
 
 #[server]
 pub async fn load_import(id: Uuid) -> Result<ImportView, AppError> {
     use crate::ssr::db::imports;
-    let (mut tx, _) = crate::ssr::session::human_tx().await?;
+    let (mut tx, _) = crate::ssr::session::human_read().await?;
     let import = imports::get(&mut tx, id).await?;
     let report = match import.run {
         0 => None,

@@ -78,7 +78,7 @@ pub async fn invite_member(invite_email: String, role: String) -> Result<Invited
 
 #[server]
 pub async fn open_invitations() -> Result<Vec<Invitation>, AppError> {
-    let (mut tx, _) = crate::ssr::session::human_tx().await?;
+    let (mut tx, _) = crate::ssr::session::human_read().await?;
     Ok(crate::ssr::db::invitations::open(&mut tx).await?)
 }
 

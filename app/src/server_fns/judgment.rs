@@ -106,8 +106,8 @@ pub async fn instruction_outcome(task: Uuid) -> Result<Told, AppError> {
 
 #[server]
 pub async fn load_suggestions() -> Result<Vec<Suggestion>, AppError> {
-    use crate::ssr::{db::suggestions, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db::suggestions, session::human_read};
+    let (mut tx, _) = human_read().await?;
     Ok(suggestions::open(&mut tx, 200).await?)
 }
 

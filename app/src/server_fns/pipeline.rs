@@ -22,13 +22,13 @@ pub async fn load_board(
         cockpit::CockpitConfig,
         db,
         db::board::{self, BoardFilter, Cursor},
-        session::human_tx,
+        session::human_read,
     };
 
     let per_column = use_context::<CockpitConfig>()
         .and_then(|c| c.board_cards)
         .unwrap_or(25) as usize;
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let now = chrono::Utc::now();
     let all = db::pipeline::stages(&mut tx).await?;
     let pipelines = crate::model::pipelines_of(&all);

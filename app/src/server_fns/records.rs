@@ -7,8 +7,8 @@ use crate::model::{Activity, AppError, CompanyDetail, DealDetail};
 
 #[server]
 pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
-    use crate::ssr::{db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db, session::human_read};
+    let (mut tx, _) = human_read().await?;
     let company = db::records::get::<crate::model::Company>(&mut tx, id).await?;
     let people = db::contacts::of_company(&mut tx, id).await?;
     let deals = db::deals::of_company(&mut tx, id).await?;
@@ -26,8 +26,8 @@ pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
 
 #[server]
 pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
-    use crate::ssr::{db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db, session::human_read};
+    let (mut tx, _) = human_read().await?;
     let deal = db::records::get::<crate::model::Deal>(&mut tx, id).await?;
     let stage_name = db::pipeline::stages(&mut tx)
         .await?
@@ -109,9 +109,9 @@ pub async fn save_deal_strategy(
 /// The client's newest `limit` activities, optionally of one kind.
 #[server]
 pub async fn activity_feed(kind: Option<String>, limit: i64) -> Result<Vec<Activity>, AppError> {
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
     let kind = kind.filter(|k| crate::model::ACTIVITY_KINDS.contains(&k.as_str()));
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     Ok(db::activities::recent(&mut tx, kind.as_deref(), None, limit.clamp(1, 200)).await?)
 }
 
@@ -119,9 +119,9 @@ pub async fn activity_feed(kind: Option<String>, limit: i64) -> Result<Vec<Activ
 /// label contains `text`, for a picker's suggestions.
 #[server]
 pub async fn lookup_choices(kind: String, text: String) -> Result<Vec<(Uuid, String)>, AppError> {
-    use crate::ssr::{db::lookup, session::human_tx};
+    use crate::ssr::{db::lookup, session::human_read};
     let kind =
         lookup::Kind::parse(&kind).ok_or_else(|| AppError::invalid("kind", "unknown kind"))?;
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     Ok(lookup::choices(&mut tx, kind, &text, 10).await?)
 }

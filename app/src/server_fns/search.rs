@@ -12,7 +12,7 @@ pub const SEARCH_SHOWN: i32 = 20;
 /// palette typing faster than answers arrive shows only the latest.
 #[server]
 pub async fn search_everything(q: String) -> Result<(String, Vec<Found>), AppError> {
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
     let text = q.trim();
     if text.is_empty() {
         return Ok((q, vec![]));
@@ -23,7 +23,7 @@ pub async fn search_everything(q: String) -> Result<(String, Vec<Found>), AppErr
             message: "a search is at most 200 characters".into(),
         });
     }
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let hits = db::search::everything(&mut tx, text, SEARCH_SHOWN).await?;
     Ok((q, hits))
 }

@@ -26,9 +26,9 @@ pub async fn load_sequences() -> Result<SequencesOverview, AppError> {
     use crate::model::KEY_KEPT_HOURS;
     use crate::ssr::{
         db::{outbox, sending, sequences, suppressions},
-        session::human_tx,
+        session::human_read,
     };
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let now = chrono::Utc::now();
     let decisions = outbox::needing_decision(&mut tx)
         .await?
@@ -101,8 +101,8 @@ pub struct EditorData {
 
 #[server]
 pub async fn load_sequence_editor(id: Option<Uuid>) -> Result<EditorData, AppError> {
-    use crate::ssr::{db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db, session::human_read};
+    let (mut tx, _) = human_read().await?;
     let sequence = match id {
         Some(id) => Some(db::sequences::get(&mut tx, id).await?),
         None => None,
@@ -272,9 +272,9 @@ pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Dr
             self,
             drafter::{Drafter, Templates},
         },
-        session::human_tx,
+        session::human_read,
     };
-    let (mut tx, me) = human_tx().await?;
+    let (mut tx, me) = human_read().await?;
     let slug = db::current_client(&mut tx).await?.slug;
     let sender = use_context::<CockpitConfig>()
         .and_then(|c| c.senders.get(&slug).cloned())

@@ -8,8 +8,8 @@ use crate::model::{AppError, SourcesView};
 
 #[server]
 pub async fn load_sources() -> Result<SourcesView, AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{cockpit::CockpitConfig, db, session::human_read};
+    let (mut tx, _) = human_read().await?;
     let sources = db::sources::list(&mut tx).await?;
     let client_slug = db::current_client(&mut tx).await?.slug;
     let sequences = db::sequences::list(&mut tx)

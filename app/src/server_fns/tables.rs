@@ -30,10 +30,10 @@ pub async fn companies_table(
     filter: CompanyFilter,
     after: Option<Uuid>,
 ) -> Result<CompanyTable, AppError> {
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
     use std::collections::HashMap;
 
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let after = db::records::cursor::<crate::model::Company>(&mut tx, after).await?;
     let list = db::tables::companies(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
     let (list, next) = paged(list, TABLE_PAGE, |c| c.id);
@@ -56,10 +56,10 @@ pub async fn companies_table(
 #[server]
 pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<DealTable, AppError> {
     use crate::model::DealRow;
-    use crate::ssr::{db, session::human_tx};
+    use crate::ssr::{db, session::human_read};
     use std::collections::HashMap;
 
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     let after = db::records::cursor::<crate::model::Deal>(&mut tx, after).await?;
     let list = db::tables::deals(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
     let (list, next) = paged(list, TABLE_PAGE, |d| d.id);
@@ -106,8 +106,8 @@ pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<Deal
 /// The views of a table the signed-in person may use.
 #[server]
 pub async fn views_of(kind: TableKind) -> Result<Vec<SavedView>, AppError> {
-    use crate::ssr::{db, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db, session::human_read};
+    let (mut tx, _) = human_read().await?;
     Ok(db::saved_views::of(&mut tx, kind).await?)
 }
 

@@ -15,8 +15,8 @@ const DONE_SHOWN: i64 = 20;
 #[server]
 pub async fn load_todos(scope: String) -> Result<TodoList, AppError> {
     use crate::model::TodoScope;
-    use crate::ssr::{db, db::todos::Filter, session::human_tx};
-    let (mut tx, _) = human_tx().await?;
+    use crate::ssr::{db, db::todos::Filter, session::human_read};
+    let (mut tx, _) = human_read().await?;
     let me = db::todos::my_member_id(&mut tx).await?;
     let filter = match (TodoScope::parse(&scope), me) {
         (TodoScope::Mine, Some(me)) => Filter::MineOrUnassigned(me),
@@ -33,9 +33,9 @@ pub async fn load_todos(scope: String) -> Result<TodoList, AppError> {
 /// The to-dos of one contact, company or deal.
 #[server]
 pub async fn todos_for(kind: String, id: Uuid) -> Result<TodoList, AppError> {
-    use crate::ssr::{db, db::todos::Filter, session::human_tx};
+    use crate::ssr::{db, db::todos::Filter, session::human_read};
     let target = super::editing::note_target(&kind, id)?;
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     Ok(rendered(TodoList {
         open: db::todos::list(&mut tx, Filter::On(target), false, OPEN_SHOWN).await?,
         done: db::todos::list(&mut tx, Filter::On(target), true, DONE_SHOWN).await?,

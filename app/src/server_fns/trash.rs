@@ -12,11 +12,11 @@ const TRASH_SHOWN: i64 = 500;
 /// What the trash holds, and how many days it keeps things.
 #[server]
 pub async fn load_trash() -> Result<(Vec<TrashItem>, u64), AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, session::human_tx};
+    use crate::ssr::{cockpit::CockpitConfig, db, session::human_read};
     let days = use_context::<CockpitConfig>()
         .map(|c| c.trash_days)
         .ok_or(AppError::Internal)?;
-    let (mut tx, _) = human_tx().await?;
+    let (mut tx, _) = human_read().await?;
     Ok((db::trash::list(&mut tx, TRASH_SHOWN).await?, days))
 }
 

@@ -8,4 +8,5 @@ pub mod cockpit;
 pub mod hashing;
 pub mod mailer;
 pub mod markdown;
+pub mod page_reads;
 pub mod session;

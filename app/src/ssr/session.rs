@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use axum::{extract::ConnectInfo, Extension};
+use axum::extract::ConnectInfo;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::db::{Actor, ClientId, Db, DbError, Tx};
+use super::page_reads::{read_as, ReadTx};
 use crate::model::AppError;
 
 pub const KEY: &str = "signed_in";
@@ -76,7 +77,12 @@ pub struct Checked(pub SignedIn);
 
 /// The signed-in user, or `NotSignedIn`.
 pub async fn require() -> Result<SignedIn, AppError> {
-    if let Ok(Extension(Checked(me))) = leptos_axum::extract::<Extension<Checked>>().await {
+    // Read in place: extracting would copy the request's whole head.
+    let checked = leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
+        parts.extensions.get::<Checked>().map(|c| c.0.clone())
+    })
+    .flatten();
+    if let Some(me) = checked {
         return Ok(me);
     }
     current(&session().await?)
@@ -91,6 +97,13 @@ pub async fn human_tx() -> Result<(Tx, SignedIn), AppError> {
     let db = leptos::prelude::use_context::<Db>().ok_or(AppError::Internal)?;
     let tx = db.begin(ClientId(me.client), Actor::User(me.user)).await?;
     Ok((tx, me))
+}
+
+/// A transaction to read in as the signed-in person: during a page render,
+/// the one every read of the page shares (see `page_reads`).
+pub async fn human_read() -> Result<(ReadTx, SignedIn), AppError> {
+    let me = require().await?;
+    Ok((read_as(&me).await?, me))
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
