@@ -131,7 +131,7 @@ fn BoardView(
         <div class="board" role="list" aria-label="Stages">
             {board.stages.iter().map(|stage| {
                 let id = stage.stage_id;
-                let cards: Vec<DealCard> = board.cards.iter().filter(|c| c.deal.stage_id == id).cloned().collect();
+                let cards: Vec<DealCard> = board.cards.iter().filter(|c| c.stage_id == id).cloned().collect();
                 let paging = Paging {
                     collapsed: board.collapsed.contains(&id),
                     paged: board.paged == Some(id),
@@ -172,7 +172,7 @@ fn Column(
     let stage_id = stage.stage_id;
     let currency = cards
         .first()
-        .map(|c| c.deal.currency_code.clone())
+        .map(|c| c.currency_code.clone())
         .unwrap_or_else(|| "USD".into());
     let drop_at = move |position: i32| {
         move |ev: DragEvent| {
@@ -192,7 +192,7 @@ fn Column(
     // its stored position (positions are renumbered densely by moves).
     let place = move |i: usize, card: &DealCard| {
         if paging.paged {
-            card.deal.position as i32
+            card.position as i32
         } else {
             i as i32
         }
@@ -257,7 +257,7 @@ fn Card(
     dragged: RwSignal<Option<Uuid>>,
     on_drop: impl Fn(DragEvent) + 'static,
 ) -> impl IntoView {
-    let d = card.deal.clone();
+    let d = card;
     let id = d.id;
     let select_id = format!("move-{id}");
     let amount = d
@@ -275,12 +275,12 @@ fn Card(
             on:drop=on_drop
         >
             <a class="deal-name" href=format!("/deals/{id}")>{d.name.clone()}</a>
-            <p class="company">{card.company_name.clone().unwrap_or_default()}</p>
+            <p class="company">{d.company_name.clone().unwrap_or_default()}</p>
             <p class="meta">
                 <span class="amount">{amount}</span>
-                <span class="days">{format!("{} d in stage", card.days_in_stage)}</span>
+                <span class="days">{format!("{} d in stage", d.days_in_stage)}</span>
                 {d.priority.map(|p| view! { <span class=format!("priority {}", p.as_str())>{p.as_str()}</span> })}
-                {card.stale.then(|| view! { <span class="stale" title="no activity for its stage's threshold">"stale"</span> })}
+                {d.stale.then(|| view! { <span class="stale" title="no activity for its stage's threshold">"stale"</span> })}
             </p>
             <ActionForm action=mover attr:class="move">
                 <input type="hidden" name="deal" value=id.to_string() />

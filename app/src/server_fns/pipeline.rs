@@ -17,7 +17,7 @@ pub async fn load_board(
     after: Option<String>,
     open: Option<Uuid>,
 ) -> Result<Board, AppError> {
-    use crate::model::{DealCard, Priority};
+    use crate::model::Priority;
     use crate::ssr::{
         cockpit::CockpitConfig,
         db,
@@ -85,17 +85,12 @@ pub async fn load_board(
     let mut cards = vec![];
     let mut more = vec![];
     for stage in &shown {
-        let column: Vec<_> = rows.iter().filter(|r| r.deal.stage_id == *stage).collect();
+        let column: Vec<_> = rows.iter().filter(|r| r.stage_id == *stage).collect();
         if column.len() > per_column {
-            let last = &column[per_column - 1].deal;
+            let last = column[per_column - 1];
             more.push((*stage, Cursor::encode(last.position, last.id)));
         }
-        cards.extend(column.into_iter().take(per_column).map(|r| DealCard {
-            days_in_stage: (now - r.deal.stage_changed_at).num_days(),
-            stale: r.stale,
-            company_name: r.company_name.clone(),
-            deal: r.deal.clone(),
-        }));
+        cards.extend(column.into_iter().take(per_column).cloned());
     }
     let mut attention = db::deals::needs_attention_first(&mut tx, now, pipeline_id, 11).await?;
     let attention_more = attention.len() > 10;

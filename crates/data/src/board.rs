@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{deals::COLUMNS, lookup::like, records::qualified, Result, Tx};
-use redkey_types::{Deal, Priority};
+use super::{lookup::like, Result, Tx};
+use redkey_types::{DealCard, Priority};
 
 /// What narrows the board. `owner` is a member's id, or text matched
 /// against members' names and addresses; `text` matches the deal's or its
@@ -49,17 +49,6 @@ impl Cursor {
     }
 }
 
-/// A card as the board draws it.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct CardRow {
-    #[sqlx(flatten)]
-    pub deal: Deal,
-    pub company_name: Option<String>,
-    /// Quiet for at least its stage's threshold: the rule
-    /// `crm_needs_attention` applies, evaluated for this card alone.
-    pub stale: bool,
-}
-
 /// The filter's conditions on `d`, numbered from `$n` (owner id, owner
 /// text, priority, text).
 fn conditions(n: usize) -> String {
@@ -83,14 +72,16 @@ pub async fn cards(
     after: Option<Cursor>,
     limit: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<CardRow>> {
-    let cols = qualified(COLUMNS, "d");
+) -> Result<Vec<DealCard>> {
     let filters = conditions(3);
     // One statement for every column: a lateral subquery per stage walks
     // the (client, stage, position) index and stops after `limit` rows.
     let sql = format!(
         "SELECT x.* FROM unnest($1::uuid[]) AS s(id) CROSS JOIN LATERAL ( \
-           SELECT {cols}, co.name AS company_name, \
+           SELECT d.id, d.name, d.stage_id, d.position, d.amount_micros, d.currency_code, \
+                  d.priority, co.name AS company_name, \
+                  floor(extract(epoch FROM $10 - d.stage_changed_at) / 86400)::bigint \
+                    AS days_in_stage, \
                   floor(extract(epoch FROM $10 - coalesce(d.last_activity_at, d.created_at)) / 86400) \
                     >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost AS stale \
            FROM crm_deals d \

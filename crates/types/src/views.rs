@@ -97,11 +97,22 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 15] = [
     ),
 ];
 
+/// A card as the board draws it: only what the card shows, since the
+/// board carries a hundred or more of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DealCard {
-    pub deal: Deal,
+    pub id: Uuid,
+    pub name: String,
+    pub stage_id: Uuid,
+    pub position: f64,
+    pub amount_micros: Option<i64>,
+    pub currency_code: String,
+    pub priority: Option<crate::Priority>,
     pub company_name: Option<String>,
     pub days_in_stage: i64,
+    /// Quiet for at least its stage's threshold: the rule
+    /// `crm_needs_attention` applies, evaluated for this card alone.
     pub stale: bool,
 }
 

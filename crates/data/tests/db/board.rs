@@ -8,13 +8,13 @@ use redkey_data::{
     records,
 };
 use redkey_testkit::TestDb;
-use redkey_types::Priority;
+use redkey_types::{DealCard, Priority};
 use uuid::Uuid;
 
 use crate::support::board as seed_board;
 
-fn names(cards: &[board::CardRow]) -> Vec<String> {
-    cards.iter().map(|c| c.deal.name.clone()).collect()
+fn names(cards: &[DealCard]) -> Vec<String> {
+    cards.iter().map(|c| c.name.clone()).collect()
 }
 
 #[tokio::test]
@@ -35,9 +35,18 @@ async fn columns_show_their_first_cards_and_page_by_keyset() {
         .await
         .unwrap();
     assert_eq!(names(&first), ["Deal 0", "Deal 1", "Deal 2"]);
+    assert!(first.iter().all(|c| c.days_in_stage == 0));
+    let later = now + chrono::Duration::hours(3 * 24 + 1);
+    let aged = board::cards(&mut tx, lead, &BoardFilter::default(), None, 1, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        aged[0].days_in_stage, 3,
+        "whole days since the stage changed"
+    );
 
     let mut seen = names(&first);
-    let mut last = first.last().unwrap().deal.clone();
+    let mut last = first.last().unwrap().clone();
     loop {
         let after = Cursor::parse(stages[0], &Cursor::encode(last.position, last.id)).unwrap();
         let page = board::cards(&mut tx, lead, &BoardFilter::default(), Some(after), 3, now)
@@ -47,7 +56,7 @@ async fn columns_show_their_first_cards_and_page_by_keyset() {
             break;
         }
         seen.extend(names(&page));
-        last = page.last().unwrap().deal.clone();
+        last = page.last().unwrap().clone();
     }
     let all: Vec<String> = (0..7).map(|i| format!("Deal {i}")).collect();
     assert_eq!(seen, all, "every card once, in order");
