@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{write, write::source_of, write::Value, Field, Result, Tx};
+use super::{conditions::and_bind, write, write::source_of, write::Value, Field, Result, Tx};
 use redkey_types::{Activity, Source};
 
 const VIEW: &str = "crm_activities";
@@ -65,19 +66,19 @@ pub async fn recent(
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<Activity>> {
-    let (at, id) = before.unzip();
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} \
-         WHERE ($1::text IS NULL OR kind = $1) \
-           AND ($2::timestamptz IS NULL OR (happens_at, id) < ($2, $3)) \
-         ORDER BY happens_at DESC, id DESC LIMIT $4"
-    ))
-    .bind(kind)
-    .bind(at)
-    .bind(id)
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?)
+    // Only the conditions in force (see `conditions`).
+    let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {VIEW} WHERE true"));
+    and_bind(&mut sql, " AND kind = ", kind);
+    if let Some((at, id)) = before {
+        sql.push(" AND (happens_at, id) < (")
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    sql.push(" ORDER BY happens_at DESC, id DESC LIMIT ")
+        .push_bind(limit);
+    Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
 pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> {

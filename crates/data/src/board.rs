@@ -3,9 +3,10 @@
 //! the database so a page's work is bounded by what it shows.
 
 use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::{lookup::like, Result, Tx};
+use super::{conditions::and_bind, lookup::like, Result, Tx};
 use redkey_types::{DealCard, Priority};
 
 /// What narrows the board. `owner` is a member's id, or text matched
@@ -49,18 +50,35 @@ impl Cursor {
     }
 }
 
-/// The filter's conditions on `d`, numbered from `$n` (owner id, owner
-/// text, priority, text).
-fn conditions(n: usize) -> String {
-    let (a, b, c, e) = (n, n + 1, n + 2, n + 3);
-    format!(
-        "AND (${a}::uuid IS NULL OR d.owner_id = ${a}) \
-         AND (${b}::text IS NULL OR d.owner_id IN (SELECT m.id FROM crm_members m \
-              WHERE (m.first_name || ' ' || m.last_name || ' ' || coalesce(m.email, '')) ILIKE ${b})) \
-         AND (${c}::text IS NULL OR d.priority::text = ${c}) \
-         AND (${e}::text IS NULL OR d.name ILIKE ${e} OR EXISTS (SELECT 1 FROM crm_companies c \
-              WHERE c.id = d.company_id AND c.name ILIKE ${e}))"
-    )
+/// Writes the filter's conditions on `d`, only those in force: an unused
+/// `$n IS NULL OR ...` kept Postgres from ever reusing the plan.
+fn push_conditions(sql: &mut QueryBuilder<'_, Postgres>, filter: &BoardFilter) {
+    match owner_terms(filter) {
+        (Some(id), _) => {
+            sql.push(" AND d.owner_id = ").push_bind(id);
+        }
+        (None, Some(text)) => {
+            sql.push(
+                " AND d.owner_id IN (SELECT m.id FROM crm_members m \
+                 WHERE (m.first_name || ' ' || m.last_name || ' ' || coalesce(m.email, '')) ILIKE ",
+            )
+            .push_bind(text)
+            .push(")");
+        }
+        (None, None) => {}
+    }
+    and_bind(
+        sql,
+        " AND d.priority::text = ",
+        filter.priority.map(|p| p.as_str()),
+    );
+    if let Some(text) = filter.text.as_deref().map(like) {
+        sql.push(" AND (d.name ILIKE ")
+            .push_bind(text.clone())
+            .push(" OR EXISTS (SELECT 1 FROM crm_companies c WHERE c.id = d.company_id AND c.name ILIKE ")
+            .push_bind(text)
+            .push("))");
+    }
 }
 
 /// Up to `limit` cards of each of `stages`, in position order; in the
@@ -73,38 +91,36 @@ pub async fn cards(
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<DealCard>> {
-    let filters = conditions(3);
     // One statement for every column: a lateral subquery per stage walks
     // the (client, stage, position) index and stops after `limit` rows.
-    let sql = format!(
-        "SELECT x.* FROM unnest($1::uuid[]) AS s(id) CROSS JOIN LATERAL ( \
-           SELECT d.id, d.name, d.stage_id, d.position, d.amount_micros, d.currency_code, \
-                  d.priority, co.name AS company_name, \
-                  floor(extract(epoch FROM $10 - d.stage_changed_at) / 86400)::bigint \
-                    AS days_in_stage, \
-                  floor(extract(epoch FROM $10 - coalesce(d.last_activity_at, d.created_at)) / 86400) \
-                    >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost AS stale \
-           FROM crm_deals d \
-           JOIN crm_pipeline p ON p.stage_id = d.stage_id \
-           LEFT JOIN crm_companies co ON co.id = d.company_id \
-           WHERE d.stage_id = s.id {filters} \
-             AND (s.id IS DISTINCT FROM $7 OR (d.position, d.id) > ($8, $9)) \
-           ORDER BY d.position, d.id LIMIT $2) AS x"
-    );
-    let (owner_id, owner_text) = owner_terms(filter);
-    Ok(sqlx::query_as(&sql)
-        .bind(stages)
-        .bind(limit)
-        .bind(owner_id)
-        .bind(owner_text)
-        .bind(filter.priority.map(|p| p.as_str()))
-        .bind(filter.text.as_deref().map(like))
-        .bind(after.map(|c| c.stage))
-        .bind(after.map(|c| c.position).unwrap_or(f64::NEG_INFINITY))
-        .bind(after.map(|c| c.id).unwrap_or(Uuid::nil()))
-        .bind(now)
-        .fetch_all(tx.conn())
-        .await?)
+    let mut sql = QueryBuilder::new("SELECT x.* FROM unnest(");
+    sql.push_bind(stages)
+        .push("::uuid[]) AS s(id) CROSS JOIN LATERAL (SELECT d.id, d.name, d.stage_id, d.position, d.amount_micros, d.currency_code, d.priority, co.name AS company_name, floor(extract(epoch FROM ")
+        .push_bind(now)
+        .push(" - d.stage_changed_at) / 86400)::bigint AS days_in_stage, floor(extract(epoch FROM ")
+        .push_bind(now)
+        .push(
+            " - coalesce(d.last_activity_at, d.created_at)) / 86400) \
+               >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost AS stale \
+             FROM crm_deals d \
+             JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+             LEFT JOIN crm_companies co ON co.id = d.company_id \
+             WHERE d.stage_id = s.id",
+        );
+    push_conditions(&mut sql, filter);
+    if let Some(c) = after {
+        sql.push(" AND (s.id <> ")
+            .push_bind(c.stage)
+            .push(" OR (d.position, d.id) > (")
+            .push_bind(c.position)
+            .push(", ")
+            .push_bind(c.id)
+            .push("))");
+    }
+    sql.push(" ORDER BY d.position, d.id LIMIT ")
+        .push_bind(limit)
+        .push(") AS x");
+    Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
 /// How many deals of each stage match a filter (the board's totals read
@@ -115,21 +131,15 @@ pub async fn filtered_totals(
     pipeline: Uuid,
     filter: &BoardFilter,
 ) -> Result<Vec<(Uuid, i64, i64)>> {
-    let sql = format!(
+    let mut sql = QueryBuilder::new(
         "SELECT d.stage_id, count(*), \
                 round(coalesce(sum(d.amount_micros::numeric), 0) / 1000000)::bigint \
-         FROM crm_deals d WHERE d.pipeline_id = $1 {} GROUP BY d.stage_id",
-        conditions(2)
+         FROM crm_deals d WHERE d.pipeline_id = ",
     );
-    let (owner_id, owner_text) = owner_terms(filter);
-    Ok(sqlx::query_as(&sql)
-        .bind(pipeline)
-        .bind(owner_id)
-        .bind(owner_text)
-        .bind(filter.priority.map(|p| p.as_str()))
-        .bind(filter.text.as_deref().map(like))
-        .fetch_all(tx.conn())
-        .await?)
+    sql.push_bind(pipeline);
+    push_conditions(&mut sql, filter);
+    sql.push(" GROUP BY d.stage_id");
+    Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
 fn owner_terms(filter: &BoardFilter) -> (Option<Uuid>, Option<String>) {

@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{
+    conditions::and_bind,
     records::{Record, RecordField},
     write::Value,
     Field, Result, Tx,
@@ -176,20 +178,11 @@ async fn select<T>(
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    // The key comparison that means "after the cursor", and the order.
-    let (cond, order) = match q.sort {
-        RecordSort::Name => (
-            "(c.last_name, c.first_name, c.id) > ($1, $2, $3)",
-            "c.last_name, c.first_name, c.id",
-        ),
-        RecordSort::RecentActivity => (
-            "(c.activity_order, c.id) < ($1::timestamptz, $3)",
-            "c.activity_order DESC, c.id DESC",
-        ),
-        RecordSort::Newest => (
-            "(c.created_at, c.id) < ($1::timestamptz, $3)",
-            "c.created_at DESC, c.id DESC",
-        ),
+    // The order, and after the cursor the key comparison that follows it.
+    let order = match q.sort {
+        RecordSort::Name => "c.last_name, c.first_name, c.id",
+        RecordSort::RecentActivity => "c.activity_order DESC, c.id DESC",
+        RecordSort::Newest => "c.created_at DESC, c.id DESC",
     };
     let cursor = q.after.map(|c| match q.sort {
         RecordSort::Name => (c.last_name.clone(), c.first_name.clone(), c.id),
@@ -219,22 +212,38 @@ where
             .fetch_all(tx.conn())
             .await?);
     }
-    let sql = format!(
-        "SELECT {columns} FROM {VIEW} c {join} \
-         WHERE ($3::uuid IS NULL OR {cond}) \
-           AND ($5::text IS NULL OR c.priority::text = $5) \
-           AND (NOT $6 OR c.recontact_at <= now()) \
-         ORDER BY {order} LIMIT $4"
+    // Only the conditions in force (see `conditions`).
+    let mut sql =
+        QueryBuilder::<Postgres>::new(format!("SELECT {columns} FROM {VIEW} c {join} WHERE true"));
+    if let (Some(a), Some(b), Some(id)) = (a, b, id) {
+        match q.sort {
+            RecordSort::Name => sql
+                .push(" AND (c.last_name, c.first_name, c.id) > (")
+                .push_bind(a)
+                .push(", ")
+                .push_bind(b),
+            RecordSort::RecentActivity => sql
+                .push(" AND (c.activity_order, c.id) < (")
+                .push_bind(a)
+                .push("::timestamptz"),
+            RecordSort::Newest => sql
+                .push(" AND (c.created_at, c.id) < (")
+                .push_bind(a)
+                .push("::timestamptz"),
+        };
+        sql.push(", ").push_bind(id).push(")");
+    }
+    and_bind(
+        &mut sql,
+        " AND c.priority::text = ",
+        q.priority.map(Priority::as_str),
     );
-    Ok(sqlx::query_as(&sql)
-        .bind(a)
-        .bind(b)
-        .bind(id)
-        .bind(limit)
-        .bind(q.priority.map(Priority::as_str))
-        .bind(q.recontact_due)
-        .fetch_all(tx.conn())
-        .await?)
+    if q.recontact_due {
+        sql.push(" AND c.recontact_at <= now()");
+    }
+    sql.push(format!(" ORDER BY {order} LIMIT "))
+        .push_bind(limit);
+    Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
 /// A timestamp as Postgres reads it back exactly; none sorts last.

@@ -4,6 +4,7 @@
 //! Leptos, no HTTP; the cockpit, the engine and the API all come through
 //! here.
 
+mod conditions;
 mod error;
 mod write;
 
