@@ -76,8 +76,7 @@ pub async fn recent(
             .push_bind(id)
             .push(")");
     }
-    sql.push(" ORDER BY happens_at DESC, id DESC LIMIT ")
-        .push_bind(limit);
+    sql.push(format!(" ORDER BY happens_at DESC, id DESC LIMIT {limit}"));
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 

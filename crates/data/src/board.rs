@@ -93,9 +93,14 @@ pub async fn cards(
 ) -> Result<Vec<DealCard>> {
     // One statement for every column: a lateral subquery per stage walks
     // the (client, stage, position) index and stops after `limit` rows.
-    let mut sql = QueryBuilder::new("SELECT x.* FROM unnest(");
-    sql.push_bind(stages)
-        .push("::uuid[]) AS s(id) CROSS JOIN LATERAL (SELECT d.id, d.name, d.stage_id, d.position, d.amount_micros, d.currency_code, d.priority, co.name AS company_name, floor(extract(epoch FROM ")
+    // The stages and the limit are written out, not bound (see
+    // `conditions`): Postgres guesses ten elements for a bound array.
+    let stages: Vec<String> = stages.iter().map(Uuid::to_string).collect();
+    let mut sql = QueryBuilder::new(format!(
+        "SELECT x.* FROM unnest('{{{}}}'::uuid[]) AS s(id) CROSS JOIN LATERAL",
+        stages.join(",")
+    ));
+    sql.push(" (SELECT d.id, d.name, d.stage_id, d.position, d.amount_micros, d.currency_code, d.priority, co.name AS company_name, floor(extract(epoch FROM ")
         .push_bind(now)
         .push(" - d.stage_changed_at) / 86400)::bigint AS days_in_stage, floor(extract(epoch FROM ")
         .push_bind(now)
@@ -117,9 +122,7 @@ pub async fn cards(
             .push_bind(c.id)
             .push("))");
     }
-    sql.push(" ORDER BY d.position, d.id LIMIT ")
-        .push_bind(limit)
-        .push(") AS x");
+    sql.push(format!(" ORDER BY d.position, d.id LIMIT {limit}) AS x"));
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 

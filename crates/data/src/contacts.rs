@@ -241,8 +241,7 @@ where
     if q.recontact_due {
         sql.push(" AND c.recontact_at <= now()");
     }
-    sql.push(format!(" ORDER BY {order} LIMIT "))
-        .push_bind(limit);
+    sql.push(format!(" ORDER BY {order} LIMIT {limit}"));
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 

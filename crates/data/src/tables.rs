@@ -69,7 +69,7 @@ pub async fn companies(
         f.priority.map(Priority::as_str),
     );
     and_bind(&mut sql, " AND c.account_owner_id = ", f.owner);
-    sql.push(keyset.order()).push(" LIMIT ").push_bind(limit);
+    sql.push(keyset.order()).push(format!(" LIMIT {limit}"));
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
@@ -126,6 +126,6 @@ pub async fn deals(
     );
     and_bind(&mut sql, " AND d.close_date >= ", f.close_from);
     and_bind(&mut sql, " AND d.close_date <= ", f.close_to);
-    sql.push(keyset.order()).push(" LIMIT ").push_bind(limit);
+    sql.push(keyset.order()).push(format!(" LIMIT {limit}"));
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
