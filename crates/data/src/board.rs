@@ -6,7 +6,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::{conditions::and_bind, lookup::like, Result, Tx};
+use super::{
+    conditions::{and_bind, and_deal_named},
+    lookup::like,
+    Result, Tx,
+};
 use redkey_types::{DealCard, Priority};
 
 /// What narrows the board. `owner` is a member's id, or text matched
@@ -72,13 +76,7 @@ fn push_conditions(sql: &mut QueryBuilder<'_, Postgres>, filter: &BoardFilter) {
         " AND d.priority::text = ",
         filter.priority.map(|p| p.as_str()),
     );
-    if let Some(text) = filter.text.as_deref().map(like) {
-        sql.push(" AND (d.name ILIKE ")
-            .push_bind(text.clone())
-            .push(" OR EXISTS (SELECT 1 FROM crm_companies c WHERE c.id = d.company_id AND c.name ILIKE ")
-            .push_bind(text)
-            .push("))");
-    }
+    and_deal_named(sql, filter.text.as_deref());
 }
 
 /// Up to `limit` cards of each of `stages`, in position order; in the

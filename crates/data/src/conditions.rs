@@ -22,6 +22,21 @@ where
     }
 }
 
+/// Deals whose name, or whose company's name, is like `text` (a search
+/// term, made a pattern here).
+pub(crate) fn and_deal_named(sql: &mut QueryBuilder<'_, Postgres>, text: Option<&str>) {
+    if let Some(pattern) = text.map(super::lookup::like) {
+        sql.push(" AND (d.name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(
+                " OR EXISTS (SELECT 1 FROM crm_companies c \
+                 WHERE c.id = d.company_id AND c.name ILIKE ",
+            )
+            .push_bind(pattern)
+            .push("))");
+    }
+}
+
 /// A keyset order: the sort key, whether it descends, and the cast its
 /// text form needs (the key travels as text whatever its type).
 pub(crate) struct Keyset<'k> {

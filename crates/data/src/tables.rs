@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::{
-    conditions::{and_bind, Keyset},
+    conditions::{and_bind, and_deal_named, Keyset},
     lookup::like,
     records::qualified,
     Result, Tx,
@@ -109,13 +109,7 @@ pub async fn deals(
     let cols = qualified(super::deals::COLUMNS, "d");
     let mut sql = QueryBuilder::new(format!("SELECT {cols} FROM crm_deals d WHERE true"));
     keyset.after(&mut sql, after);
-    if let Some(q) = f.q.as_deref().map(like) {
-        sql.push(" AND (d.name ILIKE ")
-            .push_bind(q.clone())
-            .push(" OR EXISTS (SELECT 1 FROM crm_companies c WHERE c.id = d.company_id AND c.name ILIKE ")
-            .push_bind(q)
-            .push("))");
-    }
+    and_deal_named(&mut sql, f.q.as_deref());
     and_bind(&mut sql, " AND d.pipeline_id = ", f.pipeline);
     and_bind(&mut sql, " AND d.stage_id = ", f.stage);
     and_bind(&mut sql, " AND d.owner_id = ", f.owner);
