@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use leptos::{ev::DragEvent, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{hooks::use_query_map, params::ParamsMap};
@@ -126,7 +128,17 @@ fn BoardView(
         .max()
         .unwrap_or(0)
         .max(1);
-    let stages = board.stages.clone();
+    // Every card's move form lists every stage: built once, shared.
+    let choices: StageChoices = board
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                Arc::from(s.stage_id.to_string()),
+                Arc::from(s.stage_name.as_str()),
+            )
+        })
+        .collect();
     view! {
         <div class="board" role="list" aria-label="Stages">
             {board.stages.iter().map(|stage| {
@@ -139,11 +151,14 @@ fn BoardView(
                     open: board_href(&query, &[("open", id.to_string())]),
                     first: board_href(&query, &[]),
                 };
-                view! { <Column stage=stage.clone() cards paging stages=stages.clone() biggest mover dragged /> }
+                view! { <Column stage=stage.clone() cards paging choices=choices.clone() biggest mover dragged /> }
             }).collect_view()}
         </div>
     }
 }
+
+/// The stages a card can move to, as (id, name) ready to render.
+type StageChoices = Arc<[(Arc<str>, Arc<str>)]>;
 
 /// How a column is paged, and the links that page it.
 struct Paging {
@@ -164,7 +179,7 @@ fn Column(
     stage: Stage,
     cards: Vec<DealCard>,
     paging: Paging,
-    stages: Vec<Stage>,
+    choices: StageChoices,
     biggest: i64,
     mover: ServerAction<MoveDeal>,
     dragged: RwSignal<Option<Uuid>>,
@@ -236,9 +251,9 @@ fn Column(
                 <a class="first-cards" href=paging.first.clone()>"Back to the first deals"</a>
             })}
             <ol class="cards">
-                {cards.iter().enumerate().map(|(i, card)| {
-                    let at = place(i, card);
-                    view! { <Card card=card.clone() position=at stages=stages.clone() mover dragged on_drop=drop_at(at) /> }
+                {cards.into_iter().enumerate().map(|(i, card)| {
+                    let at = place(i, &card);
+                    view! { <Card card position=at choices=choices.clone() mover dragged on_drop=drop_at(at) /> }
                 }).collect_view()}
             </ol>
             {paging.more.clone().map(|href| view! {
@@ -252,7 +267,7 @@ fn Column(
 fn Card(
     card: DealCard,
     position: i32,
-    stages: Vec<Stage>,
+    choices: StageChoices,
     mover: ServerAction<MoveDeal>,
     dragged: RwSignal<Option<Uuid>>,
     on_drop: impl Fn(DragEvent) + 'static,
@@ -260,6 +275,7 @@ fn Card(
     let d = card;
     let id = d.id;
     let select_id = format!("move-{id}");
+    let current = d.stage_id.to_string();
     let amount = d
         .amount_micros
         .map(|m| money(m, &d.currency_code))
@@ -287,9 +303,9 @@ fn Card(
                 <input type="hidden" name="position" value="1000000" />
                 <label for=select_id.clone() class="visually-hidden">{format!("Move {} to stage", d.name)}</label>
                 <select id=select_id name="stage">
-                    {stages.iter().map(|s| {
-                        let sel = s.stage_id == d.stage_id;
-                        view! { <option value=s.stage_id.to_string() selected=sel>{s.stage_name.clone()}</option> }
+                    {choices.iter().map(|(stage, name)| {
+                        let sel = **stage == *current;
+                        view! { <option value=stage.clone() selected=sel>{name.clone()}</option> }
                     }).collect_view()}
                 </select>
                 <button type="submit" class="secondary">"Move"</button>
