@@ -37,16 +37,33 @@ pub(crate) fn and_deal_named(sql: &mut QueryBuilder<'_, Postgres>, text: Option<
     }
 }
 
-/// A keyset order: the sort key, whether it descends, and the cast its
-/// text form needs (the key travels as text whatever its type).
+/// A keyset order: the sort key, the id that makes it unique, whether it
+/// descends, and the cast the key's text form needs (the key travels as
+/// text whatever its type).
 pub(crate) struct Keyset<'k> {
-    pub key: &'k str,
-    pub id: &'k str,
-    pub descending: bool,
-    pub cast: &'k str,
+    key: &'k str,
+    id: &'k str,
+    descending: bool,
+    cast: &'k str,
 }
 
-impl Keyset<'_> {
+impl<'k> Keyset<'k> {
+    pub fn up(key: &'k str, id: &'k str, cast: &'k str) -> Self {
+        Self {
+            key,
+            id,
+            descending: false,
+            cast,
+        }
+    }
+
+    pub fn down(key: &'k str, id: &'k str, cast: &'k str) -> Self {
+        Self {
+            descending: true,
+            ..Self::up(key, id, cast)
+        }
+    }
+
     /// " AND (key, id) > (after, id)" (or `<` descending), when paging on.
     pub fn after<'a>(
         &self,

@@ -27,20 +27,14 @@ pub async fn companies(
     limit: i64,
 ) -> Result<Vec<Company>> {
     // "Recent activity" puts companies never active last.
-    let (key, descending, cast) = match f.sort {
-        RecordSort::Name => ("c.name", false, ""),
-        RecordSort::RecentActivity => (
+    let keyset = match f.sort {
+        RecordSort::Name => Keyset::up("c.name", "c.id", ""),
+        RecordSort::RecentActivity => Keyset::down(
             "coalesce(c.last_activity_at, '-infinity')",
-            true,
+            "c.id",
             "::timestamptz",
         ),
-        RecordSort::Newest => ("c.created_at", true, "::timestamptz"),
-    };
-    let keyset = Keyset {
-        key,
-        id: "c.id",
-        descending,
-        cast,
+        RecordSort::Newest => Keyset::down("c.created_at", "c.id", "::timestamptz"),
     };
     let after = after.map(|c| {
         let key = match f.sort {
@@ -82,17 +76,11 @@ pub async fn deals(
 ) -> Result<Vec<Deal>> {
     // Deals without an amount sort after every amount, and those without a
     // close date after every date: the coalesced value is the key.
-    let (key, descending, cast) = match f.sort {
-        DealSort::Name => ("d.name", false, ""),
-        DealSort::Amount => ("coalesce(d.amount_micros, -1)", true, "::bigint"),
-        DealSort::CloseDate => ("coalesce(d.close_date, 'infinity')", false, "::date"),
-        DealSort::Newest => ("d.created_at", true, "::timestamptz"),
-    };
-    let keyset = Keyset {
-        key,
-        id: "d.id",
-        descending,
-        cast,
+    let keyset = match f.sort {
+        DealSort::Name => Keyset::up("d.name", "d.id", ""),
+        DealSort::Amount => Keyset::down("coalesce(d.amount_micros, -1)", "d.id", "::bigint"),
+        DealSort::CloseDate => Keyset::up("coalesce(d.close_date, 'infinity')", "d.id", "::date"),
+        DealSort::Newest => Keyset::down("d.created_at", "d.id", "::timestamptz"),
     };
     let after = after.map(|d| {
         let key = match f.sort {
