@@ -1,19 +1,19 @@
 //! Two gates in front of the cockpit: cookie-authenticated state changes
 //! must come from our own origin, and pages need a signed-in user.
 
-use axum::{
-    extract::Request,
-    http::{header, Method, StatusCode},
-    middleware::Next,
-    response::{IntoResponse, Redirect, Response},
-};
 use std::{
     pin::Pin,
     task::{Context, Poll},
 };
 
 use app::ssr::page_reads::PageReads;
-use axum::body::{Body, Bytes};
+use axum::{
+    body::{Body, Bytes},
+    extract::Request,
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
 use http_body::{Frame, SizeHint};
 use tower_sessions::Session;
 

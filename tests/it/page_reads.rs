@@ -1,13 +1,14 @@
 //! A page render's reads share one transaction, which ends with the
 //! response; reads outside a page render each have their own.
 
+use app::model::AppError;
 use app::ssr::{
     page_reads::{read_as, PageReads},
     session::SignedIn,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::{provide_context, Owner, ScopedFuture};
-use redkey_data::{Actor, ClientId};
+use redkey_data::{Actor, ClientId, DbError};
 use redkey_testkit::TestDb;
 
 /// The backend and the transaction's start: equal for reads in one
@@ -79,14 +80,39 @@ pub async fn no_open_transactions(t: &TestDb) -> bool {
     false
 }
 
-#[tokio::test]
-async fn reads_of_one_page_share_a_transaction_that_ends_with_the_response() {
+/// A person signed in to alpha, and a page request being rendered for
+/// them; beta is the person's other client.
+struct Page {
+    t: TestDb,
+    me: SignedIn,
+    beta: ClientId,
+    reads: PageReads,
+    page: Owner,
+}
+
+async fn page() -> Page {
     let t = TestDb::new().await;
     let (alpha, beta, me) = t.two_clients().await;
-    let me = signed_in(me, alpha);
-
     let reads = PageReads::default();
     let page = render(&t, Some(&reads));
+    Page {
+        me: signed_in(me, alpha),
+        t,
+        beta,
+        reads,
+        page,
+    }
+}
+
+#[tokio::test]
+async fn reads_of_one_page_share_a_transaction_that_ends_with_the_response() {
+    let Page {
+        t,
+        me,
+        beta,
+        reads,
+        page,
+    } = page().await;
     let first = stamp(&page, &me).await;
     let second = stamp(&page, &me).await;
     assert_eq!(first, second, "the page's reads are one transaction");
@@ -122,11 +148,9 @@ async fn reads_of_one_page_share_a_transaction_that_ends_with_the_response() {
 
 #[tokio::test]
 async fn a_read_holding_the_transaction_as_the_response_ends_ends_it() {
-    let t = TestDb::new().await;
-    let (alpha, _, me) = t.two_clients().await;
-    let me = signed_in(me, alpha);
-    let reads = PageReads::default();
-    let page = render(&t, Some(&reads));
+    let Page {
+        t, me, reads, page, ..
+    } = page().await;
     let held = {
         let me = me.clone();
         page.with(|| ScopedFuture::new(async move { read_as(&me).await.unwrap() }))
@@ -137,4 +161,34 @@ async fn a_read_holding_the_transaction_as_the_response_ends_ends_it() {
     drop(held);
     assert!(no_open_transactions(&t).await, "letting go of it ends it");
     drop(page);
+}
+
+#[tokio::test]
+async fn a_failed_read_leaves_the_next_read_of_the_page_a_working_transaction() {
+    let Page { t, me, page, .. } = page().await;
+    let before = stamp(&page, &me).await;
+    // A read whose statement fails, its error becoming the cockpit's as in
+    // every server function.
+    let failed = {
+        let me = me.clone();
+        page.with(|| {
+            ScopedFuture::new(async move {
+                let mut tx = read_as(&me).await.unwrap();
+                let e = sqlx::query("SELECT 1 / 0")
+                    .execute(tx.conn())
+                    .await
+                    .unwrap_err();
+                AppError::from(DbError::from(e))
+            })
+        })
+        .await
+    };
+    assert_eq!(failed, AppError::Internal);
+    let after = stamp(&page, &me).await;
+    assert_ne!(after, before, "the next read is in a new transaction");
+    assert_eq!(
+        open_transactions(&t).await,
+        1,
+        "the spoiled one ended; the new one serves the page"
+    );
 }

@@ -8,6 +8,8 @@
 //! never outlives the request whatever the render's owner still holds.
 //! Outside a page render (a server function called from the browser, a
 //! read after the response ended) each read opens its own, as before.
+//! A read that fails spoils the transaction (Postgres refuses every later
+//! statement in it), so the page's next read starts a fresh one.
 
 use std::{
     ops::{Deref, DerefMut},
@@ -29,6 +31,7 @@ use crate::model::AppError;
 pub struct PageReads {
     slot: Arc<Mutex<Option<Tx>>>,
     closed: Arc<AtomicBool>,
+    spoiled: Arc<AtomicBool>,
 }
 
 impl PageReads {
@@ -40,14 +43,35 @@ impl PageReads {
         self.settle();
     }
 
-    /// Whoever touches the slot last after the close ends the transaction:
-    /// the close itself, or the read that held it then.
+    /// Whoever touches the slot last after the close, or after a read
+    /// failed, ends the transaction: the close itself, or the read that
+    /// held it then.
     fn settle(&self) {
-        if self.closed.load(Ordering::SeqCst) {
+        if self.closed.load(Ordering::SeqCst) || self.spoiled.load(Ordering::SeqCst) {
             if let Ok(mut slot) = self.slot.try_lock() {
                 slot.take();
+                self.spoiled.store(false, Ordering::SeqCst);
             }
         }
+    }
+}
+
+/// The page request being rendered, if any.
+fn this_page() -> Option<PageReads> {
+    leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
+        parts.extensions.get::<PageReads>().cloned()
+    })
+    .flatten()
+}
+
+/// A database call of this request failed: if it was in the page's shared
+/// transaction, that transaction is spoiled and ends; the next read opens
+/// another. Called where database errors become the cockpit's errors, so
+/// every server function's failure passes here.
+pub fn spoil() {
+    if let Some(page) = this_page() {
+        page.spoiled.store(true, Ordering::SeqCst);
+        page.settle();
     }
 }
 
@@ -90,15 +114,14 @@ impl Drop for ReadTx {
 pub async fn read_as(me: &SignedIn) -> Result<ReadTx, AppError> {
     let db = leptos::prelude::use_context::<Db>().ok_or(AppError::Internal)?;
     let (client, actor) = (ClientId(me.client), Actor::User(me.user));
-    let shared = leptos::prelude::with_context::<http::request::Parts, _>(|parts| {
-        parts.extensions.get::<PageReads>().cloned()
-    })
-    .flatten();
-    if let Some(shared) = shared {
+    if let Some(shared) = this_page() {
         let mut guard = shared.slot.clone().lock_owned().await;
         if shared.closed.load(Ordering::SeqCst) {
             guard.take();
         } else {
+            if shared.spoiled.swap(false, Ordering::SeqCst) {
+                guard.take();
+            }
             if guard.is_none() {
                 *guard = Some(db.begin(client, actor).await?);
             }

@@ -113,6 +113,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
+        super::page_reads::spoil();
         match e {
             DbError::NotFound => AppError::NotFound,
             DbError::FieldForbidden { ref column, .. } => AppError::Invalid {
