@@ -1,6 +1,11 @@
 //! Test harness: a fresh database per test on `DATABASE_URL`'s server,
 //! migrated, with the serving pool and the data layer ready, dropped again
 //! when the test ends. Shared by the data crate's tests and the server's.
+//!
+//! `REDKEY_TEST_OWNER=platform` migrates and administers each database as
+//! the owner credential a hosted Postgres hands out (Supabase's
+//! `postgres`: CREATEROLE, CREATEDB, BYPASSRLS, not a superuser), created
+//! by the harness; otherwise as `DATABASE_URL`'s superuser.
 
 use std::str::FromStr;
 
@@ -12,9 +17,18 @@ use sqlx::{
 };
 use uuid::Uuid;
 
+/// The login the harness creates to stand for a hosted platform's owner.
+pub const PLATFORM_OWNER: &str = "redkey_test_platform";
+
+/// Whether this run administers as the platform owner, not a superuser.
+pub fn platform_owner() -> bool {
+    std::env::var("REDKEY_TEST_OWNER").is_ok_and(|v| v == "platform")
+}
+
 pub struct TestDb {
     pub name: String,
-    /// The owner credential (a superuser here): administration and probes.
+    /// The owner credential: administration and probes. A superuser, or
+    /// the platform owner under `REDKEY_TEST_OWNER=platform`.
     pub owner: PgPool,
     /// The NOINHERIT serving login, exactly as the server uses it.
     pub serving: PgPool,
@@ -37,7 +51,13 @@ impl TestDb {
     /// the real migrations).
     pub async fn with_migrator(migrator: &sqlx::migrate::Migrator) -> Self {
         let base = base_options();
-        let mut maint = PgConnection::connect_with(&base.clone().database("postgres"))
+        let admin_base = if platform_owner() {
+            ensure_platform_owner(&base).await;
+            base.clone().username(PLATFORM_OWNER).password("")
+        } else {
+            base.clone()
+        };
+        let mut maint = PgConnection::connect_with(&admin_base.clone().database("postgres"))
             .await
             .expect("connect to the maintenance database");
         admin::ensure_roles(&mut maint).await.expect("roles");
@@ -49,7 +69,7 @@ impl TestDb {
         maint.close().await.ok();
         let owner = PgPoolOptions::new()
             .max_connections(4)
-            .connect_with(base.clone().database(&name))
+            .connect_with(admin_base.database(&name))
             .await
             .expect("owner pool");
         migrator.run(&owner).await.expect("migrations");
@@ -136,15 +156,45 @@ impl TestDb {
         tx
     }
 
+    /// The owner credential's URL for this database.
     pub fn url(&self) -> String {
+        let user = if platform_owner() {
+            PLATFORM_OWNER
+        } else {
+            self.base.get_username()
+        };
         format!(
             "postgres://{}@{}:{}/{}",
-            self.base.get_username(),
+            user,
             self.base.get_host(),
             self.base.get_port(),
             self.name
         )
     }
+}
+
+/// Creates the platform owner login once per server: what Supabase gives
+/// a project's owner, and no more.
+async fn ensure_platform_owner(base: &PgConnectOptions) {
+    let mut su = PgConnection::connect_with(&base.clone().database("postgres"))
+        .await
+        .expect("connect as the superuser");
+    let mut tx = su.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock(7201866)")
+        .execute(&mut *tx)
+        .await
+        .expect("lock");
+    sqlx::query(&format!(
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{PLATFORM_OWNER}') THEN
+             CREATE ROLE {PLATFORM_OWNER} LOGIN CREATEROLE CREATEDB BYPASSRLS NOSUPERUSER;
+           END IF;
+         END $$"
+    ))
+    .execute(&mut *tx)
+    .await
+    .expect("create the platform owner");
+    tx.commit().await.expect("commit");
 }
 
 impl Drop for TestDb {
