@@ -322,7 +322,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 /// `pg_config --bindir`, else the newest `/usr/lib/postgresql/*/bin`.
-fn find_bin_dir() -> anyhow::Result<PathBuf> {
+pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if dir.join("initdb").exists() {

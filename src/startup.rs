@@ -89,7 +89,10 @@ fn local_secret_key(dir: &std::path::Path) -> anyhow::Result<String> {
 
 /// The settings with the model's and the enrichment provider's keys taken
 /// from the secret store when the environment does not give them.
-async fn with_stored_keys(settings: &Settings, owner: &sqlx::PgPool) -> anyhow::Result<Settings> {
+pub(crate) async fn with_stored_keys(
+    settings: &Settings,
+    owner: &sqlx::PgPool,
+) -> anyhow::Result<Settings> {
     let mut s = settings.clone();
     let Some(store) = s.secrets.open()? else {
         return Ok(s);

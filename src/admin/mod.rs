@@ -2,6 +2,8 @@
 //! credential, and the demo data. The SQL itself lives in
 //! `redkey_data::admin`.
 
+pub mod backup;
+pub mod check;
 pub mod seed;
 pub mod sources;
 

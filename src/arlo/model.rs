@@ -173,6 +173,21 @@ impl ModelClient {
         })
     }
 
+    /// One smallest possible request (one output token, no retries): the
+    /// key, the model id and the connection, checked before a deploy.
+    pub async fn ping(&self) -> Result<(), ModelError> {
+        let body = json!({
+            "model": self.model,
+            "max_tokens": 1,
+            "messages": [{ "role": "user", "content": "ping" }],
+        });
+        match self.attempt(&body).await {
+            Attempt::Done(_) => Ok(()),
+            Attempt::Fail(e) => Err(e),
+            Attempt::Again(_, last) => Err(ModelError::Unavailable { attempts: 1, last }),
+        }
+    }
+
     async fn attempt(&self, body: &Value) -> Attempt {
         let sent = self
             .http

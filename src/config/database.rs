@@ -76,6 +76,17 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
+fn ssl_mode_name(mode: PgSslMode) -> &'static str {
+    match mode {
+        PgSslMode::Disable => "disable",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+    }
+}
+
 /// A host on this machine: loopback, or a Unix socket directory.
 fn is_local(host: &str) -> bool {
     host.starts_with('/')
@@ -105,6 +116,37 @@ impl DatabaseUrl {
 
     pub fn expose(&self) -> &str {
         self.raw.expose_secret()
+    }
+
+    /// The connection as libpq's environment, for Postgres's own tools
+    /// (`pg_dump`, `pg_restore`): the password travels in `PGPASSWORD`,
+    /// never on a command line, and sqlx-only URL parameters stay behind.
+    pub fn libpq_env(&self) -> Vec<(&'static str, String)> {
+        let o = &self.options;
+        let mut env = vec![
+            ("PGHOST", o.get_host().to_string()),
+            ("PGPORT", o.get_port().to_string()),
+            ("PGUSER", o.get_username().to_string()),
+            (
+                "PGDATABASE",
+                o.get_database().unwrap_or("postgres").to_string(),
+            ),
+            ("PGSSLMODE", ssl_mode_name(o.get_ssl_mode()).to_string()),
+        ];
+        let password = url::Url::parse(self.raw.expose_secret())
+            .ok()
+            .and_then(|u| {
+                let p = u.password()?;
+                Some(
+                    percent_encoding::percent_decode_str(p)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                )
+            });
+        if let Some(p) = password {
+            env.push(("PGPASSWORD", p));
+        }
+        env
     }
 
     /// The same server and database, as another user.
@@ -140,5 +182,24 @@ mod tests {
         assert_eq!(mode("postgres://u@[::1]:5432/d"), "Disable");
         assert_eq!(mode("postgres://u@127.0.0.1/d?sslmode=require"), "Require");
         assert_eq!(mode("postgres://u@db.example.com/d"), "Prefer");
+    }
+
+    #[test]
+    fn libpq_gets_the_decoded_password_and_no_sqlx_parameters() {
+        let url = DatabaseUrl::parse(
+            "DATABASE_URL",
+            SecretString::from(
+                "postgres://owner:p%40ss%2Fw+1@db.example.com:6543/crm?statement-cache-capacity=0",
+            ),
+        )
+        .unwrap();
+        let env = url.libpq_env();
+        let get = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("PGPASSWORD"), Some("p@ss/w+1"));
+        assert_eq!(get("PGHOST"), Some("db.example.com"));
+        assert_eq!(get("PGPORT"), Some("6543"));
+        assert_eq!(get("PGDATABASE"), Some("crm"));
+        assert_eq!(get("PGSSLMODE"), Some("prefer"));
+        assert!(env.iter().all(|(_, v)| !v.contains("statement-cache")));
     }
 }

@@ -6,8 +6,10 @@
 
 mod api;
 pub mod arlo;
+mod backup;
 mod board;
 mod calendar;
+mod check;
 mod cli;
 mod coverage;
 mod cutoff;

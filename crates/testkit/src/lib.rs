@@ -173,6 +173,45 @@ impl TestDb {
     }
 }
 
+/// An empty database (no schema) on `DATABASE_URL`'s server, dropped when
+/// the test ends: a restore's target.
+pub struct EmptyDb {
+    pub name: String,
+    base: PgConnectOptions,
+}
+
+impl EmptyDb {
+    pub async fn new() -> Self {
+        let base = base_options();
+        let name = format!("redkey_test_{}", Uuid::new_v4().simple());
+        let mut maint = PgConnection::connect_with(&base.clone().database("postgres"))
+            .await
+            .expect("connect to the maintenance database");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut maint)
+            .await
+            .expect("create the empty database");
+        Self { name, base }
+    }
+
+    /// The superuser's URL for it.
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://{}@{}:{}/{}",
+            self.base.get_username(),
+            self.base.get_host(),
+            self.base.get_port(),
+            self.name
+        )
+    }
+}
+
+impl Drop for EmptyDb {
+    fn drop(&mut self) {
+        drop_database(self.base.clone(), self.name.clone());
+    }
+}
+
 /// Creates the platform owner login once per server: what Supabase gives
 /// a project's owner, and no more.
 async fn ensure_platform_owner(base: &PgConnectOptions) {
@@ -199,22 +238,24 @@ async fn ensure_platform_owner(base: &PgConnectOptions) {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        let base = self.base.clone();
-        // Drop runs outside async: a short-lived runtime on its own thread.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                if let Ok(mut c) = PgConnection::connect_with(&base.database("postgres")).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut c)
-                        .await;
-                }
-            });
-        })
-        .join();
+        drop_database(self.base.clone(), self.name.clone());
     }
+}
+
+fn drop_database(base: PgConnectOptions, name: String) {
+    // Drop runs outside async: a short-lived runtime on its own thread.
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            if let Ok(mut c) = PgConnection::connect_with(&base.database("postgres")).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut c)
+                    .await;
+            }
+        });
+    })
+    .join();
 }

@@ -30,6 +30,8 @@ pub struct Inner {
     pub script: VecDeque<(u16, &'static str, Option<&'static str>)>,
     /// Received emails' content, by id (`GET /emails/receiving/{id}`).
     pub received: HashMap<String, Value>,
+    /// The account's sending domains (`GET /domains`).
+    pub domains: Vec<Value>,
 }
 
 #[derive(Clone, Default)]
@@ -41,6 +43,7 @@ impl FakeResend {
         let app = Router::new()
             .route("/emails", post(send))
             .route("/emails/receiving/{id}", axum::routing::get(receiving))
+            .route("/domains", axum::routing::get(domains))
             .with_state(fake.clone());
         (super::listen(app).await, fake)
     }
@@ -63,6 +66,16 @@ impl FakeResend {
         self.0.lock().unwrap().received.insert(id.into(), content);
     }
 
+    /// Lists a sending domain `name` in `status` on `GET /domains`.
+    pub fn domain(&self, name: &str, status: &str) {
+        let mut inner = self.0.lock().unwrap();
+        let id = format!("d_{}", inner.domains.len() + 1);
+        inner.domains.push(json!({
+            "object": "domain", "id": id, "name": name, "status": status,
+            "created_at": "2026-11-01T00:00:00Z", "region": "us-east-1", "records": [],
+        }));
+    }
+
     pub fn delivered(&self) -> Vec<(String, Value)> {
         self.0.lock().unwrap().delivered.clone()
     }
@@ -79,6 +92,20 @@ fn error(status: u16, name: &str) -> Response {
         Json(json!({ "statusCode": status, "name": name, "message": name })),
     )
         .into_response()
+}
+
+async fn domains(State(fake): State<FakeResend>, headers: HeaderMap) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !auth.starts_with("Bearer re_") {
+        return error(401, "missing_api_key");
+    }
+    if auth == "Bearer re_revoked" {
+        return error(403, "invalid_api_key");
+    }
+    Json(json!({ "data": fake.0.lock().unwrap().domains })).into_response()
 }
 
 async fn receiving(

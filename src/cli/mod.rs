@@ -1,11 +1,15 @@
 //! The `redkey` command line. Errors end in one clear line on stderr and a
 //! non-zero exit, never a panic backtrace.
 
-use std::{io::BufRead, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
 use redkey_types::EmailAddress;
+
+mod people;
+
+use people::{read_password, TokenAction, UserAction};
 
 use crate::{
     admin,
@@ -115,6 +119,19 @@ enum Command {
         #[arg(long)]
         load_only: bool,
     },
+    /// Check the configuration and every service it names (database,
+    /// serving login, Resend, the model) before a deploy: one line each.
+    Check,
+    /// Write a consistent backup of the database (pg_dump's custom format;
+    /// the server may keep running).
+    Backup {
+        /// The file to write (default: redkey-DATABASE-TIME.dump).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty database, then apply this build's
+    /// newer migrations.
+    Restore { file: PathBuf },
     /// Measure how fast a CSV import runs (creates and fills the database
     /// redkey_bench_import on DATABASE_URL's server).
     BenchImport {
@@ -156,46 +173,6 @@ enum SecretsAction {
     Put {
         #[arg(value_parser = ["anthropic", "enrichment"])]
         name: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum TokenAction {
-    /// Create a token for an agent on one client; it is printed once.
-    Create {
-        #[arg(long)]
-        client: String,
-        #[arg(long)]
-        agent: String,
-    },
-    /// Revoke a token by its id.
-    Revoke { id: uuid::Uuid },
-    /// List tokens (ids, agents, clients; never the tokens).
-    List,
-}
-
-#[derive(Subcommand)]
-enum UserAction {
-    /// The user can no longer sign in; their sessions end.
-    Disable {
-        #[arg(long)]
-        email: String,
-    },
-    Enable {
-        #[arg(long)]
-        email: String,
-    },
-    /// A new password, read from stdin; the user's sessions end.
-    SetPassword {
-        #[arg(long)]
-        email: String,
-    },
-    /// Remove the user's membership in a client.
-    RemoveClient {
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        client: String,
     },
 }
 
@@ -252,6 +229,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         println!("{}", redkey_data::secrets::SecretBox::generate_key());
         return Ok(());
     }
+    if let Command::Check = command {
+        return check().await;
+    }
     let settings = Settings::load()?;
     if let Command::Serve { demo } = command {
         return startup::serve(settings, startup::ServeOptions { demo }).await;
@@ -297,7 +277,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot save user {email}"))?;
             println!("user {email} saved ({id})");
         }
-        Command::User { action } => user(&owner, action).await?,
+        Command::User { action } => people::user(&owner, action).await?,
         Command::Import {
             as_email,
             kind,
@@ -334,40 +314,39 @@ async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await?
         }
+        Command::Backup { out } => {
+            let out = out.unwrap_or_else(|| {
+                let db = url
+                    .options()
+                    .get_database()
+                    .unwrap_or("postgres")
+                    .to_string();
+                let at = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+                PathBuf::from(format!("redkey-{db}-{at}.dump"))
+            });
+            let done = admin::backup::backup(&url, &owner, &out).await?;
+            println!(
+                "backup written to {} (schema version {})",
+                done.path.display(),
+                done.schema
+            );
+        }
+        Command::Restore { file } => {
+            let done = admin::backup::restore(&url, &owner, &file).await?;
+            println!(
+                "restored {} (schema version {}, now {})",
+                done.path.display(),
+                done.schema,
+                admin::latest_migration()
+            );
+        }
         Command::BenchImport { rows } => crate::bench::import::run(&url, rows.max(1)).await?,
         Command::BenchQueue {
             tasks,
             workers,
             clients,
         } => crate::bench::queue::run(&url, tasks, workers.max(1), clients.max(1)).await?,
-        Command::Token { action } => match action {
-            TokenAction::Create { client, agent } => {
-                let (id, token) = redkey_data::tokens::create(&owner, &client, &agent).await?;
-                eprintln!("token {id} for agent {agent} on {client} (shown once):");
-                println!("{token}");
-            }
-            TokenAction::Revoke { id } => {
-                if !redkey_data::tokens::revoke(&owner, id).await? {
-                    bail!("no live token with id {id}");
-                }
-                println!("token {id} revoked");
-            }
-            TokenAction::List => {
-                for t in redkey_data::tokens::list(&owner).await? {
-                    let state = match t.revoked_at {
-                        Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
-                        None => "live".into(),
-                    };
-                    println!(
-                        "{}  {:<12} {:<20} created {}  {state}",
-                        t.id,
-                        t.slug,
-                        t.agent,
-                        t.created_at.format("%Y-%m-%d %H:%M")
-                    );
-                }
-            }
-        },
+        Command::Token { action } => people::token(&owner, action).await?,
         Command::SetSchedule {
             client,
             at,
@@ -403,58 +382,33 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Serve { .. } | Command::Pg { .. } => unreachable!("handled above"),
+        Command::Serve { .. } | Command::Pg { .. } | Command::Check => {
+            unreachable!("handled above")
+        }
     }
     Ok(())
 }
 
-fn read_password(email: &EmailAddress) -> anyhow::Result<String> {
-    eprintln!("password for {email} (one line on stdin):");
-    let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password)?;
-    Ok(password.trim_end_matches(['\r', '\n']).to_string())
-}
-
-async fn user(owner: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
-    use redkey_data::{
-        admin::{remove_membership, set_user},
-        DbError,
+/// Prints one line per check; fails when any does.
+async fn check() -> anyhow::Result<()> {
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            println!(
+                "FAIL {:<16} {}",
+                "configuration",
+                admin::one_line(&format!("{e:#}"))
+            );
+            bail!("the configuration is not valid");
+        }
     };
-    let parse = |e: &str| EmailAddress::parse(e).map_err(|e| anyhow!(e));
-    let known = |email: &EmailAddress, e: DbError| match e {
-        DbError::NotFound => anyhow!("no user with email {email}"),
-        e => e.into(),
-    };
-    match action {
-        UserAction::Disable { email } => {
-            let email = parse(&email)?;
-            set_user(owner, &email, Some(true), None)
-                .await
-                .map_err(|e| known(&email, e))?;
-            println!("{email} disabled; their sessions have ended");
-        }
-        UserAction::Enable { email } => {
-            let email = parse(&email)?;
-            set_user(owner, &email, Some(false), None)
-                .await
-                .map_err(|e| known(&email, e))?;
-            println!("{email} enabled");
-        }
-        UserAction::SetPassword { email } => {
-            let email = parse(&email)?;
-            let password = read_password(&email)?;
-            set_user(owner, &email, None, Some(&password))
-                .await
-                .map_err(|e| known(&email, e))?;
-            println!("password of {email} set; their sessions have ended");
-        }
-        UserAction::RemoveClient { email, client } => {
-            let email = parse(&email)?;
-            if !remove_membership(owner, &email, &client).await? {
-                bail!("{email} is not a member of {client}");
-            }
-            println!("{email} removed from {client}; their sessions there have ended");
-        }
+    let lines = admin::check::run(&settings).await;
+    for l in &lines {
+        println!("{l}");
+    }
+    let failed = lines.iter().filter(|l| !l.ok).count();
+    if failed > 0 {
+        bail!("{failed} check(s) failed");
     }
     Ok(())
 }
