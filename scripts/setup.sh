@@ -26,6 +26,8 @@ have node || need+=(nodejs npm)
 # Real servers the ingestion tests talk to.
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ -x /usr/bin/radicale ] || need+=(radicale)
+# The TLS reverse proxy of a deployment, and of its test.
+[ -x /usr/bin/caddy ] || need+=(caddy)
 # rustup's own download server is out of reach on some machines: try it
 # once (bounded), and remember the Debian fallback once it is chosen.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then

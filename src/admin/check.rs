@@ -68,37 +68,12 @@ pub async fn run(settings: &Settings) -> Vec<Line> {
 }
 
 fn public_url(settings: &Settings) -> Line {
-    match &settings.cockpit.public_url {
-        Some(u) if u.starts_with("https://") => {
-            line(true, "public URL", format!("{u} (Secure cookies)"))
-        }
-        Some(u) => {
-            line(
-                !is_public(u),
-                "public URL",
-                if is_public(u) {
-                    format!("{u} is plain http on a public name: sign-in cookies would travel unencrypted")
-                } else {
-                    format!("{u} (local, cookies not Secure)")
-                },
-            )
-        }
-        None => line(
-            true,
-            "public URL",
-            "not set: links in email use the listen address",
-        ),
-    }
-}
-
-/// A name other than this machine's.
-fn is_public(url: &str) -> bool {
-    let host = url
-        .trim_start_matches("http://")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    !(host == "localhost" || host == "127.0.0.1" || host == "[")
+    let detail = match &settings.cockpit.public_url {
+        Some(u) if settings.cockpit.secure_cookies() => format!("{u} (Secure cookies)"),
+        Some(u) => format!("{u} (this machine only: cookies not Secure)"),
+        None => "not set: links in email use the listen address".into(),
+    };
+    line(true, "public URL", detail)
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<PgPool, String> {

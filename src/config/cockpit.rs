@@ -113,7 +113,11 @@ impl CockpitSettings {
                 .or(file.site_root.take())
                 .unwrap_or_else(|| "target/site".into()),
             twenty_url: env.text("TWENTY_URL").or(file.twenty_url.take()),
-            public_url: env.text("REDKEY_PUBLIC_URL").or(file.public_url.take()),
+            public_url: env
+                .text("REDKEY_PUBLIC_URL")
+                .or(file.public_url.take())
+                .map(|u| check_public_url(&u).map(|()| u))
+                .transpose()?,
             retired: parse_retired(retired)?,
             files_s3: S3Settings::read(env)?,
             files_dir: env
@@ -143,6 +147,38 @@ impl CockpitSettings {
                     })?,
             },
         })
+    }
+}
+
+impl CockpitSettings {
+    /// Sign-in cookies are marked `Secure` when people reach the cockpit
+    /// over https (behind a TLS proxy such as Caddy).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// An http(s) URL; plain http only on this machine's own names, because
+/// the session cookie would otherwise cross the network in the clear.
+fn check_public_url(raw: &str) -> anyhow::Result<()> {
+    let url =
+        url::Url::parse(raw).map_err(|e| anyhow!("REDKEY_PUBLIC_URL {raw:?} is not a URL: {e}"))?;
+    let local = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => bail!("REDKEY_PUBLIC_URL {raw:?} names no host"),
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        "http" => bail!(
+            "REDKEY_PUBLIC_URL {raw:?} is plain http on a public name: sign-in cookies \
+             would cross the network unencrypted; serve it over https (see README, Deploying)"
+        ),
+        _ => bail!("REDKEY_PUBLIC_URL {raw:?} is not an http(s) URL"),
     }
 }
 

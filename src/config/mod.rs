@@ -313,6 +313,29 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_is_a_public_url_only_on_this_machine() {
+        let secure = |url: &'static str| {
+            let pairs: &'static [(&str, &str)] = Box::leak(Box::new([("REDKEY_PUBLIC_URL", url)]));
+            Settings::from_sources(FileSettings::default(), env_of(pairs))
+                .map(|s| s.cockpit.secure_cookies())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(secure("https://crm.acme.test"), Ok(true));
+        assert_eq!(secure("http://127.0.0.1:3000"), Ok(false));
+        assert_eq!(secure("http://localhost:3000/"), Ok(false));
+        assert!(secure("http://crm.acme.test")
+            .unwrap_err()
+            .contains("plain http"));
+        assert!(secure("http://10.0.0.5:3000")
+            .unwrap_err()
+            .contains("plain http"));
+        assert!(secure("ftp://crm.acme.test")
+            .unwrap_err()
+            .contains("not an http(s) URL"));
+        assert!(secure("crm.acme.test").unwrap_err().contains("not a URL"));
+    }
+
+    #[test]
     fn unknown_file_keys_are_refused() {
         assert!(toml::from_str::<FileSettings>("databse_url = \"x\"").is_err());
     }

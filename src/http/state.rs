@@ -104,11 +104,7 @@ impl AppState {
                         .unwrap_or_else(|| settings.database.data_dir.join("files")),
                 )),
             },
-            secure_cookies: settings
-                .cockpit
-                .public_url
-                .as_deref()
-                .is_some_and(|u| u.starts_with("https://")),
+            secure_cookies: settings.cockpit.secure_cookies(),
         })
     }
 }

@@ -78,18 +78,17 @@ async fn every_service_is_checked_in_one_line_each() {
     assert_eq!(asked[0].1["max_tokens"], 1);
     assert!(!out.contains("re_live_key_1234") && !out.contains("sk-ant-check-secret"));
 
-    // A domain still pending, a refused model key, plain http on a public
-    // name: each its own failing line, and a failing exit.
+    // A domain still pending and a refused model key: each its own failing
+    // line, and a failing exit.
     resend.domain("mail.beta.test", "pending");
     model.script(401, json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}), None);
     let pending = account("re_live_key_1234", "Beta <hi@mail.beta.test>");
     let mut env = env.to_vec();
-    env.retain(|(k, _)| *k != "REDKEY_EMAIL" && *k != "REDKEY_PUBLIC_URL");
+    env.retain(|(k, _)| *k != "REDKEY_EMAIL");
     env.push(("REDKEY_EMAIL", &pending));
-    env.push(("REDKEY_PUBLIC_URL", "http://crm.alpha.test"));
     let (ok, out, err) = check(&env);
     assert!(!ok);
-    assert_eq!(err, "error: 3 check(s) failed", "{out}");
+    assert_eq!(err, "error: 2 check(s) failed", "{out}");
     assert!(
         line(&out, "email alpha").starts_with("FAIL")
             && line(&out, "email alpha").contains("mail.beta.test is pending"),
@@ -99,7 +98,6 @@ async fn every_service_is_checked_in_one_line_each() {
         line(&out, "model").starts_with("FAIL") && line(&out, "model").contains("401"),
         "{out}"
     );
-    assert!(line(&out, "public URL").starts_with("FAIL"), "{out}");
     assert!(line(&out, "database").starts_with("ok "), "{out}");
 }
 
@@ -124,6 +122,15 @@ async fn unreachable_services_and_bad_configuration_fail_clearly() {
     assert!(!ok);
     assert!(line(&out, "configuration").starts_with("FAIL"), "{out}");
     assert!(out.contains("is not an http(s) URL"), "{out}");
+    assert_eq!(err, "error: the configuration is not valid");
+
+    // Plain http on a public name is refused before anything is reached.
+    let (ok, out, err) = check(&[("REDKEY_PUBLIC_URL", "http://crm.alpha.test")]);
+    assert!(!ok);
+    assert!(
+        line(&out, "configuration").contains("plain http on a public name"),
+        "{out}"
+    );
     assert_eq!(err, "error: the configuration is not valid");
 
     let (resend_url, _resend) = FakeResend::start().await;

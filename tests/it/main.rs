@@ -31,5 +31,6 @@ mod private_cluster;
 mod settings;
 mod sign_in;
 mod tables;
+mod tls;
 mod todos;
 mod trash;

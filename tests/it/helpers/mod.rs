@@ -1,6 +1,7 @@
 //! What the server's tests share: the app on a free port in this process,
 //! the server as a real process, and a fake Resend.
 
+pub mod caddy;
 pub mod dovecot;
 pub mod fake_anthropic;
 pub mod fake_resend;
