@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod check;
+pub mod export;
 pub mod seed;
 pub mod sources;
 

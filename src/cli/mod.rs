@@ -132,6 +132,15 @@ enum Command {
     /// Restore a backup into an empty database, then apply this build's
     /// newer migrations.
     Restore { file: PathBuf },
+    /// Write one client's records (CSV and JSON) and files to a zip.
+    Export {
+        /// The client's slug.
+        #[arg(long)]
+        client: String,
+        /// The file to write (default: redkey-SLUG-TIME.zip).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Measure how fast a CSV import runs (creates and fills the database
     /// redkey_bench_import on DATABASE_URL's server).
     BenchImport {
@@ -338,6 +347,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 done.path.display(),
                 done.schema,
                 admin::latest_migration()
+            );
+        }
+        Command::Export { client, out } => {
+            let out = out.unwrap_or_else(|| {
+                let at = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+                PathBuf::from(format!("redkey-{client}-{at}.zip"))
+            });
+            let store = crate::files::store(&settings)?;
+            let done = admin::export::export(&owner, store.as_ref(), &client, &out).await?;
+            let rows: i64 = done.rows.iter().map(|(_, n)| n).sum();
+            println!(
+                "{client} exported to {} ({rows} rows, {} files)",
+                done.path.display(),
+                done.files
             );
         }
         Command::BenchImport { rows } => crate::bench::import::run(&url, rows.max(1)).await?,

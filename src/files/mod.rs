@@ -19,6 +19,21 @@ pub trait FileStore: Send + Sync {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
 }
 
+/// The store the settings name: their S3 bucket, else a directory (by
+/// default under the data directory).
+pub fn store(settings: &crate::config::Settings) -> anyhow::Result<std::sync::Arc<dyn FileStore>> {
+    let cockpit = &settings.cockpit;
+    Ok(match &cockpit.files_s3 {
+        Some(s3) => std::sync::Arc::new(S3Store::new(s3)?),
+        None => std::sync::Arc::new(LocalDir::new(
+            cockpit
+                .files_dir
+                .clone()
+                .unwrap_or_else(|| settings.database.data_dir.join("files")),
+        )),
+    })
+}
+
 /// Files under a directory, one per key.
 pub struct LocalDir {
     root: PathBuf,

@@ -94,16 +94,7 @@ impl AppState {
                 import_max_bytes: settings.cockpit.import_max_bytes,
                 trash_days: settings.engine.trash.as_secs() / 86_400,
             },
-            files: match &settings.cockpit.files_s3 {
-                Some(s3) => Arc::new(crate::files::S3Store::new(s3)?),
-                None => Arc::new(crate::files::LocalDir::new(
-                    settings
-                        .cockpit
-                        .files_dir
-                        .clone()
-                        .unwrap_or_else(|| settings.database.data_dir.join("files")),
-                )),
-            },
+            files: crate::files::store(settings)?,
             secure_cookies: settings.cockpit.secure_cookies(),
         })
     }

@@ -18,6 +18,7 @@ mod email;
 mod email_crash;
 mod engine;
 mod engine_processes;
+mod export;
 mod files;
 mod helpers;
 mod http;

@@ -1,0 +1,224 @@
+//! One client's records as a zip of CSV and JSON files, readable without
+//! RedKey: what the client takes with them. Everything is read through the
+//! `crm_*` views scoped to that client, so nothing of another client's can
+//! reach the archive, and the files they uploaded come along as they are.
+
+use std::{
+    fs::File,
+    io::{BufWriter, Seek, Write},
+    path::{Path, PathBuf},
+};
+
+use anyhow::{bail, Context};
+use futures::TryStreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
+
+use crate::files::FileStore;
+
+/// What goes in, as `<name>.csv` and `<name>.json`: the view and its order.
+const RECORDS: [(&str, &str, &str); 14] = [
+    ("companies", "crm_companies", "id"),
+    ("contacts", "crm_contacts", "id"),
+    ("pipelines", "crm_pipelines", "position, id"),
+    (
+        "stages",
+        "crm_pipeline",
+        "pipeline_position, stage_position",
+    ),
+    ("deals", "crm_deals", "id"),
+    ("activities", "crm_activities", "happens_at, id"),
+    ("notes", "crm_notes", "id"),
+    ("note_targets", "crm_note_targets", "id"),
+    ("tasks", "crm_todos", "id"),
+    ("task_targets", "crm_todo_targets", "id"),
+    ("sequences", "crm_sequences", "id"),
+    ("sequence_contacts", "crm_sequence_contacts", "id"),
+    ("files", "crm_attachments", "id"),
+    ("file_targets", "crm_attachment_targets", "id"),
+];
+
+/// What an export wrote.
+#[derive(Debug)]
+pub struct Exported {
+    pub path: PathBuf,
+    /// Rows per record kind, in `RECORDS` order.
+    pub rows: Vec<(&'static str, i64)>,
+    /// Uploaded files included (their bytes under `files/`).
+    pub files: usize,
+}
+
+/// Writes client `slug`'s records to `out`, a zip that appears under its
+/// name only once complete.
+pub async fn export(
+    owner: &PgPool,
+    store: &dyn FileStore,
+    slug: &str,
+    out: &Path,
+) -> anyhow::Result<Exported> {
+    let client: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, name FROM workspaces WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(owner)
+            .await?;
+    let Some((client, name)) = client else {
+        bail!("no client {slug:?} (see `redkey create-client`)");
+    };
+    let partial = out.with_extension("partial");
+    let file =
+        File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;
+    let result = write_all(
+        owner,
+        store,
+        client,
+        &name,
+        ZipWriter::new(BufWriter::new(file)),
+    )
+    .await;
+    match result {
+        Ok((rows, files)) => {
+            std::fs::rename(&partial, out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            Ok(Exported {
+                path: out.to_path_buf(),
+                rows,
+                files,
+            })
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+async fn write_all<W: Write + Seek>(
+    owner: &PgPool,
+    store: &dyn FileStore,
+    client: Uuid,
+    name: &str,
+    mut zip: ZipWriter<W>,
+) -> anyhow::Result<(Vec<(&'static str, i64)>, usize)> {
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    // One transaction: every file of the archive shows the same moment.
+    let mut tx = owner.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SET LOCAL ROLE redkey_owner")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
+        .bind(client.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let bar = ProgressBar::new(RECORDS.len() as u64).with_style(
+        ProgressStyle::with_template("exporting {bar:40} {pos}/{len} {msg}")
+            .expect("a valid template"),
+    );
+    let mut rows = Vec::new();
+    for (kind, view, order) in RECORDS {
+        bar.set_message(kind);
+        let select = format!("SELECT * FROM {view} ORDER BY {order}");
+        zip.start_file(format!("{kind}.csv"), options)?;
+        copy_csv(&mut tx, &select, &mut zip).await?;
+        zip.start_file(format!("{kind}.json"), options)?;
+        rows.push((kind, write_json(&mut tx, &select, &mut zip).await?));
+        bar.inc(1);
+    }
+    let attachments: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, name, full_path FROM crm_attachments ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+    tx.rollback().await?;
+    bar.set_length(bar.length().unwrap_or(0) + attachments.len() as u64);
+    let mut files = 0;
+    for (id, file_name, key) in attachments {
+        bar.set_message(file_name.clone());
+        // A row whose bytes are gone is listed in files.csv but has no file.
+        if let Some(bytes) = store.get(&key).await? {
+            zip.start_file(format!("files/{id}-{}", safe_name(&file_name)), options)?;
+            zip.write_all(&bytes)?;
+            files += 1;
+        }
+        bar.inc(1);
+    }
+    zip.start_file("README.txt", options)?;
+    zip.write_all(readme(name, &rows, files).as_bytes())?;
+    zip.finish()?.flush()?;
+    bar.finish_and_clear();
+    Ok((rows, files))
+}
+
+/// Postgres writes the CSV itself (quoting, NULLs as empty fields).
+async fn copy_csv(
+    conn: &mut PgConnection,
+    select: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut stream = conn
+        .copy_out_raw(&format!(
+            "COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"
+        ))
+        .await?;
+    while let Some(chunk) = stream.try_next().await? {
+        out.write_all(&chunk)?;
+    }
+    Ok(())
+}
+
+/// A JSON array, one object per row, streamed; returns the row count.
+async fn write_json(
+    conn: &mut PgConnection,
+    select: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<i64> {
+    let sql = format!("SELECT row_to_json(r)::text FROM ({select}) r");
+    let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut *conn);
+    let mut n = 0;
+    out.write_all(b"[")?;
+    while let Some(row) = rows.try_next().await? {
+        out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(row.as_bytes())?;
+        n += 1;
+    }
+    out.write_all(b"\n]\n")?;
+    Ok(n)
+}
+
+/// A file name that stays inside `files/` on any system that unpacks it.
+fn safe_name(name: &str) -> String {
+    let mut cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while cleaned.contains("..") {
+        cleaned = cleaned.replace("..", ".");
+    }
+    cleaned.trim_start_matches('.').chars().take(120).collect()
+}
+
+fn readme(client: &str, rows: &[(&str, i64)], files: usize) -> String {
+    let mut text = format!(
+        "{client}: records exported from RedKey CRM.\n\n\
+         Each kind of record is here twice, with the same rows: as CSV (a header \
+         row, empty fields for no value) and as JSON (an array of objects). Ids \
+         join the files: contacts.company_id is a companies.id, deals.stage_id a \
+         stages.stage_id, the *_targets files link notes, tasks and files to \
+         contacts, companies and deals. Amounts are in millionths of the currency (amount_micros, as in Twenty). \
+         Uploaded files are under files/, named by their id in files.csv.\n\n"
+    );
+    for (kind, n) in rows {
+        text.push_str(&format!("{kind:<18} {n} rows\n"));
+    }
+    text.push_str(&format!("{:<18} {files} stored files\n", "files/"));
+    text
+}
