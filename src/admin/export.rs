@@ -51,7 +51,7 @@ pub struct Exported {
 }
 
 /// Writes client `slug`'s records to `out`, a zip that appears under its
-/// name only once complete.
+/// name only once complete. Reads as the views' owner scoped to the client.
 pub async fn export(
     owner: &PgPool,
     store: &dyn FileStore,
@@ -66,17 +66,26 @@ pub async fn export(
     let Some((client, name)) = client else {
         bail!("no client {slug:?} (see `redkey create-client`)");
     };
+    let mut tx = owner.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SET LOCAL ROLE redkey_owner")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
+        .bind(client.to_string())
+        .execute(&mut *tx)
+        .await?;
     let partial = out.with_extension("partial");
     let file =
         File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;
-    let result = write_all(
-        owner,
-        store,
-        client,
-        &name,
-        ZipWriter::new(BufWriter::new(file)),
-    )
-    .await;
+    let bar = ProgressBar::new(RECORDS.len() as u64).with_style(
+        ProgressStyle::with_template("exporting {bar:40} {pos}/{len} {msg}")
+            .expect("a valid template"),
+    );
+    let result = write_archive(&mut tx, store, &name, BufWriter::new(file), &bar).await;
+    bar.finish_and_clear();
     match result {
         Ok((rows, files)) => {
             std::fs::rename(&partial, out)
@@ -94,46 +103,33 @@ pub async fn export(
     }
 }
 
-async fn write_all<W: Write + Seek>(
-    owner: &PgPool,
+/// Every kind of record as CSV and JSON, then the stored files, into `out`.
+/// `conn` is inside a transaction scoped to one client, read-only and
+/// repeatable-read so every file of the archive shows the same moment.
+pub async fn write_archive<W: Write + Seek>(
+    conn: &mut PgConnection,
     store: &dyn FileStore,
-    client: Uuid,
-    name: &str,
-    mut zip: ZipWriter<W>,
+    client_name: &str,
+    out: W,
+    bar: &ProgressBar,
 ) -> anyhow::Result<(Vec<(&'static str, i64)>, usize)> {
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    // One transaction: every file of the archive shows the same moment.
-    let mut tx = owner.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SET LOCAL ROLE redkey_owner")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
-        .bind(client.to_string())
-        .execute(&mut *tx)
-        .await?;
-    let bar = ProgressBar::new(RECORDS.len() as u64).with_style(
-        ProgressStyle::with_template("exporting {bar:40} {pos}/{len} {msg}")
-            .expect("a valid template"),
-    );
+    let mut zip = ZipWriter::new(out);
     let mut rows = Vec::new();
     for (kind, view, order) in RECORDS {
         bar.set_message(kind);
         let select = format!("SELECT * FROM {view} ORDER BY {order}");
         zip.start_file(format!("{kind}.csv"), options)?;
-        copy_csv(&mut tx, &select, &mut zip).await?;
+        copy_csv(conn, &select, &mut zip).await?;
         zip.start_file(format!("{kind}.json"), options)?;
-        rows.push((kind, write_json(&mut tx, &select, &mut zip).await?));
+        rows.push((kind, write_json(conn, &select, &mut zip).await?));
         bar.inc(1);
     }
     let attachments: Vec<(Uuid, String, String)> =
         sqlx::query_as("SELECT id, name, full_path FROM crm_attachments ORDER BY id")
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
             .await?;
-    tx.rollback().await?;
-    bar.set_length(bar.length().unwrap_or(0) + attachments.len() as u64);
+    bar.inc_length(attachments.len() as u64);
     let mut files = 0;
     for (id, file_name, key) in attachments {
         bar.set_message(file_name.clone());
@@ -146,9 +142,8 @@ async fn write_all<W: Write + Seek>(
         bar.inc(1);
     }
     zip.start_file("README.txt", options)?;
-    zip.write_all(readme(name, &rows, files).as_bytes())?;
+    zip.write_all(readme(client_name, &rows, files).as_bytes())?;
     zip.finish()?.flush()?;
-    bar.finish_and_clear();
     Ok((rows, files))
 }
 

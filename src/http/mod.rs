@@ -3,6 +3,7 @@
 //! unsubscribe). Pages and server functions come from the `app` crate.
 
 pub mod api;
+mod archive;
 pub mod errors;
 mod export;
 mod files;

@@ -14,7 +14,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
-    api, errors, export, files, guard, health, hosts, import, ingest, limits, mail_oauth,
+    api, archive, errors, export, files, guard, health, hosts, import, ingest, limits, mail_oauth,
     session_store, to_the_end, trace, unsubscribe, webhooks, AppState,
 };
 
@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             post(import::upload).layer(DefaultBodyLimit::max(import_limit)),
         )
         .route("/export/{file}", get(export::export))
+        .route("/settings/export.zip", get(archive::download))
         .route("/oauth/mail/{provider}/start", get(mail_oauth::start))
         .route("/oauth/mail/callback", get(mail_oauth::callback))
         .route(

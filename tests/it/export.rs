@@ -7,6 +7,8 @@ use redkey_data::{files::NewFile, notes::Target, Actor, ClientId};
 use redkey_testkit::TestDb;
 use uuid::Uuid;
 
+use crate::helpers::visitor::{contact, Visitor};
+
 fn export(t: &TestDb, files: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
         .arg("export")
@@ -190,4 +192,60 @@ async fn a_client_takes_its_records_and_files_and_nothing_else() {
     );
     assert!(!missing.exists() && !missing.with_extension("partial").exists());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn an_admin_downloads_the_same_archive_from_settings_and_a_member_cannot() {
+    let t = TestDb::new().await;
+    let (alpha, beta, both) = t.two_clients().await;
+    t.member("member@alpha.test", &["alpha"]).await;
+    t.user("admin@alpha.test", &["alpha"]).await;
+    let ours = contact(&t, alpha, both, "Ada").await.id;
+    contact(&t, beta, both, "Bea").await;
+    let files = std::env::temp_dir().join(format!("redkey-export-http-{}", t.name));
+    let settings =
+        redkey::config::Settings::from_pairs(&[("REDKEY_FILES_DIR", files.to_str().unwrap())])
+            .unwrap();
+    let addr = crate::helpers::spawn_app(&t, &settings).await;
+
+    let member = Visitor::sign_in(addr, "member@alpha.test").await;
+    let r = member.get("/settings/export.zip").await;
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "only an admin of this client exports its records"
+    );
+
+    let admin = Visitor::sign_in(addr, "admin@alpha.test").await;
+    let page = admin.text("/settings/members").await;
+    assert!(
+        page.contains(r#"href="/settings/export.zip""#),
+        "the Members page links the download"
+    );
+    let r = admin.get("/settings/export.zip").await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        r.headers()[reqwest::header::CONTENT_TYPE],
+        "application/zip"
+    );
+    let disposition = r.headers()[reqwest::header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\"redkey-alpha-"),
+        "{disposition}"
+    );
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut json = String::new();
+    zip.by_name("contacts.json")
+        .unwrap()
+        .read_to_string(&mut json)
+        .unwrap();
+    let contacts: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(contacts.len(), 1, "{json}");
+    assert_eq!(contacts[0]["id"], ours.to_string());
+    assert_eq!(contacts[0]["client_id"], alpha.0.to_string());
+    assert!(zip.by_name("README.txt").is_ok());
 }

@@ -305,6 +305,13 @@ pub fn MembersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <section class="card" aria-labelledby="data-heading">
+            <h2 id="data-heading">"Your data"</h2>
+            <p>"Every record of this client — companies, contacts, deals, activities, notes, \
+                tasks, sequences and uploaded files — as CSV and JSON in one zip, readable \
+                without RedKey."</p>
+            <a class="button" id="export-all" href="/settings/export.zip" download>"Download everything"</a>
+        </section>
     }
 }
 

@@ -185,6 +185,21 @@ impl Db {
     /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the
     /// transaction-local settings the views, policies and audit read.
     pub async fn begin(&self, client: ClientId, actor: Actor) -> Result<Tx> {
+        self.begin_as("BEGIN", client, actor).await
+    }
+
+    /// A read-only transaction whose every read sees one moment (an export
+    /// of many views that must agree with each other).
+    pub async fn begin_snapshot(&self, client: ClientId, actor: Actor) -> Result<Tx> {
+        self.begin_as(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            client,
+            actor,
+        )
+        .await
+    }
+
+    async fn begin_as(&self, begin: &str, client: ClientId, actor: Actor) -> Result<Tx> {
         let (user, on_behalf_of) = actor.settings();
         let text = |id: Option<Uuid>| id.map(|u| u.to_string()).unwrap_or_default();
         // BEGIN, the scope and the role in one round trip: one simple-query
@@ -193,7 +208,7 @@ impl Db {
         let tx = begin_whole(
             &self.pool,
             format!(
-                "BEGIN; SELECT set_config('redkey.client_id', '{}', true), \
+                "{begin}; SELECT set_config('redkey.client_id', '{}', true), \
                         set_config('redkey.user_id', '{}', true), \
                         set_config('redkey.on_behalf_of', '{}', true), \
                         set_config('role', '{}', true)",
