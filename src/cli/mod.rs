@@ -132,6 +132,16 @@ enum Command {
     /// Restore a backup into an empty database, then apply this build's
     /// newer migrations.
     Restore { file: PathBuf },
+    /// Erase a person on request: their contact, mail, activities, notes,
+    /// files and every other trace, in one client or all; a hashed
+    /// suppression keeps them from being mailed again.
+    Forget {
+        #[arg(long)]
+        email: String,
+        /// Only in this client (default: every client of the database).
+        #[arg(long)]
+        client: Option<String>,
+    },
     /// Write one client's records (CSV and JSON) and files to a zip.
     Export {
         /// The client's slug.
@@ -348,6 +358,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 done.schema,
                 admin::latest_migration()
             );
+        }
+        Command::Forget { email, client } => {
+            let store = crate::files::store(&settings)?;
+            people::forget(&owner, store.as_ref(), &email, client.as_deref()).await?
         }
         Command::Export { client, out } => {
             let out = out.unwrap_or_else(|| {

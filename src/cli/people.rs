@@ -128,3 +128,44 @@ pub async fn user(owner: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()
     }
     Ok(())
 }
+
+/// Erases a person in one client or, without `client`, in every client of
+/// the database; then deletes the files that were theirs.
+pub async fn forget(
+    owner: &sqlx::PgPool,
+    store: &dyn crate::files::FileStore,
+    email: &str,
+    client: Option<&str>,
+) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow!(e))?;
+    let clients = redkey_data::admin::clients(owner).await?;
+    let chosen: Vec<_> = clients
+        .iter()
+        .filter(|(_, slug, _)| client.is_none_or(|c| c == slug))
+        .collect();
+    if chosen.is_empty() {
+        bail!("no client {:?}", client.unwrap_or_default());
+    }
+    for (id, slug, _) in chosen {
+        let erased = redkey_data::erasure::forget_as_owner(owner, *id, email.as_str()).await?;
+        for key in &erased.file_keys {
+            store.delete(key).await?;
+        }
+        let removed: Vec<String> = erased
+            .removed
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        println!(
+            "{slug}: erased{}{}; the address is suppressed as a hash",
+            if removed.is_empty() {
+                " nothing else held"
+            } else {
+                " "
+            },
+            removed.join(", ")
+        );
+    }
+    Ok(())
+}

@@ -17,6 +17,8 @@ pub trait FileStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
     /// `None` when nothing is stored under `key`.
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// Removes the bytes under `key`; nothing there is not an error.
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
 }
 
 /// The store the settings name: their S3 bucket, else a directory (by
@@ -79,6 +81,13 @@ impl FileStore for LocalDir {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
         }
     }
 }

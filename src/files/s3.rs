@@ -47,4 +47,11 @@ impl FileStore for S3Store {
             Err(e) => Err(e.into()),
         }
     }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
 }

@@ -20,6 +20,7 @@ mod engine;
 mod engine_processes;
 mod export;
 mod files;
+mod forget;
 mod helpers;
 mod http;
 mod imports;

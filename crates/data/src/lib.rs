@@ -21,6 +21,7 @@ pub mod deals;
 pub mod drafter;
 pub mod engine;
 pub mod enrichment;
+pub mod erasure;
 pub mod files;
 pub mod import_lines;
 pub mod imports;

@@ -25,17 +25,18 @@ pub async fn record_event(tx: &mut Tx, svix_id: &str, kind: &str, payload: &Valu
 
 /// Why the address gets no more mail from this client, if it does not.
 pub async fn suppression(tx: &mut Tx, email: &EmailAddress) -> Result<Option<SuppressionReason>> {
-    Ok(
-        sqlx::query_scalar("SELECT reason FROM crm_suppressions WHERE email = lower($1)")
-            .bind(email.as_str())
-            .fetch_optional(tx.conn())
-            .await?,
+    Ok(sqlx::query_scalar(
+        "SELECT reason FROM crm_suppressions WHERE email_sha256 = redkey_email_hash($1)",
     )
+    .bind(email.as_str())
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 pub async fn suppress(tx: &mut Tx, email: &EmailAddress, reason: SuppressionReason) -> Result<()> {
     sqlx::query(
-        "INSERT INTO crm_suppressions (email, reason) VALUES (lower($1), $2) ON CONFLICT DO NOTHING",
+        "INSERT INTO crm_suppressions (email_sha256, reason) VALUES (redkey_email_hash($1), $2) \
+         ON CONFLICT DO NOTHING",
     )
     .bind(email.as_str())
     .bind(reason)

@@ -80,6 +80,9 @@ text_enum! {
         Unsubscribed = "unsubscribed",
         Bounced = "bounced",
         Complained = "complained",
+        /// The person asked to be erased: only the hash of the address
+        /// is kept, so they are never mailed again.
+        Erased = "erased",
     }
 }
 
@@ -89,6 +92,8 @@ impl From<SuppressionReason> for StopReason {
             SuppressionReason::Unsubscribed => Self::Unsubscribed,
             SuppressionReason::Bounced => Self::Bounced,
             SuppressionReason::Complained => Self::Complained,
+            // A contact added again after an erasure asked not to be mailed.
+            SuppressionReason::Erased => Self::Unsubscribed,
         }
     }
 }
