@@ -1,22 +1,26 @@
-//! Settings → Members → "Download everything": the archive `redkey export`
-//! writes, for an admin of the signed-in client. A zip's directory comes
-//! last, so it is built in an unnamed temporary file (removed as soon as it
-//! is open) and streamed from there; nothing stays on disk.
+//! The client's data rights from Settings → Members, for an admin:
+//! "Download everything" (the archive `redkey export` writes; a zip's
+//! directory comes last, so it is built in an unnamed temporary file,
+//! removed as soon as it is open, and streamed from there) and erasing a
+//! person on request (what `redkey forget` does, in this client).
 
 use std::io::{BufWriter, Seek, SeekFrom};
 
 use axum::{
     body::Body,
-    extract::State,
+    extract::{Form, State},
     http::{header, StatusCode},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
     Extension,
 };
 use indicatif::ProgressBar;
+use serde::Deserialize;
+use tower_sessions::Session;
 use uuid::Uuid;
 
-use app::ssr::session::Checked;
-use redkey_data::{settings::is_admin, Actor, ClientId};
+use app::ssr::session::{current, Checked};
+use redkey_data::{erasure, settings::is_admin, Actor, ClientId, DbError};
+use redkey_types::{format::urlencode, EmailAddress};
 
 use super::AppState;
 use crate::admin::export::write_archive;
@@ -90,4 +94,60 @@ async fn build(
     drop(tx);
     file.seek(SeekFrom::Start(0))?;
     Ok(Some((me.slug, file)))
+}
+
+#[derive(Deserialize)]
+pub struct ForgetForm {
+    email: String,
+}
+
+/// Erases the person with this address in the signed-in client, then their
+/// stored files; back to the Members page with the outcome.
+pub async fn forget(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<ForgetForm>,
+) -> Response {
+    let Ok(Some(me)) = current(&session).await else {
+        return (StatusCode::UNAUTHORIZED, "please sign in").into_response();
+    };
+    let back = |key: &str, value: &str| {
+        Redirect::to(&format!(
+            "/settings/members?{key}={}#data-heading",
+            urlencode(value)
+        ))
+        .into_response()
+    };
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => return back("forget_error", &e.to_string()),
+    };
+    let done = async {
+        let mut tx = state
+            .db
+            .begin(ClientId(me.client), Actor::User(me.user))
+            .await?;
+        let erased = erasure::forget(&mut tx, email.as_str()).await?;
+        tx.commit().await?;
+        Ok::<_, DbError>(erased)
+    }
+    .await;
+    match done {
+        Ok(erased) => {
+            for key in &erased.file_keys {
+                // The rows are gone; a file left behind is logged (by key,
+                // never by name) to be removed by hand.
+                if let Err(e) = state.files.delete(key).await {
+                    tracing::error!(error = %e, key, "deleting an erased person's file");
+                }
+            }
+            let removed: i64 = erased.removed.values().sum();
+            back("erased", &removed.to_string())
+        }
+        Err(DbError::Forbidden(_)) => back("forget_error", "only an admin erases a person"),
+        Err(e) => {
+            tracing::error!(error = %e, "erasing a person");
+            back("forget_error", "the erasure failed; nothing was removed")
+        }
+    }
 }

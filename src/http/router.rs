@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/export/{file}", get(export::export))
         .route("/settings/export.zip", get(archive::download))
+        .route("/settings/forget", post(archive::forget))
         .route("/oauth/mail/{provider}/start", get(mail_oauth::start))
         .route("/oauth/mail/callback", get(mail_oauth::callback))
         .route(

@@ -9,6 +9,8 @@ use redkey_data::{erasure, suppressions, Actor, ClientId, DbError};
 use redkey_testkit::TestDb;
 use redkey_types::{EmailAddress, SuppressionReason};
 
+use crate::helpers::visitor::{location, Visitor};
+
 const ZELDA: &str = "00000000-0000-4000-8000-00000000a001";
 const OTTO: &str = "00000000-0000-4000-8000-00000000a002";
 
@@ -204,4 +206,62 @@ async fn only_an_admin_erases_from_the_cockpit() {
         .await
         .unwrap();
     assert_eq!(by, format!("user:{admin}"));
+}
+
+#[tokio::test]
+async fn an_admin_erases_a_person_from_settings() {
+    let t = TestDb::new().await;
+    let (alpha, _, _) = t.two_clients().await;
+    load_fixture(&t, alpha).await;
+    t.member("member@alpha.test", &["alpha"]).await;
+    t.user("admin@alpha.test", &["alpha"]).await;
+    let files = std::env::temp_dir().join(format!("redkey-forget-http-{}", t.name));
+    let file = files.join(alpha.0.to_string()).join("zelda-file");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"CV").unwrap();
+    let settings =
+        redkey::config::Settings::from_pairs(&[("REDKEY_FILES_DIR", files.to_str().unwrap())])
+            .unwrap();
+    let addr = crate::helpers::spawn_app(&t, &settings).await;
+    let erase = |v: Visitor, email: &'static str| async move {
+        let r = v
+            .http
+            .post(format!("http://{addr}/settings/forget"))
+            .header("cookie", &v.cookie)
+            .header("origin", format!("http://{addr}"))
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+        location(&r)
+    };
+
+    let member = Visitor::sign_in(addr, "member@alpha.test").await;
+    let back = erase(member.clone(), "zelda.q@example.org").await;
+    assert_eq!(
+        back,
+        "/settings/members?forget_error=only%20an%20admin%20erases%20a%20person#data-heading"
+    );
+    let admin = Visitor::sign_in(addr, "admin@alpha.test").await;
+    let back = erase(admin.clone(), "not an address").await;
+    assert!(
+        back.starts_with("/settings/members?forget_error="),
+        "{back}"
+    );
+    assert!(
+        !traces(&t).await.is_empty() && file.exists(),
+        "nothing changed"
+    );
+
+    let back = erase(admin.clone(), "zelda.q@example.org").await;
+    assert!(back.starts_with("/settings/members?erased="), "{back}");
+    assert_eq!(traces(&t).await, vec![]);
+    assert!(!file.exists());
+    let page = admin.text(&back).await;
+    assert!(
+        page.contains("Erased: ") && page.contains("records removed"),
+        "the page says what happened"
+    );
+    std::fs::remove_dir_all(&files).ok();
 }

@@ -311,7 +311,35 @@ pub fn MembersPage() -> impl IntoView {
                 tasks, sequences and uploaded files — as CSV and JSON in one zip, readable \
                 without RedKey."</p>
             <a class="button" id="export-all" href="/settings/export.zip" download>"Download everything"</a>
+            <h3>"Erase a person"</h3>
+            <p>"When someone asks to be forgotten: their contact, mail, activities, notes, \
+                tasks and files go, pending emails to them are cancelled, and only a hash of \
+                the address is kept so they are never mailed again. This cannot be undone."</p>
+            <form method="post" action="/settings/forget" class="record-form">
+                <div class="field">
+                    <label for="forget_email">"Their email address"</label>
+                    <input id="forget_email" name="email" type="email" required=true />
+                </div>
+                <button type="submit" id="forget-person" class="danger">"Erase everything about them"</button>
+            </form>
+            <ForgetOutcome />
         </section>
+    }
+}
+
+/// What the last erasure came to, from the address the form returned to.
+#[component]
+fn ForgetOutcome() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        let q = query.read();
+        if let Some(n) = q.get("erased") {
+            Some(view! { <p role="status" id="forget-outcome">{format!("Erased: {n} records removed.")}</p> }.into_any())
+        } else {
+            q.get("forget_error").map(|e| {
+                view! { <p class="error" role="alert" id="forget-outcome">{e}</p> }.into_any()
+            })
+        }
     }
 }
 
