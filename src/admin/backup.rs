@@ -75,6 +75,13 @@ pub async fn restore(url: &DatabaseUrl, owner: &PgPool, file: &Path) -> anyhow::
     // and owners need them first.
     let mut conn = owner.acquire().await?;
     redkey_data::admin::ensure_roles(&mut conn).await?;
+    // The archive hands objects to redkey_owner before its own grants (they
+    // come last); an owner that is not a superuser (Supabase's) may only do
+    // that once redkey_owner may create in the schema, as migration 0001
+    // grants.
+    sqlx::query("GRANT USAGE, CREATE ON SCHEMA public TO redkey_owner")
+        .execute(&mut *conn)
+        .await?;
     drop(conn);
     let entries = list_entries(url, file)?;
     let bar = bar(entries, "restoring");

@@ -183,8 +183,14 @@ pub struct EmptyDb {
 impl EmptyDb {
     pub async fn new() -> Self {
         let base = base_options();
+        let admin_base = if platform_owner() {
+            ensure_platform_owner(&base).await;
+            base.clone().username(PLATFORM_OWNER).password("")
+        } else {
+            base.clone()
+        };
         let name = format!("redkey_test_{}", Uuid::new_v4().simple());
-        let mut maint = PgConnection::connect_with(&base.clone().database("postgres"))
+        let mut maint = PgConnection::connect_with(&admin_base.database("postgres"))
             .await
             .expect("connect to the maintenance database");
         sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -194,11 +200,17 @@ impl EmptyDb {
         Self { name, base }
     }
 
-    /// The superuser's URL for it.
+    /// The owner's URL for it: the superuser's, or the platform owner's
+    /// under `REDKEY_TEST_OWNER=platform` (a restore as Supabase's owner).
     pub fn url(&self) -> String {
+        let user = if platform_owner() {
+            PLATFORM_OWNER
+        } else {
+            self.base.get_username()
+        };
         format!(
             "postgres://{}@{}:{}/{}",
-            self.base.get_username(),
+            user,
             self.base.get_host(),
             self.base.get_port(),
             self.name
