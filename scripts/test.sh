@@ -82,14 +82,14 @@ echo "== unit and database tests"
 RUSTFLAGS="--cfg erase_components" cargo nextest run --workspace --exclude frontend \
   --exclude redkey-data --no-fail-fast
 unit=$?
-# The data layer's whole suite, and the owner's backup, restore, export
+# The data layer's whole suite, and the owner's onboarding, backup, restore, export
 # and erasure, as a hosted platform's owner (Supabase's `postgres`:
 # CREATEROLE, CREATEDB, BYPASSRLS, not a superuser), which the harness
 # creates: migrations, roles, policies and restores must not need more.
 echo "== the data layer and the owner's commands as a non-superuser owner"
 REDKEY_TEST_OWNER=platform RUSTFLAGS="--cfg erase_components" \
   cargo nextest run -p redkey-data -p redkey --no-fail-fast \
-  -E 'package(redkey-data) | test(/^(backup|export|forget)::/)'
+  -E 'package(redkey-data) | test(/^(backup|export|forget|onboard)::/)'
 data=$?
 
 # nextest's summary stays the last line; the exit code covers every suite.

@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod check;
 pub mod export;
+pub mod onboard;
 pub mod seed;
 pub mod sources;
 

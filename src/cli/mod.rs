@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
 use redkey_types::EmailAddress;
 
+mod client;
 mod people;
 
 use people::{read_password, TokenAction, UserAction};
@@ -94,6 +95,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Onboard a client, or show its onboarding's state.
+    Client {
+        #[command(subcommand)]
+        action: client::ClientAction,
     },
     /// When a client's daily pipeline-health check runs.
     SetSchedule {
@@ -254,6 +260,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     if let Command::Serve { demo } = command {
         return startup::serve(settings, startup::ServeOptions { demo }).await;
+    }
+    if let Command::Client { action } = command {
+        return client::run(&settings, action).await;
     }
     let Some(url) = settings.database.owner.clone() else {
         bail!("DATABASE_URL is not set (this command needs the owner credential)");
@@ -419,7 +428,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Serve { .. } | Command::Pg { .. } | Command::Check => {
+        Command::Serve { .. } | Command::Pg { .. } | Command::Check | Command::Client { .. } => {
             unreachable!("handled above")
         }
     }

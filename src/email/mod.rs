@@ -1,6 +1,7 @@
 //! Outbound email through Resend: sequence steps, provider events, and
 //! the limits that keep a young sending domain's reputation.
 
+pub mod domains;
 pub mod events;
 pub mod inbound;
 mod invite;

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 #[derive(Clone)]
 pub struct Resend {
-    http: reqwest::Client,
-    base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
 }
 
 /// Why a send did not go out.
@@ -73,19 +73,6 @@ impl Received {
     }
 }
 
-/// A sending domain as `GET /domains` lists it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Domain {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-}
-
-#[derive(Deserialize)]
-struct DomainList {
-    data: Vec<Domain>,
-}
-
 impl Resend {
     pub fn new(base: &str) -> anyhow::Result<Self> {
         Ok(Self {
@@ -97,32 +84,6 @@ impl Resend {
                 .build()?,
             base: base.trim_end_matches('/').to_string(),
         })
-    }
-
-    /// The account's sending domains (`GET /domains`): also proof that the
-    /// key is accepted.
-    #[tracing::instrument(name = "resend.domains", skip_all, fields(status))]
-    pub async fn domains(&self, api_key: &SecretString) -> Result<Vec<Domain>, String> {
-        let response = self
-            .http
-            .get(format!("{}/domains", self.base))
-            .bearer_auth(api_key.expose_secret())
-            .send()
-            .await
-            .map_err(|e| format!("Resend unreachable: {}", crate::admin::one_line(&e)))?;
-        let status = response.status();
-        tracing::Span::current().record("status", status.as_u16());
-        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(format!("Resend refused the API key ({status})"));
-        }
-        if !status.is_success() {
-            return Err(format!("Resend answered {status} for its domains"));
-        }
-        let list: DomainList = response
-            .json()
-            .await
-            .map_err(|e| format!("Resend's domain list is not readable: {e}"))?;
-        Ok(list.data)
     }
 
     /// A received email's content (`GET /emails/receiving/{id}`): the

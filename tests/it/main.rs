@@ -28,6 +28,7 @@ mod ingest;
 mod invitations;
 mod logging;
 mod mailbox;
+mod onboard;
 mod page_reads;
 mod private_cluster;
 mod settings;

@@ -10,12 +10,17 @@ use redkey_types::{Invitation, InvitationInfo, Role};
 /// Days an invitation link stays open.
 pub const OPEN_DAYS: i32 = 7;
 
+/// A one-time link's token: 256 random bits, hex.
+pub(crate) fn new_token() -> Result<String> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| DbError::Invalid(format!("no randomness: {e}")))?;
+    Ok(hex::encode(secret))
+}
+
 /// Invites `email` as `role`; returns the invitation and the link's token
 /// (shown or sent once, never stored).
 pub async fn invite(tx: &mut Tx, email: &str, role: Role) -> Result<(Uuid, String)> {
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| DbError::Invalid(format!("no randomness: {e}")))?;
-    let token = hex::encode(secret);
+    let token = new_token()?;
     let id = sqlx::query_scalar("SELECT crm_invite($1, $2, $3, $4)")
         .bind(email)
         .bind(role)

@@ -30,6 +30,7 @@ pub mod invitations;
 pub mod lookup;
 pub mod mail;
 pub mod notes;
+pub mod onboarding;
 pub mod outbox;
 pub mod password;
 pub mod pipeline;

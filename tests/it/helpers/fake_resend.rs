@@ -32,6 +32,8 @@ pub struct Inner {
     pub received: HashMap<String, Value>,
     /// The account's sending domains (`GET /domains`).
     pub domains: Vec<Value>,
+    /// `POST /domains/{id}/verify` calls.
+    pub verifications: usize,
 }
 
 #[derive(Clone, Default)]
@@ -43,7 +45,9 @@ impl FakeResend {
         let app = Router::new()
             .route("/emails", post(send))
             .route("/emails/receiving/{id}", axum::routing::get(receiving))
-            .route("/domains", axum::routing::get(domains))
+            .route("/domains", axum::routing::get(domains).post(create_domain))
+            .route("/domains/{id}", axum::routing::get(domain))
+            .route("/domains/{id}/verify", post(verify_domain))
             .with_state(fake.clone());
         (super::listen(app).await, fake)
     }
@@ -76,6 +80,18 @@ impl FakeResend {
         }));
     }
 
+    /// Marks domain `name` and all its records verified, as Resend does
+    /// once it finds them in DNS.
+    pub fn dns_found(&self, name: &str) {
+        let mut inner = self.0.lock().unwrap();
+        for d in inner.domains.iter_mut().filter(|d| d["name"] == name) {
+            d["status"] = json!("verified");
+            for r in d["records"].as_array_mut().unwrap() {
+                r["status"] = json!("verified");
+            }
+        }
+    }
+
     pub fn delivered(&self) -> Vec<(String, Value)> {
         self.0.lock().unwrap().delivered.clone()
     }
@@ -95,15 +111,8 @@ fn error(status: u16, name: &str) -> Response {
 }
 
 async fn domains(State(fake): State<FakeResend>, headers: HeaderMap) -> Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if !auth.starts_with("Bearer re_") {
-        return error(401, "missing_api_key");
-    }
-    if auth == "Bearer re_revoked" {
-        return error(403, "invalid_api_key");
+    if let Some(r) = refusal(&headers) {
+        return r;
     }
     Json(json!({ "data": fake.0.lock().unwrap().domains })).into_response()
 }
@@ -176,4 +185,95 @@ async fn send(State(fake): State<FakeResend>, headers: HeaderMap, body: Bytes) -
         inner.delivered.push((String::new(), parsed));
     }
     Json(json!({ "id": id })).into_response()
+}
+
+/// The answer to a request without a usable key, if it has none.
+fn refusal(headers: &HeaderMap) -> Option<Response> {
+    match headers.get("authorization").and_then(|h| h.to_str().ok()) {
+        Some("Bearer re_revoked") => Some(error(403, "invalid_api_key")),
+        Some(a) if a.starts_with("Bearer re_") => None,
+        _ => Some(error(401, "missing_api_key")),
+    }
+}
+
+/// `POST /domains`: the domain, not started, with the records Resend asks
+/// every domain for.
+async fn create_domain(
+    State(fake): State<FakeResend>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Some(r) = refusal(&headers) {
+        return r;
+    }
+    let Some(name) = body["name"].as_str() else {
+        return error(422, "validation_error");
+    };
+    let mut inner = fake.0.lock().unwrap();
+    if inner.domains.iter().any(|d| d["name"] == name) {
+        return error(409, "domain_already_exists");
+    }
+    let record = |record: &str, kind: &str, host: String, value: &str| {
+        json!({"record": record, "name": host, "type": kind, "ttl": "Auto",
+               "status": "not_started", "value": value})
+    };
+    let mut mx = record(
+        "SPF",
+        "MX",
+        format!("send.{name}"),
+        "feedback-smtp.us-east-1.amazonses.com",
+    );
+    mx["priority"] = json!(10);
+    let domain = json!({
+        "object": "domain", "id": format!("d_{}", inner.domains.len() + 1), "name": name,
+        "status": "not_started", "created_at": "2026-12-01T00:00:00Z", "region": "us-east-1",
+        "records": [
+            mx,
+            record("SPF", "TXT", format!("send.{name}"), "\"v=spf1 include:amazonses.com ~all\""),
+            record("DKIM", "TXT", format!("resend._domainkey.{name}"), "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDtest"),
+        ],
+    });
+    inner.domains.push(domain.clone());
+    Json(domain).into_response()
+}
+
+async fn domain(
+    State(fake): State<FakeResend>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(&headers) {
+        return r;
+    }
+    match fake
+        .0
+        .lock()
+        .unwrap()
+        .domains
+        .iter()
+        .find(|d| d["id"] == id.as_str())
+    {
+        Some(d) => Json(d.clone()).into_response(),
+        None => error(404, "not_found"),
+    }
+}
+
+/// `POST /domains/{id}/verify`: the check starts, the domain is pending.
+async fn verify_domain(
+    State(fake): State<FakeResend>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(&headers) {
+        return r;
+    }
+    let mut inner = fake.0.lock().unwrap();
+    inner.verifications += 1;
+    match inner.domains.iter_mut().find(|d| d["id"] == id.as_str()) {
+        Some(d) => {
+            d["status"] = json!("pending");
+            Json(json!({"object": "domain", "id": id})).into_response()
+        }
+        None => error(404, "not_found"),
+    }
 }
