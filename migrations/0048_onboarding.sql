@@ -8,7 +8,16 @@ SET LOCAL ROLE redkey_owner;
 ALTER TABLE invitations ALTER COLUMN invited_by DROP NOT NULL;
 COMMENT ON COLUMN invitations.invited_by IS 'NULL: the owner''s command line invited the first admin';
 
-ALTER TABLE workspaces ADD COLUMN sending_domain text
-  CHECK (sending_domain ~ '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$');
+ALTER TABLE workspaces
+  ADD COLUMN sending_domain text
+    CHECK (sending_domain ~ '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'),
+  -- Resend's word for it when last asked, for Settings → Onboarding.
+  ADD COLUMN sending_domain_status text CHECK (length(sending_domain_status) <= 40),
+  ADD COLUMN sending_domain_checked_at timestamptz;
+
+CREATE OR REPLACE VIEW crm_clients AS
+SELECT id, slug, name, created_at, sending_domain, sending_domain_status, sending_domain_checked_at
+FROM workspaces
+WHERE id = NULLIF(current_setting('redkey.client_id', true), '')::uuid;
 
 RESET ROLE;

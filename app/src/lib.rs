@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/suggestions") view={Lazy::<routes::Suggestions>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/pipelines") view={Lazy::<routes::PipelineSettings>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/members") view={Lazy::<routes::Members>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/onboarding") view={Lazy::<routes::Onboarding>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view={Lazy::<routes::Profile>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/sources") view={Lazy::<routes::Sources>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sequences") view={Lazy::<routes::Sequences>::new()} ssr=SsrMode::Async />

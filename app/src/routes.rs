@@ -18,8 +18,8 @@ use leptos::{lazy, prelude::*};
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    arlo, contacts, coverage, editing, home, imports, invite, notes, pipeline, records, search,
-    sequences, settings, sources, suggestions, tables, todos, trash,
+    arlo, contacts, coverage, editing, home, imports, invite, notes, onboarding, pipeline, records,
+    search, sequences, settings, sources, suggestions, tables, todos, trash,
 };
 
 /// One split point per group, and one lazy route per page; the route
@@ -152,6 +152,7 @@ groups! {
     settings_pages, __preload_settings_pages {
         PipelineSettings => settings::PipelineSettingsPage,
         Members => settings::MembersPage,
+        Onboarding => onboarding::OnboardingPage,
         Profile => settings::ProfilePage,
         Sources => sources::SourcesPage,
         Import => imports::ImportPage,

@@ -315,6 +315,7 @@ async fn sending_domain(
         Ok(d) => d,
         Err(e) => return Ok(step("sending domain", Mark::Failed, e)),
     };
+    onboarding::record_domain_status(owner, client, &d.status).await?;
     if d.status == "verified" {
         return Ok(step(
             "sending domain",
@@ -331,6 +332,7 @@ async fn sending_domain(
             Ok(now) => d = now,
             Err(e) => return Ok(step("sending domain", Mark::Failed, e)),
         }
+        onboarding::record_domain_status(owner, client, &d.status).await?;
     }
     let mut s = step(
         "sending domain",

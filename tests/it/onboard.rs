@@ -9,7 +9,7 @@ use redkey_testkit::EmptyDb;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::fake_resend::FakeResend;
+use crate::helpers::{fake_resend::FakeResend, visitor::Visitor};
 
 fn redkey(env: &[(&str, &str)], args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
@@ -251,4 +251,77 @@ async fn onboarding_twice_sets_up_each_step_once_and_status_follows_dns() {
         "{out}"
     );
     pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_shows_the_checklist_to_an_admin() {
+    let t = redkey_testkit::TestDb::new().await;
+    let url = t.url();
+    let (resend_url, _resend) = FakeResend::start().await;
+    let email =
+        json!([{ "client": "acme", "api_key": "re_acme_key", "from": "Acme <hello@mail.acme.test>",
+                         "webhook_secret": "whsec_c2VjcmV0c2VjcmV0c2VjcmV0" }])
+        .to_string();
+    let env = [
+        ("RESEND_BASE_URL", resend_url.as_str()),
+        ("REDKEY_EMAIL", email.as_str()),
+        ("REDKEY_PUBLIC_URL", "https://crm.acme.test"),
+    ];
+    let (ok, out, err) = redkey(
+        &env,
+        &[
+            "client",
+            "onboard",
+            "--name",
+            "Acme",
+            "--database-url",
+            &url,
+            "--sending-domain",
+            "mail.acme.test",
+        ],
+    );
+    assert!(ok, "{out}\n{err}");
+    t.user("ada@acme.test", &["acme"]).await;
+    t.member("bo@acme.test", &["acme"]).await;
+    let settings =
+        redkey::config::Settings::from_pairs(&[("REDKEY_PUBLIC_URL", "https://crm.acme.test")])
+            .unwrap();
+    let addr = crate::helpers::spawn_app(&t, &settings).await;
+
+    let admin = Visitor::sign_in(addr, "ada@acme.test").await;
+    let page = admin.text("/settings/onboarding").await;
+    for (step, state) in [
+        ("database", "done"),
+        ("workspace", "done"),
+        ("cockpit", "done"),
+        ("ingestion", "done"),
+        ("sending-domain", "todo"),
+    ] {
+        assert!(
+            page.contains(&format!(r#"data-step="{step}" data-state="{state}""#)),
+            "{step} {state}:\n{page}"
+        );
+    }
+    assert!(page.contains("Pipeline Sales with 6 stages."), "{page}");
+    assert!(
+        page.contains("POST https://crm.acme.test/ingest/forms/"),
+        "{page}"
+    );
+    assert!(
+        page.contains("https://crm.acme.test/webhooks/resend/acme"),
+        "{page}"
+    );
+    assert!(page.contains("mail.acme.test: pending (Resend, "), "{page}");
+    assert!(
+        page.contains("redkey client status --client acme"),
+        "{page}"
+    );
+
+    let member = Visitor::sign_in(addr, "bo@acme.test").await;
+    let page = member.text("/settings/onboarding").await;
+    assert!(
+        page.contains("only an admin of this client manages its settings"),
+        "{page}"
+    );
+    assert!(!page.contains("/ingest/forms/"));
 }

@@ -9,6 +9,7 @@ pub mod invite;
 pub mod logging;
 pub mod not_found;
 pub mod notes;
+pub mod onboarding;
 pub mod pipeline;
 pub mod records;
 pub mod search;

@@ -18,6 +18,22 @@ async fn admin_tx() -> Result<(crate::ssr::db::Tx, crate::ssr::session::SignedIn
     Ok((tx, me))
 }
 
+/// The client's onboarding checklist (Settings → Onboarding).
+#[server]
+pub async fn load_onboarding() -> Result<crate::model::OnboardingChecklist, AppError> {
+    use crate::ssr::db;
+    let (mut tx, _) = admin_tx().await?;
+    let mut list = db::onboarding::checklist(&mut tx).await?;
+    let pool = use_context::<db::Db>().ok_or(AppError::Internal)?;
+    list.schema = db::status(&pool).await?.schema_version;
+    list.public_url = use_context::<crate::ssr::cockpit::CockpitConfig>()
+        .and_then(|c| c.public_url)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string();
+    Ok(list)
+}
+
 #[server]
 pub async fn load_pipeline_settings() -> Result<PipelineSettings, AppError> {
     use crate::ssr::db;

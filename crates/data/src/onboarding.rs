@@ -148,3 +148,37 @@ pub async fn admins(owner: &PgPool, client: Uuid) -> Result<(i64, i64)> {
     .await?;
     Ok((members, invited))
 }
+
+/// The checklist as the client's own views show it (Settings → Onboarding).
+pub async fn checklist(tx: &mut crate::Tx) -> Result<redkey_types::OnboardingChecklist> {
+    Ok(sqlx::query_as(
+        "SELECT c.slug, c.name, \
+           p.name AS pipeline, \
+           (SELECT count(*) FROM crm_pipeline s WHERE s.pipeline_id = p.id) AS stages, \
+           (SELECT count(*) FROM crm_member_roles WHERE role = 'admin') AS admins, \
+           (SELECT count(*) FROM crm_invitations WHERE role = 'admin' AND accepted_at IS NULL \
+              AND expires_at > now()) AS admins_invited, \
+           (SELECT public_key FROM crm_sources WHERE kind = 'form' AND public_key IS NOT NULL \
+              ORDER BY created_at LIMIT 1) AS form_key, \
+           c.sending_domain, c.sending_domain_status, c.sending_domain_checked_at \
+         FROM crm_clients c \
+         LEFT JOIN LATERAL (SELECT id, name FROM crm_pipelines ORDER BY position, id LIMIT 1) p ON true",
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// What Resend said about the client's sending domain, for the checklist.
+pub async fn record_domain_status(owner: &PgPool, client: Uuid, status: &str) -> Result<()> {
+    let mut tx = scoped(owner, client).await?;
+    sqlx::query(
+        "UPDATE workspaces SET sending_domain_status = left($2, 40), sending_domain_checked_at = now() \
+         WHERE id = $1",
+    )
+    .bind(client)
+    .bind(status)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
