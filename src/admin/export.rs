@@ -66,17 +66,12 @@ pub async fn export(
     let Some((client, name)) = client else {
         bail!("no client {slug:?} (see `redkey create-client`)");
     };
-    let mut tx = owner.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SET LOCAL ROLE redkey_owner")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
-        .bind(client.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = redkey_data::admin::owner_scoped(
+        owner,
+        client,
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    )
+    .await?;
     let partial = out.with_extension("partial");
     let file =
         File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;

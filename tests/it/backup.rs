@@ -2,25 +2,16 @@
 //! and restored into a fresh one with `redkey restore` holds the same rows
 //! behind every view, and the same privileges, policies and functions.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use redkey_testkit::{EmptyDb, TestDb};
 use sqlx::{PgPool, Row};
 
+use crate::helpers::command;
+
 fn redkey(url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).trim().to_string(),
-    )
+    let ran = command::redkey(&[("DATABASE_URL", url)], args);
+    (ran.ok, ran.out.trim().to_string(), ran.err)
 }
 
 /// Every `crm_*` view's row count, per client, as the views' owner scoped to

@@ -1,27 +1,14 @@
 //! `redkey check` against a real database and the fake providers: one line
 //! per check, a failing exit when any fails, and no secret in its output.
 
-use std::process::Command;
-
 use redkey_testkit::TestDb;
 use serde_json::json;
 
-use crate::helpers::{fake_anthropic::FakeAnthropic, fake_resend::FakeResend};
+use crate::helpers::{command, fake_anthropic::FakeAnthropic, fake_resend::FakeResend};
 
 fn check(env: &[(&str, &str)]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
-        .arg("check")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "error")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).trim().to_string(),
-    )
+    let ran = command::redkey(env, &["check"]);
+    (ran.ok, ran.out, ran.err)
 }
 
 fn account(key: &str, from: &str) -> String {

@@ -1,30 +1,25 @@
 //! `redkey export`: one client's records as CSV and JSON in a zip anyone
 //! can open, with the files they uploaded, and nothing of another client's.
 
-use std::{io::Read, process::Command};
+use std::io::Read;
 
 use redkey_data::{files::NewFile, notes::Target, Actor, ClientId};
 use redkey_testkit::TestDb;
 use uuid::Uuid;
 
-use crate::helpers::visitor::{contact, Visitor};
+use crate::helpers::{
+    command,
+    visitor::{contact, Visitor},
+};
 
 fn export(t: &TestDb, files: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
-        .arg("export")
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", t.url())
-        .env("REDKEY_FILES_DIR", files)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).trim().to_string(),
-    )
+    let (url, files) = (t.url(), files.to_str().unwrap().to_string());
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("REDKEY_FILES_DIR", files.as_str()),
+    ];
+    let ran = command::redkey(&env, &[&["export"], args].concat());
+    (ran.ok, ran.out.trim().to_string(), ran.err)
 }
 
 fn entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Vec<u8> {

@@ -3,33 +3,26 @@
 //! files are gone, someone else's rows stay, and the address stays
 //! suppressed as a hash.
 
-use std::process::Command;
-
 use redkey_data::{erasure, suppressions, Actor, ClientId, DbError};
 use redkey_testkit::TestDb;
 use redkey_types::{EmailAddress, SuppressionReason};
 
-use crate::helpers::visitor::{location, Visitor};
+use crate::helpers::{
+    command,
+    visitor::{location, Visitor},
+};
 
 const ZELDA: &str = "00000000-0000-4000-8000-00000000a001";
 const OTTO: &str = "00000000-0000-4000-8000-00000000a002";
 
 fn forget(t: &TestDb, files: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
-        .arg("forget")
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", t.url())
-        .env("REDKEY_FILES_DIR", files)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).trim().to_string(),
-    )
+    let (url, files) = (t.url(), files.to_str().unwrap().to_string());
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("REDKEY_FILES_DIR", files.as_str()),
+    ];
+    let ran = command::redkey(&env, &[&["forget"], args].concat());
+    (ran.ok, ran.out.trim().to_string(), ran.err)
 }
 
 async fn load_fixture(t: &TestDb, client: ClientId) {

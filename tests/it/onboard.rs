@@ -3,28 +3,30 @@
 //! once, each step's state printed, the DNS records shown as Resend gives
 //! them.
 
-use std::process::Command;
-
 use redkey_testkit::EmptyDb;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{fake_resend::FakeResend, visitor::Visitor};
+use crate::helpers::{command, fake_resend::FakeResend, visitor::Visitor};
 
 fn redkey(env: &[(&str, &str)], args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "error")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).trim().to_string(),
-    )
+    let ran = command::redkey(env, args);
+    (ran.ok, ran.out, ran.err)
+}
+
+/// A fake Resend and the settings naming it, with `slug`'s account.
+async fn acme(slug: &str) -> (FakeResend, Vec<(&'static str, String)>) {
+    let (resend_url, resend) = FakeResend::start().await;
+    let email =
+        json!([{ "client": slug, "api_key": "re_acme_key", "from": "Acme <hello@mail.acme.test>",
+                         "webhook_secret": "whsec_c2VjcmV0c2VjcmV0c2VjcmV0" }])
+        .to_string();
+    let env = vec![
+        ("RESEND_BASE_URL", resend_url),
+        ("REDKEY_EMAIL", email),
+        ("REDKEY_PUBLIC_URL", "https://crm.acme.test".to_string()),
+    ];
+    (resend, env)
 }
 
 fn line<'a>(out: &'a str, number: &str) -> &'a str {
@@ -45,15 +47,8 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
 async fn onboarding_twice_sets_up_each_step_once_and_status_follows_dns() {
     let db = EmptyDb::new().await;
     let url = db.url();
-    let (resend_url, resend) = FakeResend::start().await;
-    let email = json!([{ "client": "acme-corp", "api_key": "re_acme_key", "from": "Acme <hello@mail.acme.test>",
-                         "webhook_secret": "whsec_c2VjcmV0c2VjcmV0c2VjcmV0" }])
-    .to_string();
-    let env = [
-        ("RESEND_BASE_URL", resend_url.as_str()),
-        ("REDKEY_EMAIL", email.as_str()),
-        ("REDKEY_PUBLIC_URL", "https://crm.acme.test"),
-    ];
+    let (resend, owned) = acme("acme-corp").await;
+    let env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let onboard = [
         "client",
         "onboard",
@@ -160,18 +155,16 @@ async fn onboarding_twice_sets_up_each_step_once_and_status_follows_dns() {
     );
 
     // Resend found the records: status says so, and changes nothing.
+    let status = [
+        "client",
+        "status",
+        "--client",
+        "acme-corp",
+        "--database-url",
+        &url,
+    ];
     resend.dns_found("mail.acme.test");
-    let (ok, out, err) = redkey(
-        &env,
-        &[
-            "client",
-            "status",
-            "--client",
-            "acme-corp",
-            "--database-url",
-            &url,
-        ],
-    );
+    let (ok, out, err) = redkey(&env, &status);
     assert!(ok, "{out}\n{err}");
     assert!(
         line(&out, "5.").contains("done   sending domain  mail.acme.test verified at Resend"),
@@ -196,17 +189,7 @@ async fn onboarding_twice_sets_up_each_step_once_and_status_follows_dns() {
     redkey_data::invitations::accept(&app, token, "Ada Admin", Some(&hash))
         .await
         .unwrap();
-    let (ok, out, err) = redkey(
-        &env,
-        &[
-            "client",
-            "status",
-            "--client",
-            "acme-corp",
-            "--database-url",
-            &url,
-        ],
-    );
+    let (ok, out, err) = redkey(&env, &status);
     assert!(ok, "{out}\n{err}");
     assert!(line(&out, "3.").contains("done   cockpit"), "{out}");
     assert!(out.contains("all five steps done"), "{out}");
@@ -257,16 +240,8 @@ async fn onboarding_twice_sets_up_each_step_once_and_status_follows_dns() {
 async fn settings_shows_the_checklist_to_an_admin() {
     let t = redkey_testkit::TestDb::new().await;
     let url = t.url();
-    let (resend_url, _resend) = FakeResend::start().await;
-    let email =
-        json!([{ "client": "acme", "api_key": "re_acme_key", "from": "Acme <hello@mail.acme.test>",
-                         "webhook_secret": "whsec_c2VjcmV0c2VjcmV0c2VjcmV0" }])
-        .to_string();
-    let env = [
-        ("RESEND_BASE_URL", resend_url.as_str()),
-        ("REDKEY_EMAIL", email.as_str()),
-        ("REDKEY_PUBLIC_URL", "https://crm.acme.test"),
-    ];
+    let (_resend, owned) = acme("acme").await;
+    let env: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (ok, out, err) = redkey(
         &env,
         &[

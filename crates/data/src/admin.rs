@@ -3,7 +3,7 @@
 //! raw table SQL, except where the owner alone may write (schedules).
 
 use chrono::NaiveTime;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::{password, DbError, Result};
@@ -155,6 +155,26 @@ pub async fn client_id(owner: &PgPool, slug: &str) -> Result<Uuid> {
         .find(|(_, s, _)| s == slug)
         .map(|(id, _, _)| id)
         .ok_or_else(|| DbError::Invalid(format!("no client with slug {slug:?}")))
+}
+
+/// A transaction as `redkey_owner` scoped to `client`, opened by `begin`
+/// (`BEGIN`, or a snapshot's `BEGIN ISOLATION LEVEL ...`): the owner's
+/// command line reads and writes one client's rows under the same row
+/// security as everyone else.
+pub async fn owner_scoped(
+    owner: &PgPool,
+    client: Uuid,
+    begin: &str,
+) -> Result<Transaction<'static, Postgres>> {
+    // One simple-query string: `client` is a formatted Uuid, `begin` ours.
+    crate::begin_whole(
+        owner,
+        format!(
+            "{begin}; SET LOCAL ROLE redkey_owner; \
+             SELECT set_config('redkey.client_id', '{client}', true)"
+        ),
+    )
+    .await
 }
 
 /// Sets when the client's daily pipeline-health check runs.

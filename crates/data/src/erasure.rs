@@ -56,14 +56,7 @@ pub async fn forget(tx: &mut Tx, email: &str) -> Result<Erased> {
 
 /// Erases `email` in `client`, for the owner's command line; committed.
 pub async fn forget_as_owner(owner: &PgPool, client: Uuid, email: &str) -> Result<Erased> {
-    let mut tx = owner.begin().await?;
-    sqlx::query("SET LOCAL ROLE redkey_owner")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
-        .bind(client.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = crate::admin::owner_scoped(owner, client, "BEGIN").await?;
     let out: Value = sqlx::query_scalar("SELECT redkey_forget($1, 'command line')")
         .bind(email)
         .fetch_one(&mut *tx)

@@ -135,7 +135,10 @@ pub fn pool_options() -> sqlx::postgres::PgPoolOptions {
 /// task the `BEGIN` always completes, and a transaction nobody takes rolls
 /// back as it drops. A spawn costs far less than checking every connection
 /// as it comes back, which took a round trip per transaction.
-async fn begin_whole(pool: &PgPool, begin: String) -> Result<Transaction<'static, Postgres>> {
+pub(crate) async fn begin_whole(
+    pool: &PgPool,
+    begin: String,
+) -> Result<Transaction<'static, Postgres>> {
     let pool = pool.clone();
     tokio::spawn(async move { pool.begin_with(begin).await })
         .await

@@ -17,15 +17,7 @@ pub enum AdminState {
 }
 
 async fn scoped(owner: &PgPool, client: Uuid) -> Result<Transaction<'static, Postgres>> {
-    let mut tx = owner.begin().await?;
-    sqlx::query("SET LOCAL ROLE redkey_owner")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
-        .bind(client.to_string())
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+    crate::admin::owner_scoped(owner, client, "BEGIN").await
 }
 
 pub async fn sending_domain(owner: &PgPool, client: Uuid) -> Result<Option<String>> {

@@ -51,12 +51,7 @@ impl TestDb {
     /// the real migrations).
     pub async fn with_migrator(migrator: &sqlx::migrate::Migrator) -> Self {
         let base = base_options();
-        let admin_base = if platform_owner() {
-            ensure_platform_owner(&base).await;
-            base.clone().username(PLATFORM_OWNER).password("")
-        } else {
-            base.clone()
-        };
+        let admin_base = admin_options(&base).await;
         let mut maint = PgConnection::connect_with(&admin_base.clone().database("postgres"))
             .await
             .expect("connect to the maintenance database");
@@ -158,18 +153,7 @@ impl TestDb {
 
     /// The owner credential's URL for this database.
     pub fn url(&self) -> String {
-        let user = if platform_owner() {
-            PLATFORM_OWNER
-        } else {
-            self.base.get_username()
-        };
-        format!(
-            "postgres://{}@{}:{}/{}",
-            user,
-            self.base.get_host(),
-            self.base.get_port(),
-            self.name
-        )
+        owner_url(&self.base, &self.name)
     }
 }
 
@@ -183,12 +167,7 @@ pub struct EmptyDb {
 impl EmptyDb {
     pub async fn new() -> Self {
         let base = base_options();
-        let admin_base = if platform_owner() {
-            ensure_platform_owner(&base).await;
-            base.clone().username(PLATFORM_OWNER).password("")
-        } else {
-            base.clone()
-        };
+        let admin_base = admin_options(&base).await;
         let name = format!("redkey_test_{}", Uuid::new_v4().simple());
         let mut maint = PgConnection::connect_with(&admin_base.database("postgres"))
             .await
@@ -203,24 +182,39 @@ impl EmptyDb {
     /// The owner's URL for it: the superuser's, or the platform owner's
     /// under `REDKEY_TEST_OWNER=platform` (a restore as Supabase's owner).
     pub fn url(&self) -> String {
-        let user = if platform_owner() {
-            PLATFORM_OWNER
-        } else {
-            self.base.get_username()
-        };
-        format!(
-            "postgres://{}@{}:{}/{}",
-            user,
-            self.base.get_host(),
-            self.base.get_port(),
-            self.name
-        )
+        owner_url(&self.base, &self.name)
     }
+}
+
+/// The URL a test's administration uses for database `name`: the
+/// superuser's, or the platform owner's under `REDKEY_TEST_OWNER=platform`.
+fn owner_url(base: &PgConnectOptions, name: &str) -> String {
+    let user = if platform_owner() {
+        PLATFORM_OWNER
+    } else {
+        base.get_username()
+    };
+    format!(
+        "postgres://{user}@{}:{}/{name}",
+        base.get_host(),
+        base.get_port()
+    )
 }
 
 impl Drop for EmptyDb {
     fn drop(&mut self) {
         drop_database(self.base.clone(), self.name.clone());
+    }
+}
+
+/// Who administers: the superuser, or the platform owner (created here
+/// once) under `REDKEY_TEST_OWNER=platform`.
+async fn admin_options(base: &PgConnectOptions) -> PgConnectOptions {
+    if platform_owner() {
+        ensure_platform_owner(base).await;
+        base.clone().username(PLATFORM_OWNER).password("")
+    } else {
+        base.clone()
     }
 }
 

@@ -2,6 +2,7 @@
 //! the server as a real process, and a fake Resend.
 
 pub mod caddy;
+pub mod command;
 pub mod dovecot;
 pub mod fake_anthropic;
 pub mod fake_resend;
