@@ -20,4 +20,16 @@ SELECT id, slug, name, created_at, sending_domain, sending_domain_status, sendin
 FROM workspaces
 WHERE id = NULLIF(current_setting('redkey.client_id', true), '')::uuid;
 
+-- Arlo's daily re-check records what Resend said without any other write
+-- to the workspace.
+CREATE FUNCTION crm_record_domain_status(p_status text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  UPDATE workspaces SET sending_domain_status = left(p_status, 40), sending_domain_checked_at = now()
+  WHERE id = redkey_client_id();
+$$;
+
 RESET ROLE;
+
+INSERT INTO redkey_function_policy (signature, role_name) VALUES
+  ('crm_record_domain_status(text)', 'redkey_agent');
+SELECT redkey_apply_grants();

@@ -47,6 +47,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::ActivityLog(p) => log_activity(engine, task, p).await,
         TaskPayload::CrmQuery(p) => query(engine, task, p).await,
         TaskPayload::Echo(p) => echo(engine, task, p).await,
+        TaskPayload::EmailDomainCheck(_) => super::domain_check::run(engine, task).await,
         TaskPayload::EmailInbound(p) => match &engine.inner.email {
             Some(email) => {
                 crate::email::inbound::read(email, &engine.inner.db, ClientId(task.client_id), p)
@@ -96,7 +97,7 @@ async fn import_run(engine: &Engine, task: &Task, import: uuid::Uuid) -> Result<
     Err(err)
 }
 
-async fn agent_tx(engine: &Engine, task: &Task) -> Result<Tx, TaskError> {
+pub(super) async fn agent_tx(engine: &Engine, task: &Task) -> Result<Tx, TaskError> {
     Ok(engine
         .inner
         .db

@@ -5,6 +5,7 @@
 //! Execution is at-least-once: a task's effects commit before its outcome
 //! is recorded, so every handler is idempotent.
 
+mod domain_check;
 mod finisher;
 mod forward;
 mod handlers;

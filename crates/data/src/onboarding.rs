@@ -174,3 +174,23 @@ pub async fn record_domain_status(owner: &PgPool, client: Uuid, status: &str) ->
     tx.commit().await?;
     Ok(())
 }
+
+/// The client's sending domain and what Resend last said of it, as the
+/// transaction's client sees it.
+pub async fn domain_state(tx: &mut crate::Tx) -> Result<(Option<String>, Option<String>)> {
+    Ok(
+        sqlx::query_as("SELECT sending_domain, sending_domain_status FROM crm_clients")
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}
+
+/// Records what Resend said of the transaction's client's domain (arlo's
+/// daily re-check).
+pub async fn note_domain_status(tx: &mut crate::Tx, status: &str) -> Result<()> {
+    sqlx::query("SELECT crm_record_domain_status($1)")
+        .bind(status)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}

@@ -151,7 +151,13 @@ pub struct TimerSpec {
     pub schedule: Schedule,
 }
 
-pub const TIMERS: [TimerSpec; 5] = [
+pub const TIMERS: [TimerSpec; 6] = [
+    // Asks Resend about a client's sending domain until it is verified.
+    TimerSpec {
+        kind: "email.domain_check",
+        topic: "roles.crm",
+        schedule: Schedule::DailyPerClient,
+    },
     TimerSpec {
         kind: "enrichment.scan",
         topic: "roles.crm",

@@ -41,6 +41,7 @@ async fn timer_ticks_create_each_task_once_across_instances() {
     assert_eq!(
         kinds,
         [
+            ("email.domain_check".to_string(), 2),
             ("enrichment.scan".to_string(), 2),
             ("mailbox.sync".to_string(), 2),
             ("pipeline.health".to_string(), 2),

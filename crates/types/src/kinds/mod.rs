@@ -19,6 +19,7 @@ pub enum TaskPayload {
     ActivityLog(ActivityLog),
     CrmQuery(Instruct),
     Echo(Echo),
+    EmailDomainCheck(Tick),
     EmailInbound(InboundEmail),
     EnrichmentScan(Tick),
     ImportRun(ImportRun),
@@ -194,6 +195,7 @@ impl TaskPayload {
             "activity.log" => Self::ActivityLog(decode(payload)?),
             "crm.query" => Self::CrmQuery(decode(payload)?),
             "engine.echo" => Self::Echo(decode(payload)?),
+            "email.domain_check" => Self::EmailDomainCheck(decode(payload)?),
             "email.inbound" => Self::EmailInbound(decode(payload)?),
             "enrichment.scan" => Self::EnrichmentScan(decode(payload)?),
             "import.run" => Self::ImportRun(decode(payload)?),
@@ -228,6 +230,7 @@ impl TaskPayload {
     /// The payload of a timer kind's task (none for other kinds).
     pub fn timer(kind: &str, tick: Tick) -> Option<Self> {
         match kind {
+            "email.domain_check" => Some(Self::EmailDomainCheck(tick)),
             "enrichment.scan" => Some(Self::EnrichmentScan(tick)),
             "mailbox.sync" => Some(Self::MailboxSync(tick)),
             "pipeline.health" => Some(Self::PipelineHealth(tick)),
@@ -242,6 +245,7 @@ impl TaskPayload {
             Self::ActivityLog(_) => "activity.log",
             Self::CrmQuery(_) => "crm.query",
             Self::Echo(_) => "engine.echo",
+            Self::EmailDomainCheck(_) => "email.domain_check",
             Self::EmailInbound(_) => "email.inbound",
             Self::EnrichmentScan(_) => "enrichment.scan",
             Self::ImportRun(_) => "import.run",
@@ -260,7 +264,8 @@ impl TaskPayload {
         let v = match self {
             Self::ActivityLog(p) => serde_json::to_value(p),
             Self::Echo(p) => serde_json::to_value(p),
-            Self::EnrichmentScan(p)
+            Self::EmailDomainCheck(p)
+            | Self::EnrichmentScan(p)
             | Self::MailboxSync(p)
             | Self::PipelineHealth(p)
             | Self::SequenceStep(p)
