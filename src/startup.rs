@@ -148,7 +148,8 @@ async fn run(
     let engine = if settings.engine.enabled {
         let engine = Engine::new(db.clone(), settings.engine.clone(), state.email.clone())?
             .with_arlo(Arlo::from_settings(&settings.model, &settings.enrichment)?)
-            .with_secrets(settings.secrets.open()?);
+            .with_secrets(settings.secrets.open()?)
+            .with_backups(owner_url.clone(), state.files.clone());
         Some(tokio::spawn(engine.run(stopped, ENGINE_GRACE)))
     } else {
         None

@@ -25,15 +25,24 @@ pub struct Done {
 
 /// Writes a backup of `url`'s database to `out`. Postgres's snapshot makes
 /// it consistent while the server keeps running; the file appears under its
-/// name only once complete.
-pub async fn backup(url: &DatabaseUrl, owner: &PgPool, out: &Path) -> anyhow::Result<Done> {
+/// name only once complete. `progress`: a bar on the terminal.
+pub async fn backup(
+    url: &DatabaseUrl,
+    owner: &PgPool,
+    out: &Path,
+    progress: bool,
+) -> anyhow::Result<Done> {
     let schema = schema_version(owner).await?;
     let tables: i64 =
         sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
             .fetch_one(owner)
             .await?;
     let partial = out.with_extension("partial");
-    let bar = bar(tables as u64, "backing up");
+    let bar = if progress {
+        bar(tables as u64, "backing up")
+    } else {
+        ProgressBar::hidden()
+    };
     let args = [
         "--format=custom".to_string(),
         "--verbose".into(),

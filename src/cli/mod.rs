@@ -352,7 +352,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 let at = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
                 PathBuf::from(format!("redkey-{db}-{at}.dump"))
             });
-            let done = admin::backup::backup(&url, &owner, &out).await?;
+            let done = admin::backup::backup(&url, &owner, &out, true).await?;
             println!(
                 "backup written to {} (schema version {})",
                 done.path.display(),

@@ -22,6 +22,7 @@ pub(super) struct EngineFile {
     retain_days: Option<u64>,
     retain_failed_days: Option<u64>,
     trash_days: Option<u64>,
+    backup_keep: Option<u64>,
     agent_running: Option<usize>,
 }
 
@@ -59,6 +60,9 @@ pub struct EngineSettings {
     pub retain_failed: Duration,
     /// Archived records stay restorable this long, then arlo purges them.
     pub trash: Duration,
+    /// Daily backups arlo keeps in the file store (`REDKEY_BACKUP_KEEP`);
+    /// 0: arlo takes none.
+    pub backup_keep: u64,
     /// Tasks other agents created through the API that run at once, per
     /// client.
     pub agent_running: usize,
@@ -121,6 +125,7 @@ impl EngineSettings {
                 0 => bail!("REDKEY_TRASH_DAYS must be at least 1"),
                 n => days(n),
             },
+            backup_keep: env.number("REDKEY_BACKUP_KEEP", file.backup_keep, 0)?,
             agent_running,
             webhooks,
         })

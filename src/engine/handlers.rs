@@ -47,6 +47,7 @@ pub async fn run(engine: &Engine, task: &Task) -> Result<Value, TaskError> {
         TaskPayload::ActivityLog(p) => log_activity(engine, task, p).await,
         TaskPayload::CrmQuery(p) => query(engine, task, p).await,
         TaskPayload::Echo(p) => echo(engine, task, p).await,
+        TaskPayload::DatabaseBackup(_) => super::backups::run(engine, task).await,
         TaskPayload::EmailDomainCheck(_) => super::domain_check::run(engine, task).await,
         TaskPayload::EmailInbound(p) => match &engine.inner.email {
             Some(email) => {

@@ -5,6 +5,7 @@
 //! Execution is at-least-once: a task's effects commit before its outcome
 //! is recorded, so every handler is idempotent.
 
+mod backups;
 mod domain_check;
 mod finisher;
 mod forward;
@@ -53,6 +54,7 @@ struct Inner {
     email: Option<Arc<EmailService>>,
     arlo: Arlo,
     secrets: Option<redkey_data::secrets::SecretBox>,
+    backups: Option<backups::Backups>,
     /// Records outcomes in groups while `run` runs; `run_one` records
     /// each itself.
     finisher: std::sync::OnceLock<finisher::Finisher>,
@@ -91,6 +93,7 @@ impl Engine {
                 email,
                 arlo: Arlo::default(),
                 secrets: None,
+                backups: None,
                 finisher: std::sync::OnceLock::new(),
             }),
         })
@@ -102,6 +105,20 @@ impl Engine {
         Arc::get_mut(&mut self.inner)
             .expect("with_secrets is called on a new engine")
             .secrets = secrets;
+        self
+    }
+
+    /// The same engine taking daily backups with the owner credential into
+    /// `files` (kept as many as `REDKEY_BACKUP_KEEP` says); before the
+    /// engine is first cloned or run.
+    pub fn with_backups(
+        mut self,
+        owner: crate::config::DatabaseUrl,
+        files: Arc<dyn crate::files::FileStore>,
+    ) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_backups is called on a new engine")
+            .backups = Some(backups::Backups { owner, files });
         self
     }
 

@@ -19,6 +19,8 @@ pub trait FileStore: Send + Sync {
     async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
     /// Removes the bytes under `key`; nothing there is not an error.
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
+    /// The keys directly under `prefix` (`backups/`), in no order.
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>>;
 }
 
 /// The store the settings name: their S3 bucket, else a directory (by
@@ -89,6 +91,24 @@ impl FileStore for LocalDir {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
+    }
+
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let dir = self.path(prefix.trim_end_matches('/'))?;
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut keys = Vec::new();
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().to_string();
+            // Half-written files (`put`'s `.partial`) are not entries yet.
+            if entry.file_type().await?.is_file() && !name.ends_with(".partial") {
+                keys.push(format!("{}/{name}", prefix.trim_end_matches('/')));
+            }
+        }
+        Ok(keys)
     }
 }
 

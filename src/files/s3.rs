@@ -48,6 +48,13 @@ impl FileStore for S3Store {
         }
     }
 
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        use futures::TryStreamExt;
+        let prefix = Path::from(prefix.trim_end_matches('/'));
+        let found: Vec<_> = self.inner.list(Some(&prefix)).try_collect().await?;
+        Ok(found.into_iter().map(|m| m.location.to_string()).collect())
+    }
+
     async fn delete(&self, key: &str) -> anyhow::Result<()> {
         match self.inner.delete(&Path::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

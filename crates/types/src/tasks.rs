@@ -151,7 +151,14 @@ pub struct TimerSpec {
     pub schedule: Schedule,
 }
 
-pub const TIMERS: [TimerSpec; 6] = [
+pub const TIMERS: [TimerSpec; 7] = [
+    // A backup of the whole database into the file store, when
+    // `REDKEY_BACKUP_KEEP` asks for them (taken by one client's task).
+    TimerSpec {
+        kind: "database.backup",
+        topic: "roles.crm",
+        schedule: Schedule::DailyPerClient,
+    },
     // Asks Resend about a client's sending domain until it is verified.
     TimerSpec {
         kind: "email.domain_check",

@@ -2,6 +2,7 @@
 //! backoff, rescue, timers, topics with signed forwarding, shutdown.
 
 mod agent_limit;
+mod backups;
 mod domain_check;
 mod handlers;
 mod queue;

@@ -41,6 +41,7 @@ async fn timer_ticks_create_each_task_once_across_instances() {
     assert_eq!(
         kinds,
         [
+            ("database.backup".to_string(), 2),
             ("email.domain_check".to_string(), 2),
             ("enrichment.scan".to_string(), 2),
             ("mailbox.sync".to_string(), 2),

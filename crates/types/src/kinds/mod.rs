@@ -18,6 +18,7 @@ pub use said::{is_question, InboundEmail, Instruct, MeetingNote, Sentence};
 pub enum TaskPayload {
     ActivityLog(ActivityLog),
     CrmQuery(Instruct),
+    DatabaseBackup(Tick),
     Echo(Echo),
     EmailDomainCheck(Tick),
     EmailInbound(InboundEmail),
@@ -194,6 +195,7 @@ impl TaskPayload {
         Ok(match kind {
             "activity.log" => Self::ActivityLog(decode(payload)?),
             "crm.query" => Self::CrmQuery(decode(payload)?),
+            "database.backup" => Self::DatabaseBackup(decode(payload)?),
             "engine.echo" => Self::Echo(decode(payload)?),
             "email.domain_check" => Self::EmailDomainCheck(decode(payload)?),
             "email.inbound" => Self::EmailInbound(decode(payload)?),
@@ -230,6 +232,7 @@ impl TaskPayload {
     /// The payload of a timer kind's task (none for other kinds).
     pub fn timer(kind: &str, tick: Tick) -> Option<Self> {
         match kind {
+            "database.backup" => Some(Self::DatabaseBackup(tick)),
             "email.domain_check" => Some(Self::EmailDomainCheck(tick)),
             "enrichment.scan" => Some(Self::EnrichmentScan(tick)),
             "mailbox.sync" => Some(Self::MailboxSync(tick)),
@@ -244,6 +247,7 @@ impl TaskPayload {
         match self {
             Self::ActivityLog(_) => "activity.log",
             Self::CrmQuery(_) => "crm.query",
+            Self::DatabaseBackup(_) => "database.backup",
             Self::Echo(_) => "engine.echo",
             Self::EmailDomainCheck(_) => "email.domain_check",
             Self::EmailInbound(_) => "email.inbound",
@@ -264,7 +268,8 @@ impl TaskPayload {
         let v = match self {
             Self::ActivityLog(p) => serde_json::to_value(p),
             Self::Echo(p) => serde_json::to_value(p),
-            Self::EmailDomainCheck(p)
+            Self::DatabaseBackup(p)
+            | Self::EmailDomainCheck(p)
             | Self::EnrichmentScan(p)
             | Self::MailboxSync(p)
             | Self::PipelineHealth(p)
