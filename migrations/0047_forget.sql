@@ -170,17 +170,17 @@ BEGIN
     AND (person_id = ANY (persons) OR lower(coalesce(properties::text, '')) LIKE pattern);
   GET DIAGNOSTICS c = ROW_COUNT;
   n := n || jsonb_build_object('activities', c);
-  WITH gone AS (
-    DELETE FROM tasks t WHERE t.workspace_id = ws
-      AND (lower(t.payload::text) LIKE pattern OR lower(coalesce(t.result::text, '')) LIKE pattern
-           OR lower(coalesce(t.last_error, '')) LIKE pattern
-           OR EXISTS (SELECT 1 FROM unnest(person_ids) i
-                      WHERE t.payload::text LIKE '%' || i || '%'
-                         OR coalesce(t.result::text, '') LIKE '%' || i || '%'))
-    RETURNING id)
-  SELECT coalesce(array_agg(id), '{}') INTO tasks_gone FROM gone;
+  SELECT coalesce(array_agg(t.id), '{}') INTO tasks_gone FROM tasks t
+  WHERE t.workspace_id = ws
+    AND (lower(t.payload::text) LIKE pattern OR lower(coalesce(t.result::text, '')) LIKE pattern
+         OR lower(coalesce(t.last_error, '')) LIKE pattern
+         OR EXISTS (SELECT 1 FROM unnest(person_ids) i
+                    WHERE t.payload::text LIKE '%' || i || '%'
+                       OR coalesce(t.result::text, '') LIKE '%' || i || '%'));
+  -- Runs and model calls first: they point at their task.
   DELETE FROM task_runs WHERE workspace_id = ws AND task_id = ANY (tasks_gone);
   DELETE FROM model_calls WHERE workspace_id = ws AND task_id = ANY (tasks_gone);
+  DELETE FROM tasks WHERE workspace_id = ws AND id = ANY (tasks_gone);
   n := n || jsonb_build_object('arlo_tasks', cardinality(tasks_gone));
   DELETE FROM topic_messages m WHERE m.workspace_id = ws
     AND (lower(m.body::text) LIKE pattern
