@@ -20,7 +20,7 @@ test('the Arlo page shows timers, runs and messages, and Run now runs a timer', 
   await signIn(page);
   await page.goto(`${BASE_URL}/arlo`);
   await waitForHydration(page);
-  assert.equal(await page.locator('table.timers tbody tr').count(), 5);
+  assert.equal(await page.locator('table.timers tbody tr').count(), 7);
   const before = await rowsOf(page, 'pipeline.health');
   await page.locator('tr[data-timer="pipeline.health"] button').click();
   await page.waitForFunction(

@@ -176,7 +176,7 @@ test('every page renders its data with JavaScript off, on a phone-sized screen',
   const kinds = await page.locator('ol.feed li span').allTextContents();
   assert.ok(kinds.length > 0 && kinds.every((k) => k.startsWith('meeting')), kinds.join('|'));
   await page.goto(`${BASE_URL}/arlo`);
-  assert.equal(await page.locator('table.timers tbody tr').count(), 5, 'timers');
+  assert.equal(await page.locator('table.timers tbody tr').count(), 7, 'timers');
   await shot(page, 'arlo-375-nojs');
   await page.goto(`${BASE_URL}/sequences`);
   assert.ok(await page.locator('section.sequence').count() > 0, 'sequences');
