@@ -22,13 +22,31 @@ pub fn latest_migration() -> i64 {
 /// server, so concurrent callers (parallel test databases) are serialised
 /// on an advisory lock in the maintenance database they share.
 pub async fn ensure_roles(conn: &mut PgConnection) -> Result<()> {
-    let mut tx = conn.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(7201865)")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::raw_sql(ROLES_SQL).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(())
+    // The advisory lock holds only within one database; roles are shared
+    // by all of them. A run that collides with one migrating another
+    // database ("tuple concurrently updated", or a role created meanwhile)
+    // finds the work done when it runs again.
+    let mut attempt = 0;
+    loop {
+        let run = async {
+            let mut tx = conn.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7201865)")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::raw_sql(ROLES_SQL).execute(&mut *tx).await?;
+            tx.commit().await
+        }
+        .await;
+        match run {
+            Err(sqlx::Error::Database(e))
+                if attempt < 5 && matches!(e.code().as_deref(), Some("XX000" | "23505")) =>
+            {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Gives the serving login (`redkey_app`) a password. Only generated,

@@ -1,5 +1,6 @@
 -- Server-wide roles (roles are global to a Postgres server, not per
--- database). Idempotent; callers serialise concurrent runs.
+-- database). Idempotent; `ensure_roles` serialises runs within a database
+-- and retries a run that collided with one from another database.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'redkey_owner') THEN
@@ -23,7 +24,13 @@ BEGIN
   -- JIT compiles a plan whose estimate passes jit_above_cost on every
   -- execution (20-30 ms here, nothing cached): the queue's claim spent
   -- more time compiling than running (BENCHMARKS.md, the queue, session 13).
-  ALTER ROLE redkey_app SET jit = off;
+  -- Only when missing: a role is a row every database shares, and two
+  -- databases migrating at once would otherwise both rewrite it.
+  IF NOT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+                 WHERE r.rolname = 'redkey_app' AND s.setdatabase = 0
+                   AND 'jit=off' = ANY (s.setconfig)) THEN
+    ALTER ROLE redkey_app SET jit = off;
+  END IF;
   IF NOT pg_has_role('redkey_app', 'redkey_human', 'MEMBER') THEN
     GRANT redkey_human TO redkey_app;
   END IF;
