@@ -49,7 +49,14 @@ pub async fn backup(
         "--no-password".into(),
         format!("--file={}", partial.display()),
     ];
-    let result = run_tool(url, "pg_dump", &args, &bar, "dumping contents of table");
+    let result = run_tool(
+        url,
+        "pg_dump",
+        args.to_vec(),
+        &bar,
+        "dumping contents of table",
+    )
+    .await;
     bar.finish_and_clear();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&partial);
@@ -105,7 +112,14 @@ pub async fn restore(url: &DatabaseUrl, owner: &PgPool, file: &Path) -> anyhow::
         ),
         file.display().to_string(),
     ];
-    let result = run_tool(url, "pg_restore", &args, &bar, "processing data for table");
+    let result = run_tool(
+        url,
+        "pg_restore",
+        args.to_vec(),
+        &bar,
+        "processing data for table",
+    )
+    .await;
     bar.finish_and_clear();
     result?;
     super::migrate(owner)
@@ -118,10 +132,9 @@ pub async fn restore(url: &DatabaseUrl, owner: &PgPool, file: &Path) -> anyhow::
 }
 
 async fn schema_version(owner: &PgPool) -> anyhow::Result<i64> {
-    sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM _sqlx_migrations WHERE success")
-        .fetch_one(owner)
+    super::applied_migration(owner)
         .await
-        .map_err(|_| anyhow!("the database has no RedKey schema (run `redkey migrate` first)"))
+        .ok_or_else(|| anyhow!("the database has no RedKey schema (run `redkey migrate` first)"))
 }
 
 /// The newest migration recorded in the backup's own migrations table.
@@ -167,8 +180,22 @@ fn list_entries(url: &DatabaseUrl, file: &Path) -> anyhow::Result<u64> {
 }
 
 /// Runs a Postgres tool against `url`, advancing `bar` on each stderr line
-/// that carries `marker`; the last error line explains a failure.
-fn run_tool(
+/// that carries `marker`; the last error line explains a failure. The wait
+/// runs on a blocking thread: arlo's daily backup runs inside the server.
+async fn run_tool(
+    url: &DatabaseUrl,
+    name: &'static str,
+    args: Vec<String>,
+    bar: &ProgressBar,
+    marker: &'static str,
+) -> anyhow::Result<()> {
+    let (url, bar) = (url.clone(), bar.clone());
+    tokio::task::spawn_blocking(move || wait_for_tool(&url, name, &args, &bar, marker))
+        .await
+        .map_err(|e| anyhow!("{name} did not finish: {e}"))?
+}
+
+fn wait_for_tool(
     url: &DatabaseUrl,
     name: &str,
     args: &[String],

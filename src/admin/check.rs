@@ -87,10 +87,7 @@ async fn connect(url: &DatabaseUrl) -> Result<PgPool, String> {
 
 async fn schema(owner: &PgPool, url: &DatabaseUrl) -> Line {
     let newest = super::latest_migration();
-    let applied: Result<i64, _> =
-        sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM _sqlx_migrations WHERE success")
-            .fetch_one(owner)
-            .await;
+    let applied = super::applied_migration(owner).await;
     let role: Option<(bool, bool)> =
         sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
             .fetch_optional(owner)
@@ -104,24 +101,24 @@ async fn schema(owner: &PgPool, url: &DatabaseUrl) -> Line {
     };
     let owner_ok = matches!(role, Some((true, _) | (_, true)));
     match applied {
-        Ok(v) if v == newest => line(
+        Some(v) if v == newest => line(
             owner_ok,
             "database",
             format!("{url:?}: schema {v}, current; {who}"),
         ),
-        Ok(v) if v < newest => line(
+        Some(v) if v < newest => line(
             owner_ok,
             "database",
             format!("{url:?}: schema {v}; `redkey migrate` or serve applies up to {newest}; {who}"),
         ),
-        Ok(v) => line(
+        Some(v) => line(
             false,
             "database",
             format!(
                 "{url:?}: schema {v} is newer than this build's {newest}: deploy a newer redkey"
             ),
         ),
-        Err(_) => line(
+        None => line(
             owner_ok,
             "database",
             format!("{url:?}: empty; `redkey migrate` or serve creates the schema; {who}"),

@@ -36,6 +36,16 @@ pub async fn connect(url: &DatabaseUrl, max: u32) -> anyhow::Result<PgPool> {
         })
 }
 
+/// The newest migration applied to the owner's database; `None` when it
+/// has no RedKey schema (or cannot say).
+pub async fn applied_migration(owner: &PgPool) -> Option<i64> {
+    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(owner)
+        .await
+        .ok()
+        .flatten()
+}
+
 pub fn one_line(e: &dyn std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
 }

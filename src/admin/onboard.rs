@@ -129,13 +129,7 @@ async fn database(owner: &PgPool, apply: bool) -> anyhow::Result<Step> {
     if apply {
         super::migrate(owner).await.context("migration failed")?;
     }
-    let applied: Option<i64> =
-        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-            .fetch_optional(owner)
-            .await
-            .unwrap_or(None)
-            .flatten();
-    Ok(match applied {
+    Ok(match super::applied_migration(owner).await {
         Some(v) if v == newest => step("database", Mark::Done, format!("schema {v}, current")),
         Some(v) => step(
             "database",

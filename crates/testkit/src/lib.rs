@@ -138,17 +138,9 @@ impl TestDb {
     /// security still binds) scoped to `client`: for probing the database's
     /// own defences below the data layer.
     pub async fn owner_tx(&self, client: ClientId) -> sqlx::Transaction<'static, sqlx::Postgres> {
-        let mut tx = self.owner.begin().await.expect("owner transaction");
-        sqlx::query("SET LOCAL ROLE redkey_owner")
-            .execute(&mut *tx)
+        admin::owner_scoped(&self.owner, client.0, "BEGIN")
             .await
-            .expect("become redkey_owner");
-        sqlx::query("SELECT set_config('redkey.client_id', $1, true)")
-            .bind(client.0.to_string())
-            .execute(&mut *tx)
-            .await
-            .expect("scope the owner transaction");
-        tx
+            .expect("an owner transaction scoped to the client")
     }
 
     /// The owner credential's URL for this database.
