@@ -165,12 +165,10 @@ impl CockpitSettings {
 fn check_public_url(raw: &str) -> anyhow::Result<()> {
     let url =
         url::Url::parse(raw).map_err(|e| anyhow!("REDKEY_PUBLIC_URL {raw:?} is not a URL: {e}"))?;
-    let local = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => bail!("REDKEY_PUBLIC_URL {raw:?} names no host"),
+    let Some(host) = url.host_str() else {
+        bail!("REDKEY_PUBLIC_URL {raw:?} names no host");
     };
+    let local = super::is_loopback_name(host);
     match url.scheme() {
         "https" => Ok(()),
         "http" if local => Ok(()),

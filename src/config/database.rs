@@ -87,14 +87,19 @@ fn ssl_mode_name(mode: PgSslMode) -> &'static str {
     }
 }
 
-/// A host on this machine: loopback, or a Unix socket directory.
-fn is_local(host: &str) -> bool {
-    host.starts_with('/')
-        || host == "localhost"
+/// A host name only this machine answers to: `localhost` or a loopback
+/// address (IPv6 with or without brackets).
+pub fn is_loopback_name(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
         || host
             .trim_matches(|c| c == '[' || c == ']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A database host on this machine: loopback, or a Unix socket directory.
+fn is_local(host: &str) -> bool {
+    host.starts_with('/') || is_loopback_name(host)
 }
 
 impl DatabaseUrl {

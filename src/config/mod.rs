@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 pub use api::ApiSettings;
 pub use cockpit::{CockpitSettings, S3Settings};
-pub use database::{DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
+pub use database::{is_loopback_name, DatabaseSettings, DatabaseUrl, APP_LOGIN_ROLE};
 pub use email::{EmailAccount, EmailSettings};
 pub use engine::{EngineSettings, TopicWebhook};
 pub use enrichment::{EnrichmentSettings, Provider};

@@ -29,12 +29,7 @@ impl Hosts {
 
     pub fn allows(&self, host: &str) -> bool {
         let name = without_port(host.trim()).to_ascii_lowercase();
-        let loopback = name == "localhost"
-            || name == "[::1]"
-            || name
-                .parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        loopback || self.public.as_deref() == Some(name.as_str())
+        crate::config::is_loopback_name(&name) || self.public.as_deref() == Some(name.as_str())
     }
 }
 
