@@ -28,6 +28,8 @@ have node || need+=(nodejs npm)
 [ -x /usr/bin/radicale ] || need+=(radicale)
 # The TLS reverse proxy of a deployment, and of its test.
 [ -x /usr/bin/caddy ] || need+=(caddy)
+# The transaction-mode pooler the hosted-platform tests run behind.
+[ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 # rustup's own download server is out of reach on some machines: try it
 # once (bounded), and remember the Debian fallback once it is chosen.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then

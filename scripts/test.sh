@@ -82,14 +82,16 @@ echo "== unit and database tests"
 RUSTFLAGS="--cfg erase_components" cargo nextest run --workspace --exclude frontend \
   --exclude redkey-data --no-fail-fast
 unit=$?
-# The data layer's whole suite, and the owner's onboarding, backup, restore, export
-# and erasure, as a hosted platform's owner (Supabase's `postgres`:
-# CREATEROLE, CREATEDB, BYPASSRLS, not a superuser), which the harness
-# creates: migrations, roles, policies and restores must not need more.
-echo "== the data layer and the owner's commands as a non-superuser owner"
-REDKEY_TEST_OWNER=platform RUSTFLAGS="--cfg erase_components" \
+# As on Supabase: the owner a hosted platform hands out (`postgres`:
+# CREATEROLE, CREATEDB, BYPASSRLS, not a superuser; the harness creates it)
+# and the serving pool behind PgBouncer in transaction mode (port 6543),
+# started strict by the harness. The data layer's whole suite, the queue,
+# the server processes, the cockpit's server functions, and the owner's
+# onboarding, backup, restore, export and erasure.
+echo "== as on a hosted platform: a non-superuser owner, a transaction-mode pooler"
+REDKEY_TEST_OWNER=platform REDKEY_TEST_POOLER=transaction RUSTFLAGS="--cfg erase_components" \
   cargo nextest run -p redkey-data -p redkey --no-fail-fast \
-  -E 'package(redkey-data) | test(/^(backup|export|forget|onboard)::/)'
+  -E 'package(redkey-data) | test(/^(backup|export|forget|onboard|engine|engine_processes|sign_in|editing|board|settings|invitations|todos|trash|tables|coverage)::/)'
 data=$?
 
 # nextest's summary stays the last line; the exit code covers every suite.

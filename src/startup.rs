@@ -4,9 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{anyhow, Context};
 use axum::serve::ListenerExt;
-use redkey_data::Db;
 use tokio::net::TcpListener;
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
     admin,
@@ -126,10 +124,7 @@ async fn run(
         }
         None => settings.database.serving_url(owner_url),
     };
-    let serving = admin::connect(&serving_url, 16).await?;
-    let db = Db::connect(serving)
-        .await
-        .context("cannot open the data layer")?;
+    let db = admin::serving_db(&settings.database, &serving_url, 16).await?;
     if opts.demo && admin::clients(&owner).await?.is_empty() {
         admin::seed::seed(&owner, &db).await?;
         tracing::info!("demo data loaded");
@@ -142,14 +137,15 @@ async fn run(
     owner.close().await;
 
     let addr: SocketAddr = listener.local_addr()?;
-    spawn_session_cleanup(db.pool().clone());
+    http::session_store::spawn_cleanup(db.clone(), std::time::Duration::from_secs(3600));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let state = AppState::new(settings, db.clone(), addr)?;
     let engine = if settings.engine.enabled {
         let engine = Engine::new(db.clone(), settings.engine.clone(), state.email.clone())?
             .with_arlo(Arlo::from_settings(&settings.model, &settings.enrichment)?)
             .with_secrets(settings.secrets.open()?)
-            .with_backups(owner_url.clone(), state.files.clone());
+            .with_backups(owner_url.clone(), state.files.clone())
+            .with_listener(settings.database.listen.clone());
         Some(tokio::spawn(engine.run(stopped, ENGINE_GRACE)))
     } else {
         None
@@ -189,20 +185,6 @@ async fn run(
 /// How long running tasks get to finish at shutdown before they are
 /// given back to the queue.
 const ENGINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Deletes expired sessions hourly.
-fn spawn_session_cleanup(pool: sqlx::PgPool) {
-    use tower_sessions::ExpiredDeletion;
-    tokio::spawn(async move {
-        let store = PostgresStore::new(pool);
-        if let Err(e) = store
-            .continuously_delete_expired(std::time::Duration::from_secs(3600))
-            .await
-        {
-            tracing::warn!(error = %e, "session clean-up stopped");
-        }
-    });
-}
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -100,7 +100,8 @@ pub async fn export(
 
 /// Every kind of record as CSV and JSON, then the stored files, into `out`.
 /// `conn` is inside a transaction scoped to one client, read-only and
-/// repeatable-read so every file of the archive shows the same moment.
+/// repeatable-read so every file of the archive shows the same moment; it
+/// prepares no named statement, so it may pass through a pooler.
 pub async fn write_archive<W: Write + Seek>(
     conn: &mut PgConnection,
     store: &dyn FileStore,
@@ -122,6 +123,7 @@ pub async fn write_archive<W: Write + Seek>(
     }
     let attachments: Vec<(Uuid, String, String)> =
         sqlx::query_as("SELECT id, name, full_path FROM crm_attachments ORDER BY id")
+            .persistent(false)
             .fetch_all(&mut *conn)
             .await?;
     bar.inc_length(attachments.len() as u64);
@@ -166,7 +168,11 @@ async fn write_json(
     out: &mut impl Write,
 ) -> anyhow::Result<i64> {
     let sql = format!("SELECT row_to_json(r)::text FROM ({select}) r");
-    let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&mut *conn);
+    // Unnamed: one statement per view is not worth caching, and the
+    // cockpit's download may run behind a transaction-mode pooler.
+    let mut rows = sqlx::query_scalar::<_, String>(&sql)
+        .persistent(false)
+        .fetch(&mut *conn);
     let mut n = 0;
     out.write_all(b"[")?;
     while let Some(row) = rows.try_next().await? {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use sqlx::PgPool;
 
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseSettings, DatabaseUrl};
 pub use redkey_data::admin::{clients, create_client, latest_migration, migrate, upsert_user};
 
 /// A small pool with the owner credential; a clear error when unreachable.
@@ -23,10 +23,32 @@ pub async fn owner_pool(url: &DatabaseUrl) -> anyhow::Result<PgPool> {
 }
 
 pub async fn connect(url: &DatabaseUrl, max: u32) -> anyhow::Result<PgPool> {
-    redkey_data::pool_options()
+    connect_through(url, max, redkey_data::Pooler::None).await
+}
+
+/// The data layer on the serving credential `url`, through the pooler the
+/// settings name.
+pub async fn serving_db(
+    settings: &DatabaseSettings,
+    url: &DatabaseUrl,
+    max: u32,
+) -> anyhow::Result<redkey_data::Db> {
+    let pool = connect_through(url, max, settings.pooler).await?;
+    redkey_data::Db::connect_through(pool, settings.pooler)
+        .await
+        .map_err(|e| anyhow!("cannot open the data layer at {url:?}: {e}"))
+}
+
+async fn connect_through(
+    url: &DatabaseUrl,
+    max: u32,
+    pooler: redkey_data::Pooler,
+) -> anyhow::Result<PgPool> {
+    pooler
+        .pool_options()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(url.options())
+        .connect_with(pooler.connect_options(url.options()))
         .await
         .map_err(|e| {
             anyhow!(

@@ -117,8 +117,7 @@ pub async fn run(
         .trim_end_matches('/')
         .to_string();
     steps.push(cockpit(owner, client, req, apply, &public).await?);
-    let serving = super::connect(&settings.database.serving_url(url), 2).await?;
-    let db = Db::connect(serving).await?;
+    let db = super::serving_db(&settings.database, &settings.database.serving_url(url), 2).await?;
     steps.push(ingestion(&db, client, &req.slug, apply, &public).await?);
     steps.push(sending_domain(settings, owner, client, &req.slug, apply).await?);
     Ok(steps)

@@ -278,8 +278,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             admin::migrate(&owner).await.context("migration failed")?;
-            let serving = admin::connect(&settings.database.serving_url(&url), 4).await?;
-            let db = redkey_data::Db::connect(serving).await?;
+            let db = admin::serving_db(&settings.database, &settings.database.serving_url(&url), 4)
+                .await?;
             if admin::seed::seed(&owner, &db).await? {
                 println!("demo data loaded; sign in as {}", admin::seed::DEMO_EMAIL);
             } else {
@@ -314,8 +314,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             dry_run,
             file,
         } => {
-            let serving = admin::connect(&settings.database.serving_url(&url), 2).await?;
-            let db = redkey_data::Db::connect(serving).await?;
+            let db = admin::serving_db(&settings.database, &settings.database.serving_url(&url), 2)
+                .await?;
             let args = crate::import::cli::Args {
                 as_email,
                 client,

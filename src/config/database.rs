@@ -3,6 +3,7 @@
 use std::{path::PathBuf, str::FromStr};
 
 use anyhow::anyhow;
+use redkey_data::Pooler;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
@@ -19,6 +20,13 @@ pub struct DatabaseSettings {
     /// Serving credential; derived from `owner` when not given.
     pub app: Option<DatabaseUrl>,
     app_password: Option<SecretString>,
+    /// What stands between the serving URL and Postgres
+    /// (`DATABASE_POOLER`: `none` or `transaction`).
+    pub pooler: Pooler,
+    /// A direct connection (never through a transaction-mode pooler) for
+    /// the queue's wake-ups; without one behind such a pooler, the engine
+    /// polls.
+    pub listen: Option<DatabaseUrl>,
     /// The private cluster and other local state.
     pub data_dir: PathBuf,
 }
@@ -39,6 +47,20 @@ impl DatabaseSettings {
             app_password: env
                 .secret("APP_DATABASE_PASSWORD")
                 .or(file.app_database_password.take()),
+            pooler: {
+                let raw = env
+                    .text("DATABASE_POOLER")
+                    .or(file.database_pooler.take())
+                    .unwrap_or_default();
+                Pooler::parse(&raw).ok_or_else(|| {
+                    anyhow!("DATABASE_POOLER {raw:?} is neither \"none\" nor \"transaction\"")
+                })?
+            },
+            listen: env
+                .secret("LISTEN_DATABASE_URL")
+                .or(file.listen_database_url.take())
+                .map(|s| DatabaseUrl::parse("LISTEN_DATABASE_URL", s))
+                .transpose()?,
             data_dir: env
                 .text("REDKEY_DATA_DIR")
                 .map(PathBuf::from)

@@ -44,6 +44,8 @@ struct FileSettings {
     database_url: Option<SecretString>,
     app_database_url: Option<SecretString>,
     app_database_password: Option<SecretString>,
+    database_pooler: Option<String>,
+    listen_database_url: Option<SecretString>,
     listen: Option<String>,
     site_root: Option<PathBuf>,
     data_dir: Option<PathBuf>,
@@ -197,6 +199,21 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "DATABASE_URL is not a valid postgres:// URL"
+        );
+    }
+
+    #[test]
+    fn the_pooler_is_named_or_refused() {
+        let pooler =
+            |v: &str| Settings::from_pairs(&[("DATABASE_POOLER", v)]).map(|s| s.database.pooler);
+        assert_eq!(
+            pooler("transaction").unwrap(),
+            redkey_data::Pooler::Transaction
+        );
+        assert_eq!(pooler("none").unwrap(), redkey_data::Pooler::None);
+        assert_eq!(
+            pooler("session").unwrap_err().to_string(),
+            "DATABASE_POOLER \"session\" is neither \"none\" nor \"transaction\""
         );
     }
 

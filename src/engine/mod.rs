@@ -55,6 +55,9 @@ struct Inner {
     arlo: Arlo,
     secrets: Option<redkey_data::secrets::SecretBox>,
     backups: Option<backups::Backups>,
+    /// A direct connection for wake-ups, beside a serving pool that passes
+    /// through a transaction-mode pooler.
+    listen: Option<crate::config::DatabaseUrl>,
     /// Records outcomes in groups while `run` runs; `run_one` records
     /// each itself.
     finisher: std::sync::OnceLock<finisher::Finisher>,
@@ -94,6 +97,7 @@ impl Engine {
                 arlo: Arlo::default(),
                 secrets: None,
                 backups: None,
+                listen: None,
                 finisher: std::sync::OnceLock::new(),
             }),
         })
@@ -119,6 +123,15 @@ impl Engine {
         Arc::get_mut(&mut self.inner)
             .expect("with_backups is called on a new engine")
             .backups = Some(backups::Backups { owner, files });
+        self
+    }
+
+    /// The same engine woken through `listen` (a direct connection) rather
+    /// than the serving pool; before the engine is first cloned or run.
+    pub fn with_listener(mut self, listen: Option<crate::config::DatabaseUrl>) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_listener is called on a new engine")
+            .listen = listen;
         self
     }
 
@@ -258,7 +271,16 @@ impl Engine {
     }
 
     /// Wakes an idle worker on each task notification; reconnects on error.
+    /// Behind a transaction-mode pooler with no direct connection given,
+    /// there is nothing to listen on: the workers poll.
     async fn listen(self) {
+        if self.inner.listen.is_none() && !self.inner.db.pooler().can_listen() {
+            tracing::info!(
+                every = ?self.inner.cfg.poll,
+                "no LISTEN_DATABASE_URL beside a transaction-mode pooler: polling for tasks"
+            );
+            return;
+        }
         loop {
             if let Err(e) = self.listen_once().await {
                 tracing::warn!(error = %e, "task notifications lost; polling until reconnected");
@@ -268,7 +290,15 @@ impl Engine {
     }
 
     async fn listen_once(&self) -> Result<(), sqlx::Error> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(self.inner.db.pool()).await?;
+        let mut listener = match &self.inner.listen {
+            Some(url) => {
+                let pool = redkey_data::pool_options()
+                    .max_connections(1)
+                    .connect_lazy_with(url.options());
+                sqlx::postgres::PgListener::connect_with(&pool).await?
+            }
+            None => sqlx::postgres::PgListener::connect_with(self.inner.db.pool()).await?,
+        };
         listener.listen("redkey_tasks").await?;
         loop {
             listener.recv().await?;

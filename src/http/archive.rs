@@ -84,7 +84,7 @@ async fn build(
     std::fs::remove_file(&path)?;
     let writer = BufWriter::new(file.try_clone()?);
     write_archive(
-        tx.conn(),
+        tx.bare(),
         state.files.as_ref(),
         &me.name,
         writer,

@@ -15,7 +15,7 @@ pub mod ingest;
 mod limits;
 mod mail_oauth;
 mod router;
-mod session_store;
+pub mod session_store;
 mod state;
 mod to_the_end;
 mod trace;

@@ -33,7 +33,7 @@ pub fn router(state: AppState) -> Router {
     let upload_limit = state.cockpit.upload_max_bytes as usize + (64 << 10);
     let import_limit = state.cockpit.import_max_bytes as usize + (64 << 10);
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
-    let store = session_store::CheckedStore::new(state.db.pool().clone());
+    let store = session_store::CheckedStore::new(state.db.clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name("redkey_session")
         .with_http_only(true)

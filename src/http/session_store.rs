@@ -1,45 +1,40 @@
-//! The cockpit's session store: tower-sessions' Postgres store, with the
-//! per-request check that the signed-in session still stands folded into
-//! the one query that loads it (`tower_sessions.load_checked`).
+//! The cockpit's session store: tower-sessions' Postgres table, written and
+//! read through the data layer so it also works behind a transaction-mode
+//! pooler, with the per-request check that the signed-in session still
+//! stands folded into the one query that loads it.
 
 use app::ssr::session::{SignedIn, KEY};
 use async_trait::async_trait;
-use sqlx::PgPool;
+use chrono::{DateTime, Utc};
+use redkey_data::{
+    sessions::{self, Owner},
+    Db,
+};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
-use tower_sessions_sqlx_store::PostgresStore;
-use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct CheckedStore {
-    inner: PostgresStore,
-    pool: PgPool,
+    db: Db,
 }
 
 impl CheckedStore {
-    pub fn new(pool: PgPool) -> Self {
-        Self {
-            inner: PostgresStore::new(pool.clone()),
-            pool,
-        }
+    pub fn new(db: Db) -> Self {
+        Self { db }
     }
+}
 
-    /// Writes who the session belongs to beside its data, for the check.
-    async fn stamp(&self, record: &Record) -> Result<()> {
-        let signed = signed_in(record);
-        sqlx::query(
-            "UPDATE tower_sessions.session SET user_id = $2, client_id = $3, signed_in_at = $4 \
-             WHERE id = $1",
-        )
-        .bind(record.id.to_string())
-        .bind(signed.as_ref().map(|s| s.user))
-        .bind(signed.as_ref().map(|s| s.client))
-        .bind(signed.as_ref().map(|s| s.since))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
-    }
+/// The record's bytes, expiry and owner as the table keeps them.
+fn columns(record: &Record) -> Result<(Vec<u8>, DateTime<Utc>, Option<Owner>)> {
+    let data = rmp_serde::to_vec(record).map_err(|e| Error::Encode(e.to_string()))?;
+    let nanos = record.expiry_date.unix_timestamp_nanos();
+    let expires = DateTime::from_timestamp_nanos(nanos.try_into().unwrap_or(i64::MAX));
+    let owner = signed_in(record).map(|s| Owner {
+        user: s.user,
+        client: s.client,
+        since: s.since,
+    });
+    Ok((data, expires, owner))
 }
 
 fn signed_in(record: &Record) -> Option<SignedIn> {
@@ -49,50 +44,70 @@ fn signed_in(record: &Record) -> Option<SignedIn> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
-fn backend(e: sqlx::Error) -> Error {
+fn backend(e: redkey_data::DbError) -> Error {
     Error::Backend(e.to_string())
 }
 
 #[async_trait]
 impl SessionStore for CheckedStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        self.inner.create(record).await?;
-        self.stamp(record).await
+        let (data, expires, owner) = columns(record)?;
+        // A taken id (a 128-bit collision) is never overwritten: draw again.
+        while !sessions::create(&self.db, &record.id.to_string(), &data, expires, owner)
+            .await
+            .map_err(backend)?
+        {
+            record.id = Id::default();
+        }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        self.inner.save(record).await?;
-        self.stamp(record).await
+        let (data, expires, owner) = columns(record)?;
+        sessions::save(&self.db, &record.id.to_string(), &data, expires, owner)
+            .await
+            .map_err(backend)
     }
 
     /// The session, or none when it names someone whose session no longer
     /// stands (then it is deleted).
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let row: Option<(Vec<u8>, Option<Uuid>, Option<Uuid>, bool)> = sqlx::query_as(
-            "SELECT data, user_id, client_id, stands FROM tower_sessions.load_checked($1)",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some((data, user, client, stands)) = row else {
+        let Some(row) = sessions::load(&self.db, &id.to_string())
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
         let record: Record =
-            rmp_serde::from_slice(&data).map_err(|e| Error::Decode(e.to_string()))?;
+            rmp_serde::from_slice(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
         let holds = match signed_in(&record) {
             None => true,
-            Some(s) => stands && user == Some(s.user) && client == Some(s.client),
+            Some(s) => row.stands && row.user_id == Some(s.user) && row.client_id == Some(s.client),
         };
         if holds {
             Ok(Some(record))
         } else {
-            self.inner.delete(id).await?;
+            self.delete(id).await?;
             Ok(None)
         }
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.inner.delete(id).await
+        sessions::delete(&self.db, &id.to_string())
+            .await
+            .map_err(backend)
     }
+}
+
+/// Deletes expired sessions every `every`, for the server's life.
+pub fn spawn_cleanup(db: Db, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sessions::delete_expired(&db).await {
+                tracing::warn!(error = %e, "deleting expired sessions failed");
+            }
+        }
+    });
 }

@@ -30,6 +30,7 @@ mod logging;
 mod mailbox;
 mod onboard;
 mod page_reads;
+mod pooler;
 mod private_cluster;
 mod settings;
 mod sign_in;

@@ -10,22 +10,42 @@ use crate::model::{AppError, MembersSettings, PipelineSettings};
 #[cfg(feature = "ssr")]
 async fn admin_tx() -> Result<(crate::ssr::db::Tx, crate::ssr::session::SignedIn), AppError> {
     let (mut tx, me) = crate::ssr::session::human_tx().await?;
-    if !crate::ssr::db::settings::is_admin(&mut tx).await? {
-        return Err(AppError::Forbidden(
-            "only an admin of this client manages its settings".into(),
-        ));
-    }
+    require_admin(&mut tx).await?;
     Ok((tx, me))
+}
+
+/// The page's read transaction, for an admin only: a settings page reads
+/// in the transaction its render already holds, not a second one.
+#[cfg(feature = "ssr")]
+async fn admin_read() -> Result<
+    (
+        crate::ssr::page_reads::ReadTx,
+        crate::ssr::session::SignedIn,
+    ),
+    AppError,
+> {
+    let (mut tx, me) = crate::ssr::session::human_read().await?;
+    require_admin(&mut tx).await?;
+    Ok((tx, me))
+}
+
+#[cfg(feature = "ssr")]
+async fn require_admin(tx: &mut crate::ssr::db::Tx) -> Result<(), AppError> {
+    if crate::ssr::db::settings::is_admin(tx).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only an admin of this client manages its settings".into(),
+        ))
+    }
 }
 
 /// The client's onboarding checklist (Settings → Onboarding).
 #[server]
 pub async fn load_onboarding() -> Result<crate::model::OnboardingChecklist, AppError> {
     use crate::ssr::db;
-    let (mut tx, _) = admin_tx().await?;
+    let (mut tx, _) = admin_read().await?;
     let mut list = db::onboarding::checklist(&mut tx).await?;
-    let pool = use_context::<db::Db>().ok_or(AppError::Internal)?;
-    list.schema = db::status(&pool).await?.schema_version;
     list.public_url = use_context::<crate::ssr::cockpit::CockpitConfig>()
         .and_then(|c| c.public_url)
         .unwrap_or_default()
@@ -37,7 +57,7 @@ pub async fn load_onboarding() -> Result<crate::model::OnboardingChecklist, AppE
 #[server]
 pub async fn load_pipeline_settings() -> Result<PipelineSettings, AppError> {
     use crate::ssr::db;
-    let (mut tx, _) = admin_tx().await?;
+    let (mut tx, _) = admin_read().await?;
     Ok(PipelineSettings {
         pipelines: db::settings::pipelines(&mut tx).await?,
         stages: db::pipeline::stages(&mut tx).await?,
@@ -141,7 +161,7 @@ pub async fn archive_stage(id: Uuid) -> Result<(), AppError> {
 
 #[server]
 pub async fn load_members() -> Result<MembersSettings, AppError> {
-    let (mut tx, me) = admin_tx().await?;
+    let (mut tx, me) = admin_read().await?;
     Ok(MembersSettings {
         members: crate::ssr::db::settings::members(&mut tx).await?,
         me: me.user,

@@ -39,7 +39,7 @@ pub async fn claim(db: &Db, instance: &str, limit: i32, agent_running: i32) -> R
     .bind(instance)
     .bind(limit)
     .bind(agent_running)
-    .fetch_all(&mut *tx)
+    .fetch_all(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(tasks)
@@ -92,7 +92,7 @@ pub async fn finish_many(db: &Db, instance: &str, done: &[(Uuid, &Outcome)]) -> 
         .bind(&results)
         .bind(&errors)
         .bind(&ats)
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(mine)
@@ -113,7 +113,7 @@ async fn on_tasks(db: &Db, sql: &'static str, instance: &str, tasks: &[Uuid]) ->
     let n = sqlx::query_scalar(sql)
         .bind(instance)
         .bind(tasks)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(n)
@@ -124,7 +124,7 @@ pub async fn rescue(db: &Db, stale: std::time::Duration) -> Result<i32> {
     let mut tx = db.unscoped(ROLE).await?;
     let n = sqlx::query_scalar("SELECT engine_rescue(make_interval(secs => $1))")
         .bind(stale.as_secs_f64())
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(n)
@@ -143,7 +143,7 @@ pub async fn prune(
     )
     .bind(older.as_secs_f64())
     .bind(failed_older.as_secs_f64())
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(n)
@@ -162,7 +162,7 @@ pub async fn clients(db: &Db, now: DateTime<Utc>) -> Result<Vec<TimerClient>> {
     Ok(
         sqlx::query_as("SELECT client_id, slug, daily_slot FROM engine_clients($1)")
             .bind(now)
-            .fetch_all(&mut *tx)
+            .fetch_all(tx.conn())
             .await?,
     )
 }
@@ -183,7 +183,7 @@ pub async fn tick(
         .bind(topic)
         .bind(client)
         .bind(slot)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(id)
@@ -194,6 +194,6 @@ pub async fn client_id(db: &Db, slug: &str) -> Result<Option<Uuid>> {
     let mut tx = db.unscoped(ROLE).await?;
     Ok(sqlx::query_scalar("SELECT engine_client_id($1)")
         .bind(slug)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?)
 }

@@ -54,7 +54,7 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<InvitationInfo>> {
     let mut tx = db.unscoped("redkey_human").await?;
     let found = sqlx::query_as("SELECT email, client_name, known FROM crm_invitation($1)")
         .bind(hash(token))
-        .fetch_optional(&mut *tx)
+        .fetch_optional(tx.conn())
         .await?;
     tx.rollback().await?;
     Ok(found)
@@ -76,7 +76,7 @@ pub async fn accept(
     .bind(hash(token))
     .bind(name)
     .bind(password_hash)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(row)

@@ -5,6 +5,7 @@
 //! here.
 
 mod conditions;
+mod conn;
 mod error;
 mod write;
 
@@ -40,6 +41,7 @@ pub mod search;
 pub mod secrets;
 pub mod sending;
 pub mod sequences;
+pub mod sessions;
 pub mod settings;
 pub mod sources;
 pub mod strategic;
@@ -59,6 +61,7 @@ use std::{collections::HashMap, sync::Arc};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+pub use conn::{Conn, Pooler};
 pub use error::{DbError, FieldClass};
 pub use write::Field;
 
@@ -151,40 +154,66 @@ pub(crate) async fn begin_whole(
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
+    pooler: Pooler,
     policy: Arc<HashMap<(String, String), FieldClass>>,
 }
 
 impl Db {
+    /// The data layer over a pool of direct server sessions.
     pub async fn connect(pool: PgPool) -> Result<Self> {
-        let mut tx = begin_whole(&pool, "BEGIN; SET LOCAL ROLE redkey_agent".into()).await?;
+        Self::connect_through(pool, Pooler::None).await
+    }
+
+    /// The data layer over a pool whose connections pass through `pooler`
+    /// (made with [`Pooler::connect_options`]).
+    pub async fn connect_through(pool: PgPool, pooler: Pooler) -> Result<Self> {
+        let mut db = Self {
+            pool,
+            pooler,
+            policy: Arc::default(),
+        };
+        let mut tx = db.unscoped("redkey_agent").await?;
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT view_name, column_name, class FROM crm_column_policy")
-                .fetch_all(&mut *tx)
+                .fetch_all(tx.conn())
                 .await?;
         tx.commit().await?;
         let policy = rows
             .into_iter()
             .filter_map(|(v, c, class)| Some(((v, c), FieldClass::parse(&class)?)))
             .collect();
-        Ok(Self {
-            pool,
-            policy: Arc::new(policy),
-        })
+        db.policy = Arc::new(policy);
+        Ok(db)
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 
+    pub fn pooler(&self) -> Pooler {
+        self.pooler
+    }
+
     /// A transaction as `role` with no client chosen: for the lookups that
     /// come before one (sign-in, API tokens) and the engine's cross-client
     /// work. `role` is always a literal from this module.
-    pub(crate) async fn unscoped(
-        &self,
-        role: &'static str,
-    ) -> Result<Transaction<'static, Postgres>> {
+    pub(crate) async fn unscoped(&self, role: &'static str) -> Result<Unscoped> {
         // BEGIN and the role in one round trip (one simple-query string).
-        begin_whole(&self.pool, format!("BEGIN; SET LOCAL ROLE {role}")).await
+        let inner = begin_whole(&self.pool, format!("BEGIN; SET LOCAL ROLE {role}")).await?;
+        Ok(Unscoped {
+            inner,
+            named: self.pooler.names_statements(),
+        })
+    }
+
+    /// A transaction as the serving login itself, with none of the roles it
+    /// may take: what only the login is granted (the migrations table, the
+    /// session store).
+    pub(crate) async fn as_login(&self) -> Result<Unscoped> {
+        Ok(Unscoped {
+            inner: begin_whole(&self.pool, "BEGIN".into()).await?,
+            named: self.pooler.names_statements(),
+        })
     }
 
     /// Opens a transaction as `actor` for `client`: SET LOCAL ROLE plus the
@@ -226,6 +255,7 @@ impl Db {
         .await?;
         Ok(Tx {
             inner: tx,
+            named: self.pooler.names_statements(),
             actor,
             client,
             policy: self.policy.clone(),
@@ -233,16 +263,43 @@ impl Db {
     }
 }
 
+/// A transaction as a role with no client chosen.
+pub(crate) struct Unscoped {
+    inner: Transaction<'static, Postgres>,
+    named: bool,
+}
+
+impl Unscoped {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        Conn::new(&mut self.inner, self.named)
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.inner.commit().await.map_err(DbError::from)
+    }
+
+    pub(crate) async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await.map_err(DbError::from)
+    }
+}
+
 /// A transaction scoped to one client and one actor.
 pub struct Tx {
     inner: Transaction<'static, Postgres>,
+    named: bool,
     actor: Actor,
     client: ClientId,
     policy: Arc<HashMap<(String, String), FieldClass>>,
 }
 
 impl Tx {
-    pub fn conn(&mut self) -> &mut sqlx::PgConnection {
+    pub fn conn(&mut self) -> Conn<'_> {
+        Conn::new(&mut self.inner, self.named)
+    }
+
+    /// The bare connection, for what `conn` cannot carry: COPY, which
+    /// prepares nothing, and statements marked `.persistent(false)`.
+    pub fn bare(&mut self) -> &mut sqlx::PgConnection {
         &mut self.inner
     }
 
@@ -272,7 +329,7 @@ impl Tx {
         .bind(text(user))
         .bind(text(on_behalf_of))
         .bind(actor.role())
-        .execute(&mut *self.inner)
+        .execute(self.conn())
         .await?;
         self.actor = actor;
         Ok(())
@@ -346,12 +403,14 @@ pub async fn store_instruction(tx: &mut Tx, given_by: &str, instruction: &str) -
 
 /// Server version and the newest applied migration (no client needed).
 pub async fn status(db: &Db) -> Result<DbStatus> {
+    let mut tx = db.as_login().await?;
     let (server_version, schema_version): (String, Option<i64>) = sqlx::query_as(
         "SELECT current_setting('server_version'), \
                 (SELECT max(version) FROM _sqlx_migrations WHERE success)",
     )
-    .fetch_one(db.pool())
+    .fetch_one(tx.conn())
     .await?;
+    tx.commit().await?;
     Ok(DbStatus {
         server_version,
         schema_version: schema_version.unwrap_or(0),

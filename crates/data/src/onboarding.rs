@@ -144,7 +144,7 @@ pub async fn admins(owner: &PgPool, client: Uuid) -> Result<(i64, i64)> {
 /// The checklist as the client's own views show it (Settings → Onboarding).
 pub async fn checklist(tx: &mut crate::Tx) -> Result<redkey_types::OnboardingChecklist> {
     Ok(sqlx::query_as(
-        "SELECT c.slug, c.name, \
+        "SELECT c.slug, c.name, crm_schema_version() AS schema, \
            p.name AS pipeline, \
            (SELECT count(*) FROM crm_pipeline s WHERE s.pipeline_id = p.id) AS stages, \
            (SELECT count(*) FROM crm_member_roles WHERE role = 'admin') AS admins, \

@@ -95,7 +95,7 @@ pub async fn unsubscribe(db: &Db, token: &str, apply: bool) -> Result<bool> {
     let found: bool = sqlx::query_scalar("SELECT crm_unsubscribe($1, $2)")
         .bind(token)
         .bind(apply)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(found)

@@ -34,7 +34,7 @@ pub async fn find(db: &Db, presented: &str) -> Result<Option<ApiToken>> {
     Ok(
         sqlx::query_as("SELECT id, client_id, agent FROM crm_api_token($1)")
             .bind(hash(presented))
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?,
     )
 }

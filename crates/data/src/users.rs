@@ -21,7 +21,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<AuthUser>> {
     Ok(
         sqlx::query_as("SELECT id, email, display_name, password_hash FROM crm_auth_user($1)")
             .bind(email)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?,
     )
 }
@@ -31,7 +31,7 @@ pub async fn clients_of(db: &Db, user: Uuid) -> Result<Vec<Client>> {
     Ok(
         sqlx::query_as("SELECT id, slug, name FROM crm_user_clients($1) ORDER BY name")
             .bind(user)
-            .fetch_all(&mut *tx)
+            .fetch_all(tx.conn())
             .await?,
     )
 }
@@ -61,7 +61,7 @@ pub async fn sign_in_wait(db: &Db, email: &str, address: IpAddr) -> Result<i32> 
     Ok(sqlx::query_scalar("SELECT crm_sign_in_wait($1, $2::inet)")
         .bind(email)
         .bind(address.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?)
 }
 
@@ -77,7 +77,7 @@ pub async fn sign_in_outcome(db: &Db, email: &str, address: IpAddr, ok: bool) ->
     sqlx::query(sql)
         .bind(email)
         .bind(address.to_string())
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(())

@@ -6,10 +6,17 @@
 //! the owner credential a hosted Postgres hands out (Supabase's
 //! `postgres`: CREATEROLE, CREATEDB, BYPASSRLS, not a superuser), created
 //! by the harness; otherwise as `DATABASE_URL`'s superuser.
+//!
+//! `REDKEY_TEST_POOLER=transaction` puts PgBouncer in transaction mode
+//! between the serving pool and the server (Supabase's port 6543), and the
+//! data layer in its pooler mode.
+
+mod pgbouncer;
 
 use std::str::FromStr;
 
-use redkey_data::{admin, Actor, ClientId, Db, Tx};
+pub use pgbouncer::PgBouncer;
+use redkey_data::{admin, Actor, ClientId, Db, Pooler, Tx};
 use redkey_types::EmailAddress;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -25,6 +32,14 @@ pub fn platform_owner() -> bool {
     std::env::var("REDKEY_TEST_OWNER").is_ok_and(|v| v == "platform")
 }
 
+/// The pooler this run puts in front of the serving pool.
+pub fn pooler() -> Pooler {
+    match std::env::var("REDKEY_TEST_POOLER") {
+        Ok(v) => Pooler::parse(&v).expect("REDKEY_TEST_POOLER is none or transaction"),
+        Err(_) => Pooler::None,
+    }
+}
+
 pub struct TestDb {
     pub name: String,
     /// The owner credential: administration and probes. A superuser, or
@@ -33,6 +48,9 @@ pub struct TestDb {
     /// The NOINHERIT serving login, exactly as the server uses it.
     pub serving: PgPool,
     pub db: Db,
+    /// The transaction-mode pooler the serving pool passes through, under
+    /// `REDKEY_TEST_POOLER=transaction`.
+    pub bouncer: Option<PgBouncer>,
     base: PgConnectOptions,
 }
 
@@ -68,22 +86,35 @@ impl TestDb {
             .await
             .expect("owner pool");
         migrator.run(&owner).await.expect("migrations");
-        let serving = redkey_data::pool_options()
+        let pooler = pooler();
+        let bouncer = match pooler {
+            Pooler::None => None,
+            Pooler::Transaction => Some(PgBouncer::start(&base, &["redkey_app"]).await),
+        };
+        let serving_options = base
+            .clone()
+            .database(&name)
+            .username("redkey_app")
+            .password("");
+        let serving_options = match &bouncer {
+            Some(b) => b.in_front(serving_options),
+            None => serving_options,
+        };
+        let serving = pooler
+            .pool_options()
             .max_connections(8)
-            .connect_with(
-                base.clone()
-                    .database(&name)
-                    .username("redkey_app")
-                    .password(""),
-            )
+            .connect_with(pooler.connect_options(serving_options))
             .await
             .expect("serving pool");
-        let db = Db::connect(serving.clone()).await.expect("data layer");
+        let db = Db::connect_through(serving.clone(), pooler)
+            .await
+            .expect("data layer");
         Self {
             name,
             owner,
             serving,
             db,
+            bouncer,
             base,
         }
     }
@@ -146,6 +177,25 @@ impl TestDb {
     /// The owner credential's URL for this database.
     pub fn url(&self) -> String {
         owner_url(&self.base, &self.name)
+    }
+
+    /// The serving login's URL for this database, through the pooler when
+    /// this run has one.
+    pub fn serving_url(&self) -> String {
+        match &self.bouncer {
+            Some(b) => format!("postgres://redkey_app@127.0.0.1:{}/{}", b.port, self.name),
+            None => self.direct_serving_url(),
+        }
+    }
+
+    /// The serving login's URL for this database, never through a pooler.
+    pub fn direct_serving_url(&self) -> String {
+        format!(
+            "postgres://redkey_app@{}:{}/{}",
+            self.base.get_host(),
+            self.base.get_port(),
+            self.name
+        )
     }
 }
 

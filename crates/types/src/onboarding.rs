@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct OnboardingChecklist {
     pub slug: String,
     pub name: String,
-    /// The newest migration the database has (read apart: the views'
-    /// roles do not see the migrations table).
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    /// The newest migration the database has.
     pub schema: i64,
     /// The first pipeline's name and its stage count.
     pub pipeline: Option<String>,

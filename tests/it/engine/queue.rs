@@ -224,6 +224,12 @@ async fn shutdown_gives_unfinished_tasks_back() {
 async fn a_notification_wakes_an_idle_worker_long_before_its_poll() {
     let t = TestDb::new().await;
     let (a, _, _) = t.two_clients().await;
+    // Behind the test pooler it listens on a direct connection, as it must
+    // there; otherwise on the serving pool.
+    let direct = t.bouncer.as_ref().map(|_| {
+        redkey::config::DatabaseUrl::parse("LISTEN_DATABASE_URL", t.direct_serving_url().into())
+            .unwrap()
+    });
     let engine = Engine::new(
         t.db.clone(),
         settings(
@@ -232,7 +238,8 @@ async fn a_notification_wakes_an_idle_worker_long_before_its_poll() {
         ),
         None,
     )
-    .unwrap();
+    .unwrap()
+    .with_listener(direct);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(engine.run(stopped, Duration::from_secs(1)));
     // Idle now: it found nothing and sleeps on its minute-long poll.

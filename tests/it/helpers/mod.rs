@@ -18,9 +18,14 @@ use redkey_testkit::TestDb;
 
 /// The whole router on a free 127.0.0.1 port, in this process.
 pub async fn spawn_app(t: &TestDb, settings: &Settings) -> SocketAddr {
+    spawn_app_on(t.db.clone(), settings).await
+}
+
+/// The whole router over the data layer `db`.
+pub async fn spawn_app_on(db: redkey_data::Db, settings: &Settings) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = http::AppState::new(settings, t.db.clone(), addr).unwrap();
+    let state = http::AppState::new(settings, db, addr).unwrap();
     let app = http::router(state);
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -60,15 +60,26 @@ impl Drop for ServerProcess {
 /// Starts `redkey serve` on a free 127.0.0.1 port with the engine tuned for
 /// tests (timers off, 200 ms heartbeats, rescue after 1.5 s); `env` adds or
 /// overrides settings. Returns once it listens.
+/// Under a test pooler the server serves through it, as on Supabase, and
+/// listens for wake-ups on a direct connection.
 pub fn start_server(t: &TestDb, instance: &str, env: &[(&str, &str)]) -> ServerProcess {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let pooled = match &t.bouncer {
+        Some(_) => vec![
+            ("APP_DATABASE_URL", t.serving_url()),
+            ("DATABASE_POOLER", "transaction".to_string()),
+            ("LISTEN_DATABASE_URL", t.direct_serving_url()),
+        ],
+        None => vec![],
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_redkey"))
         .arg("serve")
         .env_clear()
+        .envs(pooled)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", t.url())
         .env("REDKEY_LISTEN", format!("127.0.0.1:{port}"))

@@ -124,6 +124,7 @@ pub fn every_page(contact: uuid::Uuid, deal: uuid::Uuid) -> Vec<String> {
         "/import",
         "/settings/pipelines",
         "/settings/members",
+        "/settings/onboarding",
         "/coverage",
         "/arlo",
         "/suggestions",
