@@ -15,5 +15,6 @@ pub mod http;
 pub mod import;
 pub mod mailbox;
 pub mod pg;
+pub mod runner;
 pub mod startup;
 pub mod telemetry;

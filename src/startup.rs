@@ -186,6 +186,31 @@ async fn run(
 /// given back to the queue.
 const ENGINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// The shared runner: engines for every listed database and `/readyz`,
+/// until Ctrl-C or SIGTERM.
+pub async fn run_runner(settings: Settings) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(settings.cockpit.listen)
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "cannot listen on {}: {}",
+                settings.cockpit.listen,
+                admin::one_line(&e)
+            )
+        })?;
+    let runner = crate::runner::Runner::start(&settings, ENGINE_GRACE)?;
+    println!(
+        "RedKey runner: {} databases, /readyz on http://{}",
+        runner.served().len(),
+        listener.local_addr()?
+    );
+    let served = axum::serve(listener, runner.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    runner.stop().await;
+    Ok(served?)
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

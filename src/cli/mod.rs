@@ -34,6 +34,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run arlo for every database `[runner]` lists (one shared runner for
+    /// clients on databases of their own), with `/readyz` on REDKEY_LISTEN.
+    Runner,
     /// Create the roles and apply pending migrations.
     Migrate,
     /// Load the demo clients (skipped when they exist).
@@ -264,6 +267,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Client { action } = command {
         return client::run(&settings, action).await;
     }
+    if let Command::Runner = command {
+        return startup::run_runner(settings).await;
+    }
     let Some(url) = settings.database.owner.clone() else {
         bail!("DATABASE_URL is not set (this command needs the owner credential)");
     };
@@ -428,7 +434,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Serve { .. } | Command::Pg { .. } | Command::Check | Command::Client { .. } => {
+        Command::Serve { .. }
+        | Command::Pg { .. }
+        | Command::Check
+        | Command::Client { .. }
+        | Command::Runner => {
             unreachable!("handled above")
         }
     }

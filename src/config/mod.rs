@@ -11,6 +11,7 @@ mod enrichment;
 mod env;
 mod mail_oauth;
 mod model;
+mod runner;
 mod secrets;
 mod sources;
 
@@ -32,12 +33,13 @@ pub use enrichment::{EnrichmentSettings, Provider};
 use env::Env;
 pub use mail_oauth::MailOAuth;
 pub use model::ModelSettings;
+pub use runner::{RunnerDatabase, RunnerSettings};
 pub use secrets::SecretSettings;
 pub use sources::SourceEntry;
 
 /// The config file: top-level keys for the database and the cockpit,
-/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]`, `[enrichment]`, `[[sources]]` and `[retired]`
-/// tables.
+/// `[engine]`, `[[topic_webhooks]]`, `[api]`, `[email]`, `[model]`,
+/// `[enrichment]`, `[runner]`, `[[sources]]` and `[retired]` tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
@@ -72,6 +74,8 @@ struct FileSettings {
     model: model::ModelFile,
     #[serde(default)]
     enrichment: enrichment::EnrichmentFile,
+    #[serde(default)]
+    runner: runner::RunnerFile,
     secret_key: Option<SecretString>,
 }
 
@@ -90,6 +94,8 @@ pub struct Settings {
     /// Mail providers people connect with OAuth (`[[mail_oauth]]` or
     /// `REDKEY_MAIL_OAUTH`, a JSON list).
     pub mail_oauth: Vec<MailOAuth>,
+    /// The databases `redkey runner` serves (`[runner]`).
+    pub runner: RunnerSettings,
 }
 
 impl Settings {
@@ -132,10 +138,12 @@ impl Settings {
                  (unsubscribe links point there)"
             );
         }
+        let engine = EngineSettings::read(file.engine, file.topic_webhooks, &env)?;
         Ok(Self {
             database,
             cockpit,
-            engine: EngineSettings::read(file.engine, file.topic_webhooks, &env)?,
+            runner: RunnerSettings::read(file.runner, &env, engine.workers)?,
+            engine,
             api: ApiSettings::read(file.api, &env)?,
             email,
             model: ModelSettings::read(file.model, &env)?,
@@ -214,6 +222,31 @@ mod tests {
         assert_eq!(
             pooler("session").unwrap_err().to_string(),
             "DATABASE_POOLER \"session\" is neither \"none\" nor \"transaction\""
+        );
+    }
+
+    #[test]
+    fn runner_databases_are_named_once_and_their_urls_kept_secret() {
+        let runner = |list: &str| {
+            Settings::from_pairs(&[("REDKEY_RUNNER_DATABASES", list)]).map(|s| s.runner)
+        };
+        let ok = runner(
+            r#"[{"name":"acme","url":"postgres://redkey_app:hunter2@db.acme.test:6543/postgres",
+                 "pooler":"transaction","max_connections":6}]"#,
+        )
+        .unwrap();
+        assert_eq!(ok.databases[0].pooler, redkey_data::Pooler::Transaction);
+        assert_eq!(ok.databases[0].max_connections, 6);
+        assert!(!format!("{ok:?}").contains("hunter2"));
+        let err = |list: &str| runner(list).unwrap_err().to_string();
+        assert!(err(r#"[{"name":"a b","url":"postgres://x@h/d"}]"#).contains("letters, digits"));
+        assert!(err(
+            r#"[{"name":"a","url":"postgres://x@h/d"},{"name":"a","url":"postgres://x@h/e"}]"#
+        )
+        .contains("listed twice"));
+        assert!(
+            err(r#"[{"name":"a","url":"postgres://x@h/d","pooler":"session"}]"#)
+                .contains("neither")
         );
     }
 

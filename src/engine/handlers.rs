@@ -137,11 +137,14 @@ pub async fn post(
 }
 
 /// A probe: waits `sleep_ms`, fails when asked, optionally posts `reply`
-/// on the topic `post`.
+/// on the topic `post`. Its result says when the handler ran, so tests can
+/// count how many ran at once.
 async fn echo(engine: &Engine, task: &Task, p: &Echo) -> Result<Value, TaskError> {
+    let began = chrono::Utc::now();
     if let Some(ms) = p.sleep_ms {
         tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
     }
+    let ran = json!([began, chrono::Utc::now()]);
     match p.fail {
         Some(FailAs::Retry) => return Err(TaskError::Retry("asked to fail (retry)".into())),
         Some(FailAs::Permanent) => return Err(TaskError::Permanent("asked to fail".into())),
@@ -160,7 +163,7 @@ async fn echo(engine: &Engine, task: &Task, p: &Echo) -> Result<Value, TaskError
         .await?;
         tx.commit().await?;
     }
-    Ok(json!({ "reply": reply, "instance": engine.instance() }))
+    Ok(json!({ "reply": reply, "instance": engine.instance(), "ran": ran }))
 }
 
 /// Logs an activity on the contact with `contact_email`, once per

@@ -10,6 +10,7 @@ mod domain_check;
 mod finisher;
 mod forward;
 mod handlers;
+pub mod health;
 mod run_loop;
 pub mod signing;
 mod timers;
@@ -22,7 +23,7 @@ use redkey_data::{
     Db, DbError,
 };
 use redkey_types::Task;
-use tokio::sync::{Notify, OwnedSemaphorePermit};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -58,6 +59,10 @@ struct Inner {
     /// A direct connection for wake-ups, beside a serving pool that passes
     /// through a transaction-mode pooler.
     listen: Option<crate::config::DatabaseUrl>,
+    /// Turns shared with the engines of other databases in one runner.
+    shared: Option<Arc<Semaphore>>,
+    health: Arc<health::Health>,
+    started: chrono::DateTime<Utc>,
     /// Records outcomes in groups while `run` runs; `run_one` records
     /// each itself.
     finisher: std::sync::OnceLock<finisher::Finisher>,
@@ -98,6 +103,9 @@ impl Engine {
                 secrets: None,
                 backups: None,
                 listen: None,
+                shared: None,
+                health: Arc::default(),
+                started: Utc::now(),
                 finisher: std::sync::OnceLock::new(),
             }),
         })
@@ -133,6 +141,47 @@ impl Engine {
             .expect("with_listener is called on a new engine")
             .listen = listen;
         self
+    }
+
+    /// The same engine running each task only with a turn from `shared`
+    /// as well (a runner's workers over all its databases); before the
+    /// engine is first cloned or run.
+    pub fn with_shared_workers(mut self, shared: Arc<Semaphore>) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_shared_workers is called on a new engine")
+            .shared = Some(shared);
+        self
+    }
+
+    /// The same engine reporting to `health` (a runner keeps one per
+    /// database across reconnections); before it is first cloned or run.
+    pub fn with_health(mut self, health: Arc<health::Health>) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_health is called on a new engine")
+            .health = health;
+        self
+    }
+
+    /// Whether its database answered its last claim or check-in.
+    pub fn health(&self) -> Arc<health::Health> {
+        self.inner.health.clone()
+    }
+
+    /// Tells the database this engine is alive (the Arlo page lists it).
+    pub async fn check_in(&self) -> Result<(), DbError> {
+        let me = &self.inner;
+        let done = engine::check_in(
+            &me.db,
+            self.instance(),
+            env!("CARGO_PKG_VERSION"),
+            me.started,
+        )
+        .await;
+        match &done {
+            Ok(()) => me.health.succeeded(),
+            Err(e) => me.health.failed(&e.to_string()),
+        }
+        done
     }
 
     /// The same engine judging with `arlo` (its model and budget); before
@@ -321,6 +370,9 @@ impl Engine {
         let every = (self.inner.cfg.stale_after / 2).max(Duration::from_millis(100));
         let mut last_prune: Option<std::time::Instant> = None;
         loop {
+            if let Err(e) = self.check_in().await {
+                tracing::warn!(error = %e, "check-in failed");
+            }
             tokio::time::sleep(every).await;
             if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                 last_prune = Some(std::time::Instant::now());

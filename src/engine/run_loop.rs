@@ -70,6 +70,7 @@ impl Engine {
                     pace = finished - finished_at_claim;
                     match claimed {
                         Ok(Ok(tasks)) => {
+                            me.health.succeeded();
                             drained = tasks.is_empty();
                             let mut h = held.lock().expect("not poisoned");
                             for task in tasks {
@@ -78,6 +79,7 @@ impl Engine {
                             }
                         }
                         Ok(Err(e)) => {
+                            me.health.failed(&e.to_string());
                             tracing::warn!(error = %e, "claiming failed; retrying after the poll interval");
                             drained = true;
                         }
@@ -91,8 +93,15 @@ impl Engine {
                     let permit = permit.expect("never closed");
                     let task = ready.pop_front().expect("guarded");
                     let (engine, held) = (self.clone(), held.clone());
+                    let shared = me.shared.clone();
                     running.spawn(async move {
                         let id = task.id;
+                        // A runner's turn, in order of asking across its
+                        // databases; held until the task is recorded.
+                        let _turn = match shared {
+                            Some(s) => Some(s.acquire_owned().await.expect("never closed")),
+                            None => None,
+                        };
                         if let Err(e) = engine.execute(task, Some(permit)).await {
                             tracing::warn!(task = %id, error = %e, "could not record the outcome");
                         }

@@ -32,6 +32,7 @@ mod onboard;
 mod page_reads;
 mod pooler;
 mod private_cluster;
+mod runner;
 mod settings;
 mod sign_in;
 mod tables;

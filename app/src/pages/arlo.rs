@@ -8,7 +8,7 @@ use leptos_meta::Title;
 
 use crate::{
     components::ErrorNote,
-    model::{ArloOverview, QueueDepth, TaskStatus, TokenUse},
+    model::{ArloOverview, EngineCheckin, QueueDepth, TaskStatus, TokenUse},
     server_fns::arlo::{load_arlo, RetryTask, RunTimerNow},
 };
 
@@ -58,6 +58,10 @@ fn Overview(
             <section class="card" aria-labelledby="queue-h">
                 <h2 id="queue-h">"Queue"</h2>
                 <Depth depth=o.depth />
+            </section>
+            <section class="card" aria-labelledby="engines-h">
+                <h2 id="engines-h">"Engines"</h2>
+                <Engines engines=o.engines />
             </section>
             <section class="card" aria-labelledby="model-h">
                 <h2 id="model-h">"Model"</h2>
@@ -225,6 +229,41 @@ fn Depth(depth: Vec<QueueDepth>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    }
+    .into_any()
+}
+
+/// Who serves this database (a server's own engine, or a shared runner's)
+/// and whether each still checks in: arlo stopped is shown, not guessed.
+#[component]
+fn Engines(engines: Vec<EngineCheckin>) -> impl IntoView {
+    if engines.is_empty() {
+        return view! {
+            <p class="warning-text" data-engines="none">
+                "No engine has checked in: arlo is not running for this client."
+            </p>
+        }
+        .into_any();
+    }
+    let all_stopped = engines.iter().all(EngineCheckin::stopped);
+    view! {
+        {all_stopped.then(|| view! {
+            <p class="warning-text" data-engines="stopped">
+                "Every engine has gone silent: arlo is not running for this client."
+            </p>
+        })}
+        <ul class="engines">
+            {engines.into_iter().map(|e| {
+                let state = if e.stopped() { "stopped" } else { "running" };
+                view! {
+                    <li data-engine=e.instance.clone() data-state=state>
+                        <strong>{e.instance.clone()}</strong>
+                        " — " {state} ", last check-in " {at(e.checked_in_at)}
+                        " (" {e.silent_for} " s ago), version " {e.version.clone()}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
     .into_any()
 }

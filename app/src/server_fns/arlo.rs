@@ -38,6 +38,7 @@ pub async fn load_arlo() -> Result<ArloOverview, AppError> {
         failed: tasks::failed(&mut tx, 25).await?,
         timers,
         messages: tasks::latest_messages(&mut tx, 15).await?,
+        engines: tasks::engines(&mut tx).await?,
         tokens_today,
         daily_tokens: use_context::<CockpitConfig>().and_then(|c| c.daily_tokens),
     })

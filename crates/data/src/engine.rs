@@ -197,3 +197,21 @@ pub async fn client_id(db: &Db, slug: &str) -> Result<Option<Uuid>> {
         .fetch_one(tx.conn())
         .await?)
 }
+
+/// Says `instance` is alive in this database (every few seconds, from each
+/// engine serving it).
+pub async fn check_in(
+    db: &Db,
+    instance: &str,
+    version: &str,
+    started: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = db.unscoped(ROLE).await?;
+    sqlx::query("SELECT engine_check_in($1, $2, $3)")
+        .bind(instance)
+        .bind(version)
+        .bind(started)
+        .execute(tx.conn())
+        .await?;
+    tx.commit().await
+}

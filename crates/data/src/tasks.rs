@@ -296,3 +296,14 @@ pub async fn next_daily_run(tx: &mut Tx) -> Result<DateTime<Utc>> {
     .fetch_one(tx.conn())
     .await?)
 }
+
+/// The engines serving this database, latest check-in first.
+pub async fn engines(tx: &mut Tx) -> Result<Vec<redkey_types::EngineCheckin>> {
+    Ok(sqlx::query_as(
+        "SELECT instance, started_at, checked_in_at, version, \
+           extract(epoch FROM now() - checked_in_at)::bigint AS silent_for \
+         FROM crm_engine_checkins ORDER BY checked_in_at DESC LIMIT 20",
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}

@@ -134,6 +134,31 @@ pub struct ArloOverview {
     pub tokens_today: crate::TokenUse,
     /// The client's daily token budget; None when no model is configured.
     pub daily_tokens: Option<u64>,
+    /// The engines serving the client's database, latest check-in first.
+    pub engines: Vec<EngineCheckin>,
+}
+
+/// An engine serving the database (a server's own or a shared runner's),
+/// as it last checked in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct EngineCheckin {
+    pub instance: String,
+    pub started_at: DateTime<Utc>,
+    pub checked_in_at: DateTime<Utc>,
+    pub version: String,
+    /// Seconds since its last check-in, by the database's clock.
+    pub silent_for: i64,
+}
+
+impl EngineCheckin {
+    /// Silent this long, an engine has stopped (it checks in every few
+    /// seconds).
+    pub const STOPPED_AFTER_SECS: i64 = 120;
+
+    pub fn stopped(&self) -> bool {
+        self.silent_for > Self::STOPPED_AFTER_SECS
+    }
 }
 
 /// When a timer ticks: every so many seconds, or daily at the client's
