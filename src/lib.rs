@@ -13,6 +13,7 @@ pub mod enrich;
 pub mod files;
 pub mod http;
 pub mod import;
+pub mod integrations;
 pub mod mailbox;
 pub mod pg;
 pub mod runner;

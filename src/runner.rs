@@ -52,12 +52,7 @@ impl Runner {
         if settings.runner.databases.is_empty() {
             bail!("no databases to run (list them as [[runner.databases]] or REDKEY_RUNNER_DATABASES)");
         }
-        let email = match &settings.cockpit.public_url {
-            Some(public) if !settings.email.accounts.is_empty() => Some(Arc::new(
-                EmailService::new(settings.email.clone(), public.clone())?,
-            )),
-            _ => None,
-        };
+        let email = EmailService::from_settings(settings)?;
         let shared = Arc::new(Semaphore::new(settings.runner.workers));
         let (stop, stopped) = watch::channel(false);
         let mut supervisors = JoinSet::new();

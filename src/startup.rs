@@ -129,6 +129,14 @@ async fn run(
         admin::seed::seed(&owner, &db).await?;
         tracing::info!("demo data loaded");
     }
+    if let Some(url) = &settings.cockpit.twenty_url {
+        let clients: Vec<_> = admin::clients(&owner)
+            .await?
+            .into_iter()
+            .map(|(id, _, _)| redkey_data::ClientId(id))
+            .collect();
+        crate::integrations::register_twenty(&db, &clients, url).await?;
+    }
     let store = settings.secrets.open()?;
     let applied = admin::sources::apply(&db, &owner, store.as_ref(), &settings.sources).await?;
     if applied > 0 {

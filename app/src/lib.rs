@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/onboarding") view={Lazy::<routes::Onboarding>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/profile") view={Lazy::<routes::Profile>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/sources") view={Lazy::<routes::Sources>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/integrations") view={Lazy::<routes::Integrations>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sequences") view={Lazy::<routes::Sequences>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sequences/new") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sequences/:id") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />

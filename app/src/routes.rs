@@ -18,8 +18,8 @@ use leptos::{lazy, prelude::*};
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    arlo, contacts, coverage, editing, home, imports, invite, notes, onboarding, pipeline, records,
-    search, sequences, settings, sources, suggestions, tables, todos, trash,
+    arlo, contacts, coverage, editing, home, imports, integrations, invite, notes, onboarding,
+    pipeline, records, search, sequences, settings, sources, suggestions, tables, todos, trash,
 };
 
 /// One split point per group, and one lazy route per page; the route
@@ -155,6 +155,7 @@ groups! {
         Onboarding => onboarding::OnboardingPage,
         Profile => settings::ProfilePage,
         Sources => sources::SourcesPage,
+        Integrations => integrations::IntegrationsPage,
         Import => imports::ImportPage,
         ImportFile => imports::ImportFilePage,
         Invite => invite::InvitePage,

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use redkey_data::{
-    calendar, companies::CompanyField, contacts::ContactField, enrichment, records, Actor,
-    ClientId, Db, Tx,
+    api_library::Configured, calendar, companies::CompanyField, contacts::ContactField, enrichment,
+    records, secrets::SecretBox, Actor, ClientId, Db, Tx,
 };
 use redkey_types::{Company, Contact, Task};
 use serde_json::{json, Value};
 
+use crate::integrations as providers;
 use crate::{
     config::EnrichmentSettings,
     engine::TaskError,
@@ -27,9 +28,37 @@ pub struct Enrichment {
     pub settings: EnrichmentSettings,
 }
 
-pub async fn scan(e: &Enrichment, db: &Db, task: &Task) -> Result<Value, TaskError> {
+pub async fn scan(
+    e: &Enrichment,
+    db: &Db,
+    task: &Task,
+    secrets: Option<&SecretBox>,
+) -> Result<Value, TaskError> {
     let client = ClientId(task.client_id);
     let s = &e.settings;
+    let secret_ref = providers::secret_ref(
+        e.client.key().is_some(),
+        "REDKEY_ENRICH_API_KEY",
+        "enrichment",
+    );
+    let to = providers::endpoint(
+        db,
+        client,
+        secrets,
+        &Configured {
+            provider: e.client.provider(),
+            name: "enrichment",
+            base_url: e.client.base(),
+            secret_ref: &secret_ref,
+            rate_per_minute: i32::try_from(s.per_minute).ok(),
+        },
+        e.client.key(),
+    )
+    .await?;
+    let Some(key) = to.key else {
+        return Ok(json!({ "skipped": "no enrichment provider is configured" }));
+    };
+    let provider = e.client.at(&to.base_url, key);
     let mut tx = db.begin(client, Actor::Agent).await?;
     let month = calendar::month_start(&mut tx, Utc::now()).await?;
     let used = enrichment::billed_since(&mut tx, month).await?;
@@ -51,12 +80,14 @@ pub async fn scan(e: &Enrichment, db: &Db, task: &Task) -> Result<Value, TaskErr
             break;
         }
         let query = query_for(db, client, contact).await?;
-        let mut answer = e.client.lookup(&query).await;
+        let mut answer = provider.lookup(&query).await;
         // A 429 waits as long as the provider asks (at most a minute), once.
         if let Err(EnrichError::RateLimited(wait)) = answer {
             tokio::time::sleep(wait).await;
-            answer = e.client.lookup(&query).await;
+            answer = provider.lookup(&query).await;
         }
+        let outcome = answer.as_ref().map(|_| ()).map_err(|e| e.to_string());
+        providers::report(db, client, to.id, outcome).await;
         let lookup = match answer {
             Ok(l) => l,
             Err(EnrichError::Failed(why)) => {
@@ -76,11 +107,10 @@ pub async fn scan(e: &Enrichment, db: &Db, task: &Task) -> Result<Value, TaskErr
         } else {
             missed += 1;
         }
-        let provider = e.client.provider();
         enrichment::record(
             &mut tx,
             contact.id,
-            provider,
+            provider.provider(),
             lookup.person.is_some(),
             lookup.billed,
         )
@@ -89,7 +119,7 @@ pub async fn scan(e: &Enrichment, db: &Db, task: &Task) -> Result<Value, TaskErr
         billed += lookup.billed as i64;
     }
     Ok(json!({
-        "provider": e.client.provider(),
+        "provider": provider.provider(),
         "due": due.len(),
         "matched": matched,
         "no_match": missed,

@@ -20,6 +20,11 @@ use redkey_types::Task;
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 
+use redkey_data::api_library::Configured;
+
+use crate::integrations as providers;
+use secrecy::SecretString;
+
 use crate::{
     config::{EnrichmentSettings, ModelSettings},
     engine::TaskError,
@@ -30,9 +35,13 @@ use prompts::Prompt;
 
 #[derive(Clone, Debug, Default)]
 pub struct Arlo {
+    /// The configured model client; the registry may point it elsewhere
+    /// or give it a key before each call.
     model: Option<ModelClient>,
     daily_tokens: u64,
     enrichment: Option<enrich::Enrichment>,
+    /// Opens the keys an admin set on Settings → Integrations.
+    secrets: Option<redkey_data::secrets::SecretBox>,
 }
 
 /// What asking the model came to.
@@ -50,7 +59,14 @@ impl Arlo {
             model,
             daily_tokens,
             enrichment: None,
+            secrets: None,
         }
+    }
+
+    /// The same arlo opening keys set in Settings with `secrets`.
+    pub fn with_secrets(mut self, secrets: Option<redkey_data::secrets::SecretBox>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// The same arlo enriching contacts through `client`.
@@ -75,20 +91,20 @@ impl Arlo {
         Ok(Self::model(s)?.map(|m| drafting::StepDrafter::new(quick(m), s.daily_tokens)))
     }
 
+    /// Arlo with the configured providers. Each is there even without a
+    /// configured key: an admin may give it one on Settings → Integrations.
     pub fn from_settings(s: &ModelSettings, e: &EnrichmentSettings) -> anyhow::Result<Self> {
-        let arlo = Self::new(Self::model(s)?, s.daily_tokens);
-        Ok(match &e.api_key {
-            Some(key) if !key.expose_secret().is_empty() => {
-                arlo.with_enrichment(Enricher::new(e, key.clone())?, e.clone())
-            }
-            _ => arlo,
-        })
+        let none = || SecretString::from(String::new());
+        let model_key = s.api_key.clone().unwrap_or_else(none);
+        let model = ModelClient::new(&s.base_url, model_key, &s.model)?;
+        let enricher = Enricher::new(e, e.api_key.clone().unwrap_or_else(none))?;
+        Ok(Self::new(Some(model), s.daily_tokens).with_enrichment(enricher, e.clone()))
     }
 
     /// The hourly enrichment scan, when a provider is configured.
     pub async fn enrich(&self, db: &Db, task: &Task) -> Result<serde_json::Value, TaskError> {
         match &self.enrichment {
-            Some(e) => enrich::scan(e, db, task).await,
+            Some(e) => enrich::scan(e, db, task, self.secrets.as_ref()).await,
             None => Ok(serde_json::json!({ "skipped": "no enrichment provider is configured" })),
         }
     }
@@ -106,9 +122,29 @@ impl Arlo {
         vars: &[(&str, &str)],
         user: &str,
     ) -> Result<Asked<T>, TaskError> {
-        let Some(model) = &self.model else {
+        let Some(configured) = &self.model else {
             return Ok(Asked::NoModel);
         };
+        let secret_ref =
+            providers::secret_ref(configured.key().is_some(), "ANTHROPIC_API_KEY", "anthropic");
+        let to = providers::endpoint(
+            db,
+            ClientId(task.client_id),
+            self.secrets.as_ref(),
+            &Configured {
+                provider: "anthropic",
+                name: "model",
+                base_url: configured.base(),
+                secret_ref: &secret_ref,
+                rate_per_minute: None,
+            },
+            configured.key(),
+        )
+        .await?;
+        let Some(key) = to.key else {
+            return Ok(Asked::NoModel);
+        };
+        let model = configured.at(&to.base_url, key);
         let mut tx = agent_tx(db, task).await?;
         let day = calendar::day_start(&mut tx, Utc::now()).await?;
         let spent = usage::since(&mut tx, day).await?;
@@ -123,13 +159,20 @@ impl Arlo {
                 &prompt.schema(),
                 prompt.max_tokens,
             )
-            .await
-            .map_err(|e| match e {
-                ModelError::Unavailable { .. } => TaskError::Retry(e.to_string()),
-                ModelError::Refused { .. } | ModelError::Malformed(_) => {
-                    TaskError::Permanent(e.to_string())
-                }
-            })?;
+            .await;
+        providers::report(
+            db,
+            ClientId(task.client_id),
+            to.id,
+            answer.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        )
+        .await;
+        let answer = answer.map_err(|e| match e {
+            ModelError::Unavailable { .. } => TaskError::Retry(e.to_string()),
+            ModelError::Refused { .. } | ModelError::Malformed(_) => {
+                TaskError::Permanent(e.to_string())
+            }
+        })?;
         let mut tx = agent_tx(db, task).await?;
         usage::record(
             &mut tx,

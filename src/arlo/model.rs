@@ -129,6 +129,25 @@ impl ModelClient {
         })
     }
 
+    /// The same client (its connections shared) calling `base` with `key`:
+    /// what the integrations registry says to call now.
+    pub fn at(&self, base: &str, key: SecretString) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            key,
+            ..self.clone()
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The configured key, unless it is empty (none configured).
+    pub fn key(&self) -> Option<&SecretString> {
+        Some(&self.key).filter(|k| !k.expose_secret().is_empty())
+    }
+
     /// The same client with other retry settings (tests keep them short).
     pub fn with_retries(mut self, attempts: u32, backoff: Duration) -> Self {
         self.attempts = attempts.max(1);

@@ -26,8 +26,10 @@ use serde_json::{json, Value};
 
 use crate::{
     engine::TaskError,
+    integrations,
     mailbox::{discover, MailboxSettings},
 };
+use redkey_data::api_library::Configured;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -77,9 +79,20 @@ pub async fn sync_client(
     };
     let mut done = vec![];
     for c in calendars {
-        done.push(
-            json!({ "calendar": c.name, "synced": sync_calendar(db, secrets, client, &c).await? }),
-        );
+        let url = serde_json::from_value::<CalendarSettings>(c.settings.clone())
+            .map(|s| s.url)
+            .unwrap_or_else(|_| "https://unknown".into());
+        let source = Configured {
+            provider: "caldav",
+            name: &c.name,
+            base_url: &url,
+            secret_ref: crate::mailbox::SOURCE_CREDENTIAL,
+            rate_per_minute: None,
+        };
+        let synced =
+            integrations::tracked(db, client, &source, sync_calendar(db, secrets, client, &c))
+                .await??;
+        done.push(json!({ "calendar": c.name, "synced": synced }));
     }
     Ok(json!({ "calendars": done }))
 }

@@ -9,6 +9,8 @@ pub mod resend;
 pub mod sequence;
 pub mod svix;
 
+use std::sync::Arc;
+
 use crate::config::{EmailAccount, EmailSettings};
 
 /// What every email path shares: the Resend client and the settings.
@@ -20,6 +22,8 @@ pub struct EmailService {
     /// Personalises the steps of sequences that ask for it, when a model is
     /// configured.
     pub drafter: Option<crate::arlo::drafting::StepDrafter>,
+    /// Opens a Resend key an admin set on Settings → Integrations.
+    pub secrets: Option<redkey_data::secrets::SecretBox>,
 }
 
 impl EmailService {
@@ -29,7 +33,23 @@ impl EmailService {
             settings,
             public_url: public_url.trim_end_matches('/').to_string(),
             drafter: None,
+            secrets: None,
         })
+    }
+
+    /// The service the settings describe (with the model's step drafter and
+    /// the secret store), or none when no account or public URL is set.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Option<Arc<Self>>> {
+        let Some(public) = &settings.cockpit.public_url else {
+            return Ok(None);
+        };
+        if settings.email.accounts.is_empty() {
+            return Ok(None);
+        }
+        let mut service = Self::new(settings.email.clone(), public.clone())?;
+        service.drafter = crate::arlo::Arlo::step_drafter(&settings.model)?;
+        service.secrets = settings.secrets.open()?;
+        Ok(Some(Arc::new(service)))
     }
 
     /// The same service personalising steps through `drafter`.

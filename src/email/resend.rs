@@ -13,6 +13,20 @@ pub struct Resend {
     pub(super) base: String,
 }
 
+impl Resend {
+    /// The same client (its connections shared) calling `base`.
+    pub fn at(&self, base: &str) -> Self {
+        Self {
+            http: self.http.clone(),
+            base: base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
 /// Why a send did not go out.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SendError {

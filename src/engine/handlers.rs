@@ -28,6 +28,14 @@ pub enum TaskError {
     Permanent(String),
 }
 
+impl std::fmt::Display for TaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Retry(e) | Self::Permanent(e) => f.write_str(e),
+        }
+    }
+}
+
 impl From<DbError> for TaskError {
     fn from(e: DbError) -> Self {
         match e {

@@ -114,9 +114,9 @@ impl Engine {
     /// The same engine opening stored credentials (mailbox passwords) with
     /// `secrets`; before the engine is first cloned or run.
     pub fn with_secrets(mut self, secrets: Option<redkey_data::secrets::SecretBox>) -> Self {
-        Arc::get_mut(&mut self.inner)
-            .expect("with_secrets is called on a new engine")
-            .secrets = secrets;
+        let inner = Arc::get_mut(&mut self.inner).expect("with_secrets is called on a new engine");
+        inner.arlo = std::mem::take(&mut inner.arlo).with_secrets(secrets.clone());
+        inner.secrets = secrets;
         self
     }
 
@@ -187,9 +187,8 @@ impl Engine {
     /// The same engine judging with `arlo` (its model and budget); before
     /// the engine is first cloned or run.
     pub fn with_arlo(mut self, arlo: Arlo) -> Self {
-        Arc::get_mut(&mut self.inner)
-            .expect("with_arlo is called on a new engine")
-            .arlo = arlo;
+        let inner = Arc::get_mut(&mut self.inner).expect("with_arlo is called on a new engine");
+        inner.arlo = arlo.with_secrets(inner.secrets.clone());
         self
     }
 

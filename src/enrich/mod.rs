@@ -68,6 +68,25 @@ pub struct Enricher {
 }
 
 impl Enricher {
+    /// The same client (its connections shared) calling `base` with `key`.
+    pub fn at(&self, base: &str, key: SecretString) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            key,
+            ..self.clone()
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The configured key, unless it is empty (none configured).
+    pub fn key(&self) -> Option<&SecretString> {
+        use secrecy::ExposeSecret;
+        Some(&self.key).filter(|k| !k.expose_secret().is_empty())
+    }
+
     pub fn new(s: &EnrichmentSettings, key: SecretString) -> anyhow::Result<Self> {
         Ok(Self {
             provider: s.provider,

@@ -47,18 +47,7 @@ impl AppState {
     /// Everything the routes share, from the settings; `addr` is where this
     /// instance listens.
     pub fn new(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<Self> {
-        let email = match &settings.cockpit.public_url {
-            Some(public) if !settings.email.accounts.is_empty() => {
-                let service = EmailService::new(settings.email.clone(), public.clone())?;
-                Some(Arc::new(
-                    match crate::arlo::Arlo::step_drafter(&settings.model)? {
-                        Some(d) => service.with_drafter(d),
-                        None => service,
-                    },
-                ))
-            }
-            _ => None,
-        };
+        let email = EmailService::from_settings(settings)?;
         Ok(Self {
             email,
             api: settings.api.clone(),

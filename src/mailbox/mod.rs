@@ -23,8 +23,13 @@ use redkey_types::{IngestSource, SourceKind};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::engine::TaskError;
+use crate::{engine::TaskError, integrations};
 use parse::Mail;
+use redkey_data::api_library::Configured;
+
+/// Where a mailbox's or calendar's credential is, for the integrations
+/// registry.
+pub const SOURCE_CREDENTIAL: &str = "the source's stored credential (Settings → Sources)";
 
 /// A mailbox's settings (its password is the source's sealed secret).
 #[derive(Clone, Debug, Deserialize)]
@@ -146,7 +151,19 @@ pub async fn sync_client(
     };
     let mut done = vec![];
     for b in boxes {
-        let synced = sync_mailbox(db, secrets, client, &b).await?;
+        let url = serde_json::from_value::<MailboxSettings>(b.settings.clone())
+            .map(|s| format!("imaps://{}:{}", s.host, s.port))
+            .unwrap_or_else(|_| "imaps://unknown".into());
+        let source = Configured {
+            provider: "imap",
+            name: &b.name,
+            base_url: &url,
+            secret_ref: SOURCE_CREDENTIAL,
+            rate_per_minute: None,
+        };
+        let synced =
+            integrations::tracked(db, client, &source, sync_mailbox(db, secrets, client, &b))
+                .await??;
         done.push(json!({ "mailbox": b.name, "synced": synced }));
     }
     Ok(json!({ "mailboxes": done }))

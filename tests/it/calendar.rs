@@ -18,6 +18,8 @@ struct Cal {
     store: SecretBox,
     source: IngestSource,
     dav: Radicale,
+    /// The client's admin.
+    human: redkey_data::Actor,
 }
 
 async fn calendar() -> Cal {
@@ -41,6 +43,7 @@ async fn calendar() -> Cal {
         store,
         source,
         dav,
+        human,
     }
 }
 
@@ -203,4 +206,26 @@ async fn a_connected_calendar_without_the_secret_key_is_an_error_not_a_silent_sk
         .await
         .unwrap();
     assert_eq!(synced["calendars"][0]["calendar"], "Work");
+    // Settings → Integrations lists the calendar server and its sync.
+    let mut tx = c.t.tx(c.client, redkey_data::Actor::Agent).await;
+    let listed = redkey_data::api_library::list(&mut tx).await.unwrap();
+    let [dav] = &listed[..] else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(
+        (dav.provider.as_str(), dav.name.as_str()),
+        ("caldav", "Work")
+    );
+    assert_eq!(dav.base_url, c.dav.calendar());
+    assert_eq!((dav.calls_24h, dav.errors_24h), (1, 0));
+    drop(tx);
+    // Its address is the source's: the registry refuses to change it.
+    let mut tx = c.t.tx(c.client, c.human).await;
+    let refused =
+        redkey_data::api_library::set(&mut tx, dav.id, "https://elsewhere.test", None, None, false)
+            .await;
+    assert!(
+        matches!(refused, Err(redkey_data::DbError::Conflict(_))),
+        "{refused:?}"
+    );
 }

@@ -5,6 +5,7 @@ pub mod editing;
 pub mod files;
 pub mod home;
 pub mod imports;
+pub mod integrations;
 pub mod invite;
 pub mod logging;
 pub mod not_found;

@@ -25,6 +25,7 @@ pub fn SettingsNav() -> impl IntoView {
             <a href="/settings/members">"Members"</a>
             <a href="/settings/profile">"Your profile"</a>
             <a href="/settings/sources">"Sources"</a>
+            <a href="/settings/integrations">"Integrations"</a>
             <a href="/settings/onboarding">"Onboarding"</a>
             <a href="/import">"Import"</a>
         </nav>

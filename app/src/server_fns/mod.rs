@@ -7,6 +7,7 @@ pub mod files;
 pub mod forms;
 pub mod identity;
 pub mod imports;
+pub mod integrations;
 pub mod invitations;
 pub mod judgment;
 pub mod logging;

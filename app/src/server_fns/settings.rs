@@ -8,7 +8,8 @@ use uuid::Uuid;
 use crate::model::{AppError, MembersSettings, PipelineSettings};
 
 #[cfg(feature = "ssr")]
-async fn admin_tx() -> Result<(crate::ssr::db::Tx, crate::ssr::session::SignedIn), AppError> {
+pub(crate) async fn admin_tx(
+) -> Result<(crate::ssr::db::Tx, crate::ssr::session::SignedIn), AppError> {
     let (mut tx, me) = crate::ssr::session::human_tx().await?;
     require_admin(&mut tx).await?;
     Ok((tx, me))
@@ -17,7 +18,7 @@ async fn admin_tx() -> Result<(crate::ssr::db::Tx, crate::ssr::session::SignedIn
 /// The page's read transaction, for an admin only: a settings page reads
 /// in the transaction its render already holds, not a second one.
 #[cfg(feature = "ssr")]
-async fn admin_read() -> Result<
+pub(crate) async fn admin_read() -> Result<
     (
         crate::ssr::page_reads::ReadTx,
         crate::ssr::session::SignedIn,

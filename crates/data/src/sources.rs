@@ -167,18 +167,32 @@ pub async fn first_delivery(tx: &mut Tx, source: Uuid, delivery: &str) -> Result
     Ok(done.rows_affected() == 1)
 }
 
-/// Re-seals every credential sealed with an older key (the rotation).
+/// Re-seals every credential sealed with an older key (the rotation): the
+/// sources' and the keys set on Settings → Integrations, each bound to its
+/// row's id.
 pub async fn reseal_all(owner: &sqlx::PgPool, secrets: &SecretBox) -> Result<u64> {
-    let rows: Vec<(Uuid, Vec<u8>)> =
-        sqlx::query_as("SELECT id, secret FROM ingest_sources WHERE secret IS NOT NULL")
-            .fetch_all(owner)
-            .await?;
+    Ok(reseal(owner, secrets, "ingest_sources", "secret").await?
+        + reseal(owner, secrets, "api_library", "sealed_key").await?)
+}
+
+/// `table`'s `column` (literals of this module) re-sealed where stale.
+async fn reseal(
+    owner: &sqlx::PgPool,
+    secrets: &SecretBox,
+    table: &str,
+    column: &str,
+) -> Result<u64> {
+    let rows: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"
+    ))
+    .fetch_all(owner)
+    .await?;
     let mut n = 0;
     for (id, sealed) in rows.into_iter().filter(|(_, s)| secrets.is_stale(s)) {
         let plain = secrets
             .open(&sealed, id.as_bytes())
-            .map_err(|e| DbError::Invalid(format!("source {id}: {e}")))?;
-        sqlx::query("UPDATE ingest_sources SET secret = $2 WHERE id = $1")
+            .map_err(|e| DbError::Invalid(format!("{table} {id}: {e}")))?;
+        sqlx::query(&format!("UPDATE {table} SET {column} = $2 WHERE id = $1"))
             .bind(id)
             .bind(secrets.seal(&plain, id.as_bytes()))
             .execute(owner)

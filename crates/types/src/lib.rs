@@ -6,6 +6,7 @@ mod email;
 pub mod format;
 pub mod import;
 mod ingest;
+mod integrations;
 mod judgment;
 pub mod kinds;
 mod next;
@@ -22,6 +23,7 @@ mod views;
 
 pub use email::EmailAddress;
 pub use ingest::*;
+pub use integrations::Integration;
 pub use judgment::*;
 pub use next::{safe_next, LANDING};
 pub use onboarding::OnboardingChecklist;

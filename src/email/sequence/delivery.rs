@@ -14,7 +14,10 @@ use super::{Report, MAX_RATE_LIMITED};
 use crate::{
     config::EmailAccount,
     email::{resend::SendError, EmailService},
+    engine::TaskError,
+    integrations,
 };
+use redkey_data::api_library::Configured;
 
 /// Sends the stored bytes; 429s wait and try again, up to a point.
 pub(super) async fn deliver(
@@ -25,12 +28,35 @@ pub(super) async fn deliver(
     send: &EmailSend,
     report: &mut Report,
 ) -> Result<String, SendError> {
+    let secret_ref = format!("the {} account's key ([email] accounts)", account.client);
+    let to = integrations::endpoint(
+        db,
+        client,
+        email.secrets.as_ref(),
+        &Configured {
+            provider: "resend",
+            name: "email",
+            base_url: email.resend.base(),
+            secret_ref: &secret_ref,
+            rate_per_minute: Some((email.settings.rate_per_second * 60.0).round() as i32),
+        },
+        Some(&account.api_key),
+    )
+    .await
+    .map_err(|e| match e {
+        TaskError::Permanent(why) => SendError::Account(why),
+        TaskError::Retry(why) => SendError::Transient {
+            why,
+            went_out: false,
+        },
+    })?;
+    let resend = email.resend.at(&to.base_url);
+    let key = to.key.unwrap_or_else(|| account.api_key.clone());
     let mut limited = 0;
-    loop {
+    let sent = loop {
         pace(email, db, client).await?;
-        match email
-            .resend
-            .send(&account.api_key, &send.idempotency_key, &send.request)
+        match resend
+            .send(&key, &send.idempotency_key, &send.request)
             .await
         {
             Err(SendError::RateLimited(wait)) if limited < MAX_RATE_LIMITED => {
@@ -38,9 +64,16 @@ pub(super) async fn deliver(
                 report.rate_limited += 1;
                 tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
             }
-            other => return other,
+            other => break other,
         }
-    }
+    };
+    // A message refused as it is still found the API working.
+    let outcome = match &sent {
+        Ok(_) | Err(SendError::Rejected(_)) => Ok(()),
+        Err(e) => Err(format!("{e:?}")),
+    };
+    integrations::report(db, client, to.id, outcome).await;
+    sent
 }
 
 /// Waits for the client's next request slot: the configured rate holds

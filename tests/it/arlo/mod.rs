@@ -5,6 +5,7 @@
 mod drafts;
 mod enrich;
 mod instruct;
+mod integrations;
 mod model;
 mod query;
 mod relay;

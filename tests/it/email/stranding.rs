@@ -56,6 +56,23 @@ async fn an_account_refusal_pauses_sending_until_a_person_resumes_it() {
     tx.commit().await.unwrap();
     assert_eq!(w.run("2027-01-11T10:00:00Z").await.sent, 1);
     assert_eq!(w.fake.delivered().len(), 1);
+    // Settings → Integrations shows Resend with both calls, one refused.
+    let mut tx = w.t.tx(w.a, w.human).await;
+    let resend = redkey_data::api_library::list(&mut tx).await.unwrap();
+    let [resend] = &resend[..] else {
+        panic!("{resend:?}")
+    };
+    assert_eq!(
+        (resend.provider.as_str(), resend.name.as_str()),
+        ("resend", "email")
+    );
+    assert_eq!((resend.calls_24h, resend.errors_24h), (2, 1));
+    assert!(resend
+        .last_error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("restricted_api_key"));
+    assert!(!resend.failing(), "the last call succeeded");
 }
 
 #[tokio::test]

@@ -125,6 +125,7 @@ pub fn every_page(contact: uuid::Uuid, deal: uuid::Uuid) -> Vec<String> {
         "/settings/pipelines",
         "/settings/members",
         "/settings/onboarding",
+        "/settings/integrations",
         "/coverage",
         "/arlo",
         "/suggestions",

@@ -20,6 +20,25 @@ async fn rotating_the_secret_key_reseals_every_credential() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    // A key an admin set on Settings → Integrations rotates with them.
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let model = redkey_data::api_library::Configured {
+        provider: "anthropic",
+        name: "model",
+        base_url: "https://api.anthropic.com",
+        secret_ref: "ANTHROPIC_API_KEY",
+        rate_per_minute: None,
+    };
+    let used = redkey_data::api_library::use_provider(&mut tx, &model)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(a, human).await;
+    let sealed = store.seal("sk-ant-in-settings", used.id.as_bytes());
+    redkey_data::api_library::set(&mut tx, used.id, &used.base_url, None, Some(&sealed), false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     // The credential is not in the database in the clear, nor in the view.
     let raw: Vec<u8> = sqlx::query_scalar("SELECT secret FROM ingest_sources")
         .fetch_one(&t.owner)
@@ -40,7 +59,7 @@ async fn rotating_the_secret_key_reseals_every_credential() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 credential(s) re-sealed"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 credential(s) re-sealed"));
     // Only the new key is needed now.
     let only_new = SecretBox::new(&new, &[]).unwrap();
     let mut tx = t.tx(a, Actor::Agent).await;
@@ -51,6 +70,11 @@ async fn rotating_the_secret_key_reseals_every_credential() {
             .as_deref(),
         Some("webhook-secret")
     );
+    let used = redkey_data::api_library::use_provider(&mut tx, &model)
+        .await
+        .unwrap();
+    let key = only_new.open(&used.sealed_key.unwrap(), used.id.as_bytes());
+    assert_eq!(key.as_deref(), Ok("sk-ant-in-settings"));
 }
 
 #[tokio::test]
