@@ -24,6 +24,8 @@ CREATE TABLE api_library (
   sealed_key bytea,
   key_set_at timestamptz,
   rate_per_minute integer CHECK (rate_per_minute > 0),
+  -- An admin set the rate: the configuration's no longer replaces it.
+  rate_set_here boolean NOT NULL DEFAULT false,
   last_success_at timestamptz,
   last_error_at timestamptz,
   last_error text CHECK (length(last_error) <= 300),
@@ -55,23 +57,27 @@ LEFT JOIN LATERAL (
 WHERE l.workspace_id = redkey_client_id();
 
 -- Arlo, before a call: registers the provider's use once (what the
--- configuration says), then answers what to call now: the address and the
--- key an admin set, if any.
+-- configuration says), then answers what to call now: the address, the
+-- key an admin set (if any) and the pace to keep.
 CREATE FUNCTION crm_api_use(p_provider text, p_name text, p_base_url text, p_secret_ref text,
                             p_rate integer)
-RETURNS TABLE (id uuid, base_url text, sealed_key bytea)
+RETURNS TABLE (id uuid, base_url text, sealed_key bytea, rate_per_minute integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-  -- Once registered, a call reads and writes nothing more, unless where
-  -- the configured credential comes from changed (an admin's key stays).
-  UPDATE api_library l SET secret_ref = p_secret_ref, updated_at = now()
+  -- Once registered, a call reads and writes nothing more, unless the
+  -- configuration changed what it says (an admin's key and rate stay).
+  UPDATE api_library l
+  SET secret_ref = CASE WHEN l.sealed_key IS NULL THEN p_secret_ref ELSE l.secret_ref END,
+      rate_per_minute = CASE WHEN l.rate_set_here THEN l.rate_per_minute ELSE p_rate END,
+      updated_at = now()
   WHERE l.workspace_id = redkey_client_id() AND l.provider = p_provider AND l.name = p_name
-    AND l.sealed_key IS NULL AND l.secret_ref IS DISTINCT FROM p_secret_ref;
+    AND ((l.sealed_key IS NULL AND l.secret_ref IS DISTINCT FROM p_secret_ref)
+         OR (NOT l.rate_set_here AND l.rate_per_minute IS DISTINCT FROM p_rate));
   INSERT INTO api_library (workspace_id, provider, name, base_url, secret_ref, rate_per_minute)
   VALUES (redkey_client_id(), p_provider, p_name, p_base_url, p_secret_ref, p_rate)
   ON CONFLICT ON CONSTRAINT api_library_workspace_id_provider_name_key DO NOTHING;
   RETURN QUERY
-    SELECT l.id, l.base_url, l.sealed_key FROM api_library l
+    SELECT l.id, l.base_url, l.sealed_key, l.rate_per_minute FROM api_library l
     WHERE l.workspace_id = redkey_client_id() AND l.provider = p_provider AND l.name = p_name;
 END
 $$;
@@ -93,8 +99,9 @@ BEGIN
 END
 $$;
 
--- An admin changes where a provider is, its rate limit or its key (a
--- sealed key, or NULL with p_clear_key to go back to the configured one).
+-- An admin changes where a provider is, its rate limit (NULL: the
+-- configured one again) or its key (a sealed key, or NULL with p_clear_key
+-- to go back to the configured one).
 CREATE FUNCTION crm_set_api(p_id uuid, p_base_url text, p_rate integer, p_sealed bytea,
                             p_clear_key boolean)
 RETURNS void
@@ -112,7 +119,8 @@ BEGIN
       USING ERRCODE = 'RK002';
   END IF;
   UPDATE api_library
-  SET base_url = p_base_url, rate_per_minute = p_rate, updated_at = now(),
+  SET base_url = p_base_url, rate_per_minute = p_rate, rate_set_here = p_rate IS NOT NULL,
+      updated_at = now(),
       sealed_key = CASE WHEN p_clear_key THEN NULL ELSE coalesce(p_sealed, sealed_key) END,
       key_set_at = CASE WHEN p_clear_key THEN NULL
                         WHEN p_sealed IS NOT NULL THEN now() ELSE key_set_at END,

@@ -18,6 +18,8 @@ pub struct Endpoint {
     pub id: Uuid,
     pub base_url: String,
     pub key: Option<SecretString>,
+    /// Requests a minute to keep to, when one is set.
+    pub rate_per_minute: Option<i32>,
 }
 
 /// Registers the configured provider for `client` (once) and
@@ -56,6 +58,7 @@ pub async fn endpoint(
         id: used.id,
         base_url: used.base_url,
         key,
+        rate_per_minute: used.rate_per_minute,
     })
 }
 

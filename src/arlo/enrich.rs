@@ -68,7 +68,8 @@ pub async fn scan(
     }
     let due = enrichment::due(&mut tx, s.refresh_days as i32, left.min(s.per_scan as i64)).await?;
     tx.commit().await?;
-    let gap = Duration::from_secs_f64(60.0 / s.per_minute as f64);
+    let per_minute = to.rate_per_minute.map_or(s.per_minute as f64, f64::from);
+    let gap = Duration::from_secs_f64(60.0 / per_minute.max(1.0));
     let (mut matched, mut missed, mut billed, mut errors) = (0, 0, 0i64, 0);
     let mut stopped = None;
     for (i, contact) in due.iter().enumerate() {

@@ -26,21 +26,23 @@ pub struct InUse {
     pub base_url: String,
     /// The key an admin set (sealed, bound to `id`); none: the configured one.
     pub sealed_key: Option<Vec<u8>>,
+    /// Requests a minute to keep to (as configured, or as an admin set).
+    pub rate_per_minute: Option<i32>,
 }
 
 /// Registers `c` for the transaction's client (once) and answers what to
 /// call now. Arlo's role only.
 pub async fn use_provider(tx: &mut Tx, c: &Configured<'_>) -> Result<InUse> {
-    Ok(
-        sqlx::query_as("SELECT id, base_url, sealed_key FROM crm_api_use($1, $2, $3, $4, $5)")
-            .bind(c.provider)
-            .bind(c.name)
-            .bind(c.base_url)
-            .bind(c.secret_ref)
-            .bind(c.rate_per_minute)
-            .fetch_one(tx.conn())
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT id, base_url, sealed_key, rate_per_minute FROM crm_api_use($1, $2, $3, $4, $5)",
     )
+    .bind(c.provider)
+    .bind(c.name)
+    .bind(c.base_url)
+    .bind(c.secret_ref)
+    .bind(c.rate_per_minute)
+    .fetch_one(tx.conn())
+    .await?)
 }
 
 /// Records how a call went (the error on one line, without secrets).

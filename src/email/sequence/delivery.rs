@@ -51,10 +51,13 @@ pub(super) async fn deliver(
         },
     })?;
     let resend = email.resend.at(&to.base_url);
+    let per_second = to
+        .rate_per_minute
+        .map_or(email.settings.rate_per_second, |r| f64::from(r) / 60.0);
     let key = to.key.unwrap_or_else(|| account.api_key.clone());
     let mut limited = 0;
     let sent = loop {
-        pace(email, db, client).await?;
+        pace(per_second, db, client).await?;
         match resend
             .send(&key, &send.idempotency_key, &send.request)
             .await
@@ -76,10 +79,11 @@ pub(super) async fn deliver(
     sent
 }
 
-/// Waits for the client's next request slot: the configured rate holds
-/// for the client's Resend account across every instance.
-async fn pace(email: &EmailService, db: &Db, client: ClientId) -> Result<(), SendError> {
-    let gap = 1.0 / email.settings.rate_per_second;
+/// Waits for the client's next request slot: the rate (as configured, or
+/// as set on Settings → Integrations) holds for the client's Resend
+/// account across every instance.
+async fn pace(per_second: f64, db: &Db, client: ClientId) -> Result<(), SendError> {
+    let gap = 1.0 / per_second.max(0.001);
     let slot = async {
         let mut tx = db.begin(client, Actor::Agent).await?;
         let (_, wait) = sending::take_slot(&mut tx, gap).await?;

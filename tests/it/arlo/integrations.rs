@@ -217,3 +217,52 @@ async fn every_client_lists_twenty_when_the_cockpit_links_to_it() {
         assert_eq!(twenty.calls_24h, 0);
     }
 }
+
+#[tokio::test]
+async fn the_configured_rate_follows_the_configuration_until_an_admin_sets_one() {
+    let t = redkey_testkit::TestDb::new().await;
+    let (alpha, _, human) = t.two_clients().await;
+    let rate_when = |rate: Option<i32>| {
+        let t = &t;
+        async move {
+            let mut tx = t.tx(alpha, Actor::Agent).await;
+            let configured = api_library::Configured {
+                provider: "apollo",
+                name: "enrichment",
+                base_url: "https://api.apollo.io",
+                secret_ref: "REDKEY_ENRICH_API_KEY",
+                rate_per_minute: rate,
+            };
+            let used = api_library::use_provider(&mut tx, &configured)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            used
+        }
+    };
+    assert_eq!(rate_when(Some(10)).await.rate_per_minute, Some(10));
+    let used = rate_when(Some(20)).await;
+    assert_eq!(used.rate_per_minute, Some(20), "the configuration changed");
+    let set = |rate: Option<i32>| {
+        let t = &t;
+        async move {
+            let mut tx = t.tx(alpha, human).await;
+            api_library::set(&mut tx, used.id, "https://api.apollo.io", rate, None, false)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    set(Some(5)).await;
+    assert_eq!(
+        rate_when(Some(20)).await.rate_per_minute,
+        Some(5),
+        "the admin's stays"
+    );
+    set(None).await;
+    assert_eq!(
+        rate_when(Some(20)).await.rate_per_minute,
+        Some(20),
+        "back to the configuration"
+    );
+}
