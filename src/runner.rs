@@ -14,12 +14,13 @@ use std::{sync::Arc, time::Duration};
 use anyhow::bail;
 use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
 use chrono::Utc;
-use redkey_data::Db;
+use redkey_data::{engine, Db};
 use serde_json::json;
 use tokio::{
     sync::{watch, Semaphore},
     task::JoinSet,
 };
+use uuid::Uuid;
 
 use crate::{
     arlo::Arlo,
@@ -146,12 +147,12 @@ impl Run {
     async fn supervise(self, mut stop: watch::Receiver<bool>) {
         let name = &self.database.name;
         let mut wait = Duration::from_millis(250);
-        let db = loop {
+        let (db, scope) = loop {
             match self.connect().await {
-                Ok(db) => break db,
+                Ok(reached) => break reached,
                 Err(e) => {
                     let e = crate::admin::one_line(&e);
-                    tracing::warn!(database = %name, error = %e, retry_in = ?wait, "database unreachable");
+                    tracing::warn!(database = %name, error = %e, retry_in = ?wait, "cannot serve the database yet");
                     self.served.health.failed(&e);
                 }
             }
@@ -160,15 +161,7 @@ impl Run {
                 _ = tokio::time::sleep(wait) => wait = (wait * 2).min(MOST_BETWEEN_TRIES),
             }
         };
-        match redkey_data::engine::clients(&db, Utc::now()).await {
-            Ok(clients) => {
-                let mut slugs: Vec<String> = clients.into_iter().map(|c| c.slug).collect();
-                slugs.sort();
-                *self.served.clients.lock().expect("not poisoned") = slugs;
-            }
-            Err(e) => tracing::warn!(database = %name, error = %e, "cannot list its clients"),
-        }
-        let engine = match self.engine(db) {
+        let engine = match self.engine(db, scope) {
             Ok(e) => e,
             Err(e) => {
                 let e = crate::admin::one_line(&e);
@@ -181,7 +174,10 @@ impl Run {
         engine.run(stop, self.grace).await;
     }
 
-    async fn connect(&self) -> anyhow::Result<Db> {
+    /// The data layer on the database, and the ids of the clients it is
+    /// to serve there (none: all); a listed client missing is an error, so
+    /// the database shows unhealthy until it is onboarded.
+    async fn connect(&self) -> anyhow::Result<(Db, Option<Vec<Uuid>>)> {
         let d = &self.database;
         let pool = d
             .pooler
@@ -189,10 +185,34 @@ impl Run {
             .max_connections(d.max_connections)
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(d.pooler.connect_options(d.url.options()));
-        Ok(Db::connect_through(pool, d.pooler).await?)
+        let db = Db::connect_through(pool, d.pooler).await?;
+        let scope = match &d.clients {
+            None => None,
+            Some(slugs) => {
+                let mut ids = Vec::with_capacity(slugs.len());
+                for slug in slugs {
+                    match engine::client_id(&db, slug).await? {
+                        Some(id) => ids.push(id),
+                        None => bail!("no client {slug:?} in this database"),
+                    }
+                }
+                Some(ids)
+            }
+        };
+        let mut served: Vec<String> = match &d.clients {
+            Some(slugs) => slugs.clone(),
+            None => engine::clients(&db, Utc::now())
+                .await?
+                .into_iter()
+                .map(|c| c.slug)
+                .collect(),
+        };
+        served.sort();
+        *self.served.clients.lock().expect("not poisoned") = served;
+        Ok((db, scope))
     }
 
-    fn engine(&self, db: Db) -> anyhow::Result<Engine> {
+    fn engine(&self, db: Db, scope: Option<Vec<Uuid>>) -> anyhow::Result<Engine> {
         let d = &self.database;
         let mut cfg = self.settings.engine.clone();
         cfg.instance = format!("{}/{}", cfg.instance, d.name);
@@ -201,7 +221,7 @@ impl Run {
         if let Some(key) = &d.secret_key {
             secrets.key = Some(key.clone());
         }
-        Ok(Engine::new(db, cfg, self.email.clone())?
+        let engine = Engine::new(db, cfg, self.email.clone())?
             .with_arlo(Arlo::from_settings(
                 &self.settings.model,
                 &self.settings.enrichment,
@@ -209,6 +229,10 @@ impl Run {
             .with_secrets(secrets.open()?)
             .with_listener(d.listen.clone())
             .with_shared_workers(self.shared.clone())
-            .with_health(self.served.health.clone()))
+            .with_health(self.served.health.clone());
+        Ok(match scope {
+            Some(clients) => engine.with_scope(clients),
+            None => engine,
+        })
     }
 }

@@ -30,6 +30,7 @@ struct DatabaseEntry {
     max_connections: Option<u32>,
     workers: Option<usize>,
     secret_key: Option<SecretString>,
+    clients: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +48,8 @@ pub struct RunnerDatabase {
     /// The key its stored credentials are sealed with (each client
     /// deployment may have its own).
     pub secret_key: Option<SecretString>,
+    /// The slugs of the clients arlo serves there (none: all of them).
+    pub clients: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -67,7 +70,7 @@ impl RunnerSettings {
         let entries = env
             .json::<Vec<DatabaseEntry>>(
                 "REDKEY_RUNNER_DATABASES",
-                "a list of {name, url, pooler, listen_url, max_connections, workers, secret_key}",
+                "a list of {name, url, pooler, listen_url, max_connections, workers, secret_key, clients}",
             )?
             .unwrap_or(file.databases);
         let mut databases: Vec<RunnerDatabase> = Vec::with_capacity(entries.len());
@@ -97,6 +100,7 @@ impl RunnerSettings {
                 max_connections: e.max_connections.unwrap_or(4).max(2),
                 workers: e.workers.unwrap_or(default_workers).max(1),
                 secret_key: e.secret_key,
+                clients: e.clients.filter(|c| !c.is_empty()),
                 name: e.name,
             });
         }

@@ -61,6 +61,8 @@ struct Inner {
     listen: Option<crate::config::DatabaseUrl>,
     /// Turns shared with the engines of other databases in one runner.
     shared: Option<Arc<Semaphore>>,
+    /// The clients it serves (none: every client of the database).
+    scope: Option<Vec<Uuid>>,
     health: Arc<health::Health>,
     started: chrono::DateTime<Utc>,
     /// Records outcomes in groups while `run` runs; `run_one` records
@@ -104,6 +106,7 @@ impl Engine {
                 backups: None,
                 listen: None,
                 shared: None,
+                scope: None,
                 health: Arc::default(),
                 started: Utc::now(),
                 finisher: std::sync::OnceLock::new(),
@@ -162,6 +165,19 @@ impl Engine {
         self
     }
 
+    /// The same engine serving only `clients` of its database (their tasks
+    /// and timers); before it is first cloned or run.
+    pub fn with_scope(mut self, clients: Vec<Uuid>) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("with_scope is called on a new engine")
+            .scope = Some(clients);
+        self
+    }
+
+    fn scope(&self) -> Option<&[Uuid]> {
+        self.inner.scope.as_deref()
+    }
+
     /// Whether its database answered its last claim or check-in.
     pub fn health(&self) -> Arc<health::Health> {
         self.inner.health.clone()
@@ -203,10 +219,16 @@ impl Engine {
     /// The worker's single step: claim one due task, run it (heartbeating
     /// meanwhile) and record its outcome. None when nothing was due.
     pub async fn run_one(&self) -> Result<Option<Ran>, DbError> {
-        let Some(task) = engine::claim(&self.inner.db, self.instance(), 1, self.agent_running())
-            .await?
-            .pop()
-        else {
+        let me = &self.inner;
+        let Some(task) = engine::claim_for(
+            &me.db,
+            self.instance(),
+            1,
+            self.agent_running(),
+            self.scope(),
+        )
+        .await?
+        .pop() else {
             return Ok(None);
         };
         self.execute(task, None).await.map(Some)
@@ -295,7 +317,7 @@ impl Engine {
     /// Creates the tasks of every timer slot that has begun, once across
     /// all instances. Returns how many were created here.
     pub async fn fire_timers(&self, now: chrono::DateTime<Utc>) -> Result<usize, DbError> {
-        timers::fire(&self.inner.db, now).await
+        timers::fire(&self.inner.db, now, self.scope()).await
     }
 
     /// Re-queues tasks of instances that stopped heartbeating.

@@ -144,8 +144,10 @@ impl Engine {
 
     fn claim_in_background(&self, want: usize) -> JoinHandle<Result<Vec<Task>, DbError>> {
         let (db, instance) = (self.inner.db.clone(), self.inner.cfg.instance.clone());
-        let agents = self.agent_running();
-        tokio::spawn(async move { engine::claim(&db, &instance, want as i32, agents).await })
+        let (agents, scope) = (self.agent_running(), self.inner.scope.clone());
+        tokio::spawn(async move {
+            engine::claim_for(&db, &instance, want as i32, agents, scope.as_deref()).await
+        })
     }
 
     /// Claimed ahead and never started: back to the queue at once.

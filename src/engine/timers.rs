@@ -6,9 +6,17 @@ use chrono::{DateTime, Utc};
 use redkey_data::{engine, Db, DbError};
 use redkey_types::{Schedule, TIMERS};
 
-pub async fn fire(db: &Db, now: DateTime<Utc>) -> Result<usize, DbError> {
+pub async fn fire(
+    db: &Db,
+    now: DateTime<Utc>,
+    scope: Option<&[uuid::Uuid]>,
+) -> Result<usize, DbError> {
     let mut created = 0;
-    for client in engine::clients(db, now).await? {
+    let clients = engine::clients(db, now).await?;
+    let served = clients
+        .into_iter()
+        .filter(|c| scope.is_none_or(|s| s.contains(&c.client_id)));
+    for client in served {
         for timer in TIMERS {
             let slot = match timer.schedule {
                 Schedule::Every(period) => Schedule::slot_of(period, now),

@@ -292,3 +292,45 @@ async fn redkey_runner_serves_its_databases_until_terminated() {
     assert!(status.success());
     assert!(child.wait().unwrap().success(), "a clean exit on SIGTERM");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_scoped_to_some_clients_serves_only_theirs() {
+    let t = TestDb::new().await;
+    let (alpha, alpha2) = (t.client("alpha").await, t.client("alpha2").await);
+    let mut scoped = entry("alpha-only", t.direct_serving_url());
+    scoped["clients"] = json!(["alpha"]);
+    let mut missing = entry("missing", t.direct_serving_url());
+    missing["clients"] = json!(["nobody"]);
+    let databases = json!([scoped, missing]).to_string();
+    let settings = Settings::from_pairs(&[
+        ("REDKEY_RUNNER_DATABASES", &databases),
+        ("REDKEY_TIMERS", "off"),
+        ("REDKEY_POLL_MS", "100"),
+    ])
+    .unwrap();
+    let other = enqueue(&t, alpha2, json!({})).await;
+    let mine = enqueue(&t, alpha, json!({})).await;
+    let runner = Runner::start(&settings, Duration::from_secs(1)).unwrap();
+    let base = listen(runner.router()).await;
+    wait_until("alpha's task ran", || async {
+        finished(&t, alpha, &[mine]).await == 1
+    })
+    .await;
+    // Several polls later, the other client's task is still waiting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut tx = t.tx(alpha2, Actor::Agent).await;
+    assert_eq!(
+        tasks::get(&mut tx, other).await.unwrap().status,
+        TaskStatus::Queued
+    );
+    drop(tx);
+    wait_until("the missing client is reported", || async {
+        database(&readyz(&base).await.1, "missing")["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no client \"nobody\""))
+    })
+    .await;
+    let ready = readyz(&base).await.1;
+    assert_eq!(database(&ready, "alpha-only")["clients"], json!(["alpha"]));
+    runner.stop().await;
+}

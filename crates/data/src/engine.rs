@@ -32,13 +32,25 @@ pub enum Outcome {
 /// agents created through the API run at most `agent_running` at once per
 /// client.
 pub async fn claim(db: &Db, instance: &str, limit: i32, agent_running: i32) -> Result<Vec<Task>> {
+    claim_for(db, instance, limit, agent_running, None).await
+}
+
+/// [`claim`], among `clients` only (none: every client of the database).
+pub async fn claim_for(
+    db: &Db,
+    instance: &str,
+    limit: i32,
+    agent_running: i32,
+    clients: Option<&[Uuid]>,
+) -> Result<Vec<Task>> {
     let mut tx = db.unscoped(ROLE).await?;
     let tasks = sqlx::query_as(&format!(
-        "SELECT {TASK_COLUMNS} FROM engine_claim($1, $2, $3)"
+        "SELECT {TASK_COLUMNS} FROM engine_claim($1, $2, $3, $4)"
     ))
     .bind(instance)
     .bind(limit)
     .bind(agent_running)
+    .bind(clients)
     .fetch_all(tx.conn())
     .await?;
     tx.commit().await?;
