@@ -24,15 +24,7 @@ pub struct ServeOptions {
 /// optional demo data, then HTTP until a shutdown signal.
 pub async fn serve(settings: Settings, opts: ServeOptions) -> anyhow::Result<()> {
     // Bind first: a taken port should fail before anything else starts.
-    let listener = TcpListener::bind(settings.cockpit.listen)
-        .await
-        .map_err(|e| {
-            anyhow!(
-                "cannot listen on {}: {}",
-                settings.cockpit.listen,
-                admin::one_line(&e)
-            )
-        })?;
+    let listener = bind(&settings).await?;
 
     let (owner_url, cluster) = match &settings.database.owner {
         Some(url) => (url.clone(), None),
@@ -197,15 +189,7 @@ const ENGINE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The shared runner: engines for every listed database and `/readyz`,
 /// until Ctrl-C or SIGTERM.
 pub async fn run_runner(settings: Settings) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(settings.cockpit.listen)
-        .await
-        .map_err(|e| {
-            anyhow!(
-                "cannot listen on {}: {}",
-                settings.cockpit.listen,
-                admin::one_line(&e)
-            )
-        })?;
+    let listener = bind(&settings).await?;
     let runner = crate::runner::Runner::start(&settings, ENGINE_GRACE)?;
     println!(
         "RedKey runner: {} databases, /readyz on http://{}",
@@ -217,6 +201,13 @@ pub async fn run_runner(settings: Settings) -> anyhow::Result<()> {
         .await;
     runner.stop().await;
     Ok(served?)
+}
+
+async fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
+    let at = settings.cockpit.listen;
+    TcpListener::bind(at)
+        .await
+        .map_err(|e| anyhow!("cannot listen on {at}: {}", admin::one_line(&e)))
 }
 
 async fn shutdown_signal() {

@@ -28,8 +28,32 @@ pub struct Loaded {
     pub stands: bool,
 }
 
-const UPSERT: &str = "INSERT INTO tower_sessions.session \
-     (id, data, expiry_date, user_id, client_id, signed_in_at) VALUES ($1, $2, $3, $4, $5, $6)";
+/// Writes a session's row; `on_conflict` says what a taken id does.
+async fn write(
+    db: &Db,
+    on_conflict: &str,
+    id: &str,
+    data: &[u8],
+    expires: DateTime<Utc>,
+    owner: Option<Owner>,
+) -> Result<u64> {
+    let mut tx = db.as_login().await?;
+    let done = sqlx::query(&format!(
+        "INSERT INTO tower_sessions.session \
+           (id, data, expiry_date, user_id, client_id, signed_in_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) {on_conflict}"
+    ))
+    .bind(id)
+    .bind(data)
+    .bind(expires)
+    .bind(owner.map(|o| o.user))
+    .bind(owner.map(|o| o.client))
+    .bind(owner.map(|o| o.since))
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
 
 /// Stores a new session; false when `id` is already taken (the caller
 /// draws another).
@@ -40,18 +64,7 @@ pub async fn create(
     expires: DateTime<Utc>,
     owner: Option<Owner>,
 ) -> Result<bool> {
-    let mut tx = db.as_login().await?;
-    let done = sqlx::query(&format!("{UPSERT} ON CONFLICT (id) DO NOTHING"))
-        .bind(id)
-        .bind(data)
-        .bind(expires)
-        .bind(owner.map(|o| o.user))
-        .bind(owner.map(|o| o.client))
-        .bind(owner.map(|o| o.since))
-        .execute(tx.conn())
-        .await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    Ok(write(db, "DO NOTHING", id, data, expires, owner).await? == 1)
 }
 
 /// Writes a session's data, expiry and owner.
@@ -62,21 +75,11 @@ pub async fn save(
     expires: DateTime<Utc>,
     owner: Option<Owner>,
 ) -> Result<()> {
-    let mut tx = db.as_login().await?;
-    sqlx::query(&format!(
-        "{UPSERT} ON CONFLICT (id) DO UPDATE SET data = excluded.data, \
-         expiry_date = excluded.expiry_date, user_id = excluded.user_id, \
-         client_id = excluded.client_id, signed_in_at = excluded.signed_in_at"
-    ))
-    .bind(id)
-    .bind(data)
-    .bind(expires)
-    .bind(owner.map(|o| o.user))
-    .bind(owner.map(|o| o.client))
-    .bind(owner.map(|o| o.since))
-    .execute(tx.conn())
-    .await?;
-    tx.commit().await
+    let update = "DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date, \
+                  user_id = excluded.user_id, client_id = excluded.client_id, \
+                  signed_in_at = excluded.signed_in_at";
+    write(db, update, id, data, expires, owner).await?;
+    Ok(())
 }
 
 /// An unexpired session with its check, in one query.
