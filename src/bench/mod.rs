@@ -10,7 +10,7 @@ pub mod search;
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::{admin, config::DatabaseUrl};
-use redkey_data::Db;
+use redkey_data::{Db, Pooler};
 
 /// Drops and recreates the database `name`, migrates it, and opens the
 /// owner pool and the data layer on the serving login.
@@ -19,7 +19,18 @@ async fn fresh_database(
     name: &str,
     connections: u32,
 ) -> anyhow::Result<(PgPool, Db)> {
-    database(server, name, connections, true).await
+    database(server, name, connections, true, None).await
+}
+
+/// [`fresh_database`] with the serving pool through a transaction-mode
+/// pooler on 127.0.0.1:`pooler_port` in front of the same server.
+async fn fresh_pooled_database(
+    server: &DatabaseUrl,
+    name: &str,
+    connections: u32,
+    pooler_port: Option<u16>,
+) -> anyhow::Result<(PgPool, Db)> {
+    database(server, name, connections, true, pooler_port).await
 }
 
 /// The database `name`, created when missing and migrated; what it holds
@@ -29,7 +40,7 @@ async fn open_database(
     name: &str,
     connections: u32,
 ) -> anyhow::Result<(PgPool, Db)> {
-    database(server, name, connections, false).await
+    database(server, name, connections, false, None).await
 }
 
 async fn database(
@@ -37,6 +48,7 @@ async fn database(
     name: &str,
     connections: u32,
     fresh: bool,
+    pooler_port: Option<u16>,
 ) -> anyhow::Result<(PgPool, Db)> {
     let base = server.options();
     let mut maint = PgConnection::connect_with(&base.clone().database("postgres")).await?;
@@ -58,9 +70,17 @@ async fn database(
     }
     let owner = PgPool::connect_with(base.clone().database(name)).await?;
     admin::migrate(&owner).await?;
-    let serving = redkey_data::pool_options()
+    let (pooler, serving) = match pooler_port {
+        Some(port) => (
+            Pooler::Transaction,
+            base.database(name).host("127.0.0.1").port(port),
+        ),
+        None => (Pooler::None, base.database(name)),
+    };
+    let serving = pooler
+        .pool_options()
         .max_connections(connections)
-        .connect_with(base.database(name).username("redkey_app"))
+        .connect_with(pooler.connect_options(serving.username("redkey_app")))
         .await?;
-    Ok((owner, Db::connect(serving).await?))
+    Ok((owner, Db::connect_through(serving, pooler).await?))
 }

@@ -21,9 +21,12 @@ pub async fn run(
     tasks_n: usize,
     workers: usize,
     clients_n: usize,
+    pooler_port: Option<u16>,
 ) -> anyhow::Result<()> {
+    let connections = workers as u32 + 8;
     let (owner, db) =
-        super::fresh_database(server, "redkey_bench_queue", workers as u32 + 8).await?;
+        super::fresh_pooled_database(server, "redkey_bench_queue", connections, pooler_port)
+            .await?;
     let mut clients = vec![];
     for i in 0..clients_n {
         let slug = format!("bench{i}");

@@ -176,6 +176,10 @@ enum Command {
         /// Clients the tasks are spread over (claims share between them).
         #[arg(long, default_value_t = 4)]
         clients: usize,
+        /// Serve through a transaction-mode pooler (PgBouncer) listening on
+        /// 127.0.0.1:PORT in front of DATABASE_URL's server.
+        #[arg(long)]
+        pooler_port: Option<u16>,
     },
     /// The secret store: `rotate` re-seals every stored credential under
     /// REDKEY_SECRET_KEY (the old key listed in REDKEY_SECRET_KEYS_OLD);
@@ -397,7 +401,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tasks,
             workers,
             clients,
-        } => crate::bench::queue::run(&url, tasks, workers.max(1), clients.max(1)).await?,
+            pooler_port,
+        } => {
+            let (workers, clients) = (workers.max(1), clients.max(1));
+            crate::bench::queue::run(&url, tasks, workers, clients, pooler_port).await?
+        }
         Command::Token { action } => people::token(&owner, action).await?,
         Command::SetSchedule {
             client,
