@@ -12,6 +12,46 @@ use uuid::Uuid;
 
 use crate::engine::TaskError;
 
+/// Where an HTTP client calls and with which key: what the registry may
+/// change between two calls. Its `Debug` shows the address only.
+#[derive(Clone)]
+pub struct Target {
+    base: String,
+    key: SecretString,
+}
+
+impl Target {
+    pub fn new(base: &str, key: SecretString) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            key,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The key to send (possibly empty: none configured).
+    pub fn secret(&self) -> &SecretString {
+        &self.key
+    }
+
+    /// The key, unless none is configured.
+    pub fn key(&self) -> Option<&SecretString> {
+        use secrecy::ExposeSecret;
+        Some(&self.key).filter(|k| !k.expose_secret().is_empty())
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What to call now: the registry's row, its address, and the key (none:
 /// no key anywhere, so the provider is off for this client).
 pub struct Endpoint {

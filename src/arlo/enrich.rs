@@ -37,7 +37,7 @@ pub async fn scan(
     let client = ClientId(task.client_id);
     let s = &e.settings;
     let secret_ref = providers::secret_ref(
-        e.client.key().is_some(),
+        e.client.target().key().is_some(),
         "REDKEY_ENRICH_API_KEY",
         "enrichment",
     );
@@ -48,17 +48,17 @@ pub async fn scan(
         &Configured {
             provider: e.client.provider(),
             name: "enrichment",
-            base_url: e.client.base(),
+            base_url: e.client.target().base(),
             secret_ref: &secret_ref,
             rate_per_minute: i32::try_from(s.per_minute).ok(),
         },
-        e.client.key(),
+        e.client.target().key(),
     )
     .await?;
     let Some(key) = to.key else {
         return Ok(json!({ "skipped": "no enrichment provider is configured" }));
     };
-    let provider = e.client.at(&to.base_url, key);
+    let provider = e.client.at(providers::Target::new(&to.base_url, key));
     let mut tx = db.begin(client, Actor::Agent).await?;
     let month = calendar::month_start(&mut tx, Utc::now()).await?;
     let used = enrichment::billed_since(&mut tx, month).await?;

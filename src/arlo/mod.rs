@@ -125,8 +125,11 @@ impl Arlo {
         let Some(configured) = &self.model else {
             return Ok(Asked::NoModel);
         };
-        let secret_ref =
-            providers::secret_ref(configured.key().is_some(), "ANTHROPIC_API_KEY", "anthropic");
+        let secret_ref = providers::secret_ref(
+            configured.target().key().is_some(),
+            "ANTHROPIC_API_KEY",
+            "anthropic",
+        );
         let to = providers::endpoint(
             db,
             ClientId(task.client_id),
@@ -134,17 +137,17 @@ impl Arlo {
             &Configured {
                 provider: "anthropic",
                 name: "model",
-                base_url: configured.base(),
+                base_url: configured.target().base(),
                 secret_ref: &secret_ref,
                 rate_per_minute: None,
             },
-            configured.key(),
+            configured.target().key(),
         )
         .await?;
         let Some(key) = to.key else {
             return Ok(Asked::NoModel);
         };
-        let model = configured.at(&to.base_url, key);
+        let model = configured.at(providers::Target::new(&to.base_url, key));
         let mut tx = agent_tx(db, task).await?;
         let day = calendar::day_start(&mut tx, Utc::now()).await?;
         let spent = usage::since(&mut tx, day).await?;

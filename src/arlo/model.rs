@@ -13,13 +13,14 @@ use serde_json::{json, Value};
 
 /// The current Sonnet, unless configured otherwise.
 pub const DEFAULT_MODEL: &str = "claude-sonnet-5-5";
+use crate::integrations::Target;
+
 const API_VERSION: &str = "2023-06-01";
 
 #[derive(Clone)]
 pub struct ModelClient {
     http: reqwest::Client,
-    base: String,
-    key: SecretString,
+    target: Target,
     model: String,
     /// Attempts at most, the first included.
     attempts: u32,
@@ -30,7 +31,7 @@ pub struct ModelClient {
 impl std::fmt::Debug for ModelClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModelClient")
-            .field("base", &self.base)
+            .field("target", &self.target)
             .field("model", &self.model)
             .finish_non_exhaustive()
     }
@@ -121,31 +122,25 @@ impl ModelClient {
                 .connect_timeout(Duration::from_secs(5))
                 .timeout(Duration::from_secs(120))
                 .build()?,
-            base: base.trim_end_matches('/').to_string(),
-            key,
+            target: Target::new(base, key),
             model: model.to_string(),
             attempts: 4,
             backoff: Duration::from_millis(500),
         })
     }
 
-    /// The same client (its connections shared) calling `base` with `key`:
-    /// what the integrations registry says to call now.
-    pub fn at(&self, base: &str, key: SecretString) -> Self {
+    /// The same client (its connections shared) calling `target`: what
+    /// the integrations registry says to call now.
+    pub fn at(&self, target: Target) -> Self {
         Self {
-            base: base.trim_end_matches('/').to_string(),
-            key,
+            target,
             ..self.clone()
         }
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
-    /// The configured key, unless it is empty (none configured).
-    pub fn key(&self) -> Option<&SecretString> {
-        Some(&self.key).filter(|k| !k.expose_secret().is_empty())
+    /// Where it calls as configured, and with which key.
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     /// The same client with other retry settings (tests keep them short).
@@ -210,8 +205,8 @@ impl ModelClient {
     async fn attempt(&self, body: &Value) -> Attempt {
         let sent = self
             .http
-            .post(format!("{}/v1/messages", self.base))
-            .header("x-api-key", self.key.expose_secret())
+            .post(format!("{}/v1/messages", self.target.base()))
+            .header("x-api-key", self.target.secret().expose_secret())
             .header("anthropic-version", API_VERSION)
             .json(body)
             .send()

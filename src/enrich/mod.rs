@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::config::{EnrichmentSettings, Provider};
+use crate::{
+    config::{EnrichmentSettings, Provider},
+    integrations::Target,
+};
 
 /// What a provider knows about a person.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -63,28 +66,21 @@ pub struct Lookup {
 pub struct Enricher {
     provider: Provider,
     http: reqwest::Client,
-    base: String,
-    key: SecretString,
+    target: Target,
 }
 
 impl Enricher {
-    /// The same client (its connections shared) calling `base` with `key`.
-    pub fn at(&self, base: &str, key: SecretString) -> Self {
+    /// The same client (its connections shared) calling `target`.
+    pub fn at(&self, target: Target) -> Self {
         Self {
-            base: base.trim_end_matches('/').to_string(),
-            key,
+            target,
             ..self.clone()
         }
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
-    /// The configured key, unless it is empty (none configured).
-    pub fn key(&self) -> Option<&SecretString> {
-        use secrecy::ExposeSecret;
-        Some(&self.key).filter(|k| !k.expose_secret().is_empty())
+    /// Where it calls as configured, and with which key.
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     pub fn new(s: &EnrichmentSettings, key: SecretString) -> anyhow::Result<Self> {
@@ -95,8 +91,7 @@ impl Enricher {
                 .connect_timeout(Duration::from_secs(5))
                 .timeout(Duration::from_secs(30))
                 .build()?,
-            base: s.base_url.trim_end_matches('/').to_string(),
-            key,
+            target: Target::new(&s.base_url, key),
         })
     }
 
@@ -106,8 +101,12 @@ impl Enricher {
 
     pub async fn lookup(&self, q: &Query) -> Result<Lookup, EnrichError> {
         match self.provider {
-            Provider::Apollo => apollo::lookup(&self.http, &self.base, &self.key, q).await,
-            Provider::Pdl => pdl::lookup(&self.http, &self.base, &self.key, q).await,
+            Provider::Apollo => {
+                apollo::lookup(&self.http, self.target.base(), self.target.secret(), q).await
+            }
+            Provider::Pdl => {
+                pdl::lookup(&self.http, self.target.base(), self.target.secret(), q).await
+            }
         }
     }
 }
