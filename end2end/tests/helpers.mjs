@@ -71,6 +71,10 @@ export function assertOnlyRefusals(problems, expected) {
 // critical impact, each as "rule: target, …" for a readable failure.
 const AXE = path.join(here, '..', 'node_modules', 'axe-core', 'axe.min.js');
 export async function seriousViolations(page) {
+  // After a client-side navigation the page's <title> may be set a moment
+  // after its body shows (seen once in CI: axe found none): give it that
+  // moment. A page that never sets one still fails, below.
+  await page.waitForFunction(() => document.title !== '', null, { timeout: 3000 }).catch(() => {});
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
     await page.addScriptTag({ path: AXE });
   }
