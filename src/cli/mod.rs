@@ -9,6 +9,7 @@ use redkey_types::EmailAddress;
 
 mod client;
 mod people;
+mod twenty;
 
 use people::{read_password, TokenAction, UserAction};
 
@@ -187,6 +188,11 @@ enum Command {
     Secrets {
         #[command(subcommand)]
         action: SecretsAction,
+    },
+    /// Run the cockpit and arlo over a live Twenty workspace schema.
+    Twenty {
+        #[command(subcommand)]
+        action: twenty::TwentyAction,
     },
     /// Manage a private Postgres cluster.
     Pg {
@@ -407,6 +413,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             crate::bench::queue::run(&url, tasks, workers, clients, pooler_port).await?
         }
         Command::Token { action } => people::token(&owner, action).await?,
+        Command::Twenty { action } => twenty::run(&owner, action).await?,
         Command::SetSchedule {
             client,
             at,

@@ -54,6 +54,7 @@ pub mod tasks;
 pub mod todos;
 pub mod tokens;
 pub mod trash;
+pub mod twenty;
 pub mod usage;
 pub mod users;
 
@@ -237,8 +238,9 @@ impl Db {
     async fn begin_as(&self, begin: &str, client: ClientId, actor: Actor) -> Result<Tx> {
         let (user, on_behalf_of) = actor.settings();
         let text = |id: Option<Uuid>| id.map(|u| u.to_string()).unwrap_or_default();
-        // BEGIN, the scope and the role in one round trip: one simple-query
-        // string, so the values are literals. Each is a formatted Uuid (hex
+        // BEGIN, the scope, the role and the schemas (the Twenty adapter's
+        // views first for an attached client) in one round trip: one
+        // simple-query string, so the values are literals. Each is a formatted Uuid (hex
         // and dashes) or a role name from a closed enum, never input.
         let tx = begin_whole(
             &self.pool,
@@ -246,7 +248,8 @@ impl Db {
                 "{begin}; SELECT set_config('redkey.client_id', '{}', true), \
                         set_config('redkey.user_id', '{}', true), \
                         set_config('redkey.on_behalf_of', '{}', true), \
-                        set_config('role', '{}', true)",
+                        set_config('role', '{}', true), \
+                        set_config('search_path', redkey_search_path(), true)",
                 client.0,
                 text(user),
                 text(on_behalf_of),

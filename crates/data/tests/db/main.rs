@@ -20,3 +20,4 @@ mod support;
 mod tables;
 mod todos;
 mod trash;
+mod twenty;

@@ -1,0 +1,201 @@
+//! Where each column of the adapted `crm_*` views lives in a Twenty
+//! workspace, pinned to Twenty's standard objects as published at commit
+//! 01abd1ffcf4f2147761a330404c243a8688b8a7c of twentyhq/twenty
+//! (`packages/twenty-server/src/modules/*/standard-objects/*.workspace-entity.ts`):
+//! composite fields expand to camelCase columns, text subfields default to
+//! '' where ours are NULL, money is numeric micros.
+
+/// One adapted view: Twenty's table, our extension table, and its columns
+/// by the view's column name.
+pub(crate) struct Object {
+    pub view: &'static str,
+    pub table: &'static str,
+    pub ext: &'static str,
+    pub columns: &'static [(&'static str, Source)],
+}
+
+pub(crate) enum Source {
+    /// A Twenty column: `read` wraps it (`{}`), and the view writes it back
+    /// unless `write` is false. `optional` columns are absent in some
+    /// Twenty versions and read as NULL there without a report.
+    Twenty {
+        column: &'static str,
+        read: &'static str,
+        write: bool,
+        optional: bool,
+    },
+    /// The same-named column of the extension table.
+    Ext { read: &'static str },
+    /// The attached client.
+    Client,
+    /// The attachment's one pipeline.
+    Pipeline,
+    /// Twenty's stage option, as our stage id.
+    Stage,
+    /// The later of Twenty's `updatedAt` and the extension row's.
+    Updated,
+}
+
+const fn tw(column: &'static str) -> Source {
+    Source::Twenty {
+        column,
+        read: "{}",
+        write: true,
+        optional: false,
+    }
+}
+
+/// Twenty stores "none" in a text subfield as ''.
+const fn tw_text(column: &'static str) -> Source {
+    Source::Twenty {
+        column,
+        read: "NULLIF({}, '')",
+        write: true,
+        optional: false,
+    }
+}
+
+const fn tw_required(column: &'static str, read: &'static str) -> Source {
+    Source::Twenty {
+        column,
+        read,
+        write: true,
+        optional: false,
+    }
+}
+
+const EXT: Source = Source::Ext { read: "{}" };
+
+/// Twenty's actor sources are ours, plus some we do not have.
+const CREATED_BY: Source = Source::Twenty {
+    column: "createdBySource",
+    read: "CASE WHEN {}::text = ANY (enum_range(NULL::created_by_source)::text[]) \
+           THEN {}::text::created_by_source ELSE 'SYSTEM'::created_by_source END",
+    write: true,
+    optional: false,
+};
+
+const CREATED_AT: Source = Source::Twenty {
+    column: "createdAt",
+    read: "{}",
+    write: false,
+    optional: false,
+};
+
+pub(crate) const OBJECTS: &[Object] = &[
+    Object {
+        view: "crm_companies",
+        table: "company",
+        ext: "company_ext",
+        columns: &[
+            ("id", tw("id")),
+            ("client_id", Source::Client),
+            ("name", tw_required("name", "coalesce({}, '')")),
+            ("domain", tw_text("domainNamePrimaryLinkUrl")),
+            ("city", tw_text("addressAddressCity")),
+            ("country", tw_text("addressAddressCountry")),
+            ("priority", EXT),
+            ("strategy_note", EXT),
+            ("account_owner_id", tw("accountOwnerId")),
+            (
+                "ideal_customer_profile",
+                tw_required("idealCustomerProfile", "coalesce({}, false)"),
+            ),
+            ("last_activity_at", EXT),
+            ("enriched_at", EXT),
+            ("linkedin_url", tw_text("linkedinLinkPrimaryLinkUrl")),
+            ("employees", tw("employees")),
+            ("company_size", EXT),
+            ("industry", EXT),
+            ("created_by_source", CREATED_BY),
+            ("created_at", CREATED_AT),
+            ("updated_at", Source::Updated),
+        ],
+    },
+    Object {
+        view: "crm_contacts",
+        table: "person",
+        ext: "person_ext",
+        columns: &[
+            ("id", tw("id")),
+            ("client_id", Source::Client),
+            ("first_name", tw_required("nameFirstName", "coalesce({}, '')")),
+            ("last_name", tw_required("nameLastName", "coalesce({}, '')")),
+            ("email", tw_text("emailsPrimaryEmail")),
+            ("phone", tw_text("phonesPrimaryPhoneNumber")),
+            ("job_title", tw_text("jobTitle")),
+            ("city", tw_text("city")),
+            ("company_id", tw("companyId")),
+            ("priority", EXT),
+            ("relationship_note", EXT),
+            ("strategy_note", EXT),
+            ("recontact_at", EXT),
+            ("last_activity_at", EXT),
+            ("enriched_at", EXT),
+            ("email_thread_count", Source::Ext { read: "coalesce({}, 0)" }),
+            ("open_count", Source::Ext { read: "coalesce({}, 0)" }),
+            ("linkedin_url", tw_text("linkedinLinkPrimaryLinkUrl")),
+            ("sequence_step", EXT),
+            ("sequence_enrolled_at", EXT),
+            ("created_by_source", CREATED_BY),
+            ("created_at", CREATED_AT),
+            ("updated_at", Source::Updated),
+            ("activity_order", EXT),
+        ],
+    },
+    Object {
+        view: "crm_deals",
+        table: "opportunity",
+        ext: "opportunity_ext",
+        columns: &[
+            ("id", tw("id")),
+            ("client_id", Source::Client),
+            ("name", tw_required("name", "coalesce({}, '')")),
+            ("pipeline_id", Source::Pipeline),
+            ("stage_id", Source::Stage),
+            ("position", tw_required("position", "coalesce({}, 0)")),
+            (
+                "stage_changed_at",
+                Source::Ext {
+                    read: "coalesce({}, t.\"createdAt\")",
+                },
+            ),
+            ("amount_micros", tw("amountAmountMicros")),
+            (
+                "currency_code",
+                tw_required("amountCurrencyCode", "coalesce(NULLIF({}, ''), 'USD')"),
+            ),
+            ("close_date", tw("closeDate")),
+            (
+                "owner_id",
+                Source::Twenty {
+                    column: "ownerId",
+                    read: "{}",
+                    write: true,
+                    optional: true,
+                },
+            ),
+            ("priority", EXT),
+            ("strategy_note", EXT),
+            ("recontact_at", EXT),
+            ("contact_id", tw("pointOfContactId")),
+            ("company_id", tw("companyId")),
+            ("last_activity_at", EXT),
+            ("created_by_source", CREATED_BY),
+            ("created_at", CREATED_AT),
+            ("updated_at", Source::Updated),
+        ],
+    },
+];
+
+/// The Twenty columns the adapter itself relies on besides the mapped
+/// ones: soft delete, the change time, and (for deals) the stage.
+pub(crate) const BOOKKEEPING: &[(&str, &str)] = &[
+    ("person", "deletedAt"),
+    ("person", "updatedAt"),
+    ("company", "deletedAt"),
+    ("company", "updatedAt"),
+    ("opportunity", "deletedAt"),
+    ("opportunity", "updatedAt"),
+    ("opportunity", "stage"),
+];

@@ -1,0 +1,75 @@
+//! The adapter's own migrations and history (`_redkey_twenty_migrations`),
+//! apart from the main set's `_sqlx_migrations`: the main migrator, the
+//! readiness check and later view changes never see or undo them.
+
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, PgConnection};
+
+use crate::{DbError, Result};
+
+struct Migration {
+    version: i32,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "adapter",
+    sql: include_str!("../../twenty/0001_adapter.sql"),
+}];
+
+/// The newest adapter migration this build carries.
+pub fn latest() -> i32 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// Applies the adapter migrations not yet applied, each in the one
+/// transaction with its history row; refuses when an applied one was
+/// edited since.
+pub async fn run(conn: &mut PgConnection) -> Result<()> {
+    let mut tx = conn.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7201867)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS _redkey_twenty_migrations (
+           version integer PRIMARY KEY,
+           name text NOT NULL,
+           checksum text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let applied: Vec<(i32, String)> =
+        sqlx::query_as("SELECT version, checksum FROM _redkey_twenty_migrations")
+            .fetch_all(&mut *tx)
+            .await?;
+    for m in MIGRATIONS {
+        let sum = checksum(m.sql);
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            Some((_, s)) if *s == sum => continue,
+            Some(_) => {
+                return Err(DbError::Invalid(format!(
+                    "adapter migration {} ({}) was changed after it was applied",
+                    m.version, m.name
+                )))
+            }
+            None => {}
+        }
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+        sqlx::query("RESET ROLE").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO _redkey_twenty_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(sum)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
