@@ -124,3 +124,69 @@ async fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     assert!(!ok);
     assert_eq!(err, "error: no client with slug \"nope\"");
 }
+
+/// `redkey twenty`: attach a workspace schema, refuse one that is not, and
+/// run the upgrade hooks around it.
+#[tokio::test]
+async fn a_twenty_workspace_is_attached_and_upgraded_from_the_command_line() {
+    let t = redkey_testkit::TestDb::new().await;
+    t.client("alpha").await;
+    t.twenty_workspace("workspace_cli").await;
+    let url = t.url();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_redkey"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        )
+    };
+    let (ok, _, err) = run(&[
+        "twenty",
+        "attach",
+        "--workspace-schema",
+        "public",
+        "--client",
+        "alpha",
+    ]);
+    assert!(!ok);
+    assert_eq!(
+        err,
+        "error: public has no table person: is it a Twenty workspace schema?"
+    );
+    let (ok, out, err) = run(&[
+        "twenty",
+        "attach",
+        "--workspace-schema",
+        "workspace_cli",
+        "--client",
+        "alpha",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "alpha now reads and writes Twenty workspace workspace_cli"
+    );
+    let (ok, out, _) = run(&["twenty", "before-upgrade"]);
+    assert!(ok && out.contains("dropped for 1 workspace(s)"), "{out}");
+    let views: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_views WHERE schemaname = 'redkey_twenty'")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!(views, 0);
+    let (ok, out, _) = run(&["twenty", "after-upgrade"]);
+    assert!(ok && out.contains("rebuilt for 1 workspace(s)"), "{out}");
+    let views: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_views WHERE schemaname = 'redkey_twenty'")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!(views, 3);
+}

@@ -196,7 +196,7 @@ pub(crate) fn writer(o: &Object, shape: &Shape, all: &[Attached]) -> String {
             }
         }
         let client = lit(&a.client.to_string());
-        write!(body, "  IF client = {client}::uuid THEN\n").unwrap();
+        writeln!(body, "  IF client = {client}::uuid THEN").unwrap();
         if o.columns.iter().any(|(_, s)| matches!(s, Source::Pipeline)) {
             write!(
                 body,

@@ -119,7 +119,10 @@ pub(crate) const OBJECTS: &[Object] = &[
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
-            ("first_name", tw_required("nameFirstName", "coalesce({}, '')")),
+            (
+                "first_name",
+                tw_required("nameFirstName", "coalesce({}, '')"),
+            ),
             ("last_name", tw_required("nameLastName", "coalesce({}, '')")),
             ("email", tw_text("emailsPrimaryEmail")),
             ("phone", tw_text("phonesPrimaryPhoneNumber")),
@@ -132,8 +135,18 @@ pub(crate) const OBJECTS: &[Object] = &[
             ("recontact_at", EXT),
             ("last_activity_at", EXT),
             ("enriched_at", EXT),
-            ("email_thread_count", Source::Ext { read: "coalesce({}, 0)" }),
-            ("open_count", Source::Ext { read: "coalesce({}, 0)" }),
+            (
+                "email_thread_count",
+                Source::Ext {
+                    read: "coalesce({}, 0)",
+                },
+            ),
+            (
+                "open_count",
+                Source::Ext {
+                    read: "coalesce({}, 0)",
+                },
+            ),
             ("linkedin_url", tw_text("linkedinLinkPrimaryLinkUrl")),
             ("sequence_step", EXT),
             ("sequence_enrolled_at", EXT),

@@ -63,12 +63,14 @@ pub async fn run(conn: &mut PgConnection) -> Result<()> {
         }
         sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
         sqlx::query("RESET ROLE").execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO _redkey_twenty_migrations (version, name, checksum) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(sum)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO _redkey_twenty_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(sum)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())

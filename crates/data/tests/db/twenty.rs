@@ -3,9 +3,7 @@
 //! cockpit and its board totals, strategic changes kept off Twenty's rows,
 //! workspaces kept apart, and the upgrade hooks.
 
-use redkey_data::{
-    contacts::ContactField, deals, records, twenty, Actor, ClientId, DbError,
-};
+use redkey_data::{contacts::ContactField, deals, records, twenty, Actor, ClientId, DbError};
 use redkey_testkit::TestDb;
 use redkey_types::{Contact, Priority};
 use sqlx::Row;
@@ -16,7 +14,9 @@ async fn attached() -> (TestDb, ClientId, Actor) {
     let t = TestDb::new().await;
     let (a, _, human) = t.two_clients().await;
     t.twenty_workspace("workspace_a").await;
-    let report = twenty::attach(&t.owner, "workspace_a", "alpha").await.unwrap();
+    let report = twenty::attach(&t.owner, "workspace_a", "alpha")
+        .await
+        .unwrap();
     assert_eq!(report.missing, Vec::<String>::new());
     assert_eq!(report.unmapped, Vec::<String>::new());
     (t, a, human)
@@ -75,7 +75,9 @@ async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
             .fetch_all(&t.owner)
         };
         let main = grants("public").await.unwrap();
-        assert!(main.iter().any(|(g, p, _)| g == "redkey_human" && p == "UPDATE"));
+        assert!(main
+            .iter()
+            .any(|(g, p, _)| g == "redkey_human" && p == "UPDATE"));
         assert_eq!(grants("redkey_twenty").await.unwrap(), main, "{view}");
         // Every column has its class in the one policy both sets follow.
         let unclassed: i64 = sqlx::query_scalar(
@@ -115,8 +117,11 @@ async fn a_row_twenty_writes_appears_in_the_cockpit_and_moves_the_totals() {
 
     let mut tx = t.tx(a, human).await;
     let c: Contact = records::get(&mut tx, person).await.unwrap();
-    assert_eq!((c.first_name.as_str(), c.last_name.as_str()), ("Hank", "Scorpio"));
-    assert_eq!(c.email.as_ref().map(|e| e.as_str()), Some("hank@globex.test"));
+    assert_eq!(
+        (c.first_name.as_str(), c.last_name.as_str()),
+        ("Hank", "Scorpio")
+    );
+    assert_eq!(c.email.as_deref(), Some("hank@globex.test"));
     assert_eq!(c.job_title, None, "Twenty's '' is no job title");
     let (stage, company): (Uuid, String) = sqlx::query_as(
         "SELECT d.stage_id, co.name FROM crm_deals d JOIN crm_companies co ON true WHERE d.id = $1",
@@ -133,7 +138,10 @@ async fn a_row_twenty_writes_appears_in_the_cockpit_and_moves_the_totals() {
     // Twenty moves it, then soft-deletes it: the totals follow.
     as_twenty(&t, "UPDATE workspace_a.opportunity SET stage = 'PROPOSAL', \"amountAmountMicros\" = 7000000000").await;
     let totals = stage_totals(&t, a, human).await;
-    assert_eq!((totals[1].1, totals[3].clone()), (0, ("Proposal".into(), 1, 7000)));
+    assert_eq!(
+        (totals[1].1, totals[3].clone()),
+        (0, ("Proposal".into(), 1, 7000))
+    );
     let mut tx = t.tx(a, human).await;
     let moved: Uuid = sqlx::query_scalar("SELECT stage_id FROM crm_deals WHERE id = $1")
         .bind(deal)
@@ -142,11 +150,22 @@ async fn a_row_twenty_writes_appears_in_the_cockpit_and_moves_the_totals() {
         .unwrap();
     tx.commit().await.unwrap();
     assert_ne!(moved, stage);
-    as_twenty(&t, "UPDATE workspace_a.opportunity SET \"deletedAt\" = now()").await;
-    assert!(stage_totals(&t, a, human).await.iter().all(|s| s.1 == 0 && s.2 == 0));
+    as_twenty(
+        &t,
+        "UPDATE workspace_a.opportunity SET \"deletedAt\" = now()",
+    )
+    .await;
+    assert!(stage_totals(&t, a, human)
+        .await
+        .iter()
+        .all(|s| s.1 == 0 && s.2 == 0));
 
     // The cockpit's own move lands in Twenty's stage column.
-    as_twenty(&t, "UPDATE workspace_a.opportunity SET \"deletedAt\" = NULL").await;
+    as_twenty(
+        &t,
+        "UPDATE workspace_a.opportunity SET \"deletedAt\" = NULL",
+    )
+    .await;
     let mut tx = t.tx(a, human).await;
     deals::move_to(&mut tx, deal, stage, 0).await.unwrap();
     tx.commit().await.unwrap();
@@ -188,7 +207,11 @@ async fn a_strategic_change_stays_off_twentys_row_and_follows_the_field_rules() 
     .await;
     assert_eq!(rows[0].get::<String, _>(0), "Ann");
     assert_eq!(rows[0].get::<String, _>(1), "CTO");
-    assert_eq!(rows[0].get::<String, _>(2), stamped, "Twenty's row is untouched");
+    assert_eq!(
+        rows[0].get::<String, _>(2),
+        stamped,
+        "Twenty's row is untouched"
+    );
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM field_changes WHERE row_id = $1 AND column_name = 'priority'",
     )
@@ -207,7 +230,10 @@ async fn a_strategic_change_stays_off_twentys_row_and_follows_the_field_rules() 
     )
     .await
     .unwrap_err();
-    assert!(matches!(refused, DbError::FieldForbidden { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, DbError::FieldForbidden { .. }),
+        "{refused:?}"
+    );
     tx.rollback().await.unwrap();
     // ...while its operational fields go to the extension table, and a
     // person's edit of a Twenty field goes to Twenty's row.
@@ -234,7 +260,9 @@ async fn a_strategic_change_stays_off_twentys_row_and_follows_the_field_rules() 
         &mut tx,
         vec![
             ContactField::FirstName("Bea".into()),
-            ContactField::Email(Some(redkey_types::EmailAddress::parse("bea@x.test").unwrap())),
+            ContactField::Email(Some(
+                redkey_types::EmailAddress::parse("bea@x.test").unwrap(),
+            )),
         ],
     )
     .await
@@ -242,7 +270,10 @@ async fn a_strategic_change_stays_off_twentys_row_and_follows_the_field_rules() 
     tx.commit().await.unwrap();
     let rows = as_twenty(
         &t,
-        &format!("SELECT \"emailsPrimaryEmail\", \"jobTitle\" FROM workspace_a.person WHERE id = '{}'", made.id),
+        &format!(
+            "SELECT \"emailsPrimaryEmail\", \"jobTitle\" FROM workspace_a.person WHERE id = '{}'",
+            made.id
+        ),
     )
     .await;
     assert_eq!(rows[0].get::<String, _>(0), "bea@x.test");
@@ -259,7 +290,9 @@ async fn the_adapted_views_cannot_reach_another_workspace() {
             .unwrap(),
     );
     t.twenty_workspace("workspace_b").await;
-    twenty::attach(&t.owner, "workspace_b", "beta").await.unwrap();
+    twenty::attach(&t.owner, "workspace_b", "beta")
+        .await
+        .unwrap();
     let native = t.client("c").await;
     let rows = as_twenty(
         &t,
@@ -303,25 +336,40 @@ async fn the_adapted_views_cannot_reach_another_workspace() {
         .execute(tx.conn())
         .await
         .unwrap_err();
-    assert_eq!(e.as_database_error().unwrap().code().as_deref(), Some("42501"));
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("42501")
+    );
     tx.rollback().await.unwrap();
     // Below the roles, the view's own trigger keeps a row in its client.
     let mut owner = t.owner_tx(a).await;
-    let e = sqlx::query("INSERT INTO redkey_twenty.crm_contacts (first_name, client_id) VALUES ('Y', $1)")
-        .bind(b.0)
-        .execute(&mut *owner)
-        .await
-        .unwrap_err();
-    assert_eq!(e.as_database_error().unwrap().code().as_deref(), Some("44000"));
+    let e = sqlx::query(
+        "INSERT INTO redkey_twenty.crm_contacts (first_name, client_id) VALUES ('Y', $1)",
+    )
+    .bind(b.0)
+    .execute(&mut *owner)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("44000")
+    );
     owner.rollback().await.unwrap();
     let mut tx = t.tx(a, human).await;
     let e = sqlx::query("SELECT count(*) FROM workspace_b.person")
         .execute(tx.conn())
         .await
         .unwrap_err();
-    assert_eq!(e.as_database_error().unwrap().code().as_deref(), Some("42501"));
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("42501")
+    );
     tx.rollback().await.unwrap();
-    let rows = as_twenty(&t, &format!("SELECT \"nameFirstName\" FROM workspace_b.person WHERE id = '{bob}'")).await;
+    let rows = as_twenty(
+        t,
+        &format!("SELECT \"nameFirstName\" FROM workspace_b.person WHERE id = '{bob}'"),
+    )
+    .await;
     assert_eq!(rows[0].get::<String, _>(0), "Bob");
     let _ = ann;
 }
@@ -340,7 +388,10 @@ async fn the_upgrade_hooks_survive_a_renamed_column_and_a_changed_type() {
         .execute(&t.owner)
         .await
         .unwrap_err();
-    assert_eq!(pinned.as_database_error().unwrap().code().as_deref(), Some("0A000"));
+    assert_eq!(
+        pinned.as_database_error().unwrap().code().as_deref(),
+        Some("0A000")
+    );
 
     assert_eq!(twenty::before_upgrade(&t.owner).await.unwrap(), 1);
     // "The upgrade": a rename, two type changes, and a new stage option.
@@ -374,9 +425,13 @@ async fn the_upgrade_hooks_survive_a_renamed_column_and_a_changed_type() {
         .fetch_one(tx.conn())
         .await
         .unwrap();
-    let refused = records::update(&mut tx, id, vec![ContactField::JobTitle(Some("CEO".into()))])
-        .await
-        .unwrap_err();
+    let refused = records::update(
+        &mut tx,
+        id,
+        vec![ContactField::JobTitle(Some("CEO".into()))],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&refused, DbError::Conflict(m) if m.contains("person.jobTitle")),
         "{refused:?}"
@@ -408,10 +463,11 @@ async fn totals_over_twenty_stay_exact_under_concurrent_writes() {
         .fetch_all(tx.conn())
         .await
         .unwrap();
-    let stages: Vec<Uuid> = sqlx::query_scalar("SELECT stage_id FROM crm_pipeline ORDER BY stage_position")
-        .fetch_all(tx.conn())
-        .await
-        .unwrap();
+    let stages: Vec<Uuid> =
+        sqlx::query_scalar("SELECT stage_id FROM crm_pipeline ORDER BY stage_position")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     assert_eq!((ids.len(), stages.len()), (24, 5));
     let labels = ["NEW", "SCREENING", "MEETING", "PROPOSAL", "CUSTOMER"];
