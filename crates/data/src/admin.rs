@@ -82,9 +82,21 @@ pub async fn ensure_database(admin: &mut PgConnection, name: &str) -> Result<()>
 pub async fn migrate(owner: &PgPool) -> Result<()> {
     let mut conn = owner.acquire().await?;
     ensure_roles(&mut conn).await?;
-    drop(conn);
+    // Search functions set pg_trgm's parameters, and redkey_owner creates
+    // them: before the library is loaded in a session those parameters are
+    // placeholders only a superuser may set, so an upgrade on a fresh
+    // connection would be refused. Loading it first makes them ordinary.
+    sqlx::raw_sql(
+        "DO $$ BEGIN
+           IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+             PERFORM similarity('', '');
+           END IF;
+         END $$",
+    )
+    .execute(&mut *conn)
+    .await?;
     MIGRATOR
-        .run(owner)
+        .run(&mut *conn)
         .await
         .map_err(|e| DbError::Sql(e.into()))
 }

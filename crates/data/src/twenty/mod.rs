@@ -275,7 +275,7 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query("SELECT redkey_twenty.apply_grants()")
+    sqlx::query("SELECT redkey_grant_views('redkey_twenty')")
         .execute(&mut **tx)
         .await?;
     sqlx::query("RESET ROLE").execute(&mut **tx).await?;

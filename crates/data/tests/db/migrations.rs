@@ -141,7 +141,7 @@ async fn the_isolation_routine_keeps_the_plans_it_replaces() {
     let t = TestDb::with_migrator(&up_to(ISOLATE - 1)).await;
     let a = t.client("alpha").await;
     let before = policy_plan(&t, a).await;
-    MIGRATOR.run(&t.owner).await.unwrap();
+    redkey_data::admin::migrate(&t.owner).await.unwrap();
     let after = policy_plan(&t, a).await;
     // redkey_client_id() is inlined: the policy still reads as the
     // expression and serves as the index condition, exactly as before.

@@ -3,7 +3,7 @@
 //! a client always keeps an admin; the migration made everyone who
 //! belonged before an admin.
 
-use redkey_data::{admin::MIGRATOR, pipeline, settings, Actor, DbError};
+use redkey_data::{pipeline, settings, Actor, DbError};
 use redkey_testkit::TestDb;
 use redkey_types::Role;
 
@@ -163,7 +163,7 @@ async fn the_migration_makes_everyone_who_belonged_an_admin() {
     .execute(&t.owner)
     .await
     .unwrap();
-    MIGRATOR.run(&t.owner).await.unwrap();
+    redkey_data::admin::migrate(&t.owner).await.unwrap();
     let role: String = sqlx::query_scalar(
         "SELECT uc.role FROM user_clients uc JOIN users u ON u.id = uc.user_id \
          WHERE u.email = 'early@alpha.test'",
