@@ -39,3 +39,4 @@ mod tables;
 mod tls;
 mod todos;
 mod trash;
+mod twenty;

@@ -41,7 +41,6 @@ CREATE TABLE redkey_twenty.person_ext (
   open_count integer NOT NULL DEFAULT 0,
   sequence_step integer,
   sequence_enrolled_at timestamptz,
-  activity_order timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (workspace_id, id)
 );

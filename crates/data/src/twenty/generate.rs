@@ -89,6 +89,7 @@ pub(crate) fn view(
                 Some(Source::Client) => client.clone(),
                 Some(Source::Pipeline) => lit(&a.pipeline.to_string()),
                 Some(Source::Stage) => "s.stage_id".into(),
+                Some(Source::Expr(e)) => e.to_string(),
                 Some(Source::Updated) => match has(a, o.table, "updatedAt") {
                     Some(_) => "greatest(t.\"updatedAt\", e.updated_at)".into(),
                     None => "e.updated_at".into(),

@@ -34,6 +34,8 @@ pub(crate) enum Source {
     Stage,
     /// The later of Twenty's `updatedAt` and the extension row's.
     Updated,
+    /// Derived from other columns (`t` Twenty's row, `e` ours); never written.
+    Expr(&'static str),
 }
 
 const fn tw(column: &'static str) -> Source {
@@ -153,7 +155,11 @@ pub(crate) const OBJECTS: &[Object] = &[
             ("created_by_source", CREATED_BY),
             ("created_at", CREATED_AT),
             ("updated_at", Source::Updated),
-            ("activity_order", EXT),
+            // As the main table's generated column: never-active last.
+            (
+                "activity_order",
+                Source::Expr("coalesce(e.last_activity_at, '-infinity')"),
+            ),
         ],
     },
     Object {

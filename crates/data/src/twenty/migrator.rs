@@ -13,11 +13,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "adapter",
-    sql: include_str!("../../twenty/0001_adapter.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "adapter",
+        sql: include_str!("../../twenty/0001_adapter.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "contact_search",
+        sql: include_str!("../../twenty/0002_contact_search.sql"),
+    },
+];
 
 /// The newest adapter migration this build carries.
 pub fn latest() -> i32 {

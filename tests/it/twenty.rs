@@ -1,0 +1,104 @@
+//! The cockpit over a live Twenty workspace: what Twenty's own app writes
+//! is on the board, in the lists, search and record pages; every page
+//! opens; a strategic edit from a record page leaves Twenty's row as it was.
+
+use redkey_data::twenty;
+use redkey_testkit::TestDb;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::helpers::{
+    serve,
+    visitor::{every_page, location, Visitor},
+};
+
+/// Runs `sql` as Twenty's own connection, returning each statement's rows.
+async fn as_twenty(t: &TestDb, sql: &str) -> Vec<sqlx::postgres::PgRow> {
+    let mut tx = t.owner.begin().await.unwrap();
+    sqlx::query("SET LOCAL ROLE twenty_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let rows = sqlx::raw_sql(sql).fetch_all(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
+#[tokio::test]
+async fn the_cockpit_shows_and_edits_what_twenty_stores() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    t.twenty_workspace("workspace_http").await;
+    twenty::attach(&t.owner, "workspace_http", "alpha")
+        .await
+        .unwrap();
+    let rows = as_twenty(
+        &t,
+        "INSERT INTO workspace_http.company (name) VALUES ('Globex') RETURNING id;
+         INSERT INTO workspace_http.person (\"nameFirstName\", \"nameLastName\", \"emailsPrimaryEmail\", \"companyId\")
+           SELECT 'Hank', 'Scorpio', 'hank@globex.test', id FROM workspace_http.company RETURNING id;
+         INSERT INTO workspace_http.opportunity (name, \"amountAmountMicros\", \"amountCurrencyCode\", stage, \"pointOfContactId\", \"companyId\")
+           SELECT 'Doomsday device', 5000000000, 'USD', 'SCREENING', p.id, p.\"companyId\"
+           FROM workspace_http.person p RETURNING id;",
+    )
+    .await;
+    let (company, person, deal): (Uuid, Uuid, Uuid) =
+        (rows[0].get(0), rows[1].get(0), rows[2].get(0));
+
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
+    let board = me.text("/pipeline").await;
+    assert!(board.contains("Doomsday device"), "{board}");
+    assert!(board.contains("Screening") && board.contains("Customer"));
+    assert!(me.text("/contacts").await.contains("Scorpio"));
+    assert!(
+        me.text("/contacts?q=globex").await.contains("Scorpio"),
+        "found by its company's name"
+    );
+    assert!(!me.text("/contacts?q=nobody").await.contains("Scorpio"));
+    assert!(me
+        .text(&format!("/companies/{company}"))
+        .await
+        .contains("Globex"));
+    assert!(me
+        .text(&format!("/deals/{deal}"))
+        .await
+        .contains("Doomsday device"));
+    for page in every_page(person, deal) {
+        assert_eq!(me.get(&page).await.status(), 200, "{page}");
+    }
+
+    let stamped = as_twenty(
+        &t,
+        "SELECT \"updatedAt\"::text, \"nameLastName\" FROM workspace_http.person",
+    )
+    .await;
+    let page = format!("/contacts/{person}");
+    let r = me
+        .post_form(
+            "save_contact_strategy",
+            &page,
+            &[
+                ("id", person.to_string().as_str()),
+                ("priority", "high"),
+                ("relationship_note", ""),
+                ("strategy_note", "Ask about the dome"),
+                ("recontact_on", ""),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains(&page), "{}", location(&r));
+    assert!(me.text(&page).await.contains("Ask about the dome"));
+    let after = as_twenty(
+        &t,
+        "SELECT \"updatedAt\"::text, \"nameLastName\" FROM workspace_http.person",
+    )
+    .await;
+    assert_eq!(
+        (after[0].get::<String, _>(0), after[0].get::<String, _>(1)),
+        (
+            stamped[0].get::<String, _>(0),
+            stamped[0].get::<String, _>(1)
+        ),
+        "Twenty's row reads as it did"
+    );
+}
