@@ -158,7 +158,7 @@ async fn a_twenty_workspace_is_attached_and_upgraded_from_the_command_line() {
     assert!(!ok);
     assert_eq!(
         err,
-        "error: public has no table person: is it a Twenty workspace schema?"
+        "error: public has no table company: is it a Twenty workspace schema?"
     );
     let (ok, out, err) = run(&[
         "twenty",
@@ -188,5 +188,5 @@ async fn a_twenty_workspace_is_attached_and_upgraded_from_the_command_line() {
             .fetch_one(&t.owner)
             .await
             .unwrap();
-    assert_eq!(views, 3);
+    assert_eq!(views, 5);
 }

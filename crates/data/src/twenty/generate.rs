@@ -90,19 +90,24 @@ pub(crate) fn view(
                 Some(Source::Pipeline) => lit(&a.pipeline.to_string()),
                 Some(Source::Stage) => "s.stage_id".into(),
                 Some(Source::Expr(e)) => e.to_string(),
-                Some(Source::Updated) => match has(a, o.table, "updatedAt") {
-                    Some(_) => "greatest(t.\"updatedAt\", e.updated_at)".into(),
-                    None => "e.updated_at".into(),
+                Some(Source::Updated) => match (has(a, o.table, "updatedAt"), o.ext) {
+                    (Some(_), Some(_)) => "greatest(t.\"updatedAt\", e.updated_at)".into(),
+                    (Some(_), None) => "t.\"updatedAt\"".into(),
+                    (None, Some(_)) => "e.updated_at".into(),
+                    (None, None) => "now()".into(),
                 },
             };
             cols.push(format!("({expr})::{ty} AS {}", q(name)));
         }
-        let mut from = format!(
-            "FROM {}.{} t LEFT JOIN redkey_twenty.{} e ON e.workspace_id = {client}::uuid AND e.id = t.id",
-            q(&a.schema),
-            q(o.table),
-            q(o.ext)
-        );
+        let mut from = format!("FROM {}.{} t", q(&a.schema), q(o.table));
+        if let Some(ext) = o.ext {
+            write!(
+                from,
+                " LEFT JOIN redkey_twenty.{} e ON e.workspace_id = {client}::uuid AND e.id = t.id",
+                q(ext)
+            )
+            .unwrap();
+        }
         if o.columns.iter().any(|(_, s)| matches!(s, Source::Stage)) {
             write!(
                 from,
@@ -211,6 +216,11 @@ pub(crate) fn writer(o: &Object, shape: &Shape, all: &[Attached]) -> String {
             )
             .unwrap();
         }
+        for (follows, column, value) in o.derived {
+            if let Some(col) = has(a, o.table, column) {
+                tw.push((follows, column, col, into(value.to_string(), "text", col)));
+            }
+        }
         for (name, column) in &gone {
             write!(
                 body,
@@ -276,19 +286,21 @@ pub(crate) fn writer(o: &Object, shape: &Shape, all: &[Attached]) -> String {
             .iter()
             .map(|(n, _)| format!("{} = EXCLUDED.{}", q(n), q(n)))
             .collect();
-        write!(
-            body,
-            "    IF TG_OP = 'INSERT' OR ROW({}) IS DISTINCT FROM ROW({}) THEN\n      \
-             INSERT INTO redkey_twenty.{} (workspace_id, id, {}) VALUES (client, NEW.id, {})\n      \
-             ON CONFLICT (workspace_id, id) DO UPDATE SET {};\n    END IF;\n",
-            ext_new.join(", "),
-            ext_old.join(", "),
-            q(o.ext),
-            ext_names.join(", "),
-            ext_values.join(", "),
-            ext_sets.join(", ")
-        )
-        .unwrap();
+        if let Some(table) = o.ext.filter(|_| !ext.is_empty()) {
+            write!(
+                body,
+                "    IF TG_OP = 'INSERT' OR ROW({}) IS DISTINCT FROM ROW({}) THEN\n      \
+                 INSERT INTO redkey_twenty.{} (workspace_id, id, {}) VALUES (client, NEW.id, {})\n      \
+                 ON CONFLICT (workspace_id, id) DO UPDATE SET {};\n    END IF;\n",
+                ext_new.join(", "),
+                ext_old.join(", "),
+                q(table),
+                ext_names.join(", "),
+                ext_values.join(", "),
+                ext_sets.join(", ")
+            )
+            .unwrap();
+        }
         write!(
             body,
             "    SELECT v.* INTO NEW FROM redkey_twenty.{} v WHERE v.id = NEW.id;\n    RETURN NEW;\n  END IF;\n",

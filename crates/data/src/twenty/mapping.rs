@@ -10,8 +10,12 @@
 pub(crate) struct Object {
     pub view: &'static str,
     pub table: &'static str,
-    pub ext: &'static str,
+    /// Our extension table, where the view has columns Twenty lacks.
+    pub ext: Option<&'static str>,
     pub columns: &'static [(&'static str, Source)],
+    /// Twenty columns written from a view column besides its own mapping:
+    /// (view column, Twenty column, the value from `NEW`).
+    pub derived: &'static [(&'static str, &'static str, &'static str)],
 }
 
 pub(crate) enum Source {
@@ -88,7 +92,8 @@ pub(crate) const OBJECTS: &[Object] = &[
     Object {
         view: "crm_companies",
         table: "company",
-        ext: "company_ext",
+        ext: Some("company_ext"),
+        derived: &[],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -117,7 +122,8 @@ pub(crate) const OBJECTS: &[Object] = &[
     Object {
         view: "crm_contacts",
         table: "person",
-        ext: "person_ext",
+        ext: Some("person_ext"),
+        derived: &[],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -165,7 +171,8 @@ pub(crate) const OBJECTS: &[Object] = &[
     Object {
         view: "crm_deals",
         table: "opportunity",
-        ext: "opportunity_ext",
+        ext: Some("opportunity_ext"),
+        derived: &[],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -205,7 +212,55 @@ pub(crate) const OBJECTS: &[Object] = &[
             ("updated_at", Source::Updated),
         ],
     },
+    NOTES,
+    NOTE_TARGETS,
 ];
+
+/// Twenty's editor shows a note's BlockNote document, not its markdown:
+/// a note written here gets one paragraph block per line.
+const BLOCKNOTE: &str = "(SELECT coalesce(jsonb_agg(jsonb_build_object(\
+    'id', gen_random_uuid(), 'type', 'paragraph', \
+    'props', jsonb_build_object('textColor', 'default', 'backgroundColor', 'default', \
+                                'textAlignment', 'left'), \
+    'content', CASE WHEN u.line = '' THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(\
+        'type', 'text', 'text', u.line, 'styles', '{}'::jsonb)) END, \
+    'children', '[]'::jsonb) ORDER BY u.n), '[]'::jsonb)::text \
+  FROM unnest(string_to_array(coalesce(NEW.body_markdown, ''), E'\\n')) WITH ORDINALITY u(line, n))";
+
+pub(crate) const NOTES: Object = Object {
+    view: "crm_notes",
+    table: "note",
+    ext: None,
+    columns: &[
+        ("id", tw("id")),
+        ("client_id", Source::Client),
+        ("title", tw_required("title", "coalesce({}, '')")),
+        (
+            "body_markdown",
+            tw_required("bodyV2Markdown", "coalesce({}, '')"),
+        ),
+        ("created_by_source", CREATED_BY),
+        ("created_at", CREATED_AT),
+        ("updated_at", Source::Updated),
+    ],
+    derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
+};
+
+pub(crate) const NOTE_TARGETS: Object = Object {
+    view: "crm_note_targets",
+    table: "noteTarget",
+    ext: None,
+    columns: &[
+        ("id", tw("id")),
+        ("client_id", Source::Client),
+        ("note_id", tw("noteId")),
+        ("contact_id", tw("personId")),
+        ("company_id", tw("companyId")),
+        ("deal_id", tw("opportunityId")),
+        ("created_at", CREATED_AT),
+    ],
+    derived: &[],
+};
 
 /// The Twenty columns the adapter itself relies on besides the mapped
 /// ones: soft delete, the change time, and (for deals) the stage.

@@ -3,7 +3,8 @@
 //! its `crm_contacts`, `crm_companies` and `crm_deals` become views in
 //! schema `redkey_twenty` over Twenty's own `person`, `company` and
 //! `opportunity` rows joined with our extension tables, which that client's
-//! transactions resolve first (`redkey_search_path`). Twenty's tables keep
+//! transactions resolve first (`redkey_search_path`); so do `crm_notes` and
+//! `crm_note_targets`, over `note` and `noteTarget`. Twenty's tables keep
 //! their columns and get no row security: the views scope by client, our
 //! roles never see Twenty's tables directly.
 //!
@@ -43,7 +44,7 @@ pub async fn attach(owner: &PgPool, schema: &str, slug: &str) -> Result<Report> 
     migrator::run(&mut conn).await?;
     let mut tx = conn.begin().await?;
     lock(&mut tx).await?;
-    for table in ["person", "company", "opportunity"] {
+    for table in mapped_tables() {
         let found: Option<String> =
             sqlx::query_scalar("SELECT to_regclass(format('%I.%I', $1::text, $2::text))::text")
                 .bind(schema)
@@ -78,10 +79,14 @@ pub async fn attach(owner: &PgPool, schema: &str, slug: &str) -> Result<Report> 
         }
         None => {
             let q = quote(schema);
+            let all: Vec<String> = mapped_tables()
+                .map(|t| format!("{q}.{}", quote(t)))
+                .collect();
             sqlx::raw_sql(&format!(
                 "GRANT USAGE ON SCHEMA {q} TO redkey_owner;
-                 GRANT SELECT, INSERT, UPDATE ON {q}.person, {q}.company, {q}.opportunity TO redkey_owner;
-                 GRANT TRIGGER ON {q}.opportunity TO redkey_owner;"
+                 GRANT SELECT, INSERT, UPDATE ON {} TO redkey_owner;
+                 GRANT TRIGGER ON {q}.opportunity TO redkey_owner;",
+                all.join(", ")
             ))
             .execute(&mut *tx)
             .await?;
@@ -130,6 +135,11 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
     let report = refresh(&mut tx).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Twenty's tables the adapter maps.
+fn mapped_tables() -> impl Iterator<Item = &'static str> {
+    OBJECTS.iter().map(|o| o.table)
 }
 
 fn quote(ident: &str) -> String {
@@ -221,8 +231,13 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
     let mut all = vec![];
     for (client, schema, pipeline) in attachments(tx).await? {
         let mut tables = HashMap::new();
-        for table in ["person", "company", "opportunity"] {
+        for table in mapped_tables() {
             let cols = columns(tx, &format!("{}.{}", quote(&schema), quote(table))).await?;
+            if cols.is_empty() {
+                return Err(DbError::Invalid(format!(
+                    "{schema} has no table {table} any more: the adapter cannot map it"
+                )));
+            }
             tables.insert(table.to_string(), cols.into_iter().collect::<Columns>());
         }
         for (table, column) in BOOKKEEPING {
@@ -251,10 +266,13 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
             .into_iter()
             .map(|(n, c)| (n, c.ty))
             .collect();
-        let ext: Columns = columns(tx, &format!("redkey_twenty.{}", o.ext))
-            .await?
-            .into_iter()
-            .collect();
+        let ext: Columns = match o.ext {
+            Some(ext) => columns(tx, &format!("redkey_twenty.{ext}"))
+                .await?
+                .into_iter()
+                .collect(),
+            None => Columns::new(),
+        };
         let shape = Shape {
             native: &native,
             ext: &ext,

@@ -3,7 +3,9 @@
 //! cockpit and its board totals, strategic changes kept off Twenty's rows,
 //! workspaces kept apart, and the upgrade hooks.
 
-use redkey_data::{contacts::ContactField, deals, records, twenty, Actor, ClientId, DbError};
+use redkey_data::{
+    contacts::ContactField, deals, notes, records, twenty, Actor, ClientId, DbError,
+};
 use redkey_testkit::TestDb;
 use redkey_types::{Contact, Priority};
 use sqlx::Row;
@@ -49,7 +51,13 @@ async fn stage_totals(t: &TestDb, client: ClientId, actor: Actor) -> Vec<(String
 #[tokio::test]
 async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
     let (t, _, _) = attached().await;
-    for view in ["crm_contacts", "crm_companies", "crm_deals"] {
+    for view in [
+        "crm_contacts",
+        "crm_companies",
+        "crm_deals",
+        "crm_notes",
+        "crm_note_targets",
+    ] {
         let columns = |schema: &'static str| {
             sqlx::query_as::<_, (String, String)>(
                 "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
@@ -61,7 +69,7 @@ async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
             .fetch_all(&t.owner)
         };
         let main = columns("public").await.unwrap();
-        assert!(main.len() > 10, "{view}");
+        assert!(main.len() > 6, "{view}");
         assert_eq!(columns("redkey_twenty").await.unwrap(), main, "{view}");
         let grants = |schema: &'static str| {
             sqlx::query_as::<_, (String, String, String)>(
@@ -77,7 +85,7 @@ async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
         let main = grants("public").await.unwrap();
         assert!(main
             .iter()
-            .any(|(g, p, _)| g == "redkey_human" && p == "UPDATE"));
+            .any(|(g, p, _)| g == "redkey_human" && p == "INSERT"));
         assert_eq!(grants("redkey_twenty").await.unwrap(), main, "{view}");
         // Every column has its class in the one policy both sets follow.
         let unclassed: i64 = sqlx::query_scalar(
@@ -524,4 +532,59 @@ async fn totals_over_twenty_stay_exact_under_concurrent_writes() {
     .await
     .unwrap();
     assert_eq!(stage_totals(&t, a, human).await, fresh);
+}
+
+/// A note is one set: Twenty's notes on a contact are the cockpit's, and a
+/// note the cockpit adds is Twenty's, with a document Twenty's editor shows.
+#[tokio::test]
+async fn notes_written_on_either_side_are_one_set() {
+    let (t, a, human) = attached().await;
+    let rows = as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\") VALUES ('Ann') RETURNING id;
+         INSERT INTO workspace_a.note (title, \"bodyV2Markdown\") VALUES ('From Twenty', 'hello') RETURNING id;
+         INSERT INTO workspace_a.\"noteTarget\" (\"noteId\", \"personId\")
+           SELECT n.id, p.id FROM workspace_a.note n, workspace_a.person p;",
+    )
+    .await;
+    let person: Uuid = rows[0].get(0);
+    let mut tx = t.tx(a, human).await;
+    let on = notes::of(&mut tx, notes::Target::Contact(person))
+        .await
+        .unwrap();
+    assert_eq!(
+        on.iter()
+            .map(|n| (n.title.as_str(), n.body_markdown.as_str()))
+            .collect::<Vec<_>>(),
+        [("From Twenty", "hello")]
+    );
+    let added = notes::add(
+        &mut tx,
+        notes::Target::Contact(person),
+        "Call",
+        "line one\nline two",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let rows = as_twenty(
+        &t,
+        &format!(
+            "SELECT n.\"bodyV2Markdown\", n.\"bodyV2Blocknote\", nt.\"personId\"
+             FROM workspace_a.note n JOIN workspace_a.\"noteTarget\" nt ON nt.\"noteId\" = n.id
+             WHERE n.id = '{}'",
+            added.id
+        ),
+    )
+    .await;
+    assert_eq!(rows[0].get::<String, _>(0), "line one\nline two");
+    let blocks: serde_json::Value = serde_json::from_str(&rows[0].get::<String, _>(1)).unwrap();
+    let lines: Vec<&str> = blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["content"][0]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(lines, ["line one", "line two"]);
+    assert_eq!(rows[0].get::<Uuid, _>(2), person);
 }
