@@ -34,6 +34,12 @@ pub fn platform_owner() -> bool {
     std::env::var("REDKEY_TEST_OWNER").is_ok_and(|v| v == "platform")
 }
 
+/// Whether every client a test makes runs over a Twenty workspace of its
+/// own (`REDKEY_TEST_TWENTY=1`): the contract suite over the adapter.
+pub fn over_twenty() -> bool {
+    std::env::var("REDKEY_TEST_TWENTY").is_ok_and(|v| v == "1")
+}
+
 /// The pooler this run puts in front of the serving pool.
 pub fn pooler() -> Pooler {
     match std::env::var("REDKEY_TEST_POOLER") {
@@ -122,11 +128,19 @@ impl TestDb {
     }
 
     pub async fn client(&self, slug: &str) -> ClientId {
-        ClientId(
+        let id = ClientId(
             admin::create_client(&self.owner, slug, &format!("Client {slug}"))
                 .await
                 .unwrap(),
-        )
+        );
+        if over_twenty() {
+            let schema = format!("workspace_{}", slug.replace('-', "_"));
+            self.twenty_workspace(&schema).await;
+            redkey_data::twenty::attach(&self.owner, &schema, slug)
+                .await
+                .expect("attach the client's Twenty workspace");
+        }
+        id
     }
 
     /// A cockpit user belonging to `clients`, as their admin.

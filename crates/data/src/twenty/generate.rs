@@ -234,6 +234,26 @@ pub(crate) fn writer(o: &Object, shape: &Shape, all: &[Attached]) -> String {
             .unwrap();
         }
         let table = format!("{}.{}", q(&a.schema), q(o.table));
+        for (name, column, constraint) in o.unique {
+            if has(a, o.table, column).is_none() {
+                continue;
+            }
+            let live = if has(a, o.table, "deletedAt").is_some() {
+                " AND t.\"deletedAt\" IS NULL"
+            } else {
+                ""
+            };
+            write!(
+                body,
+                "    IF NEW.{n} IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.{n} IS DISTINCT FROM OLD.{n}) \
+                 AND EXISTS (SELECT 1 FROM {table} t WHERE lower(t.{c}::text) = lower(NEW.{n}::text) \
+                 AND t.id <> NEW.id{live}) THEN\n      RAISE EXCEPTION 'duplicate {name}' USING \
+                 ERRCODE = '23505', CONSTRAINT = '{constraint}';\n    END IF;\n",
+                n = q(name),
+                c = q(column),
+            )
+            .unwrap();
+        }
         let names: Vec<String> = tw.iter().map(|(_, c, _, _)| q(c)).collect();
         let values: Vec<&str> = tw.iter().map(|(_, _, _, v)| v.as_str()).collect();
         write!(

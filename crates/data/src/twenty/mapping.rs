@@ -16,6 +16,10 @@ pub(crate) struct Object {
     /// Twenty columns written from a view column besides its own mapping:
     /// (view column, Twenty column, the value from `NEW`).
     pub derived: &'static [(&'static str, &'static str, &'static str)],
+    /// View columns unique among live rows regardless of case, as the main
+    /// table's index has them (Twenty's own index is case-sensitive):
+    /// (view column, Twenty column, the main constraint's name).
+    pub unique: &'static [(&'static str, &'static str, &'static str)],
 }
 
 pub(crate) enum Source {
@@ -94,6 +98,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         table: "company",
         ext: Some("company_ext"),
         derived: &[],
+        unique: &[],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -124,6 +129,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         table: "person",
         ext: Some("person_ext"),
         derived: &[],
+        unique: &[("email", "emailsPrimaryEmail", "people_primary_email_unique")],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -173,6 +179,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         table: "opportunity",
         ext: Some("opportunity_ext"),
         derived: &[],
+        unique: &[],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -244,6 +251,7 @@ pub(crate) const NOTES: Object = Object {
         ("updated_at", Source::Updated),
     ],
     derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
+    unique: &[],
 };
 
 pub(crate) const NOTE_TARGETS: Object = Object {
@@ -260,6 +268,7 @@ pub(crate) const NOTE_TARGETS: Object = Object {
         ("created_at", CREATED_AT),
     ],
     derived: &[],
+    unique: &[],
 };
 
 /// The Twenty columns the adapter itself relies on besides the mapped

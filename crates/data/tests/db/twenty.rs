@@ -588,3 +588,31 @@ async fn notes_written_on_either_side_are_one_set() {
     assert_eq!(lines, ["line one", "line two"]);
     assert_eq!(rows[0].get::<Uuid, _>(2), person);
 }
+
+/// An email address is one contact's, whatever its case, as on the main
+/// tables: Twenty's own index would let a differently cased copy in.
+#[tokio::test]
+async fn a_duplicate_email_in_another_case_is_a_clear_conflict() {
+    let (t, a, human) = attached().await;
+    as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\", \"emailsPrimaryEmail\") VALUES ('Ann', 'ann@x.test')",
+    )
+    .await;
+    let mut tx = t.tx(a, human).await;
+    let refused = records::create::<ContactField>(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Dup".into()),
+            ContactField::Email(Some(
+                redkey_types::EmailAddress::parse("ANN@x.test").unwrap(),
+            )),
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&refused, DbError::Conflict(m) if m == "a contact with this email already exists"),
+        "{refused:?}"
+    );
+}
