@@ -24,8 +24,29 @@ const BATCH: i64 = 5_000;
 const NUMBERED_COMPANIES: &str =
     "co AS (SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM crm_companies)";
 
-/// Loads what is missing; returns the client.
-pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
+/// The Twenty workspace schema the data set goes into under `--twenty`.
+pub const TWENTY_SCHEMA: &str = "workspace_bench";
+
+/// Makes the client run over a Twenty workspace of its own (built to the
+/// pinned shape), before anything is loaded: the data set then goes
+/// through the adapter into Twenty's tables.
+pub async fn attach_twenty(owner: &PgPool) -> anyhow::Result<()> {
+    if !admin::clients(owner)
+        .await?
+        .iter()
+        .any(|(_, s, _)| s == SLUG)
+    {
+        admin::create_client(owner, SLUG, "Bench").await?;
+    }
+    redkey_data::twenty::fixture::create(owner, TWENTY_SCHEMA).await?;
+    redkey_data::twenty::attach(owner, TWENTY_SCHEMA, SLUG).await?;
+    Ok(())
+}
+
+/// Loads what is missing; returns the client. Over Twenty (`twenty`), deals
+/// have no owner (the pinned opportunity has none) and there are no
+/// activities (they are RedKey's own rows, keyed to its own contacts).
+pub async fn load(owner: &PgPool, db: &Db, twenty: bool) -> anyhow::Result<ClientId> {
     let existing = admin::clients(owner).await?;
     let client = match existing.iter().find(|(_, slug, _)| slug == SLUG) {
         Some((id, _, _)) => ClientId(*id),
@@ -88,6 +109,12 @@ pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
         )
     })
     .await?;
+    let stage_count = stages.len();
+    let deal_owner = if twenty {
+        "NULL::uuid"
+    } else {
+        "(SELECT id FROM crm_members LIMIT 1)"
+    };
     let stage_list = stages
         .iter()
         .map(|s| format!("'{s}'::uuid"))
@@ -106,23 +133,38 @@ pub async fn load(owner: &PgPool, db: &Db) -> anyhow::Result<ClientId> {
              INSERT INTO crm_deals (name, pipeline_id, stage_id, amount_micros, \
                                     company_id, owner_id, created_by_source) \
              SELECT 'Deal ' || i, (SELECT pipeline_id FROM crm_pipeline LIMIT 1), \
-                    (ARRAY[{stage_list}])[1 + i % 7], (1000 + i % 90000) * 1000000::bigint, \
-                    co.id, (SELECT id FROM crm_members LIMIT 1), 'IMPORT' \
+                    (ARRAY[{stage_list}])[1 + i % {stage_count}], (1000 + i % 90000) * 1000000::bigint, \
+                    co.id, {deal_owner}, 'IMPORT' \
              FROM generate_series({from}, {to}) AS i JOIN co ON co.n = (i * 7) % {COMPANIES}"
             )
         },
     )
     .await?;
     // Positions as moves leave them: dense within each column.
-    sqlx::query(
-        "UPDATE opportunities o SET position = t.n \
-         FROM (SELECT id, row_number() OVER (PARTITION BY stage_id ORDER BY created_at, id) - 1 AS n \
-               FROM opportunities WHERE workspace_id = $1 AND deleted_at IS NULL) t \
-         WHERE o.id = t.id AND o.position <> t.n",
-    )
-    .bind(client.0)
-    .execute(owner)
-    .await?;
+    if twenty {
+        sqlx::query(&format!(
+            "UPDATE {TWENTY_SCHEMA}.opportunity o SET position = t.n \
+             FROM (SELECT id, row_number() OVER (PARTITION BY stage ORDER BY \"createdAt\", id) - 1 AS n \
+                   FROM {TWENTY_SCHEMA}.opportunity WHERE \"deletedAt\" IS NULL) t \
+             WHERE o.id = t.id AND o.position <> t.n"
+        ))
+        .execute(owner)
+        .await?;
+    } else {
+        sqlx::query(
+            "UPDATE opportunities o SET position = t.n \
+             FROM (SELECT id, row_number() OVER (PARTITION BY stage_id ORDER BY created_at, id) - 1 AS n \
+                   FROM opportunities WHERE workspace_id = $1 AND deleted_at IS NULL) t \
+             WHERE o.id = t.id AND o.position <> t.n",
+        )
+        .bind(client.0)
+        .execute(owner)
+        .await?;
+    }
+    if twenty {
+        sqlx::query("ANALYZE").execute(owner).await?;
+        return Ok(client);
+    }
     fill(db, client, Actor::Agent, "activities", "crm_activities", ACTIVITIES, |from, to| {
         format!(
             "WITH c AS (SELECT id, company_id, row_number() OVER (ORDER BY id) - 1 AS n \

@@ -24,18 +24,29 @@ use super::dataset;
 use crate::config::DatabaseUrl;
 
 const DATABASE: &str = "redkey_bench_http";
+const TWENTY_DATABASE: &str = "redkey_bench_twenty";
 
 pub struct Options {
     pub port: u16,
     pub seconds: u32,
     pub load_only: bool,
+    /// The client over a Twenty workspace (the adapter), in its own database.
+    pub twenty: bool,
 }
 
 pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
-    let (owner, db) = super::open_database(server, DATABASE, 4).await?;
-    let client = dataset::load(&owner, &db).await?;
+    let database = if opts.twenty {
+        TWENTY_DATABASE
+    } else {
+        DATABASE
+    };
+    let (owner, db) = super::open_database(server, database, 4).await?;
+    if opts.twenty {
+        dataset::attach_twenty(&owner).await?;
+    }
+    let client = dataset::load(&owner, &db, opts.twenty).await?;
     if opts.load_only {
-        println!("data set loaded in {DATABASE}");
+        println!("data set loaded in {database}");
         return Ok(());
     }
     which_wrk()?;
@@ -47,7 +58,7 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
 
     let url = server.options();
     let db_url = format!(
-        "postgres://{}@{}:{}/{DATABASE}",
+        "postgres://{}@{}:{}/{database}",
         url.get_username(),
         url.get_host(),
         url.get_port()

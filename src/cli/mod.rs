@@ -128,6 +128,9 @@ enum Command {
         /// Only load the data set.
         #[arg(long)]
         load_only: bool,
+        /// The same data set in a Twenty workspace the client is attached to.
+        #[arg(long)]
+        twenty: bool,
     },
     /// Check the configuration and every service it names (database,
     /// serving login, Resend, the model) before a deploy: one line each.
@@ -347,6 +350,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             port,
             seconds,
             load_only,
+            twenty,
         } => {
             crate::bench::http::run(
                 &url,
@@ -354,6 +358,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     port,
                     seconds,
                     load_only,
+                    twenty,
                 },
             )
             .await?

@@ -25,8 +25,6 @@ use sqlx::{
 use uuid::Uuid;
 
 /// The login the harness creates to stand for a hosted platform's owner.
-const TWENTY_WORKSPACE: &str = include_str!("twenty_workspace.sql");
-
 pub const PLATFORM_OWNER: &str = "redkey_test_platform";
 
 /// Whether this run administers as the platform owner, not a superuser.
@@ -194,33 +192,9 @@ impl TestDb {
     /// its tables open to `twenty_app` (Twenty's own connection, which
     /// tests take with `SET ROLE twenty_app`).
     pub async fn twenty_workspace(&self, schema: &str) {
-        // Roles are server-wide and test databases run side by side: one
-        // that loses the race to create it finds it made.
-        for attempt in 0.. {
-            let made = sqlx::raw_sql(
-                "DO $$ BEGIN
-                   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'twenty_app') THEN
-                     CREATE ROLE twenty_app NOLOGIN;
-                   END IF;
-                   EXECUTE format('GRANT twenty_app TO %I', current_user);
-                 END $$",
-            )
-            .execute(&self.owner)
-            .await;
-            match made {
-                Ok(_) => break,
-                Err(_) if attempt < 5 => {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-                Err(e) => panic!("Twenty's role: {e}"),
-            }
-        }
-        let mut tx = self.owner.begin().await.expect("begin");
-        sqlx::raw_sql(&TWENTY_WORKSPACE.replace("{schema}", schema))
-            .execute(&mut *tx)
+        redkey_data::twenty::fixture::create(&self.owner, schema)
             .await
             .expect("the Twenty workspace fixture");
-        tx.commit().await.expect("commit");
     }
 
     /// The owner credential's URL for this database.

@@ -12,6 +12,7 @@
 //! between `before_upgrade` (drops them) and `after_upgrade` (recreates
 //! them from the catalog and reports what the new version lacks).
 
+pub mod fixture;
 mod generate;
 mod mapping;
 pub mod migrator;
@@ -137,6 +138,11 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
     Ok(report)
 }
 
+/// The adapter's case-insensitive lookup index on a Twenty column.
+fn case_index(column: &str) -> String {
+    format!("redkey_{}_ci", column.to_lowercase())
+}
+
 /// Twenty's tables the adapter maps.
 fn mapped_tables() -> impl Iterator<Item = &'static str> {
     OBJECTS.iter().map(|o| o.table)
@@ -182,6 +188,17 @@ async fn drop_generated(tx: &mut Transaction<'_, Postgres>) -> Result<usize> {
             sqlx::raw_sql(&format!(
                 "DROP TRIGGER IF EXISTS redkey_count_deal ON {}.opportunity",
                 quote(schema)
+            ))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    for (_, schema, _) in &all {
+        for (_, column, _) in OBJECTS.iter().flat_map(|o| o.unique) {
+            sqlx::raw_sql(&format!(
+                "DROP INDEX IF EXISTS {}.{}",
+                quote(schema),
+                quote(&case_index(column))
             ))
             .execute(&mut **tx)
             .await?;
@@ -256,6 +273,35 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
     report.attached = all.len();
     if all.is_empty() {
         return Ok(report);
+    }
+    // The views' case-insensitive uniqueness checks look rows up by this
+    // index (an index changes no column; it goes with the adapter). Made
+    // as the attaching credential: only a table's owner may index it.
+    for a in &all {
+        for o in OBJECTS {
+            for (_, column, _) in o.unique {
+                let Some(table) = a.tables.get(o.table) else {
+                    continue;
+                };
+                if !table.contains_key(*column) {
+                    continue;
+                }
+                let live = if table.contains_key("deletedAt") {
+                    " WHERE \"deletedAt\" IS NULL"
+                } else {
+                    ""
+                };
+                sqlx::raw_sql(&format!(
+                    "CREATE INDEX {} ON {}.{} (lower({}::text)){live}",
+                    quote(&case_index(column)),
+                    quote(&a.schema),
+                    quote(o.table),
+                    quote(column)
+                ))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
     }
     sqlx::query("SET LOCAL ROLE redkey_owner")
         .execute(&mut **tx)
