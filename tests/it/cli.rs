@@ -188,5 +188,5 @@ async fn a_twenty_workspace_is_attached_and_upgraded_from_the_command_line() {
             .fetch_one(&t.owner)
             .await
             .unwrap();
-    assert_eq!(views, 5);
+    assert_eq!(views, 7);
 }

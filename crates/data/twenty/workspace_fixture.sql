@@ -10,6 +10,7 @@ SET LOCAL search_path = "{schema}";
 CREATE TYPE "actor_source_enum" AS ENUM
   ('EMAIL', 'CALENDAR', 'WORKFLOW', 'AGENT', 'API', 'IMPORT', 'MANUAL', 'SYSTEM', 'WEBHOOK', 'APPLICATION');
 CREATE TYPE "opportunity_stage_enum" AS ENUM ('NEW', 'SCREENING', 'MEETING', 'PROPOSAL', 'CUSTOMER');
+CREATE TYPE "task_status_enum" AS ENUM ('TODO', 'IN_PROGRESS', 'DONE');
 
 CREATE TABLE "workspaceMember" (
   "id" uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -153,9 +154,12 @@ CREATE TABLE "task" (
   "bodyV2Blocknote" text,
   "bodyV2Markdown" text,
   "dueAt" timestamptz,
-  "status" varchar DEFAULT 'TODO',
+  "status" "task_status_enum" DEFAULT 'TODO',
   "assigneeId" uuid REFERENCES "workspaceMember" ("id") ON DELETE SET NULL,
   "position" double precision NOT NULL DEFAULT 0,
+  "createdBySource" "actor_source_enum" NOT NULL DEFAULT 'MANUAL',
+  "createdByWorkspaceMemberId" uuid,
+  "createdByName" varchar NOT NULL DEFAULT '',
   "createdAt" timestamptz NOT NULL DEFAULT now(),
   "updatedAt" timestamptz NOT NULL DEFAULT now(),
   "deletedAt" timestamptz

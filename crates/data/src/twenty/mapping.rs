@@ -221,6 +221,8 @@ pub(crate) const OBJECTS: &[Object] = &[
     },
     NOTES,
     NOTE_TARGETS,
+    TODOS,
+    TODO_TARGETS,
 ];
 
 /// Twenty's editor shows a note's BlockNote document, not its markdown:
@@ -262,6 +264,58 @@ pub(crate) const NOTE_TARGETS: Object = Object {
         ("id", tw("id")),
         ("client_id", Source::Client),
         ("note_id", tw("noteId")),
+        ("contact_id", tw("personId")),
+        ("company_id", tw("companyId")),
+        ("deal_id", tw("opportunityId")),
+        ("created_at", CREATED_AT),
+    ],
+    derived: &[],
+    unique: &[],
+};
+
+pub(crate) const TODOS: Object = Object {
+    view: "crm_todos",
+    table: "task",
+    ext: Some("task_ext"),
+    columns: &[
+        ("id", tw("id")),
+        ("client_id", Source::Client),
+        ("title", tw_required("title", "coalesce({}, '')")),
+        ("body_markdown", tw_required("bodyV2Markdown", "coalesce({}, '')")),
+        ("due_at", tw("dueAt")),
+        (
+            "status",
+            Source::Twenty {
+                column: "status",
+                read: "coalesce({}::text, 'TODO')",
+                write: false,
+                optional: false,
+            },
+        ),
+        ("assignee_id", EXT),
+        ("created_by_source", CREATED_BY),
+        // Done in Twenty's own app: since its last change.
+        (
+            "completed_at",
+            Source::Expr(
+                "CASE WHEN t.status::text = 'DONE' THEN coalesce(e.completed_at, t.\"updatedAt\") END",
+            ),
+        ),
+        ("created_at", CREATED_AT),
+        ("updated_at", Source::Updated),
+    ],
+    derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
+    unique: &[],
+};
+
+pub(crate) const TODO_TARGETS: Object = Object {
+    view: "crm_todo_targets",
+    table: "taskTarget",
+    ext: None,
+    columns: &[
+        ("id", tw("id")),
+        ("client_id", Source::Client),
+        ("todo_id", tw("taskId")),
         ("contact_id", tw("personId")),
         ("company_id", tw("companyId")),
         ("deal_id", tw("opportunityId")),

@@ -24,6 +24,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact_search",
         sql: include_str!("../../twenty/0002_contact_search.sql"),
     },
+    Migration {
+        version: 3,
+        name: "todos",
+        sql: include_str!("../../twenty/0003_todos.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -57,6 +57,8 @@ async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
         "crm_deals",
         "crm_notes",
         "crm_note_targets",
+        "crm_todos",
+        "crm_todo_targets",
     ] {
         let columns = |schema: &'static str| {
             sqlx::query_as::<_, (String, String)>(
@@ -615,4 +617,85 @@ async fn a_duplicate_email_in_another_case_is_a_clear_conflict() {
         matches!(&refused, DbError::Conflict(m) if m == "a contact with this email already exists"),
         "{refused:?}"
     );
+}
+
+/// To-dos are Twenty's tasks: arlo adds one on a contact, Twenty sees it
+/// linked, only a person completes it, and a reopening in Twenty's own app
+/// shows in the cockpit.
+#[tokio::test]
+async fn todos_are_twentys_tasks_and_only_a_person_completes_them() {
+    use redkey_data::todos::{self, NewTodo};
+    use redkey_types::TodoStatus;
+
+    let (t, a, human) = attached().await;
+    let rows = as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\") VALUES ('Ann') RETURNING id",
+    )
+    .await;
+    let person: Uuid = rows[0].get(0);
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let todo = todos::add(
+        &mut tx,
+        NewTodo {
+            title: "Send the deck".into(),
+            target: Some(notes::Target::Contact(person)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let task = |sql: &'static str| {
+        let t = &t;
+        async move { as_twenty(t, sql).await }
+    };
+    let rows = task(
+        "SELECT t.title, t.status::text, tt.\"personId\" FROM workspace_a.task t \
+         JOIN workspace_a.\"taskTarget\" tt ON tt.\"taskId\" = t.id",
+    )
+    .await;
+    assert_eq!(
+        (
+            rows[0].get::<String, _>(0),
+            rows[0].get::<String, _>(1),
+            rows[0].get::<Uuid, _>(2)
+        ),
+        ("Send the deck".to_string(), "TODO".to_string(), person)
+    );
+
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let refused = todos::set_status(&mut tx, todo.id, TodoStatus::Done)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, DbError::Forbidden(_)), "{refused:?}");
+    tx.rollback().await.unwrap();
+
+    let status = |client: ClientId| {
+        let t = &t;
+        async move {
+            let mut tx = t.tx(client, human).await;
+            let row: (String, Option<chrono::DateTime<chrono::Utc>>) =
+                sqlx::query_as("SELECT status, completed_at FROM crm_todos")
+                    .fetch_one(tx.conn())
+                    .await
+                    .unwrap();
+            tx.commit().await.unwrap();
+            row
+        }
+    };
+    let mut tx = t.tx(a, human).await;
+    todos::set_status(&mut tx, todo.id, TodoStatus::Done)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (done, at) = status(a).await;
+    assert_eq!(done, "DONE");
+    assert!(at.is_some());
+    assert_eq!(
+        task("SELECT status::text FROM workspace_a.task").await[0].get::<String, _>(0),
+        "DONE"
+    );
+    task("UPDATE workspace_a.task SET status = 'TODO'").await;
+    assert_eq!(status(a).await, ("TODO".to_string(), None));
 }
