@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "todos",
         sql: include_str!("../../twenty/0003_todos.sql"),
     },
+    Migration {
+        version: 4,
+        name: "activities",
+        sql: include_str!("../../twenty/0004_activities.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -59,6 +59,7 @@ async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
         "crm_note_targets",
         "crm_todos",
         "crm_todo_targets",
+        "crm_activities",
     ] {
         let columns = |schema: &'static str| {
             sqlx::query_as::<_, (String, String)>(
@@ -698,4 +699,60 @@ async fn todos_are_twentys_tasks_and_only_a_person_completes_them() {
     );
     task("UPDATE workspace_a.task SET status = 'TODO'").await;
     assert_eq!(status(a).await, ("TODO".to_string(), None));
+}
+
+/// Arlo logs email on a Twenty contact: once per external key, on its
+/// timeline, moving its last activity; an id that is not the workspace's
+/// is refused as a missing contact.
+#[tokio::test]
+async fn activities_point_at_twentys_records_and_move_their_last_activity() {
+    use redkey_data::activities::{self, NewActivity};
+
+    let (t, a, human) = attached().await;
+    let rows = as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\") VALUES ('Ann') RETURNING id",
+    )
+    .await;
+    let person: Uuid = rows[0].get(0);
+    let when = chrono::Utc::now() - chrono::Duration::hours(2);
+    let email = |contact: Uuid| NewActivity {
+        kind: "email_received".into(),
+        subject: Some("Re: pilot".into()),
+        happens_at: Some(when),
+        contact_id: Some(contact),
+        external_key: Some("msg-1@x.test".into()),
+        ..Default::default()
+    };
+    let mut tx = t.tx(a, Actor::Agent).await;
+    assert!(activities::log(&mut tx, email(person))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(
+        activities::log(&mut tx, email(person))
+            .await
+            .unwrap()
+            .is_none(),
+        "once per external key"
+    );
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(a, human).await;
+    let timeline = activities::of_contact(&mut tx, person).await.unwrap();
+    assert_eq!(timeline.len(), 1);
+    let c: Contact = records::get(&mut tx, person).await.unwrap();
+    assert_eq!(
+        c.last_activity_at.map(|t| t.timestamp_micros()),
+        Some(when.timestamp_micros())
+    );
+    tx.commit().await.unwrap();
+
+    let mut tx = t.tx(a, Actor::Agent).await;
+    let mut stranger = email(Uuid::new_v4());
+    stranger.external_key = Some("msg-2@x.test".into());
+    let refused = activities::log(&mut tx, stranger).await.unwrap_err();
+    assert!(
+        matches!(&refused, DbError::Invalid(m) if m == "contact not found"),
+        "{refused:?}"
+    );
 }
