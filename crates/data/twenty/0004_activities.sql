@@ -12,17 +12,22 @@ CREATE TABLE redkey_twenty.activities
 ALTER TABLE redkey_twenty.activities
   ADD FOREIGN KEY (workspace_id) REFERENCES workspaces (id);
 
-CREATE FUNCTION redkey_twenty.activity_references() RETURNS trigger
+-- One check for every adapter table that points at Twenty's records: each
+-- of person_id, company_id and opportunity_id the row has and sets must
+-- be a live row of the client's workspace.
+CREATE FUNCTION redkey_twenty.references_in_workspace() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
+  row jsonb := to_jsonb(NEW);
   ws text;
   found boolean;
   r record;
 BEGIN
   SELECT workspace_schema INTO ws FROM redkey_twenty.attachments WHERE workspace_id = NEW.workspace_id;
-  FOR r IN SELECT * FROM (VALUES ('person', NEW.person_id), ('company', NEW.company_id),
-                                 ('opportunity', NEW.opportunity_id)) v(tab, ref)
-           WHERE v.ref IS NOT NULL LOOP
+  FOR r IN SELECT v.tab, (row ->> v.col)::uuid AS ref
+           FROM (VALUES ('person', 'person_id'), ('company', 'company_id'),
+                        ('opportunity', 'opportunity_id')) v(tab, col)
+           WHERE row ->> v.col IS NOT NULL LOOP
     found := false;
     IF ws IS NOT NULL THEN
       EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I WHERE id = $1 AND "deletedAt" IS NULL)',
@@ -30,16 +35,16 @@ BEGIN
     END IF;
     IF NOT found THEN
       RAISE EXCEPTION 'no such % in this workspace', r.tab
-        USING ERRCODE = '23503', CONSTRAINT = format('activities_%s_fkey', r.tab);
+        USING ERRCODE = '23503', CONSTRAINT = format('%s_%s_fkey', TG_TABLE_NAME, r.tab);
     END IF;
   END LOOP;
   RETURN NEW;
 END
 $$;
-REVOKE ALL ON FUNCTION redkey_twenty.activity_references() FROM PUBLIC;
+REVOKE ALL ON FUNCTION redkey_twenty.references_in_workspace() FROM PUBLIC;
 CREATE TRIGGER references_in_workspace
   BEFORE INSERT OR UPDATE OF person_id, company_id, opportunity_id ON redkey_twenty.activities
-  FOR EACH ROW EXECUTE FUNCTION redkey_twenty.activity_references();
+  FOR EACH ROW EXECUTE FUNCTION redkey_twenty.references_in_workspace();
 
 -- As redkey_activity_touches: an activity moves its records' last activity
 -- forward (a future one, a meeting ahead, does not yet).

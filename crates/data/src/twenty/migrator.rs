@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "activities",
         sql: include_str!("../../twenty/0004_activities.sql"),
     },
+    Migration {
+        version: 5,
+        name: "enrichment_lookups",
+        sql: include_str!("../../twenty/0005_enrichment_lookups.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.
