@@ -79,18 +79,6 @@ pub async fn attach(owner: &PgPool, schema: &str, slug: &str) -> Result<Report> 
             )))
         }
         None => {
-            let q = quote(schema);
-            let all: Vec<String> = mapped_tables()
-                .map(|t| format!("{q}.{}", quote(t)))
-                .collect();
-            sqlx::raw_sql(&format!(
-                "GRANT USAGE ON SCHEMA {q} TO redkey_owner;
-                 GRANT SELECT, INSERT, UPDATE ON {} TO redkey_owner;
-                 GRANT TRIGGER ON {q}.opportunity TO redkey_owner;",
-                all.join(", ")
-            ))
-            .execute(&mut *tx)
-            .await?;
             set_client(&mut tx, client).await?;
             let pipeline: Uuid = sqlx::query_scalar(
                 "INSERT INTO pipelines (workspace_id, name) VALUES ($1, 'Opportunities') RETURNING id",
@@ -248,6 +236,19 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
     let mut all = vec![];
     for (client, schema, pipeline) in attachments(tx).await? {
         let mut tables = HashMap::new();
+        // Every refresh: a newer adapter may map tables an older one did not.
+        let q = quote(&schema);
+        let granted: Vec<String> = mapped_tables()
+            .map(|t| format!("{q}.{}", quote(t)))
+            .collect();
+        sqlx::raw_sql(&format!(
+            "GRANT USAGE ON SCHEMA {q} TO redkey_owner;
+             GRANT SELECT, INSERT, UPDATE ON {} TO redkey_owner;
+             GRANT TRIGGER ON {q}.opportunity TO redkey_owner;",
+            granted.join(", ")
+        ))
+        .execute(&mut **tx)
+        .await?;
         for table in mapped_tables() {
             let cols = columns(tx, &format!("{}.{}", quote(&schema), quote(table))).await?;
             if cols.is_empty() {

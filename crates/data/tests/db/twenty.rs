@@ -414,8 +414,20 @@ async fn the_upgrade_hooks_survive_a_renamed_column_and_a_changed_type() {
     .execute(&t.owner)
     .await
     .unwrap();
+    // As if an older adapter, which did not map tasks, had attached it.
+    sqlx::raw_sql("REVOKE ALL ON workspace_a.task FROM redkey_owner")
+        .execute(&t.owner)
+        .await
+        .unwrap();
     let report = twenty::after_upgrade(&t.owner).await.unwrap();
     assert_eq!(report.missing, ["workspace_a.person.jobTitle"]);
+    let mut tx = t.tx(a, human).await;
+    let todos: i64 = sqlx::query_scalar("SELECT count(*) FROM crm_todos")
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(todos, 0, "tasks are granted again");
+    tx.commit().await.unwrap();
     assert_eq!(report.attached, 1);
 
     let mut tx = t.tx(a, human).await;
