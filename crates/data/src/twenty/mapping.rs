@@ -20,6 +20,9 @@ pub(crate) struct Object {
     /// table's index has them (Twenty's own index is case-sensitive):
     /// (view column, Twenty column, the main constraint's name).
     pub unique: &'static [(&'static str, &'static str, &'static str)],
+    /// Orders the cockpit's lists walk (view columns), indexed on Twenty's
+    /// table with the view's own expressions.
+    pub orders: &'static [&'static [&'static str]],
 }
 
 pub(crate) enum Source {
@@ -99,6 +102,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("company_ext"),
         derived: &[],
         unique: &[],
+        orders: &[&["name", "id"]],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -130,6 +134,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("person_ext"),
         derived: &[],
         unique: &[("email", "emailsPrimaryEmail", "people_primary_email_unique")],
+        orders: &[&["last_name", "first_name", "id"]],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -180,6 +185,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("opportunity_ext"),
         derived: &[],
         unique: &[],
+        orders: &[],
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -254,6 +260,7 @@ pub(crate) const NOTES: Object = Object {
     ],
     derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
     unique: &[],
+    orders: &[],
 };
 
 pub(crate) const NOTE_TARGETS: Object = Object {
@@ -271,6 +278,7 @@ pub(crate) const NOTE_TARGETS: Object = Object {
     ],
     derived: &[],
     unique: &[],
+    orders: &[],
 };
 
 pub(crate) const TODOS: Object = Object {
@@ -306,6 +314,7 @@ pub(crate) const TODOS: Object = Object {
     ],
     derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
     unique: &[],
+    orders: &[],
 };
 
 pub(crate) const TODO_TARGETS: Object = Object {
@@ -323,6 +332,7 @@ pub(crate) const TODO_TARGETS: Object = Object {
     ],
     derived: &[],
     unique: &[],
+    orders: &[],
 };
 
 /// The Twenty columns the adapter itself relies on besides the mapped

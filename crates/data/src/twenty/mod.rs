@@ -14,6 +14,7 @@
 
 pub mod fixture;
 mod generate;
+mod indexes;
 mod mapping;
 pub mod migrator;
 
@@ -126,11 +127,6 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
     Ok(report)
 }
 
-/// The adapter's case-insensitive lookup index on a Twenty column.
-fn case_index(column: &str) -> String {
-    format!("redkey_{}_ci", column.to_lowercase())
-}
-
 /// Twenty's tables the adapter maps.
 fn mapped_tables() -> impl Iterator<Item = &'static str> {
     OBJECTS.iter().map(|o| o.table)
@@ -182,11 +178,11 @@ async fn drop_generated(tx: &mut Transaction<'_, Postgres>) -> Result<usize> {
         }
     }
     for (_, schema, _) in &all {
-        for (_, column, _) in OBJECTS.iter().flat_map(|o| o.unique) {
+        for name in OBJECTS.iter().flat_map(indexes::names) {
             sqlx::raw_sql(&format!(
                 "DROP INDEX IF EXISTS {}.{}",
                 quote(schema),
-                quote(&case_index(column))
+                quote(&name)
             ))
             .execute(&mut **tx)
             .await?;
@@ -275,44 +271,25 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
     if all.is_empty() {
         return Ok(report);
     }
-    // The views' case-insensitive uniqueness checks look rows up by this
-    // index (an index changes no column; it goes with the adapter). Made
-    // as the attaching credential: only a table's owner may index it.
-    for a in &all {
-        for o in OBJECTS {
-            for (_, column, _) in o.unique {
-                let Some(table) = a.tables.get(o.table) else {
-                    continue;
-                };
-                if !table.contains_key(*column) {
-                    continue;
-                }
-                let live = if table.contains_key("deletedAt") {
-                    " WHERE \"deletedAt\" IS NULL"
-                } else {
-                    ""
-                };
-                sqlx::raw_sql(&format!(
-                    "CREATE INDEX {} ON {}.{} (lower({}::text)){live}",
-                    quote(&case_index(column)),
-                    quote(&a.schema),
-                    quote(o.table),
-                    quote(column)
-                ))
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-    }
-    sqlx::query("SET LOCAL ROLE redkey_owner")
-        .execute(&mut **tx)
-        .await?;
+    let mut natives = HashMap::new();
     for o in OBJECTS {
         let native: Vec<(String, String)> = columns(tx, &format!("public.{}", o.view))
             .await?
             .into_iter()
             .map(|(n, c)| (n, c.ty))
             .collect();
+        for a in &all {
+            for sql in indexes::create(o, a, &native) {
+                sqlx::raw_sql(&sql).execute(&mut **tx).await?;
+            }
+        }
+        natives.insert(o.view, native);
+    }
+    sqlx::query("SET LOCAL ROLE redkey_owner")
+        .execute(&mut **tx)
+        .await?;
+    for o in OBJECTS {
+        let native = &natives[o.view];
         let ext: Columns = match o.ext {
             Some(ext) => columns(tx, &format!("redkey_twenty.{ext}"))
                 .await?
@@ -320,10 +297,7 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
                 .collect(),
             None => Columns::new(),
         };
-        let shape = Shape {
-            native: &native,
-            ext: &ext,
-        };
+        let shape = Shape { native, ext: &ext };
         let view = generate::view(o, &shape, &all, &mut report.missing, &mut report.unmapped);
         sqlx::raw_sql(&view).execute(&mut **tx).await?;
         sqlx::raw_sql(&generate::writer(o, &shape, &all))

@@ -799,3 +799,33 @@ async fn activities_point_at_twentys_records_and_move_their_last_activity() {
         "{refused:?}"
     );
 }
+
+/// The contacts list's name order walks the index the adapter gives
+/// Twenty's table, through the view, instead of sorting every person.
+#[tokio::test]
+async fn the_name_order_walks_twentys_table_by_the_adapters_index() {
+    let (t, a, human) = attached().await;
+    as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\", \"nameLastName\")
+         SELECT 'P', 'Surname' || i FROM generate_series(1, 2000) i",
+    )
+    .await;
+    sqlx::raw_sql("ANALYZE workspace_a.person")
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    let mut tx = t.tx(a, human).await;
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT id FROM crm_contacts ORDER BY last_name, first_name, id LIMIT 51",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("redkey_person_last_name_first_name_id_order") && !plan.contains("Sort"),
+        "{plan}"
+    );
+}
