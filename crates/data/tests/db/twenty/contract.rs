@@ -1,0 +1,197 @@
+//! The adapted views keep the main views' contract: the same columns,
+//! classes and grants, one client's rows only, and the orders the lists walk.
+
+use redkey_data::{records, twenty, ClientId, DbError};
+use redkey_types::Contact;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{as_twenty, attached};
+
+#[tokio::test]
+async fn the_adapted_views_have_the_main_views_columns_classes_and_grants() {
+    let (t, _, _) = attached().await;
+    for view in [
+        "crm_contacts",
+        "crm_companies",
+        "crm_deals",
+        "crm_notes",
+        "crm_note_targets",
+        "crm_todos",
+        "crm_todo_targets",
+        "crm_activities",
+        "crm_enrichment_lookups",
+    ] {
+        let columns = |schema: &'static str| {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+                 WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass \
+                   AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            )
+            .bind(schema)
+            .bind(view)
+            .fetch_all(&t.owner)
+        };
+        let main = columns("public").await.unwrap();
+        assert!(main.len() > 6, "{view}");
+        assert_eq!(columns("redkey_twenty").await.unwrap(), main, "{view}");
+        let grants = |schema: &'static str| {
+            sqlx::query_as::<_, (String, String, String)>(
+                "SELECT grantee::text, privilege_type::text, column_name::text \
+                 FROM information_schema.column_privileges \
+                 WHERE table_schema = $1 AND table_name = $2 AND grantee LIKE 'redkey\\_%' \
+                 ORDER BY 1, 2, 3",
+            )
+            .bind(schema)
+            .bind(view)
+            .fetch_all(&t.owner)
+        };
+        let main = grants("public").await.unwrap();
+        assert!(!main.is_empty(), "{view} grants columns");
+        assert_eq!(grants("redkey_twenty").await.unwrap(), main, "{view}");
+        // Every column has its class in the one policy both sets follow.
+        let unclassed: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_attribute a WHERE a.attrelid = format('redkey_twenty.%I', $1::text)::regclass \
+               AND a.attnum > 0 AND NOT EXISTS (SELECT 1 FROM redkey_column_policy p \
+               WHERE p.view_name = $1 AND p.column_name = a.attname)",
+        )
+        .bind(view)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+        assert_eq!(unclassed, 0, "{view}");
+    }
+    let versions: Vec<i32> =
+        sqlx::query_scalar("SELECT version FROM _redkey_twenty_migrations ORDER BY version")
+            .fetch_all(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!(versions.last().copied(), Some(twenty::migrator::latest()));
+}
+
+#[tokio::test]
+async fn the_adapted_views_cannot_reach_another_workspace() {
+    let (t, a, human) = attached().await;
+    let b = ClientId(
+        sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = 'beta'")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap(),
+    );
+    t.twenty_workspace("workspace_b").await;
+    twenty::attach(&t.owner, "workspace_b", "beta")
+        .await
+        .unwrap();
+    let native = t.client("c").await;
+    let rows = as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\") VALUES ('Ann') RETURNING id;
+         INSERT INTO workspace_b.person (\"nameFirstName\") VALUES ('Bob') RETURNING id;",
+    )
+    .await;
+    let (ann, bob): (Uuid, Uuid) = (rows[0].get(0), rows[1].get(0));
+
+    let t = &t;
+    let names = |client: ClientId| async move {
+        let mut tx = t.tx(client, human).await;
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT first_name FROM crm_contacts ORDER BY 1")
+                .fetch_all(tx.conn())
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        names
+    };
+    assert_eq!(names(a).await, ["Ann"]);
+    assert_eq!(names(b).await, ["Bob"]);
+    assert_eq!(names(native).await, Vec::<String>::new());
+
+    // Another workspace's id is not found; a row cannot be moved or made
+    // there; Twenty's tables are not ours to read directly.
+    let mut tx = t.tx(a, human).await;
+    let missing = records::get::<Contact>(&mut tx, bob).await.unwrap_err();
+    assert!(matches!(missing, DbError::NotFound), "{missing:?}");
+    let n = sqlx::query("UPDATE crm_contacts SET first_name = 'X' WHERE id = $1")
+        .bind(bob)
+        .execute(tx.conn())
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(n, 0);
+    tx.rollback().await.unwrap();
+    let mut tx = t.tx(a, human).await;
+    let e = sqlx::query("INSERT INTO crm_contacts (first_name, client_id) VALUES ('Y', $1)")
+        .bind(b.0)
+        .execute(tx.conn())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("42501")
+    );
+    tx.rollback().await.unwrap();
+    // Below the roles, the view's own trigger keeps a row in its client.
+    let mut owner = t.owner_tx(a).await;
+    let e = sqlx::query(
+        "INSERT INTO redkey_twenty.crm_contacts (first_name, client_id) VALUES ('Y', $1)",
+    )
+    .bind(b.0)
+    .execute(&mut *owner)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("44000")
+    );
+    owner.rollback().await.unwrap();
+    let mut tx = t.tx(a, human).await;
+    let e = sqlx::query("SELECT count(*) FROM workspace_b.person")
+        .execute(tx.conn())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("42501")
+    );
+    tx.rollback().await.unwrap();
+    let rows = as_twenty(
+        t,
+        &format!("SELECT \"nameFirstName\" FROM workspace_b.person WHERE id = '{bob}'"),
+    )
+    .await;
+    assert_eq!(rows[0].get::<String, _>(0), "Bob");
+    // And the other way round.
+    let mut tx = t.tx(b, human).await;
+    let missing = records::get::<Contact>(&mut tx, ann).await.unwrap_err();
+    assert!(matches!(missing, DbError::NotFound), "{missing:?}");
+}
+
+/// The contacts list's name order walks the index the adapter gives
+/// Twenty's table, through the view, instead of sorting every person.
+#[tokio::test]
+async fn the_name_order_walks_twentys_table_by_the_adapters_index() {
+    let (t, a, human) = attached().await;
+    as_twenty(
+        &t,
+        "INSERT INTO workspace_a.person (\"nameFirstName\", \"nameLastName\")
+         SELECT 'P', 'Surname' || i FROM generate_series(1, 2000) i",
+    )
+    .await;
+    sqlx::raw_sql("ANALYZE workspace_a.person")
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    let mut tx = t.tx(a, human).await;
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT id FROM crm_contacts ORDER BY last_name, first_name, id LIMIT 51",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("redkey_person_last_name_first_name_id_order") && !plan.contains("Sort"),
+        "{plan}"
+    );
+}
