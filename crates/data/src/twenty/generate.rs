@@ -25,8 +25,35 @@ pub(crate) struct Attached {
     pub client: Uuid,
     pub schema: String,
     pub pipeline: Uuid,
+    /// Twenty's stage options this workspace has now, with our stage ids.
+    pub stages: Vec<(String, Uuid)>,
     /// Twenty's table columns by table name.
     pub tables: HashMap<String, Columns>,
+}
+
+/// Our stage id of Twenty's stage `column` (an expression on the
+/// opportunity row): a CASE over the workspace's options rather than a
+/// join on the label, so an index on it can serve a column of the board
+/// in position order.
+pub(crate) fn stage_of(a: &Attached, column: &str) -> String {
+    let Some(ty) = has(a, "opportunity", "stage").map(|c| c.ty.as_str()) else {
+        return "NULL::uuid".into();
+    };
+    if a.stages.is_empty() {
+        return "NULL::uuid".into();
+    }
+    let arms: Vec<String> = a
+        .stages
+        .iter()
+        .map(|(label, id)| {
+            format!(
+                "WHEN {}::{ty} THEN {}::uuid",
+                lit(label),
+                lit(&id.to_string())
+            )
+        })
+        .collect();
+    format!("CASE {column} {} END", arms.join(" "))
 }
 
 /// Our main view's columns in order, and the extension table's columns.
@@ -88,7 +115,7 @@ pub(crate) fn view(
                 Some(Source::Ext { read }) => read.replace("{}", &format!("e.{}", q(name))),
                 Some(Source::Client) => client.clone(),
                 Some(Source::Pipeline) => lit(&a.pipeline.to_string()),
-                Some(Source::Stage) => "s.stage_id".into(),
+                Some(Source::Stage) => stage_of(a, "t.\"stage\""),
                 Some(Source::Expr(e)) => e.to_string(),
                 Some(Source::Updated) => match (has(a, o.table, "updatedAt"), o.ext) {
                     (Some(_), Some(_)) => "greatest(t.\"updatedAt\", e.updated_at)".into(),
@@ -105,14 +132,6 @@ pub(crate) fn view(
                 from,
                 " LEFT JOIN redkey_twenty.{} e ON e.workspace_id = {client}::uuid AND e.id = t.id",
                 q(ext)
-            )
-            .unwrap();
-        }
-        if o.columns.iter().any(|(_, s)| matches!(s, Source::Stage)) {
-            write!(
-                from,
-                " LEFT JOIN redkey_twenty.stages s ON s.workspace_id = {client}::uuid \
-                 AND s.label = t.stage::text"
             )
             .unwrap();
         }
@@ -238,6 +257,9 @@ pub(crate) fn writer(o: &Object, shape: &Shape, all: &[Attached]) -> String {
             .unwrap();
         }
         let table = format!("{}.{}", q(&a.schema), q(o.table));
+        if !o.first.is_empty() {
+            writeln!(body, "    {}", o.first.replace("{table}", &table)).unwrap();
+        }
         for (name, column, constraint) in o.unique {
             if has(a, o.table, column).is_none() {
                 continue;

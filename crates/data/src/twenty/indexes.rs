@@ -4,7 +4,7 @@
 //! they are made and dropped with the adapter's views, by the attaching
 //! credential (only a table's owner may index it).
 
-use super::generate::{q, Attached};
+use super::generate::{q, stage_of, Attached};
 use super::mapping::{Object, Source};
 
 /// The adapter's indexes on `o`'s table, by name.
@@ -53,6 +53,9 @@ pub(crate) fn create(o: &Object, a: &Attached, native: &[(String, String)]) -> V
                 match o.columns.iter().find(|(n, _)| n == name)?.1 {
                     Source::Twenty { column, read, .. } if table.contains_key(column) => {
                         Some(format!("(({})::{ty})", read.replace("{}", &q(column))))
+                    }
+                    Source::Stage if table.contains_key("stage") => {
+                        Some(format!("(({})::{ty})", stage_of(a, "\"stage\"")))
                     }
                     _ => None,
                 }

@@ -23,6 +23,9 @@ pub(crate) struct Object {
     /// Orders the cockpit's lists walk (view columns), indexed on Twenty's
     /// table with the view's own expressions.
     pub orders: &'static [&'static [&'static str]],
+    /// PL/pgSQL the writer runs first, as the main table's constraints and
+    /// triggers would (`{table}` is Twenty's table).
+    pub first: &'static str,
 }
 
 pub(crate) enum Source {
@@ -103,6 +106,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         derived: &[],
         unique: &[],
         orders: &[&["name", "id"]],
+        first: "",
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -112,7 +116,7 @@ pub(crate) const OBJECTS: &[Object] = &[
             ("country", tw_text("addressAddressCountry")),
             ("priority", EXT),
             ("strategy_note", EXT),
-            ("account_owner_id", tw("accountOwnerId")),
+            ("account_owner_id", EXT),
             (
                 "ideal_customer_profile",
                 tw_required("idealCustomerProfile", "coalesce({}, false)"),
@@ -135,6 +139,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         derived: &[],
         unique: &[("email", "emailsPrimaryEmail", "people_primary_email_unique")],
         orders: &[&["last_name", "first_name", "id"]],
+        first: "",
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -185,7 +190,9 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("opportunity_ext"),
         derived: &[],
         unique: &[],
-        orders: &[],
+        // The board's columns.
+        orders: &[&["stage_id", "position", "id"]],
+        first: DEAL_FIRST,
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -205,15 +212,7 @@ pub(crate) const OBJECTS: &[Object] = &[
                 tw_required("amountCurrencyCode", "coalesce(NULLIF({}, ''), 'USD')"),
             ),
             ("close_date", tw("closeDate")),
-            (
-                "owner_id",
-                Source::Twenty {
-                    column: "ownerId",
-                    read: "{}",
-                    write: true,
-                    optional: true,
-                },
-            ),
+            ("owner_id", EXT),
             ("priority", EXT),
             ("strategy_note", EXT),
             ("recontact_at", EXT),
@@ -230,6 +229,21 @@ pub(crate) const OBJECTS: &[Object] = &[
     TODOS,
     TODO_TARGETS,
 ];
+
+/// As the main table's amount range and position trigger: an amount is at
+/// most 10^12 units, and a new deal goes to the end of its stage.
+const DEAL_FIRST: &str = "\
+    IF NEW.amount_micros > 1000000000000000000 AND (TG_OP = 'INSERT' \
+       OR NEW.amount_micros IS DISTINCT FROM OLD.amount_micros) THEN \
+      RAISE EXCEPTION 'amount out of range' USING ERRCODE = '23514', \
+        CONSTRAINT = 'opportunities_amount_range'; \
+    END IF; \
+    IF TG_OP = 'INSERT' THEN \
+      NEW.position := coalesce((SELECT max(t.position) + 1 FROM {table} t \
+        WHERE t.stage::text = (SELECT st.label FROM redkey_twenty.stages st \
+                               WHERE st.workspace_id = client AND st.stage_id = NEW.stage_id) \
+          AND t.\"deletedAt\" IS NULL), 0); \
+    END IF;";
 
 /// Twenty's editor shows a note's BlockNote document, not its markdown:
 /// a note written here gets one paragraph block per line.
@@ -261,6 +275,7 @@ pub(crate) const NOTES: Object = Object {
     derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
     unique: &[],
     orders: &[],
+    first: "",
 };
 
 pub(crate) const NOTE_TARGETS: Object = Object {
@@ -279,6 +294,7 @@ pub(crate) const NOTE_TARGETS: Object = Object {
     derived: &[],
     unique: &[],
     orders: &[],
+    first: "",
 };
 
 pub(crate) const TODOS: Object = Object {
@@ -315,6 +331,7 @@ pub(crate) const TODOS: Object = Object {
     derived: &[("body_markdown", "bodyV2Blocknote", BLOCKNOTE)],
     unique: &[],
     orders: &[],
+    first: "",
 };
 
 pub(crate) const TODO_TARGETS: Object = Object {
@@ -333,6 +350,7 @@ pub(crate) const TODO_TARGETS: Object = Object {
     derived: &[],
     unique: &[],
     orders: &[],
+    first: "",
 };
 
 /// The Twenty columns the adapter itself relies on besides the mapped

@@ -39,6 +39,21 @@ const MIGRATIONS: &[Migration] = &[
         name: "enrichment_lookups",
         sql: include_str!("../../twenty/0005_enrichment_lookups.sql"),
     },
+    Migration {
+        version: 6,
+        name: "one_pipeline",
+        sql: include_str!("../../twenty/0006_one_pipeline.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "trash",
+        sql: include_str!("../../twenty/0007_trash.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "owners",
+        sql: include_str!("../../twenty/0008_owners.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

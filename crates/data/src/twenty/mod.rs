@@ -239,7 +239,7 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
             .collect();
         sqlx::raw_sql(&format!(
             "GRANT USAGE ON SCHEMA {q} TO redkey_owner;
-             GRANT SELECT, INSERT, UPDATE ON {} TO redkey_owner;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO redkey_owner;
              GRANT TRIGGER ON {q}.opportunity TO redkey_owner;",
             granted.join(", ")
         ))
@@ -259,11 +259,12 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
                 report.missing.push(format!("{schema}.{table}.{column}"));
             }
         }
-        sync_stages(tx, client, &schema, pipeline).await?;
+        let stages = sync_stages(tx, client, &schema, pipeline).await?;
         all.push(Attached {
             client,
             schema,
             pipeline,
+            stages,
             tables,
         });
     }
@@ -330,12 +331,13 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
 /// Twenty's stage options, in their order, as stages of the client's one
 /// pipeline: new options (after an upgrade or an edit in Twenty) become
 /// new stages; the last option is the won stage, as Twenty's CUSTOMER is.
+/// Returns the options the workspace has now, with their stages.
 async fn sync_stages(
     tx: &mut Transaction<'_, Postgres>,
     client: Uuid,
     schema: &str,
     pipeline: Uuid,
-) -> Result<()> {
+) -> Result<Vec<(String, Uuid)>> {
     let labels: Vec<String> = sqlx::query_scalar(
         "SELECT e.enumlabel::text FROM pg_attribute a JOIN pg_enum e ON e.enumtypid = a.atttypid \
          WHERE a.attrelid = to_regclass(format('%I.opportunity', $1::text)) AND a.attname = 'stage' \
@@ -346,15 +348,17 @@ async fn sync_stages(
     .await?;
     set_client(tx, client).await?;
     let n = labels.len();
+    let mut current = Vec::with_capacity(n);
     for (i, label) in labels.iter().enumerate() {
-        let known: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM redkey_twenty.stages WHERE workspace_id = $1 AND label = $2)",
+        let known: Option<Uuid> = sqlx::query_scalar(
+            "SELECT stage_id FROM redkey_twenty.stages WHERE workspace_id = $1 AND label = $2",
         )
         .bind(client)
         .bind(label)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        if known {
+        if let Some(stage) = known {
+            current.push((label.clone(), stage));
             continue;
         }
         let won = i + 1 == n;
@@ -378,6 +382,7 @@ async fn sync_stages(
         .bind(stage)
         .execute(&mut **tx)
         .await?;
+        current.push((label.clone(), stage));
     }
-    Ok(())
+    Ok(current)
 }

@@ -93,6 +93,11 @@ async fn a_strategic_change_needs_a_user_or_a_stored_instruction() {
         .execute(&mut *tx)
         .await
         .unwrap();
+    // Where the client's views are (the adapter's, for a Twenty workspace).
+    sqlx::query("SELECT set_config('search_path', redkey_search_path(), true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let err = sqlx::query("UPDATE crm_contacts SET priority = 'high' WHERE id = $1")
         .bind(contact)
         .execute(&mut *tx)

@@ -2,9 +2,9 @@
 
 use redkey_data::{
     deals::{self, DealField},
-    pipeline, Actor, DbError,
+    pipeline, Actor, ClientId, DbError,
 };
-use redkey_testkit::TestDb;
+use redkey_testkit::{over_twenty, TestDb};
 use uuid::Uuid;
 
 use crate::support::{board, positions};
@@ -179,47 +179,82 @@ async fn kept_stage_totals_stay_exact_under_concurrent_writes() {
         let _ = redkey_data::audit::restore(&mut tx, redkey_data::audit::Kind::Deal, *d).await;
     }
     tx.commit().await.unwrap();
-    let Actor::User(someone) = human else {
-        unreachable!("two_clients gives a person")
-    };
-    let mut other = t.owner.begin().await.unwrap();
-    // The audit trail asks who wrote it; the totals follow the row itself.
-    sqlx::query(
-        "SELECT set_config('redkey.user_id', $1, true), set_config('redkey.client_id', $2, true)",
-    )
-    .bind(someone.to_string())
-    .bind(a.0.to_string())
-    .execute(&mut *other)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO opportunities (workspace_id, name, pipeline_id, stage_id, amount_amount_micros, position) \
-         SELECT workspace_id, 'From elsewhere', pipeline_id, id, 7000000, 99 FROM pipeline_stages WHERE id = $1",
-    )
-    .bind(stages[1])
-    .execute(&mut *other)
-    .await
-    .unwrap();
-    other.commit().await.unwrap();
+    from_elsewhere(&t, a, human, stages[1]).await;
+    // What the deals are, counted now, against the totals kept all along.
+    let mut tx = t.tx(a, human).await;
     let fresh: Vec<(Uuid, i64, i64)> = sqlx::query_as(
-        "SELECT s.id, count(o.id), round(coalesce(sum(o.amount_amount_micros::numeric), 0) / 1000000)::bigint \
-         FROM pipeline_stages s LEFT JOIN opportunities o ON o.stage_id = s.id AND o.deleted_at IS NULL \
-         WHERE s.workspace_id = $1 GROUP BY s.id",
+        "SELECT stage_id, count(*), round(coalesce(sum(amount_micros::numeric), 0) / 1000000)::bigint \
+         FROM crm_deals GROUP BY stage_id",
     )
-    .bind(a.0)
-    .fetch_all(&t.owner)
+    .fetch_all(tx.conn())
     .await
     .unwrap();
+    tx.commit().await.unwrap();
     let mut tx = t.tx(a, human).await;
     let kept = pipeline::stages(&mut tx).await.unwrap();
     assert_eq!(kept.len(), 3);
     for s in kept {
-        let (_, count, units) = fresh.iter().find(|f| f.0 == s.stage_id).unwrap();
+        let (count, units) = fresh
+            .iter()
+            .find(|f| f.0 == s.stage_id)
+            .map_or((0, 0), |f| (f.1, f.2));
         assert_eq!(
             (s.deal_count, s.amount_units),
-            (*count, *units),
+            (count, units),
             "{}",
             s.stage_name
         );
     }
+}
+
+/// Another application writes a deal of 7 units into `stage` straight into
+/// the table where the client's deals live: RedKey's (as someone, with no
+/// client chosen by the data layer), or the attached Twenty workspace's (as
+/// Twenty's own connection).
+async fn from_elsewhere(t: &TestDb, a: ClientId, human: Actor, stage: Uuid) {
+    let mut other = t.owner.begin().await.unwrap();
+    if over_twenty() {
+        let (schema, label): (String, String) = sqlx::query_as(
+            "SELECT a.workspace_schema, s.label FROM redkey_twenty.stages s \
+             JOIN redkey_twenty.attachments a USING (workspace_id) WHERE s.stage_id = $1",
+        )
+        .bind(stage)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+        sqlx::query("SET LOCAL ROLE twenty_app")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO {schema}.opportunity (name, stage, \"amountAmountMicros\", position) \
+             VALUES ('From elsewhere', $1::text::{schema}.opportunity_stage_enum, 7000000, 99)"
+        ))
+        .bind(label)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    } else {
+        let Actor::User(someone) = human else {
+            unreachable!("two_clients gives a person")
+        };
+        // The audit trail asks who wrote it; the totals follow the row itself.
+        sqlx::query(
+            "SELECT set_config('redkey.user_id', $1, true), set_config('redkey.client_id', $2, true)",
+        )
+        .bind(someone.to_string())
+        .bind(a.0.to_string())
+        .execute(&mut *other)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO opportunities (workspace_id, name, pipeline_id, stage_id, amount_amount_micros, position) \
+             SELECT workspace_id, 'From elsewhere', pipeline_id, id, 7000000, 99 FROM pipeline_stages WHERE id = $1",
+        )
+        .bind(stage)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    }
+    other.commit().await.unwrap();
 }

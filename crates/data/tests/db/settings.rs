@@ -4,10 +4,11 @@
 //! belonged before an admin.
 
 use redkey_data::{pipeline, settings, Actor, DbError};
-use redkey_testkit::TestDb;
+use redkey_testkit::{over_twenty, TestDb};
 use redkey_types::Role;
 
 use crate::migrations::up_to;
+use crate::support::pipeline_with;
 
 #[tokio::test]
 async fn only_an_admin_changes_pipelines_and_stages() {
@@ -17,10 +18,8 @@ async fn only_an_admin_changes_pipelines_and_stages() {
 
     let mut tx = t.tx(a, admin).await;
     assert!(settings::is_admin(&mut tx).await.unwrap());
-    let p = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
-    let s = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
-        .await
-        .unwrap();
+    let (p, s) = pipeline_with(&mut tx, "Sales", &[("Lead", 10, false, false)]).await;
+    let s = s[0];
     settings::rename_pipeline(&mut tx, p, " New business ")
         .await
         .unwrap();
@@ -31,17 +30,34 @@ async fn only_an_admin_changes_pipelines_and_stages() {
     assert!(matches!(both, Err(DbError::Invalid(_))), "{both:?}");
     tx.rollback().await.unwrap();
     let mut tx = t.tx(a, admin).await;
-    let p = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
-    let s = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
-        .await
-        .unwrap();
+    let (p, s) = pipeline_with(
+        &mut tx,
+        "Sales",
+        &[("Lead", 10, false, false), ("Won", 100, true, false)],
+    )
+    .await;
+    let s = s[0];
     settings::rename_pipeline(&mut tx, p, " New business ")
         .await
         .unwrap();
-    pipeline::create_stage(&mut tx, p, "Won", 100, true, false)
-        .await
-        .unwrap();
     tx.commit().await.unwrap();
+    if over_twenty() {
+        // Twenty has one pipeline of its stage options: an admin is told so.
+        let mut tx = t.tx(a, admin).await;
+        let r = pipeline::create_pipeline(&mut tx, "Another").await;
+        assert!(
+            matches!(&r, Err(DbError::Conflict(m)) if m.contains("one pipeline")),
+            "{r:?}"
+        );
+        drop(tx);
+        let mut tx = t.tx(a, admin).await;
+        let r = pipeline::create_stage(&mut tx, p, "Another", 5, false, false).await;
+        assert!(
+            matches!(&r, Err(DbError::Conflict(m)) if m.contains("Twenty")),
+            "{r:?}"
+        );
+        drop(tx);
+    }
 
     let mut tx = t.tx(a, member).await;
     assert!(!settings::is_admin(&mut tx).await.unwrap());

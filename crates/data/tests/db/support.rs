@@ -1,8 +1,10 @@
 //! Records the tests start from.
 
 use redkey_data::records;
-use redkey_data::{contacts::ContactField, deals::DealField, pipeline, Actor, ClientId, Tx};
-use redkey_testkit::TestDb;
+use redkey_data::{
+    contacts::ContactField, deals::DealField, pipeline, settings, Actor, ClientId, Tx,
+};
+use redkey_testkit::{over_twenty, TestDb};
 use redkey_types::EmailAddress;
 use uuid::Uuid;
 
@@ -26,17 +28,60 @@ pub async fn new_contact(t: &TestDb, client: ClientId, actor: Actor, first: &str
     c.id
 }
 
+/// A pipeline named `name` with `stages` (name, probability, won, lost) in
+/// order. Over a Twenty workspace, whose one pipeline is Twenty's stage
+/// options (a second is refused), the same start is made as an admin would
+/// in Settings: the first options take these names and outcomes, the rest
+/// are archived.
+pub async fn pipeline_with(
+    tx: &mut Tx,
+    name: &str,
+    stages: &[(&str, i32, bool, bool)],
+) -> (Uuid, Vec<Uuid>) {
+    if !over_twenty() {
+        let p = pipeline::create_pipeline(tx, name).await.unwrap();
+        let mut ids = vec![];
+        for (stage, prob, won, lost) in stages {
+            ids.push(
+                pipeline::create_stage(tx, p, stage, *prob, *won, *lost)
+                    .await
+                    .unwrap(),
+            );
+        }
+        return (p, ids);
+    }
+    let options = pipeline::stages(tx).await.unwrap();
+    assert!(options.len() >= stages.len(), "Twenty has {options:?}");
+    let p = options[0].pipeline_id;
+    settings::rename_pipeline(tx, p, name).await.unwrap();
+    let mut ids = vec![];
+    for (option, (stage, prob, won, lost)) in options.iter().zip(stages) {
+        pipeline::rename_stage(tx, option.stage_id, stage)
+            .await
+            .unwrap();
+        settings::set_stage_outcome(tx, option.stage_id, *prob, *won, *lost)
+            .await
+            .unwrap();
+        ids.push(option.stage_id);
+    }
+    for option in &options[stages.len()..] {
+        pipeline::archive_stage(tx, option.stage_id).await.unwrap();
+    }
+    (p, ids)
+}
+
 /// A pipeline with three stages and `n` deals in the first stage.
 pub async fn board(tx: &mut Tx, n: usize) -> (Uuid, Vec<Uuid>, Vec<Uuid>) {
-    let p = pipeline::create_pipeline(tx, "Sales").await.unwrap();
-    let mut stages = vec![];
-    for (name, prob) in [("Lead", 10), ("Proposal", 50), ("Won", 100)] {
-        stages.push(
-            pipeline::create_stage(tx, p, name, prob, name == "Won", false)
-                .await
-                .unwrap(),
-        );
-    }
+    let (p, stages) = pipeline_with(
+        tx,
+        "Sales",
+        &[
+            ("Lead", 10, false, false),
+            ("Proposal", 50, false, false),
+            ("Won", 100, true, false),
+        ],
+    )
+    .await;
     let mut ds = vec![];
     for i in 0..n {
         let d = records::create(

@@ -5,8 +5,8 @@
 
 use chrono::NaiveDate;
 use redkey_data::{
-    companies::CompanyField, deals::DealField, pipeline, records, saved_views, tables,
-    todos::my_member_id, Actor, DbError,
+    companies::CompanyField, deals::DealField, records, saved_views, tables, todos::my_member_id,
+    Actor, DbError,
 };
 use redkey_testkit::TestDb;
 use redkey_types::{
@@ -14,19 +14,21 @@ use redkey_types::{
 };
 use uuid::Uuid;
 
+use crate::support::pipeline_with;
+
 #[tokio::test]
 async fn every_deal_order_pages_each_match_once_with_missing_values_last() {
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
     let mut tx = t.tx(a, human).await;
     let me = my_member_id(&mut tx).await.unwrap();
-    let sales = pipeline::create_pipeline(&mut tx, "Sales").await.unwrap();
-    let lead = pipeline::create_stage(&mut tx, sales, "Lead", 10, false, false)
-        .await
-        .unwrap();
-    let won = pipeline::create_stage(&mut tx, sales, "Won", 100, true, false)
-        .await
-        .unwrap();
+    let (sales, stages) = pipeline_with(
+        &mut tx,
+        "Sales",
+        &[("Lead", 10, false, false), ("Won", 100, true, false)],
+    )
+    .await;
+    let (lead, won) = (stages[0], stages[1]);
     let acme: Company = records::create(&mut tx, vec![CompanyField::Name("Acme".into())])
         .await
         .unwrap();
@@ -56,10 +58,8 @@ async fn every_deal_order_pages_each_match_once_with_missing_values_last() {
     tx.commit().await.unwrap();
     // Another client's deal with the same name never shows.
     let mut tx = t.tx(b, human).await;
-    let p = pipeline::create_pipeline(&mut tx, "Theirs").await.unwrap();
-    let s = pipeline::create_stage(&mut tx, p, "Lead", 10, false, false)
-        .await
-        .unwrap();
+    let (p, s) = pipeline_with(&mut tx, "Theirs", &[("Lead", 10, false, false)]).await;
+    let s = s[0];
     let theirs: Deal = records::create(
         &mut tx,
         vec![

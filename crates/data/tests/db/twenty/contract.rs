@@ -169,29 +169,48 @@ async fn the_adapted_views_cannot_reach_another_workspace() {
 /// The contacts list's name order walks the index the adapter gives
 /// Twenty's table, through the view, instead of sorting every person.
 #[tokio::test]
-async fn the_name_order_walks_twentys_table_by_the_adapters_index() {
+async fn the_name_order_and_the_board_walk_twentys_tables_by_the_adapters_indexes() {
     let (t, a, human) = attached().await;
     as_twenty(
         &t,
         "INSERT INTO workspace_a.person (\"nameFirstName\", \"nameLastName\")
-         SELECT 'P', 'Surname' || i FROM generate_series(1, 2000) i",
+         SELECT 'P', 'Surname' || i FROM generate_series(1, 2000) i;
+         INSERT INTO workspace_a.opportunity (name, stage, position)
+         SELECT 'Deal ' || i, (enum_range(NULL::workspace_a.opportunity_stage_enum))[1 + i % 5], i
+         FROM generate_series(1, 2000) i",
     )
     .await;
-    sqlx::raw_sql("ANALYZE workspace_a.person")
+    sqlx::raw_sql("ANALYZE workspace_a.person; ANALYZE workspace_a.opportunity")
         .execute(&t.owner)
         .await
         .unwrap();
     let mut tx = t.tx(a, human).await;
-    let plan: Vec<String> = sqlx::query_scalar(
-        "EXPLAIN SELECT id FROM crm_contacts ORDER BY last_name, first_name, id LIMIT 51",
+    let plan = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
+    let names =
+        plan("EXPLAIN SELECT id FROM crm_contacts ORDER BY last_name, first_name, id LIMIT 51")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap()
+            .join("\n");
+    assert!(
+        names.contains("redkey_person_last_name_first_name_id_order") && !names.contains("Sort"),
+        "{names}"
+    );
+    // A column of the board: its cards found by our stage id through the
+    // index, not by reading every deal of the workspace.
+    let column = plan(
+        "EXPLAIN SELECT x.id FROM (SELECT stage_id FROM crm_pipeline LIMIT 1) s \
+         CROSS JOIN LATERAL (SELECT d.id FROM crm_deals d WHERE d.stage_id = s.stage_id \
+                             ORDER BY d.position, d.id LIMIT 25) x",
     )
     .fetch_all(tx.conn())
     .await
-    .unwrap();
+    .unwrap()
+    .join("\n");
     tx.commit().await.unwrap();
-    let plan = plan.join("\n");
     assert!(
-        plan.contains("redkey_person_last_name_first_name_id_order") && !plan.contains("Sort"),
-        "{plan}"
+        column.contains("redkey_opportunity_stage_id_position_id_order")
+            && !column.contains("Seq Scan on opportunity"),
+        "{column}"
     );
 }
