@@ -54,6 +54,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "owners",
         sql: include_str!("../../twenty/0008_owners.sql"),
     },
+    Migration {
+        version: 9,
+        name: "search",
+        sql: include_str!("../../twenty/0009_search.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -127,6 +127,17 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
     Ok(report)
 }
 
+/// The adapter's row triggers on Twenty's tables (they change no Twenty
+/// column): the board's stage totals, and the search side tables.
+const TRIGGERS: &[(&str, &str, &str)] = &[
+    ("redkey_count_deal", "opportunity", "count_deal('{client}')"),
+    ("redkey_search", "person", "index_search('{client}', 'contact')"),
+    ("redkey_search", "company", "index_search('{client}', 'company')"),
+    ("redkey_search", "opportunity", "index_search('{client}', 'deal')"),
+    ("redkey_search", "note", "index_search('{client}', 'note')"),
+    ("redkey_search", "task", "index_search('{client}', 'todo')"),
+];
+
 /// Twenty's tables the adapter maps.
 fn mapped_tables() -> impl Iterator<Item = &'static str> {
     OBJECTS.iter().map(|o| o.table)
@@ -163,18 +174,22 @@ async fn attachments(tx: &mut PgConnection) -> Result<Vec<(Uuid, String, Uuid)>>
 async fn drop_generated(tx: &mut Transaction<'_, Postgres>) -> Result<usize> {
     let all = attachments(tx).await?;
     for (_, schema, _) in &all {
-        let table: Option<String> =
-            sqlx::query_scalar("SELECT to_regclass(format('%I.opportunity', $1::text))::text")
-                .bind(schema)
-                .fetch_one(&mut **tx)
+        for (name, table, _) in TRIGGERS {
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT to_regclass(format('%I.%I', $1::text, $2::text))::text")
+                    .bind(schema)
+                    .bind(table)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            if exists.is_some() {
+                sqlx::raw_sql(&format!(
+                    "DROP TRIGGER IF EXISTS {name} ON {}.{}",
+                    quote(schema),
+                    quote(table)
+                ))
+                .execute(&mut **tx)
                 .await?;
-        if table.is_some() {
-            sqlx::raw_sql(&format!(
-                "DROP TRIGGER IF EXISTS redkey_count_deal ON {}.opportunity",
-                quote(schema)
-            ))
-            .execute(&mut **tx)
-            .await?;
+            }
         }
     }
     for (_, schema, _) in &all {
@@ -240,7 +255,8 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
         sqlx::raw_sql(&format!(
             "GRANT USAGE ON SCHEMA {q} TO redkey_owner;
              GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO redkey_owner;
-             GRANT TRIGGER ON {q}.opportunity TO redkey_owner;",
+             GRANT TRIGGER ON {} TO redkey_owner;",
+            granted.join(", "),
             granted.join(", ")
         ))
         .execute(&mut **tx)
@@ -306,21 +322,24 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
             .await?;
     }
     for a in &all {
-        sqlx::raw_sql(&format!(
-            "CREATE TRIGGER redkey_count_deal AFTER INSERT OR DELETE OR UPDATE ON {}.opportunity \
-             FOR EACH ROW EXECUTE FUNCTION redkey_twenty.count_deal('{}')",
-            quote(&a.schema),
-            a.client
-        ))
-        .execute(&mut **tx)
-        .await?;
+        for (name, table, call) in TRIGGERS {
+            sqlx::raw_sql(&format!(
+                "CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE ON {}.{} \
+                 FOR EACH ROW EXECUTE FUNCTION redkey_twenty.{}",
+                quote(&a.schema),
+                quote(table),
+                call.replace("{client}", &a.client.to_string())
+            ))
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     sqlx::query("SELECT redkey_grant_views('redkey_twenty')")
         .execute(&mut **tx)
         .await?;
     sqlx::query("RESET ROLE").execute(&mut **tx).await?;
     for a in &all {
-        sqlx::query("SELECT redkey_twenty.recount($1)")
+        sqlx::query("SELECT redkey_twenty.recount($1), redkey_twenty.reindex_search($1)")
             .bind(a.client)
             .execute(&mut **tx)
             .await?;

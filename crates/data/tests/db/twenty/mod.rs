@@ -4,6 +4,7 @@
 mod arlo;
 mod contract;
 mod records;
+mod search;
 mod totals;
 mod upgrade;
 
