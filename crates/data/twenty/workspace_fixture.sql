@@ -203,6 +203,11 @@ CREATE TABLE "attachment" (
   "opportunityId" uuid REFERENCES "opportunity" ("id") ON DELETE CASCADE,
   "noteId" uuid REFERENCES "note" ("id") ON DELETE CASCADE,
   "taskId" uuid REFERENCES "task" ("id") ON DELETE CASCADE,
+  "authorId" uuid REFERENCES "workspaceMember" ("id") ON DELETE SET NULL,
+  "createdBySource" "actor_source_enum" NOT NULL DEFAULT 'MANUAL',
+  "createdByWorkspaceMemberId" uuid,
+  "createdByName" varchar NOT NULL DEFAULT '',
+  "createdByContext" jsonb,
   "createdAt" timestamptz NOT NULL DEFAULT now(),
   "updatedAt" timestamptz NOT NULL DEFAULT now(),
   "deletedAt" timestamptz

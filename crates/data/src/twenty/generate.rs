@@ -280,17 +280,30 @@ pub(crate) fn writer(o: &Object, shape: &Shape, all: &[Attached]) -> String {
             )
             .unwrap();
         }
-        let names: Vec<String> = tw.iter().map(|(_, c, _, _)| q(c)).collect();
-        let values: Vec<&str> = tw.iter().map(|(_, _, _, v)| v.as_str()).collect();
-        write!(
-            body,
-            "    IF TG_OP = 'INSERT' THEN\n      INSERT INTO {table} ({}) VALUES ({});\n",
-            names.join(", "),
-            values.join(", ")
-        )
-        .unwrap();
         let changing: Vec<&(&str, &str, &Col, String)> =
-            tw.iter().filter(|(n, ..)| *n != "id").collect();
+            tw.iter().filter(|(_, c, ..)| *c != "id").collect();
+        if o.fills {
+            let fills: Vec<String> = changing
+                .iter()
+                .map(|(_, c, _, v)| format!("{} = {v}", q(c)))
+                .collect();
+            write!(
+                body,
+                "    IF TG_OP = 'INSERT' THEN\n      UPDATE {table} SET {} WHERE id = NEW.id;\n",
+                fills.join(", ")
+            )
+            .unwrap();
+        } else {
+            let names: Vec<String> = tw.iter().map(|(_, c, _, _)| q(c)).collect();
+            let values: Vec<&str> = tw.iter().map(|(_, _, _, v)| v.as_str()).collect();
+            write!(
+                body,
+                "    IF TG_OP = 'INSERT' THEN\n      INSERT INTO {table} ({}) VALUES ({});\n",
+                names.join(", "),
+                values.join(", ")
+            )
+            .unwrap();
+        }
         let new_row: Vec<String> = changing
             .iter()
             .map(|(n, ..)| format!("NEW.{}", q(n)))

@@ -26,6 +26,10 @@ pub(crate) struct Object {
     /// PL/pgSQL the writer runs first, as the main table's constraints and
     /// triggers would (`{table}` is Twenty's table).
     pub first: &'static str,
+    /// Each row of the view is part of an existing Twenty row (the
+    /// `first` block sets `NEW.id` to it): an insert fills that row's
+    /// columns instead of adding one.
+    pub fills: bool,
 }
 
 pub(crate) enum Source {
@@ -107,6 +111,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         unique: &[],
         orders: &[&["name", "id"]],
         first: "",
+        fills: false,
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -140,6 +145,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         unique: &[("email", "emailsPrimaryEmail", "people_primary_email_unique")],
         orders: &[&["last_name", "first_name", "id"]],
         first: "",
+        fills: false,
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -193,6 +199,7 @@ pub(crate) const OBJECTS: &[Object] = &[
         // The board's columns.
         orders: &[&["stage_id", "position", "id"]],
         first: DEAL_FIRST,
+        fills: false,
         columns: &[
             ("id", tw("id")),
             ("client_id", Source::Client),
@@ -228,6 +235,8 @@ pub(crate) const OBJECTS: &[Object] = &[
     NOTE_TARGETS,
     TODOS,
     TODO_TARGETS,
+    ATTACHMENTS,
+    ATTACHMENT_TARGETS,
 ];
 
 /// As the main table's amount range and position trigger: an amount is at
@@ -276,6 +285,7 @@ pub(crate) const NOTES: Object = Object {
     unique: &[],
     orders: &[],
     first: "",
+    fills: false,
 };
 
 pub(crate) const NOTE_TARGETS: Object = Object {
@@ -295,6 +305,7 @@ pub(crate) const NOTE_TARGETS: Object = Object {
     unique: &[],
     orders: &[],
     first: "",
+    fills: false,
 };
 
 pub(crate) const TODOS: Object = Object {
@@ -332,6 +343,7 @@ pub(crate) const TODOS: Object = Object {
     unique: &[],
     orders: &[],
     first: "",
+    fills: false,
 };
 
 pub(crate) const TODO_TARGETS: Object = Object {
@@ -351,7 +363,77 @@ pub(crate) const TODO_TARGETS: Object = Object {
     unique: &[],
     orders: &[],
     first: "",
+    fills: false,
 };
+
+/// Twenty's file categories are ours; another reads as OTHER.
+const FILE_CATEGORY: Source = Source::Twenty {
+    column: "fileCategory",
+    read: "CASE WHEN {}::text = ANY (enum_range(NULL::file_category)::text[]) \
+           THEN {}::text::file_category ELSE 'OTHER'::file_category END",
+    write: true,
+    optional: false,
+};
+
+pub(crate) const ATTACHMENTS: Object = Object {
+    view: "crm_attachments",
+    table: "attachment",
+    ext: Some("attachment_ext"),
+    columns: &[
+        ("id", tw("id")),
+        ("client_id", Source::Client),
+        ("name", tw_required("name", "coalesce({}, '')")),
+        ("full_path", tw_required("fullPath", "coalesce({}, '')")),
+        ("file_category", FILE_CATEGORY),
+        ("created_by_source", CREATED_BY),
+        ("created_at", CREATED_AT),
+        ("updated_at", Source::Updated),
+        ("size_bytes", EXT),
+        ("content_type", EXT),
+        ("uploaded_by", EXT),
+    ],
+    derived: &[],
+    unique: &[],
+    orders: &[],
+    first: "",
+    fills: false,
+};
+
+/// A Twenty attachment names its one record in its own row: a target is
+/// that row's record columns, and adding one fills them.
+pub(crate) const ATTACHMENT_TARGETS: Object = Object {
+    view: "crm_attachment_targets",
+    table: "attachment",
+    ext: None,
+    columns: &[
+        ("id", Source::Expr("t.id")),
+        ("client_id", Source::Client),
+        ("attachment_id", tw("id")),
+        ("contact_id", tw("personId")),
+        ("company_id", tw("companyId")),
+        ("deal_id", tw("opportunityId")),
+        ("created_at", CREATED_AT),
+    ],
+    derived: &[],
+    unique: &[],
+    orders: &[],
+    first: ATTACHMENT_TARGET_FIRST,
+    fills: true,
+};
+
+const ATTACHMENT_TARGET_FIRST: &str = "\
+    IF TG_OP = 'INSERT' THEN \
+      NEW.id := NEW.attachment_id; \
+      IF NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = NEW.id AND t.\"deletedAt\" IS NULL) THEN \
+        RAISE EXCEPTION 'no such file' USING ERRCODE = '23503', \
+          CONSTRAINT = 'attachment_targets_attachment_id_fkey'; \
+      END IF; \
+      IF EXISTS (SELECT 1 FROM {table} t WHERE t.id = NEW.id AND \
+                 coalesce(t.\"personId\", t.\"companyId\", t.\"opportunityId\") IS NOT NULL) THEN \
+        RAISE EXCEPTION 'a Twenty file belongs to one record' USING ERRCODE = '23505', \
+          CONSTRAINT = 'twenty_attachment_one_record'; \
+      END IF; \
+    END IF;";
 
 /// The Twenty columns the adapter itself relies on besides the mapped
 /// ones: soft delete, the change time, and (for deals) the stage.

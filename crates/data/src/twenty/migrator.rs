@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../../twenty/0009_search.sql"),
     },
+    Migration {
+        version: 10,
+        name: "files",
+        sql: include_str!("../../twenty/0010_files.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

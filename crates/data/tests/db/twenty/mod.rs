@@ -3,6 +3,7 @@
 
 mod arlo;
 mod contract;
+mod files;
 mod records;
 mod search;
 mod totals;
