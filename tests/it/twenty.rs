@@ -1,14 +1,16 @@
 //! The cockpit over a live Twenty workspace: what Twenty's own app writes
 //! is on the board, in the lists, search and record pages; every page
-//! opens; a strategic edit from a record page leaves Twenty's row as it was.
+//! opens; a strategic edit from a record page leaves Twenty's row as it was;
+//! a file uploaded on a record page is a Twenty attachment on that record.
 
+use redkey::config::Settings;
 use redkey_data::twenty;
 use redkey_testkit::TestDb;
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::helpers::{
-    serve,
+    spawn_app,
     visitor::{every_page, location, Visitor},
 };
 
@@ -45,7 +47,10 @@ async fn the_cockpit_shows_and_edits_what_twenty_stores() {
     let (company, person, deal): (Uuid, Uuid, Uuid) =
         (rows[0].get(0), rows[1].get(0), rows[2].get(0));
 
-    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
+    let files = std::env::temp_dir().join(format!("redkey-twenty-it-{}", Uuid::new_v4()));
+    let settings = Settings::from_pairs(&[("REDKEY_FILES_DIR", files.to_str().unwrap())]).unwrap();
+    let addr = spawn_app(&t, &settings).await;
+    let me = Visitor::sign_in(addr, "owner@alpha.test").await;
     let board = me.text("/pipeline").await;
     assert!(board.contains("Doomsday device"), "{board}");
     assert!(board.contains("Screening") && board.contains("Customer"));
@@ -101,4 +106,38 @@ async fn the_cockpit_shows_and_edits_what_twenty_stores() {
         ),
         "Twenty's row reads as it did"
     );
+
+    // An upload from the contact's page: Twenty's attachment on the person,
+    // listed on the page and served back.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "contact")
+        .text("id", person.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"dome blueprints".to_vec()).file_name("dome.txt"),
+        );
+    let r = me
+        .http
+        .post(format!("http://{addr}/files/upload"))
+        .header("origin", format!("http://{addr}"))
+        .header(reqwest::header::REFERER, format!("http://{addr}{page}"))
+        .header(reqwest::header::COOKIE, me.cookie.clone())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), page);
+    let attached = as_twenty(
+        &t,
+        "SELECT id, name, \"personId\" FROM workspace_http.attachment",
+    )
+    .await;
+    assert_eq!(attached.len(), 1);
+    assert_eq!(attached[0].get::<String, _>(1), "dome.txt");
+    assert_eq!(attached[0].get::<Option<Uuid>, _>(2), Some(person));
+    assert!(me.text(&page).await.contains("dome.txt"));
+    let file: Uuid = attached[0].get(0);
+    let served = me.get(&format!("/files/{file}")).await;
+    assert_eq!(served.bytes().await.unwrap().as_ref(), b"dome blueprints");
+    std::fs::remove_dir_all(&files).ok();
 }
