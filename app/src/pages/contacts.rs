@@ -313,6 +313,7 @@ pub fn timeline_item(item: TimelineItem) -> impl IntoView {
 fn describe_change(c: &FieldChange) -> String {
     let who = match (c.acting_role.as_str(), c.on_behalf_of, &c.instruction) {
         ("redkey_agent", _, _) => "arlo".to_string(),
+        ("twenty", _, _) => "Twenty".to_string(),
         (_, Some(_), Some(sentence)) => format!("arlo, on your instruction “{sentence}”"),
         (_, Some(_), None) => "arlo, on your instruction".to_string(),
         _ => "you".to_string(),

@@ -64,6 +64,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "files",
         sql: include_str!("../../twenty/0010_files.sql"),
     },
+    Migration {
+        version: 11,
+        name: "audit",
+        sql: include_str!("../../twenty/0011_audit.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -128,12 +128,44 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
 }
 
 /// The adapter's row triggers on Twenty's tables (they change no Twenty
-/// column): the board's stage totals, and the search side tables.
+/// column): the field audit trail of what Twenty's columns hold, the
+/// board's stage totals, and the search side tables.
 const TRIGGERS: &[(&str, &str, &str)] = &[
+    (
+        "redkey_audit",
+        "opportunity",
+        "audit_twenty('{client}', 'crm_deals', 'stage_id:stage:strategic:stage', \
+         'amount_micros:amountAmountMicros:strategic', \
+         'currency_code:amountCurrencyCode:strategic', 'close_date:closeDate:strategic:date')",
+    ),
+    (
+        "redkey_audit",
+        "company",
+        "audit_twenty('{client}', 'crm_companies', \
+         'linkedin_url:linkedinLinkPrimaryLinkUrl:operational', 'employees:employees:operational')",
+    ),
+    (
+        "redkey_audit",
+        "person",
+        "audit_twenty('{client}', 'crm_contacts', \
+         'linkedin_url:linkedinLinkPrimaryLinkUrl:operational')",
+    ),
     ("redkey_count_deal", "opportunity", "count_deal('{client}')"),
-    ("redkey_search", "person", "index_search('{client}', 'contact')"),
-    ("redkey_search", "company", "index_search('{client}', 'company')"),
-    ("redkey_search", "opportunity", "index_search('{client}', 'deal')"),
+    (
+        "redkey_search",
+        "person",
+        "index_search('{client}', 'contact')",
+    ),
+    (
+        "redkey_search",
+        "company",
+        "index_search('{client}', 'company')",
+    ),
+    (
+        "redkey_search",
+        "opportunity",
+        "index_search('{client}', 'deal')",
+    ),
     ("redkey_search", "note", "index_search('{client}', 'note')"),
     ("redkey_search", "task", "index_search('{client}', 'todo')"),
 ];

@@ -94,15 +94,33 @@ async fn files_are_twentys_attachments_on_their_one_record() {
     // Archived in the cockpit: gone from the record and Twenty's Files tab
     // (deletedAt), in the trash, back on restore, and purged for good.
     let mut tx = t.tx(a, human).await;
-    audit::archive(&mut tx, Kind::Attachment, ours).await.unwrap();
-    assert_eq!(files::of(&mut tx, Target::Contact(person)).await.unwrap().len(), 1);
+    audit::archive(&mut tx, Kind::Attachment, ours)
+        .await
+        .unwrap();
+    assert_eq!(
+        files::of(&mut tx, Target::Contact(person))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let binned = trash::list(&mut tx, 50).await.unwrap();
     assert!(binned
         .iter()
         .any(|i| i.id == ours && i.kind == ArchivedKind::Attachment && i.label == "notes.txt"));
-    trash::restore(&mut tx, ArchivedKind::Attachment, ours).await.unwrap();
-    assert_eq!(files::of(&mut tx, Target::Contact(person)).await.unwrap().len(), 2);
-    audit::archive(&mut tx, Kind::Attachment, ours).await.unwrap();
+    trash::restore(&mut tx, ArchivedKind::Attachment, ours)
+        .await
+        .unwrap();
+    assert_eq!(
+        files::of(&mut tx, Target::Contact(person))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    audit::archive(&mut tx, Kind::Attachment, ours)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tx = t.tx(a, Actor::Agent).await;
     trash::purge(&mut tx, chrono::Utc::now() + chrono::Duration::seconds(1))

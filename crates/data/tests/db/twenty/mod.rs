@@ -2,6 +2,7 @@
 //! one module per area; the helpers they share.
 
 mod arlo;
+mod audit;
 mod contract;
 mod files;
 mod records;

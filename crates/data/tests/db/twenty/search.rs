@@ -46,7 +46,10 @@ async fn what_twenty_writes_renames_and_deletes_is_searched_as_it_is() {
         );
     }
     let peter = found(&t, a, human, "gibons").await;
-    assert_eq!(peter, [(FoundKind::Contact, ids[1], "Peter Gibbons".into())]);
+    assert_eq!(
+        peter,
+        [(FoundKind::Contact, ids[1], "Peter Gibbons".into())]
+    );
     // Arlo's resolver finds the deal by its name.
     let mut tx = t.tx(a, human).await;
     let records = search::records(&mut tx, "tps reports", 5).await.unwrap();
@@ -79,7 +82,10 @@ async fn what_twenty_writes_renames_and_deletes_is_searched_as_it_is() {
         .into_iter()
         .map(|h| h.2)
         .collect();
-    assert!(names.is_empty(), "every word must match one record: {names:?}");
+    assert!(
+        names.is_empty(),
+        "every word must match one record: {names:?}"
+    );
     assert_eq!(found(&t, a, human, "waddams").await[0].2, "Milton Waddams");
     assert_eq!(found(&t, a, human, "gibbons").await[0].2, "Peter Gibbons");
 }
