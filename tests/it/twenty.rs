@@ -1,7 +1,8 @@
 //! The cockpit over a live Twenty workspace: what Twenty's own app writes
 //! is on the board, in the lists, search and record pages; every page
 //! opens; a strategic edit from a record page leaves Twenty's row as it was;
-//! a file uploaded on a record page is a Twenty attachment on that record.
+//! a file uploaded on a record page is a Twenty attachment on that record,
+//! and a change made in Twenty's app is on the record's timeline.
 
 use redkey::config::Settings;
 use redkey_data::twenty;
@@ -140,4 +141,16 @@ async fn the_cockpit_shows_and_edits_what_twenty_stores() {
     let served = me.get(&format!("/files/{file}")).await;
     assert_eq!(served.bytes().await.unwrap().as_ref(), b"dome blueprints");
     std::fs::remove_dir_all(&files).ok();
+
+    // A change Twenty's own app makes is on the contact's timeline, as Twenty's.
+    as_twenty(
+        &t,
+        "UPDATE workspace_http.person SET \"linkedinLinkPrimaryLinkUrl\" = 'https://linkedin.test/hank'",
+    )
+    .await;
+    let timeline = me.text(&page).await;
+    assert!(
+        timeline.contains("linkedin url changed from — to https://linkedin.test/hank by Twenty"),
+        "{timeline}"
+    );
 }
