@@ -2,8 +2,8 @@
 -- record (the views crm_attachments and crm_attachment_targets are
 -- generated over the same rows). What Twenty has no column for (the size,
 -- the type sniffed from the bytes, the RedKey member who uploaded it) is
--- kept beside each row. Archiving, the trash and the purge take Twenty's
--- attachments in place of RedKey's own files table.
+-- kept beside each row. Archiving and the trash take Twenty's attachments
+-- in place of RedKey's own files table (the purge: 0012).
 
 SET LOCAL ROLE redkey_owner;
 
@@ -51,48 +51,6 @@ BEGIN
        FROM %1$I.task WHERE "deletedAt" IS NOT NULL
      UNION ALL SELECT ''attachment'', id, $1, coalesce(name, ''''), "deletedAt"
        FROM %1$I.attachment WHERE "deletedAt" IS NOT NULL', ws) USING redkey_client_id();
-END
-$$;
-
-CREATE OR REPLACE FUNCTION redkey_twenty.crm_purge_trash(p_before timestamptz) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-  client uuid := redkey_client_id();
-  ws text := redkey_twenty.workspace_of_client();
-  n integer;
-  gone uuid[];
-  t text;
-BEGIN
-  -- RedKey's own archived rows.
-  n := public.crm_purge_trash(p_before);
-  IF ws IS NULL THEN
-    RETURN n;
-  END IF;
-  FOREACH t IN ARRAY ARRAY['attachment', 'task', 'note', 'opportunity', 'person', 'company'] LOOP
-    EXECUTE format('SELECT coalesce(array_agg(id), ''{}'') FROM %I.%I WHERE "deletedAt" < $1', ws, t)
-      INTO gone USING p_before;
-    CONTINUE WHEN cardinality(gone) = 0;
-    CASE t
-      WHEN 'opportunity' THEN
-        UPDATE redkey_twenty.activities SET opportunity_id = NULL WHERE opportunity_id = ANY (gone);
-      WHEN 'person' THEN
-        UPDATE redkey_twenty.activities SET person_id = NULL WHERE person_id = ANY (gone);
-        DELETE FROM redkey_twenty.enrichment_lookups WHERE person_id = ANY (gone);
-      WHEN 'company' THEN
-        UPDATE redkey_twenty.activities SET company_id = NULL WHERE company_id = ANY (gone);
-      ELSE
-    END CASE;
-    EXECUTE format('DELETE FROM %I.%I WHERE id = ANY ($1)', ws, t) USING gone;
-    DELETE FROM redkey_twenty.person_ext WHERE t = 'person' AND workspace_id = client AND id = ANY (gone);
-    DELETE FROM redkey_twenty.company_ext WHERE t = 'company' AND workspace_id = client AND id = ANY (gone);
-    DELETE FROM redkey_twenty.opportunity_ext
-      WHERE t = 'opportunity' AND workspace_id = client AND id = ANY (gone);
-    DELETE FROM redkey_twenty.task_ext WHERE t = 'task' AND workspace_id = client AND id = ANY (gone);
-    DELETE FROM redkey_twenty.attachment_ext
-      WHERE t = 'attachment' AND workspace_id = client AND id = ANY (gone);
-    n := n + cardinality(gone);
-  END LOOP;
-  RETURN n;
 END
 $$;
 

@@ -7,6 +7,7 @@ mod limits;
 mod personalised;
 mod runs;
 mod stranding;
+mod twenty;
 mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc};

@@ -69,6 +69,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "audit",
         sql: include_str!("../../twenty/0011_audit.sql"),
     },
+    Migration {
+        version: 12,
+        name: "sequences",
+        sql: include_str!("../../twenty/0012_sequences.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.
