@@ -74,6 +74,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sequences",
         sql: include_str!("../../twenty/0012_sequences.sql"),
     },
+    Migration {
+        version: 13,
+        name: "timeline",
+        sql: include_str!("../../twenty/0013_timeline.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

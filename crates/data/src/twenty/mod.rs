@@ -129,7 +129,8 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
 
 /// The adapter's row triggers on Twenty's tables (they change no Twenty
 /// column): the field audit trail of what Twenty's columns hold, the
-/// board's stage totals, and the search side tables.
+/// board's stage totals, Twenty's timeline events of our changes, and the
+/// search side tables.
 const TRIGGERS: &[(&str, &str, &str)] = &[
     (
         "redkey_audit",
@@ -151,6 +152,13 @@ const TRIGGERS: &[(&str, &str, &str)] = &[
          'linkedin_url:linkedinLinkPrimaryLinkUrl:operational')",
     ),
     ("redkey_count_deal", "opportunity", "count_deal('{client}')"),
+    ("redkey_timeline", "person", "timeline_event('person')"),
+    ("redkey_timeline", "company", "timeline_event('company')"),
+    (
+        "redkey_timeline",
+        "opportunity",
+        "timeline_event('opportunity')",
+    ),
     (
         "redkey_search",
         "person",
@@ -290,6 +298,14 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
              GRANT TRIGGER ON {} TO redkey_owner;",
             granted.join(", "),
             granted.join(", ")
+        ))
+        .execute(&mut **tx)
+        .await?;
+        // Twenty's timeline, where the adapter writes the events of its
+        // changes (when this Twenty version has one).
+        sqlx::raw_sql(&format!(
+            "DO $$ BEGIN IF to_regclass('{q}.\"timelineActivity\"') IS NOT NULL THEN \
+             GRANT SELECT, INSERT ON {q}.\"timelineActivity\" TO redkey_owner; END IF; END $$"
         ))
         .execute(&mut **tx)
         .await?;

@@ -7,6 +7,7 @@ mod contract;
 mod files;
 mod records;
 mod search;
+mod timeline;
 mod totals;
 mod upgrade;
 
