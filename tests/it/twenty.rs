@@ -11,21 +11,9 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::helpers::{
-    spawn_app,
+    as_twenty, spawn_app,
     visitor::{every_page, location, Visitor},
 };
-
-/// Runs `sql` as Twenty's own connection, returning each statement's rows.
-async fn as_twenty(t: &TestDb, sql: &str) -> Vec<sqlx::postgres::PgRow> {
-    let mut tx = t.owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE twenty_app")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    let rows = sqlx::raw_sql(sql).fetch_all(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
-    rows
-}
 
 #[tokio::test]
 async fn the_cockpit_shows_and_edits_what_twenty_stores() {

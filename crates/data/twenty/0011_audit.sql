@@ -48,6 +48,8 @@ BEGIN
   PERFORM set_config('redkey.client_id', client::text, true);
   FOR i IN 2 .. TG_NARGS - 1 LOOP
     spec := string_to_array(TG_ARGV[i], ':');
+    -- Most updates (a board's renumbering) leave these columns alone.
+    CONTINUE WHEN TG_OP = 'UPDATE' AND o -> spec[2] IS NOT DISTINCT FROM n -> spec[2];
     before := CASE WHEN o IS NOT NULL THEN redkey_twenty.audit_value(client, o -> spec[2], spec[4]) END;
     after := redkey_twenty.audit_value(client, n -> spec[2], spec[4]);
     IF TG_OP = 'INSERT' AND (spec[3] <> 'strategic' OR after = 'null'::jsonb) THEN

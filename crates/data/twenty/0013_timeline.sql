@@ -65,7 +65,10 @@ DECLARE
   props jsonb;
 BEGIN
   IF TG_OP = 'DELETE' OR timeline IS NULL
-     OR current_setting('role') NOT IN ('redkey_human', 'redkey_agent', 'redkey_engine') THEN
+     OR current_setting('role') NOT IN ('redkey_human', 'redkey_agent', 'redkey_engine')
+     -- A board's renumbering: nothing a timeline shows.
+     OR (TG_OP = 'UPDATE' AND to_jsonb(OLD) - 'position' - 'updatedAt'
+                              = to_jsonb(NEW) - 'position' - 'updatedAt') THEN
     RETURN NULL;
   END IF;
   after := redkey_twenty.twenty_fields(to_jsonb(NEW));

@@ -11,17 +11,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::*;
-
-async fn as_twenty(t: &TestDb, sql: &str) -> Vec<sqlx::postgres::PgRow> {
-    let mut tx = t.owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE twenty_app")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    let rows = sqlx::raw_sql(sql).fetch_all(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
-    rows
-}
+use crate::helpers::as_twenty;
 
 async fn count(t: &TestDb, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))

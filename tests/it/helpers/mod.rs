@@ -33,6 +33,19 @@ pub async fn spawn_app_on(db: redkey_data::Db, settings: &Settings) -> SocketAdd
 }
 
 /// The app with the default settings.
+/// Runs `sql` as Twenty's own connection would (its `twenty_app` role),
+/// returning each statement's rows.
+pub async fn as_twenty(t: &TestDb, sql: &str) -> Vec<sqlx::postgres::PgRow> {
+    let mut tx = t.owner.begin().await.unwrap();
+    sqlx::query("SET LOCAL ROLE twenty_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let rows = sqlx::raw_sql(sql).fetch_all(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
 pub async fn serve(t: &TestDb) -> SocketAddr {
     spawn_app(t, &Settings::from_pairs(&[]).unwrap()).await
 }
