@@ -57,6 +57,11 @@ pub async fn forget(tx: &mut Tx, email: &str) -> Result<Erased> {
 /// Erases `email` in `client`, for the owner's command line; committed.
 pub async fn forget_as_owner(owner: &PgPool, client: Uuid, email: &str) -> Result<Erased> {
     let mut tx = crate::admin::owner_scoped(owner, client, "BEGIN").await?;
+    // Under the client's own path: an attached client's erasure reaches
+    // Twenty's people.
+    sqlx::query("SELECT set_config('search_path', redkey_search_path(), true)")
+        .execute(&mut *tx)
+        .await?;
     let out: Value = sqlx::query_scalar("SELECT redkey_forget($1, 'command line')")
         .bind(email)
         .fetch_one(&mut *tx)

@@ -4,8 +4,8 @@
 //! as they do on RedKey's own tables.
 
 use chrono::Utc;
-use redkey_data::{activities, outbox, records, trash, twenty, Actor};
-use redkey_types::Contact;
+use redkey_data::{activities, outbox, records, suppressions, trash, twenty, Actor};
+use redkey_types::{Contact, EnrollmentStatus as Status, StopReason};
 use serde_json::json;
 use sqlx::Row;
 use uuid::Uuid;
@@ -120,4 +120,49 @@ async fn a_sequence_runs_for_twentys_person_through_the_adapters_outbox() {
     assert_eq!(count(&w.t, "workspace_mail.person").await, 0);
     assert_eq!(count(&w.t, "redkey_twenty.email_sends").await, 0);
     assert_eq!(count(&w.t, "redkey_twenty.sequence_contacts").await, 0);
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_stops_twentys_person_at_once() {
+    let w = world().await;
+    w.t.twenty_workspace("workspace_mail").await;
+    twenty::attach(&w.t.owner, "workspace_mail", "alpha")
+        .await
+        .unwrap();
+    let ada: Uuid = as_twenty(
+        &w.t,
+        "INSERT INTO workspace_mail.person (\"nameFirstName\", \"emailsPrimaryEmail\")
+         VALUES ('Ada', 'Ada@Lovelace.test') RETURNING id",
+    )
+    .await[0]
+        .get(0);
+    let seq = w
+        .sequence(vec![step(0, false, "One"), step(3, false, "Two")])
+        .await;
+    let e = w.enroll(seq, ada).await.unwrap();
+    assert_eq!(w.run("2027-01-04T10:00:00Z").await.sent, 1);
+    let other = w.sequence(vec![step(0, false, "Other")]).await;
+    let later = w.enroll(other, ada).await.unwrap();
+    let link = w.fake.delivered()[0].1["headers"]["List-Unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_string();
+    let token = link.rsplit('/').next().unwrap();
+
+    // Unscoped, as the link's page runs: both of her enrolments stop now,
+    // not when their next steps come up.
+    assert!(suppressions::unsubscribe(&w.t.db, token, true)
+        .await
+        .unwrap());
+    for id in [e, later] {
+        let stopped = w.enrollment(id).await;
+        assert_eq!(
+            (stopped.status, stopped.stop_reason),
+            (Status::Stopped, Some(StopReason::Unsubscribed)),
+            "{id}"
+        );
+    }
+    assert_eq!(w.run("2027-01-20T10:00:00Z").await.sent, 0);
+    assert_eq!(w.fake.delivered().len(), 1);
 }

@@ -79,6 +79,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "timeline",
         sql: include_str!("../../twenty/0013_timeline.sql"),
     },
+    Migration {
+        version: 14,
+        name: "erasure",
+        sql: include_str!("../../twenty/0014_erasure.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

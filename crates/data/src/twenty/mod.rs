@@ -302,10 +302,11 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
         .execute(&mut **tx)
         .await?;
         // Twenty's timeline, where the adapter writes the events of its
-        // changes (when this Twenty version has one).
+        // changes and erases a forgotten person's (when this Twenty
+        // version has one).
         sqlx::raw_sql(&format!(
             "DO $$ BEGIN IF to_regclass('{q}.\"timelineActivity\"') IS NOT NULL THEN \
-             GRANT SELECT, INSERT ON {q}.\"timelineActivity\" TO redkey_owner; END IF; END $$"
+             GRANT SELECT, INSERT, DELETE ON {q}.\"timelineActivity\" TO redkey_owner; END IF; END $$"
         ))
         .execute(&mut **tx)
         .await?;

@@ -4,6 +4,7 @@
 mod arlo;
 mod audit;
 mod contract;
+mod erasure;
 mod files;
 mod records;
 mod search;
