@@ -19,10 +19,11 @@ use tower_sessions::Session;
 
 /// Paths with their own rules (bearer tokens, signatures, one-click
 /// unsubscribe from mail providers, public forms) or none at all.
-const PUBLIC: [&str; 10] = [
+const PUBLIC: [&str; 11] = [
     "/sign-in",
     "/invite/",
     "/api/v1/",
+    "/mcp/",
     "/pkg/",
     "/healthz",
     "/readyz",
@@ -52,6 +53,8 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let path = req.uri().path();
     let exempt = path.starts_with("/api/v1/")
+        || path == "/mcp"
+        || path.starts_with("/mcp/")
         || path.starts_with("/webhooks/")
         || path.starts_with("/u/")
         || path.starts_with("/ingest/");

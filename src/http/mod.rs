@@ -14,6 +14,7 @@ mod import;
 pub mod ingest;
 mod limits;
 mod mail_oauth;
+mod mcp;
 mod router;
 pub mod session_store;
 mod state;

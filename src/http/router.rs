@@ -15,7 +15,7 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
     api, archive, errors, export, files, guard, health, hosts, import, ingest, limits, mail_oauth,
-    session_store, to_the_end, trace, unsubscribe, webhooks, AppState,
+    mcp, session_store, to_the_end, trace, unsubscribe, webhooks, AppState,
 };
 
 /// Sessions idle this long end.
@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(api::router())
+        .merge(mcp::router(state.clone()))
         .route(
             "/webhooks/resend/{client}",
             post(webhooks::resend).layer(DefaultBodyLimit::max(webhooks::BODY_LIMIT)),

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 
 use crate::{
     components::ErrorNote,
-    model::{ArloOverview, EngineCheckin, QueueDepth, TaskStatus, TokenUse},
+    model::{AgentCall, ArloOverview, EngineCheckin, QueueDepth, TaskStatus, TokenUse},
     server_fns::arlo::{load_arlo, RetryTask, RunTimerNow},
 };
 
@@ -156,8 +156,46 @@ fn Overview(
                     }).collect_view()}
                 </ol>
             </section>
+            <section class="card wide" aria-labelledby="agents-h">
+                <h2 id="agents-h">"Other agents' calls"</h2>
+                <AgentCalls calls=o.agent_calls />
+            </section>
         </div>
     }
+}
+
+/// What other agents asked over MCP (`/mcp`), newest first.
+#[component]
+fn AgentCalls(calls: Vec<AgentCall>) -> impl IntoView {
+    if calls.is_empty() {
+        return view! { <p class="muted">"No agent has called RedKey's MCP server yet."</p> }
+            .into_any();
+    }
+    view! {
+        <table class="agent-calls">
+            <thead><tr>
+                <th scope="col">"When"</th><th scope="col">"Agent"</th><th scope="col">"Tool"</th>
+                <th scope="col">"Outcome"</th><th scope="col">"Duration"</th>
+            </tr></thead>
+            <tbody>
+                {calls.into_iter().map(|c| {
+                    let tool = c.tool.clone();
+                    view! {
+                    <tr data-tool=tool>
+                        <td>{at(c.called_at)}</td>
+                        <td>{c.agent}</td>
+                        <td><code>{c.tool}</code></td>
+                        <td class=if c.ok { "outcome succeeded" } else { "outcome failed" }>
+                            {c.summary}
+                        </td>
+                        <td>{format!("{} ms", c.duration_ms)}</td>
+                    </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
 
 /// Today's model tokens against the client's budget, as a bar.

@@ -10,7 +10,7 @@ pub async fn load_arlo() -> Result<ArloOverview, AppError> {
     use crate::model::{Schedule, TimerView, TIMERS};
     use crate::ssr::{
         cockpit::CockpitConfig,
-        db::{calendar, tasks, usage},
+        db::{agent_calls, calendar, tasks, usage},
         session::human_read,
     };
 
@@ -39,6 +39,7 @@ pub async fn load_arlo() -> Result<ArloOverview, AppError> {
         timers,
         messages: tasks::latest_messages(&mut tx, 15).await?,
         engines: tasks::engines(&mut tx).await?,
+        agent_calls: agent_calls::recent(&mut tx, 20).await?,
         tokens_today,
         daily_tokens: use_context::<CockpitConfig>().and_then(|c| c.daily_tokens),
     })

@@ -3,7 +3,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::{conditions::and_bind, write, write::source_of, write::Value, Field, Result, Tx};
-use redkey_types::{Activity, Source};
+use redkey_types::{Activity, RecordKind, Source};
 
 const VIEW: &str = "crm_activities";
 const COLUMNS: &str = "id, client_id, kind, subject, body, happens_at, contact_id, company_id, \
@@ -78,6 +78,29 @@ pub async fn recent(
     }
     sql.push(format!(" ORDER BY happens_at DESC, id DESC LIMIT {limit}"));
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
+}
+
+/// The newest `limit` activities about one contact, company or deal.
+pub async fn latest_of(
+    tx: &mut Tx,
+    kind: RecordKind,
+    id: Uuid,
+    limit: i64,
+) -> Result<Vec<Activity>> {
+    let column = match kind {
+        RecordKind::Contact => "contact_id",
+        RecordKind::Company => "company_id",
+        RecordKind::Deal => "deal_id",
+        RecordKind::Stage => return Ok(vec![]),
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE {column} = $1 \
+         ORDER BY happens_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(id)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> {

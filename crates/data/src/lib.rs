@@ -12,6 +12,7 @@ mod write;
 pub mod activities;
 pub mod admin;
 pub mod agenda;
+pub mod agent_calls;
 pub mod api_library;
 pub mod audit;
 pub mod board;

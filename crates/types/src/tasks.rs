@@ -136,6 +136,22 @@ pub struct ArloOverview {
     pub daily_tokens: Option<u64>,
     /// The engines serving the client's database, latest check-in first.
     pub engines: Vec<EngineCheckin>,
+    /// Other agents' latest calls over MCP, newest first.
+    pub agent_calls: Vec<AgentCall>,
+}
+
+/// One tool call or resource read another agent made over MCP.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AgentCall {
+    pub id: i64,
+    pub agent: String,
+    pub tool: String,
+    pub ok: bool,
+    pub summary: String,
+    pub duration_ms: i32,
+    pub task_id: Option<Uuid>,
+    pub called_at: DateTime<Utc>,
 }
 
 /// An engine serving the database (a server's own or a shared runner's),
