@@ -30,8 +30,8 @@ pub fn templates() -> Vec<ResourceTemplate> {
     vec![ResourceTemplate::new(TIMELINE, "contact_timeline")
         .with_title("A contact's timeline")
         .with_description(
-            "The contact, their fifty most recent activities and the history of their fields \
-             (who changed what, and on whose instruction).",
+            "The contact, their fifty most recent activities and the hundred latest changes of \
+             their fields (who changed what, and on whose instruction).",
         )
         .with_mime_type("application/json")]
 }
@@ -81,7 +81,8 @@ async fn timeline(state: &AppState, token: &ApiToken, id: Uuid) -> Result<Outcom
     let activity = activities::latest_of(&mut tx, RecordKind::Contact, id, 50)
         .await
         .map_err(said)?;
-    let changes = audit::changes_of(&mut tx, id).await.map_err(said)?;
+    let mut changes = audit::changes_of(&mut tx, id).await.map_err(said)?;
+    changes.truncate(100);
     Ok(Outcome::ok(
         json!({ "contact": contact, "activities": activity, "field_changes": changes }),
         "a contact's timeline",
