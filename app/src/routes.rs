@@ -18,8 +18,8 @@ use leptos::{lazy, prelude::*};
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    arlo, contacts, coverage, editing, home, imports, integrations, invite, notes, onboarding,
-    pipeline, records, search, sequences, settings, sources, suggestions, tables, todos, trash,
+    arlo, contacts, coverage, editing, imports, integrations, invite, notes, onboarding, pipeline,
+    records, search, sequences, settings, sources, suggestions, tables, today, todos, trash,
 };
 
 /// One split point per group, and one lazy route per page; the route
@@ -139,9 +139,9 @@ groups! {
         Trash => trash::TrashPage,
         Search => search::SearchPage,
     }
-    /// Home, Arlo's own pages and the sequences he sends.
+    /// Today (the home page), Arlo's own pages and the sequences he sends.
     arlo_pages, __preload_arlo_pages {
-        Home => home::Home,
+        Home => today::TodayPage,
         Arlo => arlo::ArloPage,
         Suggestions => suggestions::SuggestionsPage,
         Coverage => coverage::CoveragePage,

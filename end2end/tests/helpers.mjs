@@ -47,14 +47,19 @@ export function shot(page, name) {
 export const DEMO = { email: 'founder@redkey.test', password: 'redkey-demo-password' };
 export const SOLO = { email: 'solo@harbor.test', password: 'solo-harbor-password' };
 
-// Signs in through the form, as a person would, and waits for the pipeline.
-export async function signIn(page, who = DEMO) {
+// Signs in through the form, as a person would, and lands on Today; then
+// opens `then` (the board, where most tests start; null stays on Today).
+export async function signIn(page, who = DEMO, then = '/pipeline') {
   await page.goto(`${BASE_URL}/sign-in`);
   await waitForHydration(page);
   await page.fill('#email', who.email);
   await page.fill('#password', who.password);
-  await Promise.all([page.waitForURL(/\/pipeline/), page.click('#sign-in')]);
+  await Promise.all([page.waitForURL((u) => new URL(u).pathname === '/'), page.click('#sign-in')]);
   await waitForHydration(page);
+  if (then) {
+    await page.goto(`${BASE_URL}${then}`);
+    await waitForHydration(page);
+  }
 }
 
 // The refusals a test provokes on purpose show in the console as failed
@@ -74,7 +79,7 @@ export async function seriousViolations(page) {
   // After a client-side navigation the page's <title> may be set a moment
   // after its body shows (seen once in CI: axe found none): give it that
   // moment. A page that never sets one still fails, below.
-  await page.waitForFunction(() => document.title !== '', null, { timeout: 3000 }).catch(() => {});
+  await page.waitForFunction(() => document.title !== '', null, { timeout: 10000 }).catch(() => {});
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
     await page.addScriptTag({ path: AXE });
   }

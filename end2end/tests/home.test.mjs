@@ -6,16 +6,14 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('the home button reads the database through a server function', async () => {
+test("the Arlo page's database check reads the database through a server function", async () => {
   const { page, problems } = await openPage(browser);
-  await signIn(page);
-  await page.goto(`${BASE_URL}/`);
-  await waitForHydration(page);
+  await signIn(page, undefined, '/arlo');
   assert.equal(await page.textContent('#db-status'), 'Not checked yet.');
   await page.click('#check-db');
   await page.waitForFunction(() => document.querySelector('#db-status').textContent.startsWith('Connected'));
   assert.match(await page.textContent('#db-status'), /^Connected to PostgreSQL \d+.*, schema version \d+\.$/);
-  await shot(page, 'home');
+  await shot(page, 'database-check');
   assert.deepEqual(problems, []);
 });
 

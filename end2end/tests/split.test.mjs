@@ -20,10 +20,10 @@ test('each page brings the wasm chunk of its group, and only when it is opened',
 
   await page.fill('#email', DEMO.email);
   await page.fill('#password', DEMO.password);
-  await Promise.all([page.waitForURL(/\/pipeline/), page.click('#sign-in')]);
+  await Promise.all([page.waitForURL((u) => new URL(u).pathname === '/'), page.click('#sign-in')]);
   await waitForHydration(page);
-  await page.locator('section.column').first().waitFor();
-  assert.ok(wasm.some((p) => /split_board_pages_/.test(p)), wasm.join(' '));
+  await page.locator('#chart-stages').waitFor();
+  assert.ok(wasm.some((p) => /split_arlo_pages_/.test(p)), wasm.join(' '));
   assert.ok(!wasm.some((p) => /split_people_pages_/.test(p)), 'the people pages are not fetched before one is opened');
 
   // A client-side navigation to another page fetches that page's chunk.

@@ -37,6 +37,7 @@ mod settings;
 mod sign_in;
 mod tables;
 mod tls;
+mod today;
 mod todos;
 mod trash;
 mod twenty;

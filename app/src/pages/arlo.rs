@@ -9,7 +9,10 @@ use leptos_meta::Title;
 use crate::{
     components::ErrorNote,
     model::{AgentCall, ArloOverview, EngineCheckin, QueueDepth, TaskStatus, TokenUse},
-    server_fns::arlo::{load_arlo, RetryTask, RunTimerNow},
+    server_fns::{
+        arlo::{load_arlo, RetryTask, RunTimerNow},
+        status::DatabaseStatus,
+    },
 };
 
 fn at(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -156,11 +159,37 @@ fn Overview(
                     }).collect_view()}
                 </ol>
             </section>
+            <DatabaseCheck />
             <section class="card wide" aria-labelledby="agents-h">
                 <h2 id="agents-h">"Other agents' calls"</h2>
                 <AgentCalls calls=o.agent_calls />
             </section>
         </div>
+    }
+}
+
+/// Proves the server-function round trip to Postgres, on request.
+#[component]
+fn DatabaseCheck() -> impl IntoView {
+    let check = ServerAction::<DatabaseStatus>::new();
+    let result = check.value();
+    view! {
+        <section class="card" aria-labelledby="db-heading">
+            <h2 id="db-heading">"Database"</h2>
+            <ActionForm action=check>
+                <button type="submit" id="check-db">"Check database"</button>
+            </ActionForm>
+            <p id="db-status" role="status">
+                {move || match result.get() {
+                    None => "Not checked yet.".to_string(),
+                    Some(Ok(s)) => format!(
+                        "Connected to PostgreSQL {}, schema version {}.",
+                        s.server_version, s.schema_version,
+                    ),
+                    Some(Err(e)) => format!("Database check failed: {e}"),
+                }}
+            </p>
+        </section>
     }
 }
 

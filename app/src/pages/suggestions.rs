@@ -48,7 +48,7 @@ fn proposal(s: &Suggestion) -> String {
 }
 
 #[component]
-fn Item(s: Suggestion, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
+pub fn Item(s: Suggestion, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
     let href = record_href(s.record_kind, s.record_id);
     let id = s.id.to_string();
     let (accept_id, dismiss_id) = (id.clone(), id.clone());

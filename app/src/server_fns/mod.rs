@@ -19,5 +19,6 @@ pub mod settings;
 pub mod sources;
 pub mod status;
 pub mod tables;
+pub mod today;
 pub mod todos;
 pub mod trash;

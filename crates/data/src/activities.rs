@@ -80,6 +80,26 @@ pub async fn recent(
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
+/// Activities of one kind from `from` to before `to`, soonest first.
+pub async fn between(
+    tx: &mut Tx,
+    kind: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Activity>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {VIEW} WHERE kind = $1 AND happens_at >= $2 AND happens_at < $3 \
+         ORDER BY happens_at, id LIMIT $4"
+    ))
+    .bind(kind)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
 /// The newest `limit` activities about one contact, company or deal.
 pub async fn latest_of(
     tx: &mut Tx,

@@ -18,6 +18,7 @@ mod sequences;
 mod tables;
 mod tasks;
 mod text_enum;
+mod today;
 mod todos;
 mod views;
 
@@ -33,6 +34,7 @@ pub use search::{Found, FoundKind, RecordHit, RecordKind, RecordLink};
 pub use sequences::*;
 pub use tables::*;
 pub use tasks::*;
+pub use today::*;
 pub use todos::*;
 pub use views::*;
 

@@ -1,7 +1,7 @@
 //! Where to go after signing in: only a path on this site.
 
-/// The default landing page after sign-in.
-pub const LANDING: &str = "/pipeline";
+/// The default landing page after sign-in: Today.
+pub const LANDING: &str = "/";
 
 /// `next` when it is a path on this site, else none: no scheme, no `//`
 /// (another host), no backslash (browsers read it as `/`), no control

@@ -1,0 +1,222 @@
+//! Today, the cockpit's home: what needs the founder now (arlo's
+//! suggestions, new replies, meetings, recontacts, deals needing
+//! attention, to-dos), then how the client is doing, drawn.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    components::{
+        charts::{BarChart, Series},
+        record_href, ErrorNote,
+    },
+    model::{RecordKind, Today, TodayCharts},
+    pages::suggestions::Item as SuggestionItem,
+    server_fns::{judgment::DecideSuggestion, today::load_today},
+};
+
+#[component]
+pub fn TodayPage() -> impl IntoView {
+    let decide = ServerAction::<DecideSuggestion>::new();
+    let data = Resource::new(move || decide.version().get(), |_| load_today());
+    view! {
+        <Title text="Today" />
+        <h1>"Today"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(t) => {
+                        let charts = t.charts.clone();
+                        view! {
+                            <Needs t decide />
+                            <Doing c=charts />
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One list of what needs the founder, with a link to all of its kind.
+#[component]
+fn Panel(
+    id: &'static str,
+    title: String,
+    all: &'static str,
+    empty: &'static str,
+    count: usize,
+    children: Children,
+) -> impl IntoView {
+    let (heading, labelled) = (format!("{id}-h"), format!("{id}-h"));
+    view! {
+        <section class="card today-panel" id=id aria-labelledby=labelled>
+            <h2 id=heading>{title}</h2>
+            {if count == 0 {
+                view! { <p class="empty">{empty}</p> }.into_any()
+            } else {
+                children().into_any()
+            }}
+            <p class="all"><a href=all>"All"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn Needs(t: Today, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
+    let since = t.replies_since.format("%Y-%m-%d %H:%M UTC").to_string();
+    view! {
+        <h2 class="today-heading">"What needs you"</h2>
+        <div class="today-needs">
+            <Panel id="suggestions" title="Arlo suggests".into() all="/suggestions"
+                   empty="Nothing waiting for a yes or no." count=t.suggestions.len()>
+                <ul class="suggestions">
+                    {t.suggestions.iter().cloned().map(|s| view! { <SuggestionItem s decide /> }).collect_view()}
+                </ul>
+            </Panel>
+            <Panel id="replies" title=format!("Replies since {since}") all="/activity?kind=email_replied"
+                   empty="No new replies." count=t.replies.len()>
+                <ul class="replies">
+                    {t.replies.iter().map(|r| {
+                        let href = r.contact_id.map(|id| record_href(RecordKind::Contact, id)).unwrap_or_default();
+                        view! {
+                            <li>
+                                <a href=href>{r.who.clone()}</a>
+                                {r.sequence.clone().map(|s| view! { " · " <span class="sequence">{s}</span> })}
+                                <q>{r.line.clone()}</q>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Panel>
+            <Panel id="meetings" title="Meetings today and tomorrow".into() all="/activity?kind=meeting"
+                   empty="No meetings today or tomorrow." count=t.meetings.len()>
+                <ul class="meetings">
+                    {t.meetings.iter().map(|m| {
+                        let href = m.contact_id.map(|id| record_href(RecordKind::Contact, id))
+                            .or(m.deal_id.map(|id| record_href(RecordKind::Deal, id)))
+                            .unwrap_or_else(|| "/activity?kind=meeting".into());
+                        view! {
+                            <li>
+                                <time>{m.happens_at.format("%a %H:%M UTC").to_string()}</time>" "
+                                <a href=href>{m.subject.clone().unwrap_or_else(|| "Meeting".into())}</a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Panel>
+            <Panel id="recontacts" title="Recontact today".into() all="/contacts?due=1"
+                   empty="Nobody to recontact today." count=t.recontacts.len()>
+                <ul class="recontacts">
+                    {t.recontacts.iter().map(|r| view! {
+                        <li><a href=record_href(r.kind, r.id)>{r.label.clone()}</a>" "<span class="muted">{r.detail.clone()}</span></li>
+                    }).collect_view()}
+                </ul>
+            </Panel>
+            <Panel id="attention" title="Deals needing attention".into() all="/pipeline"
+                   empty="Every open deal is in hand." count=t.attention.len()>
+                <ul class="attention">
+                    {t.attention.iter().map(|a| {
+                        let why = [(a.stale, "quiet"), (a.overdue, "past its close date"), (a.no_recontact, "no recontact date")]
+                            .iter().filter(|(on, _)| *on).map(|(_, w)| *w).collect::<Vec<_>>().join(", ");
+                        view! {
+                            <li>
+                                <a href=record_href(RecordKind::Deal, a.deal_id)>{a.name.clone()}</a>
+                                " · "{a.stage_name.clone()}" · "{format!("{} days idle", a.idle_days)}
+                                <span class="muted">" ("{why}")"</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Panel>
+            <Panel id="todos" title="To-dos due".into() all="/todos"
+                   empty="No to-dos due today." count=t.todos.len()>
+                <ul class="todos">
+                    {t.todos.iter().map(|d| view! {
+                        <li class:overdue=d.overdue>
+                            {d.todo.title.clone()}" "
+                            <span class="muted">{d.due_on.map(|x| x.to_string()).unwrap_or_default()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </Panel>
+        </div>
+    }
+}
+
+#[component]
+fn Doing(c: TodayCharts) -> impl IntoView {
+    let month = |d: &chrono::NaiveDate| d.format("%b %y").to_string();
+    let funnels = c
+        .funnels
+        .iter()
+        .map(|s| {
+            view! {
+                <BarChart
+                    id=format!("chart-funnel-{}", s.id)
+                    title=format!("Sequence “{}”", s.name)
+                    desc=format!(
+                        "{} enrolled, {} emails sent, {} opened, {} replied.",
+                        s.enrolled, s.sent, s.opened, s.replied
+                    )
+                    labels=vec!["Enrolled".into(), "Sent".into(), "Opened".into(), "Replied".into()]
+                    series=vec![Series {
+                        name: "People",
+                        class: "sent",
+                        values: vec![s.enrolled, s.sent, s.opened, s.replied],
+                    }]
+                />
+            }
+        })
+        .collect_view();
+    let won_total: i64 = c.closed.iter().map(|m| m.won_units).sum();
+    let lost_total: i64 = c.closed.iter().map(|m| m.lost_units).sum();
+    view! {
+        <h2 class="today-heading">"How we are doing"</h2>
+        <div class="today-charts">
+            <BarChart
+                id="chart-stages".into()
+                title="Pipeline value by stage".into()
+                desc=format!("The open deals' total and weighted value in each stage now, across {} stages.", c.stages.len())
+                labels=c.stages.iter().map(|s| s.stage_name.clone()).collect()
+                series=vec![
+                    Series { name: "Value", class: "value", values: c.stages.iter().map(|s| s.amount_units).collect() },
+                    Series { name: "Weighted", class: "weighted", values: c.stages.iter().map(|s| s.weighted_units).collect() },
+                ]
+            />
+            <BarChart
+                id="chart-forecast".into()
+                title="Weighted forecast by expected close month".into()
+                desc="Open deals' value times their stage's probability, by the month they are expected to close, for the next six months.".into()
+                labels=c.forecast.iter().map(|m| month(&m.month)).collect()
+                notes=c.forecast.iter().map(|m| format!("{} deals", m.deals)).collect()
+                series=vec![Series { name: "Weighted", class: "weighted", values: c.forecast.iter().map(|m| m.weighted_units).collect() }]
+            />
+            <BarChart
+                id="chart-closed".into()
+                title="Won and lost per month".into()
+                desc=format!("The value of deals that entered a won or a lost stage each month over the last twelve: {won_total} won, {lost_total} lost.")
+                labels=c.closed.iter().map(|m| month(&m.month)).collect()
+                notes=c.closed.iter().map(|m| m.win_rate().map(|r| format!("{r}%")).unwrap_or_default()).collect()
+                series=vec![
+                    Series { name: "Won", class: "won", values: c.closed.iter().map(|m| m.won_units).collect() },
+                    Series { name: "Lost", class: "lost", values: c.closed.iter().map(|m| m.lost_units).collect() },
+                ]
+            />
+            <BarChart
+                id="chart-activity".into()
+                title="Activity per week".into()
+                desc="Emails sent, replies received and meetings held in each of the last twelve weeks.".into()
+                labels=c.weeks.iter().map(|w| w.week.format("%d %b").to_string()).collect()
+                series=vec![
+                    Series { name: "Emails sent", class: "sent", values: c.weeks.iter().map(|w| w.sent).collect() },
+                    Series { name: "Replies", class: "replies", values: c.weeks.iter().map(|w| w.replies).collect() },
+                    Series { name: "Meetings", class: "meetings", values: c.weeks.iter().map(|w| w.meetings).collect() },
+                ]
+            />
+            {funnels}
+        </div>
+    }
+}
