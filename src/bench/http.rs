@@ -283,6 +283,7 @@ impl Samples {
 
     fn pages(&self) -> Vec<(&'static str, String)> {
         vec![
+            ("/ (Today)", "/".into()),
             ("/pipeline", "/pipeline".into()),
             ("/contacts", "/contacts".into()),
             ("/contacts?q=selective", "/contacts?q=surname4242".into()),
@@ -312,6 +313,27 @@ impl Samples {
             let mut tx = db.begin(client, Actor::User(user)).await?;
             let now = chrono::Utc::now();
             match page {
+                "/ (Today)" => {
+                    use redkey_data::{agenda, suggestions, today};
+                    today::visit(&mut tx).await?;
+                    let stages = pipeline::stages(&mut tx).await?;
+                    deals::needs_attention_first(&mut tx, now, stages[0].pipeline_id, 10).await?;
+                    suggestions::open(&mut tx, 10).await?;
+                    today::replies_since(&mut tx, now - chrono::Duration::days(7), 10).await?;
+                    activities::between(
+                        &mut tx,
+                        "meeting",
+                        now,
+                        now + chrono::Duration::days(2),
+                        10,
+                    )
+                    .await?;
+                    agenda::recontacts_until(&mut tx, now, 10).await?;
+                    today::forecast(&mut tx, now).await?;
+                    today::closed(&mut tx, now).await?;
+                    today::weeks(&mut tx, now).await?;
+                    sequences::metrics(&mut tx).await?;
+                }
                 "/pipeline" => {
                     let stages = pipeline::stages(&mut tx).await?;
                     let open: Vec<Uuid> = stages

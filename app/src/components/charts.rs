@@ -147,6 +147,7 @@ pub fn BarChart(
         .collect_view();
     view! {
         <figure class="chart" id=id>
+            <figcaption>{title.clone()}</figcaption>
             <svg role="img" aria-labelledby=labelled viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                  preserveAspectRatio="xMidYMid meet">
                 <title id=title_id>{title.clone()}</title>

@@ -192,6 +192,35 @@ impl TestDb {
             .expect("an owner transaction scoped to the client")
     }
 
+    /// Every table of `schemas` with rows whose text is like any of
+    /// `patterns` (lowercase `LIKE` patterns), and how many rows: where a
+    /// person's traces are after an erasure.
+    pub async fn rows_like(&self, schemas: &[&str], patterns: &[String]) -> Vec<(String, i64)> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = ANY ($1) AND c.relkind = 'r' ORDER BY 1",
+        )
+        .bind(schemas)
+        .fetch_all(&self.owner)
+        .await
+        .expect("the tables");
+        let mut found = Vec::new();
+        for table in tables {
+            let n: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM {table} t WHERE lower(t::text) LIKE ANY ($1)"
+            ))
+            .bind(patterns)
+            .fetch_one(&self.owner)
+            .await
+            .expect("a count");
+            if n > 0 {
+                found.push((table, n));
+            }
+        }
+        found
+    }
+
     /// A Twenty workspace schema named `schema`, built to Twenty's shape,
     /// its tables open to `twenty_app` (Twenty's own connection, which
     /// tests take with `SET ROLE twenty_app`).

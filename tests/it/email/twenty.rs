@@ -20,20 +20,28 @@ async fn count(t: &TestDb, table: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_sequence_runs_for_twentys_person_through_the_adapters_outbox() {
-    let w = world().await;
+/// Client alpha attached to workspace `workspace_mail`, with Twenty's
+/// person Ada at `email`.
+async fn ada_in_twenty(w: &World, email: &str) -> Uuid {
     w.t.twenty_workspace("workspace_mail").await;
     twenty::attach(&w.t.owner, "workspace_mail", "alpha")
         .await
         .unwrap();
-    let ada: Uuid = as_twenty(
+    as_twenty(
         &w.t,
-        "INSERT INTO workspace_mail.person (\"nameFirstName\", \"nameLastName\", \"emailsPrimaryEmail\")
-         VALUES ('Ada', 'Lovelace', 'ada@lovelace.test') RETURNING id",
+        &format!(
+            "INSERT INTO workspace_mail.person (\"nameFirstName\", \"nameLastName\", \"emailsPrimaryEmail\")
+             VALUES ('Ada', 'Lovelace', '{email}') RETURNING id"
+        ),
     )
     .await[0]
-    .get(0);
+    .get(0)
+}
+
+#[tokio::test]
+async fn a_sequence_runs_for_twentys_person_through_the_adapters_outbox() {
+    let w = world().await;
+    let ada = ada_in_twenty(&w, "ada@lovelace.test").await;
     let seq = w
         .sequence(vec![
             step(0, false, "Hello {{first_name}}"),

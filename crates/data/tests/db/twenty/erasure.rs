@@ -20,33 +20,13 @@ use super::{as_twenty, attached};
 
 /// Every table, ours, the adapter's and Twenty's, whose rows mention Zelda.
 async fn traces(t: &TestDb, zelda: Uuid) -> Vec<(String, i64)> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname IN ('public', 'redkey_twenty', 'workspace_a') AND c.relkind = 'r'
-         ORDER BY 1",
-    )
-    .fetch_all(&t.owner)
-    .await
-    .unwrap();
-    let mut found = Vec::new();
-    for table in tables {
-        let n: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM {table} t WHERE lower(t::text) LIKE ANY ($1)"
-        ))
-        .bind(vec![
-            "%zelda.q@example.org%".to_string(),
-            "%quixotefeld%".into(),
-            format!("%{zelda}%"),
-        ])
-        .fetch_one(&t.owner)
+    let patterns = [
+        "%zelda.q@example.org%".to_string(),
+        "%quixotefeld%".into(),
+        format!("%{zelda}%"),
+    ];
+    t.rows_like(&["public", "redkey_twenty", "workspace_a"], &patterns)
         .await
-        .unwrap();
-        if n > 0 {
-            found.push((table, n));
-        }
-    }
-    found
 }
 
 #[tokio::test]
