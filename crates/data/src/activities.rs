@@ -100,11 +100,13 @@ pub async fn between(
     .await?)
 }
 
-/// The newest `limit` activities about one contact, company or deal.
+/// The newest `limit` activities about one contact, company or deal,
+/// optionally of one kind only.
 pub async fn latest_of(
     tx: &mut Tx,
     kind: RecordKind,
     id: Uuid,
+    only: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Activity>> {
     let column = match kind {
@@ -113,14 +115,12 @@ pub async fn latest_of(
         RecordKind::Deal => "deal_id",
         RecordKind::Stage => return Ok(vec![]),
     };
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} WHERE {column} = $1 \
-         ORDER BY happens_at DESC, id DESC LIMIT $2"
-    ))
-    .bind(id)
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?)
+    let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {VIEW} WHERE {column} = "));
+    sql.push_bind(id);
+    and_bind(&mut sql, " AND kind = ", only);
+    sql.push(" ORDER BY happens_at DESC, id DESC LIMIT ")
+        .push_bind(limit);
+    Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 
 pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> {

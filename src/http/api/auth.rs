@@ -2,7 +2,7 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::{header, request::Parts},
+    http::{header, request::Parts, HeaderMap},
 };
 use redkey_data::{
     tokens::{self, ApiToken},
@@ -11,6 +11,17 @@ use redkey_data::{
 
 use super::{ApiError, AppState};
 
+/// The token of `Authorization: Bearer <token>`, if one is sent (the API
+/// and `/mcp` read it alike).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// The calling agent, from `Authorization: Bearer <token>`.
 pub struct Agent(pub ApiToken);
 
@@ -18,13 +29,7 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+        let token = bearer(&parts.headers)
             .ok_or(ApiError::Unauthorized("send Authorization: Bearer <token>"))?;
         let found = tokens::find(&state.db, token).await?;
         found

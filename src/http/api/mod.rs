@@ -3,7 +3,7 @@
 //! Bearer tokens per agent, scoped to one client; every error has the
 //! shape `{"error": {"code", "message", "field"?}}`.
 
-mod auth;
+pub mod auth;
 mod errors;
 mod tasks;
 mod topics;

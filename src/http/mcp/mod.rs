@@ -78,13 +78,7 @@ async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             return (StatusCode::FORBIDDEN, "this origin may not call /mcp").into_response();
         }
     }
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
+    let presented = super::api::auth::bearer(req.headers());
     let refused = |why: &'static str| {
         (
             StatusCode::UNAUTHORIZED,

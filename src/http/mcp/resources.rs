@@ -78,7 +78,7 @@ async fn timeline(state: &AppState, token: &ApiToken, id: Uuid) -> Result<Outcom
         .await
         .map_err(said)?;
     let contact = records::get::<Contact>(&mut tx, id).await.map_err(said)?;
-    let activity = activities::latest_of(&mut tx, RecordKind::Contact, id, 50)
+    let activity = activities::latest_of(&mut tx, RecordKind::Contact, id, None, 50)
         .await
         .map_err(said)?;
     let mut changes = audit::changes_of(&mut tx, id).await.map_err(said)?;

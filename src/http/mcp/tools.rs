@@ -124,7 +124,7 @@ async fn get_contact(state: &AppState, token: &ApiToken, a: Value) -> Result<Out
     let ById { id } = args(a)?;
     let mut tx = read_tx(state, token).await?;
     let contact = records::get::<Contact>(&mut tx, id).await.map_err(said)?;
-    let recent = activities::latest_of(&mut tx, RecordKind::Contact, id, 10)
+    let recent = activities::latest_of(&mut tx, RecordKind::Contact, id, None, 10)
         .await
         .map_err(said)?;
     Ok(Outcome::ok(
@@ -137,7 +137,7 @@ async fn get_deal(state: &AppState, token: &ApiToken, a: Value) -> Result<Outcom
     let ById { id } = args(a)?;
     let mut tx = read_tx(state, token).await?;
     let deal = records::get::<Deal>(&mut tx, id).await.map_err(said)?;
-    let recent = activities::latest_of(&mut tx, RecordKind::Deal, id, 10)
+    let recent = activities::latest_of(&mut tx, RecordKind::Deal, id, None, 10)
         .await
         .map_err(said)?;
     Ok(Outcome::ok(
@@ -228,12 +228,9 @@ async fn recent_activity(state: &AppState, token: &ApiToken, a: Value) -> Result
         Some(id) => {
             // Another client's contact is as missing as an unknown one.
             records::get::<Contact>(&mut tx, id).await.map_err(said)?;
-            let mut all = activities::latest_of(&mut tx, RecordKind::Contact, id, 200)
+            activities::latest_of(&mut tx, RecordKind::Contact, id, a.kind.as_deref(), limit)
                 .await
-                .map_err(said)?;
-            all.retain(|x| a.kind.as_deref().is_none_or(|k| x.kind == k));
-            all.truncate(limit as usize);
-            all
+                .map_err(said)?
         }
         None => activities::recent(&mut tx, a.kind.as_deref(), None, limit)
             .await
