@@ -1,6 +1,7 @@
 //! The HTTP benchmark's data set: one client grown to 5,000 companies,
 //! 50,000 contacts, 10,000 deals in one seven-stage pipeline and 500,000
-//! activities, and a person to sign in as. Loading is idempotent: each
+//! activities (and the email and history of [`super::mail`]), and a
+//! person to sign in as. Loading is idempotent: each
 //! kind is filled up to its size, so a second run only checks.
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -130,11 +131,11 @@ pub async fn load(owner: &PgPool, db: &Db, twenty: bool) -> anyhow::Result<Clien
         |from, to| {
             format!(
                 "WITH {NUMBERED_COMPANIES} \
-             INSERT INTO crm_deals (name, pipeline_id, stage_id, amount_micros, \
+             INSERT INTO crm_deals (name, pipeline_id, stage_id, amount_micros, close_date, \
                                     company_id, owner_id, created_by_source) \
              SELECT 'Deal ' || i, (SELECT pipeline_id FROM crm_pipeline LIMIT 1), \
                     (ARRAY[{stage_list}])[1 + i % {stage_count}], (1000 + i % 90000) * 1000000::bigint, \
-                    co.id, {deal_owner}, 'IMPORT' \
+                    current_date + (i % 300 - 60), co.id, {deal_owner}, 'IMPORT' \
              FROM generate_series({from}, {to}) AS i JOIN co ON co.n = (i * 7) % {COMPANIES}"
             )
         },
@@ -178,6 +179,7 @@ pub async fn load(owner: &PgPool, db: &Db, twenty: bool) -> anyhow::Result<Clien
         )
     })
     .await?;
+    super::mail::load(owner, db, client, human).await?;
     sqlx::query("ANALYZE").execute(owner).await?;
     Ok(client)
 }

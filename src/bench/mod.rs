@@ -4,6 +4,7 @@
 mod dataset;
 pub mod http;
 pub mod import;
+mod mail;
 pub mod queue;
 pub mod search;
 

@@ -108,28 +108,30 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Sequence>> {
     .await?)
 }
 
-/// Every sequence with its funnel counts.
+/// Every sequence with its funnel counts, read from the counts the
+/// triggers keep (one row per sequence and measure), not from the sends
+/// and events themselves.
 pub async fn metrics(tx: &mut Tx) -> Result<Vec<SequenceMetrics>> {
-    Ok(sqlx::query_as(
-        "WITH sends AS ( \
-           SELECT e.sequence_id, m.provider_id, m.status FROM crm_email_sends m \
-           JOIN crm_sequence_contacts e ON e.id = m.enrollment_id), \
-         events AS ( \
-           SELECT s.sequence_id, v.type, count(DISTINCT s.provider_id) AS n FROM crm_email_events v \
-           JOIN sends s ON s.provider_id = v.payload->'data'->>'email_id' \
-           GROUP BY s.sequence_id, v.type) \
-         SELECT q.id, q.name, q.status, jsonb_array_length(q.steps) AS steps, \
-           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id) AS enrolled, \
-           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id AND e.status = 'active') AS active, \
-           (SELECT count(*) FROM sends s WHERE s.sequence_id = q.id AND s.status = 'sent') AS sent, \
-           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.opened'), 0) AS opened, \
-           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.clicked'), 0) AS clicked, \
-           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id AND e.status = 'replied') AS replied, \
-           coalesce((SELECT n FROM events WHERE sequence_id = q.id AND type = 'email.bounced'), 0) AS bounced, \
-           (SELECT count(*) FROM crm_sequence_contacts e WHERE e.sequence_id = q.id \
-              AND e.stop_reason IN ('unsubscribed', 'complained')) AS unsubscribed \
-         FROM crm_sequences q ORDER BY q.name, q.id",
-    )
+    let measure = |m: &str| {
+        format!("coalesce(sum(c.n) FILTER (WHERE c.measure = '{m}'), 0)::bigint AS {m}")
+    };
+    let counts = [
+        "enrolled",
+        "active",
+        "sent",
+        "opened",
+        "clicked",
+        "replied",
+        "bounced",
+        "unsubscribed",
+    ]
+    .map(measure)
+    .join(", ");
+    Ok(sqlx::query_as(&format!(
+        "SELECT q.id, q.name, q.status, jsonb_array_length(q.steps) AS steps, {counts} \
+         FROM crm_sequences q LEFT JOIN crm_sequence_counts c ON c.sequence_id = q.id \
+         GROUP BY q.id, q.name, q.status, q.steps ORDER BY q.name, q.id"
+    ))
     .fetch_all(tx.conn())
     .await?)
 }

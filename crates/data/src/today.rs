@@ -104,27 +104,28 @@ pub async fn closed(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthClosed>>
 }
 
 /// Emails sent, replies and meetings per week (weeks start on Monday)
-/// over the twelve weeks to the one `now` is in.
+/// over the twelve weeks to the one `now` is in, from the per-day counts
+/// kept in the client's time zone (at most 84 days of three kinds read).
 pub async fn weeks(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<WeekActivity>> {
     Ok(sqlx::query_as(
         "WITH first AS ( \
-           SELECT date_trunc('week', $1 AT TIME ZONE time_zone)::date - 77 AS w, time_zone \
+           SELECT date_trunc('week', $1 AT TIME ZONE time_zone)::date - 77 AS w \
            FROM crm_client_schedule), \
          weeks AS ( \
            SELECT generate_series(w::timestamp, (w + 77)::timestamp, interval '7 days')::date AS week \
            FROM first), \
-         acts AS ( \
-           SELECT date_trunc('week', a.happens_at AT TIME ZONE first.time_zone)::date AS week, \
-                  a.kind \
-           FROM crm_activities a, first \
-           WHERE a.kind IN ('email_sent', 'email_replied', 'meeting') \
-             AND a.happens_at >= first.w::timestamp AT TIME ZONE first.time_zone \
-             AND a.happens_at < (first.w + 84)::timestamp AT TIME ZONE first.time_zone) \
+         days AS ( \
+           SELECT date_trunc('week', d.day)::date AS week, d.kind, d.activities \
+           FROM crm_activity_days d, first \
+           WHERE d.kind IN ('email_sent', 'email_replied', 'meeting') \
+             AND d.day >= first.w AND d.day < first.w + 84) \
          SELECT weeks.week, \
-                count(*) FILTER (WHERE acts.kind = 'email_sent') AS sent, \
-                count(*) FILTER (WHERE acts.kind = 'email_replied') AS replies, \
-                count(*) FILTER (WHERE acts.kind = 'meeting') AS meetings \
-         FROM weeks LEFT JOIN acts ON acts.week = weeks.week \
+                coalesce(sum(days.activities) FILTER (WHERE days.kind = 'email_sent'), 0)::bigint AS sent, \
+                coalesce(sum(days.activities) FILTER (WHERE days.kind = 'email_replied'), 0)::bigint \
+                  AS replies, \
+                coalesce(sum(days.activities) FILTER (WHERE days.kind = 'meeting'), 0)::bigint \
+                  AS meetings \
+         FROM weeks LEFT JOIN days ON days.week = weeks.week \
          GROUP BY weeks.week ORDER BY weeks.week",
     )
     .bind(now)

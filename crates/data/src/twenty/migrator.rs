@@ -84,6 +84,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "erasure",
         sql: include_str!("../../twenty/0014_erasure.sql"),
     },
+    Migration {
+        version: 15,
+        name: "activity_days",
+        sql: include_str!("../../twenty/0015_activity_days.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "sequence_counts",
+        sql: include_str!("../../twenty/0016_sequence_counts.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.
