@@ -20,8 +20,13 @@ CREATE TABLE sequence_counts (
   PRIMARY KEY (workspace_id, sequence_id, measure)
 );
 
--- Finds a send's events by its provider id.
-CREATE INDEX email_events_email ON email_events (workspace_id, (payload -> 'data' ->> 'email_id'), type);
+-- Finds a send's events by its provider id. A column, not an index on the
+-- expression: under row security Postgres applies a condition that is not
+-- leakproof (the JSON operators) only after the client's own, so an
+-- expression index would read every event of the client for each send.
+ALTER TABLE email_events
+  ADD COLUMN email_id text GENERATED ALWAYS AS (payload -> 'data' ->> 'email_id') STORED;
+CREATE INDEX email_events_email ON email_events (workspace_id, email_id, type);
 
 -- Adds one client's deltas; row security follows the rows' own client.
 CREATE FUNCTION redkey_add_sequence_counts(p_ws uuid, p_seqs uuid[], p_measures text[],
@@ -57,7 +62,7 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
   SELECT CASE WHEN p_status = 'sent' THEN ARRAY['sent'] ELSE '{}' END
     || coalesce((SELECT array_agg(DISTINCT replace(v.type, 'email.', '')) FROM email_events v
                  WHERE p_provider_id IS NOT NULL AND v.workspace_id = p_ws
-                   AND v.payload -> 'data' ->> 'email_id' = p_provider_id
+                   AND v.email_id = p_provider_id
                    AND v.type IN ('email.opened', 'email.clicked', 'email.bounced')), '{}');
 $$;
 
@@ -134,48 +139,41 @@ $$;
 REVOKE ALL ON FUNCTION redkey_count_sends() FROM PUBLIC;
 
 -- Events: a send's first event of a kind counts it, its last one gone
--- uncounts it. The send is looked for in the main table and the adapter's.
+-- uncounts it. The send is looked for in the main table and the adapter's,
+-- each by its provider-id index.
 CREATE FUNCTION redkey_count_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   prev text := current_setting('redkey.client_id', true);
   changed text := CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT workspace_id, payload -> ''data'' ->> ''email_id'' AS email, type, 1 AS d FROM new_rows'
-    ELSE 'SELECT workspace_id, payload -> ''data'' ->> ''email_id'' AS email, type, -1 AS d FROM old_rows' END;
-  sends text := 'SELECT workspace_id, enrollment_id, provider_id, ''public'' AS schema FROM public.email_sends';
+    WHEN 'INSERT' THEN 'SELECT workspace_id, email_id AS email, type, 1 AS d FROM new_rows'
+    ELSE 'SELECT workspace_id, email_id AS email, type, -1 AS d FROM old_rows' END;
   ws uuid;
+  schema text;
 BEGIN
-  IF to_regclass('redkey_twenty.email_sends') IS NOT NULL THEN
-    sends := sends || ' UNION ALL SELECT workspace_id, enrollment_id, provider_id, ''redkey_twenty'' '
-                      'FROM redkey_twenty.email_sends';
-  END IF;
   FOR ws IN EXECUTE format(
       'SELECT DISTINCT workspace_id FROM (%s) c '
       'WHERE type IN (''email.opened'', ''email.clicked'', ''email.bounced'') ORDER BY 1', changed) LOOP
     PERFORM set_config('redkey.client_id', ws::text, true);
-    -- An (email, kind) the statement changed whose events now number
-    -- exactly those it inserted (the first) or none (the last deleted).
-    EXECUTE format(
-      'WITH c AS (SELECT email, type, d, count(*) AS k FROM (%s) c '
-      '           WHERE workspace_id = $1 AND email IS NOT NULL '
-      '             AND type IN (''email.opened'', ''email.clicked'', ''email.bounced'') '
-      '           GROUP BY email, type, d), '
-      '     turned AS (SELECT c.email, c.type, c.d FROM c '
-      '                WHERE (SELECT count(*) FROM email_events v WHERE v.workspace_id = $1 '
-      '                         AND v.payload -> ''data'' ->> ''email_id'' = c.email AND v.type = c.type) '
-      '                      = CASE WHEN c.d > 0 THEN c.k ELSE 0 END), '
-      '     s AS (%s), '
-      '     e AS (SELECT workspace_id, id, sequence_id, ''public'' AS schema FROM public.sequence_contacts %s) '
-      'SELECT redkey_add_sequence_counts($1, array_agg(e.sequence_id), '
-      '         array_agg(replace(turned.type, ''email.'', '''')), array_agg(turned.d)) '
-      'FROM turned JOIN s ON s.workspace_id = $1 AND s.provider_id = turned.email '
-      'JOIN e ON e.workspace_id = $1 AND e.id = s.enrollment_id AND e.schema = s.schema '
-      'HAVING count(*) > 0',
-      changed, sends,
-      CASE WHEN to_regclass('redkey_twenty.sequence_contacts') IS NOT NULL
-           THEN 'UNION ALL SELECT workspace_id, id, sequence_id, ''redkey_twenty'' '
-                'FROM redkey_twenty.sequence_contacts' ELSE '' END)
-    USING ws;
+    FOREACH schema IN ARRAY ARRAY['public', 'redkey_twenty'] LOOP
+      CONTINUE WHEN to_regclass(format('%I.email_sends', schema)) IS NULL;
+      -- An (email, kind) the statement changed whose events now number
+      -- exactly those it inserted (the first) or none (the last deleted).
+      EXECUTE format(
+        'WITH c AS (SELECT email, type, d, count(*) AS k FROM (%s) c '
+        '           WHERE workspace_id = $1 AND email IS NOT NULL '
+        '             AND type IN (''email.opened'', ''email.clicked'', ''email.bounced'') '
+        '           GROUP BY email, type, d) '
+        'SELECT redkey_add_sequence_counts($1, array_agg(e.sequence_id), '
+        '         array_agg(replace(c.type, ''email.'', '''')), array_agg(c.d)) '
+        'FROM c JOIN %I.email_sends s ON s.workspace_id = $1 AND s.provider_id = c.email '
+        'JOIN %I.sequence_contacts e ON e.workspace_id = $1 AND e.id = s.enrollment_id '
+        'WHERE (SELECT count(*) FROM email_events v WHERE v.workspace_id = $1 '
+        '         AND v.email_id = c.email AND v.type = c.type) '
+        '      = CASE WHEN c.d > 0 THEN c.k ELSE 0 END '
+        'HAVING count(*) > 0', changed, schema, schema)
+      USING ws;
+    END LOOP;
   END LOOP;
   PERFORM set_config('redkey.client_id', coalesce(prev, ''), true);
   RETURN NULL;

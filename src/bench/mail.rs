@@ -124,13 +124,15 @@ pub async fn load(owner: &PgPool, db: &Db, client: ClientId, human: Actor) -> an
 
     let moves: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM field_changes WHERE workspace_id = $1 AND view_name = 'crm_deals' \
-         AND column_name = 'stage_id'",
+         AND column_name = 'stage_id' AND acting_role = 'bench'",
     )
     .bind(ws)
     .fetch_one(owner)
     .await?;
     if moves == 0 {
-        // Moves into each stage in turn, spread over the last year.
+        // Moves into each stage in turn, spread over the last year (beside
+        // the ones the deals' creation recorded today), marked as the
+        // benchmark's own.
         sqlx::query(
             "WITH d AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM opportunities \
                         WHERE workspace_id = $1 AND deleted_at IS NULL), \
@@ -140,7 +142,7 @@ pub async fn load(owner: &PgPool, db: &Db, client: ClientId, human: Actor) -> an
              INSERT INTO field_changes (workspace_id, view_name, row_id, column_name, old_value, \
                                         new_value, acting_role, changed_at) \
              SELECT $1, 'crm_deals', d.id, 'stage_id', NULL, to_jsonb(s.id::text), \
-                    'redkey_human', now() - (d.n % 365) * interval '1 day' \
+                    'bench', now() - (d.n % 365) * interval '1 day' \
              FROM d JOIN s ON s.n = d.n % s.stages WHERE d.n <= $2",
         )
         .bind(ws)

@@ -89,38 +89,52 @@ pub async fn cards(
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<DealCard>> {
-    // One statement for every column: a lateral subquery per stage walks
-    // the (client, stage, position) index and stops after `limit` rows.
-    // The stages and the limit are written out, not bound (see
-    // `conditions`): Postgres guesses ten elements for a bound array.
-    let stages: Vec<String> = stages.iter().map(Uuid::to_string).collect();
-    let mut sql = QueryBuilder::new(format!(
-        "SELECT x.* FROM unnest('{{{}}}'::uuid[]) AS s(id) CROSS JOIN LATERAL",
-        stages.join(",")
-    ));
-    sql.push(" (SELECT d.id, d.name, d.stage_id, d.position, d.amount_micros, d.currency_code, d.priority, co.name AS company_name, floor(extract(epoch FROM ")
-        .push_bind(now)
-        .push(" - d.stage_changed_at) / 86400)::bigint AS days_in_stage, floor(extract(epoch FROM ")
+    if stages.is_empty() {
+        return Ok(vec![]);
+    }
+    // One statement for every column: a subquery per stage walks the
+    // (client, stage, position) index and stops after `limit` rows. Each
+    // names its stage as a literal: with the stage as a value from outside
+    // (a lateral join), Postgres guessed a handful of deals per stage over
+    // Twenty's tables, read every deal of the stage and sorted them. The
+    // stage's own row (its threshold, won or lost) is joined to the cards
+    // shown. The limit is written out too (see `conditions`).
+    let mut sql = QueryBuilder::new(
+        "SELECT x.id, x.name, x.stage_id, x.position, x.amount_micros, x.currency_code, \
+                x.priority, x.company_name, \
+                floor(extract(epoch FROM ",
+    );
+    sql.push_bind(now)
+        .push(" - x.stage_changed_at) / 86400)::bigint AS days_in_stage, floor(extract(epoch FROM ")
         .push_bind(now)
         .push(
-            " - coalesce(d.last_activity_at, d.created_at)) / 86400) \
-               >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost AS stale \
-             FROM crm_deals d \
-             JOIN crm_pipeline p ON p.stage_id = d.stage_id \
-             LEFT JOIN crm_companies co ON co.id = d.company_id \
-             WHERE d.stage_id = s.id",
+            " - x.touched_at) / 86400) >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost \
+             AS stale FROM (",
         );
-    push_conditions(&mut sql, filter);
-    if let Some(c) = after {
-        sql.push(" AND (s.id <> ")
-            .push_bind(c.stage)
-            .push(" OR (d.position, d.id) > (")
-            .push_bind(c.position)
-            .push(", ")
-            .push_bind(c.id)
-            .push("))");
+    for (n, stage) in stages.iter().enumerate() {
+        if n > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(format!(
+            "(SELECT {n} AS n, d.id, d.name, d.stage_id, d.position, d.amount_micros, \
+                     d.currency_code, d.priority, co.name AS company_name, d.stage_changed_at, \
+                     coalesce(d.last_activity_at, d.created_at) AS touched_at \
+              FROM crm_deals d LEFT JOIN crm_companies co ON co.id = d.company_id \
+              WHERE d.stage_id = '{stage}'::uuid"
+        ));
+        push_conditions(&mut sql, filter);
+        if let Some(c) = after.filter(|c| c.stage == *stage) {
+            sql.push(" AND (d.position, d.id) > (")
+                .push_bind(c.position)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+        sql.push(format!(" ORDER BY d.position, d.id LIMIT {limit})"));
     }
-    sql.push(format!(" ORDER BY d.position, d.id LIMIT {limit}) AS x"));
+    sql.push(
+        ") x JOIN crm_pipeline p ON p.stage_id = x.stage_id ORDER BY x.n, x.position, x.id",
+    );
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 

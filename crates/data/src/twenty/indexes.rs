@@ -61,9 +61,12 @@ pub(crate) fn create(o: &Object, a: &Attached, native: &[(String, String)]) -> V
                 }
             })
             .collect();
+        // Whole, not partial like the lookups: Postgres keeps no statistics
+        // of a partial index's expressions, and without them it guessed a
+        // handful of deals per stage and sorted a whole stage for the board.
         if let Some(keys) = keys {
             out.push(format!(
-                "CREATE INDEX {} ON {on} ({}){live}",
+                "CREATE INDEX {} ON {on} ({})",
                 q(&format!(
                     "redkey_{}_{}_order",
                     o.table.to_lowercase(),
