@@ -29,8 +29,8 @@ pub fn TodayPage() -> impl IntoView {
                     Ok(t) => {
                         let charts = t.charts.clone();
                         view! {
-                            <Needs t decide />
-                            <Doing c=charts />
+                            {view! { <Needs t decide /> }.into_any()}
+                            {view! { <Doing c=charts /> }.into_any()}
                         }
                         .into_any()
                     }

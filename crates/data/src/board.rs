@@ -132,9 +132,7 @@ pub async fn cards(
         }
         sql.push(format!(" ORDER BY d.position, d.id LIMIT {limit})"));
     }
-    sql.push(
-        ") x JOIN crm_pipeline p ON p.stage_id = x.stage_id ORDER BY x.n, x.position, x.id",
-    );
+    sql.push(") x JOIN crm_pipeline p ON p.stage_id = x.stage_id ORDER BY x.n, x.position, x.id");
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
 

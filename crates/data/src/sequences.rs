@@ -112,9 +112,8 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Sequence>> {
 /// triggers keep (one row per sequence and measure), not from the sends
 /// and events themselves.
 pub async fn metrics(tx: &mut Tx) -> Result<Vec<SequenceMetrics>> {
-    let measure = |m: &str| {
-        format!("coalesce(sum(c.n) FILTER (WHERE c.measure = '{m}'), 0)::bigint AS {m}")
-    };
+    let measure =
+        |m: &str| format!("coalesce(sum(c.n) FILTER (WHERE c.measure = '{m}'), 0)::bigint AS {m}");
     let counts = [
         "enrolled",
         "active",

@@ -36,10 +36,7 @@ const COUNTED: &str = "WITH sends AS ( \
 async fn kept_and_counted(t: &TestDb, client: ClientId) -> Vec<SequenceMetrics> {
     let mut tx = t.tx(client, Actor::Agent).await;
     let kept = sequences::metrics(&mut tx).await.unwrap();
-    let counted: Vec<SequenceMetrics> = sqlx::query_as(COUNTED)
-        .fetch_all(tx.conn())
-        .await
-        .unwrap();
+    let counted: Vec<SequenceMetrics> = sqlx::query_as(COUNTED).fetch_all(tx.conn()).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(kept, counted);
     kept
@@ -124,7 +121,9 @@ async fn kept_funnels_stay_exact() {
         let (t_owner, sends) = (t.owner.clone(), sends.clone());
         let (e, c) = (e.to_string(), c.to_string());
         workers.push(tokio::spawn(async move {
-            let mut tx = redkey_data::admin::owner_scoped(&t_owner, a.0, "BEGIN").await.unwrap();
+            let mut tx = redkey_data::admin::owner_scoped(&t_owner, a.0, "BEGIN")
+                .await
+                .unwrap();
             sqlx::query(&format!(
                 "INSERT INTO {sends} (workspace_id, enrollment_id, step, person_id, to_email, \
                                       idempotency_key, request) \
@@ -166,7 +165,13 @@ async fn kept_funnels_stay_exact() {
     }
     let first = kept_and_counted(&t, a).await;
     assert_eq!(
-        (first[0].enrolled, first[0].sent, first[0].opened, first[0].clicked, first[0].bounced),
+        (
+            first[0].enrolled,
+            first[0].sent,
+            first[0].opened,
+            first[0].clicked,
+            first[0].bounced
+        ),
         (6, 6, 2, 1, 1)
     );
 
@@ -192,7 +197,13 @@ async fn kept_funnels_stay_exact() {
         &[&enrolments[3].to_string(), &enrolments[4].to_string()],
     )
     .await;
-    run(&t, a, &format!("DELETE FROM {events} WHERE svix_id IN ('m4', 'm5', 'm2')"), &[]).await;
+    run(
+        &t,
+        a,
+        &format!("DELETE FROM {events} WHERE svix_id IN ('m4', 'm5', 'm2')"),
+        &[],
+    )
+    .await;
     for from in [&sends, &sc] {
         let column = if from == &sc { "id" } else { "enrollment_id" };
         run(
@@ -205,7 +216,13 @@ async fn kept_funnels_stay_exact() {
     }
     let then = kept_and_counted(&t, a).await;
     assert_eq!(
-        (then[0].enrolled, then[0].active, then[0].sent, then[0].opened, then[0].bounced),
+        (
+            then[0].enrolled,
+            then[0].active,
+            then[0].sent,
+            then[0].opened,
+            then[0].bounced
+        ),
         (5, 3, 5, 2, 0)
     );
     assert_eq!((then[0].replied, then[0].unsubscribed), (1, 1));

@@ -23,12 +23,10 @@ async fn fresh_and_kept(tx: &mut Tx) -> (Days, Days) {
     .fetch_all(tx.conn())
     .await
     .unwrap();
-    let kept = sqlx::query_as(
-        "SELECT kind, day, activities FROM crm_activity_days ORDER BY 1, 2",
-    )
-    .fetch_all(tx.conn())
-    .await
-    .unwrap();
+    let kept = sqlx::query_as("SELECT kind, day, activities FROM crm_activity_days ORDER BY 1, 2")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
     (fresh, kept)
 }
 
@@ -141,9 +139,7 @@ async fn kept_activity_days_stay_exact() {
     let in_chart: i64 = weeks.iter().map(|w| w.sent + w.replies + w.meetings).sum();
     let expected: i64 = moved
         .iter()
-        .filter(|(kind, day, _)| {
-            KINDS.contains(&kind.as_str()) && *day >= weeks[0].week
-        })
+        .filter(|(kind, day, _)| KINDS.contains(&kind.as_str()) && *day >= weeks[0].week)
         .map(|d| d.2)
         .sum();
     assert_eq!(in_chart, expected);
