@@ -133,7 +133,7 @@ FROM activity_days
 WHERE workspace_id = redkey_client_id() AND n <> 0;
 
 CREATE INDEX field_changes_stage_moves ON field_changes (workspace_id, changed_at)
-  WHERE view_name = 'crm_deals' AND column_name = 'stage_id';
+  INCLUDE (row_id, new_value) WHERE view_name = 'crm_deals' AND column_name = 'stage_id';
 
 RESET ROLE;
 

@@ -44,7 +44,8 @@ pub async fn replies_since(
 }
 
 /// Open deals by expected close month, weighted by their stage's
-/// probability: the six months from the one `now` is in.
+/// probability: the six months from the one `now` is in. Summed per stage
+/// and month first (from an index of close dates), then weighted.
 pub async fn forecast(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthForecast>> {
     Ok(sqlx::query_as(
         "WITH first AS ( \
@@ -52,13 +53,17 @@ pub async fn forecast(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthForeca
          months AS ( \
            SELECT generate_series(m, m + interval '5 months', interval '1 month')::date AS month \
            FROM first), \
+         by_stage AS ( \
+           SELECT date_trunc('month', d.close_date::timestamp)::date AS month, d.stage_id, \
+                  count(*) AS deals, sum(d.amount_micros::numeric) AS micros \
+           FROM crm_deals d, first \
+           WHERE d.close_date >= first.m AND d.close_date < (first.m + interval '6 months')::date \
+           GROUP BY 1, 2), \
          open AS ( \
-           SELECT date_trunc('month', d.close_date)::date AS month, \
-                  d.amount_micros::numeric * p.probability / 100 AS weighted \
-           FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id, first \
-           WHERE NOT p.is_won AND NOT p.is_lost \
-             AND d.close_date >= first.m AND d.close_date < first.m + interval '6 months') \
-         SELECT months.month, count(open.month) AS deals, \
+           SELECT s.month, s.deals, coalesce(s.micros, 0) * p.probability / 100 AS weighted \
+           FROM by_stage s JOIN crm_pipeline p ON p.stage_id = s.stage_id \
+           WHERE NOT p.is_won AND NOT p.is_lost) \
+         SELECT months.month, coalesce(sum(open.deals), 0)::bigint AS deals, \
                 coalesce(round(sum(open.weighted) / 1000000), 0)::bigint AS weighted_units \
          FROM months LEFT JOIN open ON open.month = months.month \
          GROUP BY months.month ORDER BY months.month",
