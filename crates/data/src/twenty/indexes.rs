@@ -61,7 +61,7 @@ pub(crate) fn create(o: &Object, a: &Attached, native: &[(String, String)]) -> V
                 }
             })
             .collect();
-        // Whole, not partial like the lookups: Postgres keeps no statistics
+        // Whole, not partial like the lookups: the planner uses no statistics
         // of a partial index's expressions, and without them it guessed a
         // handful of deals per stage and sorted a whole stage for the board.
         if let Some(keys) = keys {
