@@ -55,21 +55,16 @@ BEGIN
                                      array_agg(-1))
     FROM old_rows WHERE deleted_at IS NULL GROUP BY workspace_id ORDER BY workspace_id;
   ELSE
-    PERFORM redkey_add_activity_days(w, array_agg(k), array_agg(a), array_agg(d))
-    FROM (SELECT o.workspace_id AS w, o.kind AS k, o.happens_at AS a, -1 AS d
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-          WHERE o.deleted_at IS NULL
-            AND (n.deleted_at IS NOT NULL
-                 OR (o.workspace_id, o.kind, o.happens_at)
-                    IS DISTINCT FROM (n.workspace_id, n.kind, n.happens_at))
-          UNION ALL
-          SELECT n.workspace_id, n.kind, n.happens_at, 1
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-          WHERE n.deleted_at IS NULL
-            AND (o.deleted_at IS NOT NULL
-                 OR (o.workspace_id, o.kind, o.happens_at)
-                    IS DISTINCT FROM (n.workspace_id, n.kind, n.happens_at))) x
-    GROUP BY w ORDER BY w;
+    -- Each changed row leaves its old day (if it counted) and joins its new one.
+    PERFORM redkey_add_activity_days(x.w, array_agg(x.k), array_agg(x.a), array_agg(x.d))
+    FROM old_rows o JOIN new_rows n ON n.id = o.id,
+         LATERAL (VALUES (o.workspace_id, o.kind, o.happens_at, o.deleted_at IS NULL, -1),
+                         (n.workspace_id, n.kind, n.happens_at, n.deleted_at IS NULL, 1))
+           AS x (w, k, a, live, d)
+    WHERE x.live
+      AND (o.workspace_id, o.kind, o.happens_at, o.deleted_at IS NULL)
+          IS DISTINCT FROM (n.workspace_id, n.kind, n.happens_at, n.deleted_at IS NULL)
+    GROUP BY x.w ORDER BY x.w;
   END IF;
   RETURN NULL;
 END

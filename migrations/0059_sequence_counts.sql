@@ -82,18 +82,15 @@ BEGIN
     FROM old_rows r, unnest(redkey_enrolment_measures(r.status, r.stop_reason)) AS m
     GROUP BY r.workspace_id ORDER BY r.workspace_id;
   ELSE
-    PERFORM redkey_add_sequence_counts(x.w, array_agg(x.s), array_agg(x.m), array_agg(x.d))
-    FROM (SELECT o.workspace_id AS w, o.sequence_id AS s, m, -1 AS d
-          FROM old_rows o JOIN new_rows n ON n.id = o.id,
-               unnest(redkey_enrolment_measures(o.status, o.stop_reason)) AS m
-          WHERE (o.workspace_id, o.sequence_id, o.status, o.stop_reason)
-                IS DISTINCT FROM (n.workspace_id, n.sequence_id, n.status, n.stop_reason)
-          UNION ALL
-          SELECT n.workspace_id, n.sequence_id, m, 1
-          FROM old_rows o JOIN new_rows n ON n.id = o.id,
-               unnest(redkey_enrolment_measures(n.status, n.stop_reason)) AS m
-          WHERE (o.workspace_id, o.sequence_id, o.status, o.stop_reason)
-                IS DISTINCT FROM (n.workspace_id, n.sequence_id, n.status, n.stop_reason)) x
+    -- Each changed row takes back what it counted and counts anew.
+    PERFORM redkey_add_sequence_counts(x.w, array_agg(x.s), array_agg(m), array_agg(x.d))
+    FROM old_rows o JOIN new_rows n ON n.id = o.id,
+         LATERAL (VALUES (o.workspace_id, o.sequence_id, o.status, o.stop_reason, -1),
+                         (n.workspace_id, n.sequence_id, n.status, n.stop_reason, 1))
+           AS x (w, s, status, stop_reason, d),
+         unnest(redkey_enrolment_measures(x.status, x.stop_reason)) AS m
+    WHERE (o.workspace_id, o.sequence_id, o.status, o.stop_reason)
+          IS DISTINCT FROM (n.workspace_id, n.sequence_id, n.status, n.stop_reason)
     GROUP BY x.w ORDER BY x.w;
   END IF;
   RETURN NULL;
@@ -113,13 +110,10 @@ BEGIN
   changed := CASE TG_OP
     WHEN 'INSERT' THEN 'SELECT workspace_id, enrollment_id, status, provider_id, 1 AS d FROM new_rows'
     WHEN 'DELETE' THEN 'SELECT workspace_id, enrollment_id, status, provider_id, -1 AS d FROM old_rows'
-    ELSE 'SELECT o.workspace_id, o.enrollment_id, o.status, o.provider_id, -1 AS d '
-         'FROM old_rows o JOIN new_rows n ON n.id = o.id '
-         'WHERE (o.workspace_id, o.enrollment_id, o.status, o.provider_id) '
-         '  IS DISTINCT FROM (n.workspace_id, n.enrollment_id, n.status, n.provider_id) '
-         'UNION ALL '
-         'SELECT n.workspace_id, n.enrollment_id, n.status, n.provider_id, 1 '
-         'FROM old_rows o JOIN new_rows n ON n.id = o.id '
+    ELSE 'SELECT x.* FROM old_rows o JOIN new_rows n ON n.id = o.id, '
+         'LATERAL (VALUES (o.workspace_id, o.enrollment_id, o.status, o.provider_id, -1), '
+         '                (n.workspace_id, n.enrollment_id, n.status, n.provider_id, 1)) '
+         '  AS x (workspace_id, enrollment_id, status, provider_id, d) '
          'WHERE (o.workspace_id, o.enrollment_id, o.status, o.provider_id) '
          '  IS DISTINCT FROM (n.workspace_id, n.enrollment_id, n.status, n.provider_id)'
   END;
