@@ -149,6 +149,11 @@ pub async fn load(owner: &PgPool, db: &Db, client: ClientId, human: Actor) -> an
         .bind(STAGE_MOVES)
         .execute(owner)
         .await?;
+        // Decided deals entered their stage when the history says.
+        sqlx::query("SELECT redkey_recount_deal_outcomes($1)")
+            .bind(ws)
+            .execute(owner)
+            .await?;
     }
     bar.finish_with_message("sequences, sends, events, history: loaded");
     Ok(())

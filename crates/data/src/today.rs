@@ -44,8 +44,8 @@ pub async fn replies_since(
 }
 
 /// Open deals by expected close month, weighted by their stage's
-/// probability: the six months from the one `now` is in. Summed per stage
-/// and month first (from an index of close dates), then weighted.
+/// probability: the six months from the one `now` is in. From the counts
+/// kept per stage and close month (at most six rows per stage).
 pub async fn forecast(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthForecast>> {
     Ok(sqlx::query_as(
         "WITH first AS ( \
@@ -53,16 +53,11 @@ pub async fn forecast(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthForeca
          months AS ( \
            SELECT generate_series(m, m + interval '5 months', interval '1 month')::date AS month \
            FROM first), \
-         by_stage AS ( \
-           SELECT date_trunc('month', d.close_date::timestamp)::date AS month, d.stage_id, \
-                  count(*) AS deals, sum(d.amount_micros::numeric) AS micros \
-           FROM crm_deals d, first \
-           WHERE d.close_date >= first.m AND d.close_date < (first.m + interval '6 months')::date \
-           GROUP BY 1, 2), \
          open AS ( \
-           SELECT s.month, s.deals, coalesce(s.micros, 0) * p.probability / 100 AS weighted \
-           FROM by_stage s JOIN crm_pipeline p ON p.stage_id = s.stage_id \
-           WHERE NOT p.is_won AND NOT p.is_lost) \
+           SELECT t.month, t.deal_count AS deals, t.amount_micros * p.probability / 100 AS weighted \
+           FROM crm_close_months t JOIN crm_pipeline p ON p.stage_id = t.stage_id, first \
+           WHERE NOT p.is_won AND NOT p.is_lost \
+             AND t.month >= first.m AND t.month < (first.m + interval '6 months')::date) \
          SELECT months.month, coalesce(sum(open.deals), 0)::bigint AS deals, \
                 coalesce(round(sum(open.weighted) / 1000000), 0)::bigint AS weighted_units \
          FROM months LEFT JOIN open ON open.month = months.month \
@@ -73,9 +68,10 @@ pub async fn forecast(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthForeca
     .await?)
 }
 
-/// Deals that entered a won or a lost stage, by month, over the twelve
-/// months to the one `now` is in: from the audit trail of stage moves, so
-/// a deal reopened later still counts where it was decided.
+/// Deals now won or lost, by the month they entered that stage (their
+/// last stage move, as the audit trail has it), over the twelve months to
+/// the one `now` is in, valued at their amount: from the kept outcomes, one
+/// row per decided deal, so a deal moved back and forth counts once.
 pub async fn closed(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthClosed>> {
     Ok(sqlx::query_as(
         "WITH first AS ( \
@@ -84,24 +80,21 @@ pub async fn closed(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthClosed>>
          months AS ( \
            SELECT generate_series(m, m + interval '11 months', interval '1 month')::date AS month \
            FROM first), \
-         moves AS ( \
-           SELECT date_trunc('month', f.changed_at AT TIME ZONE first.time_zone)::date AS month, \
-                  p.is_won, coalesce(d.amount_micros, 0)::numeric AS micros \
-           FROM crm_field_changes f \
-           JOIN crm_pipeline p ON p.stage_id::text = f.new_value #>> '{}' \
-           JOIN crm_deals d ON d.id = f.row_id, first \
-           WHERE f.view_name = 'crm_deals' AND f.column_name = 'stage_id' \
-             AND (p.is_won OR p.is_lost) \
-             AND f.changed_at >= first.m AT TIME ZONE first.time_zone) \
-         SELECT months.month, \
-                count(*) FILTER (WHERE moves.is_won) AS won, \
-                count(*) FILTER (WHERE NOT moves.is_won) AS lost, \
-                coalesce(round(sum(moves.micros) FILTER (WHERE moves.is_won) / 1000000), 0)::bigint \
-                  AS won_units, \
-                coalesce(round(sum(moves.micros) FILTER (WHERE NOT moves.is_won) / 1000000), 0)::bigint \
-                  AS lost_units \
-         FROM months LEFT JOIN moves ON moves.month = months.month \
-         GROUP BY months.month ORDER BY months.month",
+         decided AS ( \
+           SELECT date_trunc('month', o.closed_at AT TIME ZONE first.time_zone)::date AS month, \
+                  count(*) FILTER (WHERE o.is_won) AS won, \
+                  count(*) FILTER (WHERE NOT o.is_won) AS lost, \
+                  round(coalesce(sum(o.amount_micros) FILTER (WHERE o.is_won), 0) / 1000000) AS won_units, \
+                  round(coalesce(sum(o.amount_micros) FILTER (WHERE NOT o.is_won), 0) / 1000000) \
+                    AS lost_units \
+           FROM crm_deal_outcomes o, first \
+           WHERE o.closed_at >= first.m AT TIME ZONE first.time_zone \
+           GROUP BY 1) \
+         SELECT months.month, coalesce(d.won, 0) AS won, coalesce(d.lost, 0) AS lost, \
+                coalesce(d.won_units, 0)::bigint AS won_units, \
+                coalesce(d.lost_units, 0)::bigint AS lost_units \
+         FROM months LEFT JOIN decided d ON d.month = months.month \
+         ORDER BY months.month",
     )
     .bind(now)
     .fetch_all(tx.conn())

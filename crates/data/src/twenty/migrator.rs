@@ -94,6 +94,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "sequence_counts",
         sql: include_str!("../../twenty/0016_sequence_counts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "deal_outcomes",
+        sql: include_str!("../../twenty/0017_deal_outcomes.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "close_months",
+        sql: include_str!("../../twenty/0018_close_months.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -129,8 +129,8 @@ pub async fn after_upgrade(owner: &PgPool) -> Result<Report> {
 
 /// The adapter's row triggers on Twenty's tables (they change no Twenty
 /// column): the field audit trail of what Twenty's columns hold, the
-/// board's stage totals, Twenty's timeline events of our changes, and the
-/// search side tables.
+/// board's stage totals, Today's won and lost outcomes and forecast months,
+/// Twenty's timeline events of our changes, and the search side tables.
 const TRIGGERS: &[(&str, &str, &str)] = &[
     (
         "redkey_audit",
@@ -152,6 +152,12 @@ const TRIGGERS: &[(&str, &str, &str)] = &[
          'linkedin_url:linkedinLinkPrimaryLinkUrl:operational')",
     ),
     ("redkey_count_deal", "opportunity", "count_deal('{client}')"),
+    ("redkey_outcome", "opportunity", "keep_outcome('{client}')"),
+    (
+        "redkey_close_month",
+        "opportunity",
+        "count_close_month('{client}')",
+    ),
     ("redkey_timeline", "person", "timeline_event('person')"),
     ("redkey_timeline", "company", "timeline_event('company')"),
     (
@@ -388,10 +394,13 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
         .await?;
     sqlx::query("RESET ROLE").execute(&mut **tx).await?;
     for a in &all {
-        sqlx::query("SELECT redkey_twenty.recount($1), redkey_twenty.reindex_search($1)")
-            .bind(a.client)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "SELECT redkey_twenty.recount($1), redkey_twenty.reindex_search($1), \
+                    redkey_recount_deal_outcomes($1), redkey_recount_close_months($1)",
+        )
+        .bind(a.client)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(report)
 }

@@ -13,6 +13,7 @@ mod health;
 mod isolation;
 mod migrations;
 mod notes;
+mod outcomes;
 mod pipeline;
 mod search;
 mod settings;

@@ -107,3 +107,55 @@ pub async fn positions(tx: &mut Tx, stage: Uuid) -> Vec<(Uuid, f64)> {
         .await
         .unwrap()
 }
+
+/// Another application writes a deal of 7 units into `stage` straight into
+/// the table where the client's deals live: RedKey's (as someone, with no
+/// client chosen by the data layer), or the attached Twenty workspace's (as
+/// Twenty's own connection).
+pub async fn from_elsewhere(t: &TestDb, a: ClientId, human: Actor, stage: Uuid) {
+    let mut other = t.owner.begin().await.unwrap();
+    if over_twenty() {
+        let (schema, label): (String, String) = sqlx::query_as(
+            "SELECT a.workspace_schema, s.label FROM redkey_twenty.stages s \
+             JOIN redkey_twenty.attachments a USING (workspace_id) WHERE s.stage_id = $1",
+        )
+        .bind(stage)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+        sqlx::query("SET LOCAL ROLE twenty_app")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO {schema}.opportunity (name, stage, \"amountAmountMicros\", position) \
+             VALUES ('From elsewhere', $1::text::{schema}.opportunity_stage_enum, 7000000, 99)"
+        ))
+        .bind(label)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    } else {
+        let Actor::User(someone) = human else {
+            unreachable!("two_clients gives a person")
+        };
+        // The audit trail asks who wrote it; the totals follow the row itself.
+        sqlx::query(
+            "SELECT set_config('redkey.user_id', $1, true), set_config('redkey.client_id', $2, true)",
+        )
+        .bind(someone.to_string())
+        .bind(a.0.to_string())
+        .execute(&mut *other)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO opportunities (workspace_id, name, pipeline_id, stage_id, amount_amount_micros, position) \
+             SELECT workspace_id, 'From elsewhere', pipeline_id, id, 7000000, 99 FROM pipeline_stages WHERE id = $1",
+        )
+        .bind(stage)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    }
+    other.commit().await.unwrap();
+}

@@ -1,0 +1,247 @@
+//! Today's deal charts read numbers kept by row triggers on the deals
+//! tables: the won and lost history a row per deal now in a won or lost
+//! stage, the forecast a count and sum per stage and close month. They
+//! must equal what the deals and the audit trail say — the stage's
+//! outcome, the amount, the last stage move's time, the close month —
+//! after concurrent moves, new amounts and close dates, the trash and
+//! back, another application's rows, and a stage whose outcome changes in
+//! Settings.
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use redkey_data::{
+    audit,
+    deals::{self, DealField},
+    records, settings, today, Actor, ClientId, Tx,
+};
+use redkey_testkit::{over_twenty, TestDb};
+use uuid::Uuid;
+
+use crate::support::{from_elsewhere, pipeline_with};
+
+type Outcomes = Vec<(Uuid, bool, i64, DateTime<Utc>)>;
+type CloseMonths = Vec<(Uuid, NaiveDate, i64, i64)>;
+
+/// The decided deals as the deals and their audit trail say now.
+async fn fresh(tx: &mut Tx) -> Outcomes {
+    sqlx::query_as(
+        "SELECT d.id, p.is_won, coalesce(d.amount_micros, 0)::bigint, \
+                (SELECT max(f.changed_at) FROM crm_field_changes f \
+                 WHERE f.row_id = d.id AND f.view_name = 'crm_deals' AND f.column_name = 'stage_id') \
+         FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
+         WHERE p.is_won OR p.is_lost ORDER BY d.id",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap()
+}
+
+async fn kept(tx: &mut Tx) -> Outcomes {
+    sqlx::query_as(
+        "SELECT deal_id, is_won, amount_micros::bigint, closed_at FROM crm_deal_outcomes \
+         ORDER BY deal_id",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap()
+}
+
+/// Live deals per stage and close month, counted now and as kept.
+async fn close_months(tx: &mut Tx) -> (CloseMonths, CloseMonths) {
+    let fresh = sqlx::query_as(
+        "SELECT stage_id, date_trunc('month', close_date::date)::date, count(*), \
+                coalesce(sum(amount_micros), 0)::bigint \
+         FROM crm_deals WHERE close_date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    let kept = sqlx::query_as(
+        "SELECT stage_id, month, deal_count, amount_micros::bigint FROM crm_close_months \
+         ORDER BY 1, 2",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    (fresh, kept)
+}
+
+async fn assert_exact(t: &TestDb, client: ClientId, human: Actor, what: &str) -> Outcomes {
+    let mut tx = t.tx(client, human).await;
+    let (fresh, kept) = (fresh(&mut tx).await, kept(&mut tx).await);
+    let (fresh_months, kept_months) = close_months(&mut tx).await;
+    tx.commit().await.unwrap();
+    assert_eq!(kept, fresh, "{what}");
+    assert_eq!(kept_months, fresh_months, "close months {what}");
+    kept
+}
+
+/// The first of the month `n` months from today's.
+fn month_ahead(n: u32) -> NaiveDate {
+    let today = Utc::now().date_naive();
+    today.with_day(1).unwrap() + Months::new(n)
+}
+
+/// Another application deletes `deal` for good, straight from the table
+/// where the client's deals live.
+async fn delete_elsewhere(t: &TestDb, client: ClientId, deal: Uuid) {
+    let mut other = t.owner.begin().await.unwrap();
+    let table = if over_twenty() {
+        let schema: String = sqlx::query_scalar(
+            "SELECT workspace_schema FROM redkey_twenty.attachments WHERE workspace_id = $1",
+        )
+        .bind(client.0)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+        sqlx::query("SET LOCAL ROLE twenty_app")
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        format!("{schema}.opportunity")
+    } else {
+        "opportunities".into()
+    };
+    let gone = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+        .bind(deal)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    assert_eq!(gone.rows_affected(), 1);
+    other.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn kept_deal_outcomes_stay_exact() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let (p, stages) = pipeline_with(
+        &mut tx,
+        "Sales",
+        &[
+            ("Lead", 10, false, false),
+            ("Proposal", 50, false, false),
+            ("Won", 100, true, false),
+            ("Lost", 0, false, true),
+        ],
+    )
+    .await;
+    let mut ids = vec![];
+    for i in 0..20i64 {
+        let deal = records::create(
+            &mut tx,
+            vec![
+                DealField::Name(format!("Deal {i}")),
+                DealField::Pipeline(p),
+                DealField::Stage(stages[0]),
+                DealField::AmountMicros(Some(1_000_000 * (i + 1))),
+                DealField::CloseDate((i % 4 != 0).then(|| month_ahead(i as u32 % 3))),
+            ],
+        )
+        .await
+        .unwrap();
+        ids.push(deal.id);
+    }
+    tx.commit().await.unwrap();
+
+    // Four people work the board at once: moves in and out of the won and
+    // lost stages, new amounts, deals to the trash.
+    let mut workers = vec![];
+    for w in 0..4usize {
+        let (db, stages, ids) = (t.db.clone(), stages.clone(), ids.clone());
+        workers.push(tokio::spawn(async move {
+            for i in 0..8usize {
+                let deal = ids[(w * 7 + i * 3) % ids.len()];
+                let stage = stages[(w + i) % stages.len()];
+                let mut tx = db.begin(a, human).await.unwrap();
+                let field = match i % 6 {
+                    3 => DealField::AmountMicros(Some((w * 100 + i) as i64 * 1_000_000)),
+                    _ => {
+                        DealField::CloseDate(Some(month_ahead((w + i) as u32 % 5) + Days::new(14)))
+                    }
+                };
+                let done = match i % 6 {
+                    0..=2 => deals::move_to(&mut tx, deal, stage, 0).await.map(|_| ()),
+                    3 | 4 => records::update(&mut tx, deal, vec![field])
+                        .await
+                        .map(|_| ()),
+                    _ => audit::archive(&mut tx, audit::Kind::Deal, deal).await,
+                };
+                // A deal another worker put in the trash is not found: fine.
+                if done.is_ok() {
+                    tx.commit().await.unwrap();
+                }
+            }
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let worked = assert_exact(&t, a, human, "after concurrent work").await;
+    assert!(worked.iter().any(|o| o.1) && worked.iter().any(|o| !o.1));
+
+    // Back from the trash with the month they were decided in; another
+    // application adds a won deal and deletes a decided one for good.
+    let mut tx = t.tx(a, human).await;
+    for d in &ids {
+        let _ = audit::restore(&mut tx, audit::Kind::Deal, *d).await;
+    }
+    tx.commit().await.unwrap();
+    from_elsewhere(&t, a, human, stages[2]).await;
+    delete_elsewhere(&t, a, worked[0].0).await;
+    let edited = assert_exact(&t, a, human, "after restores and another application").await;
+    assert!(!edited.iter().any(|o| o.0 == worked[0].0));
+    assert!(edited.iter().any(|o| o.2 == 7_000_000 && o.1));
+
+    // Proposal becomes a lost stage: every deal in it is decided.
+    let mut tx = t.tx(a, human).await;
+    let proposed = *ids.iter().find(|d| **d != worked[0].0).unwrap();
+    deals::move_to(&mut tx, proposed, stages[1], 0)
+        .await
+        .unwrap();
+    settings::set_stage_outcome(&mut tx, stages[1], 0, false, true)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let decided = assert_exact(&t, a, human, "after a stage became lost").await;
+    assert!(decided.iter().any(|o| o.0 == proposed && !o.1));
+
+    // The chart sums the same rows, whole units here; the other client has none.
+    let mut tx = t.tx(a, human).await;
+    let months = today::closed(&mut tx, Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(months.len(), 12);
+    let sum = |won: bool| -> (i64, i64) {
+        let of: Vec<_> = decided.iter().filter(|o| o.1 == won).collect();
+        (of.len() as i64, of.iter().map(|o| o.2 / 1_000_000).sum())
+    };
+    let won = months
+        .iter()
+        .fold((0, 0), |s, m| (s.0 + m.won, s.1 + m.won_units));
+    let lost = months
+        .iter()
+        .fold((0, 0), |s, m| (s.0 + m.lost, s.1 + m.lost_units));
+    assert_eq!((won, lost), (sum(true), sum(false)));
+
+    // The forecast weights the open stage's months (Lead, at 10%).
+    let mut tx = t.tx(a, human).await;
+    let forecast = today::forecast(&mut tx, Utc::now()).await.unwrap();
+    let (open, _) = close_months(&mut tx).await;
+    tx.commit().await.unwrap();
+    let expected: Vec<(NaiveDate, i64, i64)> = (0..6)
+        .map(month_ahead)
+        .map(|m| {
+            let lead = open.iter().find(|c| c.0 == stages[0] && c.1 == m);
+            lead.map_or((m, 0, 0), |c| (m, c.2, (c.3 / 1_000_000 + 5) / 10))
+        })
+        .collect();
+    let got: Vec<_> = forecast
+        .iter()
+        .map(|f| (f.month, f.deals, f.weighted_units))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(got.iter().any(|f| f.1 > 0), "some open deal closes soon");
+    assert!(assert_exact(&t, b, human, "the other client")
+        .await
+        .is_empty());
+}
