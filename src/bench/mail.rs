@@ -150,7 +150,7 @@ pub async fn load(owner: &PgPool, db: &Db, client: ClientId, human: Actor) -> an
         .execute(owner)
         .await?;
         // Decided deals entered their stage when the history says.
-        sqlx::query("SELECT redkey_recount_deal_outcomes($1)")
+        sqlx::query("SELECT redkey_recount_deal_charts($1)")
             .bind(ws)
             .execute(owner)
             .await?;

@@ -96,13 +96,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 17,
-        name: "deal_outcomes",
-        sql: include_str!("../../twenty/0017_deal_outcomes.sql"),
-    },
-    Migration {
-        version: 18,
-        name: "close_months",
-        sql: include_str!("../../twenty/0018_close_months.sql"),
+        name: "deal_charts",
+        sql: include_str!("../../twenty/0017_deal_charts.sql"),
     },
 ];
 

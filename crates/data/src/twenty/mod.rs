@@ -152,11 +152,10 @@ const TRIGGERS: &[(&str, &str, &str)] = &[
          'linkedin_url:linkedinLinkPrimaryLinkUrl:operational')",
     ),
     ("redkey_count_deal", "opportunity", "count_deal('{client}')"),
-    ("redkey_outcome", "opportunity", "keep_outcome('{client}')"),
     (
-        "redkey_close_month",
+        "redkey_deal_charts",
         "opportunity",
-        "count_close_month('{client}')",
+        "count_deal_charts('{client}')",
     ),
     ("redkey_timeline", "person", "timeline_event('person')"),
     ("redkey_timeline", "company", "timeline_event('company')"),
@@ -396,7 +395,7 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
     for a in &all {
         sqlx::query(
             "SELECT redkey_twenty.recount($1), redkey_twenty.reindex_search($1), \
-                    redkey_recount_deal_outcomes($1), redkey_recount_close_months($1)",
+                    redkey_recount_deal_charts($1)",
         )
         .bind(a.client)
         .execute(&mut **tx)

@@ -7,13 +7,13 @@
 mod audit;
 mod board;
 mod contacts;
+mod deal_charts;
 mod field_classes;
 mod funnel;
 mod health;
 mod isolation;
 mod migrations;
 mod notes;
-mod outcomes;
 mod pipeline;
 mod search;
 mod settings;

@@ -111,7 +111,7 @@ async fn delete_elsewhere(t: &TestDb, client: ClientId, deal: Uuid) {
 }
 
 #[tokio::test]
-async fn kept_deal_outcomes_stay_exact() {
+async fn kept_deal_charts_stay_exact() {
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
     let mut tx = t.tx(a, human).await;
