@@ -13,10 +13,10 @@ use redkey_data::{
     deals::{self, DealField},
     records, settings, today, Actor, ClientId, Tx,
 };
-use redkey_testkit::{over_twenty, TestDb};
+use redkey_testkit::TestDb;
 use uuid::Uuid;
 
-use crate::support::{from_elsewhere, pipeline_with};
+use crate::support::{board_with, elsewhere, from_elsewhere};
 
 type Outcomes = Vec<(Uuid, bool, i64, DateTime<Utc>)>;
 type CloseMonths = Vec<(Uuid, NaiveDate, i64, i64)>;
@@ -84,23 +84,8 @@ fn month_ahead(n: u32) -> NaiveDate {
 /// Another application deletes `deal` for good, straight from the table
 /// where the client's deals live.
 async fn delete_elsewhere(t: &TestDb, client: ClientId, deal: Uuid) {
-    let mut other = t.owner.begin().await.unwrap();
-    let table = if over_twenty() {
-        let schema: String = sqlx::query_scalar(
-            "SELECT workspace_schema FROM redkey_twenty.attachments WHERE workspace_id = $1",
-        )
-        .bind(client.0)
-        .fetch_one(&mut *other)
-        .await
-        .unwrap();
-        sqlx::query("SET LOCAL ROLE twenty_app")
-            .execute(&mut *other)
-            .await
-            .unwrap();
-        format!("{schema}.opportunity")
-    } else {
-        "opportunities".into()
-    };
+    let (mut other, twenty) = elsewhere(t, client).await;
+    let table = twenty.map_or("opportunities".into(), |s| format!("{s}.opportunity"));
     let gone = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
         .bind(deal)
         .execute(&mut *other)
@@ -115,33 +100,18 @@ async fn kept_deal_charts_stay_exact() {
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
     let mut tx = t.tx(a, human).await;
-    let (p, stages) = pipeline_with(
+    let (_, stages, ids) = board_with(
         &mut tx,
-        "Sales",
         &[
             ("Lead", 10, false, false),
             ("Proposal", 50, false, false),
             ("Won", 100, true, false),
             ("Lost", 0, false, true),
         ],
+        20,
+        |i| (i % 4 != 0).then(|| month_ahead(i as u32 % 3)),
     )
     .await;
-    let mut ids = vec![];
-    for i in 0..20i64 {
-        let deal = records::create(
-            &mut tx,
-            vec![
-                DealField::Name(format!("Deal {i}")),
-                DealField::Pipeline(p),
-                DealField::Stage(stages[0]),
-                DealField::AmountMicros(Some(1_000_000 * (i + 1))),
-                DealField::CloseDate((i % 4 != 0).then(|| month_ahead(i as u32 % 3))),
-            ],
-        )
-        .await
-        .unwrap();
-        ids.push(deal.id);
-    }
     tx.commit().await.unwrap();
 
     // Four people work the board at once: moves in and out of the won and

@@ -1,5 +1,6 @@
 //! Records the tests start from.
 
+use chrono::NaiveDate;
 use redkey_data::records;
 use redkey_data::{
     contacts::ContactField, deals::DealField, pipeline, settings, Actor, ClientId, Tx,
@@ -72,16 +73,28 @@ pub async fn pipeline_with(
 
 /// A pipeline with three stages and `n` deals in the first stage.
 pub async fn board(tx: &mut Tx, n: usize) -> (Uuid, Vec<Uuid>, Vec<Uuid>) {
-    let (p, stages) = pipeline_with(
+    board_with(
         tx,
-        "Sales",
         &[
             ("Lead", 10, false, false),
             ("Proposal", 50, false, false),
             ("Won", 100, true, false),
         ],
+        n,
+        |_| None,
     )
-    .await;
+    .await
+}
+
+/// A pipeline "Sales" with `stages` and `n` deals in the first, the i-th
+/// worth i + 1 units and closing on `close(i)`.
+pub async fn board_with(
+    tx: &mut Tx,
+    stages: &[(&str, i32, bool, bool)],
+    n: usize,
+    close: impl Fn(usize) -> Option<NaiveDate>,
+) -> (Uuid, Vec<Uuid>, Vec<Uuid>) {
+    let (p, stages) = pipeline_with(tx, "Sales", stages).await;
     let mut ds = vec![];
     for i in 0..n {
         let d = records::create(
@@ -91,6 +104,7 @@ pub async fn board(tx: &mut Tx, n: usize) -> (Uuid, Vec<Uuid>, Vec<Uuid>) {
                 DealField::Pipeline(p),
                 DealField::Stage(stages[0]),
                 DealField::AmountMicros(Some(1_000_000 * (i as i64 + 1))),
+                DealField::CloseDate(close(i)),
             ],
         )
         .await
@@ -108,25 +122,43 @@ pub async fn positions(tx: &mut Tx, stage: Uuid) -> Vec<(Uuid, f64)> {
         .unwrap()
 }
 
-/// Another application writes a deal of 7 units into `stage` straight into
-/// the table where the client's deals live: RedKey's (as someone, with no
-/// client chosen by the data layer), or the attached Twenty workspace's (as
-/// Twenty's own connection).
-pub async fn from_elsewhere(t: &TestDb, a: ClientId, human: Actor, stage: Uuid) {
+/// A transaction as another application writing where `client`'s deals
+/// live: the attached Twenty workspace's schema (as Twenty's own
+/// connection), or none for RedKey's tables (as the owner, with no client
+/// chosen by the data layer).
+pub async fn elsewhere(
+    t: &TestDb,
+    client: ClientId,
+) -> (sqlx::Transaction<'static, sqlx::Postgres>, Option<String>) {
     let mut other = t.owner.begin().await.unwrap();
-    if over_twenty() {
-        let (schema, label): (String, String) = sqlx::query_as(
-            "SELECT a.workspace_schema, s.label FROM redkey_twenty.stages s \
-             JOIN redkey_twenty.attachments a USING (workspace_id) WHERE s.stage_id = $1",
-        )
-        .bind(stage)
-        .fetch_one(&mut *other)
+    if !over_twenty() {
+        return (other, None);
+    }
+    let schema: String = sqlx::query_scalar(
+        "SELECT workspace_schema FROM redkey_twenty.attachments WHERE workspace_id = $1",
+    )
+    .bind(client.0)
+    .fetch_one(&mut *other)
+    .await
+    .unwrap();
+    sqlx::query("SET LOCAL ROLE twenty_app")
+        .execute(&mut *other)
         .await
         .unwrap();
-        sqlx::query("SET LOCAL ROLE twenty_app")
-            .execute(&mut *other)
-            .await
-            .unwrap();
+    (other, Some(schema))
+}
+
+/// Another application writes a deal of 7 units into `stage` straight into
+/// the table where the client's deals live.
+pub async fn from_elsewhere(t: &TestDb, a: ClientId, human: Actor, stage: Uuid) {
+    let (mut other, twenty) = elsewhere(t, a).await;
+    if let Some(schema) = twenty {
+        let label: String =
+            sqlx::query_scalar("SELECT label FROM redkey_twenty.stages WHERE stage_id = $1")
+                .bind(stage)
+                .fetch_one(&t.owner)
+                .await
+                .unwrap();
         sqlx::query(&format!(
             "INSERT INTO {schema}.opportunity (name, stage, \"amountAmountMicros\", position) \
              VALUES ('From elsewhere', $1::text::{schema}.opportunity_stage_enum, 7000000, 99)"
