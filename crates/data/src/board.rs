@@ -98,7 +98,12 @@ pub async fn cards(
     // (a lateral join), Postgres guessed a handful of deals per stage over
     // Twenty's tables, read every deal of the stage and sorted them. The
     // stage's own row (its threshold, won or lost) is joined to the cards
-    // shown. The limit is written out too (see `conditions`).
+    // shown. The limit is written out too (see `conditions`). The order
+    // names the stage although it is fixed: over Twenty the stage is an
+    // expression of Twenty's enum, whose equality Postgres does not count
+    // as leakproof, so beside a row-secured table (the adapter's extension
+    // rows) the condition cannot tell the planner the index's first column
+    // is constant, and it would read and sort the whole stage.
     let mut sql = QueryBuilder::new(
         "SELECT x.id, x.name, x.stage_id, x.position, x.amount_micros, x.currency_code, \
                 x.priority, x.company_name, \
@@ -130,7 +135,9 @@ pub async fn cards(
                 .push_bind(c.id)
                 .push(")");
         }
-        sql.push(format!(" ORDER BY d.position, d.id LIMIT {limit})"));
+        sql.push(format!(
+            " ORDER BY d.stage_id, d.position, d.id LIMIT {limit})"
+        ));
     }
     sql.push(") x JOIN crm_pipeline p ON p.stage_id = x.stage_id ORDER BY x.n, x.position, x.id");
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
