@@ -196,8 +196,8 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("opportunity_ext"),
         derived: &[],
         unique: &[],
-        // The board's columns.
-        orders: &[&["stage_id", "position", "id"]],
+        // The board's columns, and the deals table's first order.
+        orders: &[&["stage_id", "position", "id"], &["name", "id"]],
         first: DEAL_FIRST,
         fills: false,
         columns: &[

@@ -183,8 +183,9 @@ async fn the_adapted_views_cannot_reach_another_workspace() {
     assert!(matches!(missing, DbError::NotFound), "{missing:?}");
 }
 
-/// The contacts list's name order walks the index the adapter gives
-/// Twenty's table, through the view, instead of sorting every person.
+/// The contacts list's and the deals table's name orders, and a board
+/// column, walk the indexes the adapter gives Twenty's tables, through the
+/// views, instead of sorting every person or deal.
 #[tokio::test]
 async fn the_name_order_and_the_board_walk_twentys_tables_by_the_adapters_indexes() {
     let (t, a, human) = attached().await;
@@ -212,6 +213,15 @@ async fn the_name_order_and_the_board_walk_twentys_tables_by_the_adapters_indexe
     assert!(
         names.contains("redkey_person_last_name_first_name_id_order") && !names.contains("Sort"),
         "{names}"
+    );
+    let deals = plan("EXPLAIN SELECT id FROM crm_deals ORDER BY name, id LIMIT 51")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap()
+        .join("\n");
+    assert!(
+        deals.contains("redkey_opportunity_name_id_order") && !deals.contains("Sort"),
+        "{deals}"
     );
     // A column of the board, as `board::cards` asks for each: its first
     // cards walked in the index's order, found by our stage id, not every
