@@ -192,7 +192,17 @@ async fn a_visit_starts_where_the_one_before_it_ended() {
     // A first visit has no "since"; a reload within half an hour is the
     // same visit.
     assert_eq!(visit().await, None);
+    let version = || async {
+        sqlx::query_scalar::<_, String>("SELECT xmin::text FROM today_visits")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap()
+    };
+    let recorded = version().await;
     assert_eq!(visit().await, None);
+    // A reload within the minute only reads the visit: no new row version
+    // (and no lock held on it).
+    assert_eq!(version().await, recorded);
     // An hour later it is a new visit, starting where the last one was.
     sqlx::query("UPDATE today_visits SET seen_at = seen_at - interval '1 hour'")
         .execute(&t.owner)

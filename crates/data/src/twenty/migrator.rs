@@ -99,6 +99,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "deal_charts",
         sql: include_str!("../../twenty/0017_deal_charts.sql"),
     },
+    Migration {
+        version: 18,
+        name: "recontact_indexes",
+        sql: include_str!("../../twenty/0018_recontact_indexes.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.
