@@ -104,6 +104,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "recontact_indexes",
         sql: include_str!("../../twenty/0018_recontact_indexes.sql"),
     },
+    Migration {
+        version: 19,
+        name: "contact_search_page",
+        sql: include_str!("../../twenty/0019_contact_search_page.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.
