@@ -196,8 +196,13 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("opportunity_ext"),
         derived: &[],
         unique: &[],
-        // The board's columns, and the deals table's first order.
-        orders: &[&["stage_id", "position", "id"], &["name", "id"]],
+        // The board's columns, the deals table's first order, and the
+        // health rule's walk of deals with no activity.
+        orders: &[
+            &["stage_id", "position", "id"],
+            &["name", "id"],
+            &["created_at", "id"],
+        ],
         first: DEAL_FIRST,
         fills: false,
         columns: &[

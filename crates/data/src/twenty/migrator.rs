@@ -109,6 +109,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact_search_page",
         sql: include_str!("../../twenty/0019_contact_search_page.sql"),
     },
+    Migration {
+        version: 20,
+        name: "attention_first",
+        sql: include_str!("../../twenty/0020_attention_first.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -192,4 +192,28 @@ async fn one_rule_flags_stale_overdue_and_unplanned_deals_in_the_clients_zone() 
     );
     assert_eq!(flagged[0].idle_days, 20);
     assert_eq!(flagged[0].reasons(), ["no activity for 20 days"]);
+
+    // The board's first page is the same rule, stalest first, however a
+    // deal's quiet time is kept (over Twenty, one with no activity is
+    // quiet since Twenty's creation time, in another table).
+    sqlx::query("UPDATE crm_deals SET last_activity_at = NULL WHERE id = $1")
+        .bind(ids[2].0)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    let (_, mut all) = deals::needs_attention(&mut tx, now).await.unwrap();
+    let first = deals::needs_attention_first(&mut tx, now, p, 100)
+        .await
+        .unwrap();
+    assert!(first.windows(2).all(|w| w[0].idle_days >= w[1].idle_days));
+    for k in 1..first.len() {
+        let page = deals::needs_attention_first(&mut tx, now, p, k as i32)
+            .await
+            .unwrap();
+        assert_eq!(page, first[..k]);
+    }
+    let mut firsts = first.clone();
+    firsts.sort_by_key(|f| f.deal_id);
+    all.sort_by_key(|f| f.deal_id);
+    assert_eq!(firsts, all);
 }
