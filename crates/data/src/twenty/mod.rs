@@ -401,6 +401,17 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
         .execute(&mut **tx)
         .await?;
     }
+    // The side tables were just written again: without fresh statistics
+    // the searches planned over them ran half as fast until autovacuum
+    // came by (measured in BENCHMARKS.md, session 24).
+    sqlx::raw_sql(
+        "SET LOCAL ROLE redkey_owner; \
+         ANALYZE redkey_twenty.contact_search, redkey_twenty.record_search, \
+                 stage_totals, deal_outcomes, close_months; \
+         RESET ROLE",
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(report)
 }
 
