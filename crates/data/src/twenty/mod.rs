@@ -406,8 +406,7 @@ async fn refresh(tx: &mut Transaction<'_, Postgres>) -> Result<Report> {
     // came by (measured in BENCHMARKS.md, session 24).
     sqlx::raw_sql(
         "SET LOCAL ROLE redkey_owner; \
-         ANALYZE redkey_twenty.contact_search, redkey_twenty.record_search, \
-                 stage_totals, deal_outcomes, close_months; \
+         ANALYZE redkey_twenty.contact_search, redkey_twenty.record_search; \
          RESET ROLE",
     )
     .execute(&mut **tx)
