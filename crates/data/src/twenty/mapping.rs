@@ -143,7 +143,11 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("person_ext"),
         derived: &[],
         unique: &[("email", "emailsPrimaryEmail", "people_primary_email_unique")],
-        orders: &[&["last_name", "first_name", "id"]],
+        // The list's order, and a company's people in it (its page).
+        orders: &[
+            &["last_name", "first_name", "id"],
+            &["company_id", "last_name", "first_name", "id"],
+        ],
         first: "",
         fills: false,
         columns: &[
@@ -196,12 +200,15 @@ pub(crate) const OBJECTS: &[Object] = &[
         ext: Some("opportunity_ext"),
         derived: &[],
         unique: &[],
-        // The board's columns, the deals table's first order, and the
-        // health rule's walk of deals with no activity.
+        // The board's columns, the deals table's first order, the health
+        // rule's walk of deals with no activity, and a company's or a
+        // contact's deals, newest first (their pages).
         orders: &[
             &["stage_id", "position", "id"],
             &["name", "id"],
             &["created_at", "id"],
+            &["company_id", "created_at"],
+            &["contact_id", "created_at"],
         ],
         first: DEAL_FIRST,
         fills: false,
