@@ -114,6 +114,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "attention_first",
         sql: include_str!("../../twenty/0020_attention_first.sql"),
     },
+    Migration {
+        version: 21,
+        name: "search_resync",
+        sql: include_str!("../../twenty/0021_search_resync.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

@@ -21,6 +21,24 @@ async fn found(
     hits.into_iter().map(|h| (h.kind, h.id, h.label)).collect()
 }
 
+/// Each search side row's id and row version (`xmin`), read as their owner.
+async fn side_versions(t: &redkey_testkit::TestDb) -> Vec<(Uuid, String)> {
+    let mut tx = t.owner.begin().await.unwrap();
+    sqlx::query("SET LOCAL ROLE redkey_owner")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let rows = sqlx::query_as(
+        "SELECT record_id, xmin::text FROM redkey_twenty.record_search \
+         UNION ALL SELECT person_id, xmin::text FROM redkey_twenty.contact_search",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
 #[tokio::test]
 async fn what_twenty_writes_renames_and_deletes_is_searched_as_it_is() {
     let (t, a, human) = attached().await;
@@ -68,15 +86,36 @@ async fn what_twenty_writes_renames_and_deletes_is_searched_as_it_is() {
     assert_eq!(renamed.len(), 1, "{renamed:?}");
     assert_eq!((renamed[0].0, renamed[0].1), (FoundKind::Company, ids[0]));
 
-    // Written while the adapter was away for an upgrade: found after it.
+    // Written while the adapter was away for an upgrade: found after it;
+    // what did not change keeps its side row as it was (not rewritten).
+    let before = side_versions(&t).await;
     twenty::before_upgrade(&t.owner).await.unwrap();
     as_twenty(
         &t,
         "INSERT INTO workspace_a.person (\"nameFirstName\", \"nameLastName\") VALUES ('Milton', 'Waddams');
-         UPDATE workspace_a.person SET \"deletedAt\" = NULL;",
+         UPDATE workspace_a.person SET \"deletedAt\" = NULL;
+         UPDATE workspace_a.company SET name = 'Initrode Global';
+         UPDATE workspace_a.task SET \"deletedAt\" = now();",
     )
     .await;
     twenty::after_upgrade(&t.owner).await.unwrap();
+    let after = side_versions(&t).await;
+    let version =
+        |rows: &[(Uuid, String)], id: Uuid| rows.iter().find(|r| r.0 == id).map(|r| r.1.clone());
+    assert!(version(&before, ids[2]).is_some());
+    assert_eq!(
+        version(&before, ids[2]),
+        version(&after, ids[2]),
+        "the deal's row was rewritten"
+    );
+    assert_ne!(version(&before, ids[0]), version(&after, ids[0]));
+    assert_eq!(
+        version(&after, ids[3]),
+        None,
+        "the deleted task is still searched"
+    );
+    let renamed = found(&t, a, human, "initrode global").await;
+    assert_eq!((renamed[0].0, renamed[0].1), (FoundKind::Company, ids[0]));
     let names: Vec<String> = found(&t, a, human, "waddams gibbons milton peter")
         .await
         .into_iter()
