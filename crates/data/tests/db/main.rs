@@ -15,6 +15,7 @@ mod isolation;
 mod migrations;
 mod notes;
 mod pipeline;
+mod record_pages;
 mod search;
 mod settings;
 mod sign_in;

@@ -1,0 +1,51 @@
+//! A record page reads the rows it shows by index: a company's or a
+//! contact's deals, not every deal of the client.
+
+use redkey_testkit::{over_twenty, TestDb};
+use uuid::Uuid;
+
+use crate::support::pipeline_with;
+
+#[tokio::test]
+async fn a_companys_and_a_contacts_deals_are_walked_by_index() {
+    let t = TestDb::new().await;
+    let (alpha, beta, human) = t.two_clients().await;
+    // Both clients (over Twenty, each workspace's table is read).
+    for client in [alpha, beta] {
+        let mut tx = t.tx(client, human).await;
+        let (p, stages) = pipeline_with(&mut tx, "Sales", &[("Lead", 10, false, false)]).await;
+        sqlx::query(
+            "INSERT INTO crm_deals (name, pipeline_id, stage_id) \
+             SELECT 'Deal ' || i, $1, $2 FROM generate_series(1, 2000) i",
+        )
+        .bind(p)
+        .bind(stages[0])
+        .execute(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Over Twenty the deals are Twenty's table, with the adapter's indexes.
+    sqlx::raw_sql("ANALYZE").execute(&t.owner).await.unwrap();
+    let indexes = if over_twenty() {
+        [
+            "redkey_opportunity_company_id_created_at_order",
+            "redkey_opportunity_contact_id_created_at_order",
+        ]
+    } else {
+        ["opportunities_company", "opportunities_contact"]
+    };
+    let mut tx = t.tx(alpha, human).await;
+    for (column, index) in ["company_id", "contact_id"].into_iter().zip(indexes) {
+        let plan: Vec<String> = sqlx::query_scalar(&format!(
+            "EXPLAIN SELECT id FROM crm_deals WHERE {column} = '{}' ORDER BY created_at DESC",
+            Uuid::new_v4()
+        ))
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains(index) && !plan.contains("Seq Scan"), "{plan}");
+    }
+    tx.commit().await.unwrap();
+}
