@@ -32,6 +32,7 @@ mod onboard;
 mod page_reads;
 mod pooler;
 mod private_cluster;
+mod record_pages;
 mod runner;
 mod settings;
 mod sign_in;

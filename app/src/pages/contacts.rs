@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::{
@@ -11,7 +11,12 @@ use crate::{
         TimelineItem,
     },
     pages::tables::{next_href, use_filter, TableTools},
-    pages::{logging::LogActivityForm, sequences::SequencesPanel, trash::ArchiveButton},
+    pages::{
+        logging::LogActivityForm,
+        panels::{id_param, PanelsState, RecordPanels},
+        sequences::SequencesPanel,
+        trash::ArchiveButton,
+    },
     server_fns::{
         contacts::{contacts_page, load_contact, SaveContactStrategy},
         identity::SaveContactIdentity,
@@ -114,7 +119,8 @@ pub fn ContactsPage() -> impl IntoView {
 
 #[component]
 pub fn ContactPage() -> impl IntoView {
-    let params = use_params_map();
+    let id = id_param();
+    let panels = PanelsState::new("contact", id);
     let save = ServerAction::<SaveContactStrategy>::new();
     let enroll = ServerAction::<EnrollContact>::new();
     let change = ServerAction::<ChangeEnrollment>::new();
@@ -123,7 +129,7 @@ pub fn ContactPage() -> impl IntoView {
     let data = Resource::new(
         move || {
             (
-                params.get().get("id"),
+                id(),
                 identity.version().get(),
                 save.version().get(),
                 enroll.version().get(),
@@ -131,19 +137,14 @@ pub fn ContactPage() -> impl IntoView {
                 log.version().get(),
             )
         },
-        |(id, ..)| async move {
-            let id: Uuid = id
-                .and_then(|i| i.parse().ok())
-                .ok_or(crate::model::AppError::NotFound)?;
-            load_contact(id).await
-        },
+        |(id, ..)| async move { load_contact(id.ok_or(crate::model::AppError::NotFound)?).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Contact" /><ErrorNote error=e /> }.into_any(),
-                    Ok(detail) => view! { <ContactView detail save enroll change log identity /> }.into_any(),
+                    Ok(detail) => view! { <ContactView detail save enroll change log identity panels /> }.into_any(),
                 }
             })}
         </Transition>
@@ -158,6 +159,7 @@ fn ContactView(
     change: ServerAction<ChangeEnrollment>,
     log: ServerAction<LogActivity>,
     identity: ServerAction<SaveContactIdentity>,
+    panels: PanelsState,
 ) -> impl IntoView {
     let c = detail.contact.clone();
     let deals: Vec<(Uuid, String)> = detail
@@ -279,9 +281,7 @@ fn ContactView(
                 change
             />
         </div>
-        <crate::pages::editing::Notes kind="contact" id=c.id />
-        <crate::pages::todos::TodoPanel kind="contact" id=c.id />
-        <crate::pages::files::FilesPanel kind="contact" id=c.id />
+        <RecordPanels state=panels id=c.id />
         <LogActivityForm action=log on_kind="contact" on_id=c.id deals />
         <section class="card" aria-labelledby="timeline">
             <h2 id="timeline">"Timeline"</h2>

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{general_error, ChoiceSelect, ErrorNote, Lookup, TextField},
-    model::{AppError, ArchivedKind},
+    model::{AppError, ArchivedKind, RenderedNote},
     pages::trash::ArchiveButton,
     server_fns::editing::{
         load_deal_form, notes_for, AddNote, CreateCompany, CreateContact, CreateDeal,
@@ -114,15 +114,47 @@ pub fn NewDealPage() -> impl IntoView {
     }
 }
 
+/// A record's notes and the actions on them, made once by the record page
+/// (see `panels`).
+#[derive(Clone, Copy)]
+pub struct NotesState {
+    kind: &'static str,
+    add: ServerAction<AddNote>,
+    archive: ServerAction<ArchiveRecord>,
+    notes: Resource<Result<Vec<RenderedNote>, AppError>>,
+}
+
+impl NotesState {
+    pub fn new(
+        kind: &'static str,
+        id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
+    ) -> Self {
+        let add = ServerAction::<AddNote>::new();
+        let archive = ServerAction::<ArchiveRecord>::new();
+        let notes = Resource::new(
+            move || (id(), add.version().get(), archive.version().get()),
+            move |(id, ..)| async move {
+                notes_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
+            },
+        );
+        Self {
+            kind,
+            add,
+            archive,
+            notes,
+        }
+    }
+}
+
 /// Notes on a record: markdown in, safely rendered HTML out.
 #[component]
-pub fn Notes(kind: &'static str, id: Uuid) -> impl IntoView {
-    let add = ServerAction::<AddNote>::new();
-    let archive = ServerAction::<ArchiveRecord>::new();
-    let notes = Resource::new(
-        move || (add.version().get(), archive.version().get()),
-        move |_| notes_for(kind.to_string(), id),
-    );
+pub fn Notes(state: NotesState, id: Uuid) -> impl IntoView {
+    let NotesState {
+        kind,
+        add,
+        archive,
+        notes,
+    } = state;
     let error = move || {
         add.value()
             .get()

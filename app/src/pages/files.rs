@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     components::ErrorNote,
-    model::{ArchivedKind, FileItem},
+    model::{AppError, ArchivedKind, FileItem, FileList},
     pages::trash::ArchiveButton,
     server_fns::{files::files_for, trash::ArchiveRecord},
 };
@@ -22,13 +22,42 @@ fn size(bytes: Option<i64>) -> String {
     }
 }
 
+/// A record's files and the archive action, made once by the record page
+/// (see `panels`).
+#[derive(Clone, Copy)]
+pub struct FilesState {
+    kind: &'static str,
+    archive: ServerAction<ArchiveRecord>,
+    data: Resource<Result<FileList, AppError>>,
+}
+
+impl FilesState {
+    pub fn new(
+        kind: &'static str,
+        id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
+    ) -> Self {
+        let archive = ServerAction::<ArchiveRecord>::new();
+        let data = Resource::new(
+            move || (id(), archive.version().get()),
+            move |(id, _)| async move {
+                files_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
+            },
+        );
+        Self {
+            kind,
+            archive,
+            data,
+        }
+    }
+}
+
 #[component]
-pub fn FilesPanel(kind: &'static str, id: Uuid) -> impl IntoView {
-    let archive = ServerAction::<ArchiveRecord>::new();
-    let data = Resource::new(
-        move || archive.version().get(),
-        move |_| files_for(kind.to_string(), id),
-    );
+pub fn FilesPanel(state: FilesState, id: Uuid) -> impl IntoView {
+    let FilesState {
+        kind,
+        archive,
+        data,
+    } = state;
     let query = use_query_map();
     let refused = move || query.get().get("upload_error");
     view! {

@@ -10,6 +10,7 @@ pub mod logging;
 pub mod not_found;
 pub mod notes;
 pub mod onboarding;
+pub mod panels;
 pub mod pipeline;
 pub mod records;
 pub mod search;

@@ -4,14 +4,18 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::{
     components::{general_error, ChoiceSelect, ErrorNote, Lookup, PrioritySelect, TextField},
     model::{format::money, AppError, ArchivedKind, DealDetail, TimelineItem, ACTIVITY_KINDS},
     pages::contacts::timeline_item,
-    pages::{logging::LogActivityForm, trash::ArchiveButton},
+    pages::{
+        logging::LogActivityForm,
+        panels::{id_param, PanelsState, RecordPanels},
+        trash::ArchiveButton,
+    },
     server_fns::records::{activity_feed, load_company, load_deal, SaveDealStrategy},
     server_fns::{
         identity::{SaveCompany, SaveDealIdentity},
@@ -20,14 +24,10 @@ use crate::{
     },
 };
 
-fn id_param() -> impl Fn() -> Option<Uuid> + Copy {
-    let params = use_params_map();
-    move || params.get().get("id").and_then(|i| i.parse().ok())
-}
-
 #[component]
 pub fn CompanyPage() -> impl IntoView {
     let id = id_param();
+    let panels = PanelsState::new("company", id);
     let log = ServerAction::<LogActivity>::new();
     let archive = ServerAction::<ArchiveRecord>::new();
     let save = ServerAction::<SaveCompany>::new();
@@ -97,9 +97,7 @@ pub fn CompanyPage() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </section>
-                            <crate::pages::editing::Notes kind="company" id=c.id />
-        <crate::pages::todos::TodoPanel kind="company" id=c.id />
-        <crate::pages::files::FilesPanel kind="company" id=c.id />
+                            <RecordPanels state=panels id=c.id />
                             <LogActivityForm action=log on_kind="company" on_id=c.id deals=company_deals />
                             <section class="card" aria-labelledby="company-timeline">
                                 <h2 id="company-timeline">"Timeline"</h2>
@@ -124,6 +122,7 @@ pub fn CompanyPage() -> impl IntoView {
 #[component]
 pub fn DealPage() -> impl IntoView {
     let id = id_param();
+    let panels = PanelsState::new("deal", id);
     let save = ServerAction::<SaveDealStrategy>::new();
     let log = ServerAction::<LogActivity>::new();
     let identity = ServerAction::<SaveDealIdentity>::new();
@@ -143,7 +142,7 @@ pub fn DealPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <Title text="Deal" /><ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <DealView detail=d save log identity /> }.into_any(),
+                    Ok(d) => view! { <DealView detail=d save log identity panels /> }.into_any(),
                 }
             })}
         </Transition>
@@ -156,6 +155,7 @@ fn DealView(
     save: ServerAction<SaveDealStrategy>,
     log: ServerAction<LogActivity>,
     identity: ServerAction<SaveDealIdentity>,
+    panels: PanelsState,
 ) -> impl IntoView {
     let d = detail.deal.clone();
     let archive = ServerAction::<ArchiveRecord>::new();
@@ -251,9 +251,7 @@ fn DealView(
                 <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
             </ActionForm>
         </section>
-        <crate::pages::editing::Notes kind="deal" id=d.id />
-        <crate::pages::todos::TodoPanel kind="deal" id=d.id />
-        <crate::pages::files::FilesPanel kind="deal" id=d.id />
+        <RecordPanels state=panels id=d.id />
         <LogActivityForm action=log on_kind="deal" on_id=d.id />
         <section class="card" aria-labelledby="deal-timeline">
             <h2 id="deal-timeline">"Timeline"</h2>

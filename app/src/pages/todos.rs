@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{general_error, record_href, ChoiceSelect, ErrorNote},
-    model::{ArchivedKind, Source, TodoItem, TodoList, TodoScope, TodoStatus},
+    model::{AppError, ArchivedKind, Source, TodoItem, TodoList, TodoScope, TodoStatus},
     pages::trash::ArchiveButton,
     server_fns::{
         todos::{load_todos, todos_for, AddTodo, SetTodoStatus},
@@ -54,22 +54,58 @@ pub fn TodosPage() -> impl IntoView {
     }
 }
 
+/// A record's to-dos and the actions on them, made once by the record page
+/// (see `panels`).
+#[derive(Clone, Copy)]
+pub struct TodoState {
+    kind: &'static str,
+    add: ServerAction<AddTodo>,
+    status: ServerAction<SetTodoStatus>,
+    archive: ServerAction<ArchiveRecord>,
+    data: Resource<Result<TodoList, AppError>>,
+}
+
+impl TodoState {
+    pub fn new(
+        kind: &'static str,
+        id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
+    ) -> Self {
+        let add = ServerAction::<AddTodo>::new();
+        let status = ServerAction::<SetTodoStatus>::new();
+        let archive = ServerAction::<ArchiveRecord>::new();
+        let data = Resource::new(
+            move || {
+                (
+                    id(),
+                    add.version().get(),
+                    status.version().get(),
+                    archive.version().get(),
+                )
+            },
+            move |(id, ..)| async move {
+                todos_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
+            },
+        );
+        Self {
+            kind,
+            add,
+            status,
+            archive,
+            data,
+        }
+    }
+}
+
 /// The to-dos of a contact, company or deal, with a form to add one.
 #[component]
-pub fn TodoPanel(kind: &'static str, id: Uuid) -> impl IntoView {
-    let add = ServerAction::<AddTodo>::new();
-    let status = ServerAction::<SetTodoStatus>::new();
-    let archive = ServerAction::<ArchiveRecord>::new();
-    let data = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                status.version().get(),
-                archive.version().get(),
-            )
-        },
-        move |_| todos_for(kind.to_string(), id),
-    );
+pub fn TodoPanel(state: TodoState, id: Uuid) -> impl IntoView {
+    let TodoState {
+        kind,
+        add,
+        status,
+        archive,
+        data,
+    } = state;
     view! {
         <section class="card todo-panel" aria-labelledby="todos-heading">
             <h2 id="todos-heading">"To-dos"</h2>
