@@ -119,6 +119,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "search_resync",
         sql: include_str!("../../twenty/0021_search_resync.sql"),
     },
+    Migration {
+        version: 22,
+        name: "contact_search_company_names",
+        sql: include_str!("../../twenty/0022_contact_search_company_names.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

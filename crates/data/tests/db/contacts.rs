@@ -69,7 +69,15 @@ async fn search_finds_by_name_email_and_company_within_the_client_only() {
     new_contact(&t, b, human, "Annabel").await;
 
     let mut tx = t.tx(a, human).await;
-    for q in ["ann", "LEE", "lee.test", "rockets", "ann lee"] {
+    // "lee.test acme" runs from her email on into her company's name.
+    for q in [
+        "ann",
+        "LEE",
+        "lee.test",
+        "rockets",
+        "ann lee",
+        "lee.test acme",
+    ] {
         let hits: Vec<Uuid> = contacts::page(&mut tx, &searching(q), 10)
             .await
             .unwrap()
