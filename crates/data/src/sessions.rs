@@ -82,15 +82,24 @@ pub async fn save(
     Ok(())
 }
 
-/// An unexpired session with its check, in one query.
+/// An unexpired session with its check, in one query: every request's
+/// first. On a direct pool it is one round trip of its own; behind a
+/// transaction-mode pooler an unnamed statement needs a transaction to
+/// keep one server (see `conn`), so it pays for BEGIN and COMMIT there.
 pub async fn load(db: &Db, id: &str) -> Result<Option<Loaded>> {
+    const LOAD: &str =
+        "SELECT data, user_id, client_id, stands FROM tower_sessions.load_checked($1)";
+    if db.pooler.names_statements() {
+        return Ok(sqlx::query_as(LOAD)
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?);
+    }
     let mut tx = db.as_login().await?;
-    let row = sqlx::query_as(
-        "SELECT data, user_id, client_id, stands FROM tower_sessions.load_checked($1)",
-    )
-    .bind(id)
-    .fetch_optional(tx.conn())
-    .await?;
+    let row = sqlx::query_as(LOAD)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
     tx.commit().await?;
     Ok(row)
 }
