@@ -45,7 +45,14 @@ async fn a_companys_and_a_contacts_deals_are_walked_by_index() {
         .await
         .unwrap();
         let plan = plan.join("\n");
-        assert!(plan.contains(index) && !plan.contains("Seq Scan"), "{plan}");
+        // Over Twenty the view is a union of the workspaces' tables, whose
+        // few rows are then sorted; on the main tables the index is the order.
+        assert!(
+            plan.contains(index)
+                && !plan.contains("Seq Scan")
+                && (over_twenty() || !plan.contains("Sort")),
+            "{plan}"
+        );
     }
     tx.commit().await.unwrap();
 }

@@ -184,11 +184,11 @@ async fn the_adapted_views_cannot_reach_another_workspace() {
 }
 
 /// The contacts list's and the deals table's name orders, a board column,
-/// and a record page's people and deals walk the indexes the adapter gives
+/// and a company page's people walk the indexes the adapter gives
 /// Twenty's tables, through the views, instead of reading or sorting every
 /// person or deal.
 #[tokio::test]
-async fn the_lists_the_board_and_record_pages_walk_twentys_tables_by_the_adapters_indexes() {
+async fn the_lists_the_board_and_a_companys_people_walk_twentys_tables_by_the_adapters_indexes() {
     let (t, a, human) = attached().await;
     as_twenty(
         &t,
@@ -240,42 +240,24 @@ async fn the_lists_the_board_and_record_pages_walk_twentys_tables_by_the_adapter
     .await
     .unwrap()
     .join("\n");
-    // A company's page (its people and deals) and a contact's (its deals).
-    let record = uuid::Uuid::new_v4();
-    let mut lookups = vec![];
-    for (sql, index) in [
-        (
-            "SELECT id FROM crm_contacts WHERE company_id = '{}' ORDER BY last_name, first_name, id",
-            "redkey_person_company_id_last_name_first_name_id_order",
-        ),
-        (
-            "SELECT id FROM crm_deals WHERE company_id = '{}' ORDER BY created_at DESC",
-            "redkey_opportunity_company_id_created_at_order",
-        ),
-        (
-            "SELECT id FROM crm_deals WHERE contact_id = '{}' ORDER BY created_at DESC",
-            "redkey_opportunity_contact_id_created_at_order",
-        ),
-    ] {
-        let explained = sqlx::query_scalar::<_, String>(&format!(
-            "EXPLAIN {}",
-            sql.replace("{}", &record.to_string())
-        ))
-        .fetch_all(tx.conn())
-        .await
-        .unwrap()
-        .join("\n");
-        lookups.push((index, explained));
-    }
+    // A company's page: its people. (Its deals, and a contact's, are
+    // record_pages' test, which the Twenty pass runs over the adapter.)
+    let people = sqlx::query_scalar::<_, String>(&format!(
+        "EXPLAIN SELECT id FROM crm_contacts WHERE company_id = '{}' \
+         ORDER BY last_name, first_name, id",
+        uuid::Uuid::new_v4()
+    ))
+    .fetch_all(tx.conn())
+    .await
+    .unwrap()
+    .join("\n");
     tx.commit().await.unwrap();
-    for (index, explained) in lookups {
-        assert!(
-            explained.contains(index)
-                && !explained.contains("Seq Scan")
-                && !explained.contains("Sort"),
-            "{explained}"
-        );
-    }
+    assert!(
+        people.contains("redkey_person_company_id_last_name_first_name_id_order")
+            && !people.contains("Seq Scan")
+            && !people.contains("Sort"),
+        "{people}"
+    );
     assert!(
         column.contains("redkey_opportunity_stage_id_position_id_order")
             && !column.contains("Seq Scan on opportunity")
