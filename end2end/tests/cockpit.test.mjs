@@ -69,14 +69,25 @@ test('dragging a deal to another stage survives a reload', async () => {
 });
 
 test('the keyboard alternative moves a deal without dragging', async () => {
-  const { page } = await openPage(browser);
+  const { page, problems } = await openPage(browser);
   await signIn(page);
+  await waitForHydration(page);
+  assert.equal(await page.locator('section.column select').count(), 0, 'no form open');
   const card = page.locator('section.column').nth(1).locator('li.deal').first();
   const dealId = await card.getAttribute('data-deal');
   const lastStage = await page.locator('section.column:not(.collapsed)').last().getAttribute('data-stage');
-  await card.locator('select').selectOption(lastStage);
-  await card.locator('button', { hasText: 'Move' }).click();
+  await card.locator('a.move').focus();
+  await page.keyboard.press('Enter');
+  const select = page.locator(`li[data-deal="${dealId}"] select`);
+  await select.waitFor();
+  assert.ok(await select.evaluate((el) => el === document.activeElement), 'the stage list has the focus');
+  assert.equal(await page.locator('section.column select').count(), 1, 'one form open');
+  await select.selectOption(lastStage);
+  await page.locator(`li[data-deal="${dealId}"] button`, { hasText: 'Move' }).click();
   await page.waitForSelector(`section[data-stage="${lastStage}"] li[data-deal="${dealId}"]`);
+  await page.waitForFunction(() => !location.search.includes('moving='));
+  assert.equal(await page.locator('section.column select').count(), 0, 'the form closed');
+  assert.deepEqual(problems, []);
 });
 
 test('won and lost columns show their totals and open on request', async () => {

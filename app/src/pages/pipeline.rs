@@ -19,8 +19,15 @@ use crate::{
 pub fn PipelinePage() -> impl IntoView {
     let query = use_query_map();
     let mover = ServerAction::<MoveDeal>::new();
+    // Opening a card's move form changes only `moving`: the board is not
+    // loaded again for it.
+    let shown = Memo::new(move |_| {
+        let mut q = query.get();
+        q.remove("moving");
+        q
+    });
     let data = Resource::new(
-        move || (query.get(), mover.version().get()),
+        move || (shown.get(), mover.version().get()),
         |(q, _)| {
             let id = |k: &str| q.get(k).and_then(|v| v.parse::<Uuid>().ok());
             load_board(
@@ -36,12 +43,14 @@ pub fn PipelinePage() -> impl IntoView {
     );
     let dragged = RwSignal::new(None::<Uuid>);
     let q = move |k: &'static str| move || query.get().get(k).unwrap_or_default();
+    let moving = Memo::new(move |_| query.with(|q| q.get("moving")?.parse::<Uuid>().ok()));
     view! {
         <Title text="Pipeline" />
         <h1>"Pipeline"</h1>
         <a class="button" href="/deals/new">"New deal"</a>
         <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
             {move || Suspend::new(async move {
+                let moving = moving.get();
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(b) => {
@@ -71,7 +80,7 @@ pub fn PipelinePage() -> impl IntoView {
                                 <button type="submit" class="secondary">"Apply"</button>
                             </form>
                             <NeedsAttention list=b.attention.clone() more=b.attention_more />
-                            <BoardView board=b query=query.get() mover dragged />
+                            <BoardView board=b query=query.get_untracked() moving mover dragged />
                         }.into_any()
                     }
                 }
@@ -102,10 +111,22 @@ fn NeedsAttention(list: Vec<Attention>, more: bool) -> impl IntoView {
     })
 }
 
+/// The board as it is, with one card's move form open (`Some`) or none.
+fn moving_href(query: &ParamsMap, deal: Option<Uuid>) -> String {
+    let mut q = query.clone();
+    match deal {
+        Some(id) => q.replace("moving", id.to_string()),
+        None => {
+            q.remove("moving");
+        }
+    }
+    format!("/pipeline{}", q.to_query_string())
+}
+
 /// The board's links keep its filters and change only the paging.
 fn board_href(query: &ParamsMap, set: &[(&'static str, String)]) -> String {
     let mut q = query.clone();
-    for key in ["stage", "after", "open"] {
+    for key in ["stage", "after", "open", "moving"] {
         q.remove(key);
     }
     for (k, v) in set {
@@ -118,6 +139,8 @@ fn board_href(query: &ParamsMap, set: &[(&'static str, String)]) -> String {
 fn BoardView(
     board: Board,
     query: ParamsMap,
+    /// The card whose move form is open.
+    moving: Option<Uuid>,
     mover: ServerAction<MoveDeal>,
     dragged: RwSignal<Option<Uuid>>,
 ) -> impl IntoView {
@@ -128,7 +151,8 @@ fn BoardView(
         .max()
         .unwrap_or(0)
         .max(1);
-    let options = StageOptions::new(&board.stages);
+    // The stage list is rendered only for the one form open.
+    let options = moving.map(|_| StageOptions::new(&board.stages));
     // One set of handlers for every card: a page of 125 cards hydrates
     // without 375 closures, and renders without a form component each.
     let drag_start = move |ev: DragEvent| {
@@ -154,11 +178,21 @@ fn BoardView(
             });
         }
     };
+    let closed = moving_href(&query, None);
+    let navigate = leptos_router::hooks::use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         use leptos::form::FromFormData;
         if let Ok(input) = MoveDeal::from_event(&ev) {
             ev.prevent_default();
             mover.dispatch(input);
+            navigate(
+                &closed,
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
         }
     };
     view! {
@@ -181,8 +215,12 @@ fn BoardView(
                     open: board_href(&query, &[("open", id.to_string())]),
                     first: board_href(&query, &[]),
                 };
-                let options = options.selecting(id);
-                view! { <Column stage=stage.clone() cards paging options biggest /> }
+                let mover = Mover {
+                    open: moving.filter(|m| cards.iter().any(|c| c.id == *m)),
+                    options: options.as_ref().map(|o| o.selecting(id)).unwrap_or_else(|| Arc::from("")),
+                    query: query.clone(),
+                };
+                view! { <Column stage=stage.clone() cards paging mover biggest /> }
             }).collect_view()}
         </div>
     }
@@ -252,6 +290,15 @@ fn escape_html(text: &str) -> String {
     out
 }
 
+/// A column's move forms: the one open, its options, and the links that
+/// open the others.
+struct Mover {
+    open: Option<Uuid>,
+    /// The move form's options with this column's stage selected.
+    options: Arc<str>,
+    query: ParamsMap,
+}
+
 /// How a column is paged, and the links that page it.
 struct Paging {
     /// A won or lost column showing only its totals.
@@ -271,8 +318,7 @@ fn Column(
     stage: Stage,
     cards: Vec<DealCard>,
     paging: Paging,
-    /// The move form's options with this stage selected.
-    options: Arc<str>,
+    mover: Mover,
     biggest: i64,
 ) -> impl IntoView {
     let stage_id = stage.stage_id;
@@ -329,7 +375,13 @@ fn Column(
             <ol class="cards">
                 {cards.into_iter().enumerate().map(|(i, card)| {
                     let at = place(i, &card);
-                    view! { <Card card position=at options=options.clone() /> }
+                    let id = card.id;
+                    let form = if mover.open == Some(id) {
+                        MoveForm::Open { options: mover.options.clone(), close: moving_href(&mover.query, None) }
+                    } else {
+                        MoveForm::Link(moving_href(&mover.query, Some(id)))
+                    };
+                    view! { <Card card position=at form /> }
                 }).collect_view()}
             </ol>
             {paging.more.clone().map(|href| view! {
@@ -342,17 +394,52 @@ fn Column(
 /// Where a card's move form posts.
 const MOVE_URL: &str = <MoveDeal as leptos::server_fn::ServerFn>::PATH;
 
+/// A card's way to another stage without dragging: a link that opens its
+/// move form, or the form itself. One form at a time keeps a board of 125
+/// cards from carrying 125 stage lists.
+enum MoveForm {
+    Link(String),
+    Open { options: Arc<str>, close: String },
+}
+
 /// A deal on the board. Its move form posts to the server function without
 /// JavaScript; with it, the board's submit handler sends it in place.
 #[component]
-fn Card(card: DealCard, position: i32, options: Arc<str>) -> impl IntoView {
+fn Card(card: DealCard, position: i32, form: MoveForm) -> impl IntoView {
     let d = card;
     let id = d.id;
-    let select_id = format!("move-{id}");
     let amount = d
         .amount_micros
         .map(|m| money(m, &d.currency_code))
         .unwrap_or_else(|| "—".into());
+    let form = match form {
+        MoveForm::Link(href) => view! {
+            <a class="move" href=href data-noscroll aria-label=format!("Move {}…", d.name)>"Move…"</a>
+        }
+        .into_any(),
+        MoveForm::Open { options, close } => {
+            let select_id = format!("move-{id}");
+            // `autofocus` serves the page loaded with the form open; a form
+            // opened in place takes the focus when it is mounted.
+            let select = NodeRef::<leptos::html::Select>::new();
+            Effect::new(move |_| {
+                if let Some(el) = select.get() {
+                    let _ = el.focus();
+                }
+            });
+            view! {
+                <form method="post" action=MOVE_URL class="move">
+                    <input type="hidden" name="deal" value=id.to_string() />
+                    <input type="hidden" name="position" value="1000000" />
+                    <label for=select_id.clone() class="visually-hidden">{format!("Move {} to stage", d.name)}</label>
+                    <select id=select_id name="stage" autofocus node_ref=select inner_html=options></select>
+                    <button type="submit" class="secondary">"Move"</button>
+                    <a class="cancel" href=close data-noscroll>"Cancel"</a>
+                </form>
+            }
+            .into_any()
+        }
+    };
     view! {
         <li class="card deal" draggable="true" data-deal=id.to_string() data-position=position>
             <a class="deal-name" href=format!("/deals/{id}")>{d.name.clone()}</a>
@@ -363,13 +450,7 @@ fn Card(card: DealCard, position: i32, options: Arc<str>) -> impl IntoView {
                 {d.priority.map(|p| view! { <span class=format!("priority {}", p.as_str())>{p.as_str()}</span> })}
                 {d.stale.then(|| view! { <span class="stale" title="no activity for its stage's threshold">"stale"</span> })}
             </p>
-            <form method="post" action=MOVE_URL class="move">
-                <input type="hidden" name="deal" value=id.to_string() />
-                <input type="hidden" name="position" value="1000000" />
-                <label for=select_id.clone() class="visually-hidden">{format!("Move {} to stage", d.name)}</label>
-                <select id=select_id name="stage" inner_html=options></select>
-                <button type="submit" class="secondary">"Move"</button>
-            </form>
+            {form}
         </li>
     }
 }
