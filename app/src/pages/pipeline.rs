@@ -111,16 +111,19 @@ fn NeedsAttention(list: Vec<Attention>, more: bool) -> impl IntoView {
     })
 }
 
-/// The board as it is, with one card's move form open (`Some`) or none.
-fn moving_href(query: &ParamsMap, deal: Option<Uuid>) -> String {
+/// The board as it is, with no card's move form open.
+fn closed_href(query: &ParamsMap) -> String {
     let mut q = query.clone();
-    match deal {
-        Some(id) => q.replace("moving", id.to_string()),
-        None => {
-            q.remove("moving");
-        }
-    }
+    q.remove("moving");
     format!("/pipeline{}", q.to_query_string())
+}
+
+/// The board with the move form of `deal` open: `closed` (see
+/// [`closed_href`]) and the deal, written once per card without
+/// re-encoding the query.
+fn moving_href(closed: &str, deal: Uuid) -> String {
+    let sep = if closed.contains('?') { '&' } else { '?' };
+    format!("{closed}{sep}moving={deal}")
 }
 
 /// The board's links keep its filters and change only the paging.
@@ -178,15 +181,16 @@ fn BoardView(
             });
         }
     };
-    let closed = moving_href(&query, None);
+    let closed = closed_href(&query);
     let navigate = leptos_router::hooks::use_navigate();
+    let after_move = closed.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         use leptos::form::FromFormData;
         if let Ok(input) = MoveDeal::from_event(&ev) {
             ev.prevent_default();
             mover.dispatch(input);
             navigate(
-                &closed,
+                &after_move,
                 leptos_router::NavigateOptions {
                     replace: true,
                     scroll: false,
@@ -218,7 +222,7 @@ fn BoardView(
                 let mover = Mover {
                     open: moving.filter(|m| cards.iter().any(|c| c.id == *m)),
                     options: options.as_ref().map(|o| o.selecting(id)).unwrap_or_else(|| Arc::from("")),
-                    query: query.clone(),
+                    closed: closed.clone(),
                 };
                 view! { <Column stage=stage.clone() cards paging mover biggest /> }
             }).collect_view()}
@@ -296,7 +300,8 @@ struct Mover {
     open: Option<Uuid>,
     /// The move form's options with this column's stage selected.
     options: Arc<str>,
-    query: ParamsMap,
+    /// The board with no move form open.
+    closed: String,
 }
 
 /// How a column is paged, and the links that page it.
@@ -377,9 +382,9 @@ fn Column(
                     let at = place(i, &card);
                     let id = card.id;
                     let form = if mover.open == Some(id) {
-                        MoveForm::Open { options: mover.options.clone(), close: moving_href(&mover.query, None) }
+                        MoveForm::Open { options: mover.options.clone(), close: mover.closed.clone() }
                     } else {
-                        MoveForm::Link(moving_href(&mover.query, Some(id)))
+                        MoveForm::Link(moving_href(&mover.closed, id))
                     };
                     view! { <Card card position=at form /> }
                 }).collect_view()}
