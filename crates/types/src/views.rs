@@ -99,8 +99,7 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 15] = [
 
 /// A card as the board draws it: only what the card shows, since the
 /// board carries a hundred or more of them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(into = "CardWire", from = "CardWire")]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DealCard {
     pub id: Uuid,
@@ -119,64 +118,23 @@ pub struct DealCard {
 
 /// A card as the board page sends it a second time for hydration: an array,
 /// not an object. Escaped into the page, the field names were 40% of the
-/// 43 KB the board's cards took (BENCHMARKS.md, session 27).
-#[derive(Serialize, Deserialize)]
-struct CardWire(
-    Uuid,
-    String,
-    Uuid,
-    f64,
-    Option<i64>,
-    String,
-    Option<crate::Priority>,
-    Option<String>,
-    i64,
-    bool,
-);
-
-impl From<DealCard> for CardWire {
-    fn from(c: DealCard) -> Self {
-        Self(
-            c.id,
-            c.name,
-            c.stage_id,
-            c.position,
-            c.amount_micros,
-            c.currency_code,
-            c.priority,
-            c.company_name,
-            c.days_in_stage,
-            c.stale,
+/// 43 KB the board's cards took (BENCHMARKS.md, session 27). The derived
+/// `Deserialize` reads the array back, in the fields' order.
+impl Serialize for DealCard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (
+            self.id,
+            &self.name,
+            self.stage_id,
+            self.position,
+            self.amount_micros,
+            &self.currency_code,
+            self.priority,
+            &self.company_name,
+            self.days_in_stage,
+            self.stale,
         )
-    }
-}
-
-impl From<CardWire> for DealCard {
-    fn from(w: CardWire) -> Self {
-        let CardWire(
-            id,
-            name,
-            stage_id,
-            position,
-            amount_micros,
-            currency_code,
-            priority,
-            company_name,
-            days_in_stage,
-            stale,
-        ) = w;
-        Self {
-            id,
-            name,
-            stage_id,
-            position,
-            amount_micros,
-            currency_code,
-            priority,
-            company_name,
-            days_in_stage,
-            stale,
-        }
+            .serialize(s)
     }
 }
 
