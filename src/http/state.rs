@@ -12,11 +12,22 @@ use crate::{
     email::EmailService,
 };
 
+/// Cloned for every request (axum hands each handler its own), so a
+/// handle: the settings behind it are shared, not copied.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: Db,
-    pub cockpit: CockpitConfig,
+    pub cockpit: Arc<CockpitConfig>,
     /// Set `Secure` on the session cookie (served over https).
     pub secure_cookies: bool,
     /// Outbound email, when any client has an account configured.
@@ -48,7 +59,7 @@ impl AppState {
     /// instance listens.
     pub fn new(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<Self> {
         let email = EmailService::from_settings(settings)?;
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             email,
             api: settings.api.clone(),
             public_url: settings.cockpit.public_url.clone(),
@@ -62,7 +73,7 @@ impl AppState {
                 .site_addr(addr)
                 .build(),
             db,
-            cockpit: CockpitConfig {
+            cockpit: Arc::new(CockpitConfig {
                 twenty_url: settings.cockpit.twenty_url.clone(),
                 retired: settings.cockpit.retired.clone(),
                 senders: settings
@@ -82,9 +93,9 @@ impl AppState {
                 upload_max_bytes: settings.cockpit.upload_max_bytes,
                 import_max_bytes: settings.cockpit.import_max_bytes,
                 trash_days: settings.engine.trash.as_secs() / 86_400,
-            },
+            }),
             files: crate::files::store(settings)?,
             secure_cookies: settings.cockpit.secure_cookies(),
-        })
+        })))
     }
 }

@@ -9,7 +9,7 @@ use crate::model::{AppError, ArloOverview};
 pub async fn load_arlo() -> Result<ArloOverview, AppError> {
     use crate::model::{Schedule, TimerView, TIMERS};
     use crate::ssr::{
-        cockpit::CockpitConfig,
+        cockpit,
         db::{agent_calls, calendar, tasks, usage},
         session::human_read,
     };
@@ -41,7 +41,7 @@ pub async fn load_arlo() -> Result<ArloOverview, AppError> {
         engines: tasks::engines(&mut tx).await?,
         agent_calls: agent_calls::recent(&mut tx, 20).await?,
         tokens_today,
-        daily_tokens: use_context::<CockpitConfig>().and_then(|c| c.daily_tokens),
+        daily_tokens: cockpit::config().and_then(|c| c.daily_tokens),
     })
 }
 

@@ -78,11 +78,11 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Its endpoint is fixed: it is one of the two open without a session.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, page_reads, session};
+    use crate::ssr::{cockpit, db, page_reads, session};
     let Some(me) = session::current(&session::session().await?).await? else {
         return Ok(None);
     };
-    let config = use_context::<CockpitConfig>().unwrap_or_default();
+    let config = cockpit::config().unwrap_or_default();
     let mut tx = page_reads::read_as(&me).await?;
     let (clients, suggestions) = db::users::navigation(&mut tx, me.user).await?;
     let client = clients

@@ -8,9 +8,9 @@ use crate::model::{AppError, FileList};
 
 #[server]
 pub async fn files_for(kind: String, id: Uuid) -> Result<FileList, AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, session::human_read};
+    use crate::ssr::{cockpit, db, session::human_read};
     let target = super::editing::note_target(&kind, id)?;
-    let max_bytes = use_context::<CockpitConfig>()
+    let max_bytes = cockpit::config()
         .map(|c| c.upload_max_bytes)
         .ok_or(AppError::Internal)?;
     let (mut tx, _) = human_read().await?;

@@ -19,7 +19,7 @@ pub struct Invited {
 #[server]
 pub async fn invite_member(invite_email: String, role: String) -> Result<Invited, AppError> {
     use crate::model::{EmailAddress, Role};
-    use crate::ssr::{cockpit::CockpitConfig, db, mailer::SharedMailer, session};
+    use crate::ssr::{cockpit, db, mailer::SharedMailer, session};
 
     let email = EmailAddress::parse(invite_email.trim())
         .map_err(|e| AppError::invalid("invite_email", e.to_string()))?;
@@ -29,8 +29,8 @@ pub async fn invite_member(invite_email: String, role: String) -> Result<Invited
     let (id, token) = db::invitations::invite(&mut tx, email.as_str(), role).await?;
     tx.commit().await?;
 
-    let base = use_context::<CockpitConfig>()
-        .and_then(|c| c.public_url)
+    let base = cockpit::config()
+        .and_then(|c| c.public_url.clone())
         .unwrap_or_default();
     let link = format!("{}/invite/{token}", base.trim_end_matches('/'));
     let pool = use_context::<db::Db>().ok_or(AppError::Internal)?;

@@ -19,15 +19,12 @@ pub async fn load_board(
 ) -> Result<Board, AppError> {
     use crate::model::Priority;
     use crate::ssr::{
-        cockpit::CockpitConfig,
-        db,
+        cockpit, db,
         db::board::{self, BoardFilter, Cursor},
         session::human_read,
     };
 
-    let per_column = use_context::<CockpitConfig>()
-        .and_then(|c| c.board_cards)
-        .unwrap_or(25) as usize;
+    let per_column = cockpit::config().and_then(|c| c.board_cards).unwrap_or(25) as usize;
     let (mut tx, _) = human_read().await?;
     let now = chrono::Utc::now();
     let all = db::pipeline::stages(&mut tx).await?;

@@ -267,7 +267,7 @@ pub async fn set_sequence_status(id: Uuid, status: String) -> Result<(), AppErro
 #[server]
 pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Draft, AppError> {
     use crate::ssr::{
-        cockpit::CockpitConfig,
+        cockpit,
         db::{
             self,
             drafter::{Drafter, Templates},
@@ -276,7 +276,7 @@ pub async fn preview_step(sequence: Uuid, step: i32, contact: Uuid) -> Result<Dr
     };
     let (mut tx, me) = human_read().await?;
     let slug = db::current_client(&mut tx).await?.slug;
-    let sender = use_context::<CockpitConfig>()
+    let sender = cockpit::config()
         .and_then(|c| c.senders.get(&slug).cloned())
         .unwrap_or(me.name);
     let seq = db::sequences::get(&mut tx, sequence).await?;

@@ -47,8 +47,8 @@ pub async fn load_onboarding() -> Result<crate::model::OnboardingChecklist, AppE
     use crate::ssr::db;
     let (mut tx, _) = admin_read().await?;
     let mut list = db::onboarding::checklist(&mut tx).await?;
-    list.public_url = use_context::<crate::ssr::cockpit::CockpitConfig>()
-        .and_then(|c| c.public_url)
+    list.public_url = crate::ssr::cockpit::config()
+        .and_then(|c| c.public_url.clone())
         .unwrap_or_default()
         .trim_end_matches('/')
         .to_string();

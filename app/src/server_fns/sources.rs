@@ -8,7 +8,7 @@ use crate::model::{AppError, SourcesView};
 
 #[server]
 pub async fn load_sources() -> Result<SourcesView, AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, session::human_read};
+    use crate::ssr::{cockpit, db, session::human_read};
     let (mut tx, _) = human_read().await?;
     let sources = db::sources::list(&mut tx).await?;
     let client_slug = db::current_client(&mut tx).await?.slug;
@@ -17,7 +17,7 @@ pub async fn load_sources() -> Result<SourcesView, AppError> {
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let config = use_context::<CockpitConfig>().unwrap_or_default();
+    let config = cockpit::config().unwrap_or_default();
     let base_url = match config.public_url.clone() {
         Some(url) => url,
         None => {

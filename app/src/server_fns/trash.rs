@@ -12,8 +12,8 @@ const TRASH_SHOWN: i64 = 500;
 /// What the trash holds, and how many days it keeps things.
 #[server]
 pub async fn load_trash() -> Result<(Vec<TrashItem>, u64), AppError> {
-    use crate::ssr::{cockpit::CockpitConfig, db, session::human_read};
-    let days = use_context::<CockpitConfig>()
+    use crate::ssr::{cockpit, db, session::human_read};
+    let days = cockpit::config()
         .map(|c| c.trash_days)
         .ok_or(AppError::Internal)?;
     let (mut tx, _) = human_read().await?;

@@ -2,7 +2,7 @@
 //! which of its views the cockpit has retired (one configuration entry
 //! each), and each client's email sender.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::NaiveDate;
 
@@ -29,6 +29,12 @@ pub struct CockpitConfig {
     pub import_max_bytes: u64,
     /// Days an archived record stays in the trash.
     pub trash_days: u64,
+}
+
+/// The server's cockpit settings, shared: the context holds an `Arc`
+/// because `use_context` clones what it returns, on every call.
+pub fn config() -> Option<Arc<CockpitConfig>> {
+    leptos::prelude::use_context::<Arc<CockpitConfig>>()
 }
 
 impl CockpitConfig {
