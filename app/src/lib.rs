@@ -55,48 +55,50 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="redkey" href="/pkg/redkey.css" />
         <Title formatter=|page: String| format!("{page} · RedKey") />
         <Router set_is_routing=set_routing>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"RedKey"</A>
-                <components::Nav />
-                <components::Palette />
-            </header>
-            <components::TellArlo />
-            <main class="page">
-                <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view={Lazy::<routes::Home>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/invite/:token") view={Lazy::<routes::Invite>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/pipeline") view={Lazy::<routes::Pipeline>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/contacts") view={Lazy::<routes::Contacts>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/contacts/new") view={Lazy::<routes::NewContact>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/companies/new") view={Lazy::<routes::NewCompany>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/deals/new") view={Lazy::<routes::NewDeal>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/contacts/:id") view={Lazy::<routes::Contact>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/companies") view={Lazy::<routes::Companies>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/deals") view={Lazy::<routes::Deals>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/companies/:id") view={Lazy::<routes::Company>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/deals/:id") view={Lazy::<routes::Deal>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/activity") view={Lazy::<routes::Activity>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/search") view={Lazy::<routes::Search>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/import") view={Lazy::<routes::Import>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/import/:id") view={Lazy::<routes::ImportFile>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/todos") view={Lazy::<routes::Todos>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/notes") view={Lazy::<routes::Notes>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/trash") view={Lazy::<routes::Trash>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/coverage") view={Lazy::<routes::Coverage>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/arlo") view={Lazy::<routes::Arlo>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/suggestions") view={Lazy::<routes::Suggestions>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/pipelines") view={Lazy::<routes::PipelineSettings>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/members") view={Lazy::<routes::Members>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/onboarding") view={Lazy::<routes::Onboarding>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/profile") view={Lazy::<routes::Profile>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/sources") view={Lazy::<routes::Sources>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/integrations") view={Lazy::<routes::Integrations>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sequences") view={Lazy::<routes::Sequences>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sequences/new") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sequences/:id") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
-                </Routes>
-            </main>
+            <components::ProvideMe>
+                <header class="topbar">
+                    <A href="/" attr:class="brand">"RedKey"</A>
+                    <components::Nav />
+                    <components::Palette />
+                </header>
+                <components::TellArlo />
+                <main class="page">
+                    <Routes fallback=pages::not_found::NotFound>
+                        <Route path=path!("/") view={Lazy::<routes::Home>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/invite/:token") view={Lazy::<routes::Invite>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/pipeline") view={Lazy::<routes::Pipeline>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/contacts") view={Lazy::<routes::Contacts>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/contacts/new") view={Lazy::<routes::NewContact>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/companies/new") view={Lazy::<routes::NewCompany>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/deals/new") view={Lazy::<routes::NewDeal>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/contacts/:id") view={Lazy::<routes::Contact>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/companies") view={Lazy::<routes::Companies>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/deals") view={Lazy::<routes::Deals>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/companies/:id") view={Lazy::<routes::Company>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/deals/:id") view={Lazy::<routes::Deal>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/activity") view={Lazy::<routes::Activity>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/search") view={Lazy::<routes::Search>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/import") view={Lazy::<routes::Import>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/import/:id") view={Lazy::<routes::ImportFile>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/todos") view={Lazy::<routes::Todos>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/notes") view={Lazy::<routes::Notes>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/trash") view={Lazy::<routes::Trash>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/coverage") view={Lazy::<routes::Coverage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/arlo") view={Lazy::<routes::Arlo>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/suggestions") view={Lazy::<routes::Suggestions>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings/pipelines") view={Lazy::<routes::PipelineSettings>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings/members") view={Lazy::<routes::Members>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings/onboarding") view={Lazy::<routes::Onboarding>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings/profile") view={Lazy::<routes::Profile>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings/sources") view={Lazy::<routes::Sources>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings/integrations") view={Lazy::<routes::Integrations>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sequences") view={Lazy::<routes::Sequences>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sequences/new") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sequences/:id") view={Lazy::<routes::SequenceEdit>::new()} ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+            </components::ProvideMe>
         </Router>
     }
 }

@@ -142,6 +142,13 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
             sql
         );
     }
+    // Arlo's name resolver serves no page but runs on every strategic
+    // sentence: a typo of a contact's name, a company's, a common word.
+    for name in ["surnam4242", "compny 451", "company", "deal 4242"] {
+        let label = format!("resolve {name}");
+        let sql = ids.sql_ms(&db, client, user, &label).await?;
+        println!("{label:<24} {sql:>77.2}");
+    }
     let after = rss_kib(pid)?;
     println!("RSS after the load {} MiB", after / 1024);
     let _ = child.kill();
@@ -373,6 +380,9 @@ impl Samples {
                         "company"
                     };
                     search::everything(&mut tx, q, 20).await?;
+                }
+                name if name.starts_with("resolve ") => {
+                    search::records(&mut tx, &name["resolve ".len()..], 50).await?;
                 }
                 "/contacts/{id}" => {
                     redkey_data::records::get::<redkey_types::Contact>(&mut tx, self.contact)

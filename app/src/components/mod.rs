@@ -19,11 +19,22 @@ use crate::{
     server_fns::auth::{current_user, SignOut, SwitchClient},
 };
 
+type MeResource = Resource<Result<Option<Me>, AppError>>;
+
 /// The signed-in user, reloaded on every navigation (signing in or out, or
-/// switching client, changes it).
-pub fn use_me() -> Resource<Result<Option<Me>, AppError>> {
+/// switching client, changes it): one resource for the navigation and the
+/// page, so a page that reads it too costs no second request.
+#[component]
+pub fn ProvideMe(children: Children) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    Resource::new(move || location.pathname.get(), |_| current_user())
+    let me: MeResource = Resource::new(move || location.pathname.get(), |_| current_user());
+    provide_context(me);
+    children()
+}
+
+/// The signed-in user provided by [`ProvideMe`].
+pub fn use_me() -> MeResource {
+    expect_context()
 }
 
 /// Twenty views the cockpit serves inside other pages (a record page, the

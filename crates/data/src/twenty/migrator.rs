@@ -124,6 +124,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact_search_company_names",
         sql: include_str!("../../twenty/0022_contact_search_company_names.sql"),
     },
+    Migration {
+        version: 23,
+        name: "record_resolver_best_first",
+        sql: include_str!("../../twenty/0023_record_resolver_best_first.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

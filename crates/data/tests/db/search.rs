@@ -285,3 +285,72 @@ async fn the_closest_level_answers_among_many_records_sharing_a_start() {
     assert_eq!(common.len(), 20);
     assert!(common.iter().all(|h| h.kind == FoundKind::Contact));
 }
+
+#[tokio::test]
+async fn arlos_resolver_ranks_only_each_kinds_closest_matches() {
+    use redkey_data::notes::{self, Target};
+
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    for i in 0..300 {
+        records::create::<ContactField>(
+            &mut tx,
+            vec![
+                ContactField::FirstName("Ann".into()),
+                ContactField::LastName(format!("Surname{i}")),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let harbor: Company =
+        records::create(&mut tx, vec![CompanyField::Name("Harbor Logistics".into())])
+            .await
+            .unwrap();
+    let (p, stages, _) = board(&mut tx, 0).await;
+    for (name, company) in [("Expansion", Some(harbor.id)), ("Renewals", None)] {
+        records::create::<DealField>(
+            &mut tx,
+            vec![
+                DealField::Name(name.into()),
+                DealField::Pipeline(p),
+                DealField::Stage(stages[0]),
+                DealField::Company(company),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    notes::add(&mut tx, Target::Company(harbor.id), "Renewal", "")
+        .await
+        .unwrap();
+    let found = |hits: &[redkey_types::RecordHit]| {
+        hits.iter()
+            .map(|h| (h.kind, h.label.clone()))
+            .collect::<Vec<_>>()
+    };
+    // A typo of one surname among 300 that share its start: the closest
+    // few, not every one of them.
+    let typo = search::records(&mut tx, "surnam242", 50).await.unwrap();
+    assert_eq!(typo[0].label, "Ann Surname242", "{typo:?}");
+    assert!(typo.len() < 20, "{typo:?}");
+    // A deal is found by its company's name.
+    let by_company = found(
+        &search::records(&mut tx, "harbor logistcs", 20)
+            .await
+            .unwrap(),
+    );
+    for hit in [
+        (RecordKind::Company, "Harbor Logistics".to_string()),
+        (RecordKind::Deal, "Expansion".to_string()),
+    ] {
+        assert!(by_company.contains(&hit), "{hit:?}: {by_company:?}");
+    }
+    // A note matching whole does not hide a deal that matches less closely.
+    let renewal = found(&search::records(&mut tx, "renewal", 20).await.unwrap());
+    assert!(
+        renewal.contains(&(RecordKind::Deal, "Renewals".to_string())),
+        "{renewal:?}"
+    );
+}
