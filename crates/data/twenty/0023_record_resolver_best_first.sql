@@ -35,29 +35,27 @@ DECLARE
   client uuid := redkey_client_id();
   words text[] := array_remove(regexp_split_to_array(lower(btrim(p_query)), '\s+'), '');
   lim integer := greatest(1, least(p_limit, 100));
-  people_ids uuid[];
   named record;
 BEGIN
   IF client IS NULL OR cardinality(words) = 0 THEN
     RETURN;
   END IF;
   words := words[1:8];
-  people_ids := redkey_search_side('contact_search', 'person_id', 'names', client, words,
-                                   array_to_string(words, ' '), lim, false);
   SELECT * INTO named FROM redkey_search_named(client, words, lim);
   RETURN QUERY
-  -- At most 200 of a kind's records come in by their company: the ones
-  -- found by their own names always do.
+  -- At most 200 of a kind's records come in by their company, those of
+  -- the companies like the whole query first; the ones found by their own
+  -- names always do.
   WITH contact_ids AS (
-    SELECT unnest(people_ids) AS id
+    SELECT unnest(named.people_ids) AS id
     UNION
-    (SELECT c.id FROM redkey_twenty.crm_contacts c
-     WHERE c.company_id = ANY (named.company_ids) LIMIT 200)
+    (SELECT c.id FROM unnest(named.company_ids) WITH ORDINALITY f(company_id, n)
+     JOIN redkey_twenty.crm_contacts c ON c.company_id = f.company_id ORDER BY f.n LIMIT 200)
   ), deal_ids AS (
     SELECT unnest(named.deal_ids) AS id
     UNION
-    (SELECT d.id FROM redkey_twenty.crm_deals d
-     WHERE d.company_id = ANY (named.company_ids) LIMIT 200)
+    (SELECT d.id FROM unnest(named.company_ids) WITH ORDINALITY f(company_id, n)
+     JOIN redkey_twenty.crm_deals d ON d.company_id = f.company_id ORDER BY f.n LIMIT 200)
   ), docs AS (
     SELECT 'contact'::text AS kind, c.id, btrim(c.first_name || ' ' || c.last_name) AS label,
            coalesce(co.name, c.email, '') AS detail,

@@ -347,6 +347,16 @@ async fn arlos_resolver_ranks_only_each_kinds_closest_matches() {
     ] {
         assert!(by_company.contains(&hit), "{hit:?}: {by_company:?}");
     }
+    // Also when the words run from the deal's name into its company's.
+    let split = found(
+        &search::records(&mut tx, "expansion harbr", 20)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        split.contains(&(RecordKind::Deal, "Expansion".to_string())),
+        "{split:?}"
+    );
     // A note matching whole does not hide a deal that matches less closely.
     let renewal = found(&search::records(&mut tx, "renewal", 20).await.unwrap());
     assert!(
