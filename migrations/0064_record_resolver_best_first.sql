@@ -9,11 +9,12 @@
 -- most 200 of a kind, and only those are scored as before (the mean of
 -- the words' similarities) and ranked. Contacts are searched by their
 -- names and email (`contact_search.names`: a company's name in every
--- contact's document made its words match all 50,000 of them), and deals
--- by their names; the companies like the query, or like any one of its
--- words, bring their contacts and deals along, so "sarah meridian" and
--- "acme renewal" are found as before (a contact's and a deal's text end
--- with their company's name). Stages are few and are read as before.
+-- contact's document made its words match all 50,000 of them). Each kind
+-- is searched for the whole query and for each of its words, and the
+-- companies found bring their contacts and deals along, so "sarah
+-- meridian" and "expansion harbr" are found as before (a contact's and a
+-- deal's text end with their company's name). Stages are few and are
+-- read as before.
 
 SET LOCAL ROLE redkey_owner;
 

@@ -3,11 +3,11 @@
 -- to build every contact's, company's and deal's text through the views
 -- and rank all that matched. Contacts come from their names' side rows,
 -- companies and deals from theirs (redkey_search_named, reading this
--- schema's side tables by the path the function pins); the companies
--- like the query or one of its words bring their contacts and deals
--- along, so "sarah meridian" and "acme renewal" are found as before (a
--- contact's and a deal's text end with their company's name). Only those
--- candidates are scored, as before.
+-- schema's side tables by the path the function pins), for the whole
+-- query and for each of its words, and the companies found bring their
+-- contacts and deals along, so "sarah meridian" and "expansion harbr" are
+-- found as before (a contact's and a deal's text end with their
+-- company's name). Only those candidates are scored, as before.
 
 SET LOCAL ROLE redkey_owner;
 
