@@ -255,18 +255,7 @@ async fn the_closest_level_answers_among_many_records_sharing_a_start() {
     let t = TestDb::new().await;
     let (a, _, human) = t.two_clients().await;
     let mut tx = t.tx(a, human).await;
-    // 300 surnames sharing their first six letters, as in the benchmark.
-    for i in 0..300 {
-        records::create::<ContactField>(
-            &mut tx,
-            vec![
-                ContactField::FirstName("Ann".into()),
-                ContactField::LastName(format!("Surname{i}")),
-            ],
-        )
-        .await
-        .unwrap();
-    }
+    surnames(&mut tx).await;
     let labels = |hits: &[redkey_types::Found]| {
         hits.iter()
             .map(|h| h.label.clone())
@@ -293,17 +282,7 @@ async fn arlos_resolver_ranks_only_each_kinds_closest_matches() {
     let t = TestDb::new().await;
     let (a, _, human) = t.two_clients().await;
     let mut tx = t.tx(a, human).await;
-    for i in 0..300 {
-        records::create::<ContactField>(
-            &mut tx,
-            vec![
-                ContactField::FirstName("Ann".into()),
-                ContactField::LastName(format!("Surname{i}")),
-            ],
-        )
-        .await
-        .unwrap();
-    }
+    surnames(&mut tx).await;
     let harbor: Company =
         records::create(&mut tx, vec![CompanyField::Name("Harbor Logistics".into())])
             .await
@@ -363,4 +342,20 @@ async fn arlos_resolver_ranks_only_each_kinds_closest_matches() {
         renewal.contains(&(RecordKind::Deal, "Renewals".to_string())),
         "{renewal:?}"
     );
+}
+
+/// 300 contacts "Ann SurnameN", sharing their first six letters as in the
+/// benchmark.
+async fn surnames(tx: &mut redkey_data::Tx) {
+    for i in 0..300 {
+        records::create::<ContactField>(
+            tx,
+            vec![
+                ContactField::FirstName("Ann".into()),
+                ContactField::LastName(format!("Surname{i}")),
+            ],
+        )
+        .await
+        .unwrap();
+    }
 }
