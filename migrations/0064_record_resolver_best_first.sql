@@ -73,6 +73,10 @@ BEGIN
     deal_ids := deal_ids || redkey_search_side('record_search_deal', 'record_id', 'document',
                                                p_client, part, whole, p_limit, true);
   END LOOP;
+  -- A company like the whole query and like its words is listed once, at
+  -- its first place: its contacts and deals take their slots once.
+  company_ids := ARRAY(SELECT u.id FROM unnest(company_ids) WITH ORDINALITY u(id, n)
+                       GROUP BY u.id ORDER BY min(u.n));
 END
 $$;
 REVOKE ALL ON FUNCTION redkey_search_named(uuid, text[], integer) FROM PUBLIC;
