@@ -60,7 +60,7 @@ pub async fn load_today() -> Result<Today, AppError> {
         replies_since: since,
         meetings: activities::between(&mut tx, "meeting", day, day + Duration::days(2), list)
             .await?,
-        recontacts: agenda::recontacts_until(&mut tx, tonight, list).await?,
+        recontacts: agenda::recontacts_until(&mut tx, tonight, TODAY_LIST as u16).await?,
         attention,
         todos: due,
         charts,

@@ -70,31 +70,26 @@ pub async fn forecast(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthForeca
 
 /// Deals now won or lost, by the month they entered that stage (their
 /// last stage move, as the audit trail has it), over the twelve months to
-/// the one `now` is in, valued at their amount: from the kept outcomes, one
-/// row per decided deal, so a deal moved back and forth counts once.
+/// the one `now` is in, valued at their amount: from the counts kept per
+/// month and outcome (at most 24 rows), so a deal moved back and forth
+/// counts once.
 pub async fn closed(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<MonthClosed>> {
     Ok(sqlx::query_as(
         "WITH first AS ( \
-           SELECT date_trunc('month', $1 AT TIME ZONE time_zone)::date - interval '11 months' AS m, \
-                  time_zone FROM crm_client_schedule), \
+           SELECT date_trunc('month', $1 AT TIME ZONE time_zone)::date - interval '11 months' AS m \
+           FROM crm_client_schedule), \
          months AS ( \
            SELECT generate_series(m, m + interval '11 months', interval '1 month')::date AS month \
-           FROM first), \
-         decided AS ( \
-           SELECT date_trunc('month', o.closed_at AT TIME ZONE first.time_zone)::date AS month, \
-                  count(*) FILTER (WHERE o.is_won) AS won, \
-                  count(*) FILTER (WHERE NOT o.is_won) AS lost, \
-                  round(coalesce(sum(o.amount_micros) FILTER (WHERE o.is_won), 0) / 1000000) AS won_units, \
-                  round(coalesce(sum(o.amount_micros) FILTER (WHERE NOT o.is_won), 0) / 1000000) \
-                    AS lost_units \
-           FROM crm_deal_outcomes o, first \
-           WHERE o.closed_at >= first.m AT TIME ZONE first.time_zone \
-           GROUP BY 1) \
-         SELECT months.month, coalesce(d.won, 0) AS won, coalesce(d.lost, 0) AS lost, \
-                coalesce(d.won_units, 0)::bigint AS won_units, \
-                coalesce(d.lost_units, 0)::bigint AS lost_units \
-         FROM months LEFT JOIN decided d ON d.month = months.month \
-         ORDER BY months.month",
+           FROM first) \
+         SELECT months.month, \
+                coalesce(sum(o.deals) FILTER (WHERE o.is_won), 0)::bigint AS won, \
+                coalesce(sum(o.deals) FILTER (WHERE NOT o.is_won), 0)::bigint AS lost, \
+                round(coalesce(sum(o.amount_micros) FILTER (WHERE o.is_won), 0) / 1000000)::bigint \
+                  AS won_units, \
+                round(coalesce(sum(o.amount_micros) FILTER (WHERE NOT o.is_won), 0) / 1000000)::bigint \
+                  AS lost_units \
+         FROM months LEFT JOIN crm_outcome_months o ON o.month = months.month \
+         GROUP BY months.month ORDER BY months.month",
     )
     .bind(now)
     .fetch_all(tx.conn())

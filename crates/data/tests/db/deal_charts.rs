@@ -5,11 +5,13 @@
 //! outcome, the amount, the last stage move's time, the close month —
 //! after concurrent moves, new amounts and close dates, the trash and
 //! back, another application's rows, and a stage whose outcome changes in
-//! Settings.
+//! Settings. The history's counts per month and outcome, kept from those
+//! rows in the client's time zone, must equal a fresh count of them, also
+//! after the zone changes.
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use redkey_data::{
-    audit,
+    admin, audit,
     deals::{self, DealField},
     records, settings, today, Actor, ClientId, Tx,
 };
@@ -20,6 +22,7 @@ use crate::support::{board_with, elsewhere, from_elsewhere};
 
 type Outcomes = Vec<(Uuid, bool, i64, DateTime<Utc>)>;
 type CloseMonths = Vec<(Uuid, NaiveDate, i64, i64)>;
+type OutcomeMonths = Vec<(NaiveDate, bool, i64, i64)>;
 
 /// The decided deals as the deals and their audit trail say now.
 async fn fresh(tx: &mut Tx) -> Outcomes {
@@ -65,13 +68,35 @@ async fn close_months(tx: &mut Tx) -> (CloseMonths, CloseMonths) {
     (fresh, kept)
 }
 
+/// Decided deals per month (in the client's zone) and outcome, counted
+/// now from the kept outcomes and as kept.
+async fn outcome_months(tx: &mut Tx) -> (OutcomeMonths, OutcomeMonths) {
+    let fresh = sqlx::query_as(
+        "SELECT date_trunc('month', o.closed_at AT TIME ZONE s.time_zone)::date, o.is_won, \
+                count(*), sum(o.amount_micros)::bigint \
+         FROM crm_deal_outcomes o, crm_client_schedule s GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    let kept = sqlx::query_as(
+        "SELECT month, is_won, deals, amount_micros::bigint FROM crm_outcome_months ORDER BY 1, 2",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    (fresh, kept)
+}
+
 async fn assert_exact(t: &TestDb, client: ClientId, human: Actor, what: &str) -> Outcomes {
     let mut tx = t.tx(client, human).await;
     let (fresh, kept) = (fresh(&mut tx).await, kept(&mut tx).await);
     let (fresh_months, kept_months) = close_months(&mut tx).await;
+    let (fresh_outcomes, kept_outcomes) = outcome_months(&mut tx).await;
     tx.commit().await.unwrap();
     assert_eq!(kept, fresh, "{what}");
     assert_eq!(kept_months, fresh_months, "close months {what}");
+    assert_eq!(kept_outcomes, fresh_outcomes, "outcome months {what}");
     kept
 }
 
@@ -230,4 +255,61 @@ async fn kept_deal_charts_stay_exact() {
     assert!(assert_exact(&t, b, human, "the other client")
         .await
         .is_empty());
+    the_history_follows_the_time_zone(&t, a, human, decided[0].0).await;
+}
+
+/// The month `deal` was decided in, in the client's zone.
+async fn decided_in(tx: &mut Tx, deal: Uuid) -> NaiveDate {
+    sqlx::query_scalar(
+        "SELECT date_trunc('month', o.closed_at AT TIME ZONE s.time_zone)::date \
+         FROM crm_deal_outcomes o, crm_client_schedule s WHERE o.deal_id = $1",
+    )
+    .bind(deal)
+    .fetch_one(tx.conn())
+    .await
+    .unwrap()
+}
+
+/// A deal decided two hours before a month began (in UTC) counts in the
+/// month before; fourteen hours ahead, in the month after. The decision's
+/// time is the transaction's, so the test sets it as the owner.
+async fn the_history_follows_the_time_zone(t: &TestDb, client: ClientId, human: Actor, deal: Uuid) {
+    let mut owner = t.owner_tx(client).await;
+    sqlx::query(
+        "UPDATE deal_outcomes SET closed_at = date_trunc('month', now() AT TIME ZONE 'UTC') \
+                AT TIME ZONE 'UTC' - interval '2 hours' \
+         WHERE workspace_id = $1 AND deal_id = $2",
+    )
+    .bind(client.0)
+    .bind(deal)
+    .execute(&mut *owner)
+    .await
+    .unwrap();
+    owner.commit().await.unwrap();
+    let mut tx = t.tx(client, human).await;
+    let before = decided_in(&mut tx, deal).await;
+    let (fresh, kept) = outcome_months(&mut tx).await;
+    tx.commit().await.unwrap();
+    assert_eq!(kept, fresh, "after a decision moved to a month's eve");
+
+    admin::set_schedule(
+        &t.owner,
+        "alpha",
+        chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        "Pacific/Kiritimati",
+    )
+    .await
+    .unwrap();
+    let mut tx = t.tx(client, human).await;
+    let after = decided_in(&mut tx, deal).await;
+    let (fresh, kept) = outcome_months(&mut tx).await;
+    assert_eq!(kept, fresh, "after the time zone changed");
+    let chart = today::closed(&mut tx, Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        after,
+        before + Months::new(1),
+        "fourteen hours ahead, a month later"
+    );
+    assert!(chart.iter().any(|m| m.month == after && m.won + m.lost > 0));
 }

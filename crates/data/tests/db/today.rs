@@ -1,13 +1,17 @@
-//! The per-day activity counts Today's weekly chart reads: kept by
-//! statement triggers, they must equal a fresh count after concurrent
+//! Today's reads. The per-day activity counts its weekly chart reads: kept
+//! by statement triggers, they must equal a fresh count after concurrent
 //! logging, edits, archivals, deletions and rows another application
-//! writes with no client chosen, and follow a change of time zone.
+//! writes with no client chosen, and follow a change of time zone. Its
+//! recontact list: both kinds in one order, within the limit.
 
 use chrono::{Duration, Utc};
-use redkey_data::{activities, activities::NewActivity, admin, today, Actor, ClientId, Tx};
+use redkey_data::{
+    activities, activities::NewActivity, admin, agenda, contacts::ContactField, deals::DealField,
+    records, today, Actor, ClientId, Tx,
+};
 use redkey_testkit::{over_twenty, TestDb};
 
-use crate::support::new_contact;
+use crate::support::{board_with, new_contact};
 
 const KINDS: [&str; 3] = ["email_sent", "email_replied", "meeting"];
 
@@ -145,4 +149,70 @@ async fn kept_activity_days_stay_exact() {
     assert_eq!(in_chart, expected);
     assert!(in_chart > 0);
     assert!(assert_exact(&t, b, "the other client").await.is_empty());
+}
+
+/// Today's recontact list: the contacts and deals due by a time (overdue
+/// ones too), soonest first and by name on the same time, both kinds in
+/// one order, at most the limit, of the client only.
+#[tokio::test]
+async fn recontacts_are_the_soonest_of_both_kinds() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let now = Utc::now();
+    let at = |hours: i64| Some(now + Duration::hours(hours));
+    let mut tx = t.tx(a, human).await;
+    for (first, due) in [
+        ("Bea", at(-48)),
+        ("Abe", at(-48)),
+        ("Cy", at(-1)),
+        ("Dot", at(5)),
+        ("Eve", at(30)),
+        ("Fay", None),
+    ] {
+        let fields = vec![
+            ContactField::FirstName(first.into()),
+            ContactField::LastName("Due".into()),
+            ContactField::RecontactAt(due),
+        ];
+        records::create(&mut tx, fields).await.unwrap();
+    }
+    let (_, _, deals) = board_with(&mut tx, &[("Lead", 10, false, false)], 3, |_| None).await;
+    for (deal, hours) in deals.iter().zip([-24, 2, 40]) {
+        let due = vec![DealField::RecontactAt(at(hours))];
+        records::update(&mut tx, *deal, due).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = t.tx(b, human).await;
+    let other = vec![
+        ContactField::FirstName("Other".into()),
+        ContactField::RecontactAt(at(-100)),
+    ];
+    records::create(&mut tx, other).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let due = |limit| {
+        let db = t.db.clone();
+        async move {
+            let mut tx = db.begin(a, human).await.unwrap();
+            let hits = agenda::recontacts_until(&mut tx, now + Duration::hours(24), limit)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            hits.into_iter()
+                .map(|h| (h.kind.as_str().to_string(), h.label))
+                .collect::<Vec<_>>()
+        }
+    };
+    let expected = [
+        ("contact", "Abe Due"),
+        ("contact", "Bea Due"),
+        ("deal", "Deal 0"),
+        ("contact", "Cy Due"),
+        ("deal", "Deal 1"),
+        ("contact", "Dot Due"),
+    ]
+    .map(|(k, l)| (k.to_string(), l.to_string()));
+    assert_eq!(due(10).await, expected);
+    // Three contacts come before the second deal: the limit holds over both.
+    assert_eq!(due(4).await, expected[..4]);
 }
