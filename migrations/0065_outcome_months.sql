@@ -99,20 +99,18 @@ END
 $$;
 REVOKE ALL ON FUNCTION redkey_recount_outcome_months(uuid) FROM PUBLIC;
 
-CREATE FUNCTION redkey_outcome_zone_changed() RETURNS trigger
+-- The zone trigger of migration 0058 counts the client's months again too.
+CREATE OR REPLACE FUNCTION redkey_zone_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   IF NEW.time_zone IS DISTINCT FROM (CASE WHEN TG_OP = 'UPDATE' THEN OLD.time_zone ELSE 'UTC' END)
   THEN
+    PERFORM redkey_recount_activity_days(NEW.workspace_id);
     PERFORM redkey_recount_outcome_months(NEW.workspace_id);
   END IF;
   RETURN NULL;
 END
 $$;
-REVOKE ALL ON FUNCTION redkey_outcome_zone_changed() FROM PUBLIC;
-
-CREATE TRIGGER recount_outcome_months AFTER INSERT OR UPDATE OF time_zone ON client_schedules
-  FOR EACH ROW EXECUTE FUNCTION redkey_outcome_zone_changed();
 
 CREATE VIEW crm_outcome_months AS
 SELECT workspace_id AS client_id, month, is_won, deals, amount_micros

@@ -11,14 +11,14 @@
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use redkey_data::{
-    admin, audit,
+    audit,
     deals::{self, DealField},
     records, settings, today, Actor, ClientId, Tx,
 };
 use redkey_testkit::TestDb;
 use uuid::Uuid;
 
-use crate::support::{board_with, elsewhere, from_elsewhere};
+use crate::support::{board_with, elsewhere, far_zone, from_elsewhere};
 
 type Outcomes = Vec<(Uuid, bool, i64, DateTime<Utc>)>;
 type CloseMonths = Vec<(Uuid, NaiveDate, i64, i64)>;
@@ -292,14 +292,7 @@ async fn the_history_follows_the_time_zone(t: &TestDb, client: ClientId, human: 
     tx.commit().await.unwrap();
     assert_eq!(kept, fresh, "after a decision moved to a month's eve");
 
-    admin::set_schedule(
-        &t.owner,
-        "alpha",
-        chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-        "Pacific/Kiritimati",
-    )
-    .await
-    .unwrap();
+    far_zone(t).await;
     let mut tx = t.tx(client, human).await;
     let after = decided_in(&mut tx, deal).await;
     let (fresh, kept) = outcome_months(&mut tx).await;

@@ -13,6 +13,19 @@ pub fn email(s: &str) -> Option<EmailAddress> {
     Some(EmailAddress::parse(s).unwrap())
 }
 
+/// Client "alpha" moves fourteen hours ahead of UTC: its days and months
+/// begin before UTC's.
+pub async fn far_zone(t: &TestDb) {
+    redkey_data::admin::set_schedule(
+        &t.owner,
+        "alpha",
+        chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        "Pacific/Kiritimati",
+    )
+    .await
+    .unwrap();
+}
+
 pub async fn new_contact(t: &TestDb, client: ClientId, actor: Actor, first: &str) -> Uuid {
     let mut tx = t.tx(client, actor).await;
     let c = records::create(

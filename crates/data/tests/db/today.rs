@@ -6,12 +6,12 @@
 
 use chrono::{Duration, Utc};
 use redkey_data::{
-    activities, activities::NewActivity, admin, agenda, contacts::ContactField, deals::DealField,
-    records, today, Actor, ClientId, Tx,
+    activities, activities::NewActivity, agenda, contacts::ContactField, deals::DealField, records,
+    today, Actor, ClientId, Tx,
 };
 use redkey_testkit::{over_twenty, TestDb};
 
-use crate::support::{board_with, new_contact};
+use crate::support::{board_with, far_zone, new_contact};
 
 const KINDS: [&str; 3] = ["email_sent", "email_replied", "meeting"];
 
@@ -125,14 +125,7 @@ async fn kept_activity_days_stay_exact() {
     assert_eq!(edited.iter().map(|d| d.2).sum::<i64>(), 80 - 3 - 4 + 1);
 
     // A far zone moves activities across midnight: counted again.
-    admin::set_schedule(
-        &t.owner,
-        "alpha",
-        chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-        "Pacific/Kiritimati",
-    )
-    .await
-    .unwrap();
+    far_zone(&t).await;
     let moved = assert_exact(&t, a, "after the time zone changed").await;
     assert_ne!(moved, edited, "fourteen hours ahead, some days change");
 
