@@ -24,12 +24,16 @@ type Outcomes = Vec<(Uuid, bool, i64, DateTime<Utc>)>;
 type CloseMonths = Vec<(Uuid, NaiveDate, i64, i64)>;
 type OutcomeMonths = Vec<(NaiveDate, bool, i64, i64)>;
 
-/// The decided deals as the deals and their audit trail say now.
+/// The decided deals as the deals and their audit trail say now. The last
+/// stage move is the last one written: a move that waited for another's
+/// lock is written after it but carries its own transaction's earlier
+/// start as its time.
 async fn fresh(tx: &mut Tx) -> Outcomes {
     sqlx::query_as(
         "SELECT d.id, p.is_won, coalesce(d.amount_micros, 0)::bigint, \
-                (SELECT max(f.changed_at) FROM crm_field_changes f \
-                 WHERE f.row_id = d.id AND f.view_name = 'crm_deals' AND f.column_name = 'stage_id') \
+                (SELECT f.changed_at FROM crm_field_changes f \
+                 WHERE f.row_id = d.id AND f.view_name = 'crm_deals' AND f.column_name = 'stage_id' \
+                 ORDER BY f.id DESC LIMIT 1) \
          FROM crm_deals d JOIN crm_pipeline p ON p.stage_id = d.stage_id \
          WHERE p.is_won OR p.is_lost ORDER BY d.id",
     )
