@@ -321,24 +321,7 @@ impl Samples {
             let now = chrono::Utc::now();
             match page {
                 "/ (Today)" => {
-                    use redkey_data::{agenda, calendar, suggestions, today, todos};
-                    today::visit(&mut tx).await?;
-                    let day = calendar::day_start(&mut tx, now).await?;
-                    let tonight = day + chrono::Duration::days(1);
-                    let stages = pipeline::stages(&mut tx).await?;
-                    deals::needs_attention_first(&mut tx, now, stages[0].pipeline_id, 10).await?;
-                    let me = todos::my_member_id(&mut tx).await?;
-                    let filter = me.map_or(todos::Filter::All, todos::Filter::MineOrUnassigned);
-                    todos::list(&mut tx, filter, false, 10).await?;
-                    sequences::metrics(&mut tx).await?;
-                    today::forecast(&mut tx, now).await?;
-                    today::closed(&mut tx, now).await?;
-                    today::weeks(&mut tx, now).await?;
-                    suggestions::open(&mut tx, 10).await?;
-                    today::replies_since(&mut tx, now - chrono::Duration::days(7), 10).await?;
-                    let two_days = day + chrono::Duration::days(2);
-                    activities::between(&mut tx, "meeting", day, two_days, 10).await?;
-                    agenda::recontacts_until(&mut tx, tonight, 10).await?;
+                    redkey_data::today::load(&mut tx, now).await?;
                 }
                 "/pipeline" => {
                     let stages = pipeline::stages(&mut tx).await?;

@@ -1,11 +1,66 @@
-//! The Today page's reads: the visit, the replies since it, and the
-//! charts' numbers, each one aggregate statement in the client's time
-//! zone (never rows loaded to be counted here).
+//! The Today page's reads: the whole page in one transaction, and its own
+//! statements (the visit, the replies since it, and the charts' numbers,
+//! each one aggregate statement in the client's time zone, never rows
+//! loaded to be counted here).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use super::{activities, agenda, calendar, deals, pipeline, sequences, suggestions, todos};
 use super::{Result, Tx};
-use redkey_types::{MonthClosed, MonthForecast, ReplyLine, WeekActivity};
+use redkey_types::{
+    pipelines_of, MonthClosed, MonthForecast, ReplyLine, SequenceStatus, Today, TodayCharts,
+    WeekActivity, TODAY_LIST,
+};
+
+/// Everything on Today for the transaction's client and person, as of
+/// `now`; records the visit ("since your last visit" starts at the one
+/// before). The page and the HTTP benchmark's SQL column both read it here.
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> Result<Today> {
+    let list = TODAY_LIST as i64;
+    let since = visit(tx).await?.unwrap_or(now - Duration::days(7));
+    let day = calendar::day_start(tx, now).await?;
+    let tonight = day + Duration::days(1);
+
+    let stages = pipeline::stages(tx).await?;
+    // The health rule per pipeline, read from its index; the stalest first.
+    let mut attention = vec![];
+    for (pipeline, _) in pipelines_of(&stages) {
+        attention.extend(deals::needs_attention_first(tx, now, pipeline, list as i32).await?);
+    }
+    attention.sort_by_key(|a| std::cmp::Reverse(a.idle_days));
+    attention.truncate(TODAY_LIST);
+
+    let me = todos::my_member_id(tx).await?;
+    let filter = me.map_or(todos::Filter::All, todos::Filter::MineOrUnassigned);
+    let mut due = todos::list(tx, filter, false, list).await?;
+    due.retain(|t| t.todo.due_at.is_some_and(|at| at < tonight));
+
+    let funnels = sequences::metrics(tx)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == SequenceStatus::Active)
+        .collect();
+    let charts = TodayCharts {
+        forecast: forecast(tx, now).await?,
+        closed: closed(tx, now).await?,
+        weeks: weeks(tx, now).await?,
+        funnels,
+        stages: stages
+            .into_iter()
+            .filter(|s| !s.is_won && !s.is_lost)
+            .collect(),
+    };
+    Ok(Today {
+        suggestions: suggestions::open(tx, list).await?,
+        replies: replies_since(tx, since, list).await?,
+        replies_since: since,
+        meetings: activities::between(tx, "meeting", day, day + Duration::days(2), list).await?,
+        recontacts: agenda::recontacts_until(tx, tonight, TODAY_LIST as u16).await?,
+        attention,
+        todos: due,
+        charts,
+    })
+}
 
 /// Records a load of Today by the transaction's person; where "since your
 /// last visit" starts (none on their first).
