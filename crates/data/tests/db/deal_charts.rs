@@ -310,3 +310,60 @@ async fn the_history_follows_the_time_zone(t: &TestDb, client: ClientId, human: 
     );
     assert!(chart.iter().any(|m| m.month == after && m.won + m.lost > 0));
 }
+
+/// Two people decide one deal at once: the one who started first writes
+/// last, so the last move written carries the earlier time. The live
+/// trigger keeps that move's time; a recount (a stage's outcome changed in
+/// Settings) must keep the same, not the latest time in the audit trail.
+#[tokio::test]
+async fn a_recount_keeps_the_last_move_written() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let mut tx = t.tx(a, human).await;
+    let stages = [
+        ("Lead", 10, false, false),
+        ("Won", 100, true, false),
+        ("Lost", 0, false, true),
+    ];
+    let (_, stages, ids) = board_with(&mut tx, &stages, 1, |_| None).await;
+    tx.commit().await.unwrap();
+    let deal = ids[0];
+
+    let mut first = t.tx(a, human).await;
+    let started: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(first.conn())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let mut second = t.tx(a, human).await;
+    deals::move_to(&mut second, deal, stages[1], 0)
+        .await
+        .unwrap();
+    second.commit().await.unwrap();
+    deals::move_to(&mut first, deal, stages[2], 0)
+        .await
+        .unwrap();
+    first.commit().await.unwrap();
+    let live = assert_exact(&t, a, human, "after the crossed moves").await;
+    assert_eq!((live[0].0, live[0].1, live[0].3), (deal, false, started));
+
+    let mut tx = t.tx(a, human).await;
+    let latest: DateTime<Utc> = sqlx::query_scalar(
+        "SELECT max(changed_at) FROM crm_field_changes WHERE row_id = $1 AND column_name = 'stage_id'",
+    )
+    .bind(deal)
+    .fetch_one(tx.conn())
+    .await
+    .unwrap();
+    assert!(latest > started, "the overwritten move has the later time");
+    // Lead lost, then open again: two recounts of the client.
+    settings::set_stage_outcome(&mut tx, stages[0], 10, false, true)
+        .await
+        .unwrap();
+    settings::set_stage_outcome(&mut tx, stages[0], 10, false, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let recounted = assert_exact(&t, a, human, "after a recount").await;
+    assert_eq!(recounted, live);
+}
