@@ -293,3 +293,83 @@ async fn companies_page_by_name_and_each_once() {
     let names: Vec<&str> = seen.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["Acme", "Acme", "Birch", "Mango", "Zeta"]);
 }
+
+/// A term the planner expects few contacts to match is answered from the
+/// trigram index alone; a common one by walking the page's order. Both
+/// must give every match of the client once, in order, page after page.
+#[tokio::test]
+async fn rare_and_common_terms_page_alike() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    for (client, n) in [(a, 3000), (b, 20)] {
+        let mut tx = t.tx(client, human).await;
+        sqlx::query(
+            "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
+             SELECT (ARRAY['Ann', 'Ben'])[1 + i % 2], 'Surname' || i, 'p' || i || '@x.test', \
+                    'IMPORT' FROM generate_series(1, $1) AS i",
+        )
+        .bind(n)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // "ann" matches half the client's contacts, "surname12" 111 of them.
+    if !redkey_testkit::over_twenty() {
+        let mut owner = t.owner_tx(a).await;
+        sqlx::query("ANALYZE contact_search")
+            .execute(&mut *owner)
+            .await
+            .unwrap();
+        for (term, common) in [("ann", true), ("surname12", false)] {
+            let expected: f64 = sqlx::query_scalar(
+                "SELECT redkey_expected_rows(format('SELECT person_id FROM contact_search \
+                 WHERE workspace_id = %L AND document LIKE %L', $1::uuid, $2::text))::float8",
+            )
+            .bind(a.0)
+            .bind(format!("%{term}%"))
+            .fetch_one(&mut *owner)
+            .await
+            .unwrap();
+            assert_eq!(expected > 1000.0, common, "{term}: {expected} expected");
+        }
+        owner.commit().await.unwrap();
+    }
+
+    let mut tx = t.tx(a, human).await;
+    for term in ["ann", "surname12"] {
+        for &sort in RecordSort::ALL {
+            let order = match sort {
+                RecordSort::Name => "last_name, first_name, id",
+                RecordSort::RecentActivity => "activity_order DESC, id DESC",
+                RecordSort::Newest => "created_at DESC, id DESC",
+            };
+            let every: Vec<Uuid> = sqlx::query_scalar(&format!(
+                "SELECT id FROM crm_contacts \
+                 WHERE lower(concat_ws(' ', first_name, last_name, email)) LIKE $1 ORDER BY {order}"
+            ))
+            .bind(format!("%{term}%"))
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+            let mut seen: Vec<Contact> = vec![];
+            loop {
+                let q = ContactQuery {
+                    search: Some(term),
+                    sort,
+                    after: seen.last(),
+                    ..Default::default()
+                };
+                let page = contacts::page(&mut tx, &q, 50).await;
+                let page = page.unwrap_or_else(|e| panic!("{term} {sort:?} {}: {e:?}", seen.len()));
+                if page.is_empty() {
+                    break;
+                }
+                seen.extend(page);
+            }
+            let ids: Vec<Uuid> = seen.iter().map(|c| c.id).collect();
+            assert_eq!(ids.len(), if term == "ann" { 1500 } else { 111 });
+            assert_eq!(ids, every, "{term} {sort:?}");
+        }
+    }
+}
