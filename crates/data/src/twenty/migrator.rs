@@ -129,6 +129,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "record_resolver_best_first",
         sql: include_str!("../../twenty/0023_record_resolver_best_first.sql"),
     },
+    Migration {
+        version: 24,
+        name: "contact_search_few_first",
+        sql: include_str!("../../twenty/0024_contact_search_few_first.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

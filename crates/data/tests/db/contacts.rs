@@ -314,27 +314,36 @@ async fn rare_and_common_terms_page_alike() {
         .unwrap();
         tx.commit().await.unwrap();
     }
-    // "ann" matches half the client's contacts, "surname12" 111 of them.
-    if !redkey_testkit::over_twenty() {
-        let mut owner = t.owner_tx(a).await;
-        sqlx::query("ANALYZE contact_search")
-            .execute(&mut *owner)
-            .await
-            .unwrap();
-        for (term, common) in [("ann", true), ("surname12", false)] {
-            let expected: f64 = sqlx::query_scalar(
-                "SELECT redkey_expected_rows(format('SELECT person_id FROM contact_search \
-                 WHERE workspace_id = %L AND document LIKE %L', $1::uuid, $2::text))::float8",
-            )
-            .bind(a.0)
-            .bind(format!("%{term}%"))
-            .fetch_one(&mut *owner)
-            .await
-            .unwrap();
-            assert_eq!(expected > 1000.0, common, "{term}: {expected} expected");
+    // "ann" matches half the client's contacts, "surname12" 111 of them;
+    // an attached client's are searched in the adapter's side table. Its
+    // column keeps fewer statistics, and at this size the planner expects
+    // far fewer than half to hold "ann": there only the rare side is sure.
+    let (side, text) = if redkey_testkit::over_twenty() {
+        ("redkey_twenty.contact_search", "names")
+    } else {
+        ("contact_search", "document")
+    };
+    let mut owner = t.owner_tx(a).await;
+    sqlx::query(&format!("ANALYZE {side}"))
+        .execute(&mut *owner)
+        .await
+        .unwrap();
+    for (term, common) in [("ann", true), ("surname12", false)] {
+        if common && redkey_testkit::over_twenty() {
+            continue;
         }
-        owner.commit().await.unwrap();
+        let expected: f64 = sqlx::query_scalar(&format!(
+            "SELECT redkey_expected_rows(format('SELECT person_id FROM {side} \
+             WHERE workspace_id = %L AND {text} LIKE %L', $1::uuid, $2::text))::float8"
+        ))
+        .bind(a.0)
+        .bind(format!("%{term}%"))
+        .fetch_one(&mut *owner)
+        .await
+        .unwrap();
+        assert_eq!(expected > 1000.0, common, "{term}: {expected} expected");
     }
+    owner.commit().await.unwrap();
 
     let mut tx = t.tx(a, human).await;
     for term in ["ann", "surname12"] {
