@@ -214,3 +214,42 @@ async fn with_no_direct_connection_the_engine_polls_through_the_pooler() {
     stop.send(true).unwrap();
     running.await.unwrap();
 }
+
+/// A render holds at most one connection at a time: with a pool of one,
+/// every page (Today records the visit in a transaction of its own beside
+/// the page's shared read) renders instead of waiting on itself until the
+/// pool gives up and the page shows an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_renders_on_a_pool_of_one_connection() {
+    let t = TestDb::new().await;
+    let (alpha, _, human) = t.two_clients().await;
+    let person = contact(&t, alpha, human, "Ann").await;
+    let d = deal(&t, alpha, human, "Big deal", vec![]).await;
+    let options = redkey_testkit::base_options()
+        .database(&t.name)
+        .username("redkey_app")
+        .password("");
+    let one = Pooler::None
+        .pool_options()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with(Pooler::None.connect_options(options))
+        .await
+        .unwrap();
+    let db = Db::connect_through(one, Pooler::None).await.unwrap();
+    let addr = spawn_app_on(db, &Settings::from_pairs(&[]).unwrap()).await;
+    let me = Visitor::sign_in(addr, "owner@alpha.test").await;
+    for _ in 0..3 {
+        for path in every_page(person.id, d.id) {
+            let page = me.get(&path).await;
+            assert!(page.status().is_success(), "{path}: {}", page.status());
+            let body = page.text().await.unwrap();
+            assert!(body.contains("<main"), "{path}");
+            // A pool that gave up shows as an error note in a 200 page.
+            assert!(
+                !body.contains("something went wrong on the server"),
+                "{path}"
+            );
+        }
+    }
+}

@@ -75,6 +75,18 @@ pub fn spoil() {
     }
 }
 
+/// A write is about to open its own transaction during this page's render:
+/// the shared read ends first (once no read holds it) and later reads open
+/// their own. Holding the idle shared transaction's connection while
+/// waiting for another deadlocked a render whenever the pool, or the
+/// pooler's server sessions, had none left: the Today page (which records
+/// the visit) waited out PgBouncer's two-minute query_wait_timeout.
+pub fn release_for_write() {
+    if let Some(page) = this_page() {
+        page.close();
+    }
+}
+
 /// A read transaction: the page's shared one, or one of its own.
 pub struct ReadTx {
     guard: Option<OwnedMutexGuard<Option<Tx>>>,

@@ -95,6 +95,7 @@ pub async fn require() -> Result<SignedIn, AppError> {
 pub async fn human_tx() -> Result<(Tx, SignedIn), AppError> {
     let me = require().await?;
     let db = leptos::prelude::use_context::<Db>().ok_or(AppError::Internal)?;
+    super::page_reads::release_for_write();
     let tx = db.begin(ClientId(me.client), Actor::User(me.user)).await?;
     Ok((tx, me))
 }
