@@ -3,7 +3,7 @@
 
 use app::model::AppError;
 use app::ssr::{
-    page_reads::{read_as, PageReads},
+    page_reads::{read_as, release_for_write, PageReads},
     session::SignedIn,
 };
 use chrono::{DateTime, Utc};
@@ -191,4 +191,21 @@ async fn a_failed_read_leaves_the_next_read_of_the_page_a_working_transaction() 
         1,
         "the spoiled one ended; the new one serves the page"
     );
+}
+
+#[tokio::test]
+async fn a_write_during_the_render_ends_the_pages_read_first() {
+    let Page { t, me, page, .. } = page().await;
+    let before = stamp(&page, &me).await;
+    assert_eq!(open_transactions(&t).await, 1, "the page's read is open");
+    // What a writing server function does before it opens its own
+    // transaction: the render then holds no connection while it waits.
+    page.with(release_for_write);
+    assert!(
+        no_open_transactions(&t).await,
+        "the page's read ended before the write"
+    );
+    let after = stamp(&page, &me).await;
+    assert_ne!(after, before, "a later read has its own transaction");
+    assert!(no_open_transactions(&t).await, "and does not keep it");
 }
