@@ -167,6 +167,17 @@ async fn filters_apply_in_the_database_and_totals_follow_them() {
         shown(&mut tx, &stages, pipeline, company, now).await,
         ["Deal 5"]
     );
+    // Each card carries its own company's name, and only its own.
+    let all = board::cards(&mut tx, &stages, &BoardFilter::default(), None, 50, now)
+        .await
+        .unwrap();
+    let companies: Vec<(&str, Option<&str>)> = all
+        .iter()
+        .map(|c| (c.name.as_str(), c.company_name.as_deref()))
+        .filter(|(_, co)| co.is_some())
+        .collect();
+    assert_eq!(companies, [("Deal 5", Some("Acme 100%"))]);
+    assert_eq!(all.len(), 6, "a card without a company is still shown");
     let literal = BoardFilter {
         text: Some("%".into()),
         ..Default::default()

@@ -228,15 +228,17 @@ async fn the_lists_the_board_and_a_companys_people_walk_twentys_tables_by_the_ad
     );
     // A column of the board, as `board::cards` asks for each: its first
     // cards walked in the index's order, found by our stage id, not every
-    // deal of the stage read and sorted.
+    // deal of the stage read and sorted (the cards' companies are looked
+    // up by id after the limit).
     let stage: uuid::Uuid = sqlx::query_scalar("SELECT stage_id FROM crm_pipeline LIMIT 1")
         .fetch_one(tx.conn())
         .await
         .unwrap();
     let column = sqlx::query_scalar::<_, String>(&format!(
-        "EXPLAIN SELECT d.id, co.name FROM crm_deals d \
-         LEFT JOIN crm_companies co ON co.id = d.company_id \
-         WHERE d.stage_id = '{stage}'::uuid ORDER BY d.stage_id, d.position, d.id LIMIT 25"
+        "EXPLAIN WITH x AS MATERIALIZED (SELECT d.id, d.company_id FROM crm_deals d \
+         WHERE d.stage_id = '{stage}'::uuid ORDER BY d.stage_id, d.position, d.id LIMIT 25), \
+         co AS (SELECT id, name FROM crm_companies WHERE id = ANY(ARRAY(SELECT company_id FROM x))) \
+         SELECT x.id, co.name FROM x LEFT JOIN co ON co.id = x.company_id"
     ))
     .fetch_all(tx.conn())
     .await
