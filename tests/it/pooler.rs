@@ -228,13 +228,7 @@ async fn every_page_renders_on_a_pool_of_one_connection() {
     let (alpha, _, human) = t.two_clients().await;
     let person = contact(&t, alpha, human, "Ann").await;
     let d = deal(&t, alpha, human, "Big deal", vec![]).await;
-    let one = Pooler::None
-        .pool_options()
-        .max_connections(1)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_with(Pooler::None.connect_options(serving_login(&t)))
-        .await
-        .unwrap();
+    let one = pool(serving_login(&t), Pooler::None, 1).await;
     let db = Db::connect_through(one, Pooler::None).await.unwrap();
     let addr = spawn_app_on(db, &Settings::from_pairs(&[]).unwrap()).await;
     let me = Visitor::sign_in(addr, "owner@alpha.test").await;
