@@ -134,6 +134,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact_search_few_first",
         sql: include_str!("../../twenty/0024_contact_search_few_first.sql"),
     },
+    Migration {
+        version: 25,
+        name: "contact_search_words",
+        sql: include_str!("../../twenty/0025_contact_search_words.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

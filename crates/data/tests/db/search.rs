@@ -359,3 +359,128 @@ async fn surnames(tx: &mut redkey_data::Tx) {
         .unwrap();
     }
 }
+
+/// Search everywhere finds a contact by the words of its names first, and
+/// by the whole names when no word matches; the words follow a rename and
+/// go with the contact.
+#[tokio::test]
+async fn contacts_are_found_word_by_word_and_across_words() {
+    use redkey_data::audit::{self, Kind};
+
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    for (client, n) in [(a, 3000), (b, 20)] {
+        let mut tx = t.tx(client, human).await;
+        sqlx::query(
+            "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
+             SELECT (ARRAY['Ann', 'Ben'])[1 + i % 2], 'Surname' || i, 'p' || i || '@x.test', \
+                    'IMPORT' FROM generate_series(1, $1) AS i",
+        )
+        .bind(n)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut tx = t.tx(a, human).await;
+    let john = records::create::<ContactField>(
+        &mut tx,
+        vec![
+            ContactField::FirstName("John".into()),
+            ContactField::LastName("Smith".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let words = if redkey_testkit::over_twenty() {
+        "redkey_twenty.contact_search_words"
+    } else {
+        "contact_search_words"
+    };
+    let mut owner = t.owner_tx(a).await;
+    sqlx::query(&format!("ANALYZE {words}"))
+        .execute(&mut *owner)
+        .await
+        .unwrap();
+    // Both of the step's ways run below: "ann" (1,500 holders) skips the
+    // words, a typo of one surname reads them.
+    for (term, level, common) in [("ann", "1.0", true), ("surnam1234", "0.6", false)] {
+        sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)")
+            .bind(level)
+            .execute(&mut *owner)
+            .await
+            .unwrap();
+        let expected: f64 = sqlx::query_scalar(&format!(
+            "SELECT redkey_expected_rows(format('SELECT person_id FROM {words} \
+             WHERE workspace_id = %L AND %L <%% word', $1::uuid, $2::text))::float8"
+        ))
+        .bind(a.0)
+        .bind(term)
+        .fetch_one(&mut *owner)
+        .await
+        .unwrap();
+        assert_eq!(expected > 1000.0, common, "{term}: {expected} expected");
+    }
+    owner.commit().await.unwrap();
+
+    let mut tx = t.tx(a, human).await;
+    let labels = |hits: &[redkey_types::Found]| {
+        hits.iter()
+            .map(|h| h.label.clone())
+            .collect::<Vec<String>>()
+    };
+    let typo = search::everything(&mut tx, "surnam1234", 20).await.unwrap();
+    assert_eq!(labels(&typo)[0], "Ann Surname1234", "{typo:?}");
+    assert!(typo.len() < 20, "{typo:?}");
+    let whole = search::everything(&mut tx, "surname12", 20).await.unwrap();
+    assert_eq!(labels(&whole), ["Ann Surname12"], "{whole:?}");
+    let common = search::everything(&mut tx, "ann", 20).await.unwrap();
+    assert_eq!(common.len(), 20);
+    assert!(
+        common.iter().all(|h| h.label.starts_with("Ann ")),
+        "{common:?}"
+    );
+    // No word of John Smith's is close to "johnsmith"; his names are.
+    let joined = search::everything(&mut tx, "johnsmith", 20).await.unwrap();
+    assert_eq!(labels(&joined), ["John Smith"], "{joined:?}");
+
+    records::update(
+        &mut tx,
+        john.id,
+        vec![ContactField::LastName("Smythe".into())],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(words_of(&t, words, john.id).await, ["john", "smythe"]);
+    let mut tx = t.tx(a, human).await;
+    assert_eq!(
+        labels(&search::everything(&mut tx, "smythe", 20).await.unwrap()),
+        ["John Smythe"]
+    );
+    audit::archive(&mut tx, Kind::Contact, john.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(words_of(&t, words, john.id).await.is_empty());
+    // The other client (20 contacts) finds only its own near-misses.
+    let mut tx = t.tx(b, human).await;
+    let other = search::everything(&mut tx, "surname1234", 20)
+        .await
+        .unwrap();
+    assert!(
+        !other.is_empty() && !labels(&other).contains(&"Ann Surname1234".to_string()),
+        "{other:?}"
+    );
+}
+
+async fn words_of(t: &TestDb, table: &str, person: uuid::Uuid) -> Vec<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT word FROM {table} WHERE person_id = $1 ORDER BY word"
+    ))
+    .bind(person)
+    .fetch_all(&t.owner)
+    .await
+    .unwrap()
+}
