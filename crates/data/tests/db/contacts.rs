@@ -12,7 +12,7 @@ use redkey_testkit::TestDb;
 use redkey_types::{Contact, ContactRow, Priority, RecordSort};
 use uuid::Uuid;
 
-use crate::support::{email, new_contact};
+use crate::support::{email, new_contact, surnamed_contacts};
 use redkey_data::records;
 
 #[tokio::test]
@@ -301,19 +301,8 @@ async fn companies_page_by_name_and_each_once() {
 async fn rare_and_common_terms_page_alike() {
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
-    for (client, n) in [(a, 3000), (b, 20)] {
-        let mut tx = t.tx(client, human).await;
-        sqlx::query(
-            "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
-             SELECT (ARRAY['Ann', 'Ben'])[1 + i % 2], 'Surname' || i, 'p' || i || '@x.test', \
-                    'IMPORT' FROM generate_series(1, $1) AS i",
-        )
-        .bind(n)
-        .execute(tx.conn())
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
+    surnamed_contacts(&t, a, human, 3000).await;
+    surnamed_contacts(&t, b, human, 20).await;
     // "ann" matches half the client's contacts, "surname12" 111 of them;
     // an attached client's are searched in the adapter's side table. Its
     // column keeps fewer statistics, and at this size the planner expects

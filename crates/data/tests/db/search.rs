@@ -7,7 +7,7 @@ use redkey_data::{
 use redkey_testkit::TestDb;
 use redkey_types::{Company, RecordKind};
 
-use crate::support::board;
+use crate::support::{board, surnamed_contacts};
 
 #[tokio::test]
 async fn names_are_found_despite_typos_and_only_in_the_client() {
@@ -369,19 +369,8 @@ async fn contacts_are_found_word_by_word_and_across_words() {
 
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
-    for (client, n) in [(a, 3000), (b, 20)] {
-        let mut tx = t.tx(client, human).await;
-        sqlx::query(
-            "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
-             SELECT (ARRAY['Ann', 'Ben'])[1 + i % 2], 'Surname' || i, 'p' || i || '@x.test', \
-                    'IMPORT' FROM generate_series(1, $1) AS i",
-        )
-        .bind(n)
-        .execute(tx.conn())
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
+    surnamed_contacts(&t, a, human, 3000).await;
+    surnamed_contacts(&t, b, human, 20).await;
     let mut tx = t.tx(a, human).await;
     let john = records::create::<ContactField>(
         &mut tx,

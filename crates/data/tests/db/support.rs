@@ -26,6 +26,22 @@ pub async fn far_zone(t: &TestDb) {
     .unwrap();
 }
 
+/// `n` imported contacts of one client, Ann and Ben by turns, named
+/// Surname1 to Surname`n`: many records sharing the start of a word.
+pub async fn surnamed_contacts(t: &TestDb, client: ClientId, actor: Actor, n: i32) {
+    let mut tx = t.tx(client, actor).await;
+    sqlx::query(
+        "INSERT INTO crm_contacts (first_name, last_name, email, created_by_source) \
+         SELECT (ARRAY['Ann', 'Ben'])[1 + i % 2], 'Surname' || i, 'p' || i || '@x.test', \
+                'IMPORT' FROM generate_series(1, $1) AS i",
+    )
+    .bind(n)
+    .execute(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
 pub async fn new_contact(t: &TestDb, client: ClientId, actor: Actor, first: &str) -> Uuid {
     let mut tx = t.tx(client, actor).await;
     let c = records::create(
