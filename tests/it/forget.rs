@@ -100,11 +100,15 @@ async fn after_forget_no_table_holds_the_person_and_others_stay() {
         "{out}"
     );
 
-    // Only the other client's copy is left anywhere: its contact and its
-    // search entry.
+    // Only the other client's copy is left anywhere: its contact, its
+    // search entry and the word of its names that is the surname.
     assert_eq!(
         traces(&t).await,
-        vec![("contact_search".to_string(), 1), ("people".to_string(), 1)]
+        vec![
+            ("contact_search".to_string(), 1),
+            ("contact_search_words".to_string(), 1),
+            ("people".to_string(), 1)
+        ]
     );
     let beta_left: i64 = count(
         &t,
