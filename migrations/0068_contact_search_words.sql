@@ -9,9 +9,12 @@
 --
 -- At each level a contact with a word matching the longest search word is
 -- found first; only when none is does the level read the whole names,
--- which also match across words ("johnsmith" finds John Smith). A term
--- whose words most contacts hold (the planner's estimate, from the words'
--- statistics) skips the words: the scan that stops at 201 is cheaper.
+-- which also match across words ("johnsmith" finds John Smith). So a
+-- level where some contact's word matches leaves out the contacts that
+-- match at that level only across words; a closer level still finds them
+-- first. A term whose words most contacts hold (the planner's estimate,
+-- from the words' statistics) skips the words: the scan that stops at 201
+-- is cheaper.
 --
 -- The words are kept by statement triggers on the side table itself, so
 -- the Twenty adapter's copy (in its own schema) is kept by the same
