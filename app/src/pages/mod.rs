@@ -1,4 +1,5 @@
 pub mod arlo;
+mod card_html;
 pub mod contacts;
 pub mod coverage;
 pub mod editing;

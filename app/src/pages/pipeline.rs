@@ -5,12 +5,10 @@ use leptos_meta::Title;
 use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use uuid::Uuid;
 
+use super::card_html::{select_id, write_card, Escaped, MoveForm};
 use crate::{
     components::{ErrorNote, Lookup},
-    model::{
-        format::{money, money_units},
-        Attention, Board, DealCard, Priority, Stage,
-    },
+    model::{format::money_units, Attention, Board, DealCard, Priority, Stage},
     server_fns::pipeline::{load_board, MoveDeal},
 };
 
@@ -156,8 +154,15 @@ fn BoardView(
         .max(1);
     // The stage list is rendered only for the one form open.
     let options = moving.map(|_| StageOptions::new(&board.stages));
+    // A form opened in place takes the focus once the board is drawn (a
+    // page loaded with it open has `autofocus`).
+    Effect::new(move |_| {
+        if let Some(id) = moving {
+            request_animation_frame(move || focus_by_id(&select_id(id)));
+        }
+    });
     // One set of handlers for every card: a page of 125 cards hydrates
-    // without 375 closures, and renders without a form component each.
+    // without 375 closures.
     let drag_start = move |ev: DragEvent| {
         if let Some(id) = closest_data(&ev, "li[data-deal]", "data-deal") {
             dragged.set(id.parse().ok());
@@ -211,7 +216,7 @@ fn BoardView(
         >
             {board.stages.iter().map(|stage| {
                 let id = stage.stage_id;
-                let cards: Vec<DealCard> = board.cards.iter().filter(|c| c.stage_id == id).cloned().collect();
+                let cards: Vec<&DealCard> = board.cards.iter().filter(|c| c.stage_id == id).collect();
                 let paging = Paging {
                     collapsed: board.collapsed.contains(&id),
                     paged: board.paged == Some(id),
@@ -224,7 +229,9 @@ fn BoardView(
                     options: options.as_ref().map(|o| o.selecting(id)).unwrap_or_else(|| Arc::from("")),
                     closed: closed.clone(),
                 };
-                view! { <Column stage=stage.clone() cards paging mover biggest /> }
+                let currency = cards.first().map(|c| c.currency_code.clone()).unwrap_or_else(|| "USD".into());
+                let (cards, end) = column_cards(&cards, paging.paged, &mover);
+                view! { <Column stage=stage.clone() cards end currency paging biggest /> }
             }).collect_view()}
         </div>
     }
@@ -236,6 +243,16 @@ fn closest_data(ev: &leptos::ev::Event, selector: &str, name: &str) -> Option<St
     use leptos::wasm_bindgen::JsCast;
     let target = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
     target.closest(selector).ok()??.get_attribute(name)
+}
+
+fn focus_by_id(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
 }
 
 /// The move form's `<option>`s, rendered once per stage (with that stage
@@ -259,7 +276,7 @@ impl StageOptions {
                             format!(
                                 r#"<option value="{}"{sel}>{}</option>"#,
                                 s.stage_id,
-                                escape_html(&s.stage_name)
+                                Escaped(&s.stage_name)
                             )
                         })
                         .collect();
@@ -276,22 +293,6 @@ impl StageOptions {
             .map(|(_, html)| html.clone())
             .unwrap_or_else(|| Arc::from(""))
     }
-}
-
-/// Text made safe inside an element or a quoted attribute.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A column's move forms: the one open, its options, and the links that
@@ -321,29 +322,15 @@ struct Paging {
 #[component]
 fn Column(
     stage: Stage,
-    cards: Vec<DealCard>,
+    /// The column's cards as HTML (see `card_html`).
+    cards: String,
+    /// The place a card dropped after the last one takes.
+    end: i32,
+    currency: String,
     paging: Paging,
-    mover: Mover,
     biggest: i64,
 ) -> impl IntoView {
     let stage_id = stage.stage_id;
-    let currency = cards
-        .first()
-        .map(|c| c.currency_code.clone())
-        .unwrap_or_else(|| "USD".into());
-    // A card's place in its column: its index on a first page; deeper in,
-    // its stored position (positions are renumbered densely by moves).
-    let place = move |i: usize, card: &DealCard| {
-        if paging.paged {
-            card.position as i32
-        } else {
-            i as i32
-        }
-    };
-    let end = cards
-        .last()
-        .map(|c| place(cards.len() - 1, c) + 1)
-        .unwrap_or(0);
     // i128: a total near the maximum times 100 stays exact.
     let percent = |n: i64| (n as i128 * 100 / biggest as i128) as i64;
     let (bar, weighted) = (percent(stage.amount_units), percent(stage.weighted_units));
@@ -377,18 +364,7 @@ fn Column(
             {paging.paged.then(|| view! {
                 <a class="first-cards" href=paging.first.clone()>"Back to the first deals"</a>
             })}
-            <ol class="cards">
-                {cards.into_iter().enumerate().map(|(i, card)| {
-                    let at = place(i, &card);
-                    let id = card.id;
-                    let form = if mover.open == Some(id) {
-                        MoveForm::Open { options: mover.options.clone(), close: mover.closed.clone() }
-                    } else {
-                        MoveForm::Link(moving_href(&mover.closed, id))
-                    };
-                    view! { <Card card position=at form /> }
-                }).collect_view()}
-            </ol>
+            <ol class="cards" inner_html=cards></ol>
             {paging.more.clone().map(|href| view! {
                 <a class="show-more" href=href>"Show more"</a>
             })}
@@ -396,66 +372,32 @@ fn Column(
     }
 }
 
-/// Where a card's move form posts.
-const MOVE_URL: &str = <MoveDeal as leptos::server_fn::ServerFn>::PATH;
-
-/// A card's way to another stage without dragging: a link that opens its
-/// move form, or the form itself. One form at a time keeps a board of 125
-/// cards from carrying 125 stage lists.
-enum MoveForm {
-    Link(String),
-    Open { options: Arc<str>, close: String },
-}
-
-/// A deal on the board. Its move form posts to the server function without
-/// JavaScript; with it, the board's submit handler sends it in place.
-#[component]
-fn Card(card: DealCard, position: i32, form: MoveForm) -> impl IntoView {
-    let d = card;
-    let id = d.id;
-    let amount = d
-        .amount_micros
-        .map(|m| money(m, &d.currency_code))
-        .unwrap_or_else(|| "—".into());
-    let form = match form {
-        MoveForm::Link(href) => view! {
-            <a class="move" href=href data-noscroll aria-label=format!("Move {}…", d.name)>"Move…"</a>
-        }
-        .into_any(),
-        MoveForm::Open { options, close } => {
-            let select_id = format!("move-{id}");
-            // `autofocus` serves the page loaded with the form open; a form
-            // opened in place takes the focus when it is mounted.
-            let select = NodeRef::<leptos::html::Select>::new();
-            Effect::new(move |_| {
-                if let Some(el) = select.get() {
-                    let _ = el.focus();
-                }
-            });
-            view! {
-                <form method="post" action=MOVE_URL class="move">
-                    <input type="hidden" name="deal" value=id.to_string() />
-                    <input type="hidden" name="position" value="1000000" />
-                    <label for=select_id.clone() class="visually-hidden">{format!("Move {} to stage", d.name)}</label>
-                    <select id=select_id name="stage" autofocus node_ref=select inner_html=options></select>
-                    <button type="submit" class="secondary">"Move"</button>
-                    <a class="cancel" href=close data-noscroll>"Cancel"</a>
-                </form>
-            }
-            .into_any()
+/// A column's cards as HTML, and the place after its last card. A card's
+/// place is its index on a first page; deeper in, its stored position
+/// (positions are renumbered densely by moves).
+fn column_cards(cards: &[&DealCard], paged: bool, mover: &Mover) -> (String, i32) {
+    let place = |i: usize, card: &DealCard| {
+        if paged {
+            card.position as i32
+        } else {
+            i as i32
         }
     };
-    view! {
-        <li class="card deal" draggable="true" data-deal=id.to_string() data-position=position>
-            <a class="deal-name" href=format!("/deals/{id}")>{d.name.clone()}</a>
-            <p class="company">{d.company_name.clone().unwrap_or_default()}</p>
-            <p class="meta">
-                <span class="amount">{amount}</span>
-                <span class="days">{format!("{} d in stage", d.days_in_stage)}</span>
-                {d.priority.map(|p| view! { <span class=format!("priority {}", p.as_str())>{p.as_str()}</span> })}
-                {d.stale.then(|| view! { <span class="stale" title="no activity for its stage's threshold">"stale"</span> })}
-            </p>
-            {form}
-        </li>
+    let mut html = String::with_capacity(cards.len() * 800);
+    for (i, card) in cards.iter().enumerate() {
+        let form = if mover.open == Some(card.id) {
+            MoveForm::Open {
+                options: &mover.options,
+                close: &mover.closed,
+            }
+        } else {
+            MoveForm::Link(moving_href(&mover.closed, card.id))
+        };
+        write_card(&mut html, card, place(i, card), form);
     }
+    let end = cards
+        .last()
+        .map(|c| place(cards.len() - 1, c) + 1)
+        .unwrap_or(0);
+    (html, end)
 }

@@ -104,9 +104,11 @@ pub async fn cards(
     // as leakproof, so beside a row-secured table (the adapter's extension
     // rows) the condition cannot tell the planner the index's first column
     // is constant, and it would read and sort the whole stage. The cards'
-    // companies are read in one lookup by id after the limits: joined
+    // companies are read in one index scan by id after the limits: joined
     // inside each column, each card paid a row-secured lookup of its own,
-    // a quarter of the statement's time (BENCHMARKS.md, session 35).
+    // a quarter of the statement's time (BENCHMARKS.md, session 35). The
+    // lookup is materialised too: inlined, Postgres again looked each
+    // card's company up on its own, in a nested loop (session 38).
     let mut sql = QueryBuilder::new("WITH x AS MATERIALIZED (");
     for (n, stage) in stages.iter().enumerate() {
         if n > 0 {
@@ -131,7 +133,7 @@ pub async fn cards(
         ));
     }
     sql.push(
-        "), co AS (SELECT id, name FROM crm_companies \
+        "), co AS MATERIALIZED (SELECT id, name FROM crm_companies \
                    WHERE id = ANY(ARRAY(SELECT company_id FROM x))) \
          SELECT x.id, x.name, x.stage_id, x.position, x.amount_micros, x.currency_code, \
                 x.priority, co.name AS company_name, floor(extract(epoch FROM ",
