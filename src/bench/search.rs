@@ -50,7 +50,7 @@ pub async fn run(server: &DatabaseUrl, contacts_n: i64) -> anyhow::Result<()> {
         }
     }
     bar.finish_and_clear();
-    sqlx::query("ANALYZE").execute(&owner).await?;
+    super::dataset::settle(&owner).await?;
 
     println!(
         "contacts per client: {contacts_n} (two clients, {} rows in all)",

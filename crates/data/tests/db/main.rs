@@ -17,6 +17,7 @@ mod notes;
 mod pipeline;
 mod record_pages;
 mod search;
+mod search_words;
 mod settings;
 mod sign_in;
 mod support;
