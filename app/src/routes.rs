@@ -9,7 +9,11 @@
 //! group. One split point per page made the splitter cut the code the pages
 //! share into a chunk per combination of pages: opening the board cold
 //! fetched and instantiated 102 modules (1.5 s to hydrated on loopback);
-//! seven groups still meant 34–48 modules a page, four mean 9.
+//! seven groups still meant 34–48 modules a page, four meant 9, and these
+//! five mean 16–17. The board and Today, the pages a signed-in visit most
+//! often opens first, are groups of their own: in four groups the board's
+//! first load carried the record pages' code too (649 KiB of wasm against
+//! 437 KiB now; BENCHMARKS.md, session 39).
 //!
 //! A route's data is loaded by its page component, as before; the split only
 //! moves the page's code.
@@ -117,16 +121,19 @@ fn preload_chunks(group: &str) {
 }
 
 groups! {
-    /// The board and what is opened from it.
+    /// The board alone: the record pages, tables and forms it opens share
+    /// their code with the people pages, and in this group they brought
+    /// that shared code (131 KB gzipped) into the board's first load.
     board_pages, __preload_board_pages {
         Pipeline => pipeline::PipelinePage,
+    }
+    /// Deals, people and companies (their tables, pages and forms), what
+    /// happened with them, and the lists across records: to-dos, notes,
+    /// the trash, search.
+    people_pages, __preload_people_pages {
         Deals => tables::DealsPage,
         Deal => records::DealPage,
         NewDeal => editing::NewDealPage,
-    }
-    /// People, companies, what happened with them, and the lists across
-    /// records: to-dos, notes, the trash, search.
-    people_pages, __preload_people_pages {
         Contacts => contacts::ContactsPage,
         Contact => contacts::ContactPage,
         NewContact => editing::NewContactPage,
@@ -139,9 +146,13 @@ groups! {
         Trash => trash::TrashPage,
         Search => search::SearchPage,
     }
-    /// Today (the home page), Arlo's own pages and the sequences he sends.
-    arlo_pages, __preload_arlo_pages {
+    /// Today, the home page: the first page after signing in, so its
+    /// code comes alone.
+    today_pages, __preload_today_pages {
         Home => today::TodayPage,
+    }
+    /// Arlo's own pages and the sequences he sends.
+    arlo_pages, __preload_arlo_pages {
         Arlo => arlo::ArloPage,
         Suggestions => suggestions::SuggestionsPage,
         Coverage => coverage::CoveragePage,

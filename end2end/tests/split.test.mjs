@@ -23,8 +23,10 @@ test('each page brings the wasm chunk of its group, and only when it is opened',
   await Promise.all([page.waitForURL((u) => new URL(u).pathname === '/'), page.click('#sign-in')]);
   await waitForHydration(page);
   await page.locator('#chart-stages').waitFor();
-  assert.ok(wasm.some((p) => /split_arlo_pages_/.test(p)), wasm.join(' '));
-  assert.ok(!wasm.some((p) => /split_people_pages_/.test(p)), 'the people pages are not fetched before one is opened');
+  assert.ok(wasm.some((p) => /split_today_pages_/.test(p)), wasm.join(' '));
+  for (const group of ['people', 'board', 'arlo']) {
+    assert.ok(!wasm.some((p) => p.includes(`split_${group}_pages_`)), `the ${group} pages are not fetched before one is opened`);
+  }
 
   // A client-side navigation to another page fetches that page's chunk.
   await page.click('nav a[href="/activity"]');
@@ -36,7 +38,7 @@ test('each page brings the wasm chunk of its group, and only when it is opened',
   // Opened cold, a page's chunks are named in the HTML so they load
   // alongside the main module rather than after it: every time, once each
   // (Leptos's own list named them in a random share of loads).
-  const groups = { '/pipeline': 'board', '/contacts': 'people', '/arlo': 'arlo', '/settings/members': 'settings' };
+  const groups = { '/': 'today', '/pipeline': 'board', '/contacts': 'people', '/deals': 'people', '/arlo': 'arlo', '/settings/members': 'settings' };
   for (const [path, group] of Object.entries(groups)) {
     for (let i = 0; i < 4; i += 1) {
       const html = await (await page.request.get(`${BASE_URL}${path}`)).text();
