@@ -29,13 +29,7 @@ async fn contacts_are_found_word_by_word_and_across_words() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let words = words_table();
-    // As autovacuum would in time: the planner's estimate of a word's
-    // holders decides whether the words are read.
-    sqlx::query(&format!("ANALYZE {words}"))
-        .execute(&t.owner)
-        .await
-        .unwrap();
+    let words = analysed_words(&t).await;
 
     let mut tx = t.tx(a, human).await;
     let labels = |hits: &[redkey_types::Found]| {
@@ -100,11 +94,7 @@ async fn a_word_most_contacts_hold_skips_the_words() {
     let (a, _, human) = t.two_clients().await;
     // Every contact's address holds the word "test" (p1@x.test, ...).
     surnamed_contacts(&t, a, human, 5200).await;
-    let words = words_table();
-    sqlx::query(&format!("ANALYZE {words}"))
-        .execute(&t.owner)
-        .await
-        .unwrap();
+    let words = analysed_words(&t).await;
 
     let mut tx = t.tx(a, human).await;
     let reads_before = word_reads(&mut tx, words).await;
@@ -125,12 +115,19 @@ async fn a_word_most_contacts_hold_skips_the_words() {
     assert_eq!(rare[0].label, "Ann Surname4242", "{rare:?}");
 }
 
-fn words_table() -> &'static str {
-    if redkey_testkit::over_twenty() {
+/// The words table, analysed as autovacuum would in time: the planner's
+/// estimate of a word's holders decides whether the words are read.
+async fn analysed_words(t: &TestDb) -> &'static str {
+    let words = if redkey_testkit::over_twenty() {
         "redkey_twenty.contact_search_words"
     } else {
         "contact_search_words"
-    }
+    };
+    sqlx::query(&format!("ANALYZE {words}"))
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    words
 }
 
 async fn words_of(t: &TestDb, table: &str, person: uuid::Uuid) -> Vec<String> {
