@@ -5,6 +5,7 @@ pub mod charts;
 mod lookup;
 mod palette;
 mod tell_arlo;
+mod tools;
 
 pub use lookup::Lookup;
 pub use palette::Palette;

@@ -2,16 +2,58 @@
 //! box that searches the client's contacts, companies, deals, notes and
 //! to-dos as the person types; arrows move, Enter opens, Escape closes.
 //! Without JavaScript the Search link is the search page.
+//!
+//! Every page carries the link and the shortcut; the box, its search and
+//! its results come with the frame's tools ([`super::tools`]), fetched the
+//! first time it opens.
 
 use leptos::{ev, html, prelude::*};
 use leptos_router::hooks::{use_location, use_navigate};
 
+use super::tools::{frame_tool, Tool};
 use crate::{model::format::urlencode, server_fns::search::search_everything};
 
 #[component]
 pub fn Palette() -> impl IntoView {
     let location = use_location();
     let (open, set_open) = signal(false);
+
+    let handle = window_event_listener(ev::keydown, move |e| {
+        if (e.ctrl_key() || e.meta_key()) && e.key().eq_ignore_ascii_case("k") {
+            e.prevent_default();
+            set_open.set(true);
+        }
+    });
+    on_cleanup(move || handle.remove());
+    // Any navigation (a hit clicked, Enter) closes it. Not the first run:
+    // effects run after hydration, and a Ctrl-K pressed as soon as the
+    // page was ready was closed again by it (seen in the browser tests
+    // once pages became lazy routes, which shifted when effects first run).
+    Effect::new(move |seen: Option<()>| {
+        location.pathname.track();
+        location.search.track();
+        if seen.is_some() {
+            set_open.set(false);
+        }
+    });
+    let open_palette = move |e: ev::MouseEvent| {
+        e.prevent_default();
+        set_open.set(true);
+    };
+
+    view! {
+        <Show when=move || location.pathname.get() != "/sign-in">
+            <a href="/search" class="search-link" on:click=open_palette
+                aria-keyshortcuts="Control+K Meta+K">"Search "<kbd>"Ctrl K"</kbd></a>
+        </Show>
+        <Show when=move || open.get()>
+            <Suspense>{move || Suspend::new(frame_tool(Tool::Palette(set_open)))}</Suspense>
+        </Show>
+    }
+}
+
+/// The open box: a new search each time it opens.
+pub(super) fn palette_box(set_open: WriteSignal<bool>) -> AnyView {
     let (text, set_text) = signal(String::new());
     let (active, set_active) = signal(0usize);
     let input = NodeRef::<html::Input>::new();
@@ -27,30 +69,9 @@ pub fn Palette() -> impl IntoView {
             .unwrap_or_default()
     });
     let all_href = move || format!("/search?q={}", urlencode(text.get().trim()));
-
-    let handle = window_event_listener(ev::keydown, move |e| {
-        if (e.ctrl_key() || e.meta_key()) && e.key().eq_ignore_ascii_case("k") {
-            e.prevent_default();
-            set_open.set(true);
-        }
-    });
-    on_cleanup(move || handle.remove());
     Effect::new(move |_| {
-        if open.get() {
-            if let Some(i) = input.get() {
-                let _ = i.focus();
-            }
-        }
-    });
-    // Any navigation (a hit clicked, Enter) closes it. Not the first run:
-    // effects run after hydration, and a Ctrl-K pressed as soon as the
-    // page was ready was closed again by it (seen in the browser tests
-    // once pages became lazy routes, which shifted when effects first run).
-    Effect::new(move |seen: Option<()>| {
-        location.pathname.track();
-        location.search.track();
-        if seen.is_some() {
-            set_open.set(false);
+        if let Some(i) = input.get() {
+            let _ = i.focus();
         }
     });
 
@@ -87,56 +108,47 @@ pub fn Palette() -> impl IntoView {
             search.dispatch(value);
         }
     };
-    let open_palette = move |e: ev::MouseEvent| {
-        e.prevent_default();
-        set_open.set(true);
-    };
     let option_id = |i: usize| format!("palette-hit-{i}");
 
     view! {
-        <Show when=move || location.pathname.get() != "/sign-in">
-            <a href="/search" class="search-link" on:click=open_palette
-                aria-keyshortcuts="Control+K Meta+K">"Search "<kbd>"Ctrl K"</kbd></a>
-        </Show>
-        <Show when=move || open.get()>
-            <div class="palette-backdrop" on:click=move |_| set_open.set(false)></div>
-            <div class="palette" role="dialog" aria-modal="true" aria-label="Search everywhere">
-                <input
-                    id="palette-input"
-                    type="search"
-                    role="combobox"
-                    autocomplete="off"
-                    maxlength="200"
-                    aria-label="Search contacts, companies, deals, notes and to-dos"
-                    aria-expanded=move || (!hits.get().is_empty()).to_string()
-                    aria-controls="palette-results"
-                    aria-autocomplete="list"
-                    aria-activedescendant=move || (!hits.get().is_empty()).then(|| option_id(active.get()))
-                    placeholder="Search contacts, companies, deals, notes, to-dos…"
-                    node_ref=input
-                    prop:value=move || text.get()
-                    on:input=on_input
-                    on:keydown=on_key
-                />
-                <ul id="palette-results" role="listbox" aria-label="Results">
-                    {move || hits.get().into_iter().enumerate().map(|(i, h)| {
-                        let selected = move || active.get() == i;
-                        let href = h.href();
-                        view! {
-                            <li role="option" id=option_id(i) aria-selected=move || selected().to_string()
-                                class:active=selected on:click=move |_| go_to.run(href.clone())>
-                                <span class="kind">{h.kind.label()}</span>
-                                {h.label.clone()}
-                                <span class="detail">{h.detail.clone()}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-                <p class="palette-foot">
-                    <a href=all_href>"All results"</a>
-                    <span class="detail">" ↑↓ to move, Enter to open, Esc to close"</span>
-                </p>
-            </div>
-        </Show>
+        <div class="palette-backdrop" on:click=move |_| set_open.set(false)></div>
+        <div class="palette" role="dialog" aria-modal="true" aria-label="Search everywhere">
+            <input
+                id="palette-input"
+                type="search"
+                role="combobox"
+                autocomplete="off"
+                maxlength="200"
+                aria-label="Search contacts, companies, deals, notes and to-dos"
+                aria-expanded=move || (!hits.get().is_empty()).to_string()
+                aria-controls="palette-results"
+                aria-autocomplete="list"
+                aria-activedescendant=move || (!hits.get().is_empty()).then(|| option_id(active.get()))
+                placeholder="Search contacts, companies, deals, notes, to-dos…"
+                node_ref=input
+                prop:value=move || text.get()
+                on:input=on_input
+                on:keydown=on_key
+            />
+            <ul id="palette-results" role="listbox" aria-label="Results">
+                {move || hits.get().into_iter().enumerate().map(|(i, h)| {
+                    let selected = move || active.get() == i;
+                    let href = h.href();
+                    view! {
+                        <li role="option" id=option_id(i) aria-selected=move || selected().to_string()
+                            class:active=selected on:click=move |_| go_to.run(href.clone())>
+                            <span class="kind">{h.kind.label()}</span>
+                            {h.label.clone()}
+                            <span class="detail">{h.detail.clone()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="palette-foot">
+                <a href=all_href>"All results"</a>
+                <span class="detail">" ↑↓ to move, Enter to open, Esc to close"</span>
+            </p>
+        </div>
     }
+    .into_any()
 }

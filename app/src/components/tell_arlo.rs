@@ -1,11 +1,16 @@
 //! "Tell arlo": on every page, a box for one sentence to arlo, about the
 //! record the page shows unless the sentence names another; what came of
 //! it (the changes, old → new, or arlo's question back) shows beside it.
+//!
+//! Every page carries the box; telling arlo and showing what came of it
+//! come with the frame's tools ([`super::tools`]), fetched the first time
+//! the box is focused or a sentence is sent.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use uuid::Uuid;
 
+use super::tools::{frame_tool, Tool};
 use crate::{
     model::{AnsweredBy, AppError, AppliedChange, InstructOutcome, RecordHit, RecordKind},
     server_fns::judgment::{instruction_outcome, tell_arlo, SendDraft, Told},
@@ -35,7 +40,10 @@ pub fn record_href(kind: RecordKind, id: Uuid) -> String {
 
 /// Tells arlo, then waits for the outcome (each call waits a while on the
 /// server), up to about a minute.
-async fn tell(text: String, about: Option<(RecordKind, Uuid)>) -> Result<Told, AppError> {
+pub(super) async fn tell(
+    text: String,
+    about: Option<(RecordKind, Uuid)>,
+) -> Result<Told, AppError> {
     let kind = about.map(|(k, _)| k.as_str().to_string());
     let task = tell_arlo(text, kind, about.map(|(_, id)| id)).await?;
     for _ in 0..6 {
@@ -51,16 +59,24 @@ async fn tell(text: String, about: Option<(RecordKind, Uuid)>) -> Result<Told, A
 pub fn TellArlo() -> impl IntoView {
     let location = use_location();
     let input = NodeRef::<leptos::html::Input>::new();
-    let action = Action::new_local(|(text, about): &(String, Option<(RecordKind, Uuid)>)| {
-        tell(text.clone(), *about)
-    });
+    let (pending, set_pending) = signal(false);
+    let (sent, set_sent) = signal(None::<(String, Option<(RecordKind, Uuid)>)>);
     let about = move || page_record(&location.pathname.get());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = input.get().map(|i| i.value()).unwrap_or_default();
-        if !text.trim().is_empty() {
-            action.dispatch((text, page_record(&location.pathname.get_untracked())));
+        if !text.trim().is_empty() && !pending.get_untracked() {
+            set_pending.set(true);
+            set_sent.set(Some((
+                text,
+                page_record(&location.pathname.get_untracked()),
+            )));
         }
+    };
+    // Someone who focuses the box is about to send: fetch the code now.
+    let warm = move |_| {
+        #[cfg(target_arch = "wasm32")]
+        leptos::task::spawn_local(super::tools::__preload_frame_tool());
     };
     let hint = move || {
         match about() {
@@ -74,20 +90,27 @@ pub fn TellArlo() -> impl IntoView {
                 <form on:submit=on_submit>
                     <label for="tell-arlo">"Tell arlo"</label>
                     <input id="tell-arlo" name="text" node_ref=input autocomplete="off"
-                        maxlength="2000" placeholder=hint />
-                    <button type="submit" id="tell-arlo-send" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Telling…" } else { "Tell" }}
+                        maxlength="2000" placeholder=hint on:focus=warm />
+                    <button type="submit" id="tell-arlo-send" disabled=move || pending.get()>
+                        {move || if pending.get() { "Telling…" } else { "Tell" }}
                     </button>
                 </form>
                 <div class="tell-outcome" role="status" aria-live="polite">
-                    {move || action.value().get().map(outcome)}
+                    // The last outcome stays until the next one is in.
+                    <Transition>
+                        {move || sent.get().map(|(text, about)| Suspend::new(async move {
+                            let shown = frame_tool(Tool::Told(text, about)).await;
+                            set_pending.set(false);
+                            shown
+                        }))}
+                    </Transition>
                 </div>
             </section>
         </Show>
     }
 }
 
-fn outcome(told: Result<Told, AppError>) -> AnyView {
+pub(super) fn outcome(told: Result<Told, AppError>) -> AnyView {
     match told {
         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
         Ok(Told::Pending) => {
