@@ -4,7 +4,7 @@
 //! views, their server calls and decoding) was 53 KB of its 366 KB
 //! gzipped, paid for by every first load. As two split points, the code
 //! each shares with the page groups became a chunk per combination: the
-//! board's first load fetched 32 files and the people pages' 51; as one,
+//! board's first load fetched 32 chunks and the people pages' 51; as one,
 //! 23 and 31 (BENCHMARKS.md, session 40).
 
 use leptos::{lazy, prelude::*};
