@@ -69,10 +69,12 @@ pub(super) fn palette_box(set_open: WriteSignal<bool>) -> AnyView {
             .unwrap_or_default()
     });
     let all_href = move || format!("/search?q={}", urlencode(text.get().trim()));
-    Effect::new(move |_| {
-        if let Some(i) = input.get() {
+    // The input is built before its box is in the page, where focus()
+    // does nothing: focus it on the next frame, once it is shown.
+    input.on_load(|i| {
+        request_animation_frame(move || {
             let _ = i.focus();
-        }
+        })
     });
 
     let navigate = use_navigate();
