@@ -35,6 +35,14 @@ test('each page brings the wasm chunk of its group, and only when it is opened',
   await page.locator('main h1', { hasText: 'Activity' }).waitFor();
   assert.ok(wasm.some((p) => /split_people_pages_/.test(p)), wasm.join(' '));
 
+  // The frame's tools (the palette's box, Tell arlo's outcome) come only
+  // when first used.
+  assert.ok(!wasm.some((p) => p.includes('split_frame_tool_')), 'the tools are not fetched before they are used');
+  await page.keyboard.press('Control+k');
+  await page.locator('#palette-input').waitFor();
+  assert.ok(wasm.some((p) => p.includes('split_frame_tool_')), wasm.join(' '));
+  await page.keyboard.press('Escape');
+
   // Opened cold, a page's chunks are named in the HTML so they load
   // alongside the main module rather than after it: every time, once each
   // (Leptos's own list named them in a random share of loads).
@@ -45,6 +53,7 @@ test('each page brings the wasm chunk of its group, and only when it is opened',
       const named = html.match(/href="[^"]*\.wasm"/g) ?? [];
       assert.ok(named.some((h) => h.includes(`split_${group}_pages_`)), `${path}, load ${i + 1}: ${named.length} wasm links`);
       assert.equal(new Set(named).size, named.length, `${path}: no chunk named twice`);
+      assert.ok(!named.some((h) => h.includes('split_frame_tool_')), `${path}: the tools are not preloaded`);
     }
   }
   assert.deepEqual(problems, []);

@@ -73,6 +73,14 @@ pub fn TellArlo() -> impl IntoView {
             )));
         }
     };
+    // Signing out hides the box. Forget the last sentence then: shown
+    // again, the outcome would be asked for anew and the sentence sent again.
+    let forget = move || {
+        on_cleanup(move || {
+            set_sent.set(None);
+            set_pending.set(false);
+        })
+    };
     // Someone who focuses the box is about to send: fetch the code now.
     let warm = move |_| {
         #[cfg(target_arch = "wasm32")]
@@ -86,6 +94,7 @@ pub fn TellArlo() -> impl IntoView {
     };
     view! {
         <Show when=move || location.pathname.get() != "/sign-in">
+            {forget()}
             <section class="tell-arlo" aria-label="Tell arlo">
                 <form on:submit=on_submit>
                     <label for="tell-arlo">"Tell arlo"</label>
