@@ -24,6 +24,7 @@ pub struct ViewStatus {
     pub key: String,
     pub label: String,
     pub cockpit_path: Option<String>,
+    #[serde(deserialize_with = "crate::day::optional")]
     pub retired_on: Option<NaiveDate>,
     pub twenty_url: Option<String>,
 }
