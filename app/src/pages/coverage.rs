@@ -29,7 +29,7 @@ pub fn CoveragePage() -> impl IntoView {
                                 <tbody>
                                     {me.views.into_iter().map(|v| {
                                         let served = if v.in_cockpit() { "Cockpit" } else { "Twenty" };
-                                        let on = v.retired_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+                                        let on = v.retired_on.clone().unwrap_or_else(|| "—".into());
                                         view! {
                                             <tr data-view=v.key.clone()>
                                                 <td>{v.label.clone()}</td>

@@ -45,7 +45,7 @@ impl CockpitConfig {
                 key: key.to_string(),
                 label: label.to_string(),
                 cockpit_path: cockpit.map(String::from),
-                retired_on: self.retired.get(*key).copied(),
+                retired_on: self.retired.get(*key).map(|d| d.to_string()),
                 twenty_url: self
                     .twenty_url
                     .as_ref()

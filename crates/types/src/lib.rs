@@ -1,7 +1,6 @@
 //! Types shared by the server, the data layer and the browser. With the
 //! `ssr` feature they also decode straight from the `crm_*` views.
 
-mod day;
 pub mod edits;
 mod email;
 pub mod format;

@@ -24,8 +24,11 @@ pub struct ViewStatus {
     pub key: String,
     pub label: String,
     pub cockpit_path: Option<String>,
-    #[serde(deserialize_with = "crate::day::optional")]
-    pub retired_on: Option<NaiveDate>,
+    /// The day it was retired, as `YYYY-MM-DD`: only ever shown, and
+    /// `Me`, which carries it, is decoded in every page's first wasm
+    /// module, where a date type would bring chrono's parser along
+    /// (BENCHMARKS.md, session 41).
+    pub retired_on: Option<String>,
     pub twenty_url: Option<String>,
 }
 
