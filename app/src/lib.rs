@@ -5,6 +5,7 @@
 pub mod components;
 pub mod model;
 pub mod pages;
+pub mod resource;
 mod routes;
 pub mod server_fns;
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,7 +32,7 @@ pub fn ArloPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let data = Resource::new(
+    let data = resource(
         move || (tick.get(), retry.version().get(), run_now.version().get()),
         |_| load_arlo(),
     );

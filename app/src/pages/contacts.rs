@@ -1,3 +1,4 @@
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -31,7 +32,7 @@ pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = use_filter::<ContactFilter>();
     let enroll_many = ServerAction::<EnrollMany>::new();
-    let data = Resource::new(
+    let data = resource(
         move || (filter.get(), query.get().get("after")),
         |(f, after)| contacts_page(f, after.and_then(|a| a.parse().ok())),
     );
@@ -126,7 +127,7 @@ pub fn ContactPage() -> impl IntoView {
     let change = ServerAction::<ChangeEnrollment>::new();
     let log = ServerAction::<LogActivity>::new();
     let identity = ServerAction::<SaveContactIdentity>::new();
-    let data = Resource::new(
+    let data = resource(
         move || {
             (
                 id(),

@@ -1,5 +1,6 @@
 //! Forms for records made by hand, and the notes panel.
 
+use crate::resource::{resource, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
@@ -65,7 +66,7 @@ pub fn NewCompanyPage() -> impl IntoView {
 pub fn NewDealPage() -> impl IntoView {
     let action = ServerAction::<CreateDeal>::new();
     let (error, general) = errors(move || action.value().get());
-    let options = Resource::new(|| (), |_| load_deal_form());
+    let options = resource(|| (), |_| load_deal_form());
     let select_error = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
     view! {
         <Title text="New deal" />
@@ -121,7 +122,7 @@ pub struct NotesState {
     kind: &'static str,
     add: ServerAction<AddNote>,
     archive: ServerAction<ArchiveRecord>,
-    notes: Resource<Result<Vec<RenderedNote>, AppError>>,
+    notes: Loaded<Vec<RenderedNote>>,
 }
 
 impl NotesState {
@@ -131,7 +132,7 @@ impl NotesState {
     ) -> Self {
         let add = ServerAction::<AddNote>::new();
         let archive = ServerAction::<ArchiveRecord>::new();
-        let notes = Resource::new(
+        let notes = resource(
             move || (id(), add.version().get(), archive.version().get()),
             move |(id, ..)| async move {
                 notes_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await

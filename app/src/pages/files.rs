@@ -2,6 +2,7 @@
 //! (works without JavaScript; a refusal comes back in `upload_error`),
 //! the list with size and uploader, images and PDFs shown inline.
 
+use crate::resource::{resource, Loaded};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
@@ -28,7 +29,7 @@ fn size(bytes: Option<i64>) -> String {
 pub struct FilesState {
     kind: &'static str,
     archive: ServerAction<ArchiveRecord>,
-    data: Resource<Result<FileList, AppError>>,
+    data: Loaded<FileList>,
 }
 
 impl FilesState {
@@ -37,7 +38,7 @@ impl FilesState {
         id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
     ) -> Self {
         let archive = ServerAction::<ArchiveRecord>::new();
-        let data = Resource::new(
+        let data = resource(
             move || (id(), archive.version().get()),
             move |(id, _)| async move {
                 files_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await

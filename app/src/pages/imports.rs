@@ -3,6 +3,7 @@
 //! JavaScript: the upload is a plain form to its own route, a running
 //! import's page reloads itself until the run ends.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -19,7 +20,7 @@ use crate::{
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
-    let list = Resource::new(|| (), |_| load_imports());
+    let list = resource(|| (), |_| load_imports());
     let query = use_query_map();
     let refused = move || query.get().get("upload_error");
     view! {
@@ -83,7 +84,7 @@ pub fn ImportFilePage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let data = Resource::new(
+    let data = resource(
         move || (id(), save.version().get(), run.version().get(), tick.get()),
         |(id, _, _, _)| async move {
             match id {

@@ -3,6 +3,7 @@
 //! its calls went — with an admin's form to point it elsewhere or give it
 //! a key of its own.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,7 +22,7 @@ fn at(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
     let save = ServerAction::<SaveIntegration>::new();
-    let data = Resource::new(move || save.version().get(), |_| load_integrations());
+    let data = resource(move || save.version().get(), |_| load_integrations());
     let error = move || save.value().get().and_then(|r| r.err());
     view! {
         <Title text="Integrations" />

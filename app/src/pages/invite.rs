@@ -1,6 +1,7 @@
 //! The invitation link's page: who is invited where; a new person sets a
 //! name and password, someone known just joins. Works without JavaScript.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -14,7 +15,7 @@ use crate::{
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.get().get("token").unwrap_or_default();
-    let info = Resource::new(token, load_invitation);
+    let info = resource(token, load_invitation);
     let accept = ServerAction::<AcceptInvitation>::new();
     let error = Signal::derive(move || accept.value().get().and_then(|r| r.err()));
     view! {

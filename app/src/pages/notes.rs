@@ -2,6 +2,7 @@
 //! records it is about. A GET form and plain links: works without
 //! JavaScript.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -23,7 +24,7 @@ pub fn NotesPage() -> impl IntoView {
             .get("after")
             .and_then(|a| a.parse::<Uuid>().ok())
     };
-    let data = Resource::new(move || (q(), after()), |(q, after)| load_notes(q, after));
+    let data = resource(move || (q(), after()), |(q, after)| load_notes(q, after));
     view! {
         <Title text="Notes" />
         <h1>"Notes"</h1>

@@ -2,6 +2,7 @@
 //! views see them (what `redkey client status` prints, minus a fresh ask
 //! to Resend: the domain shows what Resend said when last asked).
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +13,7 @@ use crate::{
 
 #[component]
 pub fn OnboardingPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_onboarding());
+    let data = resource(|| (), |_| load_onboarding());
     view! {
         <Title text="Onboarding" />
         <h1>"Onboarding"</h1>

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::resource::resource;
 use leptos::{ev::DragEvent, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{hooks::use_query_map, params::ParamsMap};
@@ -24,7 +25,7 @@ pub fn PipelinePage() -> impl IntoView {
         q.remove("moving");
         q
     });
-    let data = Resource::new(
+    let data = resource(
         move || (shown.get(), mover.version().get()),
         |(q, _)| {
             let id = |k: &str| q.get(k).and_then(|v| v.parse::<Uuid>().ok());

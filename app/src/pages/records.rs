@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -32,7 +33,7 @@ pub fn CompanyPage() -> impl IntoView {
     let archive = ServerAction::<ArchiveRecord>::new();
     let save = ServerAction::<SaveCompany>::new();
     let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
-    let data = Resource::new(
+    let data = resource(
         move || (id(), log.version().get(), save.version().get()),
         |(id, ..)| async move { load_company(id.ok_or(AppError::NotFound)?).await },
     );
@@ -126,7 +127,7 @@ pub fn DealPage() -> impl IntoView {
     let save = ServerAction::<SaveDealStrategy>::new();
     let log = ServerAction::<LogActivity>::new();
     let identity = ServerAction::<SaveDealIdentity>::new();
-    let data = Resource::new(
+    let data = resource(
         move || {
             (
                 id(),
@@ -273,7 +274,7 @@ pub fn ActivityPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let data = Resource::new(
+    let data = resource(
         move || (query.get().get("kind"), tick.get()),
         |(kind, _)| activity_feed(kind, 100),
     );

@@ -1,6 +1,7 @@
 //! The search page: search everywhere without JavaScript (the palette's
 //! fallback, and where its "all results" lead).
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,7 +12,7 @@ use crate::{components::ErrorNote, server_fns::search::search_everything};
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.get().get("q").unwrap_or_default();
-    let hits = Resource::new(q, search_everything);
+    let hits = resource(q, search_everything);
     view! {
         <Title text="Search" />
         <h1>"Search"</h1>

@@ -1,6 +1,7 @@
 //! Sequences: the list with its funnel, the editor with a preview, and the
 //! contact page's panel for enrolling, pausing and unenrolling.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -33,7 +34,7 @@ pub fn SequencesPage() -> impl IntoView {
     let status = ServerAction::<SetSequenceStatus>::new();
     let resolve = ServerAction::<ResolveSend>::new();
     let resume = ServerAction::<ResumeSending>::new();
-    let data = Resource::new(
+    let data = resource(
         move || {
             (
                 status.version().get(),
@@ -199,7 +200,7 @@ fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> 
 pub fn SequenceEditPage() -> impl IntoView {
     let params = use_params_map();
     let save = ServerAction::<SaveSequence>::new();
-    let data = Resource::new(
+    let data = resource(
         move || (params.get().get("id"), save.version().get()),
         |(id, _)| load_sequence_editor(id.and_then(|i| i.parse().ok())),
     );

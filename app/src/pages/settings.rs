@@ -1,6 +1,7 @@
 //! Settings pages: pipelines and stages, members and roles. An admin's
 //! only: a member is told so (the database would refuse them anyway).
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
@@ -53,7 +54,7 @@ pub fn PipelineSettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveStage>::new();
     let moved = ServerAction::<MoveStage>::new();
     let archive = ServerAction::<ArchiveStage>::new();
-    let data = Resource::new(
+    let data = resource(
         move || {
             (
                 create.version().get(),
@@ -228,11 +229,11 @@ pub fn MembersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
     let invite = ServerAction::<InviteMember>::new();
-    let data = Resource::new(
+    let data = resource(
         move || (role.version().get(), remove.version().get()),
         |_| load_members(),
     );
-    let pending = Resource::new(
+    let pending = resource(
         move || (invite.version().get(), revoke.version().get()),
         |_| open_invitations(),
     );
@@ -393,7 +394,7 @@ fn MemberRow(
 pub fn ProfilePage() -> impl IntoView {
     let rename = ServerAction::<SaveMyName>::new();
     let password = ServerAction::<ChangePassword>::new();
-    let data = Resource::new(move || rename.version().get(), |_| load_profile());
+    let data = resource(move || rename.version().get(), |_| load_profile());
     let name_error = Signal::derive(move || rename.value().get().and_then(|r| r.err()));
     let password_error = Signal::derive(move || password.value().get().and_then(|r| r.err()));
     let changed = move || {

@@ -2,6 +2,7 @@
 //! with its address and a snippet to paste into the site) and the
 //! meeting-notes webhook (its address; its secret set once, never shown).
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -20,7 +21,7 @@ pub fn SourcesPage() -> impl IntoView {
     let secret = ServerAction::<SetNotesSecret>::new();
     let mailbox = ServerAction::<ConnectMailbox>::new();
     let calendar = ServerAction::<ConnectCalendar>::new();
-    let data = Resource::new(
+    let data = resource(
         move || {
             (
                 create.version().get(),

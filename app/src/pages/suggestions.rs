@@ -1,6 +1,7 @@
 //! What arlo inferred about strategic fields and left for the founder:
 //! one click accepts (written as the founder) or dismisses each.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,7 +14,7 @@ use crate::{
 #[component]
 pub fn SuggestionsPage() -> impl IntoView {
     let decide = ServerAction::<DecideSuggestion>::new();
-    let data = Resource::new(move || decide.version().get(), |_| load_suggestions());
+    let data = resource(move || decide.version().get(), |_| load_suggestions());
     view! {
         <Title text="Suggestions" />
         <h1>"Suggestions"</h1>

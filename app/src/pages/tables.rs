@@ -1,6 +1,7 @@
 //! The companies and deals tables, and what every table has: saved views
 //! and a CSV export of what its filters show.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -37,7 +38,7 @@ pub fn next_href(kind: TableKind, query: &str, next: Uuid) -> String {
 pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
     let save = ServerAction::<SaveView>::new();
     let delete = ServerAction::<DeleteView>::new();
-    let views = Resource::new(
+    let views = resource(
         move || (save.version().get(), delete.version().get()),
         move |_| views_of(kind),
     );
@@ -130,7 +131,7 @@ fn priority_choices() -> Vec<(String, String)> {
 pub fn CompaniesPage() -> impl IntoView {
     let filter = use_filter::<CompanyFilter>();
     let query = use_query_map();
-    let data = Resource::new(
+    let data = resource(
         move || (filter.get(), query.get().get("after")),
         |(f, after)| companies_table(f, after.and_then(|a| a.parse().ok())),
     );
@@ -193,7 +194,7 @@ pub fn CompaniesPage() -> impl IntoView {
 pub fn DealsPage() -> impl IntoView {
     let filter = use_filter::<DealFilter>();
     let query = use_query_map();
-    let data = Resource::new(
+    let data = resource(
         move || (filter.get(), query.get().get("after")),
         |(f, after)| deals_table(f, after.and_then(|a| a.parse().ok())),
     );

@@ -2,6 +2,7 @@
 //! suggestions, new replies, meetings, recontacts, deals needing
 //! attention, to-dos), then how the client is doing, drawn.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,7 +19,7 @@ use crate::{
 #[component]
 pub fn TodayPage() -> impl IntoView {
     let decide = ServerAction::<DecideSuggestion>::new();
-    let data = Resource::new(move || decide.version().get(), |_| load_today());
+    let data = resource(move || decide.version().get(), |_| load_today());
     view! {
         <Title text="Today" />
         <h1>"Today"</h1>

@@ -2,6 +2,7 @@
 //! record page. Adding and changing status are plain forms, so both work
 //! without JavaScript.
 
+use crate::resource::{resource, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -24,7 +25,7 @@ pub fn TodosPage() -> impl IntoView {
     let add = ServerAction::<AddTodo>::new();
     let status = ServerAction::<SetTodoStatus>::new();
     let archive = ServerAction::<ArchiveRecord>::new();
-    let data = Resource::new(
+    let data = resource(
         move || {
             (
                 scope(),
@@ -62,7 +63,7 @@ pub struct TodoState {
     add: ServerAction<AddTodo>,
     status: ServerAction<SetTodoStatus>,
     archive: ServerAction<ArchiveRecord>,
-    data: Resource<Result<TodoList, AppError>>,
+    data: Loaded<TodoList>,
 }
 
 impl TodoState {
@@ -73,7 +74,7 @@ impl TodoState {
         let add = ServerAction::<AddTodo>::new();
         let status = ServerAction::<SetTodoStatus>::new();
         let archive = ServerAction::<ArchiveRecord>::new();
-        let data = Resource::new(
+        let data = resource(
             move || {
                 (
                     id(),

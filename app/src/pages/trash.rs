@@ -2,6 +2,7 @@
 //! each restorable until arlo purges it. Plain forms: works without
 //! JavaScript.
 
+use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use crate::{
 #[component]
 pub fn TrashPage() -> impl IntoView {
     let restore = ServerAction::<RestoreRecord>::new();
-    let data = Resource::new(move || restore.version().get(), |_| load_trash());
+    let data = resource(move || restore.version().get(), |_| load_trash());
     let error = move || {
         restore
             .value()
