@@ -1,6 +1,7 @@
 //! The frame around every signed-in page: navigation, client switcher,
 //! sign-out, and the box to tell arlo.
 
+#[cfg(feature = "ssr")]
 pub mod charts;
 mod lookup;
 mod palette;

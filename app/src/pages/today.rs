@@ -6,12 +6,13 @@ use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+#[cfg(feature = "ssr")]
+use crate::components::charts::{BarChart, Series};
+#[cfg(feature = "ssr")]
+use crate::model::TodayCharts;
 use crate::{
-    components::{
-        charts::{BarChart, Series},
-        record_href, ErrorNote,
-    },
-    model::{RecordKind, Today, TodayCharts},
+    components::{record_href, ErrorNote},
+    model::{RecordKind, Today},
     pages::suggestions::Item as SuggestionItem,
     server_fns::{judgment::DecideSuggestion, today::load_today},
 };
@@ -27,11 +28,11 @@ pub fn TodayPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(t) => {
-                        let charts = t.charts.clone();
+                    Ok(p) => {
+                        let t = p.today;
                         view! {
                             {view! { <Needs t decide /> }.into_any()}
-                            {view! { <Doing c=charts /> }.into_any()}
+                            <section class="today-doing" aria-labelledby="doing-h" inner_html=p.charts_html></section>
                         }
                         .into_any()
                     }
@@ -147,6 +148,14 @@ fn Needs(t: Today, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
     }
 }
 
+/// "How we are doing", drawn on the server and sent as HTML: the page sets
+/// it as the section's content, and hydration leaves it as it came.
+#[cfg(feature = "ssr")]
+pub fn charts_html(c: TodayCharts) -> String {
+    Owner::new().with(|| view! { <Doing c /> }.to_html())
+}
+
+#[cfg(feature = "ssr")]
 #[component]
 fn Doing(c: TodayCharts) -> impl IntoView {
     let month = |d: &chrono::NaiveDate| d.format("%b %y").to_string();
@@ -175,7 +184,7 @@ fn Doing(c: TodayCharts) -> impl IntoView {
     let won_total: i64 = c.closed.iter().map(|m| m.won_units).sum();
     let lost_total: i64 = c.closed.iter().map(|m| m.lost_units).sum();
     view! {
-        <h2 class="today-heading">"How we are doing"</h2>
+        <h2 class="today-heading" id="doing-h">"How we are doing"</h2>
         <div class="today-charts">
             <BarChart
                 id="chart-stages".into()

@@ -2,17 +2,20 @@
 
 use leptos::prelude::*;
 
-use crate::model::{AppError, Today};
+use crate::model::{AppError, TodayPage};
 
 /// Everything on Today for the current client, in one transaction that
 /// also records the visit ("since your last visit" starts at the one
-/// before).
+/// before). The charts come drawn.
 #[server]
-pub async fn load_today() -> Result<Today, AppError> {
+pub async fn load_today() -> Result<TodayPage, AppError> {
     use crate::ssr::{db::today, session::human_tx};
 
     let (mut tx, _) = human_tx().await?;
-    let out = today::load(&mut tx, chrono::Utc::now()).await?;
+    let (today, charts) = today::load(&mut tx, chrono::Utc::now()).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(TodayPage {
+        today,
+        charts_html: crate::pages::today::charts_html(charts),
+    })
 }

@@ -13,9 +13,10 @@ use redkey_types::{
 };
 
 /// Everything on Today for the transaction's client and person, as of
-/// `now`; records the visit ("since your last visit" starts at the one
-/// before). The page and the HTTP benchmark's SQL column both read it here.
-pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> Result<Today> {
+/// `now`: its lists and its charts' numbers; records the visit ("since
+/// your last visit" starts at the one before). The page and the HTTP
+/// benchmark's SQL column both read it here.
+pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> Result<(Today, TodayCharts)> {
     let list = TODAY_LIST as i64;
     let since = visit(tx).await?.unwrap_or(now - Duration::days(7));
     let day = calendar::day_start(tx, now).await?;
@@ -50,7 +51,7 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> Result<Today> {
             .filter(|s| !s.is_won && !s.is_lost)
             .collect(),
     };
-    Ok(Today {
+    let today = Today {
         suggestions: suggestions::open(tx, list).await?,
         replies: replies_since(tx, since, list).await?,
         replies_since: since,
@@ -58,8 +59,8 @@ pub async fn load(tx: &mut Tx, now: DateTime<Utc>) -> Result<Today> {
         recontacts: agenda::recontacts_until(tx, tonight, TODAY_LIST as u16).await?,
         attention,
         todos: due,
-        charts,
-    })
+    };
+    Ok((today, charts))
 }
 
 /// Records a load of Today by the transaction's person; where "since your

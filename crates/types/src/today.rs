@@ -26,7 +26,17 @@ pub struct Today {
     pub attention: Vec<Attention>,
     /// Open to-dos due by the end of today, mine or nobody's.
     pub todos: Vec<TodoItem>,
-    pub charts: TodayCharts,
+}
+
+/// Today as the page receives it: the lists, which the browser hydrates,
+/// and the charts, drawn by the server. The charts hold nothing to act on,
+/// so the browser needs neither their numbers nor the code that draws
+/// them (BENCHMARKS.md, session 41).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TodayPage {
+    pub today: Today,
+    /// "How we are doing": SVG charts with their tables, as HTML.
+    pub charts_html: String,
 }
 
 /// A reply to a sequence's email: who, which sequence, a line of it.
