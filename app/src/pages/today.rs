@@ -68,7 +68,7 @@ fn Panel(
 
 #[component]
 fn Needs(t: Today, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
-    let since = t.replies_since.format("%Y-%m-%d %H:%M UTC").to_string();
+    let since = crate::model::format::utc_minute(t.replies_since);
     view! {
         <h2 class="today-heading">"What needs you"</h2>
         <div class="today-needs">
@@ -102,7 +102,7 @@ fn Needs(t: Today, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
                             .unwrap_or_else(|| "/activity?kind=meeting".into());
                         view! {
                             <li>
-                                <time>{m.happens_at.format("%a %H:%M UTC").to_string()}</time>" "
+                                <time>{crate::model::format::utc_weekday_time(m.happens_at)}</time>" "
                                 <a href=href>{m.subject.clone().unwrap_or_else(|| "Meeting".into())}</a>
                             </li>
                         }

@@ -33,6 +33,28 @@ pub fn ago(hours: i64) -> String {
     }
 }
 
+/// A moment to the minute, in UTC: "2026-12-05 21:30 UTC". Written out by
+/// hand, as is [`utc_weekday_time`]: chrono's `format` brings its
+/// format-string interpreter into the browser's build of each page that
+/// calls it (BENCHMARKS.md, session 41).
+pub fn utc_minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// The day of the week and the time, in UTC: "Sat 21:30 UTC".
+pub fn utc_weekday_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!("{} {:02}:{:02} UTC", t.weekday(), t.hour(), t.minute())
+}
+
 /// `s` as a query-string value: unreserved characters kept, every other
 /// byte percent-encoded.
 pub fn urlencode(s: &str) -> String {
@@ -86,6 +108,20 @@ fn urldecode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_read_as_chrono_would_write_them() {
+        use chrono::TimeZone;
+        for (y, mo, d, h, mi) in [
+            (2026, 12, 5, 21, 30),
+            (2024, 2, 29, 0, 5),
+            (999, 1, 4, 9, 0),
+        ] {
+            let t = chrono::Utc.with_ymd_and_hms(y, mo, d, h, mi, 59).unwrap();
+            assert_eq!(utc_minute(t), t.format("%Y-%m-%d %H:%M UTC").to_string());
+            assert_eq!(utc_weekday_time(t), t.format("%a %H:%M UTC").to_string());
+        }
+    }
 
     #[test]
     fn query_pairs_decode_what_urlencode_wrote() {
