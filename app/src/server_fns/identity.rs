@@ -3,6 +3,10 @@
 //! a newer change: each form sends the snapshot it showed (`shown`, JSON)
 //! and `redkey_types::edits::merge` decides what is written.
 
+// A form's fields are its server function's arguments; the browser's stub
+// that `#[server]` generates takes them all and drops the item's own allow.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -54,7 +58,6 @@ mod merging {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn save_contact_identity(
     id: Uuid,
@@ -129,7 +132,6 @@ pub async fn save_contact_identity(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn save_company(
     id: Uuid,
@@ -196,7 +198,6 @@ pub async fn save_company(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn save_deal_identity(
     id: Uuid,

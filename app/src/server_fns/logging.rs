@@ -1,6 +1,10 @@
 //! Activities logged by hand: a call, a meeting or a note, with its time,
 //! who took part and the deal it concerns.
 
+// A form's fields are its server function's arguments; the browser's stub
+// that `#[server]` generates takes them all and drops the item's own allow.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -14,7 +18,6 @@ pub const HAND_KINDS: [(&str, &str); 3] =
 /// `when` is a `datetime-local` value in the client's time zone (empty:
 /// now); `contact` a typed contact (ignored on a contact's page); `deal` a
 /// deal id from the page's list; `attendees` names separated by commas.
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn log_activity(
     on_kind: String,
