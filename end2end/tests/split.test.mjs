@@ -58,3 +58,23 @@ test('each page brings the wasm chunk of its group, and only when it is opened',
   }
   assert.deepEqual(problems, []);
 });
+
+// The first module carries the frame, not the other pages: a page's text
+// comes with its group. The splitter once kept every page's data in the
+// first module whenever its relaid data overran the linker's segment by a
+// few bytes (frontend/src/lib.rs, SPLIT_SLACK).
+test('the first module holds no other page\'s text; that page\'s group does', async () => {
+  const text = 'Erase everything about them'; // the settings page's forget form
+  const bytes = async (path) => {
+    const res = await fetch(`${BASE_URL}${path}`);
+    assert.equal(res.status, 200, path);
+    return Buffer.from(await res.arrayBuffer());
+  };
+  assert.ok(!(await bytes('/pkg/redkey.wasm')).includes(text), 'the first module carries the settings page\'s text');
+  const manifest = await (await fetch(`${BASE_URL}/pkg/__wasm_split_manifest.json`)).json();
+  const key = Object.keys(manifest).find((k) => k.startsWith('settings_pages_'));
+  const files = [`split_${key}`, ...manifest[key]];
+  const holders = [];
+  for (const f of files) if ((await bytes(`/pkg/${f}.wasm`)).includes(text)) holders.push(f);
+  assert.ok(holders.length > 0, `none of ${files.join(', ')} holds it`);
+});

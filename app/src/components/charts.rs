@@ -1,6 +1,7 @@
 //! Bar charts drawn as SVG on the server: no chart script in the browser.
 //! Each has a title and a description for screen readers, and its numbers
-//! as a table behind a toggle.
+//! as a table behind a toggle. Server only: pages send charts as HTML
+//! (`pages::today::charts_html`), so the browser build has none of this.
 
 use leptos::prelude::*;
 
