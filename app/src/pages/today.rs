@@ -230,3 +230,50 @@ fn Doing(c: TodayCharts) -> impl IntoView {
         </div>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::model::{SequenceMetrics, SequenceStatus};
+
+    /// The charts reach the page as HTML set as a section's content, so a
+    /// name a user typed must arrive escaped.
+    #[test]
+    fn charts_html_escapes_what_users_named() {
+        let name = "<img src=x onerror=alert(1)>&\"";
+        let charts = TodayCharts {
+            stages: vec![],
+            forecast: vec![],
+            closed: vec![],
+            weeks: vec![],
+            funnels: vec![SequenceMetrics {
+                id: uuid::Uuid::nil(),
+                name: name.into(),
+                status: SequenceStatus::Active,
+                steps: 3,
+                enrolled: 12,
+                active: 4,
+                sent: 30,
+                opened: 9,
+                clicked: 2,
+                replied: 3,
+                bounced: 0,
+                unsubscribed: 1,
+            }],
+        };
+        let html = charts_html(charts);
+        assert!(
+            html.contains("id=\"chart-funnel-00000000-0000-0000-0000-000000000000\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;&amp;"),
+            "{html}"
+        );
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("12 enrolled, 30 emails sent, 9 opened, 3 replied."),
+            "{html}"
+        );
+    }
+}
