@@ -176,7 +176,7 @@ fn ContactView(
         .map(|t| t.date_naive().to_string())
         .unwrap_or_default();
     let provenance = |when: Option<chrono::DateTime<chrono::Utc>>| {
-        when.map(|t| format!("by arlo, {}", t.format("%Y-%m-%d %H:%M UTC")))
+        when.map(|t| format!("by arlo, {}", crate::model::format::utc_minute(t)))
             .unwrap_or_else(|| "not yet".into())
     };
     let archive = ServerAction::<ArchiveRecord>::new();
@@ -268,7 +268,7 @@ fn ContactView(
                     <h2 id="meetings">"Upcoming meetings"</h2>
                     <ul class="meetings">
                         {detail.meetings.iter().map(|(title, at)| view! {
-                            <li><time>{at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>" " {title.clone()}</li>
+                            <li><time>{crate::model::format::utc_minute(*at)}</time>" " {title.clone()}</li>
                         }).collect_view()}
                     </ul>
                 </section>

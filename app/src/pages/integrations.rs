@@ -15,7 +15,7 @@ use crate::{
 };
 
 fn at(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map(crate::model::format::utc_minute)
         .unwrap_or_else(|| "never".into())
 }
 

@@ -57,7 +57,7 @@ fn Checklist(list: OnboardingChecklist) -> impl IntoView {
     let domain_ok = list.sending_domain_status.as_deref() == Some("verified");
     let checked = list
         .sending_domain_checked_at
-        .map(|t| format!(" (Resend, {})", t.format("%Y-%m-%d %H:%M UTC")))
+        .map(|t| format!(" (Resend, {})", crate::model::format::utc_minute(t)))
         .unwrap_or_default();
     view! {
         <ol class="onboarding">

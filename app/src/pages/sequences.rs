@@ -67,7 +67,7 @@ pub fn SequencesPage() -> impl IntoView {
                                     let matched = if m.enrollment_id.is_some() { "reply to a sequence" } else { "not matched to a sequence" };
                                     view! {
                                         <li data-inbound=m.id.to_string()>
-                                            <time>{m.received_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>" "
+                                            <time>{crate::model::format::utc_minute(m.received_at)}</time>" "
                                             <strong>{m.from_email.clone()}</strong>" · "
                                             {m.subject.clone().unwrap_or_else(|| "(no subject)".into())}" · "
                                             <span class="quiet">{matched}</span>
@@ -87,7 +87,7 @@ pub fn SequencesPage() -> impl IntoView {
 #[component]
 fn PauseBanner(pause: SendingPause, resume: ServerAction<ResumeSending>) -> impl IntoView {
     let until = match pause.until {
-        Some(t) => format!("until {}", t.format("%Y-%m-%d %H:%M UTC")),
+        Some(t) => format!("until {}", crate::model::format::utc_minute(t)),
         None => "until someone resumes it".into(),
     };
     view! {
@@ -391,7 +391,7 @@ pub fn SequencesPanel(
                         (s, Some(r)) if s != EnrollmentStatus::Active => format!("{s} ({})", r.describe()),
                         (s, _) => s.to_string(),
                     };
-                    let next = e.next_due_at.map(|t| format!(" · next {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
+                    let next = e.next_due_at.map(|t| format!(" · next {}", crate::model::format::utc_minute(t))).unwrap_or_default();
                     let live = e.status.is_live();
                     let pause = if e.status == EnrollmentStatus::Active { "pause" } else { "resume" };
                     view! {

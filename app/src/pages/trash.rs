@@ -43,7 +43,7 @@ pub fn TrashPage() -> impl IntoView {
                                     <tr data-id=item.id.to_string()>
                                         <td>{item.kind.label()}</td>
                                         <td class="trash-label">{item.label.clone()}</td>
-                                        <td>{item.deleted_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
+                                        <td>{crate::model::format::utc_minute(item.deleted_at)}</td>
                                         <td>
                                             <ActionForm action=restore>
                                                 <input type="hidden" name="kind" value=item.kind.as_str() />
