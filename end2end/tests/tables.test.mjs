@@ -99,10 +99,14 @@ test('Ctrl-K opens the palette: a typo finds the record, arrows move, Enter open
   await waitForHydration(page);
   assert.equal(await page.textContent('main h1'), 'Volta Energy');
   assert.equal(await page.locator('#palette-input').count(), 0, 'closed after opening');
+  // Escape closes it wherever the focus is: here, before or after the
+  // focus reaches the box, it is taken away first.
   await page.keyboard.press('Control+k');
   await page.locator('#palette-input').waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'palette-input', null, { timeout: 5000 });
+  await page.evaluate(() => document.activeElement.blur());
   await page.keyboard.press('Escape');
-  await page.locator('#palette-input').waitFor({ state: 'detached' });
+  await page.locator('#palette-input').waitFor({ state: 'detached', timeout: 5000 });
   assertOnlyRefusals(problems, 0);
 });
 

@@ -18,10 +18,14 @@ pub fn Palette() -> impl IntoView {
     let location = use_location();
     let (open, set_open) = signal(false);
 
+    // Escape is heard here, not on the input: it closes the box wherever
+    // the focus is, including before the focus has reached the input.
     let handle = window_event_listener(ev::keydown, move |e| {
         if (e.ctrl_key() || e.meta_key()) && e.key().eq_ignore_ascii_case("k") {
             e.prevent_default();
             set_open.set(true);
+        } else if e.key() == "Escape" && open.get_untracked() {
+            set_open.set(false);
         }
     });
     on_cleanup(move || handle.remove());
@@ -98,7 +102,6 @@ pub(super) fn palette_box(set_open: WriteSignal<bool>) -> AnyView {
                 set_open.set(false);
                 go_to.run(target);
             }
-            "Escape" => set_open.set(false),
             _ => {}
         }
     };
