@@ -324,6 +324,9 @@ impl Samples {
                     redkey_data::today::load(&mut tx, now).await?;
                 }
                 "/pipeline" => {
+                    // As a board read afresh: a kept one runs only the
+                    // stamp and the attention panel.
+                    board::stamp(&mut tx).await?;
                     let stages = pipeline::stages(&mut tx).await?;
                     let open: Vec<Uuid> = stages
                         .iter()

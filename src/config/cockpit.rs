@@ -22,6 +22,8 @@ pub struct CockpitSettings {
     pub retired: BTreeMap<String, NaiveDate>,
     /// Cards per board column before "Show more" (`REDKEY_BOARD_CARDS`).
     pub board_cards: u32,
+    /// Boards kept between requests (`REDKEY_BOARD_CACHE`; 0 keeps none).
+    pub board_cache: usize,
     /// Where uploaded files are kept (`REDKEY_FILES_DIR`); none: under
     /// the data directory.
     pub files_dir: Option<PathBuf>,
@@ -145,6 +147,12 @@ impl CockpitSettings {
                     .ok_or_else(|| {
                         anyhow!("REDKEY_BOARD_CARDS {n:?} is not a number from 1 to 500")
                     })?,
+            },
+            board_cache: match env.text("REDKEY_BOARD_CACHE").or(file.board_cache.take()) {
+                None => 256,
+                Some(n) => n.parse().ok().filter(|n| *n <= 100_000).ok_or_else(|| {
+                    anyhow!("REDKEY_BOARD_CACHE {n:?} is not a number from 0 to 100000")
+                })?,
             },
         })
     }

@@ -53,6 +53,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     twenty_url: Option<String>,
     board_cards: Option<String>,
+    board_cache: Option<String>,
     files_dir: Option<PathBuf>,
     upload_max_mb: Option<String>,
     import_max_mb: Option<String>,

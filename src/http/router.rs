@@ -24,7 +24,7 @@ const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let (db, cockpit) = (state.db.clone(), state.cockpit.clone());
-    let secrets = state.secrets.clone();
+    let (secrets, boards) = (state.secrets.clone(), state.boards.clone());
     let mailer = state
         .email
         .clone()
@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(db.clone());
                 provide_context(cockpit.clone());
+                provide_context(boards.clone());
                 if let Some(store) = &secrets {
                     provide_context(store.clone());
                 }

@@ -43,6 +43,8 @@ pub struct Shared {
     pub mail_oauth: Vec<crate::config::MailOAuth>,
     /// Where uploaded files are kept.
     pub files: Arc<dyn crate::files::FileStore>,
+    /// Boards kept between requests.
+    pub boards: Arc<app::ssr::board::Boards>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -95,6 +97,7 @@ impl AppState {
                 trash_days: settings.engine.trash.as_secs() / 86_400,
             }),
             files: crate::files::store(settings)?,
+            boards: Arc::new(app::ssr::board::Boards::new(settings.cockpit.board_cache)),
             secure_cookies: settings.cockpit.secure_cookies(),
         })))
     }

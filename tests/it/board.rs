@@ -38,6 +38,7 @@ fn cards(html: &str) -> Vec<String> {
 /// A signed-in visitor of alpha's board: five deals in Lead, three in Won,
 /// two cards a column; beta has a pipeline of its own.
 struct Fixture {
+    alpha: redkey_data::ClientId,
     http: reqwest::Client,
     addr: std::net::SocketAddr,
     cookie: String,
@@ -102,6 +103,7 @@ impl Fixture {
         let http = client_from("127.0.0.1");
         let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
         Self {
+            alpha,
             http,
             addr,
             cookie: cookie.expect("signed in"),
@@ -234,4 +236,70 @@ async fn a_card_opens_its_own_move_form_and_moves_to_any_stage_without_javascrip
     // Another client's deal opens no form and shows nothing of theirs.
     let foreign = f.get(format!("/pipeline?moving={}", f.beta_deal)).await;
     assert!(!foreign.contains("name=\"stage\"") && !foreign.contains("Beta secret"));
+}
+
+/// Renames a deal of alpha's straight in the table, as another
+/// application would; `stamped: false` leaves the board stamp's trigger out
+/// of it, the one way a change can reach the table unstamped.
+async fn rename_in_table(t: &TestDb, client: redkey_data::ClientId, from: &str, to: &str, stamped: bool) {
+    let mut tx = t.owner_tx(client).await;
+    if !stamped {
+        sqlx::query("ALTER TABLE opportunities DISABLE TRIGGER board_stamp")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    let n = sqlx::query("UPDATE opportunities SET name = $2 WHERE name = $1")
+        .bind(from)
+        .bind(to)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(n, 1);
+    if !stamped {
+        sqlx::query("ALTER TABLE opportunities ENABLE TRIGGER board_stamp")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// The plain board is kept between requests and served while the client's
+/// board stamp holds: a change that reached the table unstamped is not
+/// seen, and the next stamped change, by any writer, brings both. With
+/// `REDKEY_BOARD_CACHE=0` every request reads afresh.
+#[tokio::test]
+async fn a_kept_board_is_served_until_the_clients_stamp_moves() {
+    let t = TestDb::new().await;
+    let f = Fixture::new(&t).await;
+    let alpha = f.alpha;
+    assert_eq!(cards(&f.get("/pipeline".into()).await), ["Lead deal 0", "Lead deal 1"]);
+
+    rename_in_table(&t, alpha, "Lead deal 0", "Unstamped", false).await;
+    assert_eq!(
+        cards(&f.get("/pipeline".into()).await),
+        ["Lead deal 0", "Lead deal 1"],
+        "served as kept"
+    );
+    let filtered = f.get("/pipeline?text=Unstamped".into()).await;
+    assert_eq!(cards(&filtered), ["Unstamped"], "a filtered board is read afresh");
+
+    let uncached = Settings::from_pairs(&[("REDKEY_BOARD_CARDS", "2"), ("REDKEY_BOARD_CACHE", "0")]).unwrap();
+    let fresh_addr = spawn_app(&t, &uncached).await;
+    let fresh = f
+        .http
+        .get(format!("http://{fresh_addr}/pipeline"))
+        .header(header::COOKIE, &f.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cards(&fresh), ["Unstamped", "Lead deal 1"], "nothing kept");
+
+    rename_in_table(&t, alpha, "Lead deal 1", "Stamped", true).await;
+    assert_eq!(cards(&f.get("/pipeline".into()).await), ["Unstamped", "Stamped"]);
 }

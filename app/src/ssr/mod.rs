@@ -4,6 +4,7 @@
 
 pub use redkey_data as db;
 
+pub mod board;
 pub mod cockpit;
 pub mod hashing;
 pub mod mailer;

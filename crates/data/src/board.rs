@@ -79,8 +79,59 @@ fn push_conditions(sql: &mut QueryBuilder<'_, Postgres>, filter: &BoardFilter) {
     and_deal_named(sql, filter.text.as_deref());
 }
 
+/// A card as read, before the clock is applied: how long it has been in
+/// its stage, and whether it is stale, depend on the moment shown, so a
+/// board kept between requests (`crm_board_stamp()`) is dated as it is
+/// served.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct CardRow {
+    pub id: Uuid,
+    pub name: String,
+    pub stage_id: Uuid,
+    pub position: f64,
+    pub amount_micros: Option<i64>,
+    pub currency_code: String,
+    pub priority: Option<Priority>,
+    pub company_name: Option<String>,
+    pub stage_changed_at: DateTime<Utc>,
+    /// The last activity, or the deal's creation.
+    pub touched_at: DateTime<Utc>,
+    /// Its stage's threshold; `None` for a won or lost stage, whose deals
+    /// are never stale.
+    pub stale_after_days: Option<i32>,
+}
+
+impl CardRow {
+    /// The card at `now`: whole days as `crm_needs_attention` counts them.
+    pub fn card(&self, now: DateTime<Utc>) -> DealCard {
+        DealCard {
+            id: self.id,
+            name: self.name.clone(),
+            stage_id: self.stage_id,
+            position: self.position,
+            amount_micros: self.amount_micros,
+            currency_code: self.currency_code.clone(),
+            priority: self.priority,
+            company_name: self.company_name.clone(),
+            days_in_stage: whole_days(now, self.stage_changed_at),
+            stale: self
+                .stale_after_days
+                .is_some_and(|d| whole_days(now, self.touched_at) >= i64::from(d)),
+        }
+    }
+}
+
+/// `floor(extract(epoch FROM now - since) / 86400)`, in microseconds as
+/// Postgres keeps them.
+pub fn whole_days(now: DateTime<Utc>, since: DateTime<Utc>) -> i64 {
+    const DAY: i64 = 86_400_000_000;
+    (now - since)
+        .num_microseconds()
+        .map_or_else(|| (now - since).num_days(), |us| us.div_euclid(DAY))
+}
+
 /// Up to `limit` cards of each of `stages`, in position order; in the
-/// cursor's stage, the cards after it.
+/// cursor's stage, the cards after it; dated at `now`.
 pub async fn cards(
     tx: &mut Tx,
     stages: &[Uuid],
@@ -89,6 +140,18 @@ pub async fn cards(
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<DealCard>> {
+    let rows = card_rows(tx, stages, filter, after, limit).await?;
+    Ok(rows.iter().map(|r| r.card(now)).collect())
+}
+
+/// The cards of [`cards`], undated.
+pub async fn card_rows(
+    tx: &mut Tx,
+    stages: &[Uuid],
+    filter: &BoardFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<CardRow>> {
     if stages.is_empty() {
         return Ok(vec![]);
     }
@@ -136,17 +199,22 @@ pub async fn cards(
         "), co AS MATERIALIZED (SELECT id, name FROM crm_companies \
                    WHERE id = ANY(ARRAY(SELECT company_id FROM x))) \
          SELECT x.id, x.name, x.stage_id, x.position, x.amount_micros, x.currency_code, \
-                x.priority, co.name AS company_name, floor(extract(epoch FROM ",
+                x.priority, co.name AS company_name, x.stage_changed_at, x.touched_at, \
+                CASE WHEN NOT p.is_won AND NOT p.is_lost THEN p.stale_after_days END \
+                  AS stale_after_days \
+         FROM x LEFT JOIN co ON co.id = x.company_id \
+         JOIN crm_pipeline p ON p.stage_id = x.stage_id ORDER BY x.n, x.position, x.id",
     );
-    sql.push_bind(now)
-        .push(" - x.stage_changed_at) / 86400)::bigint AS days_in_stage, floor(extract(epoch FROM ")
-        .push_bind(now)
-        .push(
-            " - x.touched_at) / 86400) >= p.stale_after_days AND NOT p.is_won AND NOT p.is_lost \
-             AS stale FROM x LEFT JOIN co ON co.id = x.company_id \
-             JOIN crm_pipeline p ON p.stage_id = x.stage_id ORDER BY x.n, x.position, x.id",
-        );
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
+}
+
+/// The client's board stamp (`crm_board_stamp()`): while it holds, the
+/// board's unfiltered first cards and its stages read the same. `None`
+/// where no stamp is kept (a client attached to a Twenty workspace).
+pub async fn stamp(tx: &mut Tx) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT crm_board_stamp()")
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 /// How many deals of each stage match a filter (the board's totals read

@@ -104,7 +104,6 @@ pub const TWENTY_VIEWS: [(&str, &str, Option<&str>, &str); 15] = [
 /// A card as the board draws it: only what the card shows, since the
 /// board carries a hundred or more of them.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DealCard {
     pub id: Uuid,
     pub name: String,

@@ -139,6 +139,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact_search_words",
         sql: include_str!("../../twenty/0025_contact_search_words.sql"),
     },
+    Migration {
+        version: 26,
+        name: "board_stamp",
+        sql: include_str!("../../twenty/0026_board_stamp.sql"),
+    },
 ];
 
 /// The newest adapter migration this build carries.

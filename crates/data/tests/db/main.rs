@@ -6,6 +6,7 @@
 
 mod audit;
 mod board;
+mod board_stamps;
 mod contacts;
 mod deal_charts;
 mod field_classes;
