@@ -241,7 +241,13 @@ async fn a_card_opens_its_own_move_form_and_moves_to_any_stage_without_javascrip
 /// Renames a deal of alpha's straight in the table, as another
 /// application would; `stamped: false` leaves the board stamp's trigger out
 /// of it, the one way a change can reach the table unstamped.
-async fn rename_in_table(t: &TestDb, client: redkey_data::ClientId, from: &str, to: &str, stamped: bool) {
+async fn rename_in_table(
+    t: &TestDb,
+    client: redkey_data::ClientId,
+    from: &str,
+    to: &str,
+    stamped: bool,
+) {
     let mut tx = t.owner_tx(client).await;
     if !stamped {
         sqlx::query("ALTER TABLE opportunities DISABLE TRIGGER board_stamp")
@@ -275,7 +281,10 @@ async fn a_kept_board_is_served_until_the_clients_stamp_moves() {
     let t = TestDb::new().await;
     let f = Fixture::new(&t).await;
     let alpha = f.alpha;
-    assert_eq!(cards(&f.get("/pipeline".into()).await), ["Lead deal 0", "Lead deal 1"]);
+    assert_eq!(
+        cards(&f.get("/pipeline".into()).await),
+        ["Lead deal 0", "Lead deal 1"]
+    );
 
     rename_in_table(&t, alpha, "Lead deal 0", "Unstamped", false).await;
     assert_eq!(
@@ -284,9 +293,14 @@ async fn a_kept_board_is_served_until_the_clients_stamp_moves() {
         "served as kept"
     );
     let filtered = f.get("/pipeline?text=Unstamped".into()).await;
-    assert_eq!(cards(&filtered), ["Unstamped"], "a filtered board is read afresh");
+    assert_eq!(
+        cards(&filtered),
+        ["Unstamped"],
+        "a filtered board is read afresh"
+    );
 
-    let uncached = Settings::from_pairs(&[("REDKEY_BOARD_CARDS", "2"), ("REDKEY_BOARD_CACHE", "0")]).unwrap();
+    let uncached =
+        Settings::from_pairs(&[("REDKEY_BOARD_CARDS", "2"), ("REDKEY_BOARD_CACHE", "0")]).unwrap();
     let fresh_addr = spawn_app(&t, &uncached).await;
     let fresh = f
         .http
@@ -301,5 +315,8 @@ async fn a_kept_board_is_served_until_the_clients_stamp_moves() {
     assert_eq!(cards(&fresh), ["Unstamped", "Lead deal 1"], "nothing kept");
 
     rename_in_table(&t, alpha, "Lead deal 1", "Stamped", true).await;
-    assert_eq!(cards(&f.get("/pipeline".into()).await), ["Unstamped", "Stamped"]);
+    assert_eq!(
+        cards(&f.get("/pipeline".into()).await),
+        ["Unstamped", "Stamped"]
+    );
 }

@@ -90,7 +90,15 @@ pub async fn read(
 ) -> Result<Arc<BoardRead>, db::DbError> {
     let slot = match kept.filter(|k| k.capacity > 0 && ask.keepable()) {
         Some(kept) => match board::stamp(tx).await? {
-            Some(stamp) => Some((kept, Slot { client, pipeline: ask.pipeline, per_column: ask.per_column }, stamp)),
+            Some(stamp) => Some((
+                kept,
+                Slot {
+                    client,
+                    pipeline: ask.pipeline,
+                    per_column: ask.per_column,
+                },
+                stamp,
+            )),
             None => None,
         },
         None => None,

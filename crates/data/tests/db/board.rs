@@ -54,20 +54,41 @@ async fn columns_show_their_first_cards_and_page_by_keyset() {
     let quiet = |days: i64, micros: i64| {
         created + chrono::Duration::days(days) + chrono::Duration::microseconds(micros)
     };
-    let edge = board::cards(&mut tx, lead, &BoardFilter::default(), None, 1, quiet(14, -1))
-        .await
-        .unwrap();
+    let edge = board::cards(
+        &mut tx,
+        lead,
+        &BoardFilter::default(),
+        None,
+        1,
+        quiet(14, -1),
+    )
+    .await
+    .unwrap();
     assert!(!edge[0].stale, "a microsecond short of 14 days");
-    let over = board::cards(&mut tx, lead, &BoardFilter::default(), None, 1, quiet(14, 1))
-        .await
-        .unwrap();
+    let over = board::cards(
+        &mut tx,
+        lead,
+        &BoardFilter::default(),
+        None,
+        1,
+        quiet(14, 1),
+    )
+    .await
+    .unwrap();
     assert!(over[0].stale);
     redkey_data::deals::move_to(&mut tx, ds[0], stages[2], 0)
         .await
         .unwrap();
-    let won = board::cards(&mut tx, &stages[2..], &BoardFilter::default(), None, 1, quiet(99, 0))
-        .await
-        .unwrap();
+    let won = board::cards(
+        &mut tx,
+        &stages[2..],
+        &BoardFilter::default(),
+        None,
+        1,
+        quiet(99, 0),
+    )
+    .await
+    .unwrap();
     assert!(!won[0].stale && won[0].days_in_stage == 99);
     redkey_data::deals::move_to(&mut tx, ds[0], stages[0], 0)
         .await

@@ -38,7 +38,11 @@ async fn what_the_board_shows_moves_the_stamp_and_nothing_else_does() {
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
     if over_twenty() {
-        assert_eq!(stamp_of(&t, a, human).await, None, "Twenty's writes stamp nothing");
+        assert_eq!(
+            stamp_of(&t, a, human).await,
+            None,
+            "Twenty's writes stamp nothing"
+        );
         return;
     }
     assert_eq!(stamp_of(&t, a, human).await, Some(0));
@@ -57,21 +61,33 @@ async fn what_the_board_shows_moves_the_stamp_and_nothing_else_does() {
 
     let d = deals[0];
     let (mut tx, before) = open(&t, a, human).await;
-    redkey_data::deals::move_to(&mut tx, d, stages[1], 0).await.unwrap();
-    assert!(moved(&t, a, human, tx, before).await);
-    let (mut tx, before) = open(&t, a, human).await;
-    records::update(&mut tx, d, vec![DealField::Name("Renamed".into())]).await.unwrap();
-    assert!(moved(&t, a, human, tx, before).await);
-    let (mut tx, before) = open(&t, a, human).await;
-    records::update(&mut tx, acme, vec![CompanyField::Name("Acme Rockets".into())])
+    redkey_data::deals::move_to(&mut tx, d, stages[1], 0)
         .await
         .unwrap();
     assert!(moved(&t, a, human, tx, before).await);
     let (mut tx, before) = open(&t, a, human).await;
-    pipeline::rename_stage(&mut tx, stages[0], "Leads").await.unwrap();
+    records::update(&mut tx, d, vec![DealField::Name("Renamed".into())])
+        .await
+        .unwrap();
     assert!(moved(&t, a, human, tx, before).await);
     let (mut tx, before) = open(&t, a, human).await;
-    settings::rename_pipeline(&mut tx, p, "Sales EMEA").await.unwrap();
+    records::update(
+        &mut tx,
+        acme,
+        vec![CompanyField::Name("Acme Rockets".into())],
+    )
+    .await
+    .unwrap();
+    assert!(moved(&t, a, human, tx, before).await);
+    let (mut tx, before) = open(&t, a, human).await;
+    pipeline::rename_stage(&mut tx, stages[0], "Leads")
+        .await
+        .unwrap();
+    assert!(moved(&t, a, human, tx, before).await);
+    let (mut tx, before) = open(&t, a, human).await;
+    settings::rename_pipeline(&mut tx, p, "Sales EMEA")
+        .await
+        .unwrap();
     assert!(moved(&t, a, human, tx, before).await);
     let (mut tx, before) = open(&t, a, human).await;
     redkey_data::audit::archive(&mut tx, redkey_data::audit::Kind::Deal, d)
@@ -122,7 +138,10 @@ async fn an_import_writes_the_stamp_once() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(writes, 1, "one stamp row written for 300 deals and their pipeline");
+    assert_eq!(
+        writes, 1,
+        "one stamp row written for 300 deals and their pipeline"
+    );
     assert_eq!(stamp_of(&t, a, human).await, Some(xid));
 }
 
