@@ -88,19 +88,16 @@ pub async fn read(
     ask: &Ask,
     kept: Option<&Boards>,
 ) -> Result<Arc<BoardRead>, db::DbError> {
-    let slot = match kept.filter(|k| k.capacity > 0 && ask.keepable()) {
-        Some(kept) => match board::stamp(tx).await? {
-            Some(stamp) => Some((
-                kept,
-                Slot {
-                    client,
-                    pipeline: ask.pipeline,
-                    per_column: ask.per_column,
-                },
-                stamp,
-            )),
-            None => None,
-        },
+    let kept = kept.filter(|k| k.capacity > 0 && ask.keepable());
+    let slot = match kept {
+        Some(kept) => board::stamp(tx).await?.map(|stamp| {
+            let slot = Slot {
+                client,
+                pipeline: ask.pipeline,
+                per_column: ask.per_column,
+            };
+            (kept, slot, stamp)
+        }),
         None => None,
     };
     if let Some((kept, slot, stamp)) = &slot {
@@ -236,8 +233,8 @@ impl Boards {
         kept.boards.insert(slot, (stamp, clock, board));
     }
 
-    /// How many boards are kept now.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.kept.lock().map(|k| k.boards.len()).unwrap_or(0)
     }
 }
