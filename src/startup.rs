@@ -116,7 +116,12 @@ async fn run(
         }
         None => settings.database.serving_url(owner_url),
     };
-    let db = admin::serving_db(&settings.database, &serving_url, 16).await?;
+    let db = admin::serving_db(
+        &settings.database,
+        &serving_url,
+        settings.database.max_connections,
+    )
+    .await?;
     if opts.demo && admin::clients(&owner).await?.is_empty() {
         admin::seed::seed(&owner, &db).await?;
         tracing::info!("demo data loaded");

@@ -145,3 +145,41 @@ test('a call is logged by hand on a deal page and lands in its timeline; a time 
   await page.locator('ol.timeline li', { hasText: 'call: Pricing call (with Dana, Lee from finance)' }).waitFor();
   assertOnlyRefusals(problems, 1);
 });
+
+// Forms post their own fields by fetch (app/src/components/post_form.rs),
+// once at a time: clicks while a post is on its way send nothing, and the
+// answer shows without the page reloading.
+test('a form posts once however often it is clicked on the way, and its answer shows in place', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  await page.goto(`${BASE_URL}/pipeline`);
+  await waitForHydration(page);
+  const href = await page.locator('li.deal a').first().getAttribute('href');
+  await page.goto(`${BASE_URL}${href}`);
+  await page.waitForSelector('#log-activity');
+  await waitForHydration(page);
+  let posts = 0;
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/\/api\/log_activity/, async (route) => {
+    posts += 1;
+    assert.equal(route.request().headers()['content-type'], 'application/x-www-form-urlencoded');
+    assert.match(route.request().postData() ?? '', /subject=Once\+only\+call/);
+    await held;
+    await route.continue();
+  });
+  await page.evaluate(() => { window.notReloaded = true; });
+  await page.selectOption('#log-kind', 'call');
+  await page.fill('#log-subject', 'Once only call');
+  await page.click('#log-activity');
+  await page.click('#log-activity');
+  await page.click('#log-activity');
+  release();
+  const item = page.locator('ol.timeline li', { hasText: 'call: Once only call' });
+  await item.first().waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(posts, 1, 'one post for three clicks');
+  assert.equal(await item.count(), 1);
+  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page did not reload');
+  assert.deepEqual(problems, []);
+});

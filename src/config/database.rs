@@ -23,6 +23,9 @@ pub struct DatabaseSettings {
     /// What stands between the serving URL and Postgres
     /// (`DATABASE_POOLER`: `none` or `transaction`).
     pub pooler: Pooler,
+    /// The most connections the cockpit's serving pool opens
+    /// (`DATABASE_MAX_CONNECTIONS`).
+    pub max_connections: u32,
     /// A direct connection (never through a transaction-mode pooler) for
     /// the queue's wake-ups; without one behind such a pooler, the engine
     /// polls.
@@ -55,6 +58,19 @@ impl DatabaseSettings {
                 Pooler::parse(&raw).ok_or_else(|| {
                     anyhow!("DATABASE_POOLER {raw:?} is neither \"none\" nor \"transaction\"")
                 })?
+            },
+            max_connections: match env
+                .text("DATABASE_MAX_CONNECTIONS")
+                .or(file.database_max_connections.take())
+            {
+                None => 16,
+                Some(n) => n
+                    .parse()
+                    .ok()
+                    .filter(|n| (2..=1000).contains(n))
+                    .ok_or_else(|| {
+                        anyhow!("DATABASE_MAX_CONNECTIONS {n:?} is not a number from 2 to 1000")
+                    })?,
             },
             listen: env
                 .secret("LISTEN_DATABASE_URL")

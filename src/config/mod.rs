@@ -47,6 +47,7 @@ struct FileSettings {
     app_database_url: Option<SecretString>,
     app_database_password: Option<SecretString>,
     database_pooler: Option<String>,
+    database_max_connections: Option<String>,
     listen_database_url: Option<SecretString>,
     listen: Option<String>,
     site_root: Option<PathBuf>,
@@ -224,6 +225,23 @@ mod tests {
             pooler("session").unwrap_err().to_string(),
             "DATABASE_POOLER \"session\" is neither \"none\" nor \"transaction\""
         );
+    }
+
+    #[test]
+    fn the_serving_pool_is_bounded_as_asked() {
+        let max = |pairs: &[(&str, &str)]| {
+            Settings::from_pairs(pairs).map(|s| s.database.max_connections)
+        };
+        assert_eq!(max(&[]).unwrap(), 16);
+        assert_eq!(max(&[("DATABASE_MAX_CONNECTIONS", "6")]).unwrap(), 6);
+        for bad in ["1", "1001", "many"] {
+            assert_eq!(
+                max(&[("DATABASE_MAX_CONNECTIONS", bad)])
+                    .unwrap_err()
+                    .to_string(),
+                format!("DATABASE_MAX_CONNECTIONS {bad:?} is not a number from 2 to 1000")
+            );
+        }
     }
 
     #[test]

@@ -5,11 +5,13 @@
 pub mod charts;
 mod lookup;
 mod palette;
+mod post_form;
 mod tell_arlo;
 mod tools;
 
 pub use lookup::Lookup;
 pub use palette::Palette;
+pub use post_form::{PostForm, Posted};
 pub use tell_arlo::{record_href, TellArlo};
 
 use leptos::prelude::*;
@@ -54,8 +56,8 @@ const RECORD_TABS: [&str; 7] = [
 #[component]
 pub fn Nav() -> impl IntoView {
     let me = use_me();
-    let sign_out = ServerAction::<SignOut>::new();
-    let switch = ServerAction::<SwitchClient>::new();
+    let sign_out = Posted::<SignOut>::new();
+    let switch = Posted::<SwitchClient>::new();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -98,7 +100,7 @@ pub fn Nav() -> impl IntoView {
                             </nav>
                             <div class="who">
                                 {several.then(|| view! {
-                                    <ActionForm action=switch attr:class="switcher">
+                                    <PostForm action=switch attr:class="switcher">
                                         <label for="client-switch">"Client"</label>
                                         <select id="client-switch" name="client">
                                             {me.clients.iter().map(|c| {
@@ -108,13 +110,13 @@ pub fn Nav() -> impl IntoView {
                                             }).collect_view()}
                                         </select>
                                         <button type="submit" class="secondary">"Switch"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                 })}
                                 {(!several).then(|| view! { <span class="client-name">{me.client.name.clone()}</span> })}
                                 <span class="user-name">{me.name.clone()}</span>
-                                <ActionForm action=sign_out>
+                                <PostForm action=sign_out>
                                     <button type="submit" class="secondary" id="sign-out">"Sign out"</button>
-                                </ActionForm>
+                                </PostForm>
                             </div>
                         }.into_any()
                     }

@@ -6,6 +6,7 @@
 //! come with the frame's tools ([`super::tools`]), fetched the first time
 //! the box is focused or a sentence is sent.
 
+use super::{PostForm, Posted};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use uuid::Uuid;
@@ -170,18 +171,19 @@ pub(super) fn outcome(told: Result<Told, AppError>) -> AnyView {
 /// Send for a drafted email: nothing leaves until the founder clicks it.
 #[component]
 fn DraftSend(id: Uuid) -> impl IntoView {
-    let send = ServerAction::<SendDraft>::new();
+    let send = Posted::<SendDraft>::new();
+    let pending = RwSignal::new(false);
     view! {
-        <ActionForm action=send attr:class="inline draft-send">
+        <PostForm action=send pending attr:class="inline draft-send">
             <input type="hidden" name="id" value=id.to_string() />
-            <button type="submit" id="send-draft" disabled=move || send.pending().get()
+            <button type="submit" id="send-draft" disabled=move || pending.get()
                 || matches!(send.value().get(), Some(Ok(())))>"Send"</button>
             {move || match send.value().get() {
                 Some(Ok(())) => view! { <span class="sent">" Queued: it goes out with the next send."</span> }.into_any(),
                 Some(Err(e)) => view! { <span class="error">{e.to_string()}</span> }.into_any(),
                 None => ().into_any(),
             }}
-        </ActionForm>
+        </PostForm>
     }
 }
 

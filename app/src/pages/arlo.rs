@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,8 +23,8 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
 
 #[component]
 pub fn ArloPage() -> impl IntoView {
-    let retry = ServerAction::<RetryTask>::new();
-    let run_now = ServerAction::<RunTimerNow>::new();
+    let retry = Posted::<RetryTask>::new();
+    let run_now = Posted::<RunTimerNow>::new();
     let tick = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Ok(handle) =
@@ -54,8 +55,8 @@ pub fn ArloPage() -> impl IntoView {
 #[component]
 fn Overview(
     o: ArloOverview,
-    retry: ServerAction<RetryTask>,
-    run_now: ServerAction<RunTimerNow>,
+    retry: Posted<RetryTask>,
+    run_now: Posted<RunTimerNow>,
 ) -> impl IntoView {
     view! {
         <div class="arlo">
@@ -90,10 +91,10 @@ fn Overview(
                                     <td>{last}</td>
                                     <td>{next}</td>
                                     <td>
-                                        <ActionForm action=run_now>
+                                        <PostForm action=run_now>
                                             <input type="hidden" name="kind" value=kind.clone() />
                                             <button type="submit" class="secondary">"Run now"</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     </td>
                                 </tr>
                             }
@@ -110,10 +111,10 @@ fn Overview(
                             <strong>{t.kind.clone()}</strong>
                             {format!(" · {} attempts · ", t.attempts)}
                             <span class="error-text">{t.last_error.clone().unwrap_or_default()}</span>
-                            <ActionForm action=retry attr:class="inline">
+                            <PostForm action=retry attr:class="inline">
                                 <input type="hidden" name="id" value=t.id.to_string() />
                                 <button type="submit" class="secondary">"Retry"</button>
-                            </ActionForm>
+                            </PostForm>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -172,14 +173,14 @@ fn Overview(
 /// Proves the server-function round trip to Postgres, on request.
 #[component]
 fn DatabaseCheck() -> impl IntoView {
-    let check = ServerAction::<DatabaseStatus>::new();
+    let check = Posted::<DatabaseStatus>::new();
     let result = check.value();
     view! {
         <section class="card" aria-labelledby="db-heading">
             <h2 id="db-heading">"Database"</h2>
-            <ActionForm action=check>
+            <PostForm action=check>
                 <button type="submit" id="check-db">"Check database"</button>
-            </ActionForm>
+            </PostForm>
             <p id="db-status" role="status">
                 {move || match result.get() {
                     None => "Not checked yet.".to_string(),

@@ -1,3 +1,4 @@
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +32,7 @@ use crate::{
 pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = use_filter::<ContactFilter>();
-    let enroll_many = ServerAction::<EnrollMany>::new();
+    let enroll_many = Posted::<EnrollMany>::new();
     let data = resource(
         move || (filter.get(), query.get().get("after")),
         |(f, after)| contacts_page(f, after.and_then(|a| a.parse().ok())),
@@ -74,7 +75,7 @@ pub fn ContactsPage() -> impl IntoView {
                             .next
                             .map(|after| next_href(TableKind::Contacts, &filter.get_untracked().query(), after));
                         view! {
-                            <ActionForm action=enroll_many attr:class="bulk">
+                            <PostForm action=enroll_many attr:class="bulk">
                                 <div class="filters">
                                     <label for="sequence">"Enroll ticked contacts in"</label>
                                     <ChoiceSelect name="sequence" choices=page.sequences />
@@ -107,7 +108,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            </ActionForm>
+                            </PostForm>
                             {next.map(|href| view! { <a class="next" rel="next" href=href>"Next page →"</a> })}
                         }.into_any()
                     }
@@ -122,11 +123,11 @@ pub fn ContactsPage() -> impl IntoView {
 pub fn ContactPage() -> impl IntoView {
     let id = id_param();
     let panels = PanelsState::new("contact", id);
-    let save = ServerAction::<SaveContactStrategy>::new();
-    let enroll = ServerAction::<EnrollContact>::new();
-    let change = ServerAction::<ChangeEnrollment>::new();
-    let log = ServerAction::<LogActivity>::new();
-    let identity = ServerAction::<SaveContactIdentity>::new();
+    let save = Posted::<SaveContactStrategy>::new();
+    let enroll = Posted::<EnrollContact>::new();
+    let change = Posted::<ChangeEnrollment>::new();
+    let log = Posted::<LogActivity>::new();
+    let identity = Posted::<SaveContactIdentity>::new();
     let data = resource(
         move || {
             (
@@ -155,11 +156,11 @@ pub fn ContactPage() -> impl IntoView {
 #[component]
 fn ContactView(
     detail: ContactDetail,
-    save: ServerAction<SaveContactStrategy>,
-    enroll: ServerAction<EnrollContact>,
-    change: ServerAction<ChangeEnrollment>,
-    log: ServerAction<LogActivity>,
-    identity: ServerAction<SaveContactIdentity>,
+    save: Posted<SaveContactStrategy>,
+    enroll: Posted<EnrollContact>,
+    change: Posted<ChangeEnrollment>,
+    log: Posted<LogActivity>,
+    identity: Posted<SaveContactIdentity>,
     panels: PanelsState,
 ) -> impl IntoView {
     let c = detail.contact.clone();
@@ -179,7 +180,7 @@ fn ContactView(
         when.map(|t| format!("by arlo, {}", crate::model::format::utc_minute(t)))
             .unwrap_or_else(|| "not yet".into())
     };
-    let archive = ServerAction::<ArchiveRecord>::new();
+    let archive = Posted::<ArchiveRecord>::new();
     let shown =
         serde_json::to_string(&crate::model::edits::contact_snapshot(&c)).unwrap_or_default();
     let company_label = detail
@@ -198,7 +199,7 @@ fn ContactView(
         <div class="grid">
             <section class="card" aria-labelledby="identity">
                 <h2 id="identity">"Identity"</h2>
-                <ActionForm action=identity attr:class="identity">
+                <PostForm action=identity attr:class="identity">
                     <input type="hidden" name="id" value=c.id.to_string() />
                     <input type="hidden" name="shown" value=shown />
                     <input type="hidden" name="company_label" value=company_label.clone() />
@@ -216,12 +217,12 @@ fn ContactView(
                     <p class="error" role="alert">{identity_general}</p>
                     <button type="submit" id="save-identity">"Save"</button>
                     <p class="saved" role="status">{move || matches!(identity.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
-                </ActionForm>
+                </PostForm>
                 {detail.company.as_ref().map(|co| view! { <p>"Works at "<a href=format!("/companies/{}", co.id)>{co.name.clone()}</a></p> })}
             </section>
             <section class="card" aria-labelledby="strategy">
                 <h2 id="strategy">"Strategy"</h2>
-                <ActionForm action=save attr:class="strategy">
+                <PostForm action=save attr:class="strategy">
                     <input type="hidden" name="id" value=c.id.to_string() />
                     <div class="field">
                         <label for="priority">"Priority"</label>
@@ -243,7 +244,7 @@ fn ContactView(
                     </div>
                     <button type="submit" id="save-strategy">"Save"</button>
                     <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
-                </ActionForm>
+                </PostForm>
             </section>
             <section class="card operational" aria-labelledby="ops">
                 <h2 id="ops">"Maintained by arlo"</h2>

@@ -1,5 +1,6 @@
 //! Forms for records made by hand, and the notes panel.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::{resource, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,12 +26,12 @@ fn errors(
 
 #[component]
 pub fn NewContactPage() -> impl IntoView {
-    let action = ServerAction::<CreateContact>::new();
+    let action = Posted::<CreateContact>::new();
     let (error, general) = errors(move || action.value().get());
     view! {
         <Title text="New contact" />
         <h1>"New contact"</h1>
-        <ActionForm action=action attr:class="card record-form">
+        <PostForm action=action attr:class="card record-form">
             <TextField name="first_name" label="First name" error />
             <TextField name="last_name" label="Last name" error />
             <TextField name="email" label="Email" kind="email" error />
@@ -42,29 +43,29 @@ pub fn NewContactPage() -> impl IntoView {
             </div>
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="create">"Create contact"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 #[component]
 pub fn NewCompanyPage() -> impl IntoView {
-    let action = ServerAction::<CreateCompany>::new();
+    let action = Posted::<CreateCompany>::new();
     let (error, general) = errors(move || action.value().get());
     view! {
         <Title text="New company" />
         <h1>"New company"</h1>
-        <ActionForm action=action attr:class="card record-form">
+        <PostForm action=action attr:class="card record-form">
             <TextField name="name" label="Name" required=true error />
             <TextField name="domain" label="Domain" error />
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="create">"Create company"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 #[component]
 pub fn NewDealPage() -> impl IntoView {
-    let action = ServerAction::<CreateDeal>::new();
+    let action = Posted::<CreateDeal>::new();
     let (error, general) = errors(move || action.value().get());
     let options = resource(|| (), |_| load_deal_form());
     let select_error = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
@@ -77,7 +78,7 @@ pub fn NewDealPage() -> impl IntoView {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(o) => {
                         view! {
-                            <ActionForm action=action attr:class="card record-form">
+                            <PostForm action=action attr:class="card record-form">
                                 <TextField name="name" label="Name" required=true error />
                                 <div class="field">
                                     <label for="stage">"Pipeline and stage"</label>
@@ -106,7 +107,7 @@ pub fn NewDealPage() -> impl IntoView {
                                 <TextField name="close_date" label="Close date" kind="date" error />
                                 <p class="error" role="alert">{general}</p>
                                 <button type="submit" id="create">"Create deal"</button>
-                            </ActionForm>
+                            </PostForm>
                         }.into_any()
                     }
                 }
@@ -120,8 +121,8 @@ pub fn NewDealPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct NotesState {
     kind: &'static str,
-    add: ServerAction<AddNote>,
-    archive: ServerAction<ArchiveRecord>,
+    add: Posted<AddNote>,
+    archive: Posted<ArchiveRecord>,
     notes: Loaded<Vec<RenderedNote>>,
 }
 
@@ -130,8 +131,8 @@ impl NotesState {
         kind: &'static str,
         id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
     ) -> Self {
-        let add = ServerAction::<AddNote>::new();
-        let archive = ServerAction::<ArchiveRecord>::new();
+        let add = Posted::<AddNote>::new();
+        let archive = Posted::<ArchiveRecord>::new();
         let notes = resource(
             move || (id(), add.version().get(), archive.version().get()),
             move |(id, ..)| async move {
@@ -165,14 +166,14 @@ pub fn Notes(state: NotesState, id: Uuid) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="notes-heading">
             <h2 id="notes-heading">"Notes"</h2>
-            <ActionForm action=add attr:class="add-note">
+            <PostForm action=add attr:class="add-note">
                 <input type="hidden" name="kind" value=kind />
                 <input type="hidden" name="id" value=id.to_string() />
                 <label for="note-body">"Add a note (markdown)"</label>
                 <textarea id="note-body" name="body" rows="3"></textarea>
                 <p class="field-error" role="alert">{error}</p>
                 <button type="submit" id="add-note" class="secondary">"Add note"</button>
-            </ActionForm>
+            </PostForm>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     notes.await.unwrap_or_default().into_iter().map(|n| view! {

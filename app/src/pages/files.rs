@@ -2,6 +2,7 @@
 //! (works without JavaScript; a refusal comes back in `upload_error`),
 //! the list with size and uploader, images and PDFs shown inline.
 
+use crate::components::Posted;
 use crate::resource::{resource, Loaded};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -28,7 +29,7 @@ fn size(bytes: Option<i64>) -> String {
 #[derive(Clone, Copy)]
 pub struct FilesState {
     kind: &'static str,
-    archive: ServerAction<ArchiveRecord>,
+    archive: Posted<ArchiveRecord>,
     data: Loaded<FileList>,
 }
 
@@ -37,7 +38,7 @@ impl FilesState {
         kind: &'static str,
         id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
     ) -> Self {
-        let archive = ServerAction::<ArchiveRecord>::new();
+        let archive = Posted::<ArchiveRecord>::new();
         let data = resource(
             move || (id(), archive.version().get()),
             move |(id, _)| async move {
@@ -89,7 +90,7 @@ pub fn FilesPanel(state: FilesState, id: Uuid) -> impl IntoView {
 }
 
 #[component]
-fn FileRow(file: FileItem, archive: ServerAction<ArchiveRecord>) -> impl IntoView {
+fn FileRow(file: FileItem, archive: Posted<ArchiveRecord>) -> impl IntoView {
     let href = format!("/files/{}", file.id);
     let preview = match file.previewable() {
         Some("image") => Some(

@@ -3,6 +3,7 @@
 //! JavaScript: the upload is a plain form to its own route, a running
 //! import's page reloads itself until the run ends.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -66,8 +67,8 @@ pub fn ImportPage() -> impl IntoView {
 pub fn ImportFilePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.get().get("id").and_then(|s| s.parse::<Uuid>().ok());
-    let save = ServerAction::<SaveImportColumns>::new();
-    let run = ServerAction::<RunImport>::new();
+    let save = Posted::<SaveImportColumns>::new();
+    let run = Posted::<RunImport>::new();
     // With script, a running import's page asks again every second and a
     // half; without it (and on the first load) the page reloads itself.
     let (hydrated, set_hydrated) = signal(false);
@@ -150,13 +151,13 @@ fn status_text(s: ImportStatus) -> &'static str {
 
 /// The column-matching step: each header, a few values, and what it holds.
 #[component]
-fn Columns(import: Import, save: ServerAction<SaveImportColumns>) -> impl IntoView {
+fn Columns(import: Import, save: Posted<SaveImportColumns>) -> impl IntoView {
     let running = import.status.running();
     let kind = import.kind;
     view! {
         <section class="card" aria-labelledby="columns-heading">
             <h2 id="columns-heading">"Columns"</h2>
-            <ActionForm action=save attr:class="import-columns">
+            <PostForm action=save attr:class="import-columns">
                 <input type="hidden" name="id" value=import.id.to_string() />
                 <table>
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"First values"</th><th scope="col">"Holds"</th></tr></thead>
@@ -183,13 +184,13 @@ fn Columns(import: Import, save: ServerAction<SaveImportColumns>) -> impl IntoVi
                     </tbody>
                 </table>
                 <button type="submit" class="secondary" id="save-columns" disabled=running>"Save columns"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
 
 #[component]
-fn RunButtons(import: Import, run: ServerAction<RunImport>) -> impl IntoView {
+fn RunButtons(import: Import, run: Posted<RunImport>) -> impl IntoView {
     let can_import = matches!(
         import.status,
         ImportStatus::Checked | ImportStatus::Imported
@@ -199,17 +200,17 @@ fn RunButtons(import: Import, run: ServerAction<RunImport>) -> impl IntoView {
     let again = id.clone();
     view! {
         <div class="filters">
-            <ActionForm action=run>
+            <PostForm action=run>
                 <input type="hidden" name="id" value=id />
                 <input type="hidden" name="apply" value="false" />
                 <button type="submit" id="dry-run" class="secondary" disabled=running>"Dry run"</button>
-            </ActionForm>
+            </PostForm>
             {can_import.then(move || view! {
-                <ActionForm action=run>
+                <PostForm action=run>
                     <input type="hidden" name="id" value=again />
                     <input type="hidden" name="apply" value="true" />
                     <button type="submit" id="run-import">{format!("Import {} lines", import.total_rows)}</button>
-                </ActionForm>
+                </PostForm>
             })}
         </div>
     }

@@ -3,6 +3,7 @@
 //! its calls went — with an admin's form to point it elsewhere or give it
 //! a key of its own.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +22,7 @@ fn at(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
-    let save = ServerAction::<SaveIntegration>::new();
+    let save = Posted::<SaveIntegration>::new();
     let data = resource(move || save.version().get(), |_| load_integrations());
     let error = move || save.value().get().and_then(|r| r.err());
     view! {
@@ -53,7 +54,7 @@ pub fn IntegrationsPage() -> impl IntoView {
 }
 
 #[component]
-fn Entry(i: Integration, save: ServerAction<SaveIntegration>) -> impl IntoView {
+fn Entry(i: Integration, save: Posted<SaveIntegration>) -> impl IntoView {
     let state = if i.failing() {
         "failing"
     } else if i.last_success_at.is_some() {
@@ -103,7 +104,7 @@ fn Entry(i: Integration, save: ServerAction<SaveIntegration>) -> impl IntoView {
                     <a href="/settings/sources">"Sources"</a> "."</p>
             })}
             {(!source).then(move || view! {
-                <ActionForm action=save attr:class="filters integration-form">
+                <PostForm action=save attr:class="filters integration-form">
                     <input type="hidden" name="id" value=id />
                     <label for=url_id.clone()>"Address"</label>
                     <input id=url_id name="base_url" value=base_url required />
@@ -115,7 +116,7 @@ fn Entry(i: Integration, save: ServerAction<SaveIntegration>) -> impl IntoView {
                         <label><input type="checkbox" name="clear_key" value="on" />" Use the configured key"</label>
                     })}
                     <button type="submit">"Save"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </li>
     }

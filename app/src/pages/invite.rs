@@ -1,6 +1,7 @@
 //! The invitation link's page: who is invited where; a new person sets a
 //! name and password, someone known just joins. Works without JavaScript.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,7 +17,7 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.get().get("token").unwrap_or_default();
     let info = resource(token, load_invitation);
-    let accept = ServerAction::<AcceptInvitation>::new();
+    let accept = Posted::<AcceptInvitation>::new();
     let error = Signal::derive(move || accept.value().get().and_then(|r| r.err()));
     view! {
         <Title text="Join" />
@@ -32,7 +33,7 @@ pub fn InvitePage() -> impl IntoView {
                         <section class="sign-in">
                             <h1>{format!("Join {}", inv.client_name)}</h1>
                             <p>{format!("You are invited as {}.", inv.email)}</p>
-                            <ActionForm action=accept>
+                            <PostForm action=accept>
                                 <input type="hidden" name="token" value=token() />
                                 {(!inv.known).then(|| view! {
                                     <TextField name="name" label="Your name" required=true error />
@@ -41,7 +42,7 @@ pub fn InvitePage() -> impl IntoView {
                                 })}
                                 <p class="error" role="alert">{move || general_error(error.get())}</p>
                                 <button type="submit" id="accept-invitation">"Join"</button>
-                            </ActionForm>
+                            </PostForm>
                         </section>
                     }.into_any(),
                 }

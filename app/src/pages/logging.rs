@@ -2,6 +2,7 @@
 //! form (works without JavaScript); the page reloads its timeline from the
 //! action's version.
 
+use crate::components::{PostForm, Posted};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -12,7 +13,7 @@ use crate::{
 
 #[component]
 pub fn LogActivityForm(
-    action: ServerAction<LogActivity>,
+    action: Posted<LogActivity>,
     /// `contact`, `company` or `deal`: the page's record.
     on_kind: &'static str,
     on_id: Uuid,
@@ -27,7 +28,7 @@ pub fn LogActivityForm(
     view! {
         <section class="card" aria-labelledby="log-heading">
             <h2 id="log-heading">"Log an activity"</h2>
-            <ActionForm action=action attr:class="log-activity">
+            <PostForm action=action attr:class="log-activity">
                 <input type="hidden" name="on_kind" value=on_kind />
                 <input type="hidden" name="on_id" value=on_id.to_string() />
                 <div class="field">
@@ -78,7 +79,7 @@ pub fn LogActivityForm(
                 <p class="error" role="alert">{general}</p>
                 <button type="submit" id="log-activity">"Log it"</button>
                 <p class="saved" role="status">{logged}</p>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,9 +30,9 @@ use crate::{
 pub fn CompanyPage() -> impl IntoView {
     let id = id_param();
     let panels = PanelsState::new("company", id);
-    let log = ServerAction::<LogActivity>::new();
-    let archive = ServerAction::<ArchiveRecord>::new();
-    let save = ServerAction::<SaveCompany>::new();
+    let log = Posted::<LogActivity>::new();
+    let archive = Posted::<ArchiveRecord>::new();
+    let save = Posted::<SaveCompany>::new();
     let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let data = resource(
         move || (id(), log.version().get(), save.version().get()),
@@ -56,7 +57,7 @@ pub fn CompanyPage() -> impl IntoView {
                             <div class="grid">
                                 <section class="card" aria-labelledby="facts">
                                     <h2 id="facts">"Company"</h2>
-                                    <ActionForm action=save attr:class="identity">
+                                    <PostForm action=save attr:class="identity">
                                         <input type="hidden" name="id" value=c.id.to_string() />
                                         <input type="hidden" name="shown" value=shown />
                                         <TextField name="name" label="Name" required=true value=c.name.clone() error=save_error />
@@ -79,7 +80,7 @@ pub fn CompanyPage() -> impl IntoView {
                                         <p class="error" role="alert">{move || general_error(save_error.get())}</p>
                                         <button type="submit" id="save-company">"Save"</button>
                                         <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
-                                    </ActionForm>
+                                    </PostForm>
                                 </section>
                                 <section class="card operational" aria-labelledby="enrichment">
                                     <h2 id="enrichment">"Maintained by arlo"</h2>
@@ -124,9 +125,9 @@ pub fn CompanyPage() -> impl IntoView {
 pub fn DealPage() -> impl IntoView {
     let id = id_param();
     let panels = PanelsState::new("deal", id);
-    let save = ServerAction::<SaveDealStrategy>::new();
-    let log = ServerAction::<LogActivity>::new();
-    let identity = ServerAction::<SaveDealIdentity>::new();
+    let save = Posted::<SaveDealStrategy>::new();
+    let log = Posted::<LogActivity>::new();
+    let identity = Posted::<SaveDealIdentity>::new();
     let data = resource(
         move || {
             (
@@ -153,13 +154,13 @@ pub fn DealPage() -> impl IntoView {
 #[component]
 fn DealView(
     detail: DealDetail,
-    save: ServerAction<SaveDealStrategy>,
-    log: ServerAction<LogActivity>,
-    identity: ServerAction<SaveDealIdentity>,
+    save: Posted<SaveDealStrategy>,
+    log: Posted<LogActivity>,
+    identity: Posted<SaveDealIdentity>,
     panels: PanelsState,
 ) -> impl IntoView {
     let d = detail.deal.clone();
-    let archive = ServerAction::<ArchiveRecord>::new();
+    let archive = Posted::<ArchiveRecord>::new();
     let shown = serde_json::to_string(&crate::model::edits::deal_snapshot(&d)).unwrap_or_default();
     let contact_label = detail
         .contact
@@ -195,7 +196,7 @@ fn DealView(
         </p>
         <section class="card" aria-labelledby="deal-identity">
             <h2 id="deal-identity">"Deal"</h2>
-            <ActionForm action=identity attr:class="identity">
+            <PostForm action=identity attr:class="identity">
                 <input type="hidden" name="id" value=d.id.to_string() />
                 <input type="hidden" name="shown" value=shown />
                 <input type="hidden" name="contact_label" value=contact_label.clone() />
@@ -214,11 +215,11 @@ fn DealView(
                 <p class="error" role="alert">{move || general_error(identity_error.get())}</p>
                 <button type="submit" id="save-deal-identity">"Save"</button>
                 <p class="saved" role="status">{move || matches!(identity.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
-            </ActionForm>
+            </PostForm>
         </section>
         <section class="card" aria-labelledby="deal-strategy">
             <h2 id="deal-strategy">"Strategy"</h2>
-            <ActionForm action=save attr:class="strategy">
+            <PostForm action=save attr:class="strategy">
                 <input type="hidden" name="id" value=d.id.to_string() />
                 <div class="field">
                     <label for="priority">"Priority"</label>
@@ -250,7 +251,7 @@ fn DealView(
                 </div>
                 <button type="submit" id="save-deal">"Save"</button>
                 <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
-            </ActionForm>
+            </PostForm>
         </section>
         <RecordPanels state=panels id=d.id />
         <LogActivityForm action=log on_kind="deal" on_id=d.id />

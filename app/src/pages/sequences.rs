@@ -1,6 +1,7 @@
 //! Sequences: the list with its funnel, the editor with a preview, and the
 //! contact page's panel for enrolling, pausing and unenrolling.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,9 +32,9 @@ const DAYS: [(i32, &str); 7] = [
 
 #[component]
 pub fn SequencesPage() -> impl IntoView {
-    let status = ServerAction::<SetSequenceStatus>::new();
-    let resolve = ServerAction::<ResolveSend>::new();
-    let resume = ServerAction::<ResumeSending>::new();
+    let status = Posted::<SetSequenceStatus>::new();
+    let resolve = Posted::<ResolveSend>::new();
+    let resume = Posted::<ResumeSending>::new();
     let data = resource(
         move || {
             (
@@ -85,7 +86,7 @@ pub fn SequencesPage() -> impl IntoView {
 
 /// Sending is stopped: until when and why; a person may resume it.
 #[component]
-fn PauseBanner(pause: SendingPause, resume: ServerAction<ResumeSending>) -> impl IntoView {
+fn PauseBanner(pause: SendingPause, resume: Posted<ResumeSending>) -> impl IntoView {
     let until = match pause.until {
         Some(t) => format!("until {}", crate::model::format::utc_minute(t)),
         None => "until someone resumes it".into(),
@@ -94,9 +95,9 @@ fn PauseBanner(pause: SendingPause, resume: ServerAction<ResumeSending>) -> impl
         <section class="card warning" role="status" data-paused>
             <h2>"Sending paused"</h2>
             <p>{format!("No sequence email goes out {until}. Why: {}", pause.reason)}</p>
-            <ActionForm action=resume>
+            <PostForm action=resume>
                 <button type="submit" class="secondary" id="resume-sending">"Resume sending"</button>
-            </ActionForm>
+            </PostForm>
             {move || resume.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
         </section>
     }
@@ -104,7 +105,7 @@ fn PauseBanner(pause: SendingPause, resume: ServerAction<ResumeSending>) -> impl
 
 /// Sends a person must decide about, with what is known and the choices.
 #[component]
-fn Decisions(sends: Vec<SendDecision>, resolve: ServerAction<ResolveSend>) -> impl IntoView {
+fn Decisions(sends: Vec<SendDecision>, resolve: Posted<ResolveSend>) -> impl IntoView {
     view! {
         <section class="card warning" aria-labelledby="review-h">
             <h2 id="review-h">"Sends to decide"</h2>
@@ -124,29 +125,29 @@ fn Decisions(sends: Vec<SendDecision>, resolve: ServerAction<ResolveSend>) -> im
                 let again = s.can_send_again.then(|| {
                     let id = id.clone();
                     view! {
-                        <ActionForm action=resolve attr:class="inline">
+                        <PostForm action=resolve attr:class="inline">
                             <input type="hidden" name="id" value=id />
                             <input type="hidden" name="action" value="send_again" />
                             <button type="submit" class="secondary">"Send again under the same key"</button>
-                        </ActionForm>
+                        </PostForm>
                     }
                 });
                 let (mark_id, drop_id) = (id.clone(), id.clone());
                 view! {
                     <li data-send=id>
                         <p class="known">{known}</p>
-                        <ActionForm action=resolve attr:class="inline">
+                        <PostForm action=resolve attr:class="inline">
                             <input type="hidden" name="id" value=mark_id />
                             <input type="hidden" name="action" value="mark_sent" />
                             <label>"Provider id " <input name="provider_id" value=s.provider_id.clone().unwrap_or_default() /></label>
                             <button type="submit" class="secondary">"Mark as sent"</button>
-                        </ActionForm>
+                        </PostForm>
                         {again}
-                        <ActionForm action=resolve attr:class="inline">
+                        <PostForm action=resolve attr:class="inline">
                             <input type="hidden" name="id" value=drop_id />
                             <input type="hidden" name="action" value="drop" />
                             <button type="submit" class="secondary">"Drop this step"</button>
-                        </ActionForm>
+                        </PostForm>
                     </li>
                 }
             }).collect_view()}</ul>
@@ -155,7 +156,7 @@ fn Decisions(sends: Vec<SendDecision>, resolve: ServerAction<ResolveSend>) -> im
 }
 
 #[component]
-fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> impl IntoView {
+fn SequenceCard(m: SequenceMetrics, status: Posted<SetSequenceStatus>) -> impl IntoView {
     let base = m.sent.max(1);
     let pct = |n: i64| n * 100 / base;
     let toggle = match m.status {
@@ -187,11 +188,11 @@ fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> 
                 }).collect_view()}
             </dl>
             <p class="meta">{format!("{} bounced · {} unsubscribed", m.bounced, m.unsubscribed)}</p>
-            <ActionForm action=status>
+            <PostForm action=status>
                 <input type="hidden" name="id" value=m.id.to_string() />
                 <input type="hidden" name="status" value=toggle.as_str() />
                 <button type="submit" class="secondary">{if toggle == SequenceStatus::Paused { "Pause" } else { "Resume" }}</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -199,7 +200,7 @@ fn SequenceCard(m: SequenceMetrics, status: ServerAction<SetSequenceStatus>) -> 
 #[component]
 pub fn SequenceEditPage() -> impl IntoView {
     let params = use_params_map();
-    let save = ServerAction::<SaveSequence>::new();
+    let save = Posted::<SaveSequence>::new();
     let data = resource(
         move || (params.get().get("id"), save.version().get()),
         |(id, _)| load_sequence_editor(id.and_then(|i| i.parse().ok())),
@@ -220,7 +221,7 @@ pub fn SequenceEditPage() -> impl IntoView {
 fn Editor(
     sequence: Option<Sequence>,
     contacts: Vec<(Uuid, String)>,
-    save: ServerAction<SaveSequence>,
+    save: Posted<SaveSequence>,
 ) -> impl IntoView {
     let error = move || save.value().get().and_then(|r| r.err());
     let field_error = move |f: String| move || error().and_then(|e| e.for_field(&f));
@@ -261,7 +262,7 @@ fn Editor(
     view! {
         <Title text=title.clone() />
         <h1>{title}</h1>
-        <ActionForm action=save attr:class="card sequence-form">
+        <PostForm action=save attr:class="card sequence-form">
             <input type="hidden" name="form[id]" value=id.map(|i| i.to_string()).unwrap_or_default() />
             <div class="field">
                 <label for="seq-name">"Name"</label>
@@ -325,18 +326,18 @@ fn Editor(
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="save-sequence">"Save sequence"</button>
             <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(_))).then_some("Saved.")}</p>
-        </ActionForm>
+        </PostForm>
         {sequence.map(|s| view! { <Preview sequence=s contacts /> })}
     }
 }
 
 #[component]
 fn Preview(sequence: Sequence, contacts: Vec<(Uuid, String)>) -> impl IntoView {
-    let preview = ServerAction::<PreviewStep>::new();
+    let preview = Posted::<PreviewStep>::new();
     view! {
         <section class="card" aria-labelledby="preview-h">
             <h2 id="preview-h">"Preview"</h2>
-            <ActionForm action=preview attr:class="filters">
+            <PostForm action=preview attr:class="filters">
                 <input type="hidden" name="sequence" value=sequence.id.to_string() />
                 <label for="preview-step">"Step"</label>
                 <select id="preview-step" name="step">
@@ -347,7 +348,7 @@ fn Preview(sequence: Sequence, contacts: Vec<(Uuid, String)>) -> impl IntoView {
                     {contacts.into_iter().map(|(id, n)| view! { <option value=id.to_string()>{n}</option> }).collect_view()}
                 </select>
                 <button type="submit" class="secondary" id="preview">"Preview"</button>
-            </ActionForm>
+            </PostForm>
             {move || preview.value().get().map(|r| match r {
                 Ok(d) => view! {
                     <article class="preview">
@@ -369,8 +370,8 @@ pub fn SequencesPanel(
     enrollments: Vec<EnrollmentView>,
     sequences: Vec<(Uuid, String)>,
     suppressed: Option<SuppressionReason>,
-    enroll: ServerAction<EnrollContact>,
-    change: ServerAction<ChangeEnrollment>,
+    enroll: Posted<EnrollContact>,
+    change: Posted<ChangeEnrollment>,
 ) -> impl IntoView {
     let error = move || {
         enroll
@@ -401,27 +402,27 @@ pub fn SequencesPanel(
                             <span class="enrollment-status">{state}</span>
                             {next}
                             {live.then(|| view! {
-                                <ActionForm action=change attr:class="inline">
+                                <PostForm action=change attr:class="inline">
                                     <input type="hidden" name="id" value=e.id.to_string() />
                                     <input type="hidden" name="action" value=pause />
                                     <button type="submit" class="secondary">{if pause == "pause" { "Pause" } else { "Resume" }}</button>
-                                </ActionForm>
-                                <ActionForm action=change attr:class="inline">
+                                </PostForm>
+                                <PostForm action=change attr:class="inline">
                                     <input type="hidden" name="id" value=e.id.to_string() />
                                     <input type="hidden" name="action" value="unenroll" />
                                     <button type="submit" class="secondary">"Unenroll"</button>
-                                </ActionForm>
+                                </PostForm>
                             })}
                         </li>
                     }
                 }).collect_view()}
             </ul>
-            <ActionForm action=enroll attr:class="filters enroll">
+            <PostForm action=enroll attr:class="filters enroll">
                 <input type="hidden" name="contact" value=contact.to_string() />
                 <label for="sequence">"Enroll in"</label>
                 <ChoiceSelect name="sequence" choices=sequences />
                 <button type="submit" id="enroll">"Enroll"</button>
-            </ActionForm>
+            </PostForm>
             <p class="field-error" role="alert" id="enroll-error">{error}</p>
         </section>
     }

@@ -1,6 +1,7 @@
 //! Settings pages: pipelines and stages, members and roles. An admin's
 //! only: a member is told so (the database would refuse them anyway).
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,12 +49,12 @@ fn latest_error<T: Clone + Send + Sync + 'static>(
 
 #[component]
 pub fn PipelineSettingsPage() -> impl IntoView {
-    let create = ServerAction::<CreatePipeline>::new();
-    let rename = ServerAction::<RenamePipeline>::new();
-    let add = ServerAction::<AddStage>::new();
-    let save = ServerAction::<SaveStage>::new();
+    let create = Posted::<CreatePipeline>::new();
+    let rename = Posted::<RenamePipeline>::new();
+    let add = Posted::<AddStage>::new();
+    let save = Posted::<SaveStage>::new();
     let moved = ServerAction::<MoveStage>::new();
-    let archive = ServerAction::<ArchiveStage>::new();
+    let archive = Posted::<ArchiveStage>::new();
     let data = resource(
         move || {
             (
@@ -101,18 +102,18 @@ pub fn PipelineSettingsPage() -> impl IntoView {
                         let label = name.clone();
                         view! {
                             <section class="card pipeline-settings" aria-label=label>
-                                <ActionForm action=rename attr:class="filters">
+                                <PostForm action=rename attr:class="filters">
                                     <input type="hidden" name="id" value=id.to_string() />
                                     <label for=format!("pipeline-{id}")>"Pipeline name"</label>
                                     <input id=format!("pipeline-{id}") name="name" value=name.clone() required />
                                     <button type="submit" class="secondary">"Rename"</button>
-                                </ActionForm>
+                                </PostForm>
                                 <ol class="stage-settings">
                                     {stages.into_iter().enumerate().map(|(i, s)| view! {
                                         <StageRow stage=s index=i count actions />
                                     }).collect_view()}
                                 </ol>
-                                <ActionForm action=add attr:class="filters add-stage">
+                                <PostForm action=add attr:class="filters add-stage">
                                     <input type="hidden" name="pipeline" value=id.to_string() />
                                     <label for=format!("new-stage-{id}")>"New stage"</label>
                                     <input id=format!("new-stage-{id}") name="name" required />
@@ -120,26 +121,26 @@ pub fn PipelineSettingsPage() -> impl IntoView {
                                     <input id=format!("new-probability-{id}") name="probability" type="number" min="0" max="100" value="10" />
                                     <OutcomeSelect id=format!("new-outcome-{id}") current="open" />
                                     <button type="submit" class="secondary">"Add stage"</button>
-                                </ActionForm>
+                                </PostForm>
                             </section>
                         }
                     }).collect_view().into_any(),
                 }
             })}
         </Transition>
-        <ActionForm action=create attr:class="filters">
+        <PostForm action=create attr:class="filters">
             <label for="new-pipeline">"New pipeline"</label>
             <input id="new-pipeline" name="name" required />
             <button type="submit">"Create pipeline"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 #[derive(Clone, Copy)]
 struct StageActions {
-    save: ServerAction<SaveStage>,
+    save: Posted<SaveStage>,
     moved: ServerAction<MoveStage>,
-    archive: ServerAction<ArchiveStage>,
+    archive: Posted<ArchiveStage>,
     /// The stage being dragged, and its pipeline.
     dragged: RwSignal<Option<(Uuid, Uuid)>>,
 }
@@ -169,11 +170,11 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
     };
     let mover = move |to: usize, label: String, text: &'static str| {
         view! {
-            <ActionForm action=actions.moved attr:class="inline">
+            <PostForm action=actions.moved attr:class="inline">
                 <input type="hidden" name="id" value=id.to_string() />
                 <input type="hidden" name="position" value=to.to_string() />
                 <button type="submit" class="secondary" aria-label=label>{text}</button>
-            </ActionForm>
+            </PostForm>
         }
     };
     let name = stage.stage_name.clone();
@@ -196,7 +197,7 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
             on:dragstart=move |_| dragged.set(Some((id, pipeline)))
             on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
             on:drop=drop_here>
-            <ActionForm action=actions.save attr:class="filters">
+            <PostForm action=actions.save attr:class="filters">
                 <input type="hidden" name="id" value=id.to_string() />
                 <label for=format!("stage-name-{id}")>"Stage"</label>
                 <input id=format!("stage-name-{id}") name="name" value=stage.stage_name.clone() required />
@@ -208,27 +209,27 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
                 <input id=format!("stale-{id}") name="stale_days" type="number" min="1" max="365"
                     value=stage.stale_after_days.to_string() />
                 <button type="submit" class="secondary">"Save"</button>
-            </ActionForm>
+            </PostForm>
             <span class="quiet">{match stage.deal_count {
                 1 => "1 deal".to_string(),
                 n => format!("{n} deals"),
             }}</span>
             {(index > 0).then(|| mover(index - 1, format!("Move {name} up"), "↑"))}
             {(index + 1 < count).then(|| mover(index + 1, format!("Move {name} down"), "↓"))}
-            <ActionForm action=actions.archive attr:class="inline">
+            <PostForm action=actions.archive attr:class="inline">
                 <input type="hidden" name="id" value=id.to_string() />
                 <button type="submit" class="secondary" aria-label=format!("Archive stage {name}")>"Archive"</button>
-            </ActionForm>
+            </PostForm>
         </li>
     }
 }
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
-    let role = ServerAction::<SetMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let revoke = ServerAction::<RevokeInvitation>::new();
-    let invite = ServerAction::<InviteMember>::new();
+    let role = Posted::<SetMemberRole>::new();
+    let remove = Posted::<RemoveMember>::new();
+    let revoke = Posted::<RevokeInvitation>::new();
+    let invite = Posted::<InviteMember>::new();
     let data = resource(
         move || (role.version().get(), remove.version().get()),
         |_| load_members(),
@@ -270,7 +271,7 @@ pub fn MembersPage() -> impl IntoView {
         </Transition>
         <section class="card record-form" aria-labelledby="invite-heading">
             <h2 id="invite-heading">"Invite someone"</h2>
-            <ActionForm action=invite>
+            <PostForm action=invite>
                 <TextField name="invite_email" label="Email" kind="email" required=true error=invite_error />
                 <div class="field">
                     <label for="invite_role">"Role"</label>
@@ -281,7 +282,7 @@ pub fn MembersPage() -> impl IntoView {
                 </div>
                 <button type="submit" id="send-invite">"Invite"</button>
                 <p class="error" role="alert">{move || crate::components::general_error(invite_error.get())}</p>
-            </ActionForm>
+            </PostForm>
             {move || invite.value().get().and_then(Result::ok).map(|done| view! {
                 <div role="status" id="invite-outcome">
                     <p>{done.note}</p>
@@ -296,11 +297,11 @@ pub fn MembersPage() -> impl IntoView {
                             {list.into_iter().map(|i| view! {
                                 <li>
                                     {format!("{} ({}), open until {}", i.email, i.role, i.expires_at.format("%Y-%m-%d"))}
-                                    <ActionForm action=revoke attr:class="inline">
+                                    <PostForm action=revoke attr:class="inline">
                                         <input type="hidden" name="id" value=i.id.to_string() />
                                         <button type="submit" class="secondary"
                                             aria-label=format!("Revoke the invitation of {}", i.email)>"Revoke"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -350,8 +351,8 @@ fn ForgetOutcome() -> impl IntoView {
 fn MemberRow(
     member: MemberRole,
     me: Uuid,
-    role: ServerAction<SetMemberRole>,
-    remove: ServerAction<RemoveMember>,
+    role: Posted<SetMemberRole>,
+    remove: Posted<RemoveMember>,
 ) -> impl IntoView {
     let name = format!("{} {}", member.first_name, member.last_name)
         .trim()
@@ -368,7 +369,7 @@ fn MemberRow(
             <td>{name}{yourself.then_some(" (you)")}</td>
             <td>{member.email.clone()}</td>
             <td>
-                <ActionForm action=role attr:class="inline">
+                <PostForm action=role attr:class="inline">
                     <input type="hidden" name="id" value=id.to_string() />
                     <label for=format!("role-{id}") class="visually-hidden">{role_label}</label>
                     <select id=format!("role-{id}") name="role">
@@ -377,13 +378,13 @@ fn MemberRow(
                         }).collect_view()}
                     </select>
                     <button type="submit" class="secondary" aria-label=save_label>"Save"</button>
-                </ActionForm>
+                </PostForm>
             </td>
             <td>
-                <ActionForm action=remove attr:class="inline">
+                <PostForm action=remove attr:class="inline">
                     <input type="hidden" name="id" value=id.to_string() />
                     <button type="submit" class="secondary" aria-label=remove_label>"Remove"</button>
-                </ActionForm>
+                </PostForm>
             </td>
         </tr>
     }
@@ -392,8 +393,8 @@ fn MemberRow(
 /// Anyone's own name and password.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let rename = ServerAction::<SaveMyName>::new();
-    let password = ServerAction::<ChangePassword>::new();
+    let rename = Posted::<SaveMyName>::new();
+    let password = Posted::<ChangePassword>::new();
     let data = resource(move || rename.version().get(), |_| load_profile());
     let name_error = Signal::derive(move || rename.value().get().and_then(|r| r.err()));
     let password_error = Signal::derive(move || password.value().get().and_then(|r| r.err()));
@@ -414,10 +415,10 @@ pub fn ProfilePage() -> impl IntoView {
                         <section class="card record-form" aria-labelledby="name-heading">
                             <h2 id="name-heading">"Name"</h2>
                             <p class="quiet">{format!("Signed in as {email}")}</p>
-                            <ActionForm action=rename>
+                            <PostForm action=rename>
                                 <TextField name="name" label="Your name" value=name required=true error=name_error />
                                 <button type="submit">"Save name"</button>
-                            </ActionForm>
+                            </PostForm>
                         </section>
                     }.into_any(),
                 }
@@ -425,14 +426,14 @@ pub fn ProfilePage() -> impl IntoView {
         </Transition>
         <section class="card record-form" aria-labelledby="password-heading">
             <h2 id="password-heading">"Password"</h2>
-            <ActionForm action=password>
+            <PostForm action=password>
                 <TextField name="current" label="Current password" kind="password" required=true error=password_error />
                 <TextField name="new_password" label="New password (at least 10 characters)" kind="password" required=true error=password_error />
                 <TextField name="repeat" label="New password again" kind="password" required=true error=password_error />
                 <button type="submit">"Change password"</button>
                 <p class="error" role="alert">{password_general}</p>
                 <p role="status" id="password-changed">{changed}</p>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

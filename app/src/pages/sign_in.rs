@@ -1,3 +1,4 @@
+use crate::components::{PostForm, Posted};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -6,7 +7,7 @@ use crate::server_fns::auth::SignIn;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
+    let action = Posted::<SignIn>::new();
     let next = move || use_query_map().get().get("next").unwrap_or_default();
     let error = move || action.value().get().and_then(|r| r.err());
     let field_error = move |f: &'static str| move || error().and_then(|e| e.for_field(f));
@@ -17,7 +18,7 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in" />
         <section class="card sign-in" aria-labelledby="sign-in-heading">
             <h1 id="sign-in-heading">"Sign in"</h1>
-            <ActionForm action=action>
+            <PostForm action=action>
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="email">"Email"</label>
@@ -31,7 +32,7 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <p class="error" role="alert">{move || general().map(|e| e.to_string())}</p>
                 <button type="submit" id="sign-in">"Sign in"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

@@ -2,6 +2,7 @@
 //! with its address and a snippet to paste into the site) and the
 //! meeting-notes webhook (its address; its secret set once, never shown).
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,10 +18,10 @@ use crate::{
 
 #[component]
 pub fn SourcesPage() -> impl IntoView {
-    let create = ServerAction::<CreateForm>::new();
-    let secret = ServerAction::<SetNotesSecret>::new();
-    let mailbox = ServerAction::<ConnectMailbox>::new();
-    let calendar = ServerAction::<ConnectCalendar>::new();
+    let create = Posted::<CreateForm>::new();
+    let secret = Posted::<SetNotesSecret>::new();
+    let mailbox = Posted::<ConnectMailbox>::new();
+    let calendar = Posted::<ConnectCalendar>::new();
     let data = resource(
         move || {
             (
@@ -51,10 +52,10 @@ pub fn SourcesPage() -> impl IntoView {
 #[component]
 fn Sources(
     v: SourcesView,
-    create: ServerAction<CreateForm>,
-    secret: ServerAction<SetNotesSecret>,
-    mailbox: ServerAction<ConnectMailbox>,
-    calendar: ServerAction<ConnectCalendar>,
+    create: Posted<CreateForm>,
+    secret: Posted<SetNotesSecret>,
+    mailbox: Posted<ConnectMailbox>,
+    calendar: Posted<ConnectCalendar>,
 ) -> impl IntoView {
     let calendars: Vec<IngestSource> = v
         .sources
@@ -106,7 +107,7 @@ fn Sources(
                     }
                 }).collect_view()}
             </ul>
-            <ActionForm action=create attr:class="new-form">
+            <PostForm action=create attr:class="new-form">
                 <h3>"New form"</h3>
                 <label for="form-name">"Name"</label>
                 <input id="form-name" name="name" required />
@@ -131,7 +132,7 @@ fn Sources(
                 </fieldset>
                 <button type="submit" id="create-form">"Create form"</button>
                 {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
-            </ActionForm>
+            </PostForm>
         </section>
         <section class="card" aria-labelledby="mail-h">
             <h2 id="mail-h">"Mailboxes (IMAP)"</h2>
@@ -155,7 +156,7 @@ fn Sources(
                 }
             }).collect_view()}
             {can_store.then(|| view! {
-                <ActionForm action=mailbox attr:class="connect-mailbox">
+                <PostForm action=mailbox attr:class="connect-mailbox">
                     <label for="mb-address">"Your address"</label>
                     <input id="mb-address" name="address" type="email" required />
                     <label for="mb-host">"IMAP server"</label>
@@ -175,7 +176,7 @@ fn Sources(
                     <label class="check"><input type="checkbox" name="share" value="1" />" Colleagues may read the text"</label>
                     <button type="submit" id="connect-mailbox">"Connect mailbox"</button>
                     {move || mailbox.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
-                </ActionForm>
+                </PostForm>
             })}
         </section>
         <section class="card" aria-labelledby="cal-h">
@@ -185,7 +186,7 @@ fn Sources(
                 {calendars.into_iter().map(|c| view! { <li class="calendar">{c.name.clone()}</li> }).collect_view()}
             </ul>
             {can_store.then(|| view! {
-                <ActionForm action=calendar attr:class="connect-calendar">
+                <PostForm action=calendar attr:class="connect-calendar">
                     <label for="cal-url">"Calendar address (CalDAV)"</label>
                     <input id="cal-url" name="url" placeholder="https://caldav.example.com/you/work/" required />
                     <label for="cal-address">"Your address"</label>
@@ -196,7 +197,7 @@ fn Sources(
                     <input id="cal-password" name="password" type="password" autocomplete="off" required />
                     <button type="submit" id="connect-calendar">"Connect calendar"</button>
                     {move || calendar.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e /> })}
-                </ActionForm>
+                </PostForm>
             })}
         </section>
         <section class="card" aria-labelledby="notes-h">
@@ -207,11 +208,11 @@ fn Sources(
                 _ => "No signing secret yet: deliveries are refused until one is set.",
             }}</p>
             {v.secrets_configured.then(|| view! {
-                <ActionForm action=secret attr:class="inline">
+                <PostForm action=secret attr:class="inline">
                     <label for="notes-secret">"Signing secret"</label>
                     <input id="notes-secret" name="secret" type="password" autocomplete="off" minlength="16" />
                     <button type="submit">"Save secret"</button>
-                </ActionForm>
+                </PostForm>
             })}
             {(!v.secrets_configured).then(|| view! {
                 <p class="refused">"Secrets cannot be stored until the server has REDKEY_SECRET_KEY."</p>

@@ -1,6 +1,7 @@
 //! What arlo inferred about strategic fields and left for the founder:
 //! one click accepts (written as the founder) or dismisses each.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +14,7 @@ use crate::{
 
 #[component]
 pub fn SuggestionsPage() -> impl IntoView {
-    let decide = ServerAction::<DecideSuggestion>::new();
+    let decide = Posted::<DecideSuggestion>::new();
     let data = resource(move || decide.version().get(), |_| load_suggestions());
     view! {
         <Title text="Suggestions" />
@@ -49,7 +50,7 @@ fn proposal(s: &Suggestion) -> String {
 }
 
 #[component]
-pub fn Item(s: Suggestion, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
+pub fn Item(s: Suggestion, decide: Posted<DecideSuggestion>) -> impl IntoView {
     let href = record_href(s.record_kind, s.record_id);
     let id = s.id.to_string();
     let (accept_id, dismiss_id) = (id.clone(), id.clone());
@@ -58,16 +59,16 @@ pub fn Item(s: Suggestion, decide: ServerAction<DecideSuggestion>) -> impl IntoV
         <li class="suggestion card" data-id=id>
             <p><a href=href>{s.record_label.clone()}</a>": " <strong>{what}</strong></p>
             <p class="why">{s.why.clone()}</p>
-            <ActionForm action=decide attr:class="inline">
+            <PostForm action=decide attr:class="inline">
                 <input type="hidden" name="id" value=accept_id />
                 <input type="hidden" name="accept" value="true" />
                 <button type="submit" class="accept">"Accept"</button>
-            </ActionForm>
-            <ActionForm action=decide attr:class="inline">
+            </PostForm>
+            <PostForm action=decide attr:class="inline">
                 <input type="hidden" name="id" value=dismiss_id />
                 <input type="hidden" name="accept" value="false" />
                 <button type="submit" class="secondary dismiss">"Dismiss"</button>
-            </ActionForm>
+            </PostForm>
         </li>
     }
 }

@@ -1,6 +1,7 @@
 //! The companies and deals tables, and what every table has: saved views
 //! and a CSV export of what its filters show.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,8 +37,8 @@ pub fn next_href(kind: TableKind, query: &str, next: Uuid) -> String {
 /// a name, and the CSV export of the current filters.
 #[component]
 pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
-    let save = ServerAction::<SaveView>::new();
-    let delete = ServerAction::<DeleteView>::new();
+    let save = Posted::<SaveView>::new();
+    let delete = Posted::<DeleteView>::new();
     let views = resource(
         move || (save.version().get(), delete.version().get()),
         move |_| views_of(kind),
@@ -65,11 +66,11 @@ pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
                                             <li>
                                                 <a href=kind.href(&v.query)>{label}</a>
                                                 {v.mine.then(|| view! {
-                                                    <ActionForm action=delete attr:class="inline">
+                                                    <PostForm action=delete attr:class="inline">
                                                         <input type="hidden" name="id" value=v.id.to_string() />
                                                         <button type="submit" class="link"
                                                             aria-label=format!("Delete view {}", v.name)>"×"</button>
-                                                    </ActionForm>
+                                                    </PostForm>
                                                 })}
                                             </li>
                                         }
@@ -80,7 +81,7 @@ pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
                     }
                 })}
             </Transition>
-            <ActionForm action=save attr:class="filters save-view">
+            <PostForm action=save attr:class="filters save-view">
                 <input type="hidden" name="kind" value=kind.as_str() />
                 <input type="hidden" name="query" value=query />
                 <label for="view-name">"Save these filters as"</label>
@@ -95,7 +96,7 @@ pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
                 </a>
                 <a class="button secondary" href="/import">"Import CSV"</a>
                 <span class="error" role="alert">{error}</span>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

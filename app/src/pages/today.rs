@@ -2,6 +2,7 @@
 //! suggestions, new replies, meetings, recontacts, deals needing
 //! attention, to-dos), then how the client is doing, drawn.
 
+use crate::components::Posted;
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,7 +20,7 @@ use crate::{
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
-    let decide = ServerAction::<DecideSuggestion>::new();
+    let decide = Posted::<DecideSuggestion>::new();
     let data = resource(move || decide.version().get(), |_| load_today());
     view! {
         <Title text="Today" />
@@ -67,7 +68,7 @@ fn Panel(
 }
 
 #[component]
-fn Needs(t: Today, decide: ServerAction<DecideSuggestion>) -> impl IntoView {
+fn Needs(t: Today, decide: Posted<DecideSuggestion>) -> impl IntoView {
     let since = crate::model::format::utc_minute(t.replies_since);
     view! {
         <h2 class="today-heading">"What needs you"</h2>

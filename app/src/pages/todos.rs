@@ -2,6 +2,7 @@
 //! record page. Adding and changing status are plain forms, so both work
 //! without JavaScript.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::{resource, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,9 +23,9 @@ use crate::{
 pub fn TodosPage() -> impl IntoView {
     let query = use_query_map();
     let scope = move || TodoScope::parse(&query.get().get("scope").unwrap_or_default());
-    let add = ServerAction::<AddTodo>::new();
-    let status = ServerAction::<SetTodoStatus>::new();
-    let archive = ServerAction::<ArchiveRecord>::new();
+    let add = Posted::<AddTodo>::new();
+    let status = Posted::<SetTodoStatus>::new();
+    let archive = Posted::<ArchiveRecord>::new();
     let data = resource(
         move || {
             (
@@ -60,9 +61,9 @@ pub fn TodosPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct TodoState {
     kind: &'static str,
-    add: ServerAction<AddTodo>,
-    status: ServerAction<SetTodoStatus>,
-    archive: ServerAction<ArchiveRecord>,
+    add: Posted<AddTodo>,
+    status: Posted<SetTodoStatus>,
+    archive: Posted<ArchiveRecord>,
     data: Loaded<TodoList>,
 }
 
@@ -71,9 +72,9 @@ impl TodoState {
         kind: &'static str,
         id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
     ) -> Self {
-        let add = ServerAction::<AddTodo>::new();
-        let status = ServerAction::<SetTodoStatus>::new();
-        let archive = ServerAction::<ArchiveRecord>::new();
+        let add = Posted::<AddTodo>::new();
+        let status = Posted::<SetTodoStatus>::new();
+        let archive = Posted::<ArchiveRecord>::new();
         let data = resource(
             move || {
                 (
@@ -126,9 +127,9 @@ pub fn TodoPanel(state: TodoState, id: Uuid) -> impl IntoView {
 #[component]
 fn TodoLists(
     list: TodoList,
-    add: ServerAction<AddTodo>,
-    status: ServerAction<SetTodoStatus>,
-    archive: ServerAction<ArchiveRecord>,
+    add: Posted<AddTodo>,
+    status: Posted<SetTodoStatus>,
+    archive: Posted<ArchiveRecord>,
     kind: &'static str,
     id: Option<Uuid>,
 ) -> impl IntoView {
@@ -144,7 +145,7 @@ fn TodoLists(
     };
     let empty = list.open.is_empty();
     view! {
-        <ActionForm action=add attr:class="add-todo">
+        <PostForm action=add attr:class="add-todo">
             <input type="hidden" name="kind" value=kind />
             <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
             <div class="field">
@@ -169,7 +170,7 @@ fn TodoLists(
             </div>
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="add-todo">"Add to-do"</button>
-        </ActionForm>
+        </PostForm>
         <p class="error" role="alert">{status_error}</p>
         <h3>"Open"</h3>
         {empty.then(|| view! { <p class="empty">"Nothing to do."</p> })}
@@ -189,8 +190,8 @@ fn TodoLists(
 #[component]
 fn TodoRow(
     item: TodoItem,
-    status: ServerAction<SetTodoStatus>,
-    archive: ServerAction<ArchiveRecord>,
+    status: Posted<SetTodoStatus>,
+    archive: Posted<ArchiveRecord>,
 ) -> impl IntoView {
     let t = item.todo;
     let done = t.status == TodoStatus::Done;
@@ -203,20 +204,20 @@ fn TodoRow(
     let label = format!("{verb}: {}", t.title);
     let start = (t.status == TodoStatus::Todo).then(|| {
         view! {
-            <ActionForm action=status attr:class="todo-action">
+            <PostForm action=status attr:class="todo-action">
                 <input type="hidden" name="id" value=t.id.to_string() />
                 <input type="hidden" name="status" value=TodoStatus::InProgress.as_str() />
                 <button type="submit" class="secondary" aria-label=start_label>"Start"</button>
-            </ActionForm>
+            </PostForm>
         }
     });
     view! {
         <li class="todo" class:overdue=item.overdue id=format!("todo-{}", t.id) data-id=t.id.to_string()>
-            <ActionForm action=status attr:class="todo-action">
+            <PostForm action=status attr:class="todo-action">
                 <input type="hidden" name="id" value=t.id.to_string() />
                 <input type="hidden" name="status" value=next.as_str() />
                 <button type="submit" aria-label=label>{verb}</button>
-            </ActionForm>
+            </PostForm>
             {start}
             <span class="todo-title">{t.title.clone()}</span>
             {(t.status == TodoStatus::InProgress).then(|| view! { <span class="badge">"In progress"</span> })}

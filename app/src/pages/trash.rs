@@ -2,6 +2,7 @@
 //! each restorable until arlo purges it. Plain forms: works without
 //! JavaScript.
 
+use crate::components::{PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +16,7 @@ use crate::{
 
 #[component]
 pub fn TrashPage() -> impl IntoView {
-    let restore = ServerAction::<RestoreRecord>::new();
+    let restore = Posted::<RestoreRecord>::new();
     let data = resource(move || restore.version().get(), |_| load_trash());
     let error = move || {
         restore
@@ -45,11 +46,11 @@ pub fn TrashPage() -> impl IntoView {
                                         <td class="trash-label">{item.label.clone()}</td>
                                         <td>{crate::model::format::utc_minute(item.deleted_at)}</td>
                                         <td>
-                                            <ActionForm action=restore>
+                                            <PostForm action=restore>
                                                 <input type="hidden" name="kind" value=item.kind.as_str() />
                                                 <input type="hidden" name="id" value=item.id.to_string() />
                                                 <button type="submit" class="secondary" aria-label=format!("Restore {}", item.label)>"Restore"</button>
-                                            </ActionForm>
+                                            </PostForm>
                                         </td>
                                     </tr>
                                 }).collect_view()}
@@ -66,16 +67,16 @@ pub fn TrashPage() -> impl IntoView {
 /// A button that archives the record (`kind` as `crm_archive` knows it).
 #[component]
 pub fn ArchiveButton(
-    action: ServerAction<ArchiveRecord>,
+    action: Posted<ArchiveRecord>,
     kind: ArchivedKind,
     id: Uuid,
     #[prop(into)] name: String,
 ) -> impl IntoView {
     view! {
-        <ActionForm action=action attr:class="archive">
+        <PostForm action=action attr:class="archive">
             <input type="hidden" name="kind" value=kind.as_str() />
             <input type="hidden" name="id" value=id.to_string() />
             <button type="submit" class="secondary" aria-label=format!("Archive {name}")>"Archive"</button>
-        </ActionForm>
+        </PostForm>
     }
 }

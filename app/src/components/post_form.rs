@@ -1,0 +1,212 @@
+//! Forms that post to a server function, as Leptos's `ActionForm` does,
+//! in a fraction of the browser's code.
+//!
+//! `ActionForm` decodes the form into the function's arguments, and its
+//! `ServerAction` encodes them again for the request: two serde_qs codecs
+//! for every server function, each generated for its argument type
+//! (BENCHMARKS.md, session 43). The browser already holds the body the
+//! server reads, the form's fields urlencoded, which is what the same form
+//! posts without JavaScript. `PostForm` sends that body along one path
+//! every form shares, and keeps the answer in a `Posted`, which holds what
+//! a `ServerAction` shows without the client code. Only decoding the
+//! answer depends on the function, and most answer `()`.
+
+use leptos::{
+    ev::SubmitEvent,
+    prelude::*,
+    server::ServerActionError,
+    server_fn::{error::ServerFnUrlError, ServerFn},
+};
+use serde::de::DeserializeOwned;
+
+use crate::model::AppError;
+
+/// What a form's posts answered, and how many there have been: the value
+/// and version of a `ServerAction`, without the client code that encodes
+/// `S`'s arguments, which a form never uses.
+pub struct Posted<S: ServerFn> {
+    value: RwSignal<Option<Result<S::Output, AppError>>>,
+    version: RwSignal<usize>,
+}
+
+impl<S: ServerFn> Clone for Posted<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ServerFn> Copy for Posted<S> {}
+
+impl<S> Posted<S>
+where
+    S: ServerFn,
+    S::Output: Send + Sync + 'static,
+{
+    /// Starts with the error a post without JavaScript came back with,
+    /// when it was this function's (as `ServerAction` does).
+    pub fn new() -> Self {
+        let failed = use_context::<ServerActionError>()
+            .filter(|e| e.path() == S::PATH)
+            .map(|e| Err(ServerFnUrlError::<AppError>::decode_err(e.err())));
+        Self {
+            value: RwSignal::new(failed),
+            version: RwSignal::new(0),
+        }
+    }
+
+    /// The latest answer; `None` before the first.
+    pub fn value(&self) -> RwSignal<Option<Result<S::Output, AppError>>> {
+        self.value
+    }
+
+    /// Bumped on every answer, for what reloads after a post.
+    pub fn version(&self) -> RwSignal<usize> {
+        self.version
+    }
+}
+
+impl<S> Default for Posted<S>
+where
+    S: ServerFn,
+    S::Output: Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where a form's answer goes: a `Posted`, or a `ServerAction` that code
+/// also dispatches.
+pub trait Answers: Copy + Send + Sync + 'static {
+    type Fn: ServerFn<Error = AppError>;
+    fn answer(self, value: Result<<Self::Fn as ServerFn>::Output, AppError>);
+}
+
+impl<S> Answers for Posted<S>
+where
+    S: ServerFn<Error = AppError> + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    type Fn = S;
+    fn answer(self, value: Result<S::Output, AppError>) {
+        self.value.set(Some(value));
+        self.version.update(|n| *n += 1);
+    }
+}
+
+impl<S> Answers for ServerAction<S>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    type Fn = S;
+    fn answer(self, value: Result<S::Output, AppError>) {
+        self.value().set(Some(value));
+        self.version().update(|n| *n += 1);
+    }
+}
+
+/// `<form method="post" action=…>` around `children`. With JavaScript it
+/// is sent by `fetch`, once at a time: the answer goes to `action`, and a
+/// redirect the function asks for is followed. `pending`, when given, is
+/// true while a post is on its way.
+#[component]
+pub fn PostForm<A>(
+    action: A,
+    #[prop(optional)] pending: Option<RwSignal<bool>>,
+    children: Children,
+) -> impl IntoView
+where
+    A: Answers,
+    <A::Fn as ServerFn>::Output: DeserializeOwned,
+{
+    let answered = move |answer: Result<String, AppError>| {
+        action.answer(answer.and_then(|body| {
+            serde_json::from_str(&body).map_err(|e| AppError::Transport(e.to_string()))
+        }));
+    };
+    let pending = pending.unwrap_or_else(|| RwSignal::new(false));
+    posting(A::Fn::url(), Callback::new(answered), pending, children)
+}
+
+fn posting(
+    url: &'static str,
+    answered: Callback<Result<String, AppError>>,
+    pending: RwSignal<bool>,
+    children: Children,
+) -> impl IntoView {
+    let submit = move |ev: SubmitEvent| {
+        if ev.default_prevented() {
+            return;
+        }
+        ev.prevent_default();
+        // A second click while the first post is on its way sends nothing.
+        if pending.get_untracked() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            pending.set(true);
+            let body = browser::urlencoded(&ev);
+            leptos::task::spawn_local(async move {
+                let answer = browser::post(url, body).await;
+                pending.set(false);
+                answered.run(answer);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = answered;
+    };
+    view! { <form action=url method="post" on:submit=submit>{children()}</form> }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::{
+        ev::SubmitEvent,
+        server_fn::{
+            client::{browser::BrowserClient, Client},
+            error::FromServerFnError,
+            redirect::call_redirect_hook,
+            request::{browser::BrowserRequest, ClientReq},
+            response::ClientRes,
+        },
+        wasm_bindgen::JsCast,
+    };
+    use web_sys::{FormData, HtmlFormElement, UrlSearchParams};
+
+    use crate::model::AppError;
+
+    /// The submitted form's fields as the browser would post them.
+    pub fn urlencoded(ev: &SubmitEvent) -> String {
+        ev.target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+            .and_then(|form| FormData::new_with_form(&form).ok())
+            .and_then(|data| UrlSearchParams::new_with_str_sequence_sequence(&data).ok())
+            .map(|params| params.to_string().into())
+            .unwrap_or_default()
+    }
+
+    /// Posts `body` to the server function at `url` as its client would:
+    /// the answer's body, or the function's error.
+    pub async fn post(url: &str, body: String) -> Result<String, AppError> {
+        let request = <BrowserRequest as ClientReq<AppError>>::try_new_post(
+            url,
+            "application/x-www-form-urlencoded",
+            "application/json",
+            body,
+        )?;
+        let response = <BrowserClient as Client<AppError>>::send(request).await?;
+        let status = ClientRes::<AppError>::status(&response);
+        let location = ClientRes::<AppError>::location(&response);
+        let redirected = ClientRes::<AppError>::has_redirect(&response);
+        let body = ClientRes::<AppError>::try_into_string(response).await?;
+        if (400..=599).contains(&status) {
+            return Err(AppError::de(body.into()));
+        }
+        if (300..=399).contains(&status) || redirected {
+            call_redirect_hook(&location);
+        }
+        Ok(body)
+    }
+}
