@@ -23,8 +23,11 @@ pub struct DatabaseSettings {
     /// What stands between the serving URL and Postgres
     /// (`DATABASE_POOLER`: `none` or `transaction`).
     pub pooler: Pooler,
-    /// The most connections the cockpit's serving pool opens
-    /// (`DATABASE_MAX_CONNECTIONS`).
+    /// The most connections the serving pool opens, shared by the cockpit
+    /// and the engine's workers (`DATABASE_MAX_CONNECTIONS`). On two cores
+    /// 8 served the board about 10% faster at 64 connections than 16, and
+    /// 4 faster still (BENCHMARKS.md, session 43); 8 leaves the cockpit
+    /// room while the default four workers are busy.
     pub max_connections: u32,
     /// A direct connection (never through a transaction-mode pooler) for
     /// the queue's wake-ups; without one behind such a pooler, the engine
@@ -63,7 +66,7 @@ impl DatabaseSettings {
                 .text("DATABASE_MAX_CONNECTIONS")
                 .or(file.database_max_connections.take())
             {
-                None => 16,
+                None => 8,
                 Some(n) => n
                     .parse()
                     .ok()

@@ -232,7 +232,7 @@ mod tests {
         let max = |pairs: &[(&str, &str)]| {
             Settings::from_pairs(pairs).map(|s| s.database.max_connections)
         };
-        assert_eq!(max(&[]).unwrap(), 16);
+        assert_eq!(max(&[]).unwrap(), 8);
         assert_eq!(max(&[("DATABASE_MAX_CONNECTIONS", "6")]).unwrap(), 6);
         for bad in ["1", "1001", "many"] {
             assert_eq!(
