@@ -168,6 +168,8 @@ test('a form posts once however often it is clicked on the way, and its answer s
     await held;
     await route.continue();
   });
+  const item = page.locator('ol.timeline li', { hasText: 'call: Once only call' });
+  const before = await item.count();
   await page.evaluate(() => { window.notReloaded = true; });
   await page.selectOption('#log-kind', 'call');
   await page.fill('#log-subject', 'Once only call');
@@ -175,11 +177,10 @@ test('a form posts once however often it is clicked on the way, and its answer s
   await page.click('#log-activity');
   await page.click('#log-activity');
   release();
-  const item = page.locator('ol.timeline li', { hasText: 'call: Once only call' });
-  await item.first().waitFor();
+  await item.nth(before).waitFor();
   await page.waitForTimeout(300);
   assert.equal(posts, 1, 'one post for three clicks');
-  assert.equal(await item.count(), 1);
+  assert.equal(await item.count(), before + 1);
   assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page did not reload');
   assert.deepEqual(problems, []);
 });

@@ -120,6 +120,20 @@ test('an invitation shows its link when no email account is set; the link makes 
   await context.close();
 });
 
+// Without script a form posts natively; the server sends the page back with
+// the function's error, which the form's `Posted` starts from.
+test('without script, a refused form comes back with its error next to the field', async () => {
+  const { context, page } = await phoneWithoutScript(browser, SOLO);
+  await page.goto(`${BASE_URL}/settings/profile`);
+  await page.fill('#current', 'not the password either');
+  await page.fill('#new_password', 'another long password');
+  await page.fill('#repeat', 'another long password');
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Change password")')]);
+  assert.equal(new URL(page.url()).pathname, '/settings/profile');
+  assert.match(await page.textContent('#current-error'), /not your current password/);
+  await context.close();
+});
+
 test('your profile: a wrong current password is refused next to its field', async () => {
   const { page, problems } = await openPage(browser);
   await signIn(page, SOLO);
