@@ -270,7 +270,7 @@ struct Samples {
 
 impl Samples {
     async fn pick(db: &Db, client: ClientId, user: Uuid) -> anyhow::Result<Self> {
-        let mut tx = db.begin(client, Actor::User(user)).await?;
+        let mut tx = db.begin_page_read(client, Actor::User(user)).await?;
         let row: (Uuid, Uuid) = sqlx::query_as(
             "SELECT id, company_id FROM crm_contacts WHERE company_id IS NOT NULL \
              ORDER BY last_name LIMIT 1 OFFSET 20000",
@@ -317,7 +317,7 @@ impl Samples {
         let mut samples = vec![];
         for i in 0..51 {
             let t = Instant::now();
-            let mut tx = db.begin(client, Actor::User(user)).await?;
+            let mut tx = db.begin_page_read(client, Actor::User(user)).await?;
             let now = chrono::Utc::now();
             match page {
                 "/ (Today)" => {

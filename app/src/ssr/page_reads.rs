@@ -135,7 +135,7 @@ pub async fn read_as(me: &SignedIn) -> Result<ReadTx, AppError> {
                 guard.take();
             }
             if guard.is_none() {
-                *guard = Some(db.begin(client, actor).await?);
+                *guard = Some(db.begin_page_read(client, actor).await?);
             }
             if guard
                 .as_ref()
@@ -148,7 +148,7 @@ pub async fn read_as(me: &SignedIn) -> Result<ReadTx, AppError> {
             }
         }
     }
-    let own = Arc::new(Mutex::new(Some(db.begin(client, actor).await?)));
+    let own = Arc::new(Mutex::new(Some(db.begin_page_read(client, actor).await?)));
     Ok(ReadTx {
         guard: Some(own.lock_owned().await),
         shared: None,

@@ -266,3 +266,36 @@ async fn a_transaction_dropped_while_opening_leaves_no_transaction_behind() {
         assert!(idle, "inside an abandoned transaction after {polls} polls");
     }
 }
+
+/// A page read is scoped like any transaction, and keeps each statement's
+/// plan (`Db::begin_page_read`); the setting ends with the transaction.
+#[tokio::test]
+async fn a_page_read_is_scoped_and_keeps_its_plans() {
+    let t = TestDb::new().await;
+    let (a, b, human) = t.two_clients().await;
+    let in_a = new_contact(&t, a, human, "Ann").await;
+    let in_b = new_contact(&t, b, human, "Ben").await;
+    let mut read = t.db.begin_page_read(a, human).await.unwrap();
+    assert!(records::get::<Contact>(&mut read, in_a).await.is_ok());
+    assert!(matches!(
+        records::get::<Contact>(&mut read, in_b).await,
+        Err(DbError::NotFound)
+    ));
+    assert_eq!(plan_cache_mode(&mut read).await, "force_generic_plan");
+    read.commit().await.unwrap();
+
+    // Every other transaction plans as Postgres chooses, on whichever
+    // pooled connection the page read had.
+    for _ in 0..4 {
+        let mut tx = t.tx(a, human).await;
+        assert_eq!(plan_cache_mode(&mut tx).await, "auto");
+        tx.rollback().await.unwrap();
+    }
+}
+
+async fn plan_cache_mode(tx: &mut redkey_data::Tx) -> String {
+    sqlx::query_scalar("SELECT current_setting('plan_cache_mode')")
+        .fetch_one(tx.conn())
+        .await
+        .unwrap()
+}
