@@ -1,6 +1,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, assertOnlyRefusals, launch, openPage, waitForHydration, shot, signIn } from './helpers.mjs';
+import {
+  BASE_URL, assertOnlyRefusals, launch, openFirstDeal, openPage, waitForHydration, shot, signIn,
+} from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -126,13 +128,8 @@ test("a contact's identity is edited in place, and saving over a newer edit is r
 
 test('a call is logged by hand on a deal page and lands in its timeline; a time to come is refused', async () => {
   const { page, problems } = await openPage(browser);
-  await signIn(page);
-  await page.goto(`${BASE_URL}/pipeline`);
-  await waitForHydration(page);
-  const href = await page.locator('li.deal a').first().getAttribute('href');
-  await page.goto(`${BASE_URL}${href}`);
+  await openFirstDeal(page);
   await page.waitForSelector('#log-activity');
-  await waitForHydration(page);
   await page.selectOption('#log-kind', 'call');
   await page.fill('#log-when', '2099-01-01T10:00');
   await page.fill('#log-subject', 'Pricing call');
@@ -151,13 +148,8 @@ test('a call is logged by hand on a deal page and lands in its timeline; a time 
 // answer shows without the page reloading.
 test('a form posts once however often it is clicked on the way, and its answer shows in place', async () => {
   const { page, problems } = await openPage(browser);
-  await signIn(page);
-  await page.goto(`${BASE_URL}/pipeline`);
-  await waitForHydration(page);
-  const href = await page.locator('li.deal a').first().getAttribute('href');
-  await page.goto(`${BASE_URL}${href}`);
+  await openFirstDeal(page);
   await page.waitForSelector('#log-activity');
-  await waitForHydration(page);
   let posts = 0;
   let release;
   const held = new Promise((resolve) => { release = resolve; });

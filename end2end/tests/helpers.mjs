@@ -62,6 +62,14 @@ export async function signIn(page, who = DEMO, then = '/pipeline') {
   }
 }
 
+// Signs in and opens the first deal of the board.
+export async function openFirstDeal(page, who = DEMO) {
+  await signIn(page, who);
+  const href = await page.locator('li.deal a').first().getAttribute('href');
+  await page.goto(`${BASE_URL}${href}`);
+  await waitForHydration(page);
+}
+
 // The refusals a test provokes on purpose show in the console as failed
 // requests with their status (422 invalid, 409 conflict). Asserts there
 // are at most `expected` of them and no other problem at all.
