@@ -176,3 +176,33 @@ test('a form posts once however often it is clicked on the way, and its answer s
   assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page did not reload');
   assert.deepEqual(problems, []);
 });
+
+// A post still on its way when its page is left: the answer finds no form
+// and is dropped, and the cockpit goes on working.
+test('a form answer that arrives after its page was left is dropped quietly', async () => {
+  const { page, problems } = await openPage(browser);
+  await openFirstDeal(page);
+  await page.waitForSelector('#log-activity');
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let posted;
+  const arrived = new Promise((resolve) => { posted = resolve; });
+  await page.route(/\/api\/log_activity/, async (route) => {
+    posted();
+    await held;
+    await route.continue();
+  });
+  await page.selectOption('#log-kind', 'note');
+  await page.fill('#log-subject', 'Left before the answer');
+  await page.click('#log-activity');
+  await arrived;
+  await Promise.all([page.waitForURL(/\/activity$/), page.click('nav a[href="/activity"]')]);
+  await page.locator('main h1', { hasText: 'Activity' }).waitFor();
+  const answered = page.waitForResponse(/\/api\/log_activity/);
+  release();
+  await answered;
+  await page.waitForTimeout(300);
+  await Promise.all([page.waitForURL(/\/contacts$/), page.click('nav a[href="/contacts"]')]);
+  await page.locator('main h1', { hasText: 'Contacts' }).waitFor();
+  assert.deepEqual(problems, []);
+});

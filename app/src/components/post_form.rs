@@ -151,7 +151,9 @@ fn posting(
             leptos::task::spawn_local(async move {
                 let answer = browser::post(url, body).await;
                 pending.set(false);
-                answered.run(answer);
+                // None when the form went with its page before the answer
+                // came: there is nothing left to show it.
+                let _ = answered.try_run(answer);
             });
         }
         #[cfg(not(feature = "hydrate"))]
