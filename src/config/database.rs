@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, str::FromStr};
 
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
 use redkey_data::Pooler;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
@@ -62,18 +62,13 @@ impl DatabaseSettings {
                     anyhow!("DATABASE_POOLER {raw:?} is neither \"none\" nor \"transaction\"")
                 })?
             },
-            max_connections: match env
-                .text("DATABASE_MAX_CONNECTIONS")
-                .or(file.database_max_connections.take())
-            {
-                None => 8,
-                Some(n) => n
-                    .parse()
-                    .ok()
-                    .filter(|n| (2..=1000).contains(n))
-                    .ok_or_else(|| {
-                        anyhow!("DATABASE_MAX_CONNECTIONS {n:?} is not a number from 2 to 1000")
-                    })?,
+            max_connections: {
+                let max =
+                    env.number("DATABASE_MAX_CONNECTIONS", file.database_max_connections, 8)?;
+                if !(2..=1000).contains(&max) {
+                    bail!("DATABASE_MAX_CONNECTIONS must be between 2 and 1000");
+                }
+                max as u32
             },
             listen: env
                 .secret("LISTEN_DATABASE_URL")

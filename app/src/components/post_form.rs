@@ -14,12 +14,12 @@
 use leptos::{
     ev::SubmitEvent,
     prelude::*,
-    server::ServerActionError,
+    server::{codee::Decoder, ServerActionError},
     server_fn::{error::ServerFnUrlError, ServerFn},
 };
 use serde::de::DeserializeOwned;
 
-use crate::model::AppError;
+use crate::{model::AppError, resource::SliceJson};
 
 /// What a form's posts answered, and how many there have been: the value
 /// and version of a `ServerAction`, without the client code that encodes
@@ -121,8 +121,10 @@ where
     <A::Fn as ServerFn>::Output: DeserializeOwned,
 {
     let answered = move |answer: Result<String, AppError>| {
+        // Read as the page data's codec reads, so a type both carry is
+        // decoded by one copy of its code (`crate::resource`).
         action.answer(answer.and_then(|body| {
-            serde_json::from_str(&body).map_err(|e| AppError::Transport(e.to_string()))
+            SliceJson::decode(&body).map_err(|e| AppError::Transport(e.to_string()))
         }));
     };
     let pending = pending.unwrap_or_else(|| RwSignal::new(false));
