@@ -65,10 +65,10 @@ pub fn App() -> impl IntoView {
                 <components::TellArlo />
                 <main class="page">
                     <Routes fallback=pages::not_found::NotFound>
-                        <Route path=path!("/") view={Lazy::<routes::Home>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/") view=pages::today::TodayPage ssr=SsrMode::Async />
                         <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
                         <Route path=path!("/invite/:token") view={Lazy::<routes::Invite>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/pipeline") view={Lazy::<routes::Pipeline>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/pipeline") view=pages::pipeline::PipelinePage ssr=SsrMode::Async />
                         <Route path=path!("/contacts") view={Lazy::<routes::Contacts>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/contacts/new") view={Lazy::<routes::NewContact>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/companies/new") view={Lazy::<routes::NewCompany>::new()} ssr=SsrMode::Async />

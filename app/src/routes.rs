@@ -1,19 +1,21 @@
-//! Every page but sign-in is a lazy route: its code is split out of the
-//! first wasm module (`cargo leptos build --split`) and fetched with the
-//! page, so the first load carries the frame and the page's group instead
-//! of the whole cockpit (issue 14's first-load budget). On the server a
-//! lazy view is an ordinary call, and the split manifest names the group's
-//! chunks as preloads in the page's HTML. A new page joins a group here.
+//! Sign-in, Today and the board are in the first wasm module; every other
+//! page is a lazy route: its code is split out of that module (`cargo
+//! leptos build --split`) and fetched with the page, so a first load
+//! carries the frame and the page's group instead of the whole cockpit
+//! (issue 14's first-load budget). On the server a lazy view is an
+//! ordinary call, and the split manifest names the group's chunks as
+//! preloads in the page's HTML. A new page joins a group here.
 //!
 //! Pages are split in groups of pages used together, one split point per
 //! group. One split point per page made the splitter cut the code the pages
 //! share into a chunk per combination of pages: opening the board cold
-//! fetched and instantiated 102 modules (1.5 s to hydrated on loopback);
-//! seven groups still meant 34–48 modules a page, four meant 9, and these
-//! five mean 16–17. The board and Today, the pages a signed-in visit most
-//! often opens first, are groups of their own: in four groups the board's
-//! first load carried the record pages' code too (649 KiB of wasm against
-//! 437 KiB now; BENCHMARKS.md, session 39).
+//! fetched and instantiated 102 modules (1.5 s to hydrated on loopback).
+//! Fewer split points mean fewer modules a page: with Today and the board
+//! as groups of their own, each fetched 22–23 files and took 290–350 ms to
+//! hydrate on loopback; in the first module (394.6 KB gzipped, within the
+//! 400 KB budget) each is one file and 250–290 ms, and the other groups
+//! fetch 9 files instead of 25–31 (BENCHMARKS.md, session 44). The first
+//! module has 5 KB of that budget left: a new page goes into a group.
 //!
 //! A route's data is loaded by its page component, as before; the split only
 //! moves the page's code.
@@ -22,8 +24,8 @@ use leptos::{lazy, prelude::*};
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    arlo, contacts, coverage, editing, imports, integrations, invite, notes, onboarding, pipeline,
-    records, search, sequences, settings, sources, suggestions, tables, today, todos, trash,
+    arlo, contacts, coverage, editing, imports, integrations, invite, notes, onboarding, records,
+    search, sequences, settings, sources, suggestions, tables, todos, trash,
 };
 
 /// One split point per group, and one lazy route per page; the route
@@ -121,12 +123,6 @@ fn preload_chunks(group: &str) {
 }
 
 groups! {
-    /// The board alone: the record pages, tables and forms it opens share
-    /// their code with the people pages, and in this group they brought
-    /// that shared code (131 KB gzipped) into the board's first load.
-    board_pages, __preload_board_pages {
-        Pipeline => pipeline::PipelinePage,
-    }
     /// Deals, people and companies (their tables, pages and forms), what
     /// happened with them, and the lists across records: to-dos, notes,
     /// the trash, search.
@@ -145,11 +141,6 @@ groups! {
         Notes => notes::NotesPage,
         Trash => trash::TrashPage,
         Search => search::SearchPage,
-    }
-    /// Today, the home page: the first page after signing in, so its
-    /// code comes alone.
-    today_pages, __preload_today_pages {
-        Home => today::TodayPage,
     }
     /// Arlo's own pages and the sequences he sends.
     arlo_pages, __preload_arlo_pages {
