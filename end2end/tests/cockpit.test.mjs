@@ -210,6 +210,36 @@ test('a new activity appears in the feed without a reload', async () => {
   assert.deepEqual(problems, []);
 });
 
+test('the feed pages to older activity and back, in the browser', async () => {
+  const { page, problems } = await openPage(browser);
+  await signIn(page);
+  // Sixty notes from long ago: more than a page of the feed's notes.
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('psql', ['-q', process.env.E2E_URL, '-c',
+    "SELECT set_config('redkey.client_id', (SELECT id::text FROM redkey_admin_clients() WHERE slug = 'bezeliq'), false); " +
+    "INSERT INTO activities (kind, subject, happens_at, created_by_source) " +
+    "SELECT 'note', 'Archived note ' || i, timestamptz '2001-01-01' - i * interval '1 day', 'IMPORT' " +
+    "FROM generate_series(1, 60) i;"]);
+  await page.goto(`${BASE_URL}/activity?kind=note`);
+  await waitForHydration(page);
+  const lines = () => page.locator('ol.feed li span').allTextContents();
+  const first = await lines();
+  assert.equal(first.length, 50);
+  assert.equal(await page.locator('a[rel="first"]').count(), 0);
+  await page.click('a[rel="next"]');
+  await page.waitForURL(/kind=note&before=a\d+\./);
+  await page.waitForFunction(() => document.querySelector('ol.feed').textContent.includes('Archived note 60'));
+  const second = await lines();
+  assert.ok(second.every((l) => !first.includes(l)), 'the older page holds none of the first');
+  assert.equal(second.at(-1), 'note: Archived note 60');
+  assert.equal(await page.locator('a[rel="next"]').count(), 0);
+  await page.click('a[rel="first"]');
+  await page.waitForURL(/\/activity\?kind=note$/);
+  await page.waitForFunction((top) => document.querySelector('ol.feed li span').textContent === top, first[0]);
+  assert.deepEqual(await lines(), first);
+  assert.deepEqual(problems, []);
+});
+
 test('a bad amount on the deal page is refused next to the field', async () => {
   const { page } = await openPage(browser);
   await signIn(page);

@@ -15,9 +15,10 @@ use std::{
 };
 
 use redkey_data::{
-    activities, board, companies, contacts, contacts::ContactQuery, deals, pipeline, search,
-    sequences, tables, Actor, ClientId, Db,
+    board, companies, contacts, contacts::ContactQuery, deals, pipeline, search, sequences, tables,
+    timeline, Actor, ClientId, Db,
 };
+use redkey_types::RecordKind;
 use uuid::Uuid;
 
 use super::dataset;
@@ -350,7 +351,7 @@ impl Samples {
                     sequences::list(&mut tx).await?;
                 }
                 "/activity" => {
-                    activities::recent(&mut tx, None, None, 100).await?;
+                    timeline::feed(&mut tx, None, None, timeline::PAGE).await?;
                 }
                 "/deals" => {
                     let page = tables::deals(&mut tx, &Default::default(), None, 51).await?;
@@ -373,22 +374,37 @@ impl Samples {
                     redkey_data::records::get::<redkey_types::Contact>(&mut tx, self.contact)
                         .await?;
                     deals::of_contact(&mut tx, self.contact).await?;
-                    activities::of_contact(&mut tx, self.contact).await?;
-                    redkey_data::audit::changes_of(&mut tx, self.contact).await?;
+                    timeline::of(
+                        &mut tx,
+                        RecordKind::Contact,
+                        self.contact,
+                        None,
+                        timeline::PAGE,
+                    )
+                    .await?;
                     sequences::enrollments_of_contact(&mut tx, self.contact).await?;
                     sequences::list(&mut tx).await?;
                 }
                 "/companies/{id}" => {
                     redkey_data::records::get::<redkey_types::Company>(&mut tx, self.company)
                         .await?;
-                    contacts::of_company(&mut tx, self.company).await?;
-                    deals::of_company(&mut tx, self.company).await?;
+                    contacts::people_of(&mut tx, self.company, 51).await?;
+                    deals::names_of_company(&mut tx, self.company, 51).await?;
+                    timeline::of(
+                        &mut tx,
+                        RecordKind::Company,
+                        self.company,
+                        None,
+                        timeline::PAGE,
+                    )
+                    .await?;
+                    redkey_data::member_choices(&mut tx).await?;
                 }
                 _ => {
                     redkey_data::records::get::<redkey_types::Deal>(&mut tx, self.deal).await?;
                     pipeline::stages(&mut tx).await?;
-                    activities::of_deal(&mut tx, self.deal).await?;
-                    redkey_data::audit::changes_of(&mut tx, self.deal).await?;
+                    timeline::of(&mut tx, RecordKind::Deal, self.deal, None, timeline::PAGE)
+                        .await?;
                     redkey_data::member_choices(&mut tx).await?;
                 }
             }

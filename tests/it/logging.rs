@@ -5,7 +5,7 @@
 
 use redkey_data::{activities, deals::DealField, records, Actor};
 use redkey_testkit::TestDb;
-use redkey_types::Contact;
+use redkey_types::{Contact, RecordKind};
 
 use crate::helpers::{
     serve,
@@ -62,7 +62,9 @@ async fn a_call_is_logged_by_hand_on_a_deal_and_bad_ones_change_nothing() {
     assert!(r.status().is_redirection(), "{}", r.status());
 
     let mut tx = t.tx(alpha, Actor::Agent).await;
-    let logged = activities::of_deal(&mut tx, deal.id).await.unwrap();
+    let logged = activities::latest_of(&mut tx, RecordKind::Deal, deal.id, None, 10)
+        .await
+        .unwrap();
     assert_eq!(logged.len(), 1);
     let a = &logged[0];
     assert_eq!(a.kind, "call");
@@ -92,13 +94,18 @@ async fn a_call_is_logged_by_hand_on_a_deal_and_bad_ones_change_nothing() {
     refused(log("", theirs.id.to_string()).await);
     let mut tx = t.tx(alpha, Actor::Agent).await;
     assert_eq!(
-        activities::of_deal(&mut tx, deal.id).await.unwrap().len(),
+        activities::latest_of(&mut tx, RecordKind::Deal, deal.id, None, 10)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     drop(tx);
     let mut tx = t.tx(beta, Actor::Agent).await;
-    assert!(activities::of_deal(&mut tx, theirs.id)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        activities::latest_of(&mut tx, RecordKind::Deal, theirs.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -8,15 +8,13 @@ use uuid::Uuid;
 use crate::{
     components::{general_error, ChoiceSelect, ErrorNote, Lookup, PrioritySelect, TextField},
     model::ArchivedKind,
-    model::{
-        ContactDetail, ContactFilter, FieldChange, Priority, RecordSort, TableFilter, TableKind,
-        TimelineItem,
-    },
+    model::{ContactDetail, ContactFilter, Priority, RecordSort, TableFilter, TableKind},
     pages::tables::{next_href, use_filter, TableTools},
     pages::{
         logging::LogActivityForm,
         panels::{id_param, PanelsState, RecordPanels},
         sequences::SequencesPanel,
+        timeline::{before_param, timeline_list},
         trash::ArchiveButton,
     },
     server_fns::{
@@ -128,10 +126,12 @@ pub fn ContactPage() -> impl IntoView {
     let change = Posted::<ChangeEnrollment>::new();
     let log = Posted::<LogActivity>::new();
     let identity = Posted::<SaveContactIdentity>::new();
+    let before = before_param();
     let data = resource(
         move || {
             (
                 id(),
+                before(),
                 identity.version().get(),
                 save.version().get(),
                 enroll.version().get(),
@@ -139,7 +139,9 @@ pub fn ContactPage() -> impl IntoView {
                 log.version().get(),
             )
         },
-        |(id, ..)| async move { load_contact(id.ok_or(crate::model::AppError::NotFound)?).await },
+        |(id, before, ..)| async move {
+            load_contact(id.ok_or(crate::model::AppError::NotFound)?, before).await
+        },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -287,48 +289,7 @@ fn ContactView(
         <LogActivityForm action=log on_kind="contact" on_id=c.id deals />
         <section class="card" aria-labelledby="timeline">
             <h2 id="timeline">"Timeline"</h2>
-            <ol class="timeline">
-                {detail.timeline.into_iter().map(timeline_item).collect_view()}
-            </ol>
+            {timeline_list(detail.timeline, "timeline", String::new())}
         </section>
     }
-}
-
-pub fn timeline_item(item: TimelineItem) -> impl IntoView {
-    let when = item.at().format("%Y-%m-%d %H:%M").to_string();
-    let text = match item {
-        TimelineItem::Activity(a) => format!(
-            "{}{}{}",
-            a.kind.replace('_', " "),
-            a.subject.map(|s| format!(": {s}")).unwrap_or_default(),
-            if a.attendees.is_empty() {
-                String::new()
-            } else {
-                format!(" (with {})", a.attendees.join(", "))
-            }
-        ),
-        TimelineItem::Change(c) => describe_change(&c),
-    };
-    view! { <li><time>{when}</time>" "<span>{text}</span></li> }
-}
-
-fn describe_change(c: &FieldChange) -> String {
-    let who = match (c.acting_role.as_str(), c.on_behalf_of, &c.instruction) {
-        ("redkey_agent", _, _) => "arlo".to_string(),
-        ("twenty", _, _) => "Twenty".to_string(),
-        (_, Some(_), Some(sentence)) => format!("arlo, on your instruction “{sentence}”"),
-        (_, Some(_), None) => "arlo, on your instruction".to_string(),
-        _ => "you".to_string(),
-    };
-    let value = |v: &Option<serde_json::Value>| match v {
-        None | Some(serde_json::Value::Null) => "—".to_string(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    format!(
-        "{} changed from {} to {} by {who}",
-        c.column_name.replace('_', " "),
-        value(&c.old_value),
-        value(&c.new_value)
-    )
 }

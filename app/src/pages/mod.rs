@@ -21,6 +21,7 @@ pub mod sign_in;
 pub mod sources;
 pub mod suggestions;
 pub mod tables;
+mod timeline;
 pub mod today;
 pub mod todos;
 pub mod trash;

@@ -7,15 +7,17 @@ use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use uuid::Uuid;
 
 use crate::{
     components::{general_error, ChoiceSelect, ErrorNote, Lookup, PrioritySelect, TextField},
-    model::{format::money, AppError, ArchivedKind, DealDetail, TimelineItem, ACTIVITY_KINDS},
-    pages::contacts::timeline_item,
+    model::{
+        format::{money, urlencode},
+        AppError, ArchivedKind, DealDetail, ACTIVITY_KINDS,
+    },
     pages::{
         logging::LogActivityForm,
         panels::{id_param, PanelsState, RecordPanels},
+        timeline::{before_param, timeline_list},
         trash::ArchiveButton,
     },
     server_fns::records::{activity_feed, load_company, load_deal, SaveDealStrategy},
@@ -34,9 +36,10 @@ pub fn CompanyPage() -> impl IntoView {
     let archive = Posted::<ArchiveRecord>::new();
     let save = Posted::<SaveCompany>::new();
     let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let before = before_param();
     let data = resource(
-        move || (id(), log.version().get(), save.version().get()),
-        |(id, ..)| async move { load_company(id.ok_or(AppError::NotFound)?).await },
+        move || (id(), before(), log.version().get(), save.version().get()),
+        |(id, before, ..)| async move { load_company(id.ok_or(AppError::NotFound)?, before).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -46,8 +49,9 @@ pub fn CompanyPage() -> impl IntoView {
                     Ok(d) => {
                         let c = d.company;
                         let shown = serde_json::to_string(&crate::model::edits::company_snapshot(&c)).unwrap_or_default();
-                        let company_deals: Vec<(Uuid, String)> =
-                            d.deals.iter().map(|x| (x.id, x.name.clone())).collect();
+                        // The whole list is a search for the company's name.
+                        let all = |path: &str| format!("{path}?q={}", urlencode(&c.name));
+                        let (all_people, all_deals) = (all("/contacts"), all("/deals"));
                         view! {
                             <Title text=c.name.clone() />
                             <div class="record-head">
@@ -95,23 +99,25 @@ pub fn CompanyPage() -> impl IntoView {
                                 <h2 id="people">"People"</h2>
                                 <ul class="people">
                                     {d.people.into_iter().map(|p| view! {
-                                        <li><a href=format!("/contacts/{}", p.id)>{p.full_name()}</a>" — "{p.job_title.unwrap_or_default()}</li>
+                                        <li><a href=format!("/contacts/{}", p.id)>{p.name}</a>" — "{p.job_title.unwrap_or_default()}</li>
                                     }).collect_view()}
                                 </ul>
+                                {d.more_people.then(|| view! { <a class="more" href=all_people>"More people"</a> })}
                             </section>
                             <RecordPanels state=panels id=c.id />
-                            <LogActivityForm action=log on_kind="company" on_id=c.id deals=company_deals />
+                            <LogActivityForm action=log on_kind="company" on_id=c.id deals=d.deals.clone() />
                             <section class="card" aria-labelledby="company-timeline">
                                 <h2 id="company-timeline">"Timeline"</h2>
-                                <ol class="timeline">{d.timeline.into_iter().map(timeline_item).collect_view()}</ol>
+                                {timeline_list(d.timeline, "timeline", String::new())}
                             </section>
                             <section class="card" aria-labelledby="company-deals">
                                 <h2 id="company-deals">"Deals"</h2>
                                 <ul class="deals">
-                                    {d.deals.into_iter().map(|deal| view! {
-                                        <li><a href=format!("/deals/{}", deal.id)>{deal.name}</a></li>
+                                    {d.deals.into_iter().map(|(id, name)| view! {
+                                        <li><a href=format!("/deals/{id}")>{name}</a></li>
                                     }).collect_view()}
                                 </ul>
+                                {d.more_deals.then(|| view! { <a class="more" href=all_deals>"More deals"</a> })}
                             </section>
                         }.into_any()
                     }
@@ -128,16 +134,18 @@ pub fn DealPage() -> impl IntoView {
     let save = Posted::<SaveDealStrategy>::new();
     let log = Posted::<LogActivity>::new();
     let identity = Posted::<SaveDealIdentity>::new();
+    let before = before_param();
     let data = resource(
         move || {
             (
                 id(),
+                before(),
                 save.version().get(),
                 log.version().get(),
                 identity.version().get(),
             )
         },
-        |(id, ..)| async move { load_deal(id.ok_or(AppError::NotFound)?).await },
+        |(id, before, ..)| async move { load_deal(id.ok_or(AppError::NotFound)?, before).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -257,7 +265,7 @@ fn DealView(
         <LogActivityForm action=log on_kind="deal" on_id=d.id />
         <section class="card" aria-labelledby="deal-timeline">
             <h2 id="deal-timeline">"Timeline"</h2>
-            <ol class="timeline">{detail.timeline.into_iter().map(timeline_item).collect_view()}</ol>
+            {timeline_list(detail.timeline, "timeline", String::new())}
         </section>
     }
 }
@@ -275,11 +283,17 @@ pub fn ActivityPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
+    let kind = move || {
+        query
+            .get()
+            .get("kind")
+            .filter(|k| ACTIVITY_KINDS.contains(&k.as_str()))
+    };
+    let before = move || query.get().get("before");
     let data = resource(
-        move || (query.get().get("kind"), tick.get()),
-        |(kind, _)| activity_feed(kind, 100),
+        move || (kind(), before(), tick.get()),
+        |(kind, before, _)| activity_feed(kind, before),
     );
-    let kind = move || query.get().get("kind").unwrap_or_default();
     view! {
         <Title text="Activity" />
         <h1>"Activity"</h1>
@@ -289,7 +303,7 @@ pub fn ActivityPage() -> impl IntoView {
                 <option value="">"All"</option>
                 {ACTIVITY_KINDS.iter().map(|k| {
                     let k: &'static str = k;
-                    view! { <option value=k selected=move || kind() == k>{k.replace('_', " ")}</option> }
+                    view! { <option value=k selected=move || kind().as_deref() == Some(k)>{k.replace('_', " ")}</option> }
                 }).collect_view()}
             </select>
             <button type="submit" class="secondary">"Filter"</button>
@@ -298,11 +312,11 @@ pub fn ActivityPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(items) => view! {
-                        <ol class="timeline feed">
-                            {items.into_iter().map(|a| timeline_item(TimelineItem::Activity(a))).collect_view()}
-                        </ol>
-                    }.into_any(),
+                    Ok(feed) => {
+                        // The filter the page was read with: the paging links keep it.
+                        let keep = untrack(kind).map(|k| format!("kind={k}")).unwrap_or_default();
+                        timeline_list(feed, "timeline feed", keep).into_any()
+                    }
                 }
             })}
         </Transition>

@@ -33,9 +33,11 @@ pub async fn contacts_page(
 
 /// A contact with its company, deals and merged timeline, newest first.
 #[server]
-pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
+pub async fn load_contact(id: Uuid, before: Option<String>) -> Result<ContactDetail, AppError> {
     use crate::ssr::{db, session::human_read};
+    use db::timeline::{self, PAGE};
 
+    let before = super::records::timeline_cursor(before)?;
     let (mut tx, _) = human_read().await?;
     let contact = db::records::get::<crate::model::Contact>(&mut tx, id).await?;
     let company = match contact.company_id {
@@ -43,10 +45,8 @@ pub async fn load_contact(id: Uuid) -> Result<ContactDetail, AppError> {
         None => None,
     };
     let deals = db::deals::of_contact(&mut tx, id).await?;
-    let timeline = crate::model::merge_timeline(
-        db::activities::of_contact(&mut tx, id).await?,
-        db::audit::changes_of(&mut tx, id).await?,
-    );
+    let timeline =
+        timeline::of(&mut tx, crate::model::RecordKind::Contact, id, before, PAGE).await?;
     let enrollments = db::sequences::enrollments_of_contact(&mut tx, id).await?;
     let sequences = db::sequences::list(&mut tx)
         .await?

@@ -3,30 +3,61 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::model::{Activity, AppError, CompanyDetail, DealDetail};
+#[cfg(feature = "ssr")]
+use crate::model::RecordKind;
+
+use crate::model::{AppError, CompanyDetail, DealDetail, Timeline};
+
+/// A timeline's `?before=`, read once: where its page starts.
+#[cfg(feature = "ssr")]
+pub fn timeline_cursor(
+    before: Option<String>,
+) -> Result<Option<crate::model::TimelineCursor>, AppError> {
+    before
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            b.parse()
+                .map_err(|_| AppError::invalid("before", "not a place in a timeline"))
+        })
+        .transpose()
+}
+
+/// People and deals a company's page lists; the rest are a search away.
+#[cfg(feature = "ssr")]
+const COMPANY_LIST: i64 = 50;
 
 #[server]
-pub async fn load_company(id: Uuid) -> Result<CompanyDetail, AppError> {
+pub async fn load_company(id: Uuid, before: Option<String>) -> Result<CompanyDetail, AppError> {
     use crate::ssr::{db, session::human_read};
+    use db::timeline::{self, PAGE};
+    let before = timeline_cursor(before)?;
     let (mut tx, _) = human_read().await?;
     let company = db::records::get::<crate::model::Company>(&mut tx, id).await?;
-    let people = db::contacts::of_company(&mut tx, id).await?;
-    let deals = db::deals::of_company(&mut tx, id).await?;
-    let timeline =
-        crate::model::merge_timeline(db::activities::of_company(&mut tx, id).await?, vec![]);
+    // One more than listed tells whether there are more.
+    let mut people = db::contacts::people_of(&mut tx, id, COMPANY_LIST + 1).await?;
+    let mut deals = db::deals::names_of_company(&mut tx, id, COMPANY_LIST + 1).await?;
+    let timeline = timeline::of(&mut tx, RecordKind::Company, id, before, PAGE).await?;
     let members = db::member_choices(&mut tx).await?;
+    let shown = COMPANY_LIST as usize;
+    let (more_people, more_deals) = (people.len() > shown, deals.len() > shown);
+    people.truncate(shown);
+    deals.truncate(shown);
     Ok(CompanyDetail {
         company,
         people,
+        more_people,
         deals,
+        more_deals,
         timeline,
         members,
     })
 }
 
 #[server]
-pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
+pub async fn load_deal(id: Uuid, before: Option<String>) -> Result<DealDetail, AppError> {
     use crate::ssr::{db, session::human_read};
+    use db::timeline::{self, PAGE};
+    let before = timeline_cursor(before)?;
     let (mut tx, _) = human_read().await?;
     let deal = db::records::get::<crate::model::Deal>(&mut tx, id).await?;
     let stage_name = db::pipeline::stages(&mut tx)
@@ -43,10 +74,7 @@ pub async fn load_deal(id: Uuid) -> Result<DealDetail, AppError> {
         Some(c) => Some(db::records::get::<crate::model::Contact>(&mut tx, c).await?),
         None => None,
     };
-    let timeline = crate::model::merge_timeline(
-        db::activities::of_deal(&mut tx, id).await?,
-        db::audit::changes_of(&mut tx, id).await?,
-    );
+    let timeline = timeline::of(&mut tx, RecordKind::Deal, id, before, PAGE).await?;
     let members = db::member_choices(&mut tx).await?;
     Ok(DealDetail {
         deal,
@@ -106,13 +134,19 @@ pub async fn save_deal_strategy(
     Ok(())
 }
 
-/// The client's newest `limit` activities, optionally of one kind.
+/// One page of the client's activities, newest first, optionally of one
+/// kind.
 #[server]
-pub async fn activity_feed(kind: Option<String>, limit: i64) -> Result<Vec<Activity>, AppError> {
+pub async fn activity_feed(
+    kind: Option<String>,
+    before: Option<String>,
+) -> Result<Timeline, AppError> {
     use crate::ssr::{db, session::human_read};
+    use db::timeline::{self, PAGE};
     let kind = kind.filter(|k| crate::model::ACTIVITY_KINDS.contains(&k.as_str()));
+    let before = timeline_cursor(before)?;
     let (mut tx, _) = human_read().await?;
-    Ok(db::activities::recent(&mut tx, kind.as_deref(), None, limit.clamp(1, 200)).await?)
+    Ok(timeline::feed(&mut tx, kind.as_deref(), before, PAGE).await?)
 }
 
 /// The first records of a kind (`company`, `contact`, `member`) whose

@@ -131,22 +131,3 @@ pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> 
     .fetch_all(tx.conn())
     .await?)
 }
-
-pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Activity>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} WHERE company_id = $1 \
-         ORDER BY happens_at DESC, id DESC LIMIT 200"
-    ))
-    .bind(company_id)
-    .fetch_all(tx.conn())
-    .await?)
-}
-
-pub async fn of_deal(tx: &mut Tx, deal_id: Uuid) -> Result<Vec<Activity>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} WHERE deal_id = $1 ORDER BY happens_at DESC, id DESC"
-    ))
-    .bind(deal_id)
-    .fetch_all(tx.conn())
-    .await?)
-}

@@ -8,7 +8,9 @@ use super::{
     write::Value,
     Field, Result, Tx,
 };
-use redkey_types::{Contact, ContactFilter, ContactRow, EmailAddress, Priority, RecordSort};
+use redkey_types::{
+    full_name, Contact, ContactFilter, ContactRow, EmailAddress, PersonLine, Priority, RecordSort,
+};
 
 const VIEW: &str = "crm_contacts";
 pub(crate) const COLUMNS: &str =
@@ -86,13 +88,23 @@ pub async fn by_email(tx: &mut Tx, email: &EmailAddress) -> Result<Option<Contac
     .await?)
 }
 
-pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Contact>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} WHERE company_id = $1 ORDER BY last_name, first_name, id"
+/// A company's first `limit` people by name, as its page lists them.
+pub async fn people_of(tx: &mut Tx, company_id: Uuid, limit: i64) -> Result<Vec<PersonLine>> {
+    let rows: Vec<(Uuid, String, String, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT id, first_name, last_name, job_title FROM {VIEW} WHERE company_id = $1 \
+         ORDER BY last_name, first_name, id LIMIT {limit}"
     ))
     .bind(company_id)
     .fetch_all(tx.conn())
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, first, last, job_title)| PersonLine {
+            id,
+            name: full_name(&first, &last),
+            job_title,
+        })
+        .collect())
 }
 
 /// Which contacts a table page shows and in what order.

@@ -92,6 +92,20 @@ pub async fn of_company(tx: &mut Tx, company_id: Uuid) -> Result<Vec<Deal>> {
     .await?)
 }
 
+/// A company's newest `limit` deals, as (id, name): what its page lists.
+pub async fn names_of_company(
+    tx: &mut Tx,
+    company_id: Uuid,
+    limit: i64,
+) -> Result<Vec<(Uuid, String)>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, name FROM {VIEW} WHERE company_id = $1 ORDER BY created_at DESC LIMIT {limit}"
+    ))
+    .bind(company_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
 /// Moves a deal to `position` (0-based) in `stage`, renumbering both
 /// columns; the only way a deal's stage changes.
 pub async fn move_to(tx: &mut Tx, deal: Uuid, stage: Uuid, position: i32) -> Result<()> {

@@ -52,6 +52,7 @@ pub mod suppressions;
 pub mod tables;
 pub mod targets;
 pub mod tasks;
+pub mod timeline;
 pub mod today;
 pub mod todos;
 pub mod tokens;

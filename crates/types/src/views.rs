@@ -1,10 +1,10 @@
 //! View models the pages render, and the Twenty retirement registry.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Activity, Client, Company, Contact, Deal, FieldChange, Stage};
+use super::{Client, Company, Contact, Deal, Stage};
 
 /// The signed-in user, their clients and the navigation they see.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -185,39 +185,12 @@ pub struct ContactPage {
     pub next: Option<Uuid>,
 }
 
-/// One entry of a record's timeline: an activity or an audited change.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum TimelineItem {
-    Activity(Activity),
-    Change(FieldChange),
-}
-
-impl TimelineItem {
-    pub fn at(&self) -> DateTime<Utc> {
-        match self {
-            Self::Activity(a) => a.happens_at,
-            Self::Change(c) => c.changed_at,
-        }
-    }
-}
-
-/// Activities and audited changes of one record, newest first.
-pub fn merge_timeline(activities: Vec<Activity>, changes: Vec<FieldChange>) -> Vec<TimelineItem> {
-    let mut items: Vec<TimelineItem> = activities
-        .into_iter()
-        .map(TimelineItem::Activity)
-        .chain(changes.into_iter().map(TimelineItem::Change))
-        .collect();
-    items.sort_by_key(|item| std::cmp::Reverse(item.at()));
-    items
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactDetail {
     pub contact: Contact,
     pub company: Option<Company>,
     pub deals: Vec<Deal>,
-    pub timeline: Vec<TimelineItem>,
+    pub timeline: crate::Timeline,
     pub enrollments: Vec<crate::EnrollmentView>,
     /// Sequences the contact could be enrolled in, as (id, name).
     pub sequences: Vec<(Uuid, String)>,
@@ -227,13 +200,25 @@ pub struct ContactDetail {
     pub meetings: Vec<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
+/// One person in a company's list of people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonLine {
+    pub id: Uuid,
+    pub name: String,
+    pub job_title: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompanyDetail {
     pub company: Company,
-    pub people: Vec<Contact>,
-    pub deals: Vec<Deal>,
-    /// Its activities (the latest 200), newest first.
-    pub timeline: Vec<TimelineItem>,
+    /// Its first people by name, and whether it has more.
+    pub people: Vec<PersonLine>,
+    pub more_people: bool,
+    /// Its newest deals as (id, name), and whether it has more.
+    pub deals: Vec<(Uuid, String)>,
+    pub more_deals: bool,
+    /// Its activities and audited changes, one page, newest first.
+    pub timeline: crate::Timeline,
     /// Account owner choices, as (member id, name).
     pub members: Vec<(Uuid, String)>,
 }
@@ -244,7 +229,7 @@ pub struct DealDetail {
     pub stage_name: String,
     pub company: Option<Company>,
     pub contact: Option<Contact>,
-    pub timeline: Vec<TimelineItem>,
+    pub timeline: crate::Timeline,
     /// Owner choices, as (member id, name).
     pub members: Vec<(Uuid, String)>,
 }

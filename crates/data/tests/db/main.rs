@@ -23,6 +23,7 @@ mod settings;
 mod sign_in;
 mod support;
 mod tables;
+mod timeline;
 mod today;
 mod todos;
 mod trash;
