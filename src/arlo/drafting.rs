@@ -7,7 +7,7 @@
 
 use chrono::Utc;
 use redkey_data::{activities, calendar, usage, Tx};
-use redkey_types::{Company, Contact, Draft, Step};
+use redkey_types::{Company, Contact, Draft, RecordKind, Step};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -56,10 +56,9 @@ impl StepDrafter {
         if (spent.input_tokens + spent.output_tokens) as u64 >= self.daily_tokens {
             return Err("today's model budget is spent".into());
         }
-        let mut history = activities::of_contact(tx, contact.id)
+        let history = activities::latest_of(tx, RecordKind::Contact, contact.id, None, 5)
             .await
             .map_err(|e| e.to_string())?;
-        history.truncate(5);
         let context = json!({
             "person": {
                 "first_name": contact.first_name, "last_name": contact.last_name,

@@ -211,10 +211,14 @@ async fn person(
         let recent = now - Duration::days(2);
         let mut spoken = vec![];
         for c in candidates.iter().filter(|c| c.kind == RecordKind::Contact) {
-            let talked = activities::of_contact(tx, c.id)
-                .await?
-                .iter()
-                .any(|a| matches!(a.kind.as_str(), "call" | "meeting") && a.happens_at >= recent);
+            // The newest call and meeting tell whether any came since.
+            let mut talked = false;
+            for kind in ["call", "meeting"] {
+                talked |= activities::latest_of(tx, RecordKind::Contact, c.id, Some(kind), 1)
+                    .await?
+                    .first()
+                    .is_some_and(|a| a.happens_at >= recent);
+            }
             if talked {
                 spoken.push(c.id);
             }
@@ -229,8 +233,7 @@ async fn person(
     Ok(match found {
         Resolved::One(r) if r.kind == RecordKind::Contact => {
             let contact: Contact = records::get(tx, r.id).await?;
-            let mut history = activities::of_contact(tx, r.id).await?;
-            history.truncate(5);
+            let history = activities::latest_of(tx, RecordKind::Contact, r.id, None, 5).await?;
             Ok((contact, history))
         }
         Resolved::One(_) => Err(("Who is the email for? Name a contact.".into(), vec![])),

@@ -178,7 +178,7 @@ async fn a_company_and_a_deal_are_edited_from_their_forms() {
         ("Acme pilot", Some(ann.id), Some(acme.id))
     );
     // The strategic change is the signed-in person's, in the audit trail.
-    let changes = redkey_data::audit::changes_of(&mut tx, acme.id)
+    let changes = redkey_data::audit::changes_of(&mut tx, acme.id, 100)
         .await
         .unwrap();
     assert!(changes

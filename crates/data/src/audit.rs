@@ -49,14 +49,14 @@ pub async fn restore(tx: &mut Tx, kind: Kind, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// The audited changes of one record, newest first.
-pub async fn changes_of(tx: &mut Tx, row_id: Uuid) -> Result<Vec<FieldChange>> {
-    Ok(sqlx::query_as(
+/// The newest `limit` audited changes of one record, newest first.
+pub async fn changes_of(tx: &mut Tx, row_id: Uuid, limit: i64) -> Result<Vec<FieldChange>> {
+    Ok(sqlx::query_as(&format!(
         "SELECT c.id, c.view_name, c.row_id, c.column_name, c.old_value, c.new_value, \
                 c.acting_role, c.user_id, c.on_behalf_of, c.changed_at, i.instruction \
          FROM crm_field_changes c LEFT JOIN crm_instructions i ON i.id = c.on_behalf_of \
-         WHERE c.row_id = $1 ORDER BY c.changed_at DESC, c.id DESC",
-    )
+         WHERE c.row_id = $1 ORDER BY c.changed_at DESC, c.id DESC LIMIT {limit}"
+    ))
     .bind(row_id)
     .fetch_all(tx.conn())
     .await?)

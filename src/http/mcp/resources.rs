@@ -81,8 +81,7 @@ async fn timeline(state: &AppState, token: &ApiToken, id: Uuid) -> Result<Outcom
     let activity = activities::latest_of(&mut tx, RecordKind::Contact, id, None, 50)
         .await
         .map_err(said)?;
-    let mut changes = audit::changes_of(&mut tx, id).await.map_err(said)?;
-    changes.truncate(100);
+    let changes = audit::changes_of(&mut tx, id, 100).await.map_err(said)?;
     Ok(Outcome::ok(
         json!({ "contact": contact, "activities": activity, "field_changes": changes }),
         "a contact's timeline",

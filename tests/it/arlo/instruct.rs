@@ -91,7 +91,7 @@ async fn the_three_sentences(d: &Demo, engine: &Engine, by: AnsweredBy) {
     );
     // The timeline shows the sentence with every change.
     let mut tx = d.t.tx(d.client, Actor::Agent).await;
-    let trail = audit::changes_of(&mut tx, acme.id).await.unwrap();
+    let trail = audit::changes_of(&mut tx, acme.id, 100).await.unwrap();
     drop(tx);
     let by_instruction: Vec<_> = trail.iter().filter(|c| c.on_behalf_of.is_some()).collect();
     assert_eq!(by_instruction.len(), 2);

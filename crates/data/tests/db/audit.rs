@@ -53,7 +53,7 @@ async fn audit_records_role_user_and_instruction() {
     tx.commit().await.unwrap();
 
     let mut tx = t.tx(a, human).await;
-    let changes = audit::changes_of(&mut tx, contact).await.unwrap();
+    let changes = audit::changes_of(&mut tx, contact, 100).await.unwrap();
     let summary: Vec<(&str, &str, Option<Uuid>, Option<Uuid>)> = changes
         .iter()
         .map(|c| {

@@ -53,7 +53,7 @@ async fn changes_to_what_twentys_columns_hold_are_audited_from_either_side() {
     .await;
 
     let mut tx = t.tx(a, human).await;
-    let all = audit::changes_of(&mut tx, deal).await.unwrap();
+    let all = audit::changes_of(&mut tx, deal, 100).await.unwrap();
     tx.commit().await.unwrap();
     let created = change(&all, "stage_id", &json!(stages[0])).expect("the stage it began in");
     assert_eq!(
