@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{Encode, Postgres, QueryBuilder, Type};
 use uuid::Uuid;
 
 use super::{conditions::and_bind, Result, Tx};
@@ -147,7 +147,7 @@ pub async fn feed(
 }
 
 /// The first `limit + 1` activities of `sql` (a WHERE clause begun) after
-/// the cursor: one more than shown tells whether there is an older page.
+/// the cursor.
 async fn activities(
     tx: &mut Tx,
     mut sql: QueryBuilder<'_, Postgres>,
@@ -159,11 +159,7 @@ async fn activities(
             at,
             last: CursorEntry::Activity(id),
         }) => {
-            sql.push(" AND (happens_at, id) < (")
-                .push_bind(at)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
+            and_before(&mut sql, "happens_at", "id", at, id);
         }
         // Every activity at the change's instant came before it.
         Some(TimelineCursor { at, .. }) => {
@@ -171,11 +167,7 @@ async fn activities(
         }
         None => {}
     }
-    // The limit written out, as `conditions` explains.
-    sql.push(format!(
-        " ORDER BY happens_at DESC, id DESC LIMIT {}",
-        limit + 1
-    ));
+    newest_first(&mut sql, "happens_at", "id", limit);
     let rows: Vec<ActivityLine> = sql.build_query_as().fetch_all(tx.conn()).await?;
     Ok(rows.into_iter().map(Item::Activity).collect())
 }
@@ -198,11 +190,7 @@ async fn changes(
             at,
             last: CursorEntry::Change(id),
         }) => {
-            sql.push(" AND (c.changed_at, c.id) < (")
-                .push_bind(at)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
+            and_before(&mut sql, "c.changed_at", "c.id", at, id);
         }
         // No change at the activity's instant was shown yet.
         Some(TimelineCursor { at, .. }) => {
@@ -210,12 +198,37 @@ async fn changes(
         }
         None => {}
     }
-    sql.push(format!(
-        " ORDER BY c.changed_at DESC, c.id DESC LIMIT {}",
-        limit + 1
-    ));
+    newest_first(&mut sql, "c.changed_at", "c.id", limit);
     let rows: Vec<FieldChange> = sql.build_query_as().fetch_all(tx.conn()).await?;
     Ok(rows.into_iter().map(Item::Change).collect())
+}
+
+/// ` AND (time, id) < (at, id)`: the rows of one kind after its own
+/// entry at the cursor.
+fn and_before<'a, I>(
+    sql: &mut QueryBuilder<'a, Postgres>,
+    time: &str,
+    id_column: &str,
+    at: DateTime<Utc>,
+    id: I,
+) where
+    I: 'a + Encode<'a, Postgres> + Type<Postgres> + Send,
+{
+    sql.push(format!(" AND ({time}, {id_column}) < ("))
+        .push_bind(at)
+        .push(", ")
+        .push_bind(id)
+        .push(")");
+}
+
+/// Newest first, and one more row than a page: the one more tells
+/// whether there is an older page. The limit is written out, as
+/// `conditions` explains.
+fn newest_first(sql: &mut QueryBuilder<'_, Postgres>, time: &str, id_column: &str, limit: i64) {
+    sql.push(format!(
+        " ORDER BY {time} DESC, {id_column} DESC LIMIT {}",
+        limit + 1
+    ));
 }
 
 /// The newest `limit` of `items` as lines, with the cursor of the last
