@@ -31,7 +31,8 @@ pub async fn contacts_page(
     })
 }
 
-/// A contact with its company, deals and merged timeline, newest first.
+/// A contact with its company, deals and one page of its timeline (newest
+/// first, before `before` when given).
 #[server]
 pub async fn load_contact(id: Uuid, before: Option<String>) -> Result<ContactDetail, AppError> {
     use crate::ssr::{db, session::human_read};
