@@ -80,12 +80,13 @@ impl Cal {
         else {
             return vec![];
         };
-        let mut all: Vec<Activity> = activities::of_contact(&mut tx, c.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|a| a.kind == "meeting")
-            .collect();
+        let mut all: Vec<Activity> =
+            activities::latest_of(&mut tx, redkey_types::RecordKind::Contact, c.id, None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|a| a.kind == "meeting")
+                .collect();
         all.sort_by_key(|a| a.happens_at);
         all
     }

@@ -122,12 +122,3 @@ pub async fn latest_of(
         .push_bind(limit);
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
-
-pub async fn of_contact(tx: &mut Tx, contact_id: Uuid) -> Result<Vec<Activity>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {VIEW} WHERE contact_id = $1 ORDER BY happens_at DESC, id DESC"
-    ))
-    .bind(contact_id)
-    .fetch_all(tx.conn())
-    .await?)
-}

@@ -47,9 +47,15 @@ async fn an_out_of_office_is_not_a_reply_and_delays_the_next_step() {
         after.next_due_at
     );
     let mut tx = w.t.tx(w.a, Actor::Agent).await;
-    let replies = activities::of_contact(&mut tx, after.contact_id)
-        .await
-        .unwrap();
+    let replies = activities::latest_of(
+        &mut tx,
+        redkey_types::RecordKind::Contact,
+        after.contact_id,
+        None,
+        100,
+    )
+    .await
+    .unwrap();
     assert!(!replies.iter().any(|a| a.kind == "email_replied"));
 }
 
@@ -104,7 +110,7 @@ async fn a_reply_found_by_in_reply_to_stops_the_sequence_once() {
     }
     assert_eq!(w.enrollment(e).await.status, Status::Replied);
     let mut tx = w.t.tx(w.a, Actor::Agent).await;
-    let replies = activities::of_contact(&mut tx, ada)
+    let replies = activities::latest_of(&mut tx, redkey_types::RecordKind::Contact, ada, None, 100)
         .await
         .unwrap()
         .into_iter()

@@ -56,7 +56,9 @@ async fn a_three_step_sequence_runs_to_completion_with_delays_and_window() {
     assert_eq!(c.sequence_step, Some(0));
     assert_eq!(c.last_activity_at, Some(at("2027-01-04T10:00:00Z")));
     assert_eq!(c.email_thread_count, 1);
-    let acts = activities::of_contact(&mut tx, ada).await.unwrap();
+    let acts = activities::latest_of(&mut tx, redkey_types::RecordKind::Contact, ada, None, 100)
+        .await
+        .unwrap();
     assert_eq!(acts.iter().filter(|a| a.kind == "email_sent").count(), 1);
     drop(tx);
 

@@ -69,7 +69,9 @@ async fn a_sequence_runs_for_twentys_person_through_the_adapters_outbox() {
     let c = records::get::<Contact>(&mut tx, ada).await.unwrap();
     assert_eq!(c.sequence_step, Some(0));
     assert_eq!(c.email_thread_count, 1);
-    let acts = activities::of_contact(&mut tx, ada).await.unwrap();
+    let acts = activities::latest_of(&mut tx, redkey_types::RecordKind::Contact, ada, None, 100)
+        .await
+        .unwrap();
     assert_eq!(acts.iter().filter(|a| a.kind == "email_sent").count(), 1);
     drop(tx);
 

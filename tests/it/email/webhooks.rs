@@ -134,7 +134,9 @@ async fn a_complaint_unsubscribes_and_a_reply_stops_the_sequence_and_suggests_a_
     let replied = w.enrollment(ea).await;
     assert_eq!(replied.status, Status::Replied);
     let mut tx = w.t.tx(w.a, Actor::Agent).await;
-    let acts = activities::of_contact(&mut tx, ada).await.unwrap();
+    let acts = activities::latest_of(&mut tx, redkey_types::RecordKind::Contact, ada, None, 100)
+        .await
+        .unwrap();
     assert!(acts.iter().any(|a| a.kind == "email_replied"));
     // What the reply says about timing is a suggestion, not a write.
     let suggested = redkey_data::suggestions::open(&mut tx, 10).await.unwrap();

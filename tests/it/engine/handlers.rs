@@ -146,9 +146,15 @@ async fn activity_log_is_idempotent_and_refuses_unknown_contacts() {
     .await;
     while engine.run_one().await.unwrap().is_some() {}
     let mut tx = t.tx(a, Actor::Agent).await;
-    let logged = redkey_data::activities::of_contact(&mut tx, contact.id)
-        .await
-        .unwrap();
+    let logged = redkey_data::activities::latest_of(
+        &mut tx,
+        redkey_types::RecordKind::Contact,
+        contact.id,
+        None,
+        100,
+    )
+    .await
+    .unwrap();
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].subject.as_deref(), Some("Coffee"));
     let m = tasks::get(&mut tx, missing).await.unwrap();

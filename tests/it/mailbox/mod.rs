@@ -139,12 +139,18 @@ impl Box_ {
 
     async fn kinds_for(&self, contact: Uuid) -> Vec<String> {
         let mut tx = self.t.tx(self.client, Actor::Agent).await;
-        let mut k: Vec<String> = activities::of_contact(&mut tx, contact)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| a.kind)
-            .collect();
+        let mut k: Vec<String> = activities::latest_of(
+            &mut tx,
+            redkey_types::RecordKind::Contact,
+            contact,
+            None,
+            100,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
         k.sort();
         k
     }

@@ -126,7 +126,15 @@ async fn activities_point_at_twentys_records_and_move_their_last_activity() {
     );
     tx.commit().await.unwrap();
     let mut tx = t.tx(a, human).await;
-    let timeline = activities::of_contact(&mut tx, person).await.unwrap();
+    let timeline = activities::latest_of(
+        &mut tx,
+        redkey_types::RecordKind::Contact,
+        person,
+        None,
+        100,
+    )
+    .await
+    .unwrap();
     assert_eq!(timeline.len(), 1);
     let c: Contact = records::get(&mut tx, person).await.unwrap();
     assert_eq!(
