@@ -19,7 +19,7 @@ use super::{
 };
 
 /// Sessions idle this long end.
-const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
+const IDLE_EXPIRY: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -33,13 +33,15 @@ pub fn router(state: AppState) -> Router {
     let upload_limit = state.cockpit.upload_max_bytes as usize + (64 << 10);
     let import_limit = state.cockpit.import_max_bytes as usize + (64 << 10);
     let hosts = hosts::Hosts::new(state.public_url.as_deref());
-    let store = session_store::CheckedStore::new(state.db.clone());
+    let store = session_store::CheckedStore::new(state.db.clone(), IDLE_EXPIRY);
     let sessions = SessionManagerLayer::new(store)
         .with_name("redkey_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(IDLE_EXPIRY).expect("twelve hours fit"),
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -3,7 +3,9 @@
 //! pooler, with the per-request check that the signed-in session still
 //! stands folded into the one query that loads it.
 
-use app::ssr::session::{SignedIn, KEY};
+use std::time::Duration;
+
+use app::ssr::session::{SignedIn, EXTEND, KEY};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redkey_data::{
@@ -13,14 +15,26 @@ use redkey_data::{
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 
+/// A session in use has its expiry moved at most this often: one write an
+/// hour, not one per request.
+const EXTEND_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
 #[derive(Clone, Debug)]
 pub struct CheckedStore {
     db: Db,
+    /// How long an unused session lasts.
+    idle: chrono::Duration,
 }
 
 impl CheckedStore {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, idle: Duration) -> Self {
+        let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+        Self { db, idle }
+    }
+
+    /// Whether the session's expiry was last moved over an hour ago.
+    fn due_to_extend(&self, expires: DateTime<Utc>) -> bool {
+        expires < Utc::now() + self.idle - EXTEND_EVERY
     }
 }
 
@@ -71,6 +85,13 @@ impl SessionStore for CheckedStore {
 
     /// The session, or none when it names someone whose session no longer
     /// stands (then it is deleted).
+    ///
+    /// tower-sessions moves a session's expiry only when it saves the
+    /// session, and saves only a session whose data changed; it shows
+    /// neither the stored expiry nor a way for a store to ask for a save.
+    /// A signed-in session due to be extended is loaded with the `EXTEND`
+    /// mark, which the sign-in gate takes off: a change, so the session is
+    /// saved with a new expiry and its cookie sent again.
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let Some(row) = sessions::load(&self.db, &id.to_string())
             .await
@@ -78,13 +99,17 @@ impl SessionStore for CheckedStore {
         else {
             return Ok(None);
         };
-        let record: Record =
+        let mut record: Record =
             rmp_serde::from_slice(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
-        let holds = match signed_in(&record) {
+        let signed_in = signed_in(&record);
+        let holds = match &signed_in {
             None => true,
             Some(s) => row.stands && row.user_id == Some(s.user) && row.client_id == Some(s.client),
         };
         if holds {
+            if signed_in.is_some() && self.due_to_extend(row.expiry_date) {
+                record.data.insert(EXTEND.into(), true.into());
+            }
             Ok(Some(record))
         } else {
             self.delete(id).await?;

@@ -237,3 +237,74 @@ async fn the_session_row_names_its_user_and_a_session_that_no_longer_stands_is_d
         "the session that no longer stands is gone"
     );
 }
+
+#[tokio::test]
+async fn a_session_in_use_is_extended_at_most_once_an_hour() {
+    let t = TestDb::new().await;
+    t.two_clients().await;
+    let addr = serve(&t).await;
+    let http = client_from("127.0.0.1");
+    let (_, cookie, _) = sign_in(&http, addr, "owner@alpha.test", PASSWORD).await;
+    let cookie = cookie.unwrap();
+    // The page's status and the session cookie it sets, if any.
+    let visit = || async {
+        let r = http
+            .get(format!("http://{addr}/contacts"))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        let set = r
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("redkey_session="))
+            .map(str::to_ascii_lowercase);
+        (r.status(), set)
+    };
+    // Seconds the stored session has left, and its row version.
+    let stored = || async {
+        sqlx::query_as::<_, (f64, String)>(
+            "SELECT extract(epoch FROM expiry_date - now())::float8, xmin::text \
+             FROM tower_sessions.session",
+        )
+        .fetch_one(&t.owner)
+        .await
+        .unwrap()
+    };
+    let set_left = |interval: &'static str| {
+        let owner = t.owner.clone();
+        async move {
+            sqlx::query(&format!(
+                "UPDATE tower_sessions.session SET expiry_date = now() + interval '{interval}'"
+            ))
+            .execute(&owner)
+            .await
+            .unwrap();
+        }
+    };
+
+    let (_, fresh) = stored().await;
+    assert_eq!(visit().await, (StatusCode::OK, None));
+    assert_eq!(stored().await.1, fresh, "a fresh session is not written");
+
+    // Last extended eleven hours ago: one hour left.
+    set_left("1 hour").await;
+    let (status, sent) = visit().await;
+    assert_eq!(status, StatusCode::OK);
+    let sent = sent.expect("the cookie is sent again with the new expiry");
+    assert!(sent.contains("max-age=43200"), "{sent}");
+    let (left, extended) = stored().await;
+    assert!(left > 11.9 * 3600.0, "twelve hours from now, not {left} s");
+    assert_eq!(
+        visit().await,
+        (StatusCode::OK, None),
+        "the next request extends nothing"
+    );
+    assert_eq!(stored().await.1, extended, "and writes nothing");
+
+    // Unused past its expiry, the session is over.
+    set_left("-1 second").await;
+    assert_eq!(visit().await.0, StatusCode::SEE_OTHER);
+}

@@ -18,6 +18,9 @@ use super::page_reads::{read_as, ReadTx};
 use crate::model::AppError;
 
 pub const KEY: &str = "signed_in";
+/// Set by the session store on a session due to have its expiry moved;
+/// taking it off makes the session save (see the store's `load`).
+pub const EXTEND: &str = "extend";
 /// However active, a session ends this long after sign-in.
 pub const ABSOLUTE_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -43,7 +46,8 @@ pub async fn session() -> Result<Session, AppError> {
 /// against the database as it loads the session (one query), so disabling
 /// a user, removing them from the client or changing their password ends
 /// the session at once; the absolute lifetime ends it here. A session that
-/// no longer stands, or one stored in an older shape, is emptied.
+/// no longer stands, or one stored in an older shape, is emptied. One the
+/// store marked due is saved with a new expiry as the response goes out.
 pub async fn current(session: &Session) -> Result<Option<SignedIn>, AppError> {
     let Ok(Some(s)) = session.get::<SignedIn>(KEY).await else {
         return Ok(None);
@@ -53,6 +57,9 @@ pub async fn current(session: &Session) -> Result<Option<SignedIn>, AppError> {
     if expired {
         session.flush().await.map_err(internal)?;
         return Ok(None);
+    }
+    if session.get_value(EXTEND).await.map_err(internal)?.is_some() {
+        session.remove_value(EXTEND).await.map_err(internal)?;
     }
     Ok(Some(s))
 }

@@ -19,13 +19,15 @@ pub struct Owner {
 }
 
 /// A stored session as loaded, with whether its owner's sign-in still
-/// stands (user enabled, still a member, no password change since).
+/// stands (user enabled, still a member, no password change since) and
+/// when it ends unless used.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Loaded {
     pub data: Vec<u8>,
     pub user_id: Option<Uuid>,
     pub client_id: Option<Uuid>,
     pub stands: bool,
+    pub expiry_date: DateTime<Utc>,
 }
 
 /// Writes a session's row; `on_conflict` says what a taken id does.
@@ -88,7 +90,7 @@ pub async fn save(
 /// keep one server (see `conn`), so it pays for BEGIN and COMMIT there.
 pub async fn load(db: &Db, id: &str) -> Result<Option<Loaded>> {
     const LOAD: &str =
-        "SELECT data, user_id, client_id, stands FROM tower_sessions.load_checked($1)";
+        "SELECT data, user_id, client_id, stands, expiry_date FROM tower_sessions.load_checked($1)";
     if db.pooler.names_statements() {
         return Ok(sqlx::query_as(LOAD)
             .bind(id)
