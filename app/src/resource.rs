@@ -30,8 +30,10 @@ impl<T: Serialize> Encoder<T> for SliceJson {
     type Error = serde_json::Error;
     type Encoded = String;
 
+    /// The page's hydration data: markup the page already holds is left
+    /// out (see `ServerHtml`).
     fn encode(val: &T) -> Result<String, serde_json::Error> {
-        serde_json::to_string(val)
+        crate::model::for_hydration(|| serde_json::to_string(val))
     }
 }
 

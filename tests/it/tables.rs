@@ -61,6 +61,70 @@ async fn the_deals_table_filters_and_pages_without_javascript() {
 }
 
 #[tokio::test]
+async fn a_tables_rows_come_once_in_the_page_not_again_in_its_hydration_data() {
+    use redkey_data::companies::CompanyField;
+    use redkey_types::{Company, EmailAddress};
+    let t = TestDb::new().await;
+    let (alpha, _, human) = t.two_clients().await;
+    let mut tx = t.tx(alpha, human).await;
+    let co: Company = records::create(
+        &mut tx,
+        vec![CompanyField::Name("Quillfeather <Ltd>".into())],
+    )
+    .await
+    .unwrap();
+    let _: Contact = records::create(
+        &mut tx,
+        vec![
+            ContactField::FirstName("Zebedee".into()),
+            ContactField::LastName("Marchbank".into()),
+            ContactField::Email(Some(EmailAddress::parse("zeb@quill.test").unwrap())),
+            ContactField::Company(Some(co.id)),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    deal(
+        &t,
+        alpha,
+        human,
+        "Marchbank renewal",
+        vec![DealField::Company(Some(co.id))],
+    )
+    .await;
+    let me = Visitor::sign_in(serve(&t).await, "owner@alpha.test").await;
+
+    // Each row's text once: the table's, with no second copy in the page's
+    // hydration data; what people typed stays escaped.
+    let cases = [
+        (
+            "/contacts",
+            "zeb@quill.test",
+            "<td>Quillfeather &lt;Ltd&gt;</td>",
+        ),
+        (
+            "/companies",
+            "Quillfeather &lt;Ltd&gt;</a>",
+            "<td>Quillfeather &lt;Ltd&gt;</td>",
+        ),
+        (
+            "/deals",
+            "Marchbank renewal",
+            "<td>Quillfeather &lt;Ltd&gt;</td>",
+        ),
+    ];
+    for (path, once, cell) in cases {
+        let html = me.text(path).await.replace("<!>", "");
+        assert_eq!(html.matches(once).count(), 1, "{path}: {once}");
+        assert!(!html.contains("Quillfeather <Ltd>"), "{path} escapes");
+        if path != "/companies" {
+            assert!(html.contains(cell), "{path}: the company's cell");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_view_saved_by_form_is_listed_for_its_author_and_shared_ones_for_everyone() {
     let t = TestDb::new().await;
     t.two_clients().await;

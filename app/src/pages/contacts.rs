@@ -90,21 +90,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     <th scope="col">"Company"</th><th scope="col">"Priority"</th>
                                     <th scope="col">"Last activity"</th>
                                 </tr></thead>
-                                <tbody>
-                                    {page.rows.into_iter().enumerate().map(|(i, r)| {
-                                        let label = format!("Select {}", r.name);
-                                        view! {
-                                            <tr>
-                                                <td><input type="checkbox" name=format!("ids[{i}]") value=r.id.to_string() aria-label=label /></td>
-                                                <td><a href=format!("/contacts/{}", r.id)>{r.name}</a></td>
-                                                <td>{r.email.unwrap_or_default()}</td>
-                                                <td>{r.company_name.unwrap_or_default()}</td>
-                                                <td>{r.priority.map(|p| p.as_str()).unwrap_or("")}</td>
-                                                <td>{r.last_activity_on.map(|d| d.to_string()).unwrap_or_default()}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
+                                <tbody inner_html=page.rows_html.0></tbody>
                             </table>
                             </PostForm>
                             {next.map(|href| view! { <a class="next" rel="next" href=href>"Next page →"</a> })}

@@ -14,6 +14,8 @@ pub mod onboarding;
 pub mod panels;
 pub mod pipeline;
 pub mod records;
+#[cfg(feature = "ssr")]
+pub(crate) mod rows_html;
 pub mod search;
 pub mod sequences;
 pub mod settings;

@@ -10,10 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{ChoiceSelect, ErrorNote},
-    model::{
-        format::money, CompanyFilter, DealFilter, DealSort, Priority, RecordSort, TableFilter,
-        TableKind,
-    },
+    model::{CompanyFilter, DealFilter, DealSort, Priority, RecordSort, TableFilter, TableKind},
     server_fns::tables::{companies_table, deals_table, views_of, DeleteView, SaveView},
 };
 
@@ -168,17 +165,7 @@ pub fn CompaniesPage() -> impl IntoView {
                                 <th scope="col">"Industry"</th><th scope="col">"Priority"</th>
                                 <th scope="col">"Account owner"</th>
                             </tr></thead>
-                            <tbody>
-                                {page.rows.into_iter().map(|(c, owner)| view! {
-                                    <tr>
-                                        <td><a href=format!("/companies/{}", c.id)>{c.name.clone()}</a></td>
-                                        <td>{c.domain.clone().unwrap_or_default()}</td>
-                                        <td>{c.industry.clone().unwrap_or_default()}</td>
-                                        <td>{c.priority.map(|p| p.as_str()).unwrap_or("")}</td>
-                                        <td>{owner.unwrap_or_default()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
+                            <tbody inner_html=page.rows_html.0></tbody>
                         </table>
                         {page.next.map(|id| view! {
                             <a class="next" rel="next" href=next_href(TableKind::Companies, &f.query(), id)>"Next page →"</a>
@@ -246,22 +233,7 @@ pub fn DealsPage() -> impl IntoView {
                                 <th scope="col">"Close date"</th><th scope="col">"Owner"</th>
                                 <th scope="col">"Priority"</th>
                             </tr></thead>
-                            <tbody>
-                                {page.rows.into_iter().map(|r| {
-                                    let d = r.deal;
-                                    view! {
-                                        <tr>
-                                            <td><a href=format!("/deals/{}", d.id)>{d.name.clone()}</a></td>
-                                            <td>{r.stage_name}</td>
-                                            <td>{r.company_name.unwrap_or_default()}</td>
-                                            <td class="num">{d.amount_micros.map(|a| money(a, &d.currency_code)).unwrap_or_default()}</td>
-                                            <td>{d.close_date.map(|c| c.to_string()).unwrap_or_default()}</td>
-                                            <td>{r.owner_name.unwrap_or_default()}</td>
-                                            <td>{d.priority.map(|p| p.as_str()).unwrap_or("")}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
+                            <tbody inner_html=page.rows_html.0></tbody>
                         </table>
                         {page.next.map(|id| view! {
                             <a class="next" rel="next" href=next_href(TableKind::Deals, &f.query(), id)>"Next page →"</a>

@@ -33,7 +33,7 @@ pub fn TodayPage() -> impl IntoView {
                         let t = p.today;
                         view! {
                             {view! { <Needs t decide /> }.into_any()}
-                            <section class="today-doing" aria-labelledby="doing-h" inner_html=p.charts_html></section>
+                            <section class="today-doing" aria-labelledby="doing-h" inner_html=p.charts_html.0></section>
                         }
                         .into_any()
                     }

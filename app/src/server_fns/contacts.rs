@@ -25,7 +25,7 @@ pub async fn contacts_page(
         .map(|s| (s.id, s.name))
         .collect();
     Ok(ContactPage {
-        rows,
+        rows_html: crate::pages::rows_html::contacts(&rows),
         sequences,
         next,
     })

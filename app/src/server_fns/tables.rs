@@ -39,7 +39,7 @@ pub async fn companies_table(
     let (list, next) = paged(list, TABLE_PAGE, |c| c.id);
     let members = db::member_choices(&mut tx).await?;
     let names: HashMap<Uuid, String> = members.iter().cloned().collect();
-    let rows = list
+    let rows: Vec<_> = list
         .into_iter()
         .map(|c| {
             let owner = c.account_owner_id.and_then(|o| names.get(&o).cloned());
@@ -47,7 +47,7 @@ pub async fn companies_table(
         })
         .collect();
     Ok(CompanyTable {
-        rows,
+        rows_html: crate::pages::rows_html::companies(&rows),
         members,
         next,
     })
@@ -55,7 +55,7 @@ pub async fn companies_table(
 
 #[server]
 pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<DealTable, AppError> {
-    use crate::model::DealRow;
+    use crate::pages::rows_html::{self, DealLine};
     use crate::ssr::{db, session::human_read};
     use std::collections::HashMap;
 
@@ -85,17 +85,17 @@ pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<Deal
     let members = db::member_choices(&mut tx).await?;
     let owners: HashMap<Uuid, String> = members.iter().cloned().collect();
     let companies = db::companies::names(&mut tx, list.iter().filter_map(|d| d.company_id)).await?;
-    let rows = list
-        .into_iter()
-        .map(|d| DealRow {
-            stage_name: stage_names.get(&d.stage_id).cloned().unwrap_or_default(),
-            company_name: d.company_id.and_then(|c| companies.get(&c).cloned()),
-            owner_name: d.owner_id.and_then(|o| owners.get(&o).cloned()),
+    let lines: Vec<_> = list
+        .iter()
+        .map(|d| DealLine {
             deal: d,
+            stage: stage_names.get(&d.stage_id).map_or("", String::as_str),
+            company: d.company_id.and_then(|c| companies.get(&c)),
+            owner: d.owner_id.and_then(|o| owners.get(&o)),
         })
         .collect();
     Ok(DealTable {
-        rows,
+        rows_html: rows_html::deals(&lines),
         pipelines,
         stages,
         members,

@@ -16,6 +16,6 @@ pub async fn load_today() -> Result<TodayPage, AppError> {
     tx.commit().await?;
     Ok(TodayPage {
         today,
-        charts_html: crate::pages::today::charts_html(charts),
+        charts_html: crate::model::ServerHtml(crate::pages::today::charts_html(charts)),
     })
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{format::urlencode, text_enum::text_enum, Company, Deal, Priority};
+use crate::{format::urlencode, text_enum::text_enum, Priority};
 
 text_enum! {
     /// The tables a person filters, saves as views and exports.
@@ -250,19 +250,11 @@ fn non_default<T: Default + PartialEq + std::fmt::Display>(v: T) -> Option<Strin
     (v != T::default()).then(|| v.to_string())
 }
 
-/// A row of the deals table: the deal and the names it is shown with.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DealRow {
-    pub deal: Deal,
-    pub stage_name: String,
-    pub company_name: Option<String>,
-    pub owner_name: Option<String>,
-}
-
 /// A page of the deals table and what its filters offer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DealTable {
-    pub rows: Vec<DealRow>,
+    /// The rows, written on the server.
+    pub rows_html: crate::ServerHtml,
     /// The pipelines and each pipeline's stages, as (id, name).
     pub pipelines: Vec<(Uuid, String)>,
     pub stages: Vec<(Uuid, String)>,
@@ -274,7 +266,8 @@ pub struct DealTable {
 /// A page of the companies table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompanyTable {
-    pub rows: Vec<(Company, Option<String>)>,
+    /// The rows, written on the server.
+    pub rows_html: crate::ServerHtml,
     pub members: Vec<(Uuid, String)>,
     pub next: Option<Uuid>,
 }

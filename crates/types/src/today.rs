@@ -36,7 +36,7 @@ pub struct Today {
 pub struct TodayPage {
     pub today: Today,
     /// "How we are doing": SVG charts with their tables, as HTML.
-    pub charts_html: String,
+    pub charts_html: crate::ServerHtml,
 }
 
 /// A reply to a sequence's email: who, which sequence, a line of it.

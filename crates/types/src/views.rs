@@ -163,9 +163,7 @@ pub struct Board {
     pub attention_more: bool,
 }
 
-/// One line of the contacts list: what the table shows and no more. The
-/// page sends its rows a second time for hydration, so every field here
-/// is paid for twice on each request (BENCHMARKS.md, session 13).
+/// One line of the contacts list: what the table shows and no more.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRow {
     pub id: Uuid,
@@ -178,7 +176,8 @@ pub struct ContactRow {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactPage {
-    pub rows: Vec<ContactRow>,
+    /// The rows, written on the server.
+    pub rows_html: crate::ServerHtml,
     /// Sequences to enroll the chosen rows in, as (id, name).
     pub sequences: Vec<(Uuid, String)>,
     /// The cursor for the next page, if there is one.
