@@ -1,13 +1,16 @@
-//! The contacts, companies and deals tables' rows, written on the server as
-//! HTML ([`ServerHtml`]). A row holds nothing reactive: its checkbox is read
-//! by the bulk form as it posts, and the router follows its link. Built as
-//! views, each row was its own tree of elements on the server, and its
-//! data crossed to the browser a second time for hydration.
+//! The contacts, companies and deals tables' rows and a timeline's lines,
+//! written on the server as HTML ([`ServerHtml`]). They hold nothing
+//! reactive: a row's checkbox is read by the bulk form as it posts, and the
+//! router follows their links. Built as views, each row was its own tree of
+//! elements on the server, and its data crossed to the browser a second
+//! time for hydration.
 
 use std::fmt::{self, Display, Write};
 
 use super::card_html::Escaped;
-use crate::model::{format::money, Company, ContactRow, Deal, Priority, ServerHtml};
+use crate::model::{
+    format::money, Company, ContactRow, Deal, Priority, ServerHtml, Timeline, TimelineShown,
+};
 
 /// An optional value, or nothing.
 struct Or<T>(Option<T>);
@@ -97,6 +100,23 @@ pub fn deals(list: &[DealLine<'_>]) -> ServerHtml {
             priority(d.priority),
         )
     })
+}
+
+/// A timeline page: each line's minute and text.
+pub fn timeline(t: Timeline) -> TimelineShown {
+    let lines = rows(&t.entries, |out, _, e| {
+        write!(
+            out,
+            "<li><time>{}</time> <span>{}</span></li>",
+            e.at.format("%Y-%m-%d %H:%M"),
+            Escaped(&e.text)
+        )
+    });
+    TimelineShown {
+        lines,
+        older: t.older,
+        paged: t.paged,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::model::Timeline;
+use crate::model::TimelineShown;
 
 /// The page's `?before=`, as the server function takes it.
 pub fn before_param() -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
@@ -15,7 +15,7 @@ pub fn before_param() -> impl Fn() -> Option<String> + Copy + Send + Sync + 'sta
 
 /// The lines of `timeline` in an `<ol class=…>`, and its paging links.
 /// `keep` is the rest of the query to carry along (the feed's filter).
-pub fn timeline_list(timeline: Timeline, class: &'static str, keep: String) -> impl IntoView {
+pub fn timeline_list(timeline: TimelineShown, class: &'static str, keep: String) -> impl IntoView {
     let href = move |before: Option<&str>| {
         let mut q: Vec<String> = (!keep.is_empty())
             .then(|| keep.clone())
@@ -27,11 +27,7 @@ pub fn timeline_list(timeline: Timeline, class: &'static str, keep: String) -> i
     let newest = timeline.paged.then(|| href(None));
     let older = timeline.older.as_deref().map(|b| href(Some(b)));
     view! {
-        <ol class=class>
-            {timeline.entries.into_iter().map(|e| view! {
-                <li><time>{e.at.format("%Y-%m-%d %H:%M").to_string()}</time>" "<span>{e.text}</span></li>
-            }).collect_view()}
-        </ol>
+        <ol class=class inner_html=timeline.lines.0></ol>
         {(newest.is_some() || older.is_some()).then(|| view! {
             <nav class="timeline-pages" aria-label="Timeline pages">
                 {newest.map(|h| view! { <a href=h rel="first">"Newest"</a> })}

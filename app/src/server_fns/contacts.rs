@@ -66,7 +66,7 @@ pub async fn load_contact(id: Uuid, before: Option<String>) -> Result<ContactDet
         contact,
         company,
         deals,
-        timeline,
+        timeline: crate::pages::rows_html::timeline(timeline),
         enrollments,
         sequences,
         suppressed,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use crate::model::RecordKind;
 
-use crate::model::{AppError, CompanyDetail, DealDetail, Timeline};
+use crate::model::{AppError, CompanyDetail, DealDetail, TimelineShown};
 
 /// A timeline's `?before=`, read once: where its page starts.
 #[cfg(feature = "ssr")]
@@ -48,7 +48,7 @@ pub async fn load_company(id: Uuid, before: Option<String>) -> Result<CompanyDet
         more_people,
         deals,
         more_deals,
-        timeline,
+        timeline: crate::pages::rows_html::timeline(timeline),
         members,
     })
 }
@@ -81,7 +81,7 @@ pub async fn load_deal(id: Uuid, before: Option<String>) -> Result<DealDetail, A
         stage_name,
         company,
         contact,
-        timeline,
+        timeline: crate::pages::rows_html::timeline(timeline),
         members,
     })
 }
@@ -140,13 +140,14 @@ pub async fn save_deal_strategy(
 pub async fn activity_feed(
     kind: Option<String>,
     before: Option<String>,
-) -> Result<Timeline, AppError> {
+) -> Result<TimelineShown, AppError> {
     use crate::ssr::{db, session::human_read};
     use db::timeline::{self, PAGE};
     let kind = kind.filter(|k| crate::model::ACTIVITY_KINDS.contains(&k.as_str()));
     let before = timeline_cursor(before)?;
     let (mut tx, _) = human_read().await?;
-    Ok(timeline::feed(&mut tx, kind.as_deref(), before, PAGE).await?)
+    let page = timeline::feed(&mut tx, kind.as_deref(), before, PAGE).await?;
+    Ok(crate::pages::rows_html::timeline(page))
 }
 
 /// The first records of a kind (`company`, `contact`, `member`) whose

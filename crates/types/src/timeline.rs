@@ -28,6 +28,15 @@ pub struct Timeline {
     pub paged: bool,
 }
 
+/// One page of a timeline as a page receives it: its lines written on the
+/// server (`<li>` items), then where the older page starts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelineShown {
+    pub lines: crate::ServerHtml,
+    pub older: Option<String>,
+    pub paged: bool,
+}
+
 /// The last entry a page showed, and so where the next one starts.
 ///
 /// Entries are ordered newest first; at one instant activities come before

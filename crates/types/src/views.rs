@@ -189,7 +189,7 @@ pub struct ContactDetail {
     pub contact: Contact,
     pub company: Option<Company>,
     pub deals: Vec<Deal>,
-    pub timeline: crate::Timeline,
+    pub timeline: crate::TimelineShown,
     pub enrollments: Vec<crate::EnrollmentView>,
     /// Sequences the contact could be enrolled in, as (id, name).
     pub sequences: Vec<(Uuid, String)>,
@@ -217,7 +217,7 @@ pub struct CompanyDetail {
     pub deals: Vec<(Uuid, String)>,
     pub more_deals: bool,
     /// Its activities and audited changes, one page, newest first.
-    pub timeline: crate::Timeline,
+    pub timeline: crate::TimelineShown,
     /// Account owner choices, as (member id, name).
     pub members: Vec<(Uuid, String)>,
 }
@@ -228,7 +228,7 @@ pub struct DealDetail {
     pub stage_name: String,
     pub company: Option<Company>,
     pub contact: Option<Contact>,
-    pub timeline: crate::Timeline,
+    pub timeline: crate::TimelineShown,
     /// Owner choices, as (member id, name).
     pub members: Vec<(Uuid, String)>,
 }
