@@ -30,14 +30,17 @@ pub(crate) async fn sign_in(
         .await
         .unwrap();
     let status = r.status();
-    let cookie = r
-        .headers()
+    let cookie = session_cookie_set(&r).map(|v| v.split(';').next().unwrap().to_string());
+    (status, cookie, r.text().await.unwrap_or_default())
+}
+
+/// The session cookie a response sets, with its attributes.
+fn session_cookie_set(r: &reqwest::Response) -> Option<&str> {
+    r.headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("redkey_session="))
-        .map(|v| v.split(';').next().unwrap().to_string());
-    (status, cookie, r.text().await.unwrap_or_default())
 }
 
 /// The contacts page with `cookie`: 200 while the session stands, a
@@ -254,14 +257,10 @@ async fn a_session_in_use_is_extended_at_most_once_an_hour() {
             .send()
             .await
             .unwrap();
-        let set = r
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("redkey_session="))
-            .map(str::to_ascii_lowercase);
-        (r.status(), set)
+        (
+            r.status(),
+            session_cookie_set(&r).map(str::to_ascii_lowercase),
+        )
     };
     // Seconds the stored session has left, and its row version.
     let stored = || async {

@@ -76,8 +76,8 @@ pub fn companies(list: &[(Company, Option<String>)]) -> ServerHtml {
 pub struct DealLine<'a> {
     pub deal: &'a Deal,
     pub stage: &'a str,
-    pub company: Option<&'a String>,
-    pub owner: Option<&'a String>,
+    pub company: Option<&'a str>,
+    pub owner: Option<&'a str>,
 }
 
 pub fn deals(list: &[DealLine<'_>]) -> ServerHtml {
@@ -89,14 +89,14 @@ pub fn deals(list: &[DealLine<'_>]) -> ServerHtml {
             d.id,
             Escaped(&d.name),
             Escaped(l.stage),
-            Escaped(l.company.map(String::as_str).unwrap_or_default()),
+            Escaped(l.company.unwrap_or_default()),
             Escaped(
                 &d.amount_micros
                     .map(|a| money(a, &d.currency_code))
                     .unwrap_or_default()
             ),
             Or(d.close_date),
-            Escaped(l.owner.map(String::as_str).unwrap_or_default()),
+            Escaped(l.owner.unwrap_or_default()),
             priority(d.priority),
         )
     })

@@ -90,8 +90,11 @@ pub async fn deals_table(filter: DealFilter, after: Option<Uuid>) -> Result<Deal
         .map(|d| DealLine {
             deal: d,
             stage: stage_names.get(&d.stage_id).map_or("", String::as_str),
-            company: d.company_id.and_then(|c| companies.get(&c)),
-            owner: d.owner_id.and_then(|o| owners.get(&o)),
+            company: d
+                .company_id
+                .and_then(|c| companies.get(&c))
+                .map(String::as_str),
+            owner: d.owner_id.and_then(|o| owners.get(&o)).map(String::as_str),
         })
         .collect();
     Ok(DealTable {
