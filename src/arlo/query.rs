@@ -208,21 +208,12 @@ async fn person(
     let mut found = resolve::target(tx, target.as_ref(), about).await?;
     // "after yesterday's call": of several, the one spoken with lately.
     if let Resolved::Ask(_, candidates) = &found {
-        let recent = now - Duration::days(2);
-        let mut spoken = vec![];
-        for c in candidates.iter().filter(|c| c.kind == RecordKind::Contact) {
-            // The newest call and meeting tell whether any came since.
-            let mut talked = false;
-            for kind in ["call", "meeting"] {
-                talked |= activities::latest_of(tx, RecordKind::Contact, c.id, Some(kind), 1)
-                    .await?
-                    .first()
-                    .is_some_and(|a| a.happens_at >= recent);
-            }
-            if talked {
-                spoken.push(c.id);
-            }
-        }
+        let contacts: Vec<Uuid> = candidates
+            .iter()
+            .filter(|c| c.kind == RecordKind::Contact)
+            .map(|c| c.id)
+            .collect();
+        let spoken = activities::spoken_with_since(tx, &contacts, now - Duration::days(2)).await?;
         if let [one] = spoken.as_slice() {
             found = Resolved::One(RecordRef {
                 kind: RecordKind::Contact,

@@ -19,7 +19,7 @@ use super::{
 };
 
 /// Sessions idle this long end.
-const IDLE_EXPIRY: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -39,9 +39,7 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(
-            time::Duration::try_from(IDLE_EXPIRY).expect("twelve hours fit"),
-        ));
+        .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -3,8 +3,6 @@
 //! pooler, with the per-request check that the signed-in session still
 //! stands folded into the one query that loads it.
 
-use std::time::Duration;
-
 use app::ssr::session::{SignedIn, EXTEND, KEY};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,8 +25,9 @@ pub struct CheckedStore {
 }
 
 impl CheckedStore {
-    pub fn new(db: Db, idle: Duration) -> Self {
-        let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+    /// `idle` is the session layer's own inactivity expiry.
+    pub fn new(db: Db, idle: time::Duration) -> Self {
+        let idle = chrono::Duration::seconds(idle.whole_seconds());
         Self { db, idle }
     }
 

@@ -57,7 +57,7 @@ pub fn contacts(list: &[ContactRow]) -> ServerHtml {
 }
 
 /// The companies table: each company with its account owner's name.
-pub fn companies(list: &[(Company, Option<String>)]) -> ServerHtml {
+pub fn companies(list: &[(Company, Option<&str>)]) -> ServerHtml {
     rows(list, |out, _, (c, owner)| {
         write!(
             out,
@@ -67,7 +67,7 @@ pub fn companies(list: &[(Company, Option<String>)]) -> ServerHtml {
             text(&c.domain),
             text(&c.industry),
             priority(c.priority),
-            text(owner),
+            Escaped(owner.unwrap_or_default()),
         )
     })
 }

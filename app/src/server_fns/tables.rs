@@ -38,11 +38,11 @@ pub async fn companies_table(
     let list = db::tables::companies(&mut tx, &filter, after.as_ref(), TABLE_PAGE + 1).await?;
     let (list, next) = paged(list, TABLE_PAGE, |c| c.id);
     let members = db::member_choices(&mut tx).await?;
-    let names: HashMap<Uuid, String> = members.iter().cloned().collect();
+    let names: HashMap<Uuid, &str> = members.iter().map(|(id, n)| (*id, n.as_str())).collect();
     let rows: Vec<_> = list
         .into_iter()
         .map(|c| {
-            let owner = c.account_owner_id.and_then(|o| names.get(&o).cloned());
+            let owner = c.account_owner_id.and_then(|o| names.get(&o).copied());
             (c, owner)
         })
         .collect();

@@ -122,3 +122,20 @@ pub async fn latest_of(
         .push_bind(limit);
     Ok(sql.build_query_as().fetch_all(tx.conn()).await?)
 }
+
+/// Which of `contacts` had a call or a meeting at or after `since`, in one
+/// query (the contacts' index, newest first, bounded by `since`).
+pub async fn spoken_with_since(
+    tx: &mut Tx,
+    contacts: &[Uuid],
+    since: DateTime<Utc>,
+) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT DISTINCT contact_id FROM {VIEW} WHERE contact_id = ANY ($1) \
+         AND kind IN ('call', 'meeting') AND happens_at >= $2"
+    ))
+    .bind(contacts)
+    .bind(since)
+    .fetch_all(tx.conn())
+    .await?)
+}

@@ -2,8 +2,9 @@
 //! first, and where the next older page starts.
 //!
 //! The lines are written on the server: the page shows them as text and
-//! never edits them, so it receives the text alone rather than every
-//! activity's body and every change's values a second time for hydration.
+//! never edits them, so it receives them as HTML (`TimelineShown`) rather
+//! than every activity's body and every change's values, and its hydration
+//! data leaves that HTML out.
 
 use std::{fmt, str::FromStr};
 
@@ -12,14 +13,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// One line of a timeline: when, and what happened.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
     pub text: String,
 }
 
-/// One page of a timeline.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// One page of a timeline, as the server reads it.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
     pub entries: Vec<TimelineEntry>,
     /// Where the next older page starts (`?before=`), when there is one.

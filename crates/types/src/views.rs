@@ -163,7 +163,8 @@ pub struct Board {
     pub attention_more: bool,
 }
 
-/// One line of the contacts list: what the table shows and no more.
+/// One line of the contacts list: what the table shows and no more (the
+/// agents' contact search answers with it too).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRow {
     pub id: Uuid,
