@@ -2,7 +2,9 @@
 //! benchmark data set. Loads the data set (idempotent), starts this binary
 //! as the server (start to ready), signs in, and drives each page with
 //! `wrk` at 1, 8 and 64 connections; beside each page, the time of the
-//! data-layer calls the page makes, timed directly. Builds nothing.
+//! data-layer calls the page makes and of all the SQL its request runs
+//! (the session's check and the frame's query too), timed directly, and
+//! p50 as a multiple of the latter. Builds nothing.
 //!
 //! Each page's latency is measured twice at one connection: first on a
 //! server that has not yet served it (cold p99), and again after the 8-
@@ -14,14 +16,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use redkey_data::{
-    board, companies, contacts, contacts::ContactQuery, deals, pipeline, search, sequences, tables,
-    timeline, Actor, ClientId, Db,
-};
-use redkey_types::RecordKind;
 use uuid::Uuid;
 
-use super::dataset;
+use super::{dataset, page_sql::Samples};
 use crate::config::DatabaseUrl;
 
 const DATABASE: &str = "redkey_bench_http";
@@ -97,8 +94,10 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
         ms(ready),
         idle / 1024
     );
+    // "data ms": the page's own reads; "sql ms": all its request runs (the
+    // session's load and check and the frame's query besides).
     println!(
-        "{:<24} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "{:<24} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8} {:>8} {:>7} {:>8} {:>7} {:>6}",
         "page",
         "size",
         "p50 ms",
@@ -108,8 +107,11 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
         "rps@8",
         "rps@64",
         "errors",
-        "sql ms"
+        "data ms",
+        "sql ms",
+        "p50÷sql"
     );
+    let session = cookie.split_once('=').map(|(_, id)| id).unwrap_or_default();
     let pages = ids.pages();
     for (label, path) in &pages {
         let page = http
@@ -128,9 +130,9 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
         // hangs up (a request runs to its end): let them finish.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let warm = load(1)?;
-        let sql = ids.sql_ms(&db, client, user, label).await?;
+        let sql = ids.sql_ms(&db, client, user, label, Some(session)).await?;
         println!(
-            "{:<24} {:>7}K {:>7.2} {:>7.2} {:>9.2} {:>8.0} {:>8.0} {:>8.0} {:>7} {:>7.2}",
+            "{:<24} {:>7}K {:>7.2} {:>7.2} {:>9.2} {:>8.0} {:>8.0} {:>8.0} {:>7} {:>8.2} {:>7.2} {:>6.1}",
             label,
             size / 1024,
             warm.p50_ms,
@@ -140,15 +142,17 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
             eight.rps,
             sixty_four.rps,
             cold.errors + eight.errors + sixty_four.errors + warm.errors,
-            sql
+            sql.data_ms,
+            sql.all_ms,
+            warm.p50_ms / sql.all_ms
         );
     }
     // Arlo's name resolver serves no page but runs on every strategic
     // sentence: a typo of a contact's name, a company's, a common word.
     for name in ["surnam4242", "compny 451", "company", "deal 4242"] {
         let label = format!("resolve {name}");
-        let sql = ids.sql_ms(&db, client, user, &label).await?;
-        println!("{label:<24} {sql:>77.2}");
+        let sql = ids.sql_ms(&db, client, user, &label, None).await?;
+        println!("{label:<24} {:>78.2}", sql.data_ms);
     }
     let after = rss_kib(pid)?;
     println!("RSS after the load {} MiB", after / 1024);
@@ -157,7 +161,7 @@ pub async fn run(server: &DatabaseUrl, opts: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -259,161 +263,5 @@ fn duration_ms(v: &str) -> f64 {
         "s" => n * 1000.0,
         "m" => n * 60_000.0,
         _ => f64::NAN,
-    }
-}
-
-/// Records the pages show, picked once.
-struct Samples {
-    contact: Uuid,
-    company: Uuid,
-    deal: Uuid,
-}
-
-impl Samples {
-    async fn pick(db: &Db, client: ClientId, user: Uuid) -> anyhow::Result<Self> {
-        let mut tx = db.begin_page_read(client, Actor::User(user)).await?;
-        let row: (Uuid, Uuid) = sqlx::query_as(
-            "SELECT id, company_id FROM crm_contacts WHERE company_id IS NOT NULL \
-             ORDER BY last_name LIMIT 1 OFFSET 20000",
-        )
-        .fetch_one(tx.conn())
-        .await?;
-        let deal: Uuid = sqlx::query_scalar("SELECT id FROM crm_deals ORDER BY name LIMIT 1")
-            .fetch_one(tx.conn())
-            .await?;
-        tx.commit().await?;
-        Ok(Self {
-            contact: row.0,
-            company: row.1,
-            deal,
-        })
-    }
-
-    fn pages(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("/ (Today)", "/".into()),
-            ("/pipeline", "/pipeline".into()),
-            ("/contacts", "/contacts".into()),
-            ("/contacts?q=selective", "/contacts?q=surname4242".into()),
-            ("/contacts?q=common", "/contacts?q=ann".into()),
-            ("/activity", "/activity".into()),
-            ("/deals", "/deals".into()),
-            ("/search?q=selective", "/search?q=surnam4242".into()),
-            ("/search?q=common", "/search?q=company".into()),
-            ("/contacts/{id}", format!("/contacts/{}", self.contact)),
-            ("/companies/{id}", format!("/companies/{}", self.company)),
-            ("/deals/{id}", format!("/deals/{}", self.deal)),
-        ]
-    }
-
-    /// Median time of the page's data-layer calls (in one transaction, as
-    /// the person), over 50 runs after a warm-up.
-    async fn sql_ms(
-        &self,
-        db: &Db,
-        client: ClientId,
-        user: Uuid,
-        page: &str,
-    ) -> anyhow::Result<f64> {
-        let mut samples = vec![];
-        for i in 0..51 {
-            let t = Instant::now();
-            let mut tx = db.begin_page_read(client, Actor::User(user)).await?;
-            let now = chrono::Utc::now();
-            match page {
-                "/ (Today)" => {
-                    redkey_data::today::load(&mut tx, now).await?;
-                }
-                "/pipeline" => {
-                    // As a board read afresh: a kept one runs only the
-                    // stamp and the attention panel.
-                    board::stamp(&mut tx).await?;
-                    let stages = pipeline::stages(&mut tx).await?;
-                    let open: Vec<Uuid> = stages
-                        .iter()
-                        .filter(|s| !s.is_won && !s.is_lost)
-                        .map(|s| s.stage_id)
-                        .collect();
-                    board::cards(&mut tx, &open, &Default::default(), None, 26, now).await?;
-                    deals::needs_attention_first(&mut tx, now, stages[0].pipeline_id, 11).await?;
-                }
-                "/contacts" | "/contacts?q=selective" | "/contacts?q=common" => {
-                    let search = match page {
-                        "/contacts?q=selective" => Some("surname4242"),
-                        "/contacts?q=common" => Some("ann"),
-                        _ => None,
-                    };
-                    let q = ContactQuery {
-                        search,
-                        ..Default::default()
-                    };
-                    contacts::rows(&mut tx, &q, 51).await?;
-                    sequences::list(&mut tx).await?;
-                }
-                "/activity" => {
-                    timeline::feed(&mut tx, None, None, timeline::PAGE).await?;
-                }
-                "/deals" => {
-                    let page = tables::deals(&mut tx, &Default::default(), None, 51).await?;
-                    companies::names(&mut tx, page.iter().filter_map(|d| d.company_id)).await?;
-                    pipeline::stages(&mut tx).await?;
-                    redkey_data::member_choices(&mut tx).await?;
-                }
-                "/search?q=selective" | "/search?q=common" => {
-                    let q = if page.ends_with("selective") {
-                        "surnam4242"
-                    } else {
-                        "company"
-                    };
-                    search::everything(&mut tx, q, 20).await?;
-                }
-                name if name.starts_with("resolve ") => {
-                    search::records(&mut tx, &name["resolve ".len()..], 50).await?;
-                }
-                "/contacts/{id}" => {
-                    redkey_data::records::get::<redkey_types::Contact>(&mut tx, self.contact)
-                        .await?;
-                    deals::of_contact(&mut tx, self.contact).await?;
-                    timeline::of(
-                        &mut tx,
-                        RecordKind::Contact,
-                        self.contact,
-                        None,
-                        timeline::PAGE,
-                    )
-                    .await?;
-                    sequences::enrollments_of_contact(&mut tx, self.contact).await?;
-                    sequences::list(&mut tx).await?;
-                }
-                "/companies/{id}" => {
-                    redkey_data::records::get::<redkey_types::Company>(&mut tx, self.company)
-                        .await?;
-                    contacts::people_of(&mut tx, self.company, 51).await?;
-                    deals::names_of_company(&mut tx, self.company, 51).await?;
-                    timeline::of(
-                        &mut tx,
-                        RecordKind::Company,
-                        self.company,
-                        None,
-                        timeline::PAGE,
-                    )
-                    .await?;
-                    redkey_data::member_choices(&mut tx).await?;
-                }
-                _ => {
-                    redkey_data::records::get::<redkey_types::Deal>(&mut tx, self.deal).await?;
-                    pipeline::stages(&mut tx).await?;
-                    timeline::of(&mut tx, RecordKind::Deal, self.deal, None, timeline::PAGE)
-                        .await?;
-                    redkey_data::member_choices(&mut tx).await?;
-                }
-            }
-            tx.commit().await?;
-            if i > 0 {
-                samples.push(t.elapsed());
-            }
-        }
-        samples.sort();
-        Ok(ms(samples[samples.len() / 2]))
     }
 }

@@ -5,6 +5,7 @@ mod dataset;
 pub mod http;
 pub mod import;
 mod mail;
+mod page_sql;
 pub mod queue;
 pub mod search;
 

@@ -19,11 +19,7 @@ pub async fn contacts_page(
     let query = ContactQuery::of(&filter, after.as_ref());
     let rows = db::contacts::rows(&mut tx, &query, PAGE_SIZE + 1).await?;
     let (rows, next) = super::tables::paged(rows, PAGE_SIZE, |c| c.id);
-    let sequences = db::sequences::list(&mut tx)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let sequences = db::sequences::names(&mut tx).await?;
     Ok(ContactPage {
         rows_html: crate::pages::rows_html::contacts(&rows),
         sequences,
@@ -49,11 +45,7 @@ pub async fn load_contact(id: Uuid, before: Option<String>) -> Result<ContactDet
     let timeline =
         timeline::of(&mut tx, crate::model::RecordKind::Contact, id, before, PAGE).await?;
     let enrollments = db::sequences::enrollments_of_contact(&mut tx, id).await?;
-    let sequences = db::sequences::list(&mut tx)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let sequences = db::sequences::names(&mut tx).await?;
     let suppressed = match contact.email_address() {
         Some(e) => db::suppressions::suppression(&mut tx, &e).await?,
         None => None,

@@ -12,11 +12,7 @@ pub async fn load_sources() -> Result<SourcesView, AppError> {
     let (mut tx, _) = human_read().await?;
     let sources = db::sources::list(&mut tx).await?;
     let client_slug = db::current_client(&mut tx).await?.slug;
-    let sequences = db::sequences::list(&mut tx)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let sequences = db::sequences::names(&mut tx).await?;
     let config = cockpit::config().unwrap_or_default();
     let base_url = match config.public_url.clone() {
         Some(url) => url,

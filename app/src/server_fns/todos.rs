@@ -17,15 +17,16 @@ pub async fn load_todos(scope: String) -> Result<TodoList, AppError> {
     use crate::model::TodoScope;
     use crate::ssr::{db, db::todos::Filter, session::human_read};
     let (mut tx, _) = human_read().await?;
-    let me = db::todos::my_member_id(&mut tx).await?;
+    let (members, me) = db::member_choices_and_me(&mut tx).await?;
     let filter = match (TodoScope::parse(&scope), me) {
         (TodoScope::Mine, Some(me)) => Filter::MineOrUnassigned(me),
         _ => Filter::All,
     };
+    let (open, done) = db::todos::lists(&mut tx, filter, OPEN_SHOWN, DONE_SHOWN).await?;
     Ok(rendered(TodoList {
-        open: db::todos::list(&mut tx, filter, false, OPEN_SHOWN).await?,
-        done: db::todos::list(&mut tx, filter, true, DONE_SHOWN).await?,
-        members: db::member_choices(&mut tx).await?,
+        open,
+        done,
+        members,
         me,
     }))
 }
@@ -36,11 +37,14 @@ pub async fn todos_for(kind: String, id: Uuid) -> Result<TodoList, AppError> {
     use crate::ssr::{db, db::todos::Filter, session::human_read};
     let target = super::editing::note_target(&kind, id)?;
     let (mut tx, _) = human_read().await?;
+    let (open, done) =
+        db::todos::lists(&mut tx, Filter::On(target), OPEN_SHOWN, DONE_SHOWN).await?;
+    let (members, me) = db::member_choices_and_me(&mut tx).await?;
     Ok(rendered(TodoList {
-        open: db::todos::list(&mut tx, Filter::On(target), false, OPEN_SHOWN).await?,
-        done: db::todos::list(&mut tx, Filter::On(target), true, DONE_SHOWN).await?,
-        members: db::member_choices(&mut tx).await?,
-        me: db::todos::my_member_id(&mut tx).await?,
+        open,
+        done,
+        members,
+        me,
     }))
 }
 

@@ -411,14 +411,26 @@ pub async fn members(tx: &mut Tx) -> Result<Vec<Member>> {
 
 /// Members as (id, display name) for owner selects.
 pub async fn member_choices(tx: &mut Tx) -> Result<Vec<(Uuid, String)>> {
-    Ok(members(tx)
-        .await?
+    Ok(member_choices_and_me(tx).await?.0)
+}
+
+/// Members as (id, display name), and the transaction's person's own
+/// member id among them: the one read a to-do list needs for both.
+pub async fn member_choices_and_me(tx: &mut Tx) -> Result<(Vec<(Uuid, String)>, Option<Uuid>)> {
+    let (user, _) = tx.actor.settings();
+    let members = members(tx).await?;
+    let me = members
+        .iter()
+        .find(|m| m.user_id.is_some() && m.user_id == user)
+        .map(|m| m.id);
+    let choices = members
         .into_iter()
         .map(|m| {
             let name = format!("{} {}", m.first_name, m.last_name);
             (m.id, name.trim().to_string())
         })
-        .collect())
+        .collect();
+    Ok((choices, me))
 }
 
 /// Stores a human instruction for arlo to carry out later.

@@ -100,14 +100,6 @@ pub async fn get(tx: &mut Tx, id: Uuid) -> Result<Sequence> {
     .await?)
 }
 
-pub async fn list(tx: &mut Tx) -> Result<Vec<Sequence>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {SEQ_COLUMNS} FROM crm_sequences ORDER BY name, id"
-    ))
-    .fetch_all(tx.conn())
-    .await?)
-}
-
 /// Every sequence with its funnel counts, read from the counts the
 /// triggers keep (one row per sequence and measure), not from the sends
 /// and events themselves.
@@ -218,25 +210,35 @@ pub async fn enrollment_by_token(tx: &mut Tx, token: &str) -> Result<Option<Enro
 }
 
 pub async fn enrollments_of_contact(tx: &mut Tx, contact: Uuid) -> Result<Vec<EnrollmentView>> {
-    let rows: Vec<Enrollment> = sqlx::query_as(&format!(
-        "SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE contact_id = $1 \
-         ORDER BY created_at DESC"
+    // One statement: the sequence's name and length come with each
+    // enrollment, not from every sequence read whole beside them.
+    Ok(sqlx::query(&format!(
+        "SELECT e.*, coalesce(s.name, '') AS sequence_name, \
+                coalesce(jsonb_array_length(s.steps), 0) AS step_count \
+         FROM (SELECT {ENR_COLUMNS} FROM crm_sequence_contacts WHERE contact_id = $1) e \
+         LEFT JOIN crm_sequences s ON s.id = e.sequence_id \
+         ORDER BY e.created_at DESC"
     ))
     .bind(contact)
-    .fetch_all(tx.conn())
-    .await?;
-    let sequences = list(tx).await?;
-    Ok(rows
-        .into_iter()
-        .map(|e| {
-            let s = sequences.iter().find(|s| s.id == e.sequence_id);
-            EnrollmentView {
-                sequence_name: s.map(|s| s.name.clone()).unwrap_or_default(),
-                steps: s.map(|s| s.steps.len() as i32).unwrap_or(0),
-                enrollment: e,
-            }
+    .try_map(|row: sqlx::postgres::PgRow| {
+        use sqlx::{FromRow, Row};
+        Ok(EnrollmentView {
+            enrollment: Enrollment::from_row(&row)?,
+            sequence_name: row.try_get("sequence_name")?,
+            steps: row.try_get("step_count")?,
         })
-        .collect())
+    })
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Every sequence's id and name, for a choice of sequence.
+pub async fn names(tx: &mut Tx) -> Result<Vec<(Uuid, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, name FROM crm_sequences ORDER BY name, id")
+            .fetch_all(tx.conn())
+            .await?,
+    )
 }
 
 /// Takes the client's sequence-run lock for this transaction; false when

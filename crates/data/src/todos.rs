@@ -84,8 +84,53 @@ pub enum Filter {
 /// Open to-dos (due first, none due last) or done ones (latest first),
 /// with assignee, due day, overdue flag and links.
 pub async fn list(tx: &mut Tx, filter: Filter, done: bool, limit: i64) -> Result<Vec<TodoItem>> {
-    // The record filter names a column from a closed set, never input.
-    let (condition, id) = match filter {
+    let (condition, id) = condition(filter);
+    let items = sqlx::query_as(&format!("{} LIMIT $2", select(&condition, done, "")))
+        .bind(id)
+        .bind(limit)
+        .fetch_all(tx.conn())
+        .await?;
+    linked(tx, items).await
+}
+
+/// The first `open` open to-dos and the first `done` done ones, as
+/// [`list`] orders them, in one statement: a list shows both.
+pub async fn lists(
+    tx: &mut Tx,
+    filter: Filter,
+    open: i64,
+    done: i64,
+) -> Result<(Vec<TodoItem>, Vec<TodoItem>)> {
+    let (condition, id) = condition(filter);
+    // Each half numbers its rows in its own order; the outer order keeps it.
+    let ranked = |done: bool, limit: &str| {
+        let order = if done { DONE_ORDER } else { OPEN_ORDER };
+        let rank = format!(", row_number() OVER (ORDER BY {order}) AS rank");
+        format!("({} LIMIT {limit})", select(&condition, done, &rank))
+    };
+    let items: Vec<TodoItem> = sqlx::query_as(&format!(
+        "SELECT * FROM ({} UNION ALL {}) x ORDER BY x.completed_at IS NOT NULL, x.rank",
+        ranked(false, "$2"),
+        ranked(true, "$3")
+    ))
+    .bind(id)
+    .bind(open)
+    .bind(done)
+    .fetch_all(tx.conn())
+    .await?;
+    let items = linked(tx, items).await?;
+    Ok(items
+        .into_iter()
+        .partition(|i| i.todo.completed_at.is_none()))
+}
+
+const OPEN_ORDER: &str = "t.due_at NULLS LAST, t.created_at, t.id";
+const DONE_ORDER: &str = "t.completed_at DESC, t.id";
+
+/// The filter as a condition on `t` with its one parameter ($1). The
+/// record filter names a column from a closed set, never input.
+fn condition(filter: Filter) -> (String, Option<Uuid>) {
+    match filter {
         Filter::MineOrUnassigned(m) => (
             "(t.assignee_id = $1 OR t.assignee_id IS NULL)".to_string(),
             Some(m),
@@ -101,29 +146,31 @@ pub async fn list(tx: &mut Tx, filter: Filter, done: bool, limit: i64) -> Result
                 Some(id),
             )
         }
-    };
+    }
+}
+
+/// Open or done to-dos meeting `condition`, in their order, unlimited;
+/// `extra` adds columns.
+fn select(condition: &str, done: bool, extra: &str) -> String {
     let (state, order) = if done {
-        ("t.completed_at IS NOT NULL", "t.completed_at DESC, t.id")
+        ("t.completed_at IS NOT NULL", DONE_ORDER)
     } else {
-        (
-            "t.completed_at IS NULL",
-            "t.due_at NULLS LAST, t.created_at, t.id",
-        )
+        ("t.completed_at IS NULL", OPEN_ORDER)
     };
-    let mut items: Vec<TodoItem> = sqlx::query_as(&format!(
+    format!(
         "SELECT t.id, t.title, t.body_markdown, t.due_at, t.status, t.assignee_id, \
                 t.created_by_source, t.completed_at, t.created_at, \
                 nullif(btrim(m.first_name || ' ' || m.last_name), '') AS assignee, \
                 (t.due_at AT TIME ZONE s.time_zone)::date AS due_on, \
-                coalesce(t.completed_at IS NULL AND t.due_at < now(), false) AS overdue \
+                coalesce(t.completed_at IS NULL AND t.due_at < now(), false) AS overdue{extra} \
          FROM crm_todos t CROSS JOIN crm_client_schedule s \
          LEFT JOIN crm_members m ON m.id = t.assignee_id \
-         WHERE {state} AND {condition} ORDER BY {order} LIMIT $2"
-    ))
-    .bind(id)
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?;
+         WHERE {state} AND {condition} ORDER BY {order}"
+    )
+}
+
+/// The items with their linked records, in one read for all of them.
+async fn linked(tx: &mut Tx, mut items: Vec<TodoItem>) -> Result<Vec<TodoItem>> {
     let ids: Vec<Uuid> = items.iter().map(|i| i.todo.id).collect();
     let mut links = targets::links(tx, targets::Of::Todos, &ids).await?;
     for item in &mut items {

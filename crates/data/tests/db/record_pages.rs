@@ -1,10 +1,13 @@
 //! A record page reads the rows it shows by index: a company's or a
 //! contact's deals, not every deal of the client.
 
+use chrono::NaiveTime;
+use redkey_data::sequences::{self, SequenceInput};
 use redkey_testkit::{over_twenty, TestDb};
+use redkey_types::Step;
 use uuid::Uuid;
 
-use crate::support::pipeline_with;
+use crate::support::{new_contact, pipeline_with};
 
 #[tokio::test]
 async fn a_companys_and_a_contacts_deals_are_walked_by_index() {
@@ -55,4 +58,66 @@ async fn a_companys_and_a_contacts_deals_are_walked_by_index() {
         );
     }
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_contacts_enrollments_come_with_their_sequences_name_and_length_newest_first() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let ann = new_contact(&t, a, human, "Ann").await;
+    let ben = new_contact(&t, a, human, "Ben").await;
+    let mut tx = t.tx(a, human).await;
+    let step = |subject: &str| Step {
+        delay_days: 0,
+        business_days: false,
+        subject: subject.into(),
+        body: "Hi".into(),
+        intent: None,
+    };
+    let mut made = vec![];
+    for (name, steps) in [("Intro", 1), ("Follow-up", 3)] {
+        let seq = sequences::create(
+            &mut tx,
+            &SequenceInput {
+                name: name.into(),
+                steps: (0..steps).map(|i| step(&format!("Step {i}"))).collect(),
+                window_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                window_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+                weekdays: vec![1, 2, 3, 4, 5],
+                time_zone: "UTC".into(),
+                personalised: false,
+            },
+        )
+        .await
+        .unwrap();
+        made.push(seq.id);
+    }
+    for (i, seq) in made.iter().enumerate() {
+        sequences::enroll(&mut tx, *seq, ann).await.unwrap();
+        // Ben is in the first only: another contact's enrollment stays off Ann's page.
+        if i == 0 {
+            sequences::enroll(&mut tx, *seq, ben).await.unwrap();
+        }
+        // Enrolled apart, so newest first has one order.
+        tx.commit().await.unwrap();
+        tx = t.tx(a, human).await;
+    }
+    let shown: Vec<(String, i32, Uuid)> = sequences::enrollments_of_contact(&mut tx, ann)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.sequence_name, v.steps, v.enrollment.contact_id))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Follow-up".to_string(), 3, ann),
+            ("Intro".to_string(), 1, ann)
+        ]
+    );
+    let names = sequences::names(&mut tx).await.unwrap();
+    assert_eq!(
+        names.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        ["Follow-up", "Intro"]
+    );
 }

@@ -197,3 +197,94 @@ async fn open_todos_come_overdue_first_and_mine_includes_the_unassigned() {
     assert_eq!(all[0].todo.title, "theirs");
     assert_eq!(all.len(), 4);
 }
+
+#[tokio::test]
+async fn a_lists_open_and_done_todos_come_in_one_read_as_two_reads_give_them() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let ann = new_contact(&t, a, human, "Ann").await;
+    let mut tx = t.tx(a, human).await;
+    let now = Utc::now();
+    let mut added = vec![];
+    for (title, due) in [
+        ("in a week", Some(now + Duration::days(7))),
+        ("undated", None),
+        ("tomorrow", Some(now + Duration::days(1))),
+        ("yesterday", Some(now - Duration::days(1))),
+        ("first done", None),
+        ("second done", None),
+        ("third done", None),
+    ] {
+        let todo = todos::add(
+            &mut tx,
+            NewTodo {
+                due_at: due,
+                target: Some(Target::Contact(ann)),
+                ..todo(title)
+            },
+        )
+        .await
+        .unwrap();
+        added.push(todo.id);
+    }
+    // One more elsewhere, which the record's lists leave out.
+    todos::add(&mut tx, todo("not Ann's")).await.unwrap();
+    for id in &added[4..] {
+        todos::set_status(&mut tx, *id, TodoStatus::Done)
+            .await
+            .unwrap();
+        // Completion times apart, so the done list has one order.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        tx.commit().await.unwrap();
+        tx = t.tx(a, human).await;
+    }
+    let titles = |items: &[redkey_types::TodoItem]| {
+        items
+            .iter()
+            .map(|i| i.todo.title.clone())
+            .collect::<Vec<_>>()
+    };
+    let filter = Filter::On(Target::Contact(ann));
+    let (open, done) = todos::lists(&mut tx, filter, 3, 2).await.unwrap();
+    assert_eq!(
+        titles(&open),
+        ["yesterday", "tomorrow", "in a week"],
+        "the three first open, due first"
+    );
+    assert_eq!(titles(&done), ["third done", "second done"], "latest first");
+    assert!(open.iter().chain(&done).all(|i| i.links[0].id == ann));
+    for (o, d) in [(3, 2), (10, 10), (0, 1)] {
+        let (open, done) = todos::lists(&mut tx, filter, o, d).await.unwrap();
+        assert_eq!(open, todos::list(&mut tx, filter, false, o).await.unwrap());
+        assert_eq!(done, todos::list(&mut tx, filter, true, d).await.unwrap());
+    }
+    let (all_open, _) = todos::lists(&mut tx, Filter::All, 10, 10).await.unwrap();
+    assert_eq!(all_open.len(), 5, "everyone's open to-dos with All");
+}
+
+#[tokio::test]
+async fn the_member_choices_name_the_signed_in_persons_own_member() {
+    let t = TestDb::new().await;
+    let (a, _, human) = t.two_clients().await;
+    let other = t.user("colleague@alpha.test", &["alpha"]).await;
+    let mut tx = t.tx(a, human).await;
+    let (choices, me) = redkey_data::member_choices_and_me(&mut tx).await.unwrap();
+    assert_eq!(me, todos::my_member_id(&mut tx).await.unwrap());
+    assert!(me.is_some());
+    assert_eq!(choices.len(), 2);
+    assert!(choices
+        .iter()
+        .any(|(id, name)| Some(*id) == me && name == "Test User"));
+    drop(tx);
+    let mut theirs = t.tx(a, Actor::User(other)).await;
+    let (_, them) = redkey_data::member_choices_and_me(&mut theirs)
+        .await
+        .unwrap();
+    assert!(them.is_some() && them != me, "each person finds their own");
+    drop(theirs);
+    let mut agent = t.tx(a, Actor::Agent).await;
+    let (choices, none) = redkey_data::member_choices_and_me(&mut agent)
+        .await
+        .unwrap();
+    assert_eq!((choices.len(), none), (2, None), "arlo is no member");
+}
