@@ -3,14 +3,13 @@
 //! that comes before its send has an id), enrolments that stop, and rows
 //! deleted, they equal the numbers counted from the rows themselves.
 
-use chrono::NaiveTime;
-use redkey_data::sequences::{self, SequenceInput};
+use redkey_data::sequences;
 use redkey_data::{Actor, ClientId};
 use redkey_testkit::{over_twenty, TestDb};
-use redkey_types::{SequenceMetrics, Step};
+use redkey_types::SequenceMetrics;
 use uuid::Uuid;
 
-use crate::support::new_contact;
+use crate::support::{new_contact, sequence};
 
 /// The funnel counted from the rows (what `sequences::metrics` computed
 /// before the counts were kept), for comparison.
@@ -79,26 +78,9 @@ async fn kept_funnels_stay_exact() {
     let t = TestDb::new().await;
     let (a, b, human) = t.two_clients().await;
     let mut tx = t.tx(a, human).await;
-    let seq = sequences::create(
-        &mut tx,
-        &SequenceInput {
-            name: "Intro".into(),
-            steps: vec![Step {
-                delay_days: 0,
-                business_days: false,
-                subject: "Hello".into(),
-                body: "Hi".into(),
-                intent: None,
-            }],
-            window_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            window_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-            weekdays: vec![1, 2, 3, 4, 5],
-            time_zone: "UTC".into(),
-            personalised: false,
-        },
-    )
-    .await
-    .unwrap();
+    let seq = sequences::create(&mut tx, &sequence("Intro", 1))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut contacts = vec![];
     for name in ["Ada", "Ben", "Cleo", "Dev", "Eli", "Fay"] {

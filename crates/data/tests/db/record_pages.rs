@@ -1,13 +1,11 @@
 //! A record page reads the rows it shows by index: a company's or a
 //! contact's deals, not every deal of the client.
 
-use chrono::NaiveTime;
-use redkey_data::sequences::{self, SequenceInput};
+use redkey_data::sequences;
 use redkey_testkit::{over_twenty, TestDb};
-use redkey_types::Step;
 use uuid::Uuid;
 
-use crate::support::{new_contact, pipeline_with};
+use crate::support::{new_contact, pipeline_with, sequence};
 
 #[tokio::test]
 async fn a_companys_and_a_contacts_deals_are_walked_by_index() {
@@ -67,29 +65,11 @@ async fn a_contacts_enrollments_come_with_their_sequences_name_and_length_newest
     let ann = new_contact(&t, a, human, "Ann").await;
     let ben = new_contact(&t, a, human, "Ben").await;
     let mut tx = t.tx(a, human).await;
-    let step = |subject: &str| Step {
-        delay_days: 0,
-        business_days: false,
-        subject: subject.into(),
-        body: "Hi".into(),
-        intent: None,
-    };
     let mut made = vec![];
     for (name, steps) in [("Intro", 1), ("Follow-up", 3)] {
-        let seq = sequences::create(
-            &mut tx,
-            &SequenceInput {
-                name: name.into(),
-                steps: (0..steps).map(|i| step(&format!("Step {i}"))).collect(),
-                window_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-                window_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-                weekdays: vec![1, 2, 3, 4, 5],
-                time_zone: "UTC".into(),
-                personalised: false,
-            },
-        )
-        .await
-        .unwrap();
+        let seq = sequences::create(&mut tx, &sequence(name, steps))
+            .await
+            .unwrap();
         made.push(seq.id);
     }
     for (i, seq) in made.iter().enumerate() {

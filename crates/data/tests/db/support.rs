@@ -3,14 +3,36 @@
 use chrono::NaiveDate;
 use redkey_data::records;
 use redkey_data::{
-    contacts::ContactField, deals::DealField, pipeline, settings, Actor, ClientId, Tx,
+    contacts::ContactField, deals::DealField, pipeline, sequences::SequenceInput, settings, Actor,
+    ClientId, Tx,
 };
 use redkey_testkit::{over_twenty, TestDb};
-use redkey_types::EmailAddress;
+use redkey_types::{EmailAddress, Step};
 use uuid::Uuid;
 
 pub fn email(s: &str) -> Option<EmailAddress> {
     Some(EmailAddress::parse(s).unwrap())
+}
+
+/// A weekday, working-hours sequence of `steps` immediate steps.
+pub fn sequence(name: &str, steps: usize) -> SequenceInput {
+    SequenceInput {
+        name: name.into(),
+        steps: (0..steps)
+            .map(|i| Step {
+                delay_days: 0,
+                business_days: false,
+                subject: format!("Step {}", i + 1),
+                body: "Hi".into(),
+                intent: None,
+            })
+            .collect(),
+        window_start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        window_end: chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        weekdays: vec![1, 2, 3, 4, 5],
+        time_zone: "UTC".into(),
+        personalised: false,
+    }
 }
 
 /// Client "alpha" moves fourteen hours ahead of UTC: its days and months
