@@ -96,7 +96,7 @@ impl Samples {
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("the bench's session is gone"))?;
             }
-            let frame = t.elapsed();
+            let session_load = t.elapsed();
             let t = Instant::now();
             let mut tx = db.begin_page_read(client, Actor::User(user)).await?;
             let now = chrono::Utc::now();
@@ -223,7 +223,7 @@ impl Samples {
             if i > 0 {
                 let whole = t.elapsed();
                 data.push(whole - frame_query);
-                all.push(whole + frame);
+                all.push(whole + session_load);
             }
         }
         let median = |mut v: Vec<Duration>| {

@@ -62,14 +62,10 @@ pub async fn set_status(tx: &mut Tx, id: Uuid, status: TodoStatus) -> Result<()>
     Ok(())
 }
 
-/// The signed-in person's member id in this client.
+/// The signed-in person's member id in this client: found among the
+/// members as the to-do lists find it, so there is one rule for "me".
 pub async fn my_member_id(tx: &mut Tx) -> Result<Option<Uuid>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM crm_members \
-         WHERE user_id = NULLIF(current_setting('redkey.user_id', true), '')::uuid",
-    )
-    .fetch_optional(tx.conn())
-    .await?)
+    Ok(crate::member_choices_and_me(tx).await?.1)
 }
 
 /// Which to-dos a list reads.
