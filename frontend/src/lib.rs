@@ -1,13 +1,12 @@
-//! The browser entry: hydrates the server-rendered cockpit.
-// The lazy router's view type is deep; release builds (no erased
-// components) compute its layout past the default limit.
-#![recursion_limit = "256"]
+//! The browser entry: brings the server-rendered cockpit's islands to life.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Links the app crate, whose islands export their hydrate functions.
+    #[allow(unused_imports)]
+    use app::*;
     console_error_panic_hook::set_once();
-    // Waits for the first page's split-out code before hydrating.
-    leptos::mount::hydrate_lazy(app::App);
+    leptos::mount::hydrate_islands();
 }
 
 /// Room for the code splitter (`cargo leptos build --split`) to lay out

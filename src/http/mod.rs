@@ -7,6 +7,7 @@ mod archive;
 pub mod errors;
 mod export;
 mod files;
+mod form_posts;
 pub mod guard;
 pub mod health;
 mod hosts;

@@ -14,8 +14,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 use super::{
-    api, archive, errors, export, files, guard, health, hosts, import, ingest, limits, mail_oauth,
-    mcp, session_store, to_the_end, trace, unsubscribe, webhooks, AppState,
+    api, archive, errors, export, files, form_posts, guard, health, hosts, import, ingest, limits,
+    mail_oauth, mcp, session_store, to_the_end, trace, unsubscribe, webhooks, AppState,
 };
 
 /// Sessions idle this long end.
@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(errors::server_fn_status))
+        .layer(middleware::from_fn(form_posts::mark_done))
         .layer(middleware::from_fn(guard::require_sign_in))
         .layer(middleware::from_fn(limits::server_fn_bodies))
         .layer(sessions)

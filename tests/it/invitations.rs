@@ -12,7 +12,7 @@ use crate::helpers::{
     client_from,
     fake_resend::FakeResend,
     post_form, serve, spawn_app,
-    visitor::{location, Visitor},
+    visitor::{location, session_cookie, Visitor},
 };
 use redkey::config::Settings;
 
@@ -107,13 +107,7 @@ async fn an_invitation_is_emailed_and_its_link_signs_the_new_person_in_once() {
     );
     let joined = accept("a long new password").await;
     assert!(joined.status().is_redirection(), "{}", joined.status());
-    let cookie = joined
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|c| c.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .expect("signed in")
-        .to_string();
+    let cookie = session_cookie(&joined).expect("signed in");
     let visitor = Visitor {
         http: stranger.clone(),
         addr,

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{
     serve,
-    visitor::{deal, location, Visitor},
+    visitor::{deal, location, session_cookie, Visitor},
 };
 
 #[tokio::test]
@@ -228,13 +228,7 @@ async fn a_password_change_checks_the_current_one_and_ends_the_other_sessions() 
         )
         .await;
     // This session carries on under a new id; the other one is over.
-    let renewed = changed
-        .headers()
-        .get(reqwest::header::SET_COOKIE)
-        .and_then(|c| c.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .expect("the session renewed")
-        .to_string();
+    let renewed = session_cookie(&changed).expect("the session renewed");
     let still = Visitor {
         cookie: renewed,
         ..here.clone()

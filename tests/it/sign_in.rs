@@ -12,7 +12,10 @@ use reqwest::{header, StatusCode};
 
 pub(crate) const PASSWORD: &str = "a long test password";
 
-use crate::helpers::{client_from, serve};
+use crate::helpers::{
+    client_from, serve,
+    visitor::{session_cookie, session_cookie_set},
+};
 
 /// Signs in through the server function as a form would; the status and
 /// the session cookie, if one was set.
@@ -30,17 +33,8 @@ pub(crate) async fn sign_in(
         .await
         .unwrap();
     let status = r.status();
-    let cookie = session_cookie_set(&r).map(|v| v.split(';').next().unwrap().to_string());
+    let cookie = session_cookie(&r);
     (status, cookie, r.text().await.unwrap_or_default())
-}
-
-/// The session cookie a response sets, with its attributes.
-fn session_cookie_set(r: &reqwest::Response) -> Option<&str> {
-    r.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("redkey_session="))
 }
 
 /// The contacts page with `cookie`: 200 while the session stands, a

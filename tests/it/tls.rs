@@ -5,7 +5,7 @@ use redkey_testkit::TestDb;
 use reqwest::{header, StatusCode};
 
 use crate::{
-    helpers::{caddy::Caddy, server_process::start_server},
+    helpers::{caddy::Caddy, server_process::start_server, visitor::session_cookie_set},
     sign_in::PASSWORD,
 };
 
@@ -46,12 +46,7 @@ async fn the_cockpit_signs_in_over_https_behind_caddy() {
         "{}",
         r.status()
     );
-    let set_cookie = r
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("redkey_session="))
+    let set_cookie = session_cookie_set(&r)
         .expect("a session cookie")
         .to_string();
     let attrs: Vec<String> = set_cookie

@@ -7,22 +7,24 @@ use leptos::prelude::*;
 
 use crate::server_fns::records::lookup_choices;
 
-#[component]
+#[island]
 pub fn Lookup(
     /// The field's id and name.
-    name: &'static str,
+    #[prop(into)]
+    name: String,
     /// `company`, `contact` or `member`.
-    kind: &'static str,
+    #[prop(into)]
+    kind: String,
     /// The label shown at first.
-    #[prop(into, optional)]
+    #[prop(into)]
     value: String,
-    #[prop(optional)] placeholder: &'static str,
+    #[prop(into)] placeholder: String,
 ) -> impl IntoView {
-    let suggest = Action::new(move |text: &String| lookup_choices(kind.to_string(), text.clone()));
+    let suggest = Action::new(move |text: &String| lookup_choices(kind.clone(), text.clone()));
     let list_id = format!("{name}-choices");
     view! {
         <input
-            id=name
+            id=name.clone()
             name=name
             type="search"
             autocomplete="off"

@@ -3,15 +3,17 @@
 
 #[cfg(feature = "ssr")]
 pub mod charts;
+mod islands;
 mod lookup;
 mod palette;
 mod post_form;
 mod tell_arlo;
 mod tools;
 
+pub use islands::{FormPosts, Hydrated, Refresh};
 pub use lookup::Lookup;
 pub use palette::Palette;
-pub use post_form::{PostForm, Posted};
+pub use post_form::{done_cookie_value, PostForm, Posted, DONE_COOKIE};
 pub use tell_arlo::{record_href, TellArlo};
 
 use leptos::prelude::*;
@@ -34,6 +36,25 @@ pub fn ProvideMe(children: Children) -> impl IntoView {
     let me: MeResource = Resource::new(move || location.pathname.get(), |_| current_user());
     provide_context(me);
     children()
+}
+
+/// The palette's link and shortcut, on every page but sign-in.
+#[component]
+pub fn FrameSearch() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    (path != "/sign-in").then(|| view! { <Palette /> })
+}
+
+/// The box to tell arlo, on every page but sign-in, about the record the
+/// page shows.
+#[component]
+pub fn FrameTellArlo() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    (path != "/sign-in").then(|| view! { <TellArlo path /> })
 }
 
 /// The signed-in user provided by [`ProvideMe`].

@@ -8,14 +8,12 @@
 //! first time it opens.
 
 use leptos::{ev, html, prelude::*};
-use leptos_router::hooks::{use_location, use_navigate};
 
 use super::tools::{frame_tool, Tool};
 use crate::{model::format::urlencode, server_fns::search::search_everything};
 
-#[component]
+#[island]
 pub fn Palette() -> impl IntoView {
-    let location = use_location();
     let (open, set_open) = signal(false);
 
     // Escape is heard here, not on the input: it closes the box wherever
@@ -29,27 +27,14 @@ pub fn Palette() -> impl IntoView {
         }
     });
     on_cleanup(move || handle.remove());
-    // Any navigation (a hit clicked, Enter) closes it. Not the first run:
-    // effects run after hydration, and a Ctrl-K pressed as soon as the
-    // page was ready was closed again by it (seen in the browser tests
-    // once pages became lazy routes, which shifted when effects first run).
-    Effect::new(move |seen: Option<()>| {
-        location.pathname.track();
-        location.search.track();
-        if seen.is_some() {
-            set_open.set(false);
-        }
-    });
     let open_palette = move |e: ev::MouseEvent| {
         e.prevent_default();
         set_open.set(true);
     };
 
     view! {
-        <Show when=move || location.pathname.get() != "/sign-in">
-            <a href="/search" class="search-link" on:click=open_palette
-                aria-keyshortcuts="Control+K Meta+K">"Search "<kbd>"Ctrl K"</kbd></a>
-        </Show>
+        <a href="/search" class="search-link" on:click=open_palette
+            aria-keyshortcuts="Control+K Meta+K">"Search "<kbd>"Ctrl K"</kbd></a>
         <Show when=move || open.get()>
             <Suspense>{move || Suspend::new(frame_tool(Tool::Palette(set_open)))}</Suspense>
         </Show>
@@ -81,8 +66,10 @@ pub(super) fn palette_box(set_open: WriteSignal<bool>) -> AnyView {
         })
     });
 
-    let navigate = use_navigate();
-    let go_to = Callback::new(move |href: String| navigate(&href, Default::default()));
+    // A hit opens its page; the page load closes the box.
+    let go_to = Callback::new(move |href: String| {
+        let _ = window().location().set_href(&href);
+    });
     let on_key = move |e: ev::KeyboardEvent| {
         let n = hits.with_untracked(Vec::len);
         match e.key().as_str() {

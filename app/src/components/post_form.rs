@@ -29,6 +29,19 @@ pub struct Posted<S: ServerFn> {
     version: RwSignal<usize>,
 }
 
+/// The cookie naming the server function whose form was just posted and
+/// what it answered: set with the redirect back to the page
+/// (`redkey::http`), so the page, drawn on the server, shows the answer as
+/// if it had come to the form; the page clears it.
+pub const DONE_COOKIE: &str = "redkey_done";
+
+/// [`DONE_COOKIE`]'s value: the function's path and its answer (JSON),
+/// each percent-encoded, joined by `!` (which encoding never leaves).
+pub fn done_cookie_value(path: &str, answer: &str) -> String {
+    use crate::model::format::urlencode;
+    format!("{}!{}", urlencode(path), urlencode(answer))
+}
+
 impl<S: ServerFn> Clone for Posted<S> {
     fn clone(&self) -> Self {
         *self
@@ -40,18 +53,24 @@ impl<S: ServerFn> Copy for Posted<S> {}
 impl<S> Posted<S>
 where
     S: ServerFn,
-    S::Output: Send + Sync + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
 {
-    /// Starts with the error a post without JavaScript came back with,
-    /// when it was this function's (as `ServerAction` does).
+    /// Starts with what the form's post, just before this page was drawn,
+    /// came back with, when it was this function's: its error (as
+    /// `ServerAction` does) or its answer.
     pub fn new() -> Self {
         let failed = use_context::<ServerActionError>()
             .filter(|e| e.path() == S::PATH)
             .map(|e| Err(ServerFnUrlError::<AppError>::decode_err(e.err())));
         Self {
-            value: RwSignal::new(failed),
+            value: RwSignal::new(failed.or_else(|| posted_answer::<S::Output>(S::PATH).map(Ok))),
             version: RwSignal::new(0),
         }
+    }
+
+    /// Whether the latest post succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.value.with(|value| matches!(value, Some(Ok(_))))
     }
 
     /// The latest answer; `None` before the first.
@@ -68,11 +87,48 @@ where
 impl<S> Default for Posted<S>
 where
     S: ServerFn,
-    S::Output: Send + Sync + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
 {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// What the form posted to `path` just answered, when the request's
+/// cookie says; a page that finds the cookie clears it, so it is shown once.
+#[cfg(feature = "ssr")]
+fn posted_answer<T: DeserializeOwned>(path: &str) -> Option<T> {
+    let carried = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| {
+                c.trim()
+                    .strip_prefix(DONE_COOKIE)?
+                    .strip_prefix('=')
+                    .map(str::to_string)
+            })
+    })?;
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        let clear = format!("{DONE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+        if let Ok(value) = http::HeaderValue::from_str(&clear) {
+            res.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+    let (named, answer) = carried.split_once('!')?;
+    let pairs = crate::model::format::query_pairs(&format!("p={named}&a={answer}"));
+    (pairs.first()?.1 == path)
+        .then(|| serde_json::from_str(&pairs.get(1)?.1).ok())
+        .flatten()
+}
+
+/// In the browser, an island's form learns its outcome from its answer.
+#[cfg(not(feature = "ssr"))]
+fn posted_answer<T>(_path: &str) -> Option<T> {
+    None
 }
 
 /// Where a form's answer goes: a `Posted`, or a `ServerAction` that code

@@ -8,7 +8,6 @@
 
 use super::{PostForm, Posted};
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 use uuid::Uuid;
 
 use super::tools::{frame_tool, Tool};
@@ -56,46 +55,31 @@ pub(super) async fn tell(
     Ok(Told::Pending)
 }
 
-#[component]
-pub fn TellArlo() -> impl IntoView {
-    let location = use_location();
+/// The box, on the page at `path`.
+#[island]
+pub fn TellArlo(path: String) -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let (pending, set_pending) = signal(false);
     let (sent, set_sent) = signal(None::<(String, Option<(RecordKind, Uuid)>)>);
-    let about = move || page_record(&location.pathname.get());
+    let about = page_record(&path);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = input.get().map(|i| i.value()).unwrap_or_default();
         if !text.trim().is_empty() && !pending.get_untracked() {
             set_pending.set(true);
-            set_sent.set(Some((
-                text,
-                page_record(&location.pathname.get_untracked()),
-            )));
+            set_sent.set(Some((text, about)));
         }
-    };
-    // Signing out hides the box. Forget the last sentence then: shown
-    // again, the outcome would be asked for anew and the sentence sent again.
-    let forget = move || {
-        on_cleanup(move || {
-            set_sent.set(None);
-            set_pending.set(false);
-        })
     };
     // Someone who focuses the box is about to send: fetch the code now.
     let warm = move |_| {
         #[cfg(target_arch = "wasm32")]
         leptos::task::spawn_local(super::tools::__preload_frame_tool());
     };
-    let hint = move || {
-        match about() {
+    let hint = match about {
         Some((kind, _)) => format!("About this {kind}, or name another record…"),
         None => "e.g. Move the Volta deal to Negotiation, we're close — or ask: who should I recontact this week?".to_string(),
-    }
     };
     view! {
-        <Show when=move || location.pathname.get() != "/sign-in">
-            {forget()}
             <section class="tell-arlo" aria-label="Tell arlo">
                 <form on:submit=on_submit>
                     <label for="tell-arlo">"Tell arlo"</label>
@@ -116,7 +100,6 @@ pub fn TellArlo() -> impl IntoView {
                     </Transition>
                 </div>
             </section>
-        </Show>
     }
 }
 

@@ -1,9 +1,7 @@
 //! What arlo is doing: queue depth, recent runs, failures (with Retry),
 //! timers (with Run now) and topic messages. Refreshes itself.
 
-use std::time::Duration;
-
-use crate::components::{PostForm, Posted};
+use crate::components::{PostForm, Posted, Refresh};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,30 +23,25 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn ArloPage() -> impl IntoView {
     let retry = Posted::<RetryTask>::new();
     let run_now = Posted::<RunTimerNow>::new();
-    let tick = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if let Ok(handle) =
-            set_interval_with_handle(move || tick.update(|n| *n += 1), Duration::from_secs(3))
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
     let data = resource(
-        move || (tick.get(), retry.version().get(), run_now.version().get()),
+        move || (retry.version().get(), run_now.version().get()),
         |_| load_arlo(),
     );
     view! {
         <Title text="Arlo" />
         <h1>"Arlo"</h1>
         <p class="lede">"The agent's work for this client: every task it runs, retries and reports."</p>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(o) => view! { <Overview o retry run_now /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <div id="arlo-overview">
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(o) => view! { <Overview o retry run_now /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+        <Refresh id="arlo-overview" every_ms=3000 />
     }
 }
 

@@ -204,7 +204,7 @@ fn ContactView(
                     </div>
                     <p class="error" role="alert">{identity_general}</p>
                     <button type="submit" id="save-identity">"Save"</button>
-                    <p class="saved" role="status">{move || matches!(identity.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                    <p class="saved" role="status">{move || identity.succeeded().then_some("Saved.")}</p>
                 </PostForm>
                 {detail.company.as_ref().map(|co| view! { <p>"Works at "<a href=format!("/companies/{}", co.id)>{co.name.clone()}</a></p> })}
             </section>
@@ -231,7 +231,7 @@ fn ContactView(
                         <p class="field-error" role="alert">{field_error("recontact_at")}</p>
                     </div>
                     <button type="submit" id="save-strategy">"Save"</button>
-                    <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                    <p class="saved" role="status">{move || save.succeeded().then_some("Saved.")}</p>
                 </PostForm>
             </section>
             <section class="card operational" aria-labelledby="ops">

@@ -38,7 +38,7 @@ pub fn NewContactPage() -> impl IntoView {
             <TextField name="job_title" label="Job title" error />
             <div class="field">
                 <label for="company">"Company"</label>
-                <Lookup name="company" kind="company" placeholder="Type to search" />
+                <Lookup name="company" kind="company" value="" placeholder="Type to search" />
                 <p class="field-error" role="alert">{move || error.get().and_then(|e| e.for_field("company"))}</p>
             </div>
             <p class="error" role="alert">{general}</p>
@@ -91,12 +91,12 @@ pub fn NewDealPage() -> impl IntoView {
                                 </div>
                                 <div class="field">
                                     <label for="company">"Company"</label>
-                                    <Lookup name="company" kind="company" placeholder="Type to search" />
+                                    <Lookup name="company" kind="company" value="" placeholder="Type to search" />
                                     <p class="field-error" role="alert">{select_error("company")}</p>
                                 </div>
                                 <div class="field">
                                     <label for="contact">"Contact"</label>
-                                    <Lookup name="contact" kind="contact" placeholder="Type to search" />
+                                    <Lookup name="contact" kind="contact" value="" placeholder="Type to search" />
                                     <p class="field-error" role="alert">{select_error("contact")}</p>
                                 </div>
                                 <div class="field">

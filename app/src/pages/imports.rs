@@ -69,25 +69,9 @@ pub fn ImportFilePage() -> impl IntoView {
     let id = move || params.get().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let save = Posted::<SaveImportColumns>::new();
     let run = Posted::<RunImport>::new();
-    // With script, a running import's page asks again every second and a
-    // half; without it (and on the first load) the page reloads itself.
-    let (hydrated, set_hydrated) = signal(false);
-    let tick = RwSignal::new(0u32);
-    let running = RwSignal::new(false);
-    Effect::new(move |_| {
-        set_hydrated.set(true);
-        let ask = move || {
-            if running.get_untracked() {
-                tick.update(|n| *n += 1);
-            }
-        };
-        if let Ok(handle) = set_interval_with_handle(ask, std::time::Duration::from_millis(1500)) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     let data = resource(
-        move || (id(), save.version().get(), run.version().get(), tick.get()),
-        |(id, _, _, _)| async move {
+        move || (id(), save.version().get(), run.version().get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => load_import(id).await,
                 None => Err(crate::model::AppError::NotFound),
@@ -115,8 +99,8 @@ pub fn ImportFilePage() -> impl IntoView {
                     Ok(v) => {
                         let percent = v.percent();
                         let i = v.import;
-                        running.set(i.status.running());
-                        let reload = i.status.running() && !hydrated.get_untracked();
+                        // A running import's page loads itself again.
+                        let reload = i.status.running();
                         view! {
                             <h1>{format!("Import {}", i.file_name)}</h1>
                             <p id="import-status" data-status=i.status.as_str()>

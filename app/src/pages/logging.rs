@@ -24,7 +24,7 @@ pub fn LogActivityForm(
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let for_field = move |f: &'static str| move || error.get().and_then(|e| e.for_field(f));
     let general = move || general_error(error.get());
-    let logged = move || matches!(action.value().get(), Some(Ok(()))).then_some("Logged.");
+    let logged = move || action.succeeded().then_some("Logged.");
     view! {
         <section class="card" aria-labelledby="log-heading">
             <h2 id="log-heading">"Log an activity"</h2>
@@ -56,7 +56,7 @@ pub fn LogActivityForm(
                 {(on_kind == "company").then(|| view! {
                     <div class="field">
                         <label for="contact">"Contact"</label>
-                        <Lookup name="contact" kind="contact" placeholder="Type to search" />
+                        <Lookup name="contact" kind="contact" value="" placeholder="Type to search" />
                         <p class="field-error" role="alert">{for_field("contact")}</p>
                     </div>
                 })}

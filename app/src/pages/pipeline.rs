@@ -10,46 +10,39 @@ use super::card_html::{select_id, write_card, Escaped, MoveForm};
 use crate::{
     components::{ErrorNote, Lookup},
     model::{format::money_units, Attention, Board, DealCard, Priority, Stage},
-    server_fns::pipeline::{load_board, MoveDeal},
+    server_fns::pipeline::{load_board, move_deal, MoveDeal},
 };
 
 /// The kanban: one column per stage of the chosen pipeline.
 #[component]
 pub fn PipelinePage() -> impl IntoView {
     let query = use_query_map();
-    let mover = ServerAction::<MoveDeal>::new();
-    // Opening a card's move form changes only `moving`: the board is not
-    // loaded again for it.
-    let shown = Memo::new(move |_| {
+    let shown = move || {
         let mut q = query.get();
         q.remove("moving");
         q
+    };
+    let data = resource(shown, |q| {
+        let id = |k: &str| q.get(k).and_then(|v| v.parse::<Uuid>().ok());
+        load_board(
+            id("pipeline"),
+            q.get("owner"),
+            q.get("priority"),
+            q.get("text"),
+            id("stage"),
+            q.get("after"),
+            id("open"),
+        )
     });
-    let data = resource(
-        move || (shown.get(), mover.version().get()),
-        |(q, _)| {
-            let id = |k: &str| q.get(k).and_then(|v| v.parse::<Uuid>().ok());
-            load_board(
-                id("pipeline"),
-                q.get("owner"),
-                q.get("priority"),
-                q.get("text"),
-                id("stage"),
-                q.get("after"),
-                id("open"),
-            )
-        },
-    );
-    let dragged = RwSignal::new(None::<Uuid>);
     let q = move |k: &'static str| move || query.get().get(k).unwrap_or_default();
-    let moving = Memo::new(move |_| query.with(|q| q.get("moving")?.parse::<Uuid>().ok()));
+    let moving = move || query.with(|q| q.get("moving")?.parse::<Uuid>().ok());
     view! {
         <Title text="Pipeline" />
         <h1>"Pipeline"</h1>
         <a class="button" href="/deals/new">"New deal"</a>
         <Transition fallback=|| view! { <p>"Loading the board…"</p> }>
             {move || Suspend::new(async move {
-                let moving = moving.get();
+                let moving = moving();
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                     Ok(b) => {
@@ -79,7 +72,7 @@ pub fn PipelinePage() -> impl IntoView {
                                 <button type="submit" class="secondary">"Apply"</button>
                             </form>
                             <NeedsAttention list=b.attention.clone() more=b.attention_more />
-                            <BoardView board=b query=query.get_untracked() moving mover dragged />
+                            <BoardView board=b query=query.get_untracked() moving />
                         }.into_any()
                     }
                 }
@@ -143,8 +136,6 @@ fn BoardView(
     query: ParamsMap,
     /// The card whose move form is open.
     moving: Option<Uuid>,
-    mover: ServerAction<MoveDeal>,
-    dragged: RwSignal<Option<Uuid>>,
 ) -> impl IntoView {
     let biggest = board
         .stages
@@ -155,13 +146,63 @@ fn BoardView(
         .max(1);
     // The stage list is rendered only for the one form open.
     let options = moving.map(|_| StageOptions::new(&board.stages));
-    // A form opened in place takes the focus once the board is drawn (a
-    // page loaded with it open has `autofocus`).
+    let closed = closed_href(&query);
+    let columns = board
+        .stages
+        .iter()
+        .map(|stage| {
+            let id = stage.stage_id;
+            let cards: Vec<&DealCard> = board.cards.iter().filter(|c| c.stage_id == id).collect();
+            let paging = Paging {
+                collapsed: board.collapsed.contains(&id),
+                paged: board.paged == Some(id),
+                more: board.more.iter().find(|m| m.0 == id).map(|m| {
+                    board_href(&query, &[("stage", id.to_string()), ("after", m.1.clone())])
+                }),
+                open: board_href(&query, &[("open", id.to_string())]),
+                first: board_href(&query, &[]),
+            };
+            let mover = Mover {
+                open: moving.filter(|m| cards.iter().any(|c| c.id == *m)),
+                options: options
+                    .as_ref()
+                    .map(|o| o.selecting(id))
+                    .unwrap_or_else(|| Arc::from("")),
+                closed: closed.clone(),
+            };
+            let currency = cards
+                .first()
+                .map(|c| c.currency_code.clone())
+                .unwrap_or_else(|| "USD".into());
+            let (cards, end) = column_cards(&cards, paging.paged, &mover);
+            view! { <Column stage=stage.clone() cards end currency paging biggest /> }
+        })
+        .collect_view();
+    view! {
+        <DragBoard closed focus=moving.map(select_id)>
+            <div class="board" role="list" aria-label="Stages">{columns}</div>
+        </DragBoard>
+    }
+}
+
+/// The board's columns (rendered on the server) made to move cards: drag
+/// one onto a column or before another card, or send a card's move form
+/// without leaving the page. Either way the board is loaded again.
+#[island]
+fn DragBoard(
+    /// The board with no move form open.
+    closed: String,
+    /// The open move form's stage select, focused once the board is shown
+    /// (a page loaded with it open has `autofocus`).
+    focus: Option<String>,
+    children: Children,
+) -> impl IntoView {
     Effect::new(move |_| {
-        if let Some(id) = moving {
-            request_animation_frame(move || focus_by_id(&select_id(id)));
+        if let Some(id) = focus.clone() {
+            request_animation_frame(move || focus_by_id(&id));
         }
     });
+    let dragged = RwSignal::new(None::<Uuid>);
     // One set of handlers for every card: a page of 125 cards hydrates
     // without 375 closures.
     let drag_start = move |ev: DragEvent| {
@@ -169,6 +210,7 @@ fn BoardView(
             dragged.set(id.parse().ok());
         }
     };
+    let reload = closed.clone();
     let drop = move |ev: DragEvent| {
         ev.prevent_default();
         let stage = closest_data(&ev, "section[data-stage]", "data-stage");
@@ -180,62 +222,42 @@ fn BoardView(
         };
         dragged.set(None);
         if let (Ok(stage), Ok(position)) = (stage.parse(), position.parse()) {
-            mover.dispatch(MoveDeal {
-                deal,
-                stage,
-                position,
-            });
+            moved(
+                MoveDeal {
+                    deal,
+                    stage,
+                    position,
+                },
+                reload.clone(),
+            );
         }
     };
-    let closed = closed_href(&query);
-    let navigate = leptos_router::hooks::use_navigate();
-    let after_move = closed.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         use leptos::form::FromFormData;
         if let Ok(input) = MoveDeal::from_event(&ev) {
             ev.prevent_default();
-            mover.dispatch(input);
-            navigate(
-                &after_move,
-                leptos_router::NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
+            moved(input, closed.clone());
         }
     };
     view! {
         <div
-            class="board"
-            role="list"
-            aria-label="Stages"
+            class="drag-area"
             on:dragstart=drag_start
             on:dragover=|ev: DragEvent| ev.prevent_default()
             on:drop=drop
             on:submit=submit
         >
-            {board.stages.iter().map(|stage| {
-                let id = stage.stage_id;
-                let cards: Vec<&DealCard> = board.cards.iter().filter(|c| c.stage_id == id).collect();
-                let paging = Paging {
-                    collapsed: board.collapsed.contains(&id),
-                    paged: board.paged == Some(id),
-                    more: board.more.iter().find(|m| m.0 == id).map(|m| board_href(&query, &[("stage", id.to_string()), ("after", m.1.clone())])),
-                    open: board_href(&query, &[("open", id.to_string())]),
-                    first: board_href(&query, &[]),
-                };
-                let mover = Mover {
-                    open: moving.filter(|m| cards.iter().any(|c| c.id == *m)),
-                    options: options.as_ref().map(|o| o.selecting(id)).unwrap_or_else(|| Arc::from("")),
-                    closed: closed.clone(),
-                };
-                let currency = cards.first().map(|c| c.currency_code.clone()).unwrap_or_else(|| "USD".into());
-                let (cards, end) = column_cards(&cards, paging.paged, &mover);
-                view! { <Column stage=stage.clone() cards end currency paging biggest /> }
-            }).collect_view()}
+            {children()}
         </div>
     }
+}
+
+/// Moves the deal, then shows the board at `then`.
+fn moved(input: MoveDeal, then: String) {
+    leptos::task::spawn_local(async move {
+        let _ = move_deal(input.deal, input.stage, input.position).await;
+        let _ = window().location().replace(&then);
+    });
 }
 
 /// The `data-` attribute `name` of the element nearest the event's target

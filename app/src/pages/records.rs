@@ -1,8 +1,6 @@
 //! Companies, the deal page and the activity feed.
 
-use std::time::Duration;
-
-use crate::components::{PostForm, Posted};
+use crate::components::{PostForm, Posted, Refresh};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,7 +81,7 @@ pub fn CompanyPage() -> impl IntoView {
                                         </div>
                                         <p class="error" role="alert">{move || general_error(save_error.get())}</p>
                                         <button type="submit" id="save-company">"Save"</button>
-                                        <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                                        <p class="saved" role="status">{move || save.succeeded().then_some("Saved.")}</p>
                                     </PostForm>
                                 </section>
                                 <section class="card operational" aria-labelledby="enrichment">
@@ -222,7 +220,7 @@ fn DealView(
                 </div>
                 <p class="error" role="alert">{move || general_error(identity_error.get())}</p>
                 <button type="submit" id="save-deal-identity">"Save"</button>
-                <p class="saved" role="status">{move || matches!(identity.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                <p class="saved" role="status">{move || identity.succeeded().then_some("Saved.")}</p>
             </PostForm>
         </section>
         <section class="card" aria-labelledby="deal-strategy">
@@ -258,7 +256,7 @@ fn DealView(
                     <textarea id="strategy_note" name="strategy_note" rows="3">{d.strategy_note.clone().unwrap_or_default()}</textarea>
                 </div>
                 <button type="submit" id="save-deal">"Save"</button>
-                <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved.")}</p>
+                <p class="saved" role="status">{move || save.succeeded().then_some("Saved.")}</p>
             </PostForm>
         </section>
         <RecordPanels state=panels id=d.id />
@@ -275,14 +273,6 @@ fn DealView(
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let query = use_query_map();
-    let tick = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if let Ok(handle) =
-            set_interval_with_handle(move || tick.update(|n| *n += 1), Duration::from_secs(5))
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
     let kind = move || {
         query
             .get()
@@ -291,8 +281,8 @@ pub fn ActivityPage() -> impl IntoView {
     };
     let before = move || query.get().get("before");
     let data = resource(
-        move || (kind(), before(), tick.get()),
-        |(kind, before, _)| activity_feed(kind, before),
+        move || (kind(), before()),
+        |(kind, before)| activity_feed(kind, before),
     );
     view! {
         <Title text="Activity" />
@@ -308,17 +298,20 @@ pub fn ActivityPage() -> impl IntoView {
             </select>
             <button type="submit" class="secondary">"Filter"</button>
         </form>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(feed) => {
-                        // The filter the page was read with: the paging links keep it.
-                        let keep = untrack(kind).map(|k| format!("kind={k}")).unwrap_or_default();
-                        timeline_list(feed, "timeline feed", keep).into_any()
+        <div id="activity-feed">
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(feed) => {
+                            // The filter the page was read with: the paging links keep it.
+                            let keep = untrack(kind).map(|k| format!("kind={k}")).unwrap_or_default();
+                            timeline_list(feed, "timeline feed", keep).into_any()
+                        }
                     }
-                }
-            })}
-        </Transition>
+                })}
+            </Transition>
+        </div>
+        <Refresh id="activity-feed" every_ms=5000 />
     }
 }

@@ -325,7 +325,7 @@ fn Editor(
             <p class="hint">"Tokens: {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{job_title}}, {{sender_name}}. Leave a step's subject and body empty to drop it."</p>
             <p class="error" role="alert">{general}</p>
             <button type="submit" id="save-sequence">"Save sequence"</button>
-            <p class="saved" role="status">{move || matches!(save.value().get(), Some(Ok(_))).then_some("Saved.")}</p>
+            <p class="saved" role="status">{move || save.succeeded().then_some("Saved.")}</p>
         </PostForm>
         {sequence.map(|s| view! { <Preview sequence=s contacts /> })}
     }

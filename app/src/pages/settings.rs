@@ -13,9 +13,9 @@ use crate::{
     model::{AppError, MemberRole, Role, Stage},
     server_fns::invitations::{open_invitations, InviteMember, RevokeInvitation},
     server_fns::settings::{
-        load_members, load_pipeline_settings, load_profile, AddStage, ArchiveStage, ChangePassword,
-        CreatePipeline, MoveStage, RemoveMember, RenamePipeline, SaveMyName, SaveStage,
-        SetMemberRole,
+        load_members, load_pipeline_settings, load_profile, move_stage, AddStage, ArchiveStage,
+        ChangePassword, CreatePipeline, MoveStage, RemoveMember, RenamePipeline, SaveMyName,
+        SaveStage, SetMemberRole,
     },
 };
 
@@ -53,7 +53,7 @@ pub fn PipelineSettingsPage() -> impl IntoView {
     let rename = Posted::<RenamePipeline>::new();
     let add = Posted::<AddStage>::new();
     let save = Posted::<SaveStage>::new();
-    let moved = ServerAction::<MoveStage>::new();
+    let moved = Posted::<MoveStage>::new();
     let archive = Posted::<ArchiveStage>::new();
     let data = resource(
         move || {
@@ -80,7 +80,6 @@ pub fn PipelineSettingsPage() -> impl IntoView {
         save,
         moved,
         archive,
-        dragged: RwSignal::new(None),
     };
     view! {
         <Title text="Pipelines" />
@@ -108,11 +107,13 @@ pub fn PipelineSettingsPage() -> impl IntoView {
                                     <input id=format!("pipeline-{id}") name="name" value=name.clone() required />
                                     <button type="submit" class="secondary">"Rename"</button>
                                 </PostForm>
-                                <ol class="stage-settings">
-                                    {stages.into_iter().enumerate().map(|(i, s)| view! {
-                                        <StageRow stage=s index=i count actions />
-                                    }).collect_view()}
-                                </ol>
+                                <StageDrag>
+                                    <ol class="stage-settings">
+                                        {stages.into_iter().enumerate().map(|(i, s)| view! {
+                                            <StageRow stage=s index=i count actions />
+                                        }).collect_view()}
+                                    </ol>
+                                </StageDrag>
                                 <PostForm action=add attr:class="filters add-stage">
                                     <input type="hidden" name="pipeline" value=id.to_string() />
                                     <label for=format!("new-stage-{id}")>"New stage"</label>
@@ -139,10 +140,52 @@ pub fn PipelineSettingsPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct StageActions {
     save: Posted<SaveStage>,
-    moved: ServerAction<MoveStage>,
+    moved: Posted<MoveStage>,
     archive: Posted<ArchiveStage>,
-    /// The stage being dragged, and its pipeline.
-    dragged: RwSignal<Option<(Uuid, Uuid)>>,
+}
+
+/// A pipeline's stages (rendered on the server), reordered by dragging a
+/// stage onto another of the same pipeline: it takes that place, and the
+/// page is loaded again.
+#[island]
+fn StageDrag(children: Children) -> impl IntoView {
+    use leptos::{ev::DragEvent, wasm_bindgen::JsCast};
+    // The stage's `data-` attribute `name`, for the stage under the event.
+    let stage_data = |ev: &DragEvent, name: &str| {
+        let target = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
+        target.closest("li[data-stage]").ok()??.get_attribute(name)
+    };
+    // The stage being dragged, and its pipeline.
+    let dragged = RwSignal::new(None::<(String, Option<String>)>);
+    let start = move |ev: DragEvent| {
+        if let Some(id) = stage_data(&ev, "data-stage") {
+            dragged.set(Some((id, stage_data(&ev, "data-pipeline"))));
+        }
+    };
+    let drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        let Some((moving, from)) = dragged.get_untracked() else {
+            return;
+        };
+        dragged.set(None);
+        let onto = stage_data(&ev, "data-stage");
+        let place = stage_data(&ev, "data-index").and_then(|i| i.parse::<i32>().ok());
+        if onto.as_ref() == Some(&moving) || stage_data(&ev, "data-pipeline") != from {
+            return;
+        }
+        if let (Ok(id), Some(position)) = (moving.parse::<Uuid>(), place) {
+            leptos::task::spawn_local(async move {
+                let _ = move_stage(id, position).await;
+                let _ = window().location().reload();
+            });
+        }
+    };
+    view! {
+        <div class="drag-area" on:dragstart=start
+            on:dragover=|ev: DragEvent| ev.prevent_default() on:drop=drop>
+            {children()}
+        </div>
+    }
 }
 
 #[component]
@@ -179,24 +222,9 @@ fn StageRow(stage: Stage, index: usize, count: usize, actions: StageActions) -> 
     };
     let name = stage.stage_name.clone();
     let pipeline = stage.pipeline_id;
-    let dragged = actions.dragged;
-    let drop_here = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        if let Some((moving, from)) = dragged.get_untracked() {
-            dragged.set(None);
-            if moving != id && from == pipeline {
-                actions.moved.dispatch(MoveStage {
-                    id: moving,
-                    position: index as i32,
-                });
-            }
-        }
-    };
     view! {
-        <li class="stage-setting" data-stage=id.to_string() draggable="true"
-            on:dragstart=move |_| dragged.set(Some((id, pipeline)))
-            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
-            on:drop=drop_here>
+        <li class="stage-setting" data-stage=id.to_string() data-pipeline=pipeline.to_string()
+            data-index=index draggable="true">
             <PostForm action=actions.save attr:class="filters">
                 <input type="hidden" name="id" value=id.to_string() />
                 <label for=format!("stage-name-{id}")>"Stage"</label>
@@ -399,7 +427,8 @@ pub fn ProfilePage() -> impl IntoView {
     let name_error = Signal::derive(move || rename.value().get().and_then(|r| r.err()));
     let password_error = Signal::derive(move || password.value().get().and_then(|r| r.err()));
     let changed = move || {
-        matches!(password.value().get(), Some(Ok(())))
+        password
+            .succeeded()
             .then_some("Password changed: your other sessions have ended.")
     };
     let password_general = move || crate::components::general_error(password_error.get());

@@ -73,6 +73,21 @@ pub fn location(r: &reqwest::Response) -> String {
         .unwrap_or_default()
 }
 
+/// The session cookie a response sets, with its attributes (a form's
+/// answer may set another cookie too: what it answered, for its page).
+pub fn session_cookie_set(r: &reqwest::Response) -> Option<&str> {
+    r.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("redkey_session="))
+}
+
+/// The session cookie a response sets, as a request sends it back.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    session_cookie_set(r).map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
 /// A contact made by the client's person.
 pub async fn contact(t: &TestDb, client: ClientId, actor: Actor, first: &str) -> Contact {
     let mut tx = t.tx(client, actor).await;

@@ -1,0 +1,81 @@
+//! A form posted as a plain form (JavaScript off, or the cockpit's own
+//! form handling, which posts as a form does) is answered with a redirect
+//! back to its page. When the post succeeded, the answer also sets a
+//! short-lived cookie with the function and what it answered, so the page,
+//! drawn on the server, shows it once ("Saved.", a preview, an invitation's
+//! link: `app::components::Posted`); a failed post clears it, as leptos
+//! puts the error in the page's address.
+
+use app::components::{done_cookie_value, DONE_COOKIE};
+use axum::{
+    body::{to_bytes, Body},
+    extract::Request,
+    http::{header, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+
+use super::errors::is_server_fn;
+
+/// An answer longer than this is not carried (a browser keeps about 4 KB
+/// a cookie); the page then shows the form without it.
+const CARRIED: usize = 3 << 10;
+
+pub async fn mark_done(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let accepts_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let res = next.run(req).await;
+    if !is_server_fn(&path) || !accepts_html || !res.status().is_redirection() {
+        return res;
+    }
+    let failed = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .is_some_and(|l| l.contains("__err="));
+    let (mut parts, body) = res.into_parts();
+    let answer = to_bytes(body, CARRIED).await.ok();
+    let value = match (&answer, failed) {
+        (Some(answer), false) => std::str::from_utf8(answer)
+            .ok()
+            .map(|a| done_cookie_value(&path, a)),
+        _ => None,
+    };
+    if let Ok(cookie) = HeaderValue::from_str(&done_cookie(value.as_deref())) {
+        parts.headers.append(header::SET_COOKIE, cookie);
+    }
+    Response::from_parts(parts, Body::from(answer.unwrap_or_default()))
+}
+
+/// The cookie carrying `value`, or clearing it.
+fn done_cookie(value: Option<&str>) -> String {
+    let age = if value.is_some() { 60 } else { 0 };
+    let value = value.unwrap_or_default();
+    format!("{DONE_COOKIE}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Lax")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_success_carries_the_function_and_its_answer_and_a_failure_clears_it() {
+        let value = done_cookie_value("/api/save_strategy", r#"{"a": "b;c"}"#);
+        let cookie = done_cookie(Some(&value));
+        assert!(HeaderValue::from_str(&cookie).is_ok());
+        assert!(
+            cookie
+                .starts_with("redkey_done=%2Fapi%2Fsave_strategy!%7B%22a%22%3A%20%22b%3Bc%22%7D;"),
+            "{cookie}"
+        );
+        assert!(cookie.ends_with("; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"));
+        assert_eq!(
+            done_cookie(None),
+            "redkey_done=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+        );
+    }
+}
