@@ -9,7 +9,8 @@ cd "$ROOT"
 source "$ROOT/scripts/env.sh"
 echo "building the release (the first build takes a while)..."
 # shellcheck disable=SC2086
-# --split: lazy routes become their own wasm chunks (app/src/routes.rs).
+# --split: the frame's tools become a wasm chunk of their own, fetched when
+# first used (app/src/components/tools.rs).
 cargo leptos build --release --split $REDKEY_LEPTOS_FLAGS
 # Gzipped copies beside the assets: the server sends them to browsers that
 # accept gzip (the wasm shrinks about fivefold). cargo-leptos's own

@@ -12,7 +12,8 @@ source "$ROOT/scripts/env.sh"
 
 step "build (server and wasm front end)"
 # shellcheck disable=SC2086
-# --split: lazy routes become their own wasm chunks (app/src/routes.rs).
+# --split: the frame's tools become a wasm chunk of their own, fetched when
+# first used (app/src/components/tools.rs).
 cargo leptos build --split $REDKEY_LEPTOS_FLAGS || exit 1
 BIN="$ROOT/target/debug/redkey"
 

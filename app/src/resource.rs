@@ -1,17 +1,7 @@
-//! Page data as resources that the browser decodes the way it decodes a
-//! server function's answer.
-//!
-//! A page's data reaches the browser two ways: in the page's HTML, for
-//! hydration (leptos' default codec reads it with `serde_json::from_str`),
-//! and as a server function's answer on a later navigation (read with
-//! `serde_json::from_slice`). Each reader is its own instantiation of every
-//! `Deserialize` impl involved, so the wasm carried two copies of the
-//! decoding of each page's types (BENCHMARKS.md, session 41). Reading the
-//! hydration data as bytes too leaves one.
-//!
-//! The frame's own `Me` keeps leptos' codec: it is decoded in the first
-//! module, and measured, reading it as bytes there drew 37 KB (gzipped) of
-//! what the page groups share into that module, which every page pays.
+//! Page data as resources, read while the page is drawn on the server.
+//! Pages are not hydrated (only islands are), so none of it is sent to the
+//! browser again; an island's form reads a server function's answer with
+//! the same codec ([`SliceJson`], one copy of each type's decoding).
 
 use std::future::Future;
 
@@ -30,10 +20,8 @@ impl<T: Serialize> Encoder<T> for SliceJson {
     type Error = serde_json::Error;
     type Encoded = String;
 
-    /// The page's hydration data: markup the page already holds is left
-    /// out (see `ServerHtml`).
     fn encode(val: &T) -> Result<String, serde_json::Error> {
-        crate::model::for_hydration(|| serde_json::to_string(val))
+        serde_json::to_string(val)
     }
 }
 
@@ -68,9 +56,9 @@ mod tests {
     use super::*;
     use crate::model::Me;
 
-    /// What the server writes into the page is what the browser reads back.
+    /// What the server writes is what the browser reads back.
     #[test]
-    fn hydration_data_round_trips() {
+    fn answers_round_trip() {
         let value: Result<Option<u32>, AppError> = Err(AppError::invalid("name", "needed"));
         let text = <SliceJson as Encoder<_>>::encode(&value).unwrap();
         let back: Result<Option<u32>, AppError> = SliceJson::decode(&text).unwrap();

@@ -1,7 +1,8 @@
-// The wasm a cold first load of each page group fetches, gzipped at level
-// 9: the first module plus the files the split manifest lists for the
-// group (its own module and the chunks it shares). Reads a release split build's site
-// (`cargo leptos build --release --split`); builds nothing.
+// The wasm a cold first load fetches, gzipped at level 9: the first module
+// (every page's islands), and with it each split-out part the manifest
+// lists (the frame's tools, fetched when first used). Reads a release
+// split build's site (`cargo leptos build --release --split`); builds
+// nothing.
 // Usage: node bench/wasm-size.mjs [pkg dir, default ../target/site/pkg]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
 
 use redkey_data::settings;
 use redkey_testkit::TestDb;
-use reqwest::{header, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{

@@ -10,6 +10,10 @@
 //! every form shares, and keeps the answer in a `Posted`, which holds what
 //! a `ServerAction` shows without the client code. Only decoding the
 //! answer depends on the function, and most answer `()`.
+//!
+//! Pages are drawn on the server, so most forms are posted as plain forms
+//! (`super::islands::FormPosts`) and the page drawn after the post starts
+//! its `Posted` with what the post answered.
 
 use leptos::{
     ev::SubmitEvent,
@@ -131,60 +135,29 @@ fn posted_answer<T>(_path: &str) -> Option<T> {
     None
 }
 
-/// Where a form's answer goes: a `Posted`, or a `ServerAction` that code
-/// also dispatches.
-pub trait Answers: Copy + Send + Sync + 'static {
-    type Fn: ServerFn<Error = AppError>;
-    fn answer(self, value: Result<<Self::Fn as ServerFn>::Output, AppError>);
-}
-
-impl<S> Answers for Posted<S>
-where
-    S: ServerFn<Error = AppError> + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-{
-    type Fn = S;
-    fn answer(self, value: Result<S::Output, AppError>) {
-        self.value.set(Some(value));
-        self.version.update(|n| *n += 1);
-    }
-}
-
-impl<S> Answers for ServerAction<S>
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-{
-    type Fn = S;
-    fn answer(self, value: Result<S::Output, AppError>) {
-        self.value().set(Some(value));
-        self.version().update(|n| *n += 1);
-    }
-}
-
-/// `<form method="post" action=…>` around `children`. With JavaScript it
-/// is sent by `fetch`, once at a time: the answer goes to `action`, and a
-/// redirect the function asks for is followed. `pending`, when given, is
+/// `<form method="post" action=…>` around `children`. Drawn on the
+/// server, it is posted as a plain form (`super::FormPosts`); in an island
+/// it is sent by `fetch`, once at a time: the answer goes to `action`, and
+/// a redirect the function asks for is followed. `pending`, when given, is
 /// true while a post is on its way.
 #[component]
-pub fn PostForm<A>(
-    action: A,
+pub fn PostForm<S>(
+    action: Posted<S>,
     #[prop(optional)] pending: Option<RwSignal<bool>>,
     children: Children,
 ) -> impl IntoView
 where
-    A: Answers,
-    <A::Fn as ServerFn>::Output: DeserializeOwned,
+    S: ServerFn<Error = AppError> + Send + Sync + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
 {
     let answered = move |answer: Result<String, AppError>| {
-        // Read as the page data's codec reads, so a type both carry is
-        // decoded by one copy of its code (`crate::resource`).
-        action.answer(answer.and_then(|body| {
+        action.value.set(Some(answer.and_then(|body| {
             SliceJson::decode(&body).map_err(|e| AppError::Transport(e.to_string()))
-        }));
+        })));
+        action.version.update(|n| *n += 1);
     };
     let pending = pending.unwrap_or_else(|| RwSignal::new(false));
-    posting(A::Fn::url(), Callback::new(answered), pending, children)
+    posting(S::url(), Callback::new(answered), pending, children)
 }
 
 fn posting(

@@ -5,8 +5,7 @@
 //! navigation. Built as views, each card cost its own tree of elements and
 //! attributes on the server, the largest share of a board render
 //! (BENCHMARKS.md, sessions 28 and 38); written here, a column's cards are
-//! one string, set as the list's inner HTML. On hydration that markup is
-//! left as the server sent it.
+//! one string, set as the list's inner HTML.
 
 use std::fmt::{self, Display, Write};
 

@@ -2,8 +2,7 @@
 //! page. Their loads and actions are made once, in the page's own body:
 //! a panel made inside the page's `Transition` was made again each time
 //! the server render walked that body (Leptos resolves a suspense's
-//! children more than once), and each time it loaded its rows and sent
-//! them for hydration again.
+//! children more than once), and each time it loaded its rows again.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -1,9 +1,7 @@
 //! The contacts, companies and deals tables' rows and a timeline's lines,
 //! written on the server as HTML ([`ServerHtml`]). They hold nothing
-//! reactive: a row's checkbox is read by the bulk form as it posts, and the
-//! router follows their links. Built as views, each row was its own tree of
-//! elements on the server, and its data crossed to the browser a second
-//! time for hydration.
+//! reactive: a row's checkbox is read by the bulk form as it posts. Built
+//! as views, each row was its own tree of elements on the server.
 
 use std::fmt::{self, Display, Write};
 

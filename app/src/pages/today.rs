@@ -150,7 +150,7 @@ fn Needs(t: Today, decide: Posted<DecideSuggestion>) -> impl IntoView {
 }
 
 /// "How we are doing", drawn on the server and sent as HTML: the page sets
-/// it as the section's content, and hydration leaves it as it came.
+/// it as the section's content.
 #[cfg(feature = "ssr")]
 pub fn charts_html(c: TodayCharts) -> String {
     Owner::new().with(|| view! { <Doing c /> }.to_html())

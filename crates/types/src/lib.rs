@@ -34,7 +34,7 @@ pub use outbox::*;
 pub use records::*;
 pub use search::{Found, FoundKind, RecordHit, RecordKind, RecordLink};
 pub use sequences::*;
-pub use server_html::{for_hydration, ServerHtml};
+pub use server_html::ServerHtml;
 pub use tables::*;
 pub use tasks::*;
 pub use timeline::*;
