@@ -56,6 +56,14 @@ pub fn Refresh(#[prop(into)] id: String, every_ms: u32) -> impl IntoView {
     let _ = (id, every_ms);
 }
 
+/// The `data-` attribute `name` of the element nearest the event's target
+/// that matches `selector`: one handler serves every card or row.
+pub fn closest_data(ev: &leptos::ev::Event, selector: &str, name: &str) -> Option<String> {
+    use leptos::wasm_bindgen::JsCast;
+    let target = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
+    target.closest(selector).ok()??.get_attribute(name)
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use leptos::{

@@ -10,7 +10,7 @@ mod post_form;
 mod tell_arlo;
 mod tools;
 
-pub use islands::{FormPosts, Hydrated, Refresh};
+pub use islands::{closest_data, FormPosts, Hydrated, Refresh};
 pub use lookup::Lookup;
 pub use palette::Palette;
 pub use post_form::{done_cookie_value, PostForm, Posted, DONE_COOKIE};

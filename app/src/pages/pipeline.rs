@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::card_html::{select_id, write_card, Escaped, MoveForm};
 use crate::{
-    components::{ErrorNote, Lookup},
+    components::{closest_data, ErrorNote, Lookup},
     model::{format::money_units, Attention, Board, DealCard, Priority, Stage},
     server_fns::pipeline::{load_board, move_deal, MoveDeal},
 };
@@ -258,14 +258,6 @@ fn moved(input: MoveDeal, then: String) {
         let _ = move_deal(input.deal, input.stage, input.position).await;
         let _ = window().location().replace(&then);
     });
-}
-
-/// The `data-` attribute `name` of the element nearest the event's target
-/// that matches `selector`.
-fn closest_data(ev: &leptos::ev::Event, selector: &str, name: &str) -> Option<String> {
-    use leptos::wasm_bindgen::JsCast;
-    let target = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
-    target.closest(selector).ok()??.get_attribute(name)
 }
 
 fn focus_by_id(id: &str) {

@@ -1,7 +1,7 @@
 //! Settings pages: pipelines and stages, members and roles. An admin's
 //! only: a member is told so (the database would refuse them anyway).
 
-use crate::components::{PostForm, Posted};
+use crate::components::{closest_data, PostForm, Posted};
 use crate::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -149,12 +149,9 @@ struct StageActions {
 /// page is loaded again.
 #[island]
 fn StageDrag(children: Children) -> impl IntoView {
-    use leptos::{ev::DragEvent, wasm_bindgen::JsCast};
+    use leptos::ev::DragEvent;
     // The stage's `data-` attribute `name`, for the stage under the event.
-    let stage_data = |ev: &DragEvent, name: &str| {
-        let target = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
-        target.closest("li[data-stage]").ok()??.get_attribute(name)
-    };
+    let stage_data = |ev: &DragEvent, name: &str| closest_data(ev, "li[data-stage]", name);
     // The stage being dragged, and its pipeline.
     let dragged = RwSignal::new(None::<(String, Option<String>)>);
     let start = move |ev: DragEvent| {
