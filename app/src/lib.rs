@@ -1,6 +1,7 @@
-//! The cockpit: pages, components and server functions, compiled both for
-//! the server (`ssr`) and for the browser (`hydrate`). Server-only code lives
-//! in [`ssr`], which never reaches the wasm build.
+//! The cockpit: pages, components and server functions. Pages are drawn
+//! on the server (`ssr`); the browser build (`hydrate`) runs only the
+//! islands (`#[island]`, see [`components`]), Leptos's islands mode.
+//! Server-only code lives in [`ssr`], which never reaches the wasm build.
 
 pub mod components;
 pub mod model;
