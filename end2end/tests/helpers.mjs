@@ -34,10 +34,9 @@ export async function openPage(browser, { javaScript = true, width = 1280 } = {}
   return { context, page, problems };
 }
 
-// Hydrated, and no navigation still loading its page (a lazy route's code
-// arrives after the address has changed).
+// Every island of the page is running (the `Hydrated` island is the last).
 export async function waitForHydration(page) {
-  await page.waitForSelector('body[data-hydrated="true"]:not([data-routing="true"])', { timeout: 20000 });
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
 }
 
 export function shot(page, name) {

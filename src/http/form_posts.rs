@@ -6,7 +6,7 @@
 //! link: `app::components::Posted`); a failed post clears it, as leptos
 //! puts the error in the page's address.
 
-use app::components::{done_cookie_value, DONE_COOKIE};
+use app::components::done_cookie;
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -39,23 +39,14 @@ pub async fn mark_done(req: Request, next: Next) -> Response {
         .is_some_and(|l| l.contains("__err="));
     let (mut parts, body) = res.into_parts();
     let answer = to_bytes(body, CARRIED).await.ok();
-    let value = match (&answer, failed) {
-        (Some(answer), false) => std::str::from_utf8(answer)
-            .ok()
-            .map(|a| done_cookie_value(&path, a)),
+    let carried = match (&answer, failed) {
+        (Some(answer), false) => std::str::from_utf8(answer).ok(),
         _ => None,
     };
-    if let Ok(cookie) = HeaderValue::from_str(&done_cookie(value.as_deref())) {
+    if let Ok(cookie) = HeaderValue::from_str(&done_cookie(carried.map(|a| (path.as_str(), a)))) {
         parts.headers.append(header::SET_COOKIE, cookie);
     }
     Response::from_parts(parts, Body::from(answer.unwrap_or_default()))
-}
-
-/// The cookie carrying `value`, or clearing it.
-fn done_cookie(value: Option<&str>) -> String {
-    let age = if value.is_some() { 60 } else { 0 };
-    let value = value.unwrap_or_default();
-    format!("{DONE_COOKIE}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Lax")
 }
 
 #[cfg(test)]
@@ -64,8 +55,7 @@ mod tests {
 
     #[test]
     fn a_success_carries_the_function_and_its_answer_and_a_failure_clears_it() {
-        let value = done_cookie_value("/api/save_strategy", r#"{"a": "b;c"}"#);
-        let cookie = done_cookie(Some(&value));
+        let cookie = done_cookie(Some(("/api/save_strategy", r#"{"a": "b;c"}"#)));
         assert!(HeaderValue::from_str(&cookie).is_ok());
         assert!(
             cookie

@@ -4,7 +4,7 @@
 
 use redkey_data::{pipeline, settings};
 use redkey_testkit::TestDb;
-use reqwest::StatusCode;
+use reqwest::{header::SET_COOKIE, Response, StatusCode};
 
 use crate::helpers::{
     serve,
@@ -234,6 +234,23 @@ async fn a_password_change_checks_the_current_one_and_ends_the_other_sessions() 
         ..here.clone()
     };
     assert_eq!(still.get("/contacts").await.status(), StatusCode::OK);
+    // The page the post returns to says so once, and clears the cookie
+    // that carried the answer once, though each of its forms reads it.
+    let carried = Visitor {
+        cookie: format!(
+            "{}; {}",
+            still.cookie,
+            cookie_named(&changed, "redkey_done=")
+        ),
+        ..still.clone()
+    };
+    let shown = carried.get(page).await;
+    let clearing: Vec<_> = set_cookies(&shown)
+        .filter(|c| c.starts_with("redkey_done=;") && c.contains("Max-Age=0"))
+        .collect();
+    assert_eq!(clearing.len(), 1, "{clearing:?}");
+    assert!(shown.text().await.unwrap().contains("Password changed"));
+    assert!(!still.text(page).await.contains("Password changed"));
     let after = elsewhere.get("/contacts").await;
     assert!(after.status().is_redirection(), "{}", after.status());
 
@@ -252,4 +269,20 @@ async fn a_password_change_checks_the_current_one_and_ends_the_other_sessions() 
             .collect();
         assert_eq!(names, ["Ann Other"]);
     }
+}
+
+fn set_cookies(r: &Response) -> impl Iterator<Item = &str> {
+    r.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+}
+
+/// The `name=value` of the cookie `r` sets whose text starts with `prefix`.
+fn cookie_named(r: &Response, prefix: &str) -> String {
+    set_cookies(r)
+        .find(|c| c.starts_with(prefix))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no {prefix} cookie"))
+        .to_string()
 }

@@ -13,7 +13,7 @@ mod tools;
 pub use islands::{closest_data, FormPosts, Hydrated, Refresh};
 pub use lookup::Lookup;
 pub use palette::Palette;
-pub use post_form::{done_cookie_value, PostForm, Posted, DONE_COOKIE};
+pub use post_form::{done_cookie, PostForm, Posted};
 pub use tell_arlo::{record_href, TellArlo};
 
 use leptos::prelude::*;

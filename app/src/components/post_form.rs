@@ -25,12 +25,10 @@ use serde::de::DeserializeOwned;
 
 use crate::{model::AppError, resource::SliceJson};
 
-/// What a form's posts answered, and how many there have been: the value
-/// and version of a `ServerAction`, without the client code that encodes
-/// `S`'s arguments, which a form never uses.
+/// What a form's post answered: the value of a `ServerAction`, without the
+/// client code that encodes `S`'s arguments, which a form never uses.
 pub struct Posted<S: ServerFn> {
     value: RwSignal<Option<Result<S::Output, AppError>>>,
-    version: RwSignal<usize>,
 }
 
 /// The cookie naming the server function whose form was just posted and
@@ -39,11 +37,16 @@ pub struct Posted<S: ServerFn> {
 /// if it had come to the form; the page clears it.
 pub const DONE_COOKIE: &str = "redkey_done";
 
-/// [`DONE_COOKIE`]'s value: the function's path and its answer (JSON),
-/// each percent-encoded, joined by `!` (which encoding never leaves).
-pub fn done_cookie_value(path: &str, answer: &str) -> String {
+/// The `Set-Cookie` value carrying what the form posted to a function
+/// answered, given as `(path, answer JSON)`, each percent-encoded and
+/// joined by `!` (which encoding never leaves); `None` clears it.
+pub fn done_cookie(posted: Option<(&str, &str)>) -> String {
     use crate::model::format::urlencode;
-    format!("{}!{}", urlencode(path), urlencode(answer))
+    let (value, age) = match posted {
+        Some((path, answer)) => (format!("{}!{}", urlencode(path), urlencode(answer)), 60),
+        None => (String::new(), 0),
+    };
+    format!("{DONE_COOKIE}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Lax")
 }
 
 impl<S: ServerFn> Clone for Posted<S> {
@@ -68,7 +71,6 @@ where
             .map(|e| Err(ServerFnUrlError::<AppError>::decode_err(e.err())));
         Self {
             value: RwSignal::new(failed.or_else(|| posted_answer::<S::Output>(S::PATH).map(Ok))),
-            version: RwSignal::new(0),
         }
     }
 
@@ -80,11 +82,6 @@ where
     /// The latest answer; `None` before the first.
     pub fn value(&self) -> RwSignal<Option<Result<S::Output, AppError>>> {
         self.value
-    }
-
-    /// Bumped on every answer, for what reloads after a post.
-    pub fn version(&self) -> RwSignal<usize> {
-        self.version
     }
 }
 
@@ -116,10 +113,16 @@ fn posted_answer<T: DeserializeOwned>(path: &str) -> Option<T> {
                     .map(str::to_string)
             })
     })?;
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        let clear = format!("{DONE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
-        if let Ok(value) = http::HeaderValue::from_str(&clear) {
-            res.append_header(http::header::SET_COOKIE, value);
+    if let (Some(res), Ok(clear)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&done_cookie(None)),
+    ) {
+        // Every form of the page reads the cookie; one clearing is enough.
+        if let Ok(mut parts) = res.0.write() {
+            let set = http::header::SET_COOKIE;
+            if !parts.headers.get_all(&set).iter().any(|v| *v == clear) {
+                parts.headers.append(set, clear);
+            }
         }
     }
     let (named, answer) = carried.split_once('!')?;
@@ -154,7 +157,6 @@ where
         action.value.set(Some(answer.and_then(|body| {
             SliceJson::decode(&body).map_err(|e| AppError::Transport(e.to_string()))
         })));
-        action.version.update(|n| *n += 1);
     };
     let pending = pending.unwrap_or_else(|| RwSignal::new(false));
     posting(S::url(), Callback::new(answered), pending, children)

@@ -23,10 +23,7 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn ArloPage() -> impl IntoView {
     let retry = Posted::<RetryTask>::new();
     let run_now = Posted::<RunTimerNow>::new();
-    let data = resource(
-        move || (retry.version().get(), run_now.version().get()),
-        |_| load_arlo(),
-    );
+    let data = resource(|| (), |_| load_arlo());
     view! {
         <Title text="Arlo" />
         <h1>"Arlo"</h1>

@@ -114,18 +114,8 @@ pub fn ContactPage() -> impl IntoView {
     let identity = Posted::<SaveContactIdentity>::new();
     let before = before_param();
     let data = resource(
-        move || {
-            (
-                id(),
-                before(),
-                identity.version().get(),
-                save.version().get(),
-                enroll.version().get(),
-                change.version().get(),
-                log.version().get(),
-            )
-        },
-        |(id, before, ..)| async move {
+        move || (id(), before()),
+        |(id, before)| async move {
             load_contact(id.ok_or(crate::model::AppError::NotFound)?, before).await
         },
     );

@@ -133,12 +133,9 @@ impl NotesState {
     ) -> Self {
         let add = Posted::<AddNote>::new();
         let archive = Posted::<ArchiveRecord>::new();
-        let notes = resource(
-            move || (id(), add.version().get(), archive.version().get()),
-            move |(id, ..)| async move {
-                notes_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
-            },
-        );
+        let notes = resource(id, move |id| async move {
+            notes_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
+        });
         Self {
             kind,
             add,

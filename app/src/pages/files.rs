@@ -39,12 +39,9 @@ impl FilesState {
         id: impl Fn() -> Option<Uuid> + Copy + Send + Sync + 'static,
     ) -> Self {
         let archive = Posted::<ArchiveRecord>::new();
-        let data = resource(
-            move || (id(), archive.version().get()),
-            move |(id, _)| async move {
-                files_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
-            },
-        );
+        let data = resource(id, move |id| async move {
+            files_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
+        });
         Self {
             kind,
             archive,

@@ -69,15 +69,12 @@ pub fn ImportFilePage() -> impl IntoView {
     let id = move || params.get().get("id").and_then(|s| s.parse::<Uuid>().ok());
     let save = Posted::<SaveImportColumns>::new();
     let run = Posted::<RunImport>::new();
-    let data = resource(
-        move || (id(), save.version().get(), run.version().get()),
-        |(id, _, _)| async move {
-            match id {
-                Some(id) => load_import(id).await,
-                None => Err(crate::model::AppError::NotFound),
-            }
-        },
-    );
+    let data = resource(id, |id| async move {
+        match id {
+            Some(id) => load_import(id).await,
+            None => Err(crate::model::AppError::NotFound),
+        }
+    });
     let error = move || {
         [
             save.value().get().and_then(|r| r.err()),

@@ -23,7 +23,7 @@ fn at(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
     let save = Posted::<SaveIntegration>::new();
-    let data = resource(move || save.version().get(), |_| load_integrations());
+    let data = resource(|| (), |_| load_integrations());
     let error = move || save.value().get().and_then(|r| r.err());
     view! {
         <Title text="Integrations" />

@@ -36,8 +36,8 @@ pub fn CompanyPage() -> impl IntoView {
     let save_error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let before = before_param();
     let data = resource(
-        move || (id(), before(), log.version().get(), save.version().get()),
-        |(id, before, ..)| async move { load_company(id.ok_or(AppError::NotFound)?, before).await },
+        move || (id(), before()),
+        |(id, before)| async move { load_company(id.ok_or(AppError::NotFound)?, before).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -134,16 +134,8 @@ pub fn DealPage() -> impl IntoView {
     let identity = Posted::<SaveDealIdentity>::new();
     let before = before_param();
     let data = resource(
-        move || {
-            (
-                id(),
-                before(),
-                save.version().get(),
-                log.version().get(),
-                identity.version().get(),
-            )
-        },
-        |(id, before, ..)| async move { load_deal(id.ok_or(AppError::NotFound)?, before).await },
+        move || (id(), before()),
+        |(id, before)| async move { load_deal(id.ok_or(AppError::NotFound)?, before).await },
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

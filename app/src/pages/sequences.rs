@@ -35,16 +35,7 @@ pub fn SequencesPage() -> impl IntoView {
     let status = Posted::<SetSequenceStatus>::new();
     let resolve = Posted::<ResolveSend>::new();
     let resume = Posted::<ResumeSending>::new();
-    let data = resource(
-        move || {
-            (
-                status.version().get(),
-                resolve.version().get(),
-                resume.version().get(),
-            )
-        },
-        |_| load_sequences(),
-    );
+    let data = resource(|| (), |_| load_sequences());
     view! {
         <Title text="Sequences" />
         <h1>"Sequences"</h1>
@@ -202,8 +193,8 @@ pub fn SequenceEditPage() -> impl IntoView {
     let params = use_params_map();
     let save = Posted::<SaveSequence>::new();
     let data = resource(
-        move || (params.get().get("id"), save.version().get()),
-        |(id, _)| load_sequence_editor(id.and_then(|i| i.parse().ok())),
+        move || params.get().get("id"),
+        |id| load_sequence_editor(id.and_then(|i| i.parse().ok())),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

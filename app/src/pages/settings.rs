@@ -55,19 +55,7 @@ pub fn PipelineSettingsPage() -> impl IntoView {
     let save = Posted::<SaveStage>::new();
     let moved = Posted::<MoveStage>::new();
     let archive = Posted::<ArchiveStage>::new();
-    let data = resource(
-        move || {
-            (
-                create.version().get(),
-                rename.version().get(),
-                add.version().get(),
-                save.version().get(),
-                moved.version().get(),
-                archive.version().get(),
-            )
-        },
-        |_| load_pipeline_settings(),
-    );
+    let data = resource(|| (), |_| load_pipeline_settings());
     let error = latest_error(vec![
         create.value().into(),
         rename.value().into(),
@@ -255,14 +243,8 @@ pub fn MembersPage() -> impl IntoView {
     let remove = Posted::<RemoveMember>::new();
     let revoke = Posted::<RevokeInvitation>::new();
     let invite = Posted::<InviteMember>::new();
-    let data = resource(
-        move || (role.version().get(), remove.version().get()),
-        |_| load_members(),
-    );
-    let pending = resource(
-        move || (invite.version().get(), revoke.version().get()),
-        |_| open_invitations(),
-    );
+    let data = resource(|| (), |_| load_members());
+    let pending = resource(|| (), |_| open_invitations());
     let error = latest_error(vec![
         role.value().into(),
         remove.value().into(),
@@ -420,7 +402,7 @@ fn MemberRow(
 pub fn ProfilePage() -> impl IntoView {
     let rename = Posted::<SaveMyName>::new();
     let password = Posted::<ChangePassword>::new();
-    let data = resource(move || rename.version().get(), |_| load_profile());
+    let data = resource(|| (), |_| load_profile());
     let name_error = Signal::derive(move || rename.value().get().and_then(|r| r.err()));
     let password_error = Signal::derive(move || password.value().get().and_then(|r| r.err()));
     let changed = move || {

@@ -22,17 +22,7 @@ pub fn SourcesPage() -> impl IntoView {
     let secret = Posted::<SetNotesSecret>::new();
     let mailbox = Posted::<ConnectMailbox>::new();
     let calendar = Posted::<ConnectCalendar>::new();
-    let data = resource(
-        move || {
-            (
-                create.version().get(),
-                secret.version().get(),
-                mailbox.version().get(),
-                calendar.version().get(),
-            )
-        },
-        |_| load_sources(),
-    );
+    let data = resource(|| (), |_| load_sources());
     view! {
         <Title text="Sources" />
         <h1>"Sources"</h1>

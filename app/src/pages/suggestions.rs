@@ -15,7 +15,7 @@ use crate::{
 #[component]
 pub fn SuggestionsPage() -> impl IntoView {
     let decide = Posted::<DecideSuggestion>::new();
-    let data = resource(move || decide.version().get(), |_| load_suggestions());
+    let data = resource(|| (), |_| load_suggestions());
     view! {
         <Title text="Suggestions" />
         <h1>"Suggestions"</h1>

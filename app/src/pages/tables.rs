@@ -36,10 +36,7 @@ pub fn next_href(kind: TableKind, query: &str, next: Uuid) -> String {
 pub fn TableTools(kind: TableKind, query: Signal<String>) -> impl IntoView {
     let save = Posted::<SaveView>::new();
     let delete = Posted::<DeleteView>::new();
-    let views = resource(
-        move || (save.version().get(), delete.version().get()),
-        move |_| views_of(kind),
-    );
+    let views = resource(|| (), move |_| views_of(kind));
     let error = move || {
         save.value()
             .get()

@@ -21,7 +21,7 @@ use crate::{
 #[component]
 pub fn TodayPage() -> impl IntoView {
     let decide = Posted::<DecideSuggestion>::new();
-    let data = resource(move || decide.version().get(), |_| load_today());
+    let data = resource(|| (), |_| load_today());
     view! {
         <Title text="Today" />
         <h1>"Today"</h1>

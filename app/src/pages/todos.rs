@@ -26,17 +26,7 @@ pub fn TodosPage() -> impl IntoView {
     let add = Posted::<AddTodo>::new();
     let status = Posted::<SetTodoStatus>::new();
     let archive = Posted::<ArchiveRecord>::new();
-    let data = resource(
-        move || {
-            (
-                scope(),
-                add.version().get(),
-                status.version().get(),
-                archive.version().get(),
-            )
-        },
-        |(scope, ..)| load_todos(scope.as_str().to_string()),
-    );
+    let data = resource(scope, |scope| load_todos(scope.as_str().to_string()));
     let current = move |s: TodoScope| (scope() == s).then_some("page");
     view! {
         <Title text="To-dos" />
@@ -75,19 +65,9 @@ impl TodoState {
         let add = Posted::<AddTodo>::new();
         let status = Posted::<SetTodoStatus>::new();
         let archive = Posted::<ArchiveRecord>::new();
-        let data = resource(
-            move || {
-                (
-                    id(),
-                    add.version().get(),
-                    status.version().get(),
-                    archive.version().get(),
-                )
-            },
-            move |(id, ..)| async move {
-                todos_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
-            },
-        );
+        let data = resource(id, move |id| async move {
+            todos_for(kind.to_string(), id.ok_or(AppError::NotFound)?).await
+        });
         Self {
             kind,
             add,

@@ -17,7 +17,7 @@ use crate::{
 #[component]
 pub fn TrashPage() -> impl IntoView {
     let restore = Posted::<RestoreRecord>::new();
-    let data = resource(move || restore.version().get(), |_| load_trash());
+    let data = resource(|| (), |_| load_trash());
     let error = move || {
         restore
             .value()
