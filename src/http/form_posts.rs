@@ -4,13 +4,15 @@
 //! short-lived cookie with the function and what it answered, so the page,
 //! drawn on the server, shows it once ("Saved.", a preview, an invitation's
 //! link: `app::components::Posted`); a failed post clears it, as leptos
-//! puts the error in the page's address.
+//! puts the error in the page's address. The answer to the next request
+//! that carries the cookie, the page's, clears it too, however many of the
+//! page's forms read it.
 
-use app::components::done_cookie;
+use app::components::{done_cookie, done_cookie_carried};
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
-    http::{header, HeaderValue},
+    http::{header, HeaderMap, HeaderValue},
     middleware::Next,
     response::Response,
 };
@@ -28,8 +30,15 @@ pub async fn mark_done(req: Request, next: Next) -> Response {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    let res = next.run(req).await;
-    if !is_server_fn(&path) || !accepts_html || !res.status().is_redirection() {
+    let carried = done_cookie_carried(req.headers()).is_some();
+    let mut res = next.run(req).await;
+    if !is_server_fn(&path) {
+        if carried {
+            set_done_cookie(res.headers_mut(), None);
+        }
+        return res;
+    }
+    if !accepts_html || !res.status().is_redirection() {
         return res;
     }
     let failed = res
@@ -39,14 +48,18 @@ pub async fn mark_done(req: Request, next: Next) -> Response {
         .is_some_and(|l| l.contains("__err="));
     let (mut parts, body) = res.into_parts();
     let answer = to_bytes(body, CARRIED).await.ok();
-    let carried = match (&answer, failed) {
+    let answered = match (&answer, failed) {
         (Some(answer), false) => std::str::from_utf8(answer).ok(),
         _ => None,
     };
-    if let Ok(cookie) = HeaderValue::from_str(&done_cookie(carried.map(|a| (path.as_str(), a)))) {
-        parts.headers.append(header::SET_COOKIE, cookie);
-    }
+    set_done_cookie(&mut parts.headers, answered.map(|a| (path.as_str(), a)));
     Response::from_parts(parts, Body::from(answer.unwrap_or_default()))
+}
+
+fn set_done_cookie(headers: &mut HeaderMap, posted: Option<(&str, &str)>) {
+    if let Ok(cookie) = HeaderValue::from_str(&done_cookie(posted)) {
+        headers.append(header::SET_COOKIE, cookie);
+    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use redkey_data::{pipeline, settings};
 use redkey_testkit::TestDb;
-use reqwest::{header::SET_COOKIE, Response, StatusCode};
+use reqwest::StatusCode;
 
 use crate::helpers::{
     serve,
-    visitor::{deal, location, session_cookie, Visitor},
+    visitor::{cookie, cookies_set, deal, location, session_cookie, Visitor},
 };
 
 #[tokio::test]
@@ -234,22 +234,31 @@ async fn a_password_change_checks_the_current_one_and_ends_the_other_sessions() 
         ..here.clone()
     };
     assert_eq!(still.get("/contacts").await.status(), StatusCode::OK);
-    // The page the post returns to says so once, and clears the cookie
-    // that carried the answer once, though each of its forms reads it.
+    // The page the post returns to says so, and its answer clears the
+    // cookie that carried it once, though each of its forms reads it.
     let carried = Visitor {
         cookie: format!(
             "{}; {}",
             still.cookie,
-            cookie_named(&changed, "redkey_done=")
+            cookie(&changed, "redkey_done").expect("the answer carried")
         ),
         ..still.clone()
     };
     let shown = carried.get(page).await;
-    let clearing: Vec<_> = set_cookies(&shown)
+    let clearing: Vec<_> = cookies_set(&shown)
         .filter(|c| c.starts_with("redkey_done=;") && c.contains("Max-Age=0"))
         .collect();
     assert_eq!(clearing.len(), 1, "{clearing:?}");
     assert!(shown.text().await.unwrap().contains("Password changed"));
+    // Any page the cookie reaches clears it, whether or not it has forms.
+    let other_page = carried.get("/contacts").await;
+    assert_eq!(
+        cookies_set(&other_page)
+            .filter(|c| c.starts_with("redkey_done=;"))
+            .count(),
+        1
+    );
+    // Once cleared it is not sent, and nothing is shown again.
     assert!(!still.text(page).await.contains("Password changed"));
     let after = elsewhere.get("/contacts").await;
     assert!(after.status().is_redirection(), "{}", after.status());
@@ -269,20 +278,4 @@ async fn a_password_change_checks_the_current_one_and_ends_the_other_sessions() 
             .collect();
         assert_eq!(names, ["Ann Other"]);
     }
-}
-
-fn set_cookies(r: &Response) -> impl Iterator<Item = &str> {
-    r.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-}
-
-/// The `name=value` of the cookie `r` sets whose text starts with `prefix`.
-fn cookie_named(r: &Response, prefix: &str) -> String {
-    set_cookies(r)
-        .find(|c| c.starts_with(prefix))
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_else(|| panic!("no {prefix} cookie"))
-        .to_string()
 }

@@ -13,6 +13,8 @@ mod tools;
 pub use islands::{closest_data, FormPosts, Hydrated, Refresh};
 pub use lookup::Lookup;
 pub use palette::Palette;
+#[cfg(feature = "ssr")]
+pub use post_form::done_cookie_carried;
 pub use post_form::{done_cookie, PostForm, Posted};
 pub use tell_arlo::{record_href, TellArlo};
 

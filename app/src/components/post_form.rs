@@ -34,7 +34,8 @@ pub struct Posted<S: ServerFn> {
 /// The cookie naming the server function whose form was just posted and
 /// what it answered: set with the redirect back to the page
 /// (`redkey::http`), so the page, drawn on the server, shows the answer as
-/// if it had come to the form; the page clears it.
+/// if it had come to the form. The answer to the request that carries it
+/// back clears it, so it is shown once.
 pub const DONE_COOKIE: &str = "redkey_done";
 
 /// The `Set-Cookie` value carrying what the form posted to a function
@@ -95,37 +96,23 @@ where
     }
 }
 
+/// The value of [`DONE_COOKIE`] among a request's cookies.
+#[cfg(feature = "ssr")]
+pub fn done_cookie_carried(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(DONE_COOKIE)?.strip_prefix('='))
+}
+
 /// What the form posted to `path` just answered, when the request's
-/// cookie says; a page that finds the cookie clears it, so it is shown once.
+/// cookie says.
 #[cfg(feature = "ssr")]
 fn posted_answer<T: DeserializeOwned>(path: &str) -> Option<T> {
-    let carried = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| {
-                c.trim()
-                    .strip_prefix(DONE_COOKIE)?
-                    .strip_prefix('=')
-                    .map(str::to_string)
-            })
-    })?;
-    if let (Some(res), Ok(clear)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::HeaderValue::from_str(&done_cookie(None)),
-    ) {
-        // Every form of the page reads the cookie; one clearing is enough.
-        if let Ok(mut parts) = res.0.write() {
-            let set = http::header::SET_COOKIE;
-            if !parts.headers.get_all(&set).iter().any(|v| *v == clear) {
-                parts.headers.append(set, clear);
-            }
-        }
-    }
-    let (named, answer) = carried.split_once('!')?;
+    let parts = use_context::<http::request::Parts>()?;
+    let (named, answer) = done_cookie_carried(&parts.headers)?.split_once('!')?;
     let pairs = crate::model::format::query_pairs(&format!("p={named}&a={answer}"));
     (pairs.first()?.1 == path)
         .then(|| serde_json::from_str(&pairs.get(1)?.1).ok())

@@ -73,19 +73,31 @@ pub fn location(r: &reqwest::Response) -> String {
         .unwrap_or_default()
 }
 
-/// The session cookie a response sets, with its attributes (a form's
-/// answer may set another cookie too: what it answered, for its page).
-pub fn session_cookie_set(r: &reqwest::Response) -> Option<&str> {
+/// Every cookie a response sets, with its attributes.
+pub fn cookies_set(r: &reqwest::Response) -> impl Iterator<Item = &str> {
     r.headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("redkey_session="))
 }
 
-/// The session cookie a response sets, as a request sends it back.
+/// The cookie `name` a response sets, with its attributes (a form's answer
+/// may set two: the session's, and what it answered, for its page).
+pub fn cookie_set<'r>(r: &'r reqwest::Response, name: &str) -> Option<&'r str> {
+    cookies_set(r).find(|v| v.strip_prefix(name).is_some_and(|v| v.starts_with('=')))
+}
+
+/// The cookie `name` a response sets, as a request sends it back.
+pub fn cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    cookie_set(r, name).map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+pub fn session_cookie_set(r: &reqwest::Response) -> Option<&str> {
+    cookie_set(r, "redkey_session")
+}
+
 pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
-    session_cookie_set(r).map(|v| v.split(';').next().unwrap_or_default().to_string())
+    cookie(r, "redkey_session")
 }
 
 /// A contact made by the client's person.
